@@ -1,0 +1,62 @@
+use sea_orm::entity::prelude::*;
+
+use crate::ContractorStatus;
+
+/// A contractor company in the network.
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "contractors")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub company_name: String,
+    /// 11 digits, no spaces.
+    #[sea_orm(unique)]
+    pub abn: String,
+    pub contact_name: String,
+    pub email: String,
+    /// E.164.
+    pub phone: String,
+    /// 4 digits, zero-padded.
+    pub base_postcode: String,
+    pub service_radius_km: i32,
+    pub max_active_jobs: i32,
+    pub daily_lead_cap: Option<i32>,
+    pub commission_bps: Option<i32>,
+    pub stripe_account_id: Option<String>,
+    pub status: ContractorStatus,
+    pub status_reason: Option<String>,
+    pub paused_until: Option<DateTimeUtc>,
+    pub performance_score: f64,
+    pub avg_response_secs: Option<i64>,
+    pub acceptance_rate: Option<f64>,
+    pub avg_rating: Option<f64>,
+    pub rating_count: i32,
+    pub active_jobs: i32,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+    pub verified_at: Option<DateTimeUtc>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    #[sea_orm(has_many = "super::contractor_specialty::Entity")]
+    Specialty,
+    #[sea_orm(has_many = "super::contractor_service_postcode::Entity")]
+    ServicePostcode,
+    #[sea_orm(has_many = "super::certification::Entity")]
+    Certification,
+}
+
+impl Related<super::contractor_specialty::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Specialty.def()
+    }
+}
+
+impl Related<super::contractor_service_postcode::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::ServicePostcode.def()
+    }
+}
+
+impl ActiveModelBehavior for ActiveModel {}

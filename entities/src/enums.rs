@@ -1,0 +1,129 @@
+//! Statuses and kinds, stored as short strings so both PostgreSQL and SQLite hold them the same way.
+
+use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// What a user may do; see DOMAIN.md "Actors".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum Role {
+    #[sea_orm(string_value = "ADMIN")]
+    Admin,
+    #[sea_orm(string_value = "CONTRACTOR")]
+    Contractor,
+    #[sea_orm(string_value = "PARTNER")]
+    Partner,
+}
+
+/// A contractor company's standing with NRP.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum ContractorStatus {
+    #[sea_orm(string_value = "PENDING")]
+    Pending,
+    #[sea_orm(string_value = "ACTIVE")]
+    Active,
+    #[sea_orm(string_value = "SUSPENDED")]
+    Suspended,
+}
+
+impl ContractorStatus {
+    /// `PENDING → ACTIVE ↔ SUSPENDED`; a suspended contractor that was never verified may also be
+    /// reinstated straight to active by an admin, which is what "reinstate" means.
+    pub fn can_transition_to(self, next: ContractorStatus) -> bool {
+        use ContractorStatus::*;
+        matches!(
+            (self, next),
+            (Pending, Active) | (Pending, Suspended) | (Active, Suspended) | (Suspended, Active)
+        )
+    }
+
+    /// The statuses reachable from this one, for error messages.
+    pub fn allowed_next(self) -> Vec<ContractorStatus> {
+        <ContractorStatus as sea_orm::Iterable>::iter()
+            .filter(|s| self.can_transition_to(*s))
+            .collect()
+    }
+}
+
+/// Damage types, which are also contractor specialties.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum DamageType {
+    #[sea_orm(string_value = "WATER")]
+    Water,
+    #[sea_orm(string_value = "FIRE")]
+    Fire,
+    #[sea_orm(string_value = "MOULD")]
+    Mould,
+    #[sea_orm(string_value = "STORM")]
+    Storm,
+}
+
+/// How fast a lead needs attention; `HIGH` and `EMERGENCY` count as urgent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum Urgency {
+    #[sea_orm(string_value = "LOW")]
+    Low,
+    #[sea_orm(string_value = "MEDIUM")]
+    Medium,
+    #[sea_orm(string_value = "HIGH")]
+    High,
+    #[sea_orm(string_value = "EMERGENCY")]
+    Emergency,
+}
+
+impl Urgency {
+    /// DOMAIN.md: `HIGH` and `EMERGENCY` count as urgent.
+    pub fn is_urgent(self) -> bool {
+        matches!(self, Urgency::High | Urgency::Emergency)
+    }
+}
+
+/// What kind of partner an organisation is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum PartnerKind {
+    #[sea_orm(string_value = "INSURER")]
+    Insurer,
+    #[sea_orm(string_value = "LEAD_SOURCE")]
+    LeadSource,
+}
+
+/// Who made a change, as written in the audit log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum ActorKind {
+    #[sea_orm(string_value = "USER")]
+    User,
+    #[sea_orm(string_value = "API_KEY")]
+    ApiKey,
+    #[sea_orm(string_value = "SYSTEM")]
+    System,
+    #[sea_orm(string_value = "ANONYMOUS")]
+    Anonymous,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_pending_contractor_can_be_verified_but_not_reverted_to_pending() {
+        assert!(ContractorStatus::Pending.can_transition_to(ContractorStatus::Active));
+        assert!(!ContractorStatus::Active.can_transition_to(ContractorStatus::Pending));
+        assert!(!ContractorStatus::Active.can_transition_to(ContractorStatus::Active));
+        assert_eq!(ContractorStatus::Active.allowed_next(), vec![ContractorStatus::Suspended]);
+    }
+
+    #[test]
+    fn high_and_emergency_are_urgent() {
+        assert!(Urgency::Emergency.is_urgent());
+        assert!(Urgency::High.is_urgent());
+        assert!(!Urgency::Medium.is_urgent());
+        assert!(!Urgency::Low.is_urgent());
+    }
+}

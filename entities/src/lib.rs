@@ -1,0 +1,18 @@
+//! sea-orm entities and their active enums: the database's shape, nothing else.
+//!
+//! Business rules live in `nrp-server`'s services; this crate only describes tables.
+
+pub mod api_key;
+pub mod audit_entry;
+pub mod certification;
+pub mod contractor;
+pub mod contractor_service_postcode;
+pub mod contractor_specialty;
+pub mod enums;
+pub mod partner;
+pub mod postcode_centroid;
+pub mod postcode_locality;
+pub mod refresh_token;
+pub mod user;
+
+pub use enums::*;

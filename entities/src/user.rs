@@ -1,0 +1,25 @@
+use sea_orm::entity::prelude::*;
+
+use crate::Role;
+
+/// A person who logs in: an NRP admin, a contractor company's user or a partner's user.
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "users")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    #[sea_orm(unique)]
+    pub email: String,
+    pub password_hash: String,
+    pub role: Role,
+    pub contractor_id: Option<Uuid>,
+    pub partner_id: Option<Uuid>,
+    pub disabled: bool,
+    pub created_at: DateTimeUtc,
+    pub last_login_at: Option<DateTimeUtc>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,14 @@
+//! Who is calling: JWT access tokens for users, hashed API keys for partners, and the login
+//! rate limiter. Resolvers ask the [`Principal`]; services receive it inside [`RequestMeta`].
+
+mod jwt;
+mod password;
+mod principal;
+mod rate_limit;
+mod secret_token;
+
+pub use jwt::{AccessClaims, JwtKeys};
+pub use password::{hash_password, verify_password};
+pub use principal::{Principal, RequestMeta};
+pub use rate_limit::{RateLimitDecision, RateLimiter};
+pub use secret_token::{new_api_key, new_refresh_token, sha256_hex, API_KEY_PREFIX};

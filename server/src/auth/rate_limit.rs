@@ -1,0 +1,113 @@
+//! Fixed-window counters for login attempts. With Redis the counters are shared by every instance;
+//! without it (or while Redis is unreachable) each instance counts on its own.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use redis::aio::ConnectionManager;
+
+/// Whether a request may go ahead.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RateLimitDecision {
+    Allowed,
+    Limited { retry_after: Duration },
+}
+
+/// Counts events per key within a window.
+pub struct RateLimiter {
+    redis: Option<ConnectionManager>,
+    local: Mutex<HashMap<String, (Instant, u32)>>,
+}
+
+impl std::fmt::Debug for RateLimiter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RateLimiter").field("redis", &self.redis.is_some()).finish()
+    }
+}
+
+const INCR_SCRIPT: &str = r"
+local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]); ttl = tonumber(ARGV[1]) end
+return {n, ttl}
+";
+
+impl RateLimiter {
+    pub fn new(redis: Option<ConnectionManager>) -> Self {
+        RateLimiter { redis, local: Mutex::new(HashMap::new()) }
+    }
+
+    /// Counts one event for `key` and says whether the count is still within `limit`.
+    pub async fn hit(&self, key: &str, limit: u32, window: Duration) -> RateLimitDecision {
+        let (count, ttl) = match &self.redis {
+            Some(conn) => match self.hit_redis(conn.clone(), key, window).await {
+                Ok(v) => v,
+                Err(e) => {
+                    tracing::warn!(error = %e, "rate limiter: Redis unavailable, counting locally");
+                    self.hit_local(key, window)
+                }
+            },
+            None => self.hit_local(key, window),
+        };
+        if count > limit { RateLimitDecision::Limited { retry_after: ttl } } else { RateLimitDecision::Allowed }
+    }
+
+    /// Forgets the count for `key` (after a successful login, for example).
+    pub async fn reset(&self, key: &str) {
+        if let Some(conn) = &self.redis {
+            let mut conn = conn.clone();
+            let full = format!("nrp:rl:{key}");
+            if let Err(e) = redis::cmd("DEL").arg(&full).query_async::<()>(&mut conn).await {
+                tracing::warn!(error = %e, "rate limiter: could not reset a Redis counter");
+            }
+        }
+        if let Ok(mut map) = self.local.lock() {
+            map.remove(key);
+        }
+    }
+
+    async fn hit_redis(&self, mut conn: ConnectionManager, key: &str, window: Duration) -> redis::RedisResult<(u32, Duration)> {
+        let (n, ttl_ms): (u32, i64) = redis::Script::new(INCR_SCRIPT)
+            .key(format!("nrp:rl:{key}"))
+            .arg(window.as_millis() as u64)
+            .invoke_async(&mut conn)
+            .await?;
+        Ok((n, Duration::from_millis(ttl_ms.max(0) as u64)))
+    }
+
+    fn hit_local(&self, key: &str, window: Duration) -> (u32, Duration) {
+        let now = Instant::now();
+        let Ok(mut map) = self.local.lock() else { return (0, Duration::ZERO) };
+        if map.len() > 100_000 {
+            map.retain(|_, (start, _)| now.duration_since(*start) < window);
+        }
+        let entry = map.entry(key.to_string()).or_insert((now, 0));
+        if now.duration_since(entry.0) >= window {
+            *entry = (now, 0);
+        }
+        entry.1 += 1;
+        (entry.1, window.saturating_sub(now.duration_since(entry.0)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn the_local_limiter_allows_up_to_the_limit_then_says_when_to_retry() {
+        let rl = RateLimiter::new(None);
+        for _ in 0..3 {
+            assert_eq!(rl.hit("k", 3, Duration::from_secs(60)).await, RateLimitDecision::Allowed);
+        }
+        match rl.hit("k", 3, Duration::from_secs(60)).await {
+            RateLimitDecision::Limited { retry_after } => assert!(retry_after <= Duration::from_secs(60)),
+            other => panic!("expected a limit, got {other:?}"),
+        }
+        assert_eq!(rl.hit("other", 3, Duration::from_secs(60)).await, RateLimitDecision::Allowed);
+        rl.reset("k").await;
+        assert_eq!(rl.hit("k", 3, Duration::from_secs(60)).await, RateLimitDecision::Allowed);
+    }
+}

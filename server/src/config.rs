@@ -1,0 +1,198 @@
+//! One typed configuration, read once from the environment. Secrets are wrapped so they never print.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use secrecy::{ExposeSecret, SecretString};
+
+/// Where the server runs: production hardens defaults and refuses unsafe ones.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Environment {
+    Development,
+    Production,
+}
+
+/// Log line format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Json,
+    Pretty,
+}
+
+/// Everything the server reads from its environment.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub environment: Environment,
+    pub bind_addr: SocketAddr,
+    pub data_dir: PathBuf,
+    pub database_url: SecretString,
+    pub database_max_connections: u32,
+    pub redis_url: Option<SecretString>,
+    /// `None` in development means "generate one at start-up".
+    pub jwt_secret: Option<SecretString>,
+    pub access_token_ttl: Duration,
+    pub refresh_token_ttl: Duration,
+    pub cors_allowed_origins: Vec<String>,
+    pub trust_forwarded_for: bool,
+    pub login_limit_per_email: u32,
+    pub login_limit_per_ip: u32,
+    pub login_limit_window: Duration,
+    pub graphql_max_depth: usize,
+    pub graphql_max_complexity: usize,
+    pub graphql_max_batch: usize,
+    pub body_limit_bytes: usize,
+    pub web_dist_dir: PathBuf,
+    pub log_format: LogFormat,
+}
+
+/// A variable that is set but cannot be understood.
+#[derive(Debug, thiserror::Error)]
+#[error("configuration: {name}: {message}")]
+pub struct ConfigError {
+    pub name: &'static str,
+    pub message: String,
+}
+
+impl Config {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|k| std::env::var(k).ok().filter(|v| !v.trim().is_empty()))
+    }
+
+    /// Reads configuration through `lookup`, so tests can supply their own variables.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let environment = match lookup("NRP_ENV").as_deref().map(str::to_ascii_lowercase).as_deref() {
+            None | Some("development") | Some("dev") => Environment::Development,
+            Some("production") | Some("prod") => Environment::Production,
+            Some(other) => return Err(err("NRP_ENV", format!("expected development or production, got {other:?}"))),
+        };
+        let data_dir = PathBuf::from(lookup("DATA_DIR").unwrap_or_else(|| "./data".into()));
+        let database_url = lookup("DATABASE_URL")
+            .unwrap_or_else(|| format!("sqlite://{}/nrp.db?mode=rwc", data_dir.display()));
+        let parse_u64 = |name: &'static str, default: u64| -> Result<u64, ConfigError> {
+            match lookup(name) {
+                None => Ok(default),
+                Some(v) => v.trim().parse().map_err(|_| err(name, format!("expected a whole number, got {v:?}"))),
+            }
+        };
+        let parse_bool = |name: &'static str| -> Result<bool, ConfigError> {
+            match lookup(name).as_deref().map(str::to_ascii_lowercase).as_deref() {
+                None | Some("0") | Some("false") | Some("no") => Ok(false),
+                Some("1") | Some("true") | Some("yes") => Ok(true),
+                Some(v) => Err(err(name, format!("expected true or false, got {v:?}"))),
+            }
+        };
+        let bind = lookup("BIND_ADDR").unwrap_or_else(|| "127.0.0.1:8080".into());
+        let bind_addr = bind.parse().map_err(|_| err("BIND_ADDR", format!("not an address:port: {bind:?}")))?;
+        let jwt_secret = lookup("JWT_SECRET").map(SecretString::from);
+        if let Some(secret) = &jwt_secret {
+            if secret.expose_secret().len() < 32 {
+                return Err(err("JWT_SECRET", "must be at least 32 bytes".into()));
+            }
+        }
+        if environment == Environment::Production && jwt_secret.is_none() {
+            return Err(err("JWT_SECRET", "is required in production (at least 32 bytes)".into()));
+        }
+        let log_format = match lookup("LOG_FORMAT").as_deref() {
+            None | Some("json") => LogFormat::Json,
+            Some("pretty") => LogFormat::Pretty,
+            Some(other) => return Err(err("LOG_FORMAT", format!("expected json or pretty, got {other:?}"))),
+        };
+        let config = Config {
+            environment,
+            bind_addr,
+            database_max_connections: parse_u64("DATABASE_MAX_CONNECTIONS", 16)? as u32,
+            data_dir,
+            database_url: SecretString::from(database_url),
+            redis_url: lookup("REDIS_URL").map(SecretString::from),
+            jwt_secret,
+            access_token_ttl: Duration::from_secs(parse_u64("ACCESS_TOKEN_TTL_SECS", 15 * 60)?),
+            refresh_token_ttl: Duration::from_secs(parse_u64("REFRESH_TOKEN_TTL_SECS", 7 * 24 * 3600)?),
+            cors_allowed_origins: lookup("CORS_ALLOWED_ORIGINS")
+                .map(|v| v.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect())
+                .unwrap_or_default(),
+            trust_forwarded_for: parse_bool("TRUST_FORWARDED_FOR")?,
+            login_limit_per_email: parse_u64("LOGIN_LIMIT_PER_EMAIL", 10)? as u32,
+            login_limit_per_ip: parse_u64("LOGIN_LIMIT_PER_IP", 50)? as u32,
+            login_limit_window: Duration::from_secs(parse_u64("LOGIN_LIMIT_WINDOW_SECS", 15 * 60)?),
+            graphql_max_depth: parse_u64("GRAPHQL_MAX_DEPTH", 12)? as usize,
+            graphql_max_complexity: parse_u64("GRAPHQL_MAX_COMPLEXITY", 1000)? as usize,
+            graphql_max_batch: parse_u64("GRAPHQL_MAX_BATCH", 10)? as usize,
+            body_limit_bytes: parse_u64("BODY_LIMIT_BYTES", 1024 * 1024)? as usize,
+            web_dist_dir: PathBuf::from(lookup("WEB_DIST_DIR").unwrap_or_else(|| "./web/dist".into())),
+            log_format,
+        };
+        for (name, value) in [
+            ("ACCESS_TOKEN_TTL_SECS", config.access_token_ttl.as_secs()),
+            ("REFRESH_TOKEN_TTL_SECS", config.refresh_token_ttl.as_secs()),
+            ("LOGIN_LIMIT_WINDOW_SECS", config.login_limit_window.as_secs()),
+            ("GRAPHQL_MAX_BATCH", config.graphql_max_batch as u64),
+            ("DATABASE_MAX_CONNECTIONS", config.database_max_connections as u64),
+        ] {
+            if value == 0 {
+                return Err(err(name, "must be greater than zero".into()));
+            }
+        }
+        Ok(config)
+    }
+
+    /// True when running with `NRP_ENV=production`.
+    pub fn is_production(&self) -> bool {
+        self.environment == Environment::Production
+    }
+
+    /// True when the database is SQLite (the embedded default).
+    pub fn is_sqlite(&self) -> bool {
+        self.database_url.expose_secret().starts_with("sqlite:")
+    }
+}
+
+fn err(name: &'static str, message: String) -> ConfigError {
+    ConfigError { name, message }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn from(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Config::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_to_an_sqlite_file_under_the_data_directory() {
+        let c = from(&[("DATA_DIR", "/tmp/x")]).unwrap();
+        assert_eq!(c.database_url.expose_secret(), "sqlite:///tmp/x/nrp.db?mode=rwc");
+        assert!(c.is_sqlite());
+        assert!(!c.is_production());
+        assert_eq!(c.access_token_ttl, Duration::from_secs(900));
+    }
+
+    #[test]
+    fn production_refuses_to_start_without_a_long_jwt_secret() {
+        let e = from(&[("NRP_ENV", "production")]).unwrap_err();
+        assert_eq!(e.name, "JWT_SECRET");
+        let e = from(&[("NRP_ENV", "production"), ("JWT_SECRET", "short")]).unwrap_err();
+        assert_eq!(e.name, "JWT_SECRET");
+        let c = from(&[("NRP_ENV", "production"), ("JWT_SECRET", &"x".repeat(32))]).unwrap();
+        assert!(c.is_production());
+    }
+
+    #[test]
+    fn secrets_do_not_print_in_debug_output() {
+        let c = from(&[("JWT_SECRET", "super-secret-value-that-is-long-enough"), ("REDIS_URL", "redis://:pw@h")])
+            .unwrap();
+        let shown = format!("{c:?}");
+        assert!(!shown.contains("super-secret-value"));
+        assert!(!shown.contains(":pw@"));
+    }
+
+    #[test]
+    fn a_malformed_number_names_the_variable() {
+        let e = from(&[("LOGIN_LIMIT_PER_EMAIL", "ten")]).unwrap_err();
+        assert_eq!(e.name, "LOGIN_LIMIT_PER_EMAIL");
+    }
+}

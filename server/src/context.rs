@@ -1,0 +1,19 @@
+//! The shared state every request and background task uses.
+
+use std::sync::Arc;
+
+use redis::aio::ConnectionManager;
+use sea_orm::DatabaseConnection;
+
+use crate::auth::{JwtKeys, RateLimiter};
+use crate::config::Config;
+
+/// Database, configuration, keys and shared clients; cheap to clone (everything inside is shared).
+#[derive(Clone, Debug)]
+pub struct AppContext {
+    pub db: DatabaseConnection,
+    pub config: Arc<Config>,
+    pub jwt: JwtKeys,
+    pub limiter: Arc<RateLimiter>,
+    pub redis: Option<ConnectionManager>,
+}

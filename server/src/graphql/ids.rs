@@ -1,0 +1,58 @@
+//! Opaque IDs and cursors.
+
+use async_graphql::ID;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use uuid::Uuid;
+
+use crate::error::ServiceError;
+
+/// Parses a client-supplied ID; `field` names the argument in the error.
+pub fn parse_id(id: &ID, field: &str) -> Result<Uuid, ServiceError> {
+    Uuid::parse_str(id.as_str()).map_err(|_| ServiceError::validation(field, "not a valid ID"))
+}
+
+pub fn to_id(id: Uuid) -> ID {
+    ID(id.to_string())
+}
+
+/// Cursors are opaque to clients; today they wrap the row's time-ordered id.
+pub fn encode_cursor(id: Uuid) -> String {
+    URL_SAFE_NO_PAD.encode(id.as_bytes())
+}
+
+pub fn decode_cursor(cursor: Option<&str>) -> Result<Option<Uuid>, ServiceError> {
+    let Some(c) = cursor else { return Ok(None) };
+    let bytes = URL_SAFE_NO_PAD.decode(c).map_err(|_| ServiceError::validation("after", "not a valid cursor"))?;
+    Uuid::from_slice(&bytes).map(Some).map_err(|_| ServiceError::validation("after", "not a valid cursor"))
+}
+
+/// `first`, defaulting to 20 and capped at 100.
+pub fn page_size(first: Option<i32>) -> Result<u64, ServiceError> {
+    match first {
+        None => Ok(20),
+        Some(n) if (1..=100).contains(&n) => Ok(n as u64),
+        Some(_) => Err(ServiceError::validation("first", "first must be between 1 and 100")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_and_garbage_is_rejected() {
+        let id = Uuid::now_v7();
+        assert_eq!(decode_cursor(Some(&encode_cursor(id))).unwrap(), Some(id));
+        assert!(decode_cursor(Some("not-a-cursor!")).is_err());
+        assert_eq!(decode_cursor(None).unwrap(), None);
+    }
+
+    #[test]
+    fn page_sizes_are_bounded() {
+        assert_eq!(page_size(None).unwrap(), 20);
+        assert_eq!(page_size(Some(100)).unwrap(), 100);
+        assert!(page_size(Some(101)).is_err());
+        assert!(page_size(Some(0)).is_err());
+    }
+}

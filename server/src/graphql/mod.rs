@@ -1,0 +1,42 @@
+//! The GraphQL API. Resolvers are adapters: authorise, parse input into domain types, call one
+//! service function, map the result to an output type. No SQL and no business rule here.
+
+mod error;
+mod ids;
+mod loaders;
+mod mutation;
+mod query;
+mod types;
+
+use std::sync::Arc;
+
+use async_graphql::{EmptySubscription, Schema};
+
+use crate::context::AppContext;
+
+pub use error::{IntoGql, finalize_errors};
+pub use loaders::request_loaders;
+pub use mutation::Mutation;
+pub use query::Query;
+
+/// The schema type served over HTTP and WebSocket.
+pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
+
+/// Builds the schema with the configured limits. Introspection is off in production.
+pub fn build_schema(ctx: Arc<AppContext>) -> AppSchema {
+    let cfg = ctx.config.clone();
+    let mut builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+        .limit_depth(cfg.graphql_max_depth)
+        .limit_complexity(cfg.graphql_max_complexity)
+        .limit_recursive_depth(32)
+        .data(ctx);
+    if cfg.is_production() {
+        builder = builder.disable_introspection();
+    }
+    builder.finish()
+}
+
+/// The SDL of the schema, as committed in `schema.graphql`.
+pub fn sdl() -> String {
+    Schema::build(Query::default(), Mutation::default(), EmptySubscription).finish().sdl()
+}

@@ -1,0 +1,9 @@
+mod auth;
+mod contractors;
+mod partners;
+
+use async_graphql::MergedObject;
+
+/// Every mutation. Each one is a single transaction that is audited on success.
+#[derive(MergedObject, Default)]
+pub struct Mutation(auth::AuthMutation, contractors::ContractorMutation, partners::PartnerMutation);

@@ -1,0 +1,133 @@
+use async_graphql::connection::{Connection, Edge, EmptyFields};
+use async_graphql::{Context, ID, InputObject, Object, Result};
+
+use super::IntoGql;
+use super::ids::{decode_cursor, encode_cursor, page_size, parse_id};
+use super::types::audit::AuditEntry;
+use super::types::contractor::Contractor;
+use super::types::enums::{ContractorStatus, DamageType};
+use super::types::partner::Partner;
+use super::types::user::User;
+use super::types::{ConnectionTotals, app, meta};
+use crate::auth::Principal;
+use crate::domain::{AtField, Postcode};
+use crate::error::ServiceError;
+use crate::services;
+use crate::store::{audit::AuditFilter, contractors::ContractorFilter};
+
+#[derive(Default)]
+pub struct Query;
+
+/// Filters for `contractors`; all optional and combined with AND.
+#[derive(InputObject, Default)]
+pub struct ContractorFilterInput {
+    pub status: Option<ContractorStatus>,
+    pub specialty: Option<DamageType>,
+    /// Base postcode or an explicit service postcode.
+    pub postcode: Option<String>,
+    /// Matches company name, contact name, email (case-insensitive) or the start of the ABN.
+    pub search: Option<String>,
+}
+
+/// Filters for `auditLog`.
+#[derive(InputObject, Default)]
+pub struct AuditFilterInput {
+    /// e.g. `contractor`, `partner`, `user`.
+    pub entity_type: Option<String>,
+    pub entity_id: Option<ID>,
+    pub actor_id: Option<ID>,
+    /// e.g. `contractor.verified`.
+    pub action: Option<String>,
+}
+
+type Page<N> = Connection<String, N, ConnectionTotals, EmptyFields>;
+
+fn to_page<M, N>(rows: Vec<M>, total: u64, limit: u64, after: bool, id: impl Fn(&M) -> uuid::Uuid, node: impl Fn(M) -> N) -> Page<N>
+where
+    N: async_graphql::OutputType,
+{
+    let has_next = rows.len() as u64 > limit;
+    let mut conn = Connection::with_additional_fields(after, has_next, ConnectionTotals { total_count: total });
+    conn.edges.extend(rows.into_iter().take(limit as usize).map(|m| Edge::new(encode_cursor(id(&m)), node(m))));
+    conn
+}
+
+#[Object]
+impl Query {
+    /// The logged-in user. `UNAUTHENTICATED` without a valid access token; an API key has no user.
+    async fn me(&self, ctx: &Context<'_>) -> Result<User> {
+        let meta = meta(ctx);
+        match &meta.principal {
+            Principal::User { user_id, .. } => services::users::get(app(ctx), meta, *user_id).await.gql().map(User),
+            Principal::ApiKey { .. } => Err(ServiceError::Forbidden("an API key has no user; use `partner`".into())).gql(),
+            _ => Err(meta.principal.require_authenticated().err().unwrap_or_else(ServiceError::unauthenticated)).gql(),
+        }
+    }
+
+    /// One contractor: admins see any, a contractor's users only their own.
+    async fn contractor(&self, ctx: &Context<'_>, id: ID) -> Result<Contractor> {
+        let id = parse_id(&id, "id").gql()?;
+        services::contractors::get(app(ctx), meta(ctx), id).await.gql().map(Contractor)
+    }
+
+    /// Contractors, newest first (admins).
+    async fn contractors(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        filter: Option<ContractorFilterInput>,
+    ) -> Result<Page<Contractor>> {
+        let limit = page_size(first).gql()?;
+        let before = decode_cursor(after.as_deref()).gql()?;
+        let f = filter.unwrap_or_default();
+        let postcode = match f.postcode.as_deref() {
+            Some(p) => Some(Postcode::parse(p).at("filter.postcode").map_err(ServiceError::from).gql()?.into_inner()),
+            None => None,
+        };
+        let filter = ContractorFilter {
+            status: f.status.map(Into::into),
+            specialty: f.specialty.map(Into::into),
+            postcode,
+            search: f.search.map(|s| s.trim().to_string()).filter(|s| !s.is_empty()),
+        };
+        let (rows, total) = services::contractors::list(app(ctx), meta(ctx), &filter, before, limit + 1).await.gql()?;
+        Ok(to_page(rows, total, limit, after.is_some(), |m| m.id, Contractor))
+    }
+
+    /// Partners: admins see all, a partner sees itself.
+    async fn partners(&self, ctx: &Context<'_>) -> Result<Vec<Partner>> {
+        Ok(services::partners::list(app(ctx), meta(ctx)).await.gql()?.into_iter().map(Partner).collect())
+    }
+
+    /// One partner: admins see any; a partner (API key or partner user) only itself.
+    async fn partner(&self, ctx: &Context<'_>, id: Option<ID>) -> Result<Partner> {
+        let meta = meta(ctx);
+        let id = match id {
+            Some(id) => parse_id(&id, "id").gql()?,
+            None => meta.principal.partner_id().ok_or_else(|| ServiceError::validation("id", "id is required unless you call as a partner")).gql()?,
+        };
+        services::partners::get(app(ctx), meta, id).await.gql().map(Partner)
+    }
+
+    /// The audit log, newest first (admins).
+    async fn audit_log(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        filter: Option<AuditFilterInput>,
+    ) -> Result<Page<AuditEntry>> {
+        let limit = page_size(first).gql()?;
+        let before = decode_cursor(after.as_deref()).gql()?;
+        let f = filter.unwrap_or_default();
+        let filter = AuditFilter {
+            entity_type: f.entity_type,
+            entity_id: f.entity_id.as_ref().map(|i| parse_id(i, "filter.entityId")).transpose().gql()?,
+            actor_id: f.actor_id.as_ref().map(|i| parse_id(i, "filter.actorId")).transpose().gql()?,
+            action: f.action,
+        };
+        let (rows, total) = services::audit::list(app(ctx), meta(ctx), &filter, before, limit + 1).await.gql()?;
+        Ok(to_page(rows, total, limit, after.is_some(), |m| m.id, AuditEntry))
+    }
+}

@@ -1,0 +1,37 @@
+//! Output and input types. Output types wrap models; they are never the models themselves.
+
+pub mod audit;
+pub mod auth;
+pub mod contractor;
+pub mod enums;
+pub mod partner;
+pub mod user;
+
+use std::sync::Arc;
+
+use async_graphql::{Context, SimpleObject};
+
+use crate::auth::RequestMeta;
+use crate::context::AppContext;
+use crate::graphql::loaders::Loaders;
+
+/// The shared state, from the schema data.
+pub fn app<'a>(ctx: &Context<'a>) -> &'a AppContext {
+    ctx.data_unchecked::<Arc<AppContext>>()
+}
+
+/// The request's caller and id, inserted by the HTTP layer for every request.
+pub fn meta<'a>(ctx: &Context<'a>) -> &'a RequestMeta {
+    ctx.data_unchecked::<RequestMeta>()
+}
+
+pub fn loaders<'a>(ctx: &Context<'a>) -> &'a Loaders {
+    ctx.data_unchecked::<Loaders>()
+}
+
+/// Extra fields on every connection.
+#[derive(SimpleObject)]
+pub struct ConnectionTotals {
+    /// How many items match the filter, across all pages.
+    pub total_count: u64,
+}

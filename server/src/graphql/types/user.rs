@@ -1,0 +1,43 @@
+use async_graphql::{Context, ID, Object, Result};
+use chrono::{DateTime, Utc};
+use entities::user;
+
+use super::contractor::Contractor;
+use super::enums::Role;
+use super::partner::Partner;
+use super::{app, meta};
+use crate::graphql::IntoGql;
+use crate::graphql::ids::to_id;
+use crate::services;
+
+/// A person who logs in.
+pub struct User(pub user::Model);
+
+#[Object]
+impl User {
+    async fn id(&self) -> ID {
+        to_id(self.0.id)
+    }
+    async fn email(&self) -> &str {
+        &self.0.email
+    }
+    async fn role(&self) -> Role {
+        self.0.role.into()
+    }
+    /// The company a contractor user works for.
+    async fn contractor(&self, ctx: &Context<'_>) -> Result<Option<Contractor>> {
+        let Some(id) = self.0.contractor_id else { return Ok(None) };
+        services::contractors::get(app(ctx), meta(ctx), id).await.gql().map(|c| Some(Contractor(c)))
+    }
+    /// The partner a partner user works for.
+    async fn partner(&self, ctx: &Context<'_>) -> Result<Option<Partner>> {
+        let Some(id) = self.0.partner_id else { return Ok(None) };
+        services::partners::get(app(ctx), meta(ctx), id).await.gql().map(|p| Some(Partner(p)))
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    async fn last_login_at(&self) -> Option<DateTime<Utc>> {
+        self.0.last_login_at
+    }
+}

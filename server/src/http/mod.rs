@@ -1,0 +1,8 @@
+//! HTTP transport: the GraphQL endpoint and WebSocket, health, metrics and the web app.
+
+pub mod graphql;
+pub mod health;
+pub mod metrics;
+pub mod request;
+pub mod web;
+pub mod ws;

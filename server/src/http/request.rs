@@ -1,0 +1,57 @@
+//! Who is calling and from where, derived once per request from its headers.
+
+use std::net::{IpAddr, SocketAddr};
+
+use axum::http::HeaderMap;
+
+use crate::auth::{Principal, RequestMeta};
+use crate::context::AppContext;
+use crate::services;
+
+/// The request id set by the request-id layer (or sent by the client).
+pub fn request_id(headers: &HeaderMap) -> Option<String> {
+    headers.get("x-request-id").and_then(|v| v.to_str().ok()).map(|s| s.chars().take(100).collect())
+}
+
+/// The client address: the socket peer, or the first `X-Forwarded-For` hop when configured to
+/// trust a proxy in front.
+pub fn client_ip(ctx: &AppContext, headers: &HeaderMap, peer: Option<SocketAddr>) -> Option<IpAddr> {
+    if ctx.config.trust_forwarded_for {
+        if let Some(ip) = headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+            .and_then(|v| v.trim().parse().ok())
+        {
+            return Some(ip);
+        }
+    }
+    peer.map(|p| p.ip())
+}
+
+/// Authenticates an `Authorization` value (`Bearer <token or API key>`).
+pub async fn principal_from(ctx: &AppContext, authorization: Option<&str>) -> Principal {
+    let Some(raw) = authorization.map(str::trim).filter(|s| !s.is_empty()) else {
+        return Principal::anonymous();
+    };
+    let Some(token) = raw.strip_prefix("Bearer ").or_else(|| raw.strip_prefix("bearer ")) else {
+        return Principal::Anonymous { reason: Some("the Authorization header must be `Bearer <token>`".into()) };
+    };
+    match services::auth::authenticate(ctx, token).await {
+        Ok(p) => p,
+        Err(e) => {
+            tracing::error!(error = %e, "authentication lookup failed");
+            Principal::Anonymous { reason: Some("could not check credentials; try again".into()) }
+        }
+    }
+}
+
+/// Everything the services need to know about an HTTP request.
+pub async fn request_meta(ctx: &AppContext, headers: &HeaderMap, peer: Option<SocketAddr>) -> RequestMeta {
+    let auth = headers.get(axum::http::header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+    RequestMeta {
+        principal: principal_from(ctx, auth).await,
+        request_id: request_id(headers),
+        client_ip: client_ip(ctx, headers, peer),
+    }
+}

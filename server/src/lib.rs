@@ -1,0 +1,18 @@
+//! NRP CRM server: contractors, partners and (in later issues) leads, jobs, claims and payouts
+//! behind a GraphQL API. Data flows one way: transport (`http`, `graphql`) → `services` → `store`.
+
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod context;
+pub mod domain;
+pub mod error;
+pub mod graphql;
+pub mod http;
+pub mod services;
+pub mod startup;
+pub mod store;
+pub mod telemetry;
+
+pub use config::Config;
+pub use startup::Application;

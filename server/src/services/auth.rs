@@ -1,0 +1,171 @@
+use chrono::{Duration, Utc};
+use entities::user;
+use sea_orm::TransactionTrait;
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::auth::{API_KEY_PREFIX, Principal, RateLimitDecision, RequestMeta, new_refresh_token, sha256_hex, verify_password};
+use crate::context::AppContext;
+use crate::domain::{AtField, Email};
+use crate::error::{ServiceError, ServiceResult};
+use crate::store;
+
+/// What a successful login or refresh returns.
+#[derive(Debug)]
+pub struct Session {
+    pub access_token: String,
+    pub refresh_token: String,
+    pub expires_in_secs: u64,
+    pub user: user::Model,
+}
+
+const BAD_CREDENTIALS: &str = "invalid email or password";
+
+/// Checks email and password, counting the attempt against both the email's and the client
+/// address's limits, and opens a new refresh-token family.
+#[tracing::instrument(skip_all)]
+pub async fn login(ctx: &AppContext, meta: &RequestMeta, email: &str, password: String) -> ServiceResult<Session> {
+    let cfg = &ctx.config;
+    if let Some(ip) = meta.client_ip {
+        limit(ctx, &format!("login:ip:{ip}"), cfg.login_limit_per_ip).await?;
+    }
+    let email = Email::parse(email).at("email")?;
+    let email_key = format!("login:email:{}", email.as_str());
+    limit(ctx, &email_key, cfg.login_limit_per_email).await?;
+
+    let found = store::users::find_by_email(&ctx.db, email.as_str()).await?;
+    let ok = verify_password(password, found.as_ref().map(|u| u.password_hash.clone())).await?;
+    let user = match found {
+        Some(u) if ok && !u.disabled => u,
+        _ => return Err(ServiceError::Unauthenticated(BAD_CREDENTIALS.into())),
+    };
+    ctx.limiter.reset(&email_key).await;
+
+    let txn = ctx.db.begin().await?;
+    let refresh = issue_refresh(&txn, ctx, user.id, Uuid::now_v7()).await?;
+    store::users::touch_last_login(&txn, user.id).await?;
+    let meta = RequestMeta { principal: principal_of(&user), ..meta.clone() };
+    super::audit::record(&txn, &meta, "auth.login", "user", Some(user.id), json!({})).await?;
+    txn.commit().await?;
+    session(ctx, user, refresh)
+}
+
+/// Rotates a refresh token: the presented one is revoked and a new one of the same family issued.
+/// Presenting a token that was already revoked means it leaked: the whole family is revoked.
+#[tracing::instrument(skip_all)]
+pub async fn refresh(ctx: &AppContext, meta: &RequestMeta, token: &str) -> ServiceResult<Session> {
+    let invalid = || ServiceError::Unauthenticated("invalid refresh token".into());
+    let Some(row) = store::tokens::find_by_hash(&ctx.db, &sha256_hex(token.trim())).await? else {
+        return Err(invalid());
+    };
+    let txn = ctx.db.begin().await?;
+    let won = row.revoked_at.is_none() && store::tokens::revoke_if_live(&txn, row.id).await?;
+    if !won {
+        let revoked = store::tokens::revoke_family(&txn, row.family_id).await?;
+        let meta = RequestMeta { principal: Principal::System, ..meta.clone() };
+        super::audit::record(
+            &txn,
+            &meta,
+            "auth.refresh_token_reused",
+            "user",
+            Some(row.user_id),
+            json!({ "family": row.family_id, "revoked": revoked }),
+        )
+        .await?;
+        txn.commit().await?;
+        tracing::warn!(user_id = %row.user_id, "refresh token reuse: family revoked");
+        return Err(ServiceError::Unauthenticated("refresh token already used; please log in again".into()));
+    }
+    if row.expires_at <= Utc::now() {
+        txn.commit().await?;
+        return Err(ServiceError::Unauthenticated("refresh token expired; please log in again".into()));
+    }
+    let user = match store::users::find(&txn, row.user_id).await? {
+        Some(u) if !u.disabled => u,
+        _ => return Err(invalid()),
+    };
+    let refresh = issue_refresh(&txn, ctx, user.id, row.family_id).await?;
+    let meta = RequestMeta { principal: principal_of(&user), ..meta.clone() };
+    super::audit::record(&txn, &meta, "auth.refresh", "user", Some(user.id), json!({})).await?;
+    txn.commit().await?;
+    session(ctx, user, refresh)
+}
+
+/// Revokes the refresh token's whole family. Unknown tokens are accepted silently.
+#[tracing::instrument(skip_all)]
+pub async fn logout(ctx: &AppContext, meta: &RequestMeta, token: &str) -> ServiceResult<bool> {
+    let Some(row) = store::tokens::find_by_hash(&ctx.db, &sha256_hex(token.trim())).await? else {
+        return Ok(true);
+    };
+    let txn = ctx.db.begin().await?;
+    let revoked = store::tokens::revoke_family(&txn, row.family_id).await?;
+    if revoked > 0 {
+        super::audit::record(&txn, meta, "auth.logout", "user", Some(row.user_id), json!({})).await?;
+    }
+    txn.commit().await?;
+    Ok(true)
+}
+
+/// Turns an `Authorization: Bearer …` credential into a principal. Never fails: bad credentials
+/// give an anonymous principal that remembers why, so public operations still work.
+pub async fn authenticate(ctx: &AppContext, bearer: &str) -> ServiceResult<Principal> {
+    let bearer = bearer.trim();
+    if !bearer.starts_with(API_KEY_PREFIX) {
+        return Ok(match ctx.jwt.verify(bearer) {
+            Ok(c) => Principal::User { user_id: c.sub, email: c.email, role: c.role, contractor_id: c.cid, partner_id: c.pid },
+            Err(reason) => Principal::Anonymous { reason: Some(reason) },
+        });
+    }
+    let anon = |reason: &str| Ok(Principal::Anonymous { reason: Some(reason.into()) });
+    let Some((key, partner)) = store::partners::find_api_key_by_hash(&ctx.db, &sha256_hex(bearer)).await? else {
+        return anon("invalid API key");
+    };
+    if key.revoked_at.is_some() {
+        return anon("API key revoked");
+    }
+    if key.expires_at.is_some_and(|e| e <= Utc::now()) {
+        return anon("API key expired");
+    }
+    if !partner.active {
+        return anon("partner deactivated");
+    }
+    store::partners::touch_api_key(&ctx.db, key.id).await?;
+    Ok(Principal::ApiKey { key_id: key.id, partner_id: partner.id, partner_kind: partner.kind, label: key.label })
+}
+
+/// The principal a user's access token would carry.
+pub fn principal_of(u: &user::Model) -> Principal {
+    Principal::User {
+        user_id: u.id,
+        email: u.email.clone(),
+        role: u.role,
+        contractor_id: u.contractor_id,
+        partner_id: u.partner_id,
+    }
+}
+
+async fn limit(ctx: &AppContext, key: &str, max: u32) -> ServiceResult<()> {
+    match ctx.limiter.hit(key, max, ctx.config.login_limit_window).await {
+        RateLimitDecision::Allowed => Ok(()),
+        RateLimitDecision::Limited { retry_after } => {
+            Err(ServiceError::RateLimited { retry_after_secs: retry_after.as_secs().max(1) })
+        }
+    }
+}
+
+async fn issue_refresh(
+    db: &impl sea_orm::ConnectionTrait,
+    ctx: &AppContext,
+    user_id: Uuid,
+    family_id: Uuid,
+) -> ServiceResult<String> {
+    let token = new_refresh_token();
+    let ttl = Duration::seconds(ctx.config.refresh_token_ttl.as_secs() as i64);
+    store::tokens::insert(db, user_id, family_id, sha256_hex(&token), Utc::now() + ttl).await?;
+    Ok(token)
+}
+
+fn session(ctx: &AppContext, user: user::Model, refresh_token: String) -> ServiceResult<Session> {
+    let access_token = ctx.jwt.issue(user.id, &user.email, user.role, user.contractor_id, user.partner_id)?;
+    Ok(Session { access_token, refresh_token, expires_in_secs: ctx.jwt.ttl().as_secs(), user })
+}

@@ -1,0 +1,382 @@
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use entities::{ContractorStatus, DamageType, Role, certification, contractor};
+use sea_orm::{IntoActiveModel, Set, TransactionTrait};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::auth::{Principal, RequestMeta, hash_password};
+use crate::context::AppContext;
+use crate::domain::{Abn, Email, Password, Phone, Postcode};
+use crate::error::{ServiceError, ServiceResult};
+use crate::store::{self, contractors::ContractorFilter, contractors::NewContractor, users::NewUser};
+
+/// The longest a contractor may pause itself for.
+pub const MAX_PAUSE_DAYS: i64 = 365;
+
+/// A parsed self-registration.
+pub struct Registration {
+    pub company_name: String,
+    pub abn: Abn,
+    pub contact_name: String,
+    pub email: Email,
+    pub phone: Phone,
+    pub password: Password,
+    pub base_postcode: Postcode,
+    pub service_radius_km: i32,
+    pub service_postcodes: Vec<Postcode>,
+    pub specialties: Vec<DamageType>,
+    pub max_active_jobs: i32,
+}
+
+/// Creates the company in `PENDING` and its first user, in one transaction.
+#[tracing::instrument(skip_all)]
+pub async fn register(ctx: &AppContext, meta: &RequestMeta, r: Registration) -> ServiceResult<contractor::Model> {
+    if r.specialties.is_empty() {
+        return Err(ServiceError::validation("input.specialties", "choose at least one specialty"));
+    }
+    let txn = ctx.db.begin().await?;
+    if store::users::email_taken(&txn, r.email.as_str()).await? {
+        return Err(ServiceError::conflict_on("input.email", "an account with this email already exists"));
+    }
+    if store::contractors::abn_taken(&txn, r.abn.as_str(), None).await? {
+        return Err(ServiceError::conflict_on("input.abn", "a contractor with this ABN is already registered"));
+    }
+    let password_hash = hash_password(r.password.expose().to_string()).await?;
+    let c = store::contractors::insert(
+        &txn,
+        NewContractor {
+            company_name: r.company_name,
+            abn: r.abn.as_str().to_string(),
+            contact_name: r.contact_name,
+            email: r.email.as_str().to_string(),
+            phone: r.phone.into_inner(),
+            base_postcode: r.base_postcode.into_inner(),
+            service_radius_km: r.service_radius_km,
+            max_active_jobs: r.max_active_jobs,
+            daily_lead_cap: None,
+            status: ContractorStatus::Pending,
+        },
+    )
+    .await?;
+    let specialties = dedup(r.specialties);
+    store::contractors::replace_specialties(&txn, c.id, &specialties).await?;
+    let postcodes = dedup(r.service_postcodes.into_iter().map(Postcode::into_inner).collect());
+    store::contractors::replace_service_postcodes(&txn, c.id, &postcodes).await?;
+    let user = store::users::insert(
+        &txn,
+        NewUser {
+            email: r.email.into_inner(),
+            password_hash,
+            role: Role::Contractor,
+            contractor_id: Some(c.id),
+            partner_id: None,
+        },
+    )
+    .await?;
+    let meta = RequestMeta { principal: super::auth::principal_of(&user), ..meta.clone() };
+    super::audit::record(
+        &txn,
+        &meta,
+        "contractor.registered",
+        "contractor",
+        Some(c.id),
+        json!({ "companyName": c.company_name, "abn": c.abn, "email": c.email, "specialties": specialties,
+                "basePostcode": c.base_postcode, "serviceRadiusKm": c.service_radius_km }),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(c)
+}
+
+/// Admin: `PENDING → ACTIVE`.
+#[tracing::instrument(skip_all, fields(contractor_id = %id))]
+pub async fn verify(ctx: &AppContext, meta: &RequestMeta, id: Uuid) -> ServiceResult<contractor::Model> {
+    change_status(ctx, meta, id, &[ContractorStatus::Pending], ContractorStatus::Active, None, "contractor.verified").await
+}
+
+/// Admin: `PENDING | ACTIVE → SUSPENDED`, with an optional reason the contractor can read.
+#[tracing::instrument(skip_all, fields(contractor_id = %id))]
+pub async fn suspend(ctx: &AppContext, meta: &RequestMeta, id: Uuid, reason: Option<String>) -> ServiceResult<contractor::Model> {
+    let from = [ContractorStatus::Active, ContractorStatus::Pending];
+    change_status(ctx, meta, id, &from, ContractorStatus::Suspended, reason, "contractor.suspended").await
+}
+
+/// Admin: `SUSPENDED → ACTIVE`.
+#[tracing::instrument(skip_all, fields(contractor_id = %id))]
+pub async fn reinstate(ctx: &AppContext, meta: &RequestMeta, id: Uuid) -> ServiceResult<contractor::Model> {
+    change_status(ctx, meta, id, &[ContractorStatus::Suspended], ContractorStatus::Active, None, "contractor.reinstated").await
+}
+
+async fn change_status(
+    ctx: &AppContext,
+    meta: &RequestMeta,
+    id: Uuid,
+    from: &[ContractorStatus],
+    to: ContractorStatus,
+    reason: Option<String>,
+    action: &str,
+) -> ServiceResult<contractor::Model> {
+    meta.principal.require_admin()?;
+    let txn = ctx.db.begin().await?;
+    let current = store::contractors::find(&txn, id).await?.ok_or_else(|| ServiceError::not_found("contractor"))?;
+    if !from.contains(&current.status) || !current.status.can_transition_to(to) {
+        return Err(ServiceError::conflict(format!(
+            "contractor is {}; from {} it can move to: {}",
+            status_name(current.status),
+            status_name(current.status),
+            names(current.status.allowed_next())
+        )));
+    }
+    if !store::contractors::transition_status(&txn, id, current.status, to, reason.clone()).await? {
+        return Err(ServiceError::conflict("contractor changed status at the same time; reload and retry"));
+    }
+    super::audit::record(
+        &txn,
+        meta,
+        action,
+        "contractor",
+        Some(id),
+        json!({ "status": { "from": current.status, "to": to }, "reason": reason }),
+    )
+    .await?;
+    let updated = store::contractors::find(&txn, id).await?.ok_or_else(|| ServiceError::not_found("contractor"))?;
+    txn.commit().await?;
+    Ok(updated)
+}
+
+fn status_name(s: ContractorStatus) -> &'static str {
+    match s {
+        ContractorStatus::Pending => "PENDING",
+        ContractorStatus::Active => "ACTIVE",
+        ContractorStatus::Suspended => "SUSPENDED",
+    }
+}
+
+fn names(list: Vec<ContractorStatus>) -> String {
+    if list.is_empty() {
+        return "nothing".into();
+    }
+    list.into_iter().map(status_name).collect::<Vec<_>>().join(", ")
+}
+
+/// A parsed profile update. `None` leaves a field as it is; for nullable fields `Some(None)` clears it.
+#[derive(Default)]
+pub struct ProfileUpdate {
+    pub company_name: Option<String>,
+    pub abn: Option<Abn>,
+    pub contact_name: Option<String>,
+    pub phone: Option<Phone>,
+    pub base_postcode: Option<Postcode>,
+    pub service_radius_km: Option<i32>,
+    pub service_postcodes: Option<Vec<Postcode>>,
+    pub specialties: Option<Vec<DamageType>>,
+    pub max_active_jobs: Option<i32>,
+    pub daily_lead_cap: Option<Option<i32>>,
+    pub commission_bps: Option<Option<i32>>,
+}
+
+/// Updates a company's profile and service area. Contractors edit their own; company name, ABN
+/// and commission are admin-only.
+#[tracing::instrument(skip_all, fields(contractor_id = %id))]
+pub async fn update_profile(ctx: &AppContext, meta: &RequestMeta, id: Uuid, u: ProfileUpdate) -> ServiceResult<contractor::Model> {
+    meta.principal.require_contractor_access(id)?;
+    if !meta.principal.is_admin() {
+        for (set, field) in [
+            (u.company_name.is_some(), "input.companyName"),
+            (u.abn.is_some(), "input.abn"),
+            (u.commission_bps.is_some(), "input.commissionBps"),
+        ] {
+            if set {
+                return Err(ServiceError::Forbidden(format!("only an NRP admin may change {field}")));
+            }
+        }
+    }
+    if u.specialties.as_ref().is_some_and(Vec::is_empty) {
+        return Err(ServiceError::validation("input.specialties", "choose at least one specialty"));
+    }
+    let txn = ctx.db.begin().await?;
+    let current = store::contractors::find(&txn, id).await?.ok_or_else(|| ServiceError::not_found("contractor"))?;
+    if let Some(abn) = &u.abn {
+        if store::contractors::abn_taken(&txn, abn.as_str(), Some(id)).await? {
+            return Err(ServiceError::conflict_on("input.abn", "a contractor with this ABN is already registered"));
+        }
+    }
+    let mut changes: Vec<(&str, Value, Value)> = Vec::new();
+    let mut am = current.clone().into_active_model();
+    macro_rules! apply {
+        ($field:ident, $name:literal, $value:expr) => {{
+            let value = $value;
+            changes.push(($name, json!(current.$field), json!(value)));
+            am.$field = Set(value);
+        }};
+    }
+    if let Some(v) = u.company_name { apply!(company_name, "companyName", v); }
+    if let Some(v) = u.abn { apply!(abn, "abn", v.as_str().to_string()); }
+    if let Some(v) = u.contact_name { apply!(contact_name, "contactName", v); }
+    if let Some(v) = u.phone { apply!(phone, "phone", v.into_inner()); }
+    if let Some(v) = u.base_postcode { apply!(base_postcode, "basePostcode", v.into_inner()); }
+    if let Some(v) = u.service_radius_km { apply!(service_radius_km, "serviceRadiusKm", v); }
+    if let Some(v) = u.max_active_jobs { apply!(max_active_jobs, "maxActiveJobs", v); }
+    if let Some(v) = u.daily_lead_cap { apply!(daily_lead_cap, "dailyLeadCap", v); }
+    if let Some(v) = u.commission_bps { apply!(commission_bps, "commissionBps", v); }
+    let ids = [id];
+    if let Some(list) = u.specialties {
+        let before = store::contractors::specialties_of(&txn, &ids).await?.remove(&id).unwrap_or_default();
+        let after = dedup(list);
+        store::contractors::replace_specialties(&txn, id, &after).await?;
+        changes.push(("specialties", json!(before), json!(after)));
+    }
+    if let Some(list) = u.service_postcodes {
+        let before = store::contractors::service_postcodes_of(&txn, &ids).await?.remove(&id).unwrap_or_default();
+        let after = dedup(list.into_iter().map(Postcode::into_inner).collect());
+        store::contractors::replace_service_postcodes(&txn, id, &after).await?;
+        changes.push(("servicePostcodes", json!(before), json!(after)));
+    }
+    let updated = store::contractors::save(&txn, am).await?;
+    super::audit::record(&txn, meta, "contractor.updated", "contractor", Some(id), super::audit::diff(changes)).await?;
+    txn.commit().await?;
+    Ok(updated)
+}
+
+/// Stops offers until `until`; they resume by themselves once it passes.
+#[tracing::instrument(skip_all, fields(contractor_id = %id))]
+pub async fn pause(ctx: &AppContext, meta: &RequestMeta, id: Uuid, until: DateTime<Utc>) -> ServiceResult<contractor::Model> {
+    meta.principal.require_contractor_access(id)?;
+    let now = Utc::now();
+    if until <= now {
+        return Err(ServiceError::validation("until", "the pause must end in the future"));
+    }
+    if until > now + Duration::days(MAX_PAUSE_DAYS) {
+        return Err(ServiceError::validation("until", format!("a pause may last at most {MAX_PAUSE_DAYS} days")));
+    }
+    set_pause(ctx, meta, id, Some(until), "contractor.paused").await
+}
+
+/// Ends a pause now.
+#[tracing::instrument(skip_all, fields(contractor_id = %id))]
+pub async fn resume(ctx: &AppContext, meta: &RequestMeta, id: Uuid) -> ServiceResult<contractor::Model> {
+    meta.principal.require_contractor_access(id)?;
+    set_pause(ctx, meta, id, None, "contractor.resumed").await
+}
+
+async fn set_pause(
+    ctx: &AppContext,
+    meta: &RequestMeta,
+    id: Uuid,
+    until: Option<DateTime<Utc>>,
+    action: &str,
+) -> ServiceResult<contractor::Model> {
+    let txn = ctx.db.begin().await?;
+    let current = store::contractors::find(&txn, id).await?.ok_or_else(|| ServiceError::not_found("contractor"))?;
+    store::contractors::set_paused_until(&txn, id, until).await?;
+    super::audit::record(
+        &txn,
+        meta,
+        action,
+        "contractor",
+        Some(id),
+        json!({ "pausedUntil": { "from": current.paused_until, "to": until } }),
+    )
+    .await?;
+    let updated = store::contractors::find(&txn, id).await?.ok_or_else(|| ServiceError::not_found("contractor"))?;
+    txn.commit().await?;
+    Ok(updated)
+}
+
+/// A parsed certification.
+pub struct NewCertification {
+    pub kind: String,
+    pub number: String,
+    pub issuer: String,
+    pub expires_on: Option<NaiveDate>,
+}
+
+#[tracing::instrument(skip_all, fields(contractor_id = %contractor_id))]
+pub async fn add_certification(
+    ctx: &AppContext,
+    meta: &RequestMeta,
+    contractor_id: Uuid,
+    c: NewCertification,
+) -> ServiceResult<certification::Model> {
+    meta.principal.require_contractor_access(contractor_id)?;
+    let txn = ctx.db.begin().await?;
+    store::contractors::find(&txn, contractor_id).await?.ok_or_else(|| ServiceError::not_found("contractor"))?;
+    let cert = store::contractors::insert_certification(
+        &txn,
+        store::contractors::NewCertification {
+            contractor_id,
+            kind: c.kind,
+            number: c.number,
+            issuer: c.issuer,
+            expires_on: c.expires_on,
+        },
+    )
+    .await?;
+    super::audit::record(
+        &txn,
+        meta,
+        "contractor.certification_added",
+        "contractor",
+        Some(contractor_id),
+        json!({ "certificationId": cert.id, "kind": cert.kind, "number": cert.number, "expiresOn": cert.expires_on }),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(cert)
+}
+
+#[tracing::instrument(skip_all, fields(certification_id = %id))]
+pub async fn remove_certification(ctx: &AppContext, meta: &RequestMeta, id: Uuid) -> ServiceResult<Uuid> {
+    meta.principal.require_authenticated()?;
+    let txn = ctx.db.begin().await?;
+    let cert = store::contractors::find_certification(&txn, id).await?.ok_or_else(|| ServiceError::not_found("certification"))?;
+    meta.principal.require_contractor_access(cert.contractor_id)?;
+    store::contractors::delete_certification(&txn, id).await?;
+    super::audit::record(
+        &txn,
+        meta,
+        "contractor.certification_removed",
+        "contractor",
+        Some(cert.contractor_id),
+        json!({ "certificationId": id, "kind": cert.kind, "number": cert.number }),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(cert.contractor_id)
+}
+
+/// One contractor, for an admin or its own users.
+pub async fn get(ctx: &AppContext, meta: &RequestMeta, id: Uuid) -> ServiceResult<contractor::Model> {
+    meta.principal.require_contractor_access(id)?;
+    store::contractors::find(&ctx.db, id).await?.ok_or_else(|| ServiceError::not_found("contractor"))
+}
+
+/// A page of contractors (admins only), newest first, with the total matching the filter.
+pub async fn list(
+    ctx: &AppContext,
+    meta: &RequestMeta,
+    filter: &ContractorFilter,
+    before: Option<Uuid>,
+    limit: u64,
+) -> ServiceResult<(Vec<contractor::Model>, u64)> {
+    meta.principal.require_admin()?;
+    let rows = store::contractors::page(&ctx.db, filter, before, limit).await?;
+    let total = store::contractors::count(&ctx.db, filter).await?;
+    Ok((rows, total))
+}
+
+/// True while a pause is in force.
+pub fn is_paused(c: &contractor::Model, now: DateTime<Utc>) -> bool {
+    c.paused_until.is_some_and(|u| u > now)
+}
+
+/// Whether the caller may see a contractor's commercial terms (commission, Stripe account).
+pub fn may_see_terms(p: &Principal, contractor_id: Uuid) -> bool {
+    p.is_admin() || p.contractor_id() == Some(contractor_id)
+}
+
+fn dedup<T: Ord>(mut v: Vec<T>) -> Vec<T> {
+    v.sort();
+    v.dedup();
+    v
+}

@@ -1,0 +1,10 @@
+//! The business rules. Each public function is one transaction and is instrumented with tracing;
+//! every successful change writes its audit entry inside that same transaction.
+
+pub mod audit;
+pub mod auth;
+pub mod contractors;
+pub mod demo;
+pub mod partners;
+pub mod postcodes;
+pub mod users;

@@ -1,0 +1,98 @@
+use chrono::{DateTime, Utc};
+use entities::{PartnerKind, api_key, partner};
+use sea_orm::TransactionTrait;
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::auth::{RequestMeta, new_api_key, sha256_hex};
+use crate::context::AppContext;
+use crate::error::{ServiceError, ServiceResult};
+use crate::store::{self, partners::NewApiKey};
+
+/// Admin: registers an insurer or lead source.
+#[tracing::instrument(skip_all)]
+pub async fn create(
+    ctx: &AppContext,
+    meta: &RequestMeta,
+    name: String,
+    kind: PartnerKind,
+    webhook_url: Option<String>,
+) -> ServiceResult<partner::Model> {
+    meta.principal.require_admin()?;
+    let txn = ctx.db.begin().await?;
+    if store::partners::find_by_name(&txn, &name).await?.is_some() {
+        return Err(ServiceError::conflict_on("input.name", "a partner with this name already exists"));
+    }
+    let p = store::partners::insert(&txn, name, kind, webhook_url).await?;
+    super::audit::record(&txn, meta, "partner.created", "partner", Some(p.id), json!({ "name": p.name, "kind": p.kind, "webhookUrl": p.webhook_url }))
+        .await?;
+    txn.commit().await?;
+    Ok(p)
+}
+
+/// Admin: issues a key for a partner. The secret is returned here and never again.
+#[tracing::instrument(skip_all, fields(partner_id = %partner_id))]
+pub async fn create_api_key(
+    ctx: &AppContext,
+    meta: &RequestMeta,
+    partner_id: Uuid,
+    label: String,
+    expires_at: Option<DateTime<Utc>>,
+) -> ServiceResult<(api_key::Model, String)> {
+    meta.principal.require_admin()?;
+    if expires_at.is_some_and(|e| e <= Utc::now()) {
+        return Err(ServiceError::validation("input.expiresAt", "the expiry must be in the future"));
+    }
+    let txn = ctx.db.begin().await?;
+    store::partners::find(&txn, partner_id).await?.ok_or_else(|| ServiceError::not_found("partner"))?;
+    let (secret, prefix) = new_api_key();
+    let key = store::partners::insert_api_key(
+        &txn,
+        NewApiKey { partner_id, label, prefix, key_hash: sha256_hex(&secret), expires_at },
+    )
+    .await?;
+    super::audit::record(
+        &txn,
+        meta,
+        "partner.api_key_created",
+        "partner",
+        Some(partner_id),
+        json!({ "apiKeyId": key.id, "label": key.label, "prefix": key.prefix, "expiresAt": key.expires_at }),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok((key, secret))
+}
+
+/// Admin: revokes a key at once. Revoking a revoked key is a conflict, so mistakes are visible.
+#[tracing::instrument(skip_all, fields(api_key_id = %id))]
+pub async fn revoke_api_key(ctx: &AppContext, meta: &RequestMeta, id: Uuid) -> ServiceResult<api_key::Model> {
+    meta.principal.require_admin()?;
+    let txn = ctx.db.begin().await?;
+    let key = store::partners::find_api_key(&txn, id).await?.ok_or_else(|| ServiceError::not_found("API key"))?;
+    if !store::partners::revoke_api_key(&txn, id).await? {
+        return Err(ServiceError::conflict("this API key is already revoked"));
+    }
+    super::audit::record(&txn, meta, "partner.api_key_revoked", "partner", Some(key.partner_id), json!({ "apiKeyId": id, "label": key.label }))
+        .await?;
+    let key = store::partners::find_api_key(&txn, id).await?.ok_or_else(|| ServiceError::not_found("API key"))?;
+    txn.commit().await?;
+    Ok(key)
+}
+
+/// Admins see every partner; a partner sees itself.
+pub async fn list(ctx: &AppContext, meta: &RequestMeta) -> ServiceResult<Vec<partner::Model>> {
+    meta.principal.require_authenticated()?;
+    if meta.principal.is_admin() {
+        return Ok(store::partners::all(&ctx.db).await?);
+    }
+    match meta.principal.partner_id() {
+        Some(id) => Ok(store::partners::find(&ctx.db, id).await?.into_iter().collect()),
+        None => Err(ServiceError::forbidden()),
+    }
+}
+
+pub async fn get(ctx: &AppContext, meta: &RequestMeta, id: Uuid) -> ServiceResult<partner::Model> {
+    meta.principal.require_partner_access(id)?;
+    store::partners::find(&ctx.db, id).await?.ok_or_else(|| ServiceError::not_found("partner"))
+}

@@ -1,0 +1,81 @@
+use chrono::Utc;
+use entities::{ActorKind, audit_entry};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Select, Set,
+};
+use uuid::Uuid;
+
+/// An audit entry to write.
+pub struct NewAuditEntry {
+    pub actor_kind: ActorKind,
+    pub actor_id: Option<Uuid>,
+    pub actor_label: String,
+    pub action: String,
+    pub entity_type: String,
+    pub entity_id: Option<Uuid>,
+    pub changes: serde_json::Value,
+    pub request_id: Option<String>,
+}
+
+pub async fn insert(db: &impl ConnectionTrait, e: NewAuditEntry) -> Result<(), DbErr> {
+    audit_entry::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        actor_kind: Set(e.actor_kind),
+        actor_id: Set(e.actor_id),
+        actor_label: Set(e.actor_label),
+        action: Set(e.action),
+        entity_type: Set(e.entity_type),
+        entity_id: Set(e.entity_id),
+        changes: Set(e.changes),
+        request_id: Set(e.request_id),
+        created_at: Set(Utc::now()),
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+/// Filters for the audit log.
+#[derive(Debug, Default, Clone)]
+pub struct AuditFilter {
+    pub entity_type: Option<String>,
+    pub entity_id: Option<Uuid>,
+    pub actor_id: Option<Uuid>,
+    pub action: Option<String>,
+}
+
+fn filtered(f: &AuditFilter) -> Select<audit_entry::Entity> {
+    let mut q = audit_entry::Entity::find();
+    if let Some(t) = &f.entity_type {
+        q = q.filter(audit_entry::Column::EntityType.eq(t.as_str()));
+    }
+    if let Some(id) = f.entity_id {
+        q = q.filter(audit_entry::Column::EntityId.eq(id));
+    }
+    if let Some(id) = f.actor_id {
+        q = q.filter(audit_entry::Column::ActorId.eq(id));
+    }
+    if let Some(a) = &f.action {
+        q = q.filter(audit_entry::Column::Action.eq(a.as_str()));
+    }
+    q
+}
+
+/// Newest first; `before` is the id of the last entry of the previous page.
+pub async fn page(
+    db: &impl ConnectionTrait,
+    f: &AuditFilter,
+    before: Option<Uuid>,
+    limit: u64,
+) -> Result<Vec<audit_entry::Model>, DbErr> {
+    let mut q = filtered(f);
+    if let Some(b) = before {
+        q = q.filter(audit_entry::Column::Id.lt(b));
+    }
+    q.order_by_desc(audit_entry::Column::Id).limit(limit).all(db).await
+}
+
+pub async fn count(db: &impl ConnectionTrait, f: &AuditFilter) -> Result<u64, DbErr> {
+    filtered(f).count(db).await
+}

@@ -1,0 +1,294 @@
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use entities::{
+    ContractorStatus, DamageType, certification, contractor, contractor_service_postcode as csp,
+    contractor_specialty as cs,
+};
+use sea_orm::sea_query::{Expr, Query};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Select, Set,
+};
+use uuid::Uuid;
+
+/// A contractor company to insert, already validated.
+pub struct NewContractor {
+    pub company_name: String,
+    pub abn: String,
+    pub contact_name: String,
+    pub email: String,
+    pub phone: String,
+    pub base_postcode: String,
+    pub service_radius_km: i32,
+    pub max_active_jobs: i32,
+    pub daily_lead_cap: Option<i32>,
+    pub status: ContractorStatus,
+}
+
+pub async fn insert(db: &impl ConnectionTrait, new: NewContractor) -> Result<contractor::Model, DbErr> {
+    let now = Utc::now();
+    contractor::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        company_name: Set(new.company_name),
+        abn: Set(new.abn),
+        contact_name: Set(new.contact_name),
+        email: Set(new.email),
+        phone: Set(new.phone),
+        base_postcode: Set(new.base_postcode),
+        service_radius_km: Set(new.service_radius_km),
+        max_active_jobs: Set(new.max_active_jobs),
+        daily_lead_cap: Set(new.daily_lead_cap),
+        commission_bps: Set(None),
+        stripe_account_id: Set(None),
+        verified_at: Set((new.status == ContractorStatus::Active).then_some(now)),
+        status: Set(new.status),
+        status_reason: Set(None),
+        paused_until: Set(None),
+        performance_score: Set(0.5),
+        avg_response_secs: Set(None),
+        acceptance_rate: Set(None),
+        avg_rating: Set(None),
+        rating_count: Set(0),
+        active_jobs: Set(0),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(db)
+    .await
+}
+
+pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<contractor::Model>, DbErr> {
+    contractor::Entity::find_by_id(id).one(db).await
+}
+
+pub async fn find_many(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<Vec<contractor::Model>, DbErr> {
+    contractor::Entity::find().filter(contractor::Column::Id.is_in(ids.iter().copied())).all(db).await
+}
+
+pub async fn abn_taken(db: &impl ConnectionTrait, abn: &str, except: Option<Uuid>) -> Result<bool, DbErr> {
+    let mut q = contractor::Entity::find().filter(contractor::Column::Abn.eq(abn));
+    if let Some(id) = except {
+        q = q.filter(contractor::Column::Id.ne(id));
+    }
+    Ok(q.count(db).await? > 0)
+}
+
+/// Moves a contractor from `from` to `to` only if it is still in `from`: two admins acting at once
+/// cannot both succeed. Returns whether this call made the change.
+pub async fn transition_status(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    from: ContractorStatus,
+    to: ContractorStatus,
+    reason: Option<String>,
+) -> Result<bool, DbErr> {
+    let now = Utc::now();
+    let mut q = contractor::Entity::update_many()
+        .col_expr(contractor::Column::Status, Expr::value(to))
+        .col_expr(contractor::Column::StatusReason, Expr::value(reason))
+        .col_expr(contractor::Column::UpdatedAt, Expr::value(now));
+    if from == ContractorStatus::Pending && to == ContractorStatus::Active {
+        q = q.col_expr(contractor::Column::VerifiedAt, Expr::value(now));
+    }
+    let res = q
+        .filter(contractor::Column::Id.eq(id))
+        .filter(contractor::Column::Status.eq(from))
+        .exec(db)
+        .await?;
+    Ok(res.rows_affected == 1)
+}
+
+/// Saves changed columns of an active model, stamping `updated_at`.
+pub async fn save(db: &impl ConnectionTrait, mut am: contractor::ActiveModel) -> Result<contractor::Model, DbErr> {
+    am.updated_at = Set(Utc::now());
+    am.update(db).await
+}
+
+pub async fn set_paused_until(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    until: Option<DateTime<Utc>>,
+) -> Result<(), DbErr> {
+    contractor::Entity::update_many()
+        .col_expr(contractor::Column::PausedUntil, Expr::value(until))
+        .col_expr(contractor::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(contractor::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+pub async fn replace_specialties(db: &impl ConnectionTrait, id: Uuid, types: &[DamageType]) -> Result<(), DbErr> {
+    cs::Entity::delete_many().filter(cs::Column::ContractorId.eq(id)).exec(db).await?;
+    if types.is_empty() {
+        return Ok(());
+    }
+    cs::Entity::insert_many(types.iter().map(|t| cs::ActiveModel { contractor_id: Set(id), damage_type: Set(*t) }))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+pub async fn replace_service_postcodes(db: &impl ConnectionTrait, id: Uuid, postcodes: &[String]) -> Result<(), DbErr> {
+    csp::Entity::delete_many().filter(csp::Column::ContractorId.eq(id)).exec(db).await?;
+    if postcodes.is_empty() {
+        return Ok(());
+    }
+    csp::Entity::insert_many(
+        postcodes.iter().map(|p| csp::ActiveModel { contractor_id: Set(id), postcode: Set(p.clone()) }),
+    )
+    .exec(db)
+    .await?;
+    Ok(())
+}
+
+/// Specialties of many contractors in one query (for the DataLoader).
+pub async fn specialties_of(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<HashMap<Uuid, Vec<DamageType>>, DbErr> {
+    let rows = cs::Entity::find()
+        .filter(cs::Column::ContractorId.is_in(ids.iter().copied()))
+        .order_by_asc(cs::Column::DamageType)
+        .all(db)
+        .await?;
+    let mut map: HashMap<Uuid, Vec<DamageType>> = HashMap::new();
+    for r in rows {
+        map.entry(r.contractor_id).or_default().push(r.damage_type);
+    }
+    Ok(map)
+}
+
+/// Explicit service postcodes of many contractors in one query.
+pub async fn service_postcodes_of(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<HashMap<Uuid, Vec<String>>, DbErr> {
+    let rows = csp::Entity::find()
+        .filter(csp::Column::ContractorId.is_in(ids.iter().copied()))
+        .order_by_asc(csp::Column::Postcode)
+        .all(db)
+        .await?;
+    let mut map: HashMap<Uuid, Vec<String>> = HashMap::new();
+    for r in rows {
+        map.entry(r.contractor_id).or_default().push(r.postcode);
+    }
+    Ok(map)
+}
+
+/// Certifications of many contractors in one query.
+pub async fn certifications_of(
+    db: &impl ConnectionTrait,
+    ids: &[Uuid],
+) -> Result<HashMap<Uuid, Vec<certification::Model>>, DbErr> {
+    let rows = certification::Entity::find()
+        .filter(certification::Column::ContractorId.is_in(ids.iter().copied()))
+        .order_by_asc(certification::Column::Id)
+        .all(db)
+        .await?;
+    let mut map: HashMap<Uuid, Vec<certification::Model>> = HashMap::new();
+    for r in rows {
+        map.entry(r.contractor_id).or_default().push(r);
+    }
+    Ok(map)
+}
+
+/// A certification to add.
+pub struct NewCertification {
+    pub contractor_id: Uuid,
+    pub kind: String,
+    pub number: String,
+    pub issuer: String,
+    pub expires_on: Option<NaiveDate>,
+}
+
+pub async fn insert_certification(
+    db: &impl ConnectionTrait,
+    new: NewCertification,
+) -> Result<certification::Model, DbErr> {
+    certification::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        contractor_id: Set(new.contractor_id),
+        kind: Set(new.kind),
+        number: Set(new.number),
+        issuer: Set(new.issuer),
+        expires_on: Set(new.expires_on),
+        created_at: Set(Utc::now()),
+    }
+    .insert(db)
+    .await
+}
+
+pub async fn find_certification(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<certification::Model>, DbErr> {
+    certification::Entity::find_by_id(id).one(db).await
+}
+
+pub async fn delete_certification(db: &impl ConnectionTrait, id: Uuid) -> Result<(), DbErr> {
+    certification::Entity::delete_by_id(id).exec(db).await?;
+    Ok(())
+}
+
+/// Filters for the contractor list.
+#[derive(Debug, Default, Clone)]
+pub struct ContractorFilter {
+    pub status: Option<ContractorStatus>,
+    pub specialty: Option<DamageType>,
+    pub postcode: Option<String>,
+    pub search: Option<String>,
+}
+
+fn filtered(f: &ContractorFilter) -> Select<contractor::Entity> {
+    let mut q = contractor::Entity::find();
+    if let Some(s) = f.status {
+        q = q.filter(contractor::Column::Status.eq(s));
+    }
+    if let Some(t) = f.specialty {
+        q = q.filter(
+            contractor::Column::Id.in_subquery(
+                Query::select()
+                    .column(cs::Column::ContractorId)
+                    .from(cs::Entity)
+                    .and_where(cs::Column::DamageType.eq(t))
+                    .to_owned(),
+            ),
+        );
+    }
+    if let Some(p) = &f.postcode {
+        q = q.filter(
+            Condition::any().add(contractor::Column::BasePostcode.eq(p.as_str())).add(
+                contractor::Column::Id.in_subquery(
+                    Query::select()
+                        .column(csp::Column::ContractorId)
+                        .from(csp::Entity)
+                        .and_where(csp::Column::Postcode.eq(p.as_str()))
+                        .to_owned(),
+                ),
+            ),
+        );
+    }
+    if let Some(s) = &f.search {
+        let digits: String = s.chars().filter(|c| !c.is_whitespace()).collect();
+        let mut any = Condition::any()
+            .add(super::contains_ci(contractor::Column::CompanyName, s))
+            .add(super::contains_ci(contractor::Column::ContactName, s))
+            .add(super::contains_ci(contractor::Column::Email, s));
+        if !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit()) {
+            any = any.add(contractor::Column::Abn.starts_with(digits.as_str()));
+        }
+        q = q.filter(any);
+    }
+    q
+}
+
+/// Newest first; `before` is the id of the last row of the previous page.
+pub async fn page(
+    db: &impl ConnectionTrait,
+    f: &ContractorFilter,
+    before: Option<Uuid>,
+    limit: u64,
+) -> Result<Vec<contractor::Model>, DbErr> {
+    let mut q = filtered(f);
+    if let Some(b) = before {
+        q = q.filter(contractor::Column::Id.lt(b));
+    }
+    q.order_by_desc(contractor::Column::Id).limit(limit).all(db).await
+}
+
+pub async fn count(db: &impl ConnectionTrait, f: &ContractorFilter) -> Result<u64, DbErr> {
+    filtered(f).count(db).await
+}

@@ -1,0 +1,18 @@
+//! sea-orm queries, one module per aggregate: the only place that knows the schema.
+//! Functions take any connection or transaction, so services decide the transaction boundary.
+
+pub mod audit;
+pub mod contractors;
+pub mod partners;
+pub mod postcodes;
+pub mod tokens;
+pub mod users;
+
+use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, SimpleExpr};
+use sea_orm::ColumnTrait;
+
+/// `lower(col) LIKE '%needle%'`, with the needle's own `%`, `_` and `\` taken literally.
+pub(crate) fn contains_ci(col: impl ColumnTrait, needle: &str) -> SimpleExpr {
+    let escaped = needle.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    Expr::expr(Func::lower(Expr::col(col.as_column_ref()))).like(LikeExpr::new(format!("%{escaped}%")).escape('\\'))
+}

@@ -1,0 +1,51 @@
+use chrono::{DateTime, Utc};
+use entities::refresh_token;
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set};
+use uuid::Uuid;
+
+pub async fn insert(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+    family_id: Uuid,
+    token_hash: String,
+    expires_at: DateTime<Utc>,
+) -> Result<refresh_token::Model, DbErr> {
+    refresh_token::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        user_id: Set(user_id),
+        family_id: Set(family_id),
+        token_hash: Set(token_hash),
+        created_at: Set(Utc::now()),
+        expires_at: Set(expires_at),
+        revoked_at: Set(None),
+    }
+    .insert(db)
+    .await
+}
+
+pub async fn find_by_hash(db: &impl ConnectionTrait, hash: &str) -> Result<Option<refresh_token::Model>, DbErr> {
+    refresh_token::Entity::find().filter(refresh_token::Column::TokenHash.eq(hash)).one(db).await
+}
+
+/// Revokes one token if it is still live. Returns false when someone else revoked it first,
+/// which is how two concurrent refreshes with the same token are told apart: only one wins.
+pub async fn revoke_if_live(db: &impl ConnectionTrait, id: Uuid) -> Result<bool, DbErr> {
+    let res = refresh_token::Entity::update_many()
+        .col_expr(refresh_token::Column::RevokedAt, Utc::now().into())
+        .filter(refresh_token::Column::Id.eq(id))
+        .filter(refresh_token::Column::RevokedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(res.rows_affected == 1)
+}
+
+/// Revokes every live token of a login family.
+pub async fn revoke_family(db: &impl ConnectionTrait, family_id: Uuid) -> Result<u64, DbErr> {
+    let res = refresh_token::Entity::update_many()
+        .col_expr(refresh_token::Column::RevokedAt, Utc::now().into())
+        .filter(refresh_token::Column::FamilyId.eq(family_id))
+        .filter(refresh_token::Column::RevokedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(res.rows_affected)
+}
