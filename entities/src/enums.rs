@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 /// What a user may do; see DOMAIN.md "Actors".
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Role {
     #[sea_orm(string_value = "ADMIN")]
     Admin,
@@ -18,6 +19,7 @@ pub enum Role {
 /// A contractor company's standing with NRP.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum ContractorStatus {
     #[sea_orm(string_value = "PENDING")]
     Pending,
@@ -32,17 +34,12 @@ impl ContractorStatus {
     /// reinstated straight to active by an admin, which is what "reinstate" means.
     pub fn can_transition_to(self, next: ContractorStatus) -> bool {
         use ContractorStatus::*;
-        matches!(
-            (self, next),
-            (Pending, Active) | (Pending, Suspended) | (Active, Suspended) | (Suspended, Active)
-        )
+        matches!((self, next), (Pending, Active) | (Pending, Suspended) | (Active, Suspended) | (Suspended, Active))
     }
 
     /// The statuses reachable from this one, for error messages.
     pub fn allowed_next(self) -> Vec<ContractorStatus> {
-        <ContractorStatus as sea_orm::Iterable>::iter()
-            .filter(|s| self.can_transition_to(*s))
-            .collect()
+        <ContractorStatus as sea_orm::Iterable>::iter().filter(|s| self.can_transition_to(*s)).collect()
     }
 }
 
@@ -51,6 +48,7 @@ impl ContractorStatus {
     Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
 )]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum DamageType {
     #[sea_orm(string_value = "WATER")]
     Water,
@@ -65,6 +63,7 @@ pub enum DamageType {
 /// How fast a lead needs attention; `HIGH` and `EMERGENCY` count as urgent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Urgency {
     #[sea_orm(string_value = "LOW")]
     Low,
@@ -86,6 +85,7 @@ impl Urgency {
 /// What kind of partner an organisation is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum PartnerKind {
     #[sea_orm(string_value = "INSURER")]
     Insurer,
@@ -96,6 +96,7 @@ pub enum PartnerKind {
 /// Who made a change, as written in the audit log.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum ActorKind {
     #[sea_orm(string_value = "USER")]
     User,
@@ -117,6 +118,12 @@ mod tests {
         assert!(!ContractorStatus::Active.can_transition_to(ContractorStatus::Pending));
         assert!(!ContractorStatus::Active.can_transition_to(ContractorStatus::Active));
         assert_eq!(ContractorStatus::Active.allowed_next(), vec![ContractorStatus::Suspended]);
+    }
+
+    #[test]
+    fn enums_serialise_the_way_the_api_spells_them() {
+        assert_eq!(serde_json::to_string(&ContractorStatus::Pending).unwrap(), "\"PENDING\"");
+        assert_eq!(serde_json::to_string(&PartnerKind::LeadSource).unwrap(), "\"LEAD_SOURCE\"");
     }
 
     #[test]

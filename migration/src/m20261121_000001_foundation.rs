@@ -38,11 +38,7 @@ fn opt_int(name: &'static str) -> ColumnDef {
 }
 
 fn fk(from_table: &'static str, from_col: &'static str, to_table: &'static str) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .from(from_table, from_col)
-        .to(to_table, "id")
-        .on_delete(ForeignKeyAction::Cascade)
-        .to_owned()
+    ForeignKey::create().from(from_table, from_col).to(to_table, "id").on_delete(ForeignKeyAction::Cascade).to_owned()
 }
 
 fn index(name: &'static str, table: &'static str, cols: &[&'static str]) -> IndexCreateStatement {
@@ -111,8 +107,7 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("idx_service_postcodes_postcode", "contractor_service_postcodes", &["postcode"]))
-            .await?;
+        m.create_index(index("idx_service_postcodes_postcode", "contractor_service_postcodes", &["postcode"])).await?;
 
         m.create_table(
             Table::create()

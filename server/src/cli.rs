@@ -64,9 +64,25 @@ pub enum RoleArg {
     Partner,
 }
 
-/// Runs a command and turns failures into a message and a non-zero exit code.
+/// Runs a command with configuration from the environment; failures become a message and a
+/// non-zero exit code.
 pub async fn run(cli: Cli) -> ExitCode {
-    match execute(cli).await {
+    if let Some(Command::ExportSchema { output }) = &cli.command {
+        return report(export_schema(output.as_deref()));
+    }
+    match Config::from_env() {
+        Ok(config) => run_with(cli, config).await,
+        Err(e) => report(Err(e.into())),
+    }
+}
+
+/// Runs a command with the given configuration.
+pub async fn run_with(cli: Cli, config: Config) -> ExitCode {
+    report(execute(cli, config).await)
+}
+
+fn report(result: anyhow::Result<()>) -> ExitCode {
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
@@ -75,17 +91,17 @@ pub async fn run(cli: Cli) -> ExitCode {
     }
 }
 
-async fn execute(cli: Cli) -> anyhow::Result<()> {
-    let command = cli.command.unwrap_or(Command::Serve { seed_demo: false });
-    if let Command::ExportSchema { output } = &command {
-        let sdl = graphql::sdl();
-        match output {
-            Some(path) => std::fs::write(path, sdl)?,
-            None => print!("{sdl}"),
-        }
-        return Ok(());
+fn export_schema(output: Option<&std::path::Path>) -> anyhow::Result<()> {
+    let sdl = graphql::sdl();
+    match output {
+        Some(path) => std::fs::write(path, sdl)?,
+        None => print!("{sdl}"),
     }
-    let config = Config::from_env()?;
+    Ok(())
+}
+
+async fn execute(cli: Cli, config: Config) -> anyhow::Result<()> {
+    let command = cli.command.unwrap_or(Command::Serve { seed_demo: false });
     telemetry::init(config.log_format);
     match command {
         Command::Serve { seed_demo } => {
@@ -105,7 +121,9 @@ async fn execute(cli: Cli) -> anyhow::Result<()> {
             let ctx = build_context(config).await?;
             let account = NewAccount {
                 email: Email::parse(&email).at("--email").map_err(|e| anyhow::anyhow!("{}: {}", e.field, e.message))?,
-                password: Password::parse(&password).at("--password").map_err(|e| anyhow::anyhow!("{}: {}", e.field, e.message))?,
+                password: Password::parse(&password)
+                    .at("--password")
+                    .map_err(|e| anyhow::anyhow!("{}: {}", e.field, e.message))?,
                 role: match role {
                     RoleArg::Admin => entities::Role::Admin,
                     RoleArg::Contractor => entities::Role::Contractor,
@@ -129,7 +147,7 @@ async fn execute(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
-        Command::ExportSchema { .. } => Ok(()),
+        Command::ExportSchema { output } => export_schema(output.as_deref()),
     }
 }
 

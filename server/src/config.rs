@@ -29,6 +29,8 @@ pub struct Config {
     pub database_url: SecretString,
     pub database_max_connections: u32,
     pub redis_url: Option<SecretString>,
+    /// Prepended to every Redis key and channel, so deployments can share a Redis.
+    pub redis_key_prefix: String,
     /// `None` in development means "generate one at start-up".
     pub jwt_secret: Option<SecretString>,
     pub access_token_ttl: Duration,
@@ -68,8 +70,8 @@ impl Config {
             Some(other) => return Err(err("NRP_ENV", format!("expected development or production, got {other:?}"))),
         };
         let data_dir = PathBuf::from(lookup("DATA_DIR").unwrap_or_else(|| "./data".into()));
-        let database_url = lookup("DATABASE_URL")
-            .unwrap_or_else(|| format!("sqlite://{}/nrp.db?mode=rwc", data_dir.display()));
+        let database_url =
+            lookup("DATABASE_URL").unwrap_or_else(|| format!("sqlite://{}/nrp.db?mode=rwc", data_dir.display()));
         let parse_u64 = |name: &'static str, default: u64| -> Result<u64, ConfigError> {
             match lookup(name) {
                 None => Ok(default),
@@ -106,6 +108,7 @@ impl Config {
             data_dir,
             database_url: SecretString::from(database_url),
             redis_url: lookup("REDIS_URL").map(SecretString::from),
+            redis_key_prefix: lookup("REDIS_KEY_PREFIX").unwrap_or_else(|| "nrp".into()),
             jwt_secret,
             access_token_ttl: Duration::from_secs(parse_u64("ACCESS_TOKEN_TTL_SECS", 15 * 60)?),
             refresh_token_ttl: Duration::from_secs(parse_u64("REFRESH_TOKEN_TTL_SECS", 7 * 24 * 3600)?),
@@ -183,8 +186,8 @@ mod tests {
 
     #[test]
     fn secrets_do_not_print_in_debug_output() {
-        let c = from(&[("JWT_SECRET", "super-secret-value-that-is-long-enough"), ("REDIS_URL", "redis://:pw@h")])
-            .unwrap();
+        let c =
+            from(&[("JWT_SECRET", "super-secret-value-that-is-long-enough"), ("REDIS_URL", "redis://:pw@h")]).unwrap();
         let shown = format!("{c:?}");
         assert!(!shown.contains("super-secret-value"));
         assert!(!shown.contains(":pw@"));

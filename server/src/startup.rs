@@ -111,7 +111,7 @@ pub async fn build_context(config: Config) -> anyhow::Result<AppContext> {
         }
     };
     let jwt = JwtKeys::new(&secret, config.access_token_ttl);
-    let limiter = Arc::new(RateLimiter::new(redis.clone()));
+    let limiter = Arc::new(RateLimiter::new(redis.clone(), &config.redis_key_prefix));
     Ok(AppContext { db, config: Arc::new(config), jwt, limiter, redis })
 }
 
@@ -149,7 +149,9 @@ async fn connect_redis(url: &SecretString) -> anyhow::Result<ConnectionManager> 
     let cfg = ConnectionManagerConfig::new()
         .set_connection_timeout(Some(Duration::from_secs(2)))
         .set_response_timeout(Some(Duration::from_secs(2)))
-        .set_max_delay(Duration::from_secs(2));
+        .set_number_of_retries(2)
+        .set_min_delay(Duration::from_millis(50))
+        .set_max_delay(Duration::from_millis(500));
     ConnectionManager::new_with_config(client, cfg).await.context("connecting to Redis")
 }
 
@@ -157,7 +159,11 @@ fn router(ctx: Arc<AppContext>) -> anyhow::Result<Router> {
     let cfg = Arc::clone(&ctx.config);
     let state = HttpState { schema: build_schema(Arc::clone(&ctx)), metrics: Arc::new(Metrics::new()?), ctx };
 
-    let graphql_get = if cfg.is_production() { get(|| async { axum::http::StatusCode::NOT_FOUND }) } else { get(http::graphql::graphiql) };
+    let graphql_get = if cfg.is_production() {
+        get(|| async { axum::http::StatusCode::NOT_FOUND })
+    } else {
+        get(http::graphql::graphiql)
+    };
     let api = Router::new()
         .route("/graphql", graphql_get.post(http::graphql::graphql))
         .route("/graphql/ws", get(http::ws::upgrade))
@@ -175,8 +181,14 @@ fn router(ctx: Arc<AppContext>) -> anyhow::Result<Router> {
         .layer(security_header(header::X_FRAME_OPTIONS, "DENY"))
         .layer(security_header(header::REFERRER_POLICY, "no-referrer"))
         .layer(security_header(HeaderName::from_static("cross-origin-opener-policy"), "same-origin"))
-        .layer(security_header(header::CONTENT_SECURITY_POLICY, "frame-ancestors 'none'; base-uri 'self'; object-src 'none'"))
-        .layer(security_header(HeaderName::from_static("permissions-policy"), "camera=(self), geolocation=(), microphone=()"));
+        .layer(security_header(
+            header::CONTENT_SECURITY_POLICY,
+            "frame-ancestors 'none'; base-uri 'self'; object-src 'none'",
+        ))
+        .layer(security_header(
+            HeaderName::from_static("permissions-policy"),
+            "camera=(self), geolocation=(), microphone=()",
+        ));
     if cfg.is_production() {
         app = app.layer(security_header(header::STRICT_TRANSPORT_SECURITY, "max-age=63072000; includeSubDomains"));
     }

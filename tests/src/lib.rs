@@ -1,1 +1,306 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! `TestApp`: starts the real server (`Application::build`) on port 0 against a fresh SQLite file
+//! or a fresh PostgreSQL database, and talks to it over HTTP like any client.
+//!
+//! PostgreSQL and Redis are expected on 127.0.0.1 (`scripts/services.sh` starts them); override with
+//! `NRP_TEST_PG_URL` (server URL without a database) and `NRP_TEST_REDIS_URL`.
 
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use nrp_server::context::AppContext;
+use nrp_server::{Application, Config};
+use sea_orm::{ConnectionTrait, Database};
+use serde_json::{Value, json};
+use tokio::sync::oneshot;
+
+/// The JWT secret every test server shares, so two instances accept each other's tokens.
+pub const TEST_JWT_SECRET: &str = "test-secret-test-secret-test-secret-0123456789";
+
+/// Which database a test runs against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub fn pg_server_url() -> String {
+    std::env::var("NRP_TEST_PG_URL").unwrap_or_else(|_| "postgres://postgres:postgres@127.0.0.1:5432".into())
+}
+
+pub fn redis_url() -> String {
+    std::env::var("NRP_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
+}
+
+/// A database for one test: a temporary SQLite file, or a new PostgreSQL database.
+pub struct TestDatabase {
+    pub url: String,
+    pub backend: Backend,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl TestDatabase {
+    pub async fn create(backend: Backend) -> Self {
+        match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().expect("temp dir");
+                let url = format!("sqlite://{}/nrp.db?mode=rwc", dir.path().display());
+                TestDatabase { url, backend, _dir: Some(dir) }
+            }
+            Backend::Postgres => {
+                let name = format!("nrp_test_{}", uuid::Uuid::new_v4().simple());
+                let admin = Database::connect(format!("{}/postgres", pg_server_url()))
+                    .await
+                    .expect("PostgreSQL must be running on 127.0.0.1:5432 (run scripts/services.sh)");
+                admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("create test database");
+                admin.close().await.ok();
+                TestDatabase { url: format!("{}/{name}", pg_server_url()), backend, _dir: None }
+            }
+        }
+    }
+}
+
+/// Settings for a test server beyond the defaults.
+#[derive(Default, Clone)]
+pub struct TestOptions {
+    pub env: Vec<(String, String)>,
+    /// Use the real Redis, with this key prefix (share it between instances of one test).
+    pub redis_prefix: Option<String>,
+}
+
+impl TestOptions {
+    pub fn env(mut self, k: &str, v: &str) -> Self {
+        self.env.push((k.into(), v.into()));
+        self
+    }
+    pub fn with_redis(mut self, prefix: &str) -> Self {
+        self.redis_prefix = Some(prefix.into());
+        self
+    }
+}
+
+/// A running server and an HTTP client for it.
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub base: String,
+    pub http: reqwest::Client,
+    pub ctx: Arc<AppContext>,
+    pub backend: Backend,
+    pub db: Arc<TestDatabase>,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl TestApp {
+    /// A server with default test settings on a fresh database.
+    pub async fn spawn(backend: Backend) -> Self {
+        Self::spawn_with(backend, TestOptions::default()).await
+    }
+
+    pub async fn spawn_with(backend: Backend, opts: TestOptions) -> Self {
+        let db = Arc::new(TestDatabase::create(backend).await);
+        Self::spawn_on(db, opts).await
+    }
+
+    /// Another server on an existing database (two instances behind one load balancer).
+    pub async fn spawn_on(db: Arc<TestDatabase>, opts: TestOptions) -> Self {
+        let mut vars: HashMap<String, String> = HashMap::from([
+            ("BIND_ADDR".into(), "127.0.0.1:0".into()),
+            ("DATABASE_URL".into(), db.url.clone()),
+            ("DATABASE_MAX_CONNECTIONS".into(), "8".into()),
+            ("JWT_SECRET".into(), TEST_JWT_SECRET.into()),
+            ("WEB_DIST_DIR".into(), "/nonexistent-web-dist".into()),
+            ("LOGIN_LIMIT_PER_IP".into(), "100000".into()),
+            ("LOG_FORMAT".into(), "json".into()),
+        ]);
+        if let Some(prefix) = &opts.redis_prefix {
+            vars.insert("REDIS_URL".into(), redis_url());
+            vars.insert("REDIS_KEY_PREFIX".into(), prefix.clone());
+        }
+        for (k, v) in &opts.env {
+            vars.insert(k.clone(), v.clone());
+        }
+        let config = Config::from_lookup(|k| vars.get(k).cloned()).expect("test config");
+        let app = Application::build(config).await.expect("server starts");
+        let addr = app.local_addr();
+        let ctx = app.context();
+        let (tx, rx) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            app.run_until(async {
+                let _ = rx.await;
+            })
+            .await
+            .expect("server runs");
+        });
+        TestApp {
+            addr,
+            base: format!("http://{addr}"),
+            http: reqwest::Client::new(),
+            ctx,
+            backend: db.backend,
+            db,
+            stop: Some(tx),
+            task: Some(task),
+        }
+    }
+
+    /// Stops the server and waits until it has.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+
+    /// Sends one GraphQL operation; returns the whole response body.
+    pub async fn gql(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
+        let mut req =
+            self.http.post(format!("{}/graphql", self.base)).json(&json!({ "query": query, "variables": variables }));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let resp = req.send().await.expect("request sent");
+        assert!(resp.status().is_success(), "HTTP {}", resp.status());
+        resp.json().await.expect("JSON body")
+    }
+
+    /// Like [`gql`](Self::gql) but panics on any error, returning `data`.
+    pub async fn ok(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
+        let body = self.gql(token, query, variables).await;
+        assert!(body.get("errors").is_none(), "unexpected errors: {body:#}");
+        body["data"].clone()
+    }
+
+    /// Logs in and returns the access token.
+    pub async fn login(&self, email: &str, password: &str) -> String {
+        let data = self
+            .ok(
+                None,
+                "mutation($e:String!,$p:String!){ login(email:$e,password:$p){ accessToken } }",
+                json!({"e": email, "p": password}),
+            )
+            .await;
+        data["login"]["accessToken"].as_str().expect("access token").to_string()
+    }
+
+    /// Creates an admin (through the same service the CLI uses) and logs in as it.
+    pub async fn admin_token(&self) -> String {
+        let email = format!("admin-{}@nrp.example", uuid::Uuid::new_v4().simple());
+        create_admin(&self.ctx, &email, ADMIN_PASSWORD).await;
+        self.login(&email, ADMIN_PASSWORD).await
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+pub const ADMIN_PASSWORD: &str = "admin-password-123";
+pub const CONTRACTOR_PASSWORD: &str = "contractor-password-123";
+
+pub async fn create_admin(ctx: &AppContext, email: &str, password: &str) {
+    use nrp_server::auth::RequestMeta;
+    use nrp_server::domain::{Email, Password};
+    use nrp_server::services::users::{NewAccount, create};
+    create(
+        ctx,
+        &RequestMeta::system(),
+        NewAccount {
+            email: Email::parse(email).expect("email"),
+            password: Password::parse(password).expect("password"),
+            role: entities::Role::Admin,
+            contractor_id: None,
+            partner_id: None,
+        },
+    )
+    .await
+    .expect("admin created");
+}
+
+/// The first error's `extensions.code`.
+pub fn error_code(body: &Value) -> &str {
+    body["errors"][0]["extensions"]["code"].as_str().unwrap_or_else(|| panic!("no error code in {body:#}"))
+}
+
+/// The first error's `extensions.field`.
+pub fn error_field(body: &Value) -> &str {
+    body["errors"][0]["extensions"]["field"].as_str().unwrap_or_else(|| panic!("no error field in {body:#}"))
+}
+
+/// A valid ABN that no other test uses: the body is random, the first two digits fix the checksum.
+pub fn unique_abn() -> String {
+    const W: [u32; 11] = [10, 1, 3, 5, 7, 9, 11, 13, 15, 17, 19];
+    loop {
+        let n = uuid::Uuid::new_v4().as_u128();
+        let body: String = format!("{:09}", n % 1_000_000_000);
+        for p in 10..100u32 {
+            let s = format!("{p}{body}");
+            let sum: u32 = s
+                .bytes()
+                .enumerate()
+                .map(|(i, b)| {
+                    let d = u32::from(b - b'0');
+                    (if i == 0 { d - 1 } else { d }) * W[i]
+                })
+                .sum();
+            if sum % 89 == 0 {
+                return s;
+            }
+        }
+    }
+}
+
+/// A registration input that passes every rule, with a unique email and ABN.
+pub fn registration(tag: &str) -> Value {
+    json!({
+        "companyName": format!("{tag} Restorations Pty Ltd"),
+        "abn": unique_abn(),
+        "contactName": "Sam Citizen",
+        "email": format!("{tag}-{}@contractor.example", uuid::Uuid::new_v4().simple()),
+        "phone": "0412 345 678",
+        "password": CONTRACTOR_PASSWORD,
+        "basePostcode": "2000",
+        "serviceRadiusKm": 40,
+        "servicePostcodes": ["2010", "2017"],
+        "specialties": ["WATER", "MOULD"],
+        "maxActiveJobs": 4
+    })
+}
+
+pub const REGISTER: &str = "mutation($input: RegisterContractorInput!){ registerContractor(input:$input){ id status companyName abn phone email specialties servicePostcodes serviceRadiusKm maxActiveJobs } }";
+
+/// Registers a contractor; returns (contractor id, email).
+pub async fn register_contractor(app: &TestApp, tag: &str) -> (String, String) {
+    let input = registration(tag);
+    let email = input["email"].as_str().unwrap_or_default().to_string();
+    let data = app.ok(None, REGISTER, json!({ "input": input })).await;
+    (data["registerContractor"]["id"].as_str().unwrap_or_default().to_string(), email)
+}
+
+/// Runs a test body once on SQLite and once on PostgreSQL: `mod $name { on_sqlite, on_postgres }`.
+#[macro_export]
+macro_rules! on_both_databases {
+    ($name:ident, $body:expr) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn on_sqlite() {
+                let app = $crate::TestApp::spawn($crate::Backend::Sqlite).await;
+                ($body)(app).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn on_postgres() {
+                let app = $crate::TestApp::spawn($crate::Backend::Postgres).await;
+                ($body)(app).await;
+            }
+        }
+    };
+}

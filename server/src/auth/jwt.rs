@@ -102,7 +102,9 @@ mod tests {
 
     #[test]
     fn a_token_signed_with_another_secret_is_rejected() {
-        let token = keys("0123456789abcdef0123456789abcdef", 60).issue(Uuid::now_v7(), "a@b.co", Role::Admin, None, None).unwrap();
+        let token = keys("0123456789abcdef0123456789abcdef", 60)
+            .issue(Uuid::now_v7(), "a@b.co", Role::Admin, None, None)
+            .unwrap();
         assert_eq!(keys("another-secret-another-secret-xx", 60).verify(&token).unwrap_err(), "invalid access token");
         assert!(keys("0123456789abcdef0123456789abcdef", 60).verify("garbage").is_err());
     }

@@ -11,4 +11,4 @@ pub use jwt::{AccessClaims, JwtKeys};
 pub use password::{hash_password, verify_password};
 pub use principal::{Principal, RequestMeta};
 pub use rate_limit::{RateLimitDecision, RateLimiter};
-pub use secret_token::{new_api_key, new_refresh_token, sha256_hex, API_KEY_PREFIX};
+pub use secret_token::{API_KEY_PREFIX, new_api_key, new_refresh_token, sha256_hex};

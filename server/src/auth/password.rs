@@ -1,5 +1,5 @@
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
 
 /// Hashes a password with argon2id (OWASP parameters: 19 MiB, 2 passes). Runs off the async
 /// executor because it takes tens of milliseconds by design.
@@ -28,7 +28,8 @@ pub async fn verify_password(password: String, hash: Option<String>) -> anyhow::
 }
 
 /// argon2id of a random string nobody knows, with the default parameters.
-const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$IY3vuZ1Ps0X4kJRp7pGDHCtHn4z8sTJOpVzoJ/EHHdQ";
+const DUMMY_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$IY3vuZ1Ps0X4kJRp7pGDHCtHn4z8sTJOpVzoJ/EHHdQ";
 
 #[cfg(test)]
 mod tests {

@@ -26,9 +26,9 @@ impl Principal {
     /// `UNAUTHENTICATED` unless someone is logged in.
     pub fn require_authenticated(&self) -> Result<(), ServiceError> {
         match self {
-            Principal::Anonymous { reason } => Err(ServiceError::Unauthenticated(
-                reason.clone().unwrap_or_else(|| "authentication required".into()),
-            )),
+            Principal::Anonymous { reason } => {
+                Err(ServiceError::Unauthenticated(reason.clone().unwrap_or_else(|| "authentication required".into())))
+            }
             _ => Ok(()),
         }
     }
@@ -73,11 +73,7 @@ impl Principal {
     /// Admins may act on any partner; a partner only on itself.
     pub fn require_partner_access(&self, partner_id: Uuid) -> Result<(), ServiceError> {
         self.require_authenticated()?;
-        if self.is_admin() || self.partner_id() == Some(partner_id) {
-            Ok(())
-        } else {
-            Err(ServiceError::forbidden())
-        }
+        if self.is_admin() || self.partner_id() == Some(partner_id) { Ok(()) } else { Err(ServiceError::forbidden()) }
     }
 
     /// How this caller is named in the audit log.

@@ -17,6 +17,7 @@ pub enum RateLimitDecision {
 /// Counts events per key within a window.
 pub struct RateLimiter {
     redis: Option<ConnectionManager>,
+    prefix: String,
     local: Mutex<HashMap<String, (Instant, u32)>>,
 }
 
@@ -35,8 +36,9 @@ return {n, ttl}
 ";
 
 impl RateLimiter {
-    pub fn new(redis: Option<ConnectionManager>) -> Self {
-        RateLimiter { redis, local: Mutex::new(HashMap::new()) }
+    /// `prefix` namespaces the Redis keys (`<prefix>:rl:<key>`).
+    pub fn new(redis: Option<ConnectionManager>, prefix: &str) -> Self {
+        RateLimiter { redis, prefix: prefix.to_string(), local: Mutex::new(HashMap::new()) }
     }
 
     /// Counts one event for `key` and says whether the count is still within `limit`.
@@ -58,7 +60,7 @@ impl RateLimiter {
     pub async fn reset(&self, key: &str) {
         if let Some(conn) = &self.redis {
             let mut conn = conn.clone();
-            let full = format!("nrp:rl:{key}");
+            let full = format!("{}:rl:{key}", self.prefix);
             if let Err(e) = redis::cmd("DEL").arg(&full).query_async::<()>(&mut conn).await {
                 tracing::warn!(error = %e, "rate limiter: could not reset a Redis counter");
             }
@@ -68,9 +70,14 @@ impl RateLimiter {
         }
     }
 
-    async fn hit_redis(&self, mut conn: ConnectionManager, key: &str, window: Duration) -> redis::RedisResult<(u32, Duration)> {
+    async fn hit_redis(
+        &self,
+        mut conn: ConnectionManager,
+        key: &str,
+        window: Duration,
+    ) -> redis::RedisResult<(u32, Duration)> {
         let (n, ttl_ms): (u32, i64) = redis::Script::new(INCR_SCRIPT)
-            .key(format!("nrp:rl:{key}"))
+            .key(format!("{}:rl:{key}", self.prefix))
             .arg(window.as_millis() as u64)
             .invoke_async(&mut conn)
             .await?;
@@ -98,7 +105,7 @@ mod tests {
 
     #[tokio::test]
     async fn the_local_limiter_allows_up_to_the_limit_then_says_when_to_retry() {
-        let rl = RateLimiter::new(None);
+        let rl = RateLimiter::new(None, "test");
         for _ in 0..3 {
             assert_eq!(rl.hit("k", 3, Duration::from_secs(60)).await, RateLimitDecision::Allowed);
         }

@@ -46,7 +46,9 @@ mod tests {
 
     #[test]
     fn malformed_addresses_are_rejected() {
-        for bad in ["", "jo", "jo@", "@example.com", "jo@example", "jo smith@example.com", "jo@@example.com", "jo@-x.com"] {
+        for bad in
+            ["", "jo", "jo@", "@example.com", "jo@example", "jo smith@example.com", "jo@@example.com", "jo@-x.com"]
+        {
             assert!(Email::parse(bad).is_err(), "{bad} should be rejected");
         }
     }

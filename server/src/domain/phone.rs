@@ -16,7 +16,11 @@ impl Phone {
                 '0'..='9' => cleaned.push(c),
                 '+' if i == 0 => cleaned.push(c),
                 ' ' | '-' | '(' | ')' | '.' => {}
-                _ => return Err("a phone number may contain only digits, spaces, dashes, brackets and a leading +".into()),
+                _ => {
+                    return Err(
+                        "a phone number may contain only digits, spaces, dashes, brackets and a leading +".into()
+                    );
+                }
             }
         }
         let national = if let Some(rest) = cleaned.strip_prefix("+61") {
@@ -63,7 +67,8 @@ mod tests {
 
     #[test]
     fn foreign_short_and_lettered_numbers_are_rejected() {
-        for bad in ["", "+1 415 555 0100", "0412 345", "0412 345 6789", "0512 345 678", "04I2 345 678", "1300 123 456"] {
+        for bad in ["", "+1 415 555 0100", "0412 345", "0412 345 6789", "0512 345 678", "04I2 345 678", "1300 123 456"]
+        {
             assert!(Phone::parse(bad).is_err(), "{bad} should be rejected");
         }
     }

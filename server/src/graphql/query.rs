@@ -42,7 +42,14 @@ pub struct AuditFilterInput {
 
 type Page<N> = Connection<String, N, ConnectionTotals, EmptyFields>;
 
-fn to_page<M, N>(rows: Vec<M>, total: u64, limit: u64, after: bool, id: impl Fn(&M) -> uuid::Uuid, node: impl Fn(M) -> N) -> Page<N>
+fn to_page<M, N>(
+    rows: Vec<M>,
+    total: u64,
+    limit: u64,
+    after: bool,
+    id: impl Fn(&M) -> uuid::Uuid,
+    node: impl Fn(M) -> N,
+) -> Page<N>
 where
     N: async_graphql::OutputType,
 {
@@ -59,7 +66,9 @@ impl Query {
         let meta = meta(ctx);
         match &meta.principal {
             Principal::User { user_id, .. } => services::users::get(app(ctx), meta, *user_id).await.gql().map(User),
-            Principal::ApiKey { .. } => Err(ServiceError::Forbidden("an API key has no user; use `partner`".into())).gql(),
+            Principal::ApiKey { .. } => {
+                Err(ServiceError::Forbidden("an API key has no user; use `partner`".into())).gql()
+            }
             _ => Err(meta.principal.require_authenticated().err().unwrap_or_else(ServiceError::unauthenticated)).gql(),
         }
     }
@@ -103,9 +112,14 @@ impl Query {
     /// One partner: admins see any; a partner (API key or partner user) only itself.
     async fn partner(&self, ctx: &Context<'_>, id: Option<ID>) -> Result<Partner> {
         let meta = meta(ctx);
+        meta.principal.require_authenticated().gql()?;
         let id = match id {
             Some(id) => parse_id(&id, "id").gql()?,
-            None => meta.principal.partner_id().ok_or_else(|| ServiceError::validation("id", "id is required unless you call as a partner")).gql()?,
+            None => meta
+                .principal
+                .partner_id()
+                .ok_or_else(|| ServiceError::validation("id", "id is required unless you call as a partner"))
+                .gql()?,
         };
         services::partners::get(app(ctx), meta, id).await.gql().map(Partner)
     }

@@ -59,5 +59,7 @@ async fn execute(state: &HttpState, meta: &RequestMeta, req: Request) -> Respons
 
 /// `GET /graphql`: the GraphiQL explorer (not in production).
 pub async fn graphiql() -> impl IntoResponse {
-    Html(async_graphql::http::GraphiQLSource::build().endpoint("/graphql").subscription_endpoint("/graphql/ws").finish())
+    Html(
+        async_graphql::http::GraphiQLSource::build().endpoint("/graphql").subscription_endpoint("/graphql/ws").finish(),
+    )
 }

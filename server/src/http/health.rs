@@ -30,8 +30,11 @@ pub async fn readyz(State(state): State<HttpState>) -> impl IntoResponse {
             }
         }
     };
-    let failing: Vec<&str> =
-        [("database", database), ("redis", redis)].iter().filter(|(_, s)| *s == "unavailable").map(|(n, _)| *n).collect();
+    let failing: Vec<&str> = [("database", database), ("redis", redis)]
+        .iter()
+        .filter(|(_, s)| *s == "unavailable")
+        .map(|(n, _)| *n)
+        .collect();
     let status = if failing.is_empty() { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
     let body = json!({
         "status": if failing.is_empty() { "ready" } else { "unavailable" },

@@ -4,7 +4,9 @@ use sea_orm::TransactionTrait;
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::auth::{API_KEY_PREFIX, Principal, RateLimitDecision, RequestMeta, new_refresh_token, sha256_hex, verify_password};
+use crate::auth::{
+    API_KEY_PREFIX, Principal, RateLimitDecision, RequestMeta, new_refresh_token, sha256_hex, verify_password,
+};
 use crate::context::AppContext;
 use crate::domain::{AtField, Email};
 use crate::error::{ServiceError, ServiceResult};
@@ -112,7 +114,13 @@ pub async fn authenticate(ctx: &AppContext, bearer: &str) -> ServiceResult<Princ
     let bearer = bearer.trim();
     if !bearer.starts_with(API_KEY_PREFIX) {
         return Ok(match ctx.jwt.verify(bearer) {
-            Ok(c) => Principal::User { user_id: c.sub, email: c.email, role: c.role, contractor_id: c.cid, partner_id: c.pid },
+            Ok(c) => Principal::User {
+                user_id: c.sub,
+                email: c.email,
+                role: c.role,
+                contractor_id: c.cid,
+                partner_id: c.pid,
+            },
             Err(reason) => Principal::Anonymous { reason: Some(reason) },
         });
     }

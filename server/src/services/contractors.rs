@@ -91,12 +91,18 @@ pub async fn register(ctx: &AppContext, meta: &RequestMeta, r: Registration) -> 
 /// Admin: `PENDING → ACTIVE`.
 #[tracing::instrument(skip_all, fields(contractor_id = %id))]
 pub async fn verify(ctx: &AppContext, meta: &RequestMeta, id: Uuid) -> ServiceResult<contractor::Model> {
-    change_status(ctx, meta, id, &[ContractorStatus::Pending], ContractorStatus::Active, None, "contractor.verified").await
+    change_status(ctx, meta, id, &[ContractorStatus::Pending], ContractorStatus::Active, None, "contractor.verified")
+        .await
 }
 
 /// Admin: `PENDING | ACTIVE → SUSPENDED`, with an optional reason the contractor can read.
 #[tracing::instrument(skip_all, fields(contractor_id = %id))]
-pub async fn suspend(ctx: &AppContext, meta: &RequestMeta, id: Uuid, reason: Option<String>) -> ServiceResult<contractor::Model> {
+pub async fn suspend(
+    ctx: &AppContext,
+    meta: &RequestMeta,
+    id: Uuid,
+    reason: Option<String>,
+) -> ServiceResult<contractor::Model> {
     let from = [ContractorStatus::Active, ContractorStatus::Pending];
     change_status(ctx, meta, id, &from, ContractorStatus::Suspended, reason, "contractor.suspended").await
 }
@@ -104,7 +110,16 @@ pub async fn suspend(ctx: &AppContext, meta: &RequestMeta, id: Uuid, reason: Opt
 /// Admin: `SUSPENDED → ACTIVE`.
 #[tracing::instrument(skip_all, fields(contractor_id = %id))]
 pub async fn reinstate(ctx: &AppContext, meta: &RequestMeta, id: Uuid) -> ServiceResult<contractor::Model> {
-    change_status(ctx, meta, id, &[ContractorStatus::Suspended], ContractorStatus::Active, None, "contractor.reinstated").await
+    change_status(
+        ctx,
+        meta,
+        id,
+        &[ContractorStatus::Suspended],
+        ContractorStatus::Active,
+        None,
+        "contractor.reinstated",
+    )
+    .await
 }
 
 async fn change_status(
@@ -178,7 +193,12 @@ pub struct ProfileUpdate {
 /// Updates a company's profile and service area. Contractors edit their own; company name, ABN
 /// and commission are admin-only.
 #[tracing::instrument(skip_all, fields(contractor_id = %id))]
-pub async fn update_profile(ctx: &AppContext, meta: &RequestMeta, id: Uuid, u: ProfileUpdate) -> ServiceResult<contractor::Model> {
+pub async fn update_profile(
+    ctx: &AppContext,
+    meta: &RequestMeta,
+    id: Uuid,
+    u: ProfileUpdate,
+) -> ServiceResult<contractor::Model> {
     meta.principal.require_contractor_access(id)?;
     if !meta.principal.is_admin() {
         for (set, field) in [
@@ -210,15 +230,33 @@ pub async fn update_profile(ctx: &AppContext, meta: &RequestMeta, id: Uuid, u: P
             am.$field = Set(value);
         }};
     }
-    if let Some(v) = u.company_name { apply!(company_name, "companyName", v); }
-    if let Some(v) = u.abn { apply!(abn, "abn", v.as_str().to_string()); }
-    if let Some(v) = u.contact_name { apply!(contact_name, "contactName", v); }
-    if let Some(v) = u.phone { apply!(phone, "phone", v.into_inner()); }
-    if let Some(v) = u.base_postcode { apply!(base_postcode, "basePostcode", v.into_inner()); }
-    if let Some(v) = u.service_radius_km { apply!(service_radius_km, "serviceRadiusKm", v); }
-    if let Some(v) = u.max_active_jobs { apply!(max_active_jobs, "maxActiveJobs", v); }
-    if let Some(v) = u.daily_lead_cap { apply!(daily_lead_cap, "dailyLeadCap", v); }
-    if let Some(v) = u.commission_bps { apply!(commission_bps, "commissionBps", v); }
+    if let Some(v) = u.company_name {
+        apply!(company_name, "companyName", v);
+    }
+    if let Some(v) = u.abn {
+        apply!(abn, "abn", v.as_str().to_string());
+    }
+    if let Some(v) = u.contact_name {
+        apply!(contact_name, "contactName", v);
+    }
+    if let Some(v) = u.phone {
+        apply!(phone, "phone", v.into_inner());
+    }
+    if let Some(v) = u.base_postcode {
+        apply!(base_postcode, "basePostcode", v.into_inner());
+    }
+    if let Some(v) = u.service_radius_km {
+        apply!(service_radius_km, "serviceRadiusKm", v);
+    }
+    if let Some(v) = u.max_active_jobs {
+        apply!(max_active_jobs, "maxActiveJobs", v);
+    }
+    if let Some(v) = u.daily_lead_cap {
+        apply!(daily_lead_cap, "dailyLeadCap", v);
+    }
+    if let Some(v) = u.commission_bps {
+        apply!(commission_bps, "commissionBps", v);
+    }
     let ids = [id];
     if let Some(list) = u.specialties {
         let before = store::contractors::specialties_of(&txn, &ids).await?.remove(&id).unwrap_or_default();
@@ -240,7 +278,12 @@ pub async fn update_profile(ctx: &AppContext, meta: &RequestMeta, id: Uuid, u: P
 
 /// Stops offers until `until`; they resume by themselves once it passes.
 #[tracing::instrument(skip_all, fields(contractor_id = %id))]
-pub async fn pause(ctx: &AppContext, meta: &RequestMeta, id: Uuid, until: DateTime<Utc>) -> ServiceResult<contractor::Model> {
+pub async fn pause(
+    ctx: &AppContext,
+    meta: &RequestMeta,
+    id: Uuid,
+    until: DateTime<Utc>,
+) -> ServiceResult<contractor::Model> {
     meta.principal.require_contractor_access(id)?;
     let now = Utc::now();
     if until <= now {
@@ -329,7 +372,9 @@ pub async fn add_certification(
 pub async fn remove_certification(ctx: &AppContext, meta: &RequestMeta, id: Uuid) -> ServiceResult<Uuid> {
     meta.principal.require_authenticated()?;
     let txn = ctx.db.begin().await?;
-    let cert = store::contractors::find_certification(&txn, id).await?.ok_or_else(|| ServiceError::not_found("certification"))?;
+    let cert = store::contractors::find_certification(&txn, id)
+        .await?
+        .ok_or_else(|| ServiceError::not_found("certification"))?;
     meta.principal.require_contractor_access(cert.contractor_id)?;
     store::contractors::delete_certification(&txn, id).await?;
     super::audit::record(

@@ -71,19 +71,175 @@ struct DemoContractor {
 use DamageType::{Fire, Mould, Storm, Water};
 
 const CONTRACTORS: &[DemoContractor] = &[
-    DemoContractor { company: "Harbour City Restorations", abn: "91526018159", contact: "Mia Nguyen", email: "mia@harbourcity.example", phone: "0412 000 101", postcode: "2000", radius: 40, specialties: &[Water, Mould], extra_postcodes: &[], status: ContractorStatus::Active, performance: 0.92 },
-    DemoContractor { company: "Western Sydney Fire & Flood", abn: "52083016613", contact: "Jack Thompson", email: "jack@wsff.example", phone: "0412 000 102", postcode: "2150", radius: 60, specialties: &[Fire, Water, Storm], extra_postcodes: &["2750"], status: ContractorStatus::Active, performance: 0.81 },
-    DemoContractor { company: "Eastern Suburbs Dry-Out", abn: "60186091390", contact: "Olivia Smith", email: "olivia@esdryout.example", phone: "0412 000 103", postcode: "2035", radius: 25, specialties: &[Water], extra_postcodes: &[], status: ContractorStatus::Active, performance: 0.74 },
-    DemoContractor { company: "Macarthur Mould Specialists", abn: "78996030824", contact: "Liam Brown", email: "liam@macarthurmould.example", phone: "0412 000 104", postcode: "2560", radius: 50, specialties: &[Mould], extra_postcodes: &["2170"], status: ContractorStatus::Pending, performance: 0.5 },
-    DemoContractor { company: "Yarra Restoration Group", abn: "38628194821", contact: "Charlotte Wilson", email: "charlotte@yarraresto.example", phone: "0412 000 105", postcode: "3121", radius: 45, specialties: &[Water, Fire, Mould], extra_postcodes: &[], status: ContractorStatus::Active, performance: 0.88 },
-    DemoContractor { company: "Bayside Storm Response", abn: "34993518190", contact: "Noah Taylor", email: "noah@baysidestorm.example", phone: "0412 000 106", postcode: "3199", radius: 60, specialties: &[Storm, Water], extra_postcodes: &[], status: ContractorStatus::Active, performance: 0.69 },
-    DemoContractor { company: "Westgate Fire Recovery", abn: "37937865797", contact: "Amelia Martin", email: "amelia@westgatefire.example", phone: "0412 000 107", postcode: "3030", radius: 50, specialties: &[Fire], extra_postcodes: &[], status: ContractorStatus::Suspended, performance: 0.41 },
-    DemoContractor { company: "River City Flood Crew", abn: "69543231948", contact: "William Lee", email: "william@rivercityflood.example", phone: "0412 000 108", postcode: "4101", radius: 50, specialties: &[Water, Storm], extra_postcodes: &["4300"], status: ContractorStatus::Active, performance: 0.85 },
-    DemoContractor { company: "Sunshine Mould & Water", abn: "36757491186", contact: "Isla White", email: "isla@sunshinemould.example", phone: "0412 000 109", postcode: "4500", radius: 40, specialties: &[Mould, Water], extra_postcodes: &[], status: ContractorStatus::Active, performance: 0.77 },
-    DemoContractor { company: "Gold Coast Storm Repairs", abn: "48252760189", contact: "Lucas Harris", email: "lucas@gcstorm.example", phone: "0412 000 110", postcode: "4217", radius: 80, specialties: &[Storm, Fire], extra_postcodes: &[], status: ContractorStatus::Pending, performance: 0.5 },
-    DemoContractor { company: "Swan River Restorations", abn: "53555979711", contact: "Grace Walker", email: "grace@swanriver.example", phone: "0412 000 111", postcode: "6000", radius: 50, specialties: &[Water, Fire, Mould, Storm], extra_postcodes: &[], status: ContractorStatus::Active, performance: 0.9 },
-    DemoContractor { company: "Fremantle Fire & Smoke", abn: "42471049746", contact: "Henry King", email: "henry@freofire.example", phone: "0412 000 112", postcode: "6160", radius: 35, specialties: &[Fire], extra_postcodes: &["6155"], status: ContractorStatus::Active, performance: 0.72 },
-    DemoContractor { company: "Adelaide Hills Recovery", abn: "73507529170", contact: "Zoe Wright", email: "zoe@ahrecovery.example", phone: "0412 000 113", postcode: "5000", radius: 60, specialties: &[Water, Storm, Fire], extra_postcodes: &[], status: ContractorStatus::Active, performance: 0.8 },
+    DemoContractor {
+        company: "Harbour City Restorations",
+        abn: "91526018159",
+        contact: "Mia Nguyen",
+        email: "mia@harbourcity.example",
+        phone: "0412 000 101",
+        postcode: "2000",
+        radius: 40,
+        specialties: &[Water, Mould],
+        extra_postcodes: &[],
+        status: ContractorStatus::Active,
+        performance: 0.92,
+    },
+    DemoContractor {
+        company: "Western Sydney Fire & Flood",
+        abn: "52083016613",
+        contact: "Jack Thompson",
+        email: "jack@wsff.example",
+        phone: "0412 000 102",
+        postcode: "2150",
+        radius: 60,
+        specialties: &[Fire, Water, Storm],
+        extra_postcodes: &["2750"],
+        status: ContractorStatus::Active,
+        performance: 0.81,
+    },
+    DemoContractor {
+        company: "Eastern Suburbs Dry-Out",
+        abn: "60186091390",
+        contact: "Olivia Smith",
+        email: "olivia@esdryout.example",
+        phone: "0412 000 103",
+        postcode: "2035",
+        radius: 25,
+        specialties: &[Water],
+        extra_postcodes: &[],
+        status: ContractorStatus::Active,
+        performance: 0.74,
+    },
+    DemoContractor {
+        company: "Macarthur Mould Specialists",
+        abn: "78996030824",
+        contact: "Liam Brown",
+        email: "liam@macarthurmould.example",
+        phone: "0412 000 104",
+        postcode: "2560",
+        radius: 50,
+        specialties: &[Mould],
+        extra_postcodes: &["2170"],
+        status: ContractorStatus::Pending,
+        performance: 0.5,
+    },
+    DemoContractor {
+        company: "Yarra Restoration Group",
+        abn: "38628194821",
+        contact: "Charlotte Wilson",
+        email: "charlotte@yarraresto.example",
+        phone: "0412 000 105",
+        postcode: "3121",
+        radius: 45,
+        specialties: &[Water, Fire, Mould],
+        extra_postcodes: &[],
+        status: ContractorStatus::Active,
+        performance: 0.88,
+    },
+    DemoContractor {
+        company: "Bayside Storm Response",
+        abn: "34993518190",
+        contact: "Noah Taylor",
+        email: "noah@baysidestorm.example",
+        phone: "0412 000 106",
+        postcode: "3199",
+        radius: 60,
+        specialties: &[Storm, Water],
+        extra_postcodes: &[],
+        status: ContractorStatus::Active,
+        performance: 0.69,
+    },
+    DemoContractor {
+        company: "Westgate Fire Recovery",
+        abn: "37937865797",
+        contact: "Amelia Martin",
+        email: "amelia@westgatefire.example",
+        phone: "0412 000 107",
+        postcode: "3030",
+        radius: 50,
+        specialties: &[Fire],
+        extra_postcodes: &[],
+        status: ContractorStatus::Suspended,
+        performance: 0.41,
+    },
+    DemoContractor {
+        company: "River City Flood Crew",
+        abn: "69543231948",
+        contact: "William Lee",
+        email: "william@rivercityflood.example",
+        phone: "0412 000 108",
+        postcode: "4101",
+        radius: 50,
+        specialties: &[Water, Storm],
+        extra_postcodes: &["4300"],
+        status: ContractorStatus::Active,
+        performance: 0.85,
+    },
+    DemoContractor {
+        company: "Sunshine Mould & Water",
+        abn: "36757491186",
+        contact: "Isla White",
+        email: "isla@sunshinemould.example",
+        phone: "0412 000 109",
+        postcode: "4500",
+        radius: 40,
+        specialties: &[Mould, Water],
+        extra_postcodes: &[],
+        status: ContractorStatus::Active,
+        performance: 0.77,
+    },
+    DemoContractor {
+        company: "Gold Coast Storm Repairs",
+        abn: "48252760189",
+        contact: "Lucas Harris",
+        email: "lucas@gcstorm.example",
+        phone: "0412 000 110",
+        postcode: "4217",
+        radius: 80,
+        specialties: &[Storm, Fire],
+        extra_postcodes: &[],
+        status: ContractorStatus::Pending,
+        performance: 0.5,
+    },
+    DemoContractor {
+        company: "Swan River Restorations",
+        abn: "53555979711",
+        contact: "Grace Walker",
+        email: "grace@swanriver.example",
+        phone: "0412 000 111",
+        postcode: "6000",
+        radius: 50,
+        specialties: &[Water, Fire, Mould, Storm],
+        extra_postcodes: &[],
+        status: ContractorStatus::Active,
+        performance: 0.9,
+    },
+    DemoContractor {
+        company: "Fremantle Fire & Smoke",
+        abn: "42471049746",
+        contact: "Henry King",
+        email: "henry@freofire.example",
+        phone: "0412 000 112",
+        postcode: "6160",
+        radius: 35,
+        specialties: &[Fire],
+        extra_postcodes: &["6155"],
+        status: ContractorStatus::Active,
+        performance: 0.72,
+    },
+    DemoContractor {
+        company: "Adelaide Hills Recovery",
+        abn: "73507529170",
+        contact: "Zoe Wright",
+        email: "zoe@ahrecovery.example",
+        phone: "0412 000 113",
+        postcode: "5000",
+        radius: 60,
+        specialties: &[Water, Storm, Fire],
+        extra_postcodes: &[],
+        status: ContractorStatus::Active,
+        performance: 0.8,
+    },
 ];
 
 /// What the seed did, for the CLI to print.
@@ -108,14 +264,26 @@ pub async fn seed(ctx: &AppContext) -> ServiceResult<SeedReport> {
 
     let localities: Vec<Locality> = DEMO_POSTCODES
         .iter()
-        .map(|(p, s, st, lat, lon)| Locality { postcode: p.to_string(), suburb: s.to_string(), state: st.to_string(), latitude: *lat, longitude: *lon })
+        .map(|(p, s, st, lat, lon)| Locality {
+            postcode: p.to_string(),
+            suburb: s.to_string(),
+            state: st.to_string(),
+            latitude: *lat,
+            longitude: *lon,
+        })
         .collect();
     store::postcodes::upsert_localities(&txn, &localities).await?;
     store::postcodes::rebuild_centroids(&txn).await?;
 
     let admin = store::users::insert(
         &txn,
-        NewUser { email: DEMO_ADMIN_EMAIL.into(), password_hash: admin_hash, role: Role::Admin, contractor_id: None, partner_id: None },
+        NewUser {
+            email: DEMO_ADMIN_EMAIL.into(),
+            password_hash: admin_hash,
+            role: Role::Admin,
+            contractor_id: None,
+            partner_id: None,
+        },
     )
     .await?;
 
@@ -133,7 +301,13 @@ pub async fn seed(ctx: &AppContext) -> ServiceResult<SeedReport> {
     .await?;
     store::users::insert(
         &txn,
-        NewUser { email: DEMO_PARTNER_EMAIL.into(), password_hash: partner_hash, role: Role::Partner, contractor_id: None, partner_id: Some(partner.id) },
+        NewUser {
+            email: DEMO_PARTNER_EMAIL.into(),
+            password_hash: partner_hash,
+            role: Role::Partner,
+            contractor_id: None,
+            partner_id: Some(partner.id),
+        },
     )
     .await?;
     store::partners::insert(&txn, "StormWatch Leads".into(), PartnerKind::LeadSource, None).await?;
@@ -181,7 +355,13 @@ pub async fn seed(ctx: &AppContext) -> ServiceResult<SeedReport> {
         .await?;
         store::users::insert(
             &txn,
-            NewUser { email: d.email.into(), password_hash: contractor_hash.clone(), role: Role::Contractor, contractor_id: Some(c.id), partner_id: None },
+            NewUser {
+                email: d.email.into(),
+                password_hash: contractor_hash.clone(),
+                role: Role::Contractor,
+                contractor_id: Some(c.id),
+                partner_id: None,
+            },
         )
         .await?;
     }

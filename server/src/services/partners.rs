@@ -24,8 +24,15 @@ pub async fn create(
         return Err(ServiceError::conflict_on("input.name", "a partner with this name already exists"));
     }
     let p = store::partners::insert(&txn, name, kind, webhook_url).await?;
-    super::audit::record(&txn, meta, "partner.created", "partner", Some(p.id), json!({ "name": p.name, "kind": p.kind, "webhookUrl": p.webhook_url }))
-        .await?;
+    super::audit::record(
+        &txn,
+        meta,
+        "partner.created",
+        "partner",
+        Some(p.id),
+        json!({ "name": p.name, "kind": p.kind, "webhookUrl": p.webhook_url }),
+    )
+    .await?;
     txn.commit().await?;
     Ok(p)
 }
@@ -73,8 +80,15 @@ pub async fn revoke_api_key(ctx: &AppContext, meta: &RequestMeta, id: Uuid) -> S
     if !store::partners::revoke_api_key(&txn, id).await? {
         return Err(ServiceError::conflict("this API key is already revoked"));
     }
-    super::audit::record(&txn, meta, "partner.api_key_revoked", "partner", Some(key.partner_id), json!({ "apiKeyId": id, "label": key.label }))
-        .await?;
+    super::audit::record(
+        &txn,
+        meta,
+        "partner.api_key_revoked",
+        "partner",
+        Some(key.partner_id),
+        json!({ "apiKeyId": id, "label": key.label }),
+    )
+    .await?;
     let key = store::partners::find_api_key(&txn, id).await?.ok_or_else(|| ServiceError::not_found("API key"))?;
     txn.commit().await?;
     Ok(key)

@@ -41,7 +41,13 @@ pub fn parse_file(reader: impl Read) -> Result<(Vec<Locality>, usize, usize), Ma
     let header = rdr.headers().map_err(|e| MalformedFile { line: 1, message: format!("unreadable header: {e}") })?;
     let names: Vec<String> = header.iter().map(|h| h.trim_start_matches('\u{feff}').to_ascii_lowercase()).collect();
     if names != EXPECTED_HEADER {
-        return Err(MalformedFile { line: 1, message: format!("expected header Postcode,Suburb,State,Lat,Lon, found {}", header.iter().collect::<Vec<_>>().join(",")) });
+        return Err(MalformedFile {
+            line: 1,
+            message: format!(
+                "expected header Postcode,Suburb,State,Lat,Lon, found {}",
+                header.iter().collect::<Vec<_>>().join(",")
+            ),
+        });
     }
     let mut rows = Vec::new();
     let mut skipped = 0;

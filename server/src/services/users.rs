@@ -24,22 +24,34 @@ pub async fn create(ctx: &AppContext, meta: &RequestMeta, new: NewAccount) -> Se
     meta.principal.require_admin()?;
     let (contractor_id, partner_id) = match new.role {
         Role::Admin => (None, None),
-        Role::Contractor => {
-            (Some(new.contractor_id.ok_or_else(|| ServiceError::validation("contractorId", "a contractor user needs contractorId"))?), None)
-        }
-        Role::Partner => {
-            (None, Some(new.partner_id.ok_or_else(|| ServiceError::validation("partnerId", "a partner user needs partnerId"))?))
-        }
+        Role::Contractor => (
+            Some(
+                new.contractor_id
+                    .ok_or_else(|| ServiceError::validation("contractorId", "a contractor user needs contractorId"))?,
+            ),
+            None,
+        ),
+        Role::Partner => (
+            None,
+            Some(
+                new.partner_id
+                    .ok_or_else(|| ServiceError::validation("partnerId", "a partner user needs partnerId"))?,
+            ),
+        ),
     };
     let txn = ctx.db.begin().await?;
     if store::users::email_taken(&txn, new.email.as_str()).await? {
         return Err(ServiceError::conflict_on("email", "a user with this email already exists"));
     }
     if let Some(id) = contractor_id {
-        store::contractors::find(&txn, id).await?.ok_or_else(|| ServiceError::validation("contractorId", "no such contractor"))?;
+        store::contractors::find(&txn, id)
+            .await?
+            .ok_or_else(|| ServiceError::validation("contractorId", "no such contractor"))?;
     }
     if let Some(id) = partner_id {
-        store::partners::find(&txn, id).await?.ok_or_else(|| ServiceError::validation("partnerId", "no such partner"))?;
+        store::partners::find(&txn, id)
+            .await?
+            .ok_or_else(|| ServiceError::validation("partnerId", "no such partner"))?;
     }
     let hash = hash_password(new.password.expose().to_string()).await?;
     let user = store::users::insert(

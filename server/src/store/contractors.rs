@@ -91,11 +91,7 @@ pub async fn transition_status(
     if from == ContractorStatus::Pending && to == ContractorStatus::Active {
         q = q.col_expr(contractor::Column::VerifiedAt, Expr::value(now));
     }
-    let res = q
-        .filter(contractor::Column::Id.eq(id))
-        .filter(contractor::Column::Status.eq(from))
-        .exec(db)
-        .await?;
+    let res = q.filter(contractor::Column::Id.eq(id)).filter(contractor::Column::Status.eq(from)).exec(db).await?;
     Ok(res.rows_affected == 1)
 }
 
@@ -105,11 +101,7 @@ pub async fn save(db: &impl ConnectionTrait, mut am: contractor::ActiveModel) ->
     am.update(db).await
 }
 
-pub async fn set_paused_until(
-    db: &impl ConnectionTrait,
-    id: Uuid,
-    until: Option<DateTime<Utc>>,
-) -> Result<(), DbErr> {
+pub async fn set_paused_until(db: &impl ConnectionTrait, id: Uuid, until: Option<DateTime<Utc>>) -> Result<(), DbErr> {
     contractor::Entity::update_many()
         .col_expr(contractor::Column::PausedUntil, Expr::value(until))
         .col_expr(contractor::Column::UpdatedAt, Expr::value(Utc::now()))
@@ -154,11 +146,16 @@ pub async fn specialties_of(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<H
     for r in rows {
         map.entry(r.contractor_id).or_default().push(r.damage_type);
     }
+    // The declaration order (WATER, FIRE, MOULD, STORM), not the alphabetical order of the column.
+    map.values_mut().for_each(|v| v.sort());
     Ok(map)
 }
 
 /// Explicit service postcodes of many contractors in one query.
-pub async fn service_postcodes_of(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<HashMap<Uuid, Vec<String>>, DbErr> {
+pub async fn service_postcodes_of(
+    db: &impl ConnectionTrait,
+    ids: &[Uuid],
+) -> Result<HashMap<Uuid, Vec<String>>, DbErr> {
     let rows = csp::Entity::find()
         .filter(csp::Column::ContractorId.is_in(ids.iter().copied()))
         .order_by_asc(csp::Column::Postcode)

@@ -8,8 +8,8 @@ pub mod postcodes;
 pub mod tokens;
 pub mod users;
 
-use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, SimpleExpr};
 use sea_orm::ColumnTrait;
+use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, SimpleExpr};
 
 /// `lower(col) LIKE '%needle%'`, with the needle's own `%`, `_` and `\` taken literally.
 pub(crate) fn contains_ci(col: impl ColumnTrait, needle: &str) -> SimpleExpr {

@@ -1,1 +1,10 @@
+//! Black-box tests over real HTTP against servers started on port 0. One binary, so the big
+//! dependencies link once. Most tests run on both SQLite and PostgreSQL.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod auth;
+mod contractors;
+mod hardening;
+mod partners;
+mod postcodes;
+mod schema;

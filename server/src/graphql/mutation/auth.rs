@@ -26,7 +26,12 @@ pub struct CreateUserInput {
 }
 
 fn payload(s: Session) -> AuthPayload {
-    AuthPayload { access_token: s.access_token, refresh_token: s.refresh_token, expires_in: s.expires_in_secs, user: User(s.user) }
+    AuthPayload {
+        access_token: s.access_token,
+        refresh_token: s.refresh_token,
+        expires_in: s.expires_in_secs,
+        user: User(s.user),
+    }
 }
 
 #[Object]

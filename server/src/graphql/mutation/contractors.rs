@@ -8,7 +8,10 @@ use crate::graphql::ids::parse_id;
 use crate::graphql::types::contractor::{Certification, Contractor};
 use crate::graphql::types::enums::DamageType;
 use crate::graphql::types::{app, meta};
-use crate::services::{self, contractors::{NewCertification, ProfileUpdate, Registration}};
+use crate::services::{
+    self,
+    contractors::{NewCertification, ProfileUpdate, Registration},
+};
 
 #[derive(Default)]
 pub struct ContractorMutation;
@@ -91,28 +94,56 @@ impl RegisterContractorInput {
         let phone = e.check(Phone::parse(&self.phone).at("input.phone"));
         let password = e.check(Password::parse(&self.password).at("input.password"));
         let base_postcode = e.check(Postcode::parse(&self.base_postcode).at("input.basePostcode"));
-        let radius = e.check(bounded_int(self.service_radius_km.unwrap_or(50), "service radius (km)", 1, 500).at("input.serviceRadiusKm"));
-        let service_postcodes = postcodes(&self.service_postcodes.unwrap_or_default(), "input.servicePostcodes", &mut e);
+        let radius = e.check(
+            bounded_int(self.service_radius_km.unwrap_or(50), "service radius (km)", 1, 500)
+                .at("input.serviceRadiusKm"),
+        );
+        let service_postcodes =
+            postcodes(&self.service_postcodes.unwrap_or_default(), "input.servicePostcodes", &mut e);
         if self.specialties.is_empty() {
             e.push("input.specialties", "choose at least one specialty");
         }
-        let max_jobs = e.check(bounded_int(self.max_active_jobs.unwrap_or(5), "maximum active jobs", 1, 100).at("input.maxActiveJobs"));
-        match (e.finish(), company_name, abn, contact_name, email, phone, password, base_postcode, radius, service_postcodes, max_jobs) {
-            (Ok(()), Some(company_name), Some(abn), Some(contact_name), Some(email), Some(phone), Some(password), Some(base_postcode), Some(service_radius_km), Some(service_postcodes), Some(max_active_jobs)) => {
-                Ok(Registration {
-                    company_name,
-                    abn,
-                    contact_name,
-                    email,
-                    phone,
-                    password,
-                    base_postcode,
-                    service_radius_km,
-                    service_postcodes,
-                    specialties: self.specialties.into_iter().map(Into::into).collect(),
-                    max_active_jobs,
-                })
-            }
+        let max_jobs = e.check(
+            bounded_int(self.max_active_jobs.unwrap_or(5), "maximum active jobs", 1, 100).at("input.maxActiveJobs"),
+        );
+        match (
+            e.finish(),
+            company_name,
+            abn,
+            contact_name,
+            email,
+            phone,
+            password,
+            base_postcode,
+            radius,
+            service_postcodes,
+            max_jobs,
+        ) {
+            (
+                Ok(()),
+                Some(company_name),
+                Some(abn),
+                Some(contact_name),
+                Some(email),
+                Some(phone),
+                Some(password),
+                Some(base_postcode),
+                Some(service_radius_km),
+                Some(service_postcodes),
+                Some(max_active_jobs),
+            ) => Ok(Registration {
+                company_name,
+                abn,
+                contact_name,
+                email,
+                phone,
+                password,
+                base_postcode,
+                service_radius_km,
+                service_postcodes,
+                specialties: self.specialties.into_iter().map(Into::into).collect(),
+                max_active_jobs,
+            }),
             (Err(list), ..) => Err(ServiceError::InvalidInput(list)),
             _ => Err(ServiceError::Internal(anyhow::anyhow!("registration parse produced no value and no error"))),
         }
@@ -164,7 +195,8 @@ impl UpdateContractorInput {
             MaybeUndefined::Undefined => {}
             MaybeUndefined::Null => u.commission_bps = Some(None),
             MaybeUndefined::Value(v) => {
-                u.commission_bps = e.check(bounded_int(v, "commission (basis points)", 0, 10_000).at("input.commissionBps")).map(Some)
+                u.commission_bps =
+                    e.check(bounded_int(v, "commission (basis points)", 0, 10_000).at("input.commissionBps")).map(Some)
             }
         }
         e.finish().map_err(ServiceError::InvalidInput)?;
@@ -180,7 +212,9 @@ impl CertificationInput {
         let issuer = e.check(required_text(&self.issuer, "issuer", 200).at("input.issuer"));
         e.finish().map_err(ServiceError::InvalidInput)?;
         match (kind, number, issuer) {
-            (Some(kind), Some(number), Some(issuer)) => Ok(NewCertification { kind, number, issuer, expires_on: self.expires_on }),
+            (Some(kind), Some(number), Some(issuer)) => {
+                Ok(NewCertification { kind, number, issuer, expires_on: self.expires_on })
+            }
             _ => Err(ServiceError::Internal(anyhow::anyhow!("certification parse produced no value and no error"))),
         }
     }
@@ -204,7 +238,10 @@ impl ContractorMutation {
     /// Admin: stops all offers to the contractor.
     async fn suspend_contractor(&self, ctx: &Context<'_>, id: ID, reason: Option<String>) -> Result<Contractor> {
         let id = parse_id(&id, "id").gql()?;
-        let reason = crate::domain::optional_text(reason.as_deref(), "reason", 500).at("reason").map_err(ServiceError::from).gql()?;
+        let reason = crate::domain::optional_text(reason.as_deref(), "reason", 500)
+            .at("reason")
+            .map_err(ServiceError::from)
+            .gql()?;
         services::contractors::suspend(app(ctx), meta(ctx), id, reason).await.gql().map(Contractor)
     }
 
@@ -233,7 +270,12 @@ impl ContractorMutation {
         services::contractors::resume(app(ctx), meta(ctx), id).await.gql().map(Contractor)
     }
 
-    async fn add_certification(&self, ctx: &Context<'_>, contractor_id: ID, input: CertificationInput) -> Result<Certification> {
+    async fn add_certification(
+        &self,
+        ctx: &Context<'_>,
+        contractor_id: ID,
+        input: CertificationInput,
+    ) -> Result<Certification> {
         let id = parse_id(&contractor_id, "contractorId").gql()?;
         let c = input.parse().gql()?;
         services::contractors::add_certification(app(ctx), meta(ctx), id, c).await.gql().map(Certification)

@@ -1,0 +1,152 @@
+use chrono::Utc;
+use nrp_tests::*;
+use serde_json::json;
+
+const LOGIN: &str = "mutation($e:String!,$p:String!){ login(email:$e,password:$p){ accessToken refreshToken expiresIn user { id role } } }";
+const REFRESH: &str =
+    "mutation($t:String!){ refreshToken(refreshToken:$t){ accessToken refreshToken expiresIn user { id role } } }";
+const ME: &str = "{ me { id email role contractor { id status } } }";
+
+on_both_databases!(a_user_logs_in_and_reads_itself_with_the_access_token, |app: TestApp| async move {
+    let (contractor_id, email) = register_contractor(&app, "login").await;
+    let data = app.ok(None, LOGIN, json!({"e": email.to_uppercase(), "p": CONTRACTOR_PASSWORD})).await;
+    let login = &data["login"];
+    assert_eq!(login["expiresIn"], 900);
+    assert_eq!(login["user"]["role"], "CONTRACTOR");
+    let token = login["accessToken"].as_str().unwrap();
+    let me = app.ok(Some(token), ME, json!({})).await;
+    assert_eq!(me["me"]["email"], email);
+    assert_eq!(me["me"]["contractor"]["id"], contractor_id);
+    assert_eq!(me["me"]["contractor"]["status"], "PENDING");
+});
+
+on_both_databases!(a_wrong_password_and_an_unknown_email_get_the_same_answer, |app: TestApp| async move {
+    let (_, email) = register_contractor(&app, "wrongpw").await;
+    let wrong = app.gql(None, LOGIN, json!({"e": email, "p": "not-the-password"})).await;
+    let unknown = app.gql(None, LOGIN, json!({"e": "nobody@nowhere.example", "p": "not-the-password"})).await;
+    assert_eq!(error_code(&wrong), "UNAUTHENTICATED");
+    assert_eq!(wrong["errors"][0]["message"], unknown["errors"][0]["message"]);
+    assert_eq!(error_code(&unknown), "UNAUTHENTICATED");
+    let malformed = app.gql(None, LOGIN, json!({"e": "not an email", "p": "x"})).await;
+    assert_eq!(error_code(&malformed), "BAD_USER_INPUT");
+    assert_eq!(error_field(&malformed), "email");
+});
+
+on_both_databases!(a_refresh_token_rotates_and_its_reuse_revokes_the_whole_family, |app: TestApp| async move {
+    let (_, email) = register_contractor(&app, "refresh").await;
+    let first = app.ok(None, LOGIN, json!({"e": email, "p": CONTRACTOR_PASSWORD})).await["login"].clone();
+    let r1 = first["refreshToken"].as_str().unwrap().to_string();
+
+    let second = app.ok(None, REFRESH, json!({"t": r1})).await["refreshToken"].clone();
+    let r2 = second["refreshToken"].as_str().unwrap().to_string();
+    assert_ne!(r1, r2);
+    assert_eq!(second["user"]["role"], "CONTRACTOR");
+    let me = app.ok(Some(second["accessToken"].as_str().unwrap()), ME, json!({})).await;
+    assert_eq!(me["me"]["email"], email);
+
+    // The old token again: reuse. It fails, and so does the new one from then on.
+    let reused = app.gql(None, REFRESH, json!({"t": r1})).await;
+    assert_eq!(error_code(&reused), "UNAUTHENTICATED");
+    let after = app.gql(None, REFRESH, json!({"t": r2})).await;
+    assert_eq!(error_code(&after), "UNAUTHENTICATED");
+
+    // A fresh login still works.
+    app.ok(None, LOGIN, json!({"e": email, "p": CONTRACTOR_PASSWORD})).await;
+});
+
+on_both_databases!(logout_ends_the_session_and_a_garbage_refresh_token_is_refused, |app: TestApp| async move {
+    let (_, email) = register_contractor(&app, "logout").await;
+    let r = app.ok(None, LOGIN, json!({"e": email, "p": CONTRACTOR_PASSWORD})).await["login"]["refreshToken"].clone();
+    let out = app.ok(None, "mutation($t:String!){ logout(refreshToken:$t) }", json!({"t": r})).await;
+    assert_eq!(out["logout"], true);
+    assert_eq!(error_code(&app.gql(None, REFRESH, json!({"t": r})).await), "UNAUTHENTICATED");
+    assert_eq!(error_code(&app.gql(None, REFRESH, json!({"t": "garbage"})).await), "UNAUTHENTICATED");
+});
+
+on_both_databases!(bad_and_expired_access_tokens_are_unauthenticated_with_a_reason, |app: TestApp| async move {
+    let none = app.gql(None, ME, json!({})).await;
+    assert_eq!(error_code(&none), "UNAUTHENTICATED");
+    let garbage = app.gql(Some("not-a-jwt"), ME, json!({})).await;
+    assert_eq!(error_code(&garbage), "UNAUTHENTICATED");
+    assert_eq!(garbage["errors"][0]["message"], "invalid access token");
+
+    let now = Utc::now().timestamp();
+    let claims = json!({"sub": uuid::Uuid::now_v7(), "email": "x@y.example", "role": "ADMIN", "iat": now - 3600, "exp": now - 600, "iss": "nrp-crm"});
+    let expired = jsonwebtoken::encode(
+        &jsonwebtoken::Header::default(),
+        &claims,
+        &jsonwebtoken::EncodingKey::from_secret(TEST_JWT_SECRET.as_bytes()),
+    )
+    .unwrap();
+    let body = app.gql(Some(&expired), ME, json!({})).await;
+    assert_eq!(error_code(&body), "UNAUTHENTICATED");
+    assert_eq!(body["errors"][0]["message"], "access token expired");
+
+    let forged = jsonwebtoken::encode(
+        &jsonwebtoken::Header::default(),
+        &json!({"sub": uuid::Uuid::now_v7(), "email": "x@y.example", "role": "ADMIN", "iat": now, "exp": now + 600, "iss": "nrp-crm"}),
+        &jsonwebtoken::EncodingKey::from_secret(b"someone-elses-secret-someone-elses-secret"),
+    )
+    .unwrap();
+    assert_eq!(
+        error_code(&app.gql(Some(&forged), "{ contractors { totalCount } }", json!({})).await),
+        "UNAUTHENTICATED"
+    );
+});
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn login_attempts_are_limited_per_email() {
+    let app = TestApp::spawn_with(Backend::Sqlite, TestOptions::default().env("LOGIN_LIMIT_PER_EMAIL", "3")).await;
+    let (_, email) = register_contractor(&app, "limit").await;
+    for _ in 0..3 {
+        assert_eq!(
+            error_code(&app.gql(None, LOGIN, json!({"e": email, "p": "wrong-password"})).await),
+            "UNAUTHENTICATED"
+        );
+    }
+    let limited = app.gql(None, LOGIN, json!({"e": email, "p": CONTRACTOR_PASSWORD})).await;
+    assert_eq!(error_code(&limited), "RATE_LIMITED");
+    assert!(limited["errors"][0]["extensions"]["retryAfterSeconds"].as_u64().unwrap() > 0);
+    // Another email is not affected.
+    let (_, other) = register_contractor(&app, "limit2").await;
+    app.ok(None, LOGIN, json!({"e": other, "p": CONTRACTOR_PASSWORD})).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn login_attempts_are_limited_per_client_address() {
+    let app = TestApp::spawn_with(Backend::Sqlite, TestOptions::default().env("LOGIN_LIMIT_PER_IP", "4")).await;
+    for i in 0..4 {
+        let body = app.gql(None, LOGIN, json!({"e": format!("user{i}@x.example"), "p": "wrong-password"})).await;
+        assert_eq!(error_code(&body), "UNAUTHENTICATED");
+    }
+    let limited = app.gql(None, LOGIN, json!({"e": "user9@x.example", "p": "wrong-password"})).await;
+    assert_eq!(error_code(&limited), "RATE_LIMITED");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_login_limit_holds_across_two_instances_sharing_redis() {
+    let prefix = format!("test-{}", uuid::Uuid::new_v4().simple());
+    let opts = TestOptions::default().with_redis(&prefix).env("LOGIN_LIMIT_PER_EMAIL", "4");
+    let a = TestApp::spawn_with(Backend::Postgres, opts.clone()).await;
+    let b = TestApp::spawn_on(a.db.clone(), opts).await;
+    let (_, email) = register_contractor(&a, "redislimit").await;
+    for app in [&a, &b, &a, &b] {
+        assert_eq!(
+            error_code(&app.gql(None, LOGIN, json!({"e": email, "p": "wrong-password"})).await),
+            "UNAUTHENTICATED"
+        );
+    }
+    // Each instance alone has seen only two attempts; together they have seen four.
+    assert_eq!(error_code(&b.gql(None, LOGIN, json!({"e": email, "p": CONTRACTOR_PASSWORD})).await), "RATE_LIMITED");
+    assert_eq!(error_code(&a.gql(None, LOGIN, json!({"e": email, "p": CONTRACTOR_PASSWORD})).await), "RATE_LIMITED");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_issued_by_one_instance_works_on_the_other() {
+    let a = TestApp::spawn(Backend::Postgres).await;
+    let b = TestApp::spawn_on(a.db.clone(), TestOptions::default()).await;
+    let (_, email) = register_contractor(&a, "twoinst").await;
+    let token = a.login(&email, CONTRACTOR_PASSWORD).await;
+    let me = b.ok(Some(&token), ME, json!({})).await;
+    assert_eq!(me["me"]["email"], email);
+}

@@ -1,0 +1,172 @@
+use nrp_tests::*;
+use serde_json::json;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn health_and_readiness_answer() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let h = app.http.get(format!("{}/healthz", app.base)).send().await.unwrap();
+    assert_eq!(h.status(), 200);
+    let r = app.http.get(format!("{}/readyz", app.base)).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(body["database"], "ok");
+    assert_eq!(body["redis"], "not configured");
+}
+
+/// A private Redis we can kill, so the shared one stays up for the other tests.
+struct OwnRedis {
+    child: std::process::Child,
+    port: u16,
+}
+
+impl OwnRedis {
+    async fn start() -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let child = std::process::Command::new("redis-server")
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("redis-server is installed (scripts/services.sh)");
+        for _ in 0..100 {
+            if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        OwnRedis { child, port }
+    }
+}
+
+impl Drop for OwnRedis {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn readiness_names_redis_when_it_goes_away_and_logins_keep_working() {
+    let mut redis = OwnRedis::start().await;
+    let opts = TestOptions::default().env("REDIS_URL", &format!("redis://127.0.0.1:{}", redis.port));
+    let app = TestApp::spawn_with(Backend::Sqlite, opts).await;
+    let ready = app.http.get(format!("{}/readyz", app.base)).send().await.unwrap();
+    assert_eq!(ready.status(), 200);
+    let (_, email) = register_contractor(&app, "redisdown").await;
+
+    redis.child.kill().unwrap();
+    redis.child.wait().unwrap();
+    let r = app.http.get(format!("{}/readyz", app.base)).send().await.unwrap();
+    assert_eq!(r.status(), 503);
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(body["failing"], json!(["redis"]));
+    assert_eq!(body["database"], "ok");
+    // The rate limiter falls back to counting locally; logging in still works.
+    app.login(&email, CONTRACTOR_PASSWORD).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn responses_carry_a_request_id_and_security_headers() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let r =
+        app.http.post(format!("{}/graphql", app.base)).json(&json!({"query": "{ __typename }"})).send().await.unwrap();
+    let h = r.headers();
+    assert!(h.get("x-request-id").is_some_and(|v| !v.is_empty()));
+    assert_eq!(h["x-content-type-options"], "nosniff");
+    assert_eq!(h["x-frame-options"], "DENY");
+    assert!(h.get("content-security-policy").is_some());
+    let mine = app
+        .http
+        .post(format!("{}/graphql", app.base))
+        .header("x-request-id", "abc-123")
+        .json(&json!({"query": "{ __typename }"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(mine.headers()["x-request-id"], "abc-123");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bodies_over_one_megabyte_are_refused() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let big = "x".repeat(1024 * 1024 + 10);
+    let r = app
+        .http
+        .post(format!("{}/graphql", app.base))
+        .json(&json!({"query": format!("{{ __typename }} # {big}")}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 413);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn batches_are_capped_and_deep_queries_refused_with_a_code() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let ops: Vec<_> = (0..11).map(|_| json!({"query": "{ __typename }"})).collect();
+    let r: serde_json::Value =
+        app.http.post(format!("{}/graphql", app.base)).json(&ops).send().await.unwrap().json().await.unwrap();
+    assert_eq!(error_code(&r), "BAD_USER_INPUT");
+    let ok: serde_json::Value =
+        app.http.post(format!("{}/graphql", app.base)).json(&ops[..3]).send().await.unwrap().json().await.unwrap();
+    assert_eq!(ok.as_array().unwrap().len(), 3);
+
+    let deep = "{ __schema { types { fields { type { ofType { ofType { ofType { ofType { ofType { ofType { ofType { ofType { name } } } } } } } } } } } } }";
+    let body = app.gql(None, deep, json!({})).await;
+    assert_eq!(error_code(&body), "BAD_USER_INPUT");
+    let syntax = app.gql(None, "{ nope", json!({})).await;
+    assert_eq!(error_code(&syntax), "BAD_USER_INPUT");
+    let unknown_field = app.gql(None, "{ nothingHere }", json!({})).await;
+    assert_eq!(error_code(&unknown_field), "BAD_USER_INPUT");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_count_operations_by_name_and_errors_by_code() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    app.http
+        .post(format!("{}/graphql", app.base))
+        .json(&json!({"query": "query WhoAmI { me { id } }", "operationName": "WhoAmI"}))
+        .send()
+        .await
+        .unwrap();
+    let text = app.http.get(format!("{}/metrics", app.base)).send().await.unwrap().text().await.unwrap();
+    assert!(text.contains("nrp_graphql_requests_total{operation=\"WhoAmI\"} 1"), "{text}");
+    assert!(text.contains("nrp_graphql_errors_total{code=\"UNAUTHENTICATED\"} 1"), "{text}");
+    assert!(text.contains("nrp_graphql_request_duration_seconds_bucket{operation=\"WhoAmI\""), "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn production_hides_introspection_and_graphiql() {
+    let opts = TestOptions::default().env("NRP_ENV", "production");
+    let app = TestApp::spawn_with(Backend::Sqlite, opts).await;
+    let body = app.gql(None, "{ __schema { types { name } } }", json!({})).await;
+    assert!(body.get("errors").is_some() || body["data"]["__schema"].is_null(), "{body}");
+    let page = app.http.get(format!("{}/graphql", app.base)).send().await.unwrap();
+    assert_eq!(page.status(), 404);
+    let dev = TestApp::spawn(Backend::Sqlite).await;
+    let page = dev.http.get(format!("{}/graphql", dev.base)).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.unwrap().contains("graphiql"));
+}
+
+#[test]
+fn production_refuses_to_start_without_a_strong_jwt_secret() {
+    let err = nrp_server::Config::from_lookup(|k| (k == "NRP_ENV").then(|| "production".to_string())).unwrap_err();
+    assert_eq!(err.name, "JWT_SECRET");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cors_allows_only_the_configured_origins() {
+    let opts = TestOptions::default().env("CORS_ALLOWED_ORIGINS", "https://app.nrp.example");
+    let app = TestApp::spawn_with(Backend::Sqlite, opts).await;
+    let preflight = |origin: &'static str| {
+        app.http
+            .request(reqwest::Method::OPTIONS, format!("{}/graphql", app.base))
+            .header("origin", origin)
+            .header("access-control-request-method", "POST")
+            .send()
+    };
+    let ok = preflight("https://app.nrp.example").await.unwrap();
+    assert_eq!(ok.headers()["access-control-allow-origin"], "https://app.nrp.example");
+    let evil = preflight("https://evil.example").await.unwrap();
+    assert!(evil.headers().get("access-control-allow-origin").is_none());
+}
