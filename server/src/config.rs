@@ -88,10 +88,8 @@ impl Config {
         let bind = lookup("BIND_ADDR").unwrap_or_else(|| "127.0.0.1:8080".into());
         let bind_addr = bind.parse().map_err(|_| err("BIND_ADDR", format!("not an address:port: {bind:?}")))?;
         let jwt_secret = lookup("JWT_SECRET").map(SecretString::from);
-        if let Some(secret) = &jwt_secret {
-            if secret.expose_secret().len() < 32 {
-                return Err(err("JWT_SECRET", "must be at least 32 bytes".into()));
-            }
+        if jwt_secret.as_ref().is_some_and(|s| s.expose_secret().len() < 32) {
+            return Err(err("JWT_SECRET", "must be at least 32 bytes".into()));
         }
         if environment == Environment::Production && jwt_secret.is_none() {
             return Err(err("JWT_SECRET", "is required in production (at least 32 bytes)".into()));

@@ -122,10 +122,10 @@ pub async fn connect_database(config: &Config) -> anyhow::Result<DatabaseConnect
     let mut opts = ConnectOptions::new(url.clone());
     opts.sqlx_logging(false).connect_timeout(Duration::from_secs(10)).acquire_timeout(Duration::from_secs(30));
     if config.is_sqlite() {
-        if let Some(dir) = sqlite_file(&url).and_then(|p| Path::new(p).parent().map(Path::to_path_buf)) {
-            if !dir.as_os_str().is_empty() {
-                std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-            }
+        if let Some(dir) = sqlite_file(&url).and_then(|p| Path::new(p).parent().map(Path::to_path_buf))
+            && !dir.as_os_str().is_empty()
+        {
+            std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
         }
         opts.max_connections(1).min_connections(1);
     } else {

@@ -250,7 +250,7 @@ pub fn unique_abn() -> String {
                     (if i == 0 { d - 1 } else { d }) * W[i]
                 })
                 .sum();
-            if sum % 89 == 0 {
+            if sum.is_multiple_of(89) {
                 return s;
             }
         }

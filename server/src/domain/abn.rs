@@ -21,7 +21,7 @@ impl Abn {
             .zip(WEIGHTS)
             .map(|(d, w)| d.wrapping_mul(w))
             .sum();
-        if digits.starts_with('0') || sum % 89 != 0 {
+        if digits.starts_with('0') || !sum.is_multiple_of(89) {
             return Err("this is not a valid ABN (checksum failed)".into());
         }
         Ok(Abn(digits))

@@ -55,9 +55,10 @@ pub fn finalize_errors(resp: &mut Response) {
         if has_code(err) {
             continue;
         }
-        if err.path.is_empty() {
-            set_code(err, "BAD_USER_INPUT");
-        } else if err.message.starts_with("Failed to parse") || err.message.starts_with("Invalid value for argument") {
+        let input_problem = err.path.is_empty()
+            || err.message.starts_with("Failed to parse")
+            || err.message.starts_with("Invalid value for argument");
+        if input_problem {
             set_code(err, "BAD_USER_INPUT");
         } else {
             tracing::error!(message = %err.message, path = ?err.path, "resolver error without a code");

@@ -25,7 +25,7 @@ pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
 /// Builds the schema with the configured limits. Introspection is off in production.
 pub fn build_schema(ctx: Arc<AppContext>) -> AppSchema {
     let cfg = ctx.config.clone();
-    let mut builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+    let mut builder = Schema::build(Query, Mutation::default(), EmptySubscription)
         .limit_depth(cfg.graphql_max_depth)
         .limit_complexity(cfg.graphql_max_complexity)
         .limit_recursive_depth(32)
@@ -38,5 +38,5 @@ pub fn build_schema(ctx: Arc<AppContext>) -> AppSchema {
 
 /// The SDL of the schema, as committed in `schema.graphql`.
 pub fn sdl() -> String {
-    Schema::build(Query::default(), Mutation::default(), EmptySubscription).finish().sdl()
+    Schema::build(Query, Mutation::default(), EmptySubscription).finish().sdl()
 }

@@ -16,15 +16,14 @@ pub fn request_id(headers: &HeaderMap) -> Option<String> {
 /// The client address: the socket peer, or the first `X-Forwarded-For` hop when configured to
 /// trust a proxy in front.
 pub fn client_ip(ctx: &AppContext, headers: &HeaderMap, peer: Option<SocketAddr>) -> Option<IpAddr> {
-    if ctx.config.trust_forwarded_for {
-        if let Some(ip) = headers
+    if ctx.config.trust_forwarded_for
+        && let Some(ip) = headers
             .get("x-forwarded-for")
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.split(',').next())
             .and_then(|v| v.trim().parse().ok())
-        {
-            return Some(ip);
-        }
+    {
+        return Some(ip);
     }
     peer.map(|p| p.ip())
 }

@@ -216,10 +216,10 @@ pub async fn update_profile(
     }
     let txn = ctx.db.begin().await?;
     let current = store::contractors::find(&txn, id).await?.ok_or_else(|| ServiceError::not_found("contractor"))?;
-    if let Some(abn) = &u.abn {
-        if store::contractors::abn_taken(&txn, abn.as_str(), Some(id)).await? {
-            return Err(ServiceError::conflict_on("input.abn", "a contractor with this ABN is already registered"));
-        }
+    if let Some(abn) = &u.abn
+        && store::contractors::abn_taken(&txn, abn.as_str(), Some(id)).await?
+    {
+        return Err(ServiceError::conflict_on("input.abn", "a contractor with this ABN is already registered"));
     }
     let mut changes: Vec<(&str, Value, Value)> = Vec::new();
     let mut am = current.clone().into_active_model();
