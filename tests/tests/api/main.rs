@@ -8,3 +8,4 @@ mod hardening;
 mod partners;
 mod postcodes;
 mod schema;
+mod websocket;

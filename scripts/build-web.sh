@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Builds the web app into web/dist with the installed tools (never downloads).
+# `scripts/build-web.sh` for the size-optimised release build, `scripts/build-web.sh --dev` for a quick one.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/web-tools.sh
+if [ "${1:-}" = "--dev" ]; then
+  trunk build --offline
+else
+  trunk build --offline --release --cargo-profile web-release
+fi
