@@ -13,4 +13,10 @@ psql -h 127.0.0.1 -U postgres -Atqc "select datname from pg_database where datna
   while read -r db; do psql -h 127.0.0.1 -U postgres -qc "drop database if exists \"$db\"" >/dev/null; done
 
 scripts/build-web.sh --dev
-cargo test --workspace --exclude nrp-web "$@"
+
+# No doctests: every test lives beside its code or in tests/. The closing line sums all binaries.
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+cargo test --workspace --exclude nrp-web --lib --bins --tests "$@" 2>&1 | tee "$log"
+awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
+     END { printf "tests: %d passed, %d failed\n", p, f }' "$log"

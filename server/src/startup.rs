@@ -21,7 +21,8 @@ use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
-use tower_http::trace::TraceLayer;
+use tower_http::LatencyUnit;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
 use crate::auth::{JwtKeys, RateLimiter};
 use crate::config::Config;
@@ -212,7 +213,9 @@ fn router(ctx: Arc<AppContext>) -> anyhow::Result<Router> {
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
             let rid = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("");
             tracing::info_span!("request", request_id = %rid, method = %req.method(), path = %req.uri().path())
-        }))
+        })
+        .on_request(())
+        .on_response(DefaultOnResponse::new().level(tracing::Level::INFO).latency_unit(LatencyUnit::Micros)))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid)))
 }
 
