@@ -133,7 +133,7 @@ async fn change_status(
 ) -> ServiceResult<contractor::Model> {
     meta.principal.require_admin()?;
     let txn = ctx.db.begin().await?;
-    let current = store::contractors::find(&txn, id).await?.ok_or_else(|| ServiceError::not_found("contractor"))?;
+    let current = load(&txn, id).await?;
     if !from.contains(&current.status) || !current.status.can_transition_to(to) {
         return Err(ServiceError::conflict(format!(
             "contractor is {}; from {} it can move to: {}",
@@ -154,7 +154,7 @@ async fn change_status(
         json!({ "status": { "from": current.status, "to": to }, "reason": reason }),
     )
     .await?;
-    let updated = store::contractors::find(&txn, id).await?.ok_or_else(|| ServiceError::not_found("contractor"))?;
+    let updated = load(&txn, id).await?;
     txn.commit().await?;
     Ok(updated)
 }
@@ -215,7 +215,7 @@ pub async fn update_profile(
         return Err(ServiceError::validation("input.specialties", "choose at least one specialty"));
     }
     let txn = ctx.db.begin().await?;
-    let current = store::contractors::find(&txn, id).await?.ok_or_else(|| ServiceError::not_found("contractor"))?;
+    let current = load(&txn, id).await?;
     if let Some(abn) = &u.abn
         && store::contractors::abn_taken(&txn, abn.as_str(), Some(id)).await?
     {
@@ -310,7 +310,7 @@ async fn set_pause(
     action: &str,
 ) -> ServiceResult<contractor::Model> {
     let txn = ctx.db.begin().await?;
-    let current = store::contractors::find(&txn, id).await?.ok_or_else(|| ServiceError::not_found("contractor"))?;
+    let current = load(&txn, id).await?;
     store::contractors::set_paused_until(&txn, id, until).await?;
     super::audit::record(
         &txn,
@@ -321,7 +321,7 @@ async fn set_pause(
         json!({ "pausedUntil": { "from": current.paused_until, "to": until } }),
     )
     .await?;
-    let updated = store::contractors::find(&txn, id).await?.ok_or_else(|| ServiceError::not_found("contractor"))?;
+    let updated = load(&txn, id).await?;
     txn.commit().await?;
     Ok(updated)
 }
@@ -343,7 +343,7 @@ pub async fn add_certification(
 ) -> ServiceResult<certification::Model> {
     meta.principal.require_contractor_access(contractor_id)?;
     let txn = ctx.db.begin().await?;
-    store::contractors::find(&txn, contractor_id).await?.ok_or_else(|| ServiceError::not_found("contractor"))?;
+    load(&txn, contractor_id).await?;
     let cert = store::contractors::insert_certification(
         &txn,
         store::contractors::NewCertification {
@@ -393,7 +393,7 @@ pub async fn remove_certification(ctx: &AppContext, meta: &RequestMeta, id: Uuid
 /// One contractor, for an admin or its own users.
 pub async fn get(ctx: &AppContext, meta: &RequestMeta, id: Uuid) -> ServiceResult<contractor::Model> {
     meta.principal.require_contractor_access(id)?;
-    store::contractors::find(&ctx.db, id).await?.ok_or_else(|| ServiceError::not_found("contractor"))
+    load(&ctx.db, id).await
 }
 
 /// A page of contractors (admins only), newest first, with the total matching the filter.
@@ -418,6 +418,11 @@ pub fn is_paused(c: &contractor::Model, now: DateTime<Utc>) -> bool {
 /// Whether the caller may see a contractor's commercial terms (commission, Stripe account).
 pub fn may_see_terms(p: &Principal, contractor_id: Uuid) -> bool {
     p.is_admin() || p.contractor_id() == Some(contractor_id)
+}
+
+/// The contractor, or `NOT_FOUND`.
+async fn load(db: &impl sea_orm::ConnectionTrait, id: Uuid) -> ServiceResult<contractor::Model> {
+    store::contractors::find(db, id).await?.ok_or_else(|| ServiceError::not_found("contractor"))
 }
 
 fn dedup<T: Ord>(mut v: Vec<T>) -> Vec<T> {
