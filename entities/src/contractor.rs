@@ -32,6 +32,12 @@ pub struct Model {
     pub avg_rating: Option<f64>,
     pub rating_count: i32,
     pub active_jobs: i32,
+    /// Offers that reached a decision (accepted, declined or expired): the acceptance-rate base.
+    pub offers_decided: i32,
+    pub offers_accepted: i32,
+    /// Offers the contractor answered (accepted or declined), and the seconds those answers took.
+    pub responses: i32,
+    pub response_secs_total: i64,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub verified_at: Option<DateTimeUtc>,

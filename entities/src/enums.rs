@@ -108,6 +108,115 @@ pub enum ActorKind {
     Anonymous,
 }
 
+/// A lead's place in its lifecycle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum LeadStatus {
+    #[sea_orm(string_value = "NEW")]
+    New,
+    #[sea_orm(string_value = "OFFERING")]
+    Offering,
+    #[sea_orm(string_value = "ASSIGNED")]
+    Assigned,
+    #[sea_orm(string_value = "COMPLETED")]
+    Completed,
+    #[sea_orm(string_value = "UNASSIGNED")]
+    Unassigned,
+    #[sea_orm(string_value = "CANCELLED")]
+    Cancelled,
+    #[sea_orm(string_value = "DUPLICATE")]
+    Duplicate,
+}
+
+impl LeadStatus {
+    /// `NEW → OFFERING → ASSIGNED → COMPLETED`; `OFFERING → UNASSIGNED` when candidates run out;
+    /// an unassigned lead can be offered again (re-route) or assigned by hand; any lead not yet
+    /// completed can be cancelled.
+    pub fn can_transition_to(self, next: LeadStatus) -> bool {
+        use LeadStatus::*;
+        matches!(
+            (self, next),
+            (New, Offering)
+                | (New, Unassigned)
+                | (New, Assigned)
+                | (Offering, Assigned)
+                | (Offering, Unassigned)
+                | (Unassigned, Offering)
+                | (Unassigned, Assigned)
+                | (Assigned, Completed)
+                | (New | Offering | Assigned | Unassigned, Cancelled)
+        )
+    }
+
+    /// Statuses in which the lead still waits for a contractor.
+    pub fn is_open(self) -> bool {
+        matches!(self, LeadStatus::New | LeadStatus::Offering | LeadStatus::Unassigned)
+    }
+}
+
+/// An offer of a lead to one contractor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum OfferStatus {
+    #[sea_orm(string_value = "OPEN")]
+    Open,
+    #[sea_orm(string_value = "ACCEPTED")]
+    Accepted,
+    #[sea_orm(string_value = "DECLINED")]
+    Declined,
+    #[sea_orm(string_value = "EXPIRED")]
+    Expired,
+    #[sea_orm(string_value = "TAKEN")]
+    Taken,
+    #[sea_orm(string_value = "WITHDRAWN")]
+    Withdrawn,
+}
+
+impl OfferStatus {
+    /// Only an open offer moves, and only once.
+    pub fn can_transition_to(self, next: OfferStatus) -> bool {
+        self == OfferStatus::Open && next != OfferStatus::Open
+    }
+}
+
+/// A job's stage; issue 4 adds the transitions between them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(24))")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum JobStatus {
+    #[sea_orm(string_value = "AWAITING_CONTACT")]
+    AwaitingContact,
+    #[sea_orm(string_value = "CONTACTED")]
+    Contacted,
+    #[sea_orm(string_value = "INSPECTED")]
+    Inspected,
+    #[sea_orm(string_value = "QUOTED")]
+    Quoted,
+    #[sea_orm(string_value = "APPROVED")]
+    Approved,
+    #[sea_orm(string_value = "IN_PROGRESS")]
+    InProgress,
+    #[sea_orm(string_value = "COMPLETED")]
+    Completed,
+    #[sea_orm(string_value = "CANCELLED")]
+    Cancelled,
+}
+
+/// Where a lead came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum LeadSource {
+    #[sea_orm(string_value = "PARTNER")]
+    Partner,
+    #[sea_orm(string_value = "WEBSITE")]
+    Website,
+    #[sea_orm(string_value = "ADMIN")]
+    Admin,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -124,6 +233,16 @@ mod tests {
     fn enums_serialise_the_way_the_api_spells_them() {
         assert_eq!(serde_json::to_string(&ContractorStatus::Pending).unwrap(), "\"PENDING\"");
         assert_eq!(serde_json::to_string(&PartnerKind::LeadSource).unwrap(), "\"LEAD_SOURCE\"");
+    }
+
+    #[test]
+    fn an_assigned_lead_cannot_go_back_to_offering_and_only_open_offers_move() {
+        assert!(LeadStatus::Offering.can_transition_to(LeadStatus::Assigned));
+        assert!(!LeadStatus::Assigned.can_transition_to(LeadStatus::Offering));
+        assert!(!LeadStatus::Duplicate.can_transition_to(LeadStatus::Offering));
+        assert!(OfferStatus::Open.can_transition_to(OfferStatus::Taken));
+        assert!(!OfferStatus::Accepted.can_transition_to(OfferStatus::Taken));
+        assert!(!OfferStatus::Open.can_transition_to(OfferStatus::Open));
     }
 
     #[test]

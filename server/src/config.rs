@@ -46,6 +46,16 @@ pub struct Config {
     pub body_limit_bytes: usize,
     pub web_dist_dir: PathBuf,
     pub log_format: LogFormat,
+    /// How many offers a lead keeps open at once (DOMAIN.md: 3).
+    pub offer_wave_size: usize,
+    /// How long an offer stays open, per urgency: low, medium, high, emergency.
+    pub offer_expiry: [Duration; 4],
+    /// How often each instance looks for offers past their expiry.
+    pub expiry_sweep_interval: Duration,
+    /// How long a WebSocket may wait before sending `connection_init`.
+    pub ws_init_timeout: Duration,
+    /// How often the server pings each WebSocket to keep it (and proxies on the way) alive.
+    pub ws_ping_interval: Duration,
 }
 
 /// A variable that is set but cannot be understood.
@@ -123,6 +133,19 @@ impl Config {
             body_limit_bytes: parse_u64("BODY_LIMIT_BYTES", 1024 * 1024)? as usize,
             web_dist_dir: PathBuf::from(lookup("WEB_DIST_DIR").unwrap_or_else(|| "./web/dist".into())),
             log_format,
+            offer_wave_size: parse_u64("OFFER_WAVE_SIZE", 3)? as usize,
+            offer_expiry: {
+                let base = parse_u64("OFFER_EXPIRY_SECS", 15 * 60)?;
+                [
+                    Duration::from_secs(parse_u64("OFFER_EXPIRY_SECS_LOW", base)?),
+                    Duration::from_secs(parse_u64("OFFER_EXPIRY_SECS_MEDIUM", base)?),
+                    Duration::from_secs(parse_u64("OFFER_EXPIRY_SECS_HIGH", base)?),
+                    Duration::from_secs(parse_u64("OFFER_EXPIRY_SECS_EMERGENCY", base)?),
+                ]
+            },
+            expiry_sweep_interval: Duration::from_millis(parse_u64("EXPIRY_SWEEP_MILLIS", 500)?),
+            ws_init_timeout: Duration::from_secs(parse_u64("WS_INIT_TIMEOUT_SECS", 10)?),
+            ws_ping_interval: Duration::from_secs(parse_u64("WS_PING_INTERVAL_SECS", 20)?),
         };
         for (name, value) in [
             ("ACCESS_TOKEN_TTL_SECS", config.access_token_ttl.as_secs()),
@@ -130,12 +153,31 @@ impl Config {
             ("LOGIN_LIMIT_WINDOW_SECS", config.login_limit_window.as_secs()),
             ("GRAPHQL_MAX_BATCH", config.graphql_max_batch as u64),
             ("DATABASE_MAX_CONNECTIONS", config.database_max_connections as u64),
+            ("OFFER_WAVE_SIZE", config.offer_wave_size as u64),
+            ("OFFER_EXPIRY_SECS_LOW", config.offer_expiry[0].as_secs()),
+            ("OFFER_EXPIRY_SECS_MEDIUM", config.offer_expiry[1].as_secs()),
+            ("OFFER_EXPIRY_SECS_HIGH", config.offer_expiry[2].as_secs()),
+            ("OFFER_EXPIRY_SECS_EMERGENCY", config.offer_expiry[3].as_secs()),
+            ("EXPIRY_SWEEP_MILLIS", config.expiry_sweep_interval.as_millis() as u64),
+            ("WS_INIT_TIMEOUT_SECS", config.ws_init_timeout.as_secs()),
+            ("WS_PING_INTERVAL_SECS", config.ws_ping_interval.as_secs()),
         ] {
             if value == 0 {
                 return Err(err(name, "must be greater than zero".into()));
             }
         }
         Ok(config)
+    }
+
+    /// How long an offer for a lead of this urgency stays open.
+    pub fn offer_expiry_for(&self, urgency: entities::Urgency) -> Duration {
+        use entities::Urgency::*;
+        self.offer_expiry[match urgency {
+            Low => 0,
+            Medium => 1,
+            High => 2,
+            Emergency => 3,
+        }]
     }
 
     /// True when running with `NRP_ENV=production`.

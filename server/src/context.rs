@@ -7,6 +7,7 @@ use sea_orm::DatabaseConnection;
 
 use crate::auth::{JwtKeys, RateLimiter};
 use crate::config::Config;
+use crate::events::EventBus;
 
 /// Database, configuration, keys and shared clients; cheap to clone (everything inside is shared).
 #[derive(Clone, Debug)]
@@ -16,4 +17,5 @@ pub struct AppContext {
     pub jwt: JwtKeys,
     pub limiter: Arc<RateLimiter>,
     pub redis: Option<ConnectionManager>,
+    pub bus: EventBus,
 }

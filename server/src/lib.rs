@@ -7,12 +7,14 @@ pub mod config;
 pub mod context;
 pub mod domain;
 pub mod error;
+pub mod events;
 pub mod graphql;
 pub mod http;
 pub mod services;
 pub mod startup;
 pub mod store;
 pub mod telemetry;
+pub mod worker;
 
 pub use config::Config;
 pub use startup::Application;

@@ -27,6 +27,7 @@ use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use crate::auth::{JwtKeys, RateLimiter};
 use crate::config::Config;
 use crate::context::AppContext;
+use crate::events::EventBus;
 use crate::graphql::build_schema;
 use crate::http::{self, graphql::HttpState, metrics::Metrics};
 
@@ -62,12 +63,16 @@ impl Application {
         self.run_until(shutdown_signal()).await
     }
 
-    /// Serves until `shutdown` completes, then drains in-flight requests.
+    /// Serves (and runs this instance's background work) until `shutdown` completes, then
+    /// drains in-flight requests.
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         tracing::info!(addr = %self.local_addr(), "listening");
-        axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
+        let worker = tokio::spawn(crate::worker::run(Arc::clone(&self.ctx)));
+        let served = axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(shutdown)
-            .await?;
+            .await;
+        worker.abort();
+        served?;
         Ok(())
     }
 }
@@ -95,9 +100,15 @@ async fn shutdown_signal() {
 pub async fn build_context(config: Config) -> anyhow::Result<AppContext> {
     let db = connect_database(&config).await?;
     Migrator::up(&db, None).await.context("running migrations")?;
-    let redis = match &config.redis_url {
-        Some(url) => Some(connect_redis(url).await?),
-        None => None,
+    let (redis, bus) = match &config.redis_url {
+        Some(url) => {
+            let (client, conn) = connect_redis(url).await?;
+            let bus = EventBus::with_redis(client, conn.clone(), &config.redis_key_prefix)
+                .await
+                .context("subscribing to Redis events")?;
+            (Some(conn), bus)
+        }
+        None => (None, EventBus::local()),
     };
     let secret = match &config.jwt_secret {
         Some(s) => s.clone(),
@@ -113,7 +124,7 @@ pub async fn build_context(config: Config) -> anyhow::Result<AppContext> {
     };
     let jwt = JwtKeys::new(&secret, config.access_token_ttl);
     let limiter = Arc::new(RateLimiter::new(redis.clone(), &config.redis_key_prefix));
-    Ok(AppContext { db, config: Arc::new(config), jwt, limiter, redis })
+    Ok(AppContext { db, config: Arc::new(config), jwt, limiter, redis, bus })
 }
 
 /// Opens the database. SQLite gets its directory created, WAL journaling and a single connection
@@ -145,7 +156,7 @@ fn sqlite_file(url: &str) -> Option<&str> {
     (!path.is_empty() && !path.starts_with(":memory:")).then_some(path)
 }
 
-async fn connect_redis(url: &SecretString) -> anyhow::Result<ConnectionManager> {
+async fn connect_redis(url: &SecretString) -> anyhow::Result<(redis::Client, ConnectionManager)> {
     let client = redis::Client::open(url.expose_secret()).context("REDIS_URL is not a valid Redis URL")?;
     let cfg = ConnectionManagerConfig::new()
         .set_connection_timeout(Some(Duration::from_secs(2)))
@@ -153,7 +164,8 @@ async fn connect_redis(url: &SecretString) -> anyhow::Result<ConnectionManager> 
         .set_number_of_retries(2)
         .set_min_delay(Duration::from_millis(50))
         .set_max_delay(Duration::from_millis(500));
-    ConnectionManager::new_with_config(client, cfg).await.context("connecting to Redis")
+    let conn = ConnectionManager::new_with_config(client.clone(), cfg).await.context("connecting to Redis")?;
+    Ok((client, conn))
 }
 
 fn router(ctx: Arc<AppContext>) -> anyhow::Result<Router> {

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_graphql::dataloader::{DataLoader, Loader};
-use entities::{DamageType, api_key, certification};
+use entities::{DamageType, api_key, certification, contractor, offer};
 use sea_orm::{DatabaseConnection, DbErr};
 use uuid::Uuid;
 
@@ -14,6 +14,8 @@ pub struct SpecialtiesLoader(DatabaseConnection);
 pub struct ServicePostcodesLoader(DatabaseConnection);
 pub struct CertificationsLoader(DatabaseConnection);
 pub struct ApiKeysLoader(DatabaseConnection);
+pub struct ContractorsLoader(DatabaseConnection);
+pub struct OffersByLeadLoader(DatabaseConnection);
 
 /// The loaders of one request.
 pub struct Loaders {
@@ -21,6 +23,8 @@ pub struct Loaders {
     pub service_postcodes: DataLoader<ServicePostcodesLoader>,
     pub certifications: DataLoader<CertificationsLoader>,
     pub api_keys: DataLoader<ApiKeysLoader>,
+    pub contractors: DataLoader<ContractorsLoader>,
+    pub offers_by_lead: DataLoader<OffersByLeadLoader>,
 }
 
 /// Fresh loaders for a request, so nothing is cached across requests.
@@ -30,6 +34,8 @@ pub fn request_loaders(db: &DatabaseConnection) -> Loaders {
         service_postcodes: DataLoader::new(ServicePostcodesLoader(db.clone()), tokio::spawn),
         certifications: DataLoader::new(CertificationsLoader(db.clone()), tokio::spawn),
         api_keys: DataLoader::new(ApiKeysLoader(db.clone()), tokio::spawn),
+        contractors: DataLoader::new(ContractorsLoader(db.clone()), tokio::spawn),
+        offers_by_lead: DataLoader::new(OffersByLeadLoader(db.clone()), tokio::spawn),
     }
 }
 
@@ -62,6 +68,23 @@ impl Loader<Uuid> for ApiKeysLoader {
     type Error = Arc<DbErr>;
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
         store::partners::api_keys_of(&self.0, keys).await.map_err(Arc::new)
+    }
+}
+
+impl Loader<Uuid> for ContractorsLoader {
+    type Value = contractor::Model;
+    type Error = Arc<DbErr>;
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let rows = store::contractors::find_many(&self.0, keys).await.map_err(Arc::new)?;
+        Ok(rows.into_iter().map(|c| (c.id, c)).collect())
+    }
+}
+
+impl Loader<Uuid> for OffersByLeadLoader {
+    type Value = Vec<offer::Model>;
+    type Error = Arc<DbErr>;
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        store::offers::for_leads(&self.0, keys).await.map_err(Arc::new)
     }
 }
 

@@ -6,11 +6,12 @@ mod ids;
 mod loaders;
 mod mutation;
 mod query;
+mod subscription;
 mod types;
 
 use std::sync::Arc;
 
-use async_graphql::{EmptySubscription, Schema};
+use async_graphql::Schema;
 
 use crate::context::AppContext;
 
@@ -18,14 +19,15 @@ pub use error::{IntoGql, finalize_errors};
 pub use loaders::request_loaders;
 pub use mutation::Mutation;
 pub use query::Query;
+pub use subscription::Subscription;
 
 /// The schema type served over HTTP and WebSocket.
-pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
+pub type AppSchema = Schema<Query, Mutation, Subscription>;
 
 /// Builds the schema with the configured limits. Introspection is off in production.
 pub fn build_schema(ctx: Arc<AppContext>) -> AppSchema {
     let cfg = ctx.config.clone();
-    let mut builder = Schema::build(Query, Mutation::default(), EmptySubscription)
+    let mut builder = Schema::build(Query, Mutation::default(), Subscription)
         .limit_depth(cfg.graphql_max_depth)
         .limit_complexity(cfg.graphql_max_complexity)
         .limit_recursive_depth(32)
@@ -38,5 +40,5 @@ pub fn build_schema(ctx: Arc<AppContext>) -> AppSchema {
 
 /// The SDL of the schema, as committed in `schema.graphql`.
 pub fn sdl() -> String {
-    Schema::build(Query, Mutation::default(), EmptySubscription).finish().sdl()
+    Schema::build(Query, Mutation::default(), Subscription).finish().sdl()
 }

@@ -5,7 +5,9 @@ use super::IntoGql;
 use super::ids::{decode_cursor, encode_cursor, page_size, parse_id};
 use super::types::audit::AuditEntry;
 use super::types::contractor::Contractor;
-use super::types::enums::{ContractorStatus, DamageType};
+use super::types::enums::{ContractorStatus, DamageType, LeadStatus, OfferStatus};
+use super::types::lead::Lead;
+use super::types::offer::Offer;
 use super::types::partner::Partner;
 use super::types::user::User;
 use super::types::{ConnectionTotals, app, meta};
@@ -13,7 +15,7 @@ use crate::auth::Principal;
 use crate::domain::{AtField, Postcode};
 use crate::error::ServiceError;
 use crate::services;
-use crate::store::{audit::AuditFilter, contractors::ContractorFilter};
+use crate::store::{audit::AuditFilter, contractors::ContractorFilter, leads::LeadFilter};
 
 #[derive(Default)]
 pub struct Query;
@@ -38,6 +40,15 @@ pub struct AuditFilterInput {
     pub actor_id: Option<ID>,
     /// e.g. `contractor.verified`.
     pub action: Option<String>,
+}
+
+/// Filters for `leads`.
+#[derive(InputObject, Default)]
+pub struct LeadFilterInput {
+    /// `UNASSIGNED` is the admin queue.
+    pub status: Option<LeadStatus>,
+    pub damage_type: Option<DamageType>,
+    pub postcode: Option<String>,
 }
 
 type Page<N> = Connection<String, N, ConnectionTotals, EmptyFields>;
@@ -143,5 +154,49 @@ impl Query {
         };
         let (rows, total) = services::audit::list(app(ctx), meta(ctx), &filter, before, limit + 1).await.gql()?;
         Ok(to_page(rows, total, limit, after.is_some(), |m| m.id, AuditEntry))
+    }
+
+    /// One lead: admins; the partner that sent it in or insures it; the contractor it is
+    /// assigned to. Anyone else gets `NOT_FOUND`.
+    async fn lead(&self, ctx: &Context<'_>, id: ID) -> Result<Lead> {
+        let id = parse_id(&id, "id").gql()?;
+        services::leads::get(app(ctx), meta(ctx), id).await.gql().map(Lead)
+    }
+
+    /// Leads, newest first: all for admins, their own for partners, assigned ones for contractors.
+    async fn leads(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        filter: Option<LeadFilterInput>,
+    ) -> Result<Page<Lead>> {
+        let limit = page_size(first).gql()?;
+        let before = decode_cursor(after.as_deref()).gql()?;
+        let f = filter.unwrap_or_default();
+        let postcode = match f.postcode.as_deref() {
+            Some(p) => Some(Postcode::parse(p).at("filter.postcode").map_err(ServiceError::from).gql()?.into_inner()),
+            None => None,
+        };
+        let filter = LeadFilter {
+            status: f.status.map(Into::into),
+            damage_type: f.damage_type.map(Into::into),
+            postcode,
+            ..Default::default()
+        };
+        let (rows, total) = services::leads::list(app(ctx), meta(ctx), filter, before, limit + 1).await.gql()?;
+        Ok(to_page(rows, total, limit, after.is_some(), |m| m.id, Lead))
+    }
+
+    /// Your offers, newest first (contractors), optionally in one status.
+    async fn my_offers(
+        &self,
+        ctx: &Context<'_>,
+        status: Option<OfferStatus>,
+        first: Option<i32>,
+    ) -> Result<Vec<Offer>> {
+        let limit = page_size(first).gql()?;
+        let found = services::offers::mine(app(ctx), meta(ctx), status.map(Into::into), limit).await.gql()?;
+        Ok(found.into_iter().map(Offer).collect())
     }
 }

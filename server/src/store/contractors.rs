@@ -5,7 +5,7 @@ use entities::{
     ContractorStatus, DamageType, certification, contractor, contractor_service_postcode as csp,
     contractor_specialty as cs,
 };
-use sea_orm::sea_query::{Expr, Query};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter,
     QueryOrder, QuerySelect, Select, Set,
@@ -51,6 +51,10 @@ pub async fn insert(db: &impl ConnectionTrait, new: NewContractor) -> Result<con
         avg_rating: Set(None),
         rating_count: Set(0),
         active_jobs: Set(0),
+        offers_decided: Set(0),
+        offers_accepted: Set(0),
+        responses: Set(0),
+        response_secs_total: Set(0),
         created_at: Set(now),
         updated_at: Set(now),
     }
@@ -288,4 +292,74 @@ pub async fn page(
 
 pub async fn count(db: &impl ConnectionTrait, f: &ContractorFilter) -> Result<u64, DbErr> {
     filtered(f).count(db).await
+}
+
+/// Every contractor (routing considers the whole network, to explain every exclusion).
+pub async fn all(db: &impl ConnectionTrait) -> Result<Vec<contractor::Model>, DbErr> {
+    contractor::Entity::find().all(db).await
+}
+
+pub async fn all_specialties(db: &impl ConnectionTrait) -> Result<HashMap<Uuid, Vec<DamageType>>, DbErr> {
+    let mut map: HashMap<Uuid, Vec<DamageType>> = HashMap::new();
+    for r in cs::Entity::find().all(db).await? {
+        map.entry(r.contractor_id).or_default().push(r.damage_type);
+    }
+    Ok(map)
+}
+
+pub async fn all_service_postcodes(db: &impl ConnectionTrait) -> Result<HashMap<Uuid, Vec<String>>, DbErr> {
+    let mut map: HashMap<Uuid, Vec<String>> = HashMap::new();
+    for r in csp::Entity::find().all(db).await? {
+        map.entry(r.contractor_id).or_default().push(r.postcode);
+    }
+    Ok(map)
+}
+
+/// Contractors holding a certification that expired before `today`.
+pub async fn with_expired_certifications(
+    db: &impl ConnectionTrait,
+    today: NaiveDate,
+) -> Result<std::collections::HashSet<Uuid>, DbErr> {
+    let rows = certification::Entity::find().filter(certification::Column::ExpiresOn.lt(today)).all(db).await?;
+    Ok(rows.into_iter().map(|c| c.contractor_id).collect())
+}
+
+/// Counts a decided offer in one statement (no read-modify-write, so concurrent decisions for
+/// the same contractor never lose an update): acceptance rate and average response time follow.
+pub async fn record_offer_decision(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    accepted: bool,
+    response_secs: Option<i64>,
+) -> Result<(), DbErr> {
+    let a = i32::from(accepted);
+    let mut q = contractor::Entity::update_many()
+        .col_expr(contractor::Column::OffersDecided, Expr::col(contractor::Column::OffersDecided).add(1))
+        .col_expr(contractor::Column::OffersAccepted, Expr::col(contractor::Column::OffersAccepted).add(a))
+        .col_expr(
+            contractor::Column::AcceptanceRate,
+            Expr::cust(format!("(offers_accepted + {a}) * 1.0 / (offers_decided + 1)")),
+        );
+    if let Some(secs) = response_secs {
+        let secs = Ord::max(secs, 0);
+        q = q
+            .col_expr(contractor::Column::Responses, Expr::col(contractor::Column::Responses).add(1))
+            .col_expr(contractor::Column::ResponseSecsTotal, Expr::col(contractor::Column::ResponseSecsTotal).add(secs))
+            .col_expr(
+                contractor::Column::AvgResponseSecs,
+                Expr::cust(format!("(response_secs_total + {secs}) / (responses + 1)")),
+            );
+    }
+    q.filter(contractor::Column::Id.eq(id)).exec(db).await?;
+    Ok(())
+}
+
+/// Adds `delta` to a contractor's active job count.
+pub async fn add_active_jobs(db: &impl ConnectionTrait, id: Uuid, delta: i32) -> Result<(), DbErr> {
+    contractor::Entity::update_many()
+        .col_expr(contractor::Column::ActiveJobs, Expr::col(contractor::Column::ActiveJobs).add(delta))
+        .filter(contractor::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
 }

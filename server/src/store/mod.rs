@@ -3,6 +3,9 @@
 
 pub mod audit;
 pub mod contractors;
+pub mod jobs;
+pub mod leads;
+pub mod offers;
 pub mod partners;
 pub mod postcodes;
 pub mod tokens;

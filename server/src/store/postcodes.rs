@@ -1,6 +1,8 @@
+use std::collections::HashMap;
+
 use entities::{postcode_centroid, postcode_locality};
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, Set, Statement};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, Set, Statement};
 
 /// One locality row of the reference data.
 #[derive(Debug, Clone, PartialEq)]
@@ -62,4 +64,13 @@ pub async fn locality_count(db: &impl ConnectionTrait) -> Result<u64, DbErr> {
 
 pub async fn centroid_count(db: &impl ConnectionTrait) -> Result<u64, DbErr> {
     postcode_centroid::Entity::find().count(db).await
+}
+
+/// Centroids of the given postcodes, as (latitude, longitude).
+pub async fn centroids(db: &impl ConnectionTrait, postcodes: &[String]) -> Result<HashMap<String, (f64, f64)>, DbErr> {
+    let rows = postcode_centroid::Entity::find()
+        .filter(postcode_centroid::Column::Postcode.is_in(postcodes.iter().cloned()))
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().map(|r| (r.postcode, (r.latitude, r.longitude))).collect())
 }

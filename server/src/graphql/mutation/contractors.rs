@@ -37,7 +37,7 @@ pub struct RegisterContractorInput {
     pub service_postcodes: Option<Vec<String>>,
     /// At least one.
     pub specialties: Vec<DamageType>,
-    /// 1 to 100; default 5.
+    /// 1 to 1000; default 5.
     pub max_active_jobs: Option<i32>,
 }
 
@@ -104,7 +104,7 @@ impl RegisterContractorInput {
             e.push("input.specialties", "choose at least one specialty");
         }
         let max_jobs = e.check(
-            bounded_int(self.max_active_jobs.unwrap_or(5), "maximum active jobs", 1, 100).at("input.maxActiveJobs"),
+            bounded_int(self.max_active_jobs.unwrap_or(5), "maximum active jobs", 1, 1000).at("input.maxActiveJobs"),
         );
         match (
             e.finish(),
@@ -182,7 +182,7 @@ impl UpdateContractorInput {
             u.specialties = Some(list.into_iter().map(Into::into).collect());
         }
         if let Some(v) = self.max_active_jobs {
-            u.max_active_jobs = e.check(bounded_int(v, "maximum active jobs", 1, 100).at("input.maxActiveJobs"));
+            u.max_active_jobs = e.check(bounded_int(v, "maximum active jobs", 1, 1000).at("input.maxActiveJobs"));
         }
         match self.daily_lead_cap {
             MaybeUndefined::Undefined => {}

@@ -1,9 +1,15 @@
 mod auth;
 mod contractors;
+mod leads;
 mod partners;
 
 use async_graphql::MergedObject;
 
 /// Every mutation. Each one is a single transaction that is audited on success.
 #[derive(MergedObject, Default)]
-pub struct Mutation(auth::AuthMutation, contractors::ContractorMutation, partners::PartnerMutation);
+pub struct Mutation(
+    auth::AuthMutation,
+    contractors::ContractorMutation,
+    partners::PartnerMutation,
+    leads::LeadMutation,
+);

@@ -65,3 +65,88 @@ pub enum ApiKeyStatus {
     Revoked,
     Expired,
 }
+
+/// A lead's place in its lifecycle.
+#[derive(Enum, Copy, Clone, Debug, Eq, PartialEq)]
+#[graphql(remote = "entities::LeadStatus")]
+pub enum LeadStatus {
+    New,
+    Offering,
+    Assigned,
+    Completed,
+    Unassigned,
+    Cancelled,
+    Duplicate,
+}
+
+/// An offer's state.
+#[derive(Enum, Copy, Clone, Debug, Eq, PartialEq)]
+#[graphql(remote = "entities::OfferStatus")]
+pub enum OfferStatus {
+    Open,
+    Accepted,
+    Declined,
+    Expired,
+    Taken,
+    Withdrawn,
+}
+
+/// What happened to an offer: `OFFERED` (new, or still open when you subscribed), `TAKEN`
+/// (someone else accepted first), `EXPIRED`, `WITHDRAWN` (NRP assigned or cancelled the lead), and
+/// your own `ACCEPTED` / `DECLINED` (so your other devices stay in step).
+#[derive(Enum, Copy, Clone, Debug, Eq, PartialEq)]
+#[graphql(remote = "crate::events::OfferEventKind")]
+pub enum OfferEventKind {
+    Offered,
+    Taken,
+    Expired,
+    Withdrawn,
+    Accepted,
+    Declined,
+}
+
+/// A job's stage.
+#[derive(Enum, Copy, Clone, Debug, Eq, PartialEq)]
+#[graphql(remote = "entities::JobStatus")]
+pub enum JobStatus {
+    AwaitingContact,
+    Contacted,
+    Inspected,
+    Quoted,
+    Approved,
+    InProgress,
+    Completed,
+    Cancelled,
+}
+
+/// Where a lead came from.
+#[derive(Enum, Copy, Clone, Debug, Eq, PartialEq)]
+#[graphql(remote = "entities::LeadSource")]
+pub enum LeadSource {
+    Partner,
+    Website,
+    Admin,
+}
+
+/// Why a contractor got no offer for a lead.
+#[derive(Enum, Copy, Clone, Debug, Eq, PartialEq)]
+#[graphql(remote = "crate::services::routing::rank::Exclusion")]
+pub enum ExclusionReason {
+    NotActive,
+    Paused,
+    AlreadyOffered,
+    NoSpecialty,
+    OutOfArea,
+    CertExpired,
+    AtCapacity,
+    CapReached,
+}
+
+/// Where routing took the lead's location from.
+#[derive(Enum, Copy, Clone, Debug, Eq, PartialEq)]
+#[graphql(remote = "crate::services::routing::PointSource")]
+pub enum PointSource {
+    Coordinates,
+    Postcode,
+    Unknown,
+}

@@ -4,6 +4,8 @@ pub mod audit;
 pub mod auth;
 pub mod contractor;
 pub mod enums;
+pub mod lead;
+pub mod offer;
 pub mod partner;
 pub mod user;
 

@@ -1,0 +1,107 @@
+//! Live events. Each subscription reads the instance's in-process bus (fed from Redis when
+//! configured); nothing here opens its own connection.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use async_graphql::{Context, Result, Subscription};
+use futures_util::Stream;
+use futures_util::stream::{self, StreamExt};
+use tokio::sync::broadcast::error::RecvError;
+use uuid::Uuid;
+
+use super::IntoGql;
+use super::types::lead::LeadUpdateEvent;
+use super::types::offer::{LeadOfferEvent, Offer};
+use super::types::{app, meta};
+use crate::context::AppContext;
+use crate::error::ServiceError;
+use crate::events::{Event, OfferEventKind, OfferSnapshot};
+use crate::services;
+
+#[derive(Default)]
+pub struct Subscription;
+
+fn offered(snapshots: Vec<OfferSnapshot>) -> Vec<LeadOfferEvent> {
+    snapshots.into_iter().map(|s| LeadOfferEvent { kind: OfferEventKind::Offered.into(), offer: Offer(s) }).collect()
+}
+
+#[Subscription]
+impl Subscription {
+    /// Your offers, live (contractors). First every offer still open for you (as `OFFERED`), then
+    /// each event as it happens: a reconnect loses nothing.
+    async fn lead_offers(&self, ctx: &Context<'_>) -> Result<impl Stream<Item = LeadOfferEvent> + use<>> {
+        let m = meta(ctx);
+        m.principal.require_authenticated().gql()?;
+        let cid = m
+            .principal
+            .contractor_id()
+            .ok_or_else(|| ServiceError::Forbidden("only contractors receive offers".into()))
+            .gql()?;
+        let app: Arc<AppContext> = Arc::new(app(ctx).clone());
+        // Subscribe before reading what is open, so nothing falls between the two.
+        let rx = app.bus.subscribe();
+        let open = services::offers::open_for_contractor(&app, cid).await.gql()?;
+        let sent: HashSet<Uuid> = open.iter().map(|o| o.id).collect();
+        let initial = stream::iter(offered(open));
+        let live = stream::unfold((rx, app, cid, sent), |(mut rx, app, cid, mut sent)| async move {
+            loop {
+                match rx.recv().await {
+                    Ok(event) => {
+                        if let Event::Offer { kind, offer } = &*event
+                            && offer.contractor_id == cid
+                        {
+                            if *kind == OfferEventKind::Offered && !sent.insert(offer.id) {
+                                continue; // already sent in the initial batch
+                            }
+                            let out = vec![LeadOfferEvent { kind: (*kind).into(), offer: Offer(offer.clone()) }];
+                            return Some((out, (rx, app, cid, sent)));
+                        }
+                    }
+                    Err(RecvError::Lagged(missed)) => {
+                        tracing::warn!(missed, "leadOffers subscriber lagged; resending open offers");
+                        let open = services::offers::open_for_contractor(&app, cid).await.unwrap_or_default();
+                        sent.extend(open.iter().map(|o| o.id));
+                        return Some((offered(open), (rx, app, cid, sent)));
+                    }
+                    Err(RecvError::Closed) => return None,
+                }
+            }
+        })
+        .flat_map(stream::iter);
+        Ok(initial.chain(live))
+    }
+
+    /// Lead status changes, live: every lead for admins (`UNASSIGNED` ones are the queue to work),
+    /// their own leads for partners.
+    async fn lead_updates(&self, ctx: &Context<'_>) -> Result<impl Stream<Item = LeadUpdateEvent> + use<>> {
+        let m = meta(ctx);
+        m.principal.require_authenticated().gql()?;
+        let partner = if m.principal.is_admin() {
+            None
+        } else {
+            Some(
+                m.principal
+                    .partner_id()
+                    .ok_or_else(|| ServiceError::Forbidden("lead updates are for admins and partners".into()))
+                    .gql()?,
+            )
+        };
+        let rx = app(ctx).bus.subscribe();
+        Ok(stream::unfold(rx, move |mut rx| async move {
+            loop {
+                match rx.recv().await {
+                    Ok(event) => {
+                        if let Event::Lead(update) = &*event
+                            && partner.is_none_or(|p| update.partner_ids.contains(&p))
+                        {
+                            return Some((LeadUpdateEvent(update.clone()), rx));
+                        }
+                    }
+                    Err(RecvError::Lagged(missed)) => tracing::warn!(missed, "leadUpdates subscriber lagged"),
+                    Err(RecvError::Closed) => return None,
+                }
+            }
+        }))
+    }
+}

@@ -1,0 +1,191 @@
+//! Lead intake (with the duplicate rules of DOMAIN.md) and reading leads.
+
+use chrono::{Duration, Utc};
+use entities::{DamageType, LeadSource, LeadStatus, PartnerKind, Urgency, lead};
+use sea_orm::TransactionTrait;
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::auth::{Principal, RequestMeta};
+use crate::context::AppContext;
+use crate::domain::{Email, Phone, Postcode};
+use crate::error::{ServiceError, ServiceResult};
+use crate::events::{Event, LeadUpdate};
+use crate::store::{self, leads::LeadFilter, leads::NewLead};
+
+/// Leads for the same customer phone, postcode and damage within this window are duplicates.
+pub const DUPLICATE_WINDOW_HOURS: i64 = 72;
+
+/// A parsed lead.
+pub struct LeadInput {
+    pub customer_name: String,
+    pub customer_phone: Phone,
+    pub customer_email: Option<Email>,
+    pub address: String,
+    pub suburb: String,
+    pub state: String,
+    pub postcode: Postcode,
+    pub coordinates: Option<(f64, f64)>,
+    pub damage_type: DamageType,
+    pub urgency: Urgency,
+    pub estimated_value_cents: Option<i64>,
+    pub claim_number: Option<String>,
+    /// The insurer partner, when the caller is not the insurer itself.
+    pub insurer_id: Option<Uuid>,
+    pub description: String,
+}
+
+/// Records a lead from a partner or an admin and starts routing it as soon as it is committed.
+#[tracing::instrument(skip_all)]
+pub async fn create(ctx: &AppContext, meta: &RequestMeta, input: LeadInput) -> ServiceResult<lead::Model> {
+    meta.principal.require_authenticated()?;
+    let (source, source_partner_id) = if meta.principal.is_admin() {
+        (LeadSource::Admin, None)
+    } else if let Some(pid) = meta.principal.partner_id() {
+        (LeadSource::Partner, Some(pid))
+    } else {
+        return Err(ServiceError::Forbidden("only partners and NRP admins create leads".into()));
+    };
+
+    let txn = ctx.db.begin().await?;
+    let caller_partner = match source_partner_id {
+        Some(pid) => Some(store::partners::find(&txn, pid).await?.ok_or_else(|| ServiceError::not_found("partner"))?),
+        None => None,
+    };
+    let insurer_id = match (&caller_partner, input.insurer_id) {
+        (Some(p), given) if p.kind == PartnerKind::Insurer => {
+            if given.is_some_and(|g| g != p.id) {
+                return Err(ServiceError::validation("input.insurer", "an insurer can only send in its own claims"));
+            }
+            Some(p.id)
+        }
+        (_, Some(given)) => match store::partners::find(&txn, given).await? {
+            Some(p) if p.kind == PartnerKind::Insurer => Some(p.id),
+            Some(_) => return Err(ServiceError::validation("input.insurer", "this partner is not an insurer")),
+            None => return Err(ServiceError::validation("input.insurer", "no such insurer")),
+        },
+        (_, None) => None,
+    };
+    if input.claim_number.is_some() && insurer_id.is_none() {
+        return Err(ServiceError::validation("input.claimNumber", "a claim number needs an insurer"));
+    }
+    if let (Some(ins), Some(claim)) = (insurer_id, &input.claim_number)
+        && store::leads::claim_taken(&txn, ins, claim).await?
+    {
+        return Err(ServiceError::conflict_on(
+            "input.claimNumber",
+            "this insurer already sent in a lead with this claim number",
+        ));
+    }
+
+    let now = Utc::now();
+    let phone = input.customer_phone.into_inner();
+    let postcode = input.postcode.into_inner();
+    let original = store::leads::find_original(
+        &txn,
+        &phone,
+        &postcode,
+        input.damage_type,
+        now - Duration::hours(DUPLICATE_WINDOW_HOURS),
+    )
+    .await?;
+    let status = if original.is_some() { LeadStatus::Duplicate } else { LeadStatus::New };
+    let inserted = store::leads::insert(
+        &txn,
+        NewLead {
+            status,
+            customer_name: input.customer_name,
+            customer_phone: phone,
+            customer_email: input.customer_email.map(Email::into_inner),
+            address: input.address,
+            suburb: input.suburb,
+            state: input.state,
+            postcode,
+            latitude: input.coordinates.map(|c| c.0),
+            longitude: input.coordinates.map(|c| c.1),
+            damage_type: input.damage_type,
+            urgency: input.urgency,
+            estimated_value_cents: input.estimated_value_cents,
+            insurer_id,
+            claim_number: input.claim_number,
+            source,
+            source_partner_id,
+            description: input.description,
+            duplicate_of: original.as_ref().map(|o| o.id),
+        },
+    )
+    .await
+    .map_err(|e| match ServiceError::from(e) {
+        ServiceError::Conflict { .. } => {
+            ServiceError::conflict_on("input.claimNumber", "this insurer already sent in a lead with this claim number")
+        }
+        other => other,
+    })?;
+    super::audit::record(
+        &txn,
+        meta,
+        "lead.created",
+        "lead",
+        Some(inserted.id),
+        json!({ "status": inserted.status, "source": inserted.source, "damageType": inserted.damage_type,
+                "urgency": inserted.urgency, "postcode": inserted.postcode, "claimNumber": inserted.claim_number,
+                "duplicateOf": inserted.duplicate_of }),
+    )
+    .await?;
+    txn.commit().await?;
+    ctx.bus.publish(vec![Event::Lead(LeadUpdate::of(&inserted, None))]).await;
+
+    if inserted.status == LeadStatus::Duplicate {
+        return Ok(inserted);
+    }
+    // The lead is safe in the database; routing it is a separate step that a sweeper retries
+    // if this instance dies in between.
+    match super::offers::route_new(ctx, inserted.id).await {
+        Ok(Some(routed)) => Ok(routed),
+        Ok(None) => Ok(inserted),
+        Err(e) => {
+            tracing::error!(lead_id = %inserted.id, error = %e, "routing a new lead failed; the sweeper will retry");
+            Ok(inserted)
+        }
+    }
+}
+
+/// Whether the caller may see this lead at all, and its customer details.
+pub fn may_read(p: &Principal, l: &lead::Model) -> bool {
+    p.is_admin()
+        || p.partner_id().is_some_and(|pid| l.source_partner_id == Some(pid) || l.insurer_id == Some(pid))
+        || p.contractor_id().is_some_and(|cid| l.assigned_contractor_id == Some(cid))
+}
+
+pub async fn get(ctx: &AppContext, meta: &RequestMeta, id: Uuid) -> ServiceResult<lead::Model> {
+    meta.principal.require_authenticated()?;
+    let l = store::leads::find(&ctx.db, id).await?.ok_or_else(|| ServiceError::not_found("lead"))?;
+    if !may_read(&meta.principal, &l) {
+        // Not FORBIDDEN: whether a lead exists is itself not the caller's business.
+        return Err(ServiceError::not_found("lead"));
+    }
+    Ok(l)
+}
+
+/// Admins see every lead; partners their own; contractors the ones assigned to them.
+pub async fn list(
+    ctx: &AppContext,
+    meta: &RequestMeta,
+    mut filter: LeadFilter,
+    before: Option<Uuid>,
+    limit: u64,
+) -> ServiceResult<(Vec<lead::Model>, u64)> {
+    meta.principal.require_authenticated()?;
+    if !meta.principal.is_admin() {
+        if let Some(pid) = meta.principal.partner_id() {
+            filter.partner_id = Some(pid);
+        } else if let Some(cid) = meta.principal.contractor_id() {
+            filter.assigned_contractor_id = Some(cid);
+        } else {
+            return Err(ServiceError::forbidden());
+        }
+    }
+    let rows = store::leads::page(&ctx.db, &filter, before, limit).await?;
+    let total = store::leads::count(&ctx.db, &filter).await?;
+    Ok((rows, total))
+}

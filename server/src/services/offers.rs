@@ -1,0 +1,371 @@
+//! The offer lifecycle: first accept wins exactly once; declines and expiries cascade to the next
+//! candidates; admins assign by hand, re-route and cancel.
+//!
+//! Policy: every change to a lead's offers starts by taking the lead's row lock
+//! (`store::leads::lock`), then changes offers with conditional updates (`OPEN → …` only if still
+//! `OPEN`), then at most one contractor row. One lock order everywhere, so instances serialise per
+//! lead without deadlocks, and a lost race shows up as "0 rows changed", never as a double.
+
+use chrono::{DateTime, Utc};
+use entities::{ContractorStatus, LeadStatus, OfferStatus, job, lead, offer};
+use sea_orm::{DatabaseTransaction, IntoActiveModel, Set, TransactionTrait};
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::auth::RequestMeta;
+use crate::context::AppContext;
+use crate::error::{ServiceError, ServiceResult};
+use crate::events::{Event, LeadSummary, LeadUpdate, OfferEventKind, OfferSnapshot};
+use crate::store;
+
+fn status_name(s: OfferStatus) -> &'static str {
+    match s {
+        OfferStatus::Open => "OPEN",
+        OfferStatus::Accepted => "ACCEPTED",
+        OfferStatus::Declined => "DECLINED",
+        OfferStatus::Expired => "EXPIRED",
+        OfferStatus::Taken => "TAKEN",
+        OfferStatus::Withdrawn => "WITHDRAWN",
+    }
+}
+
+/// The `CONFLICT` for acting on an offer that is no longer open, saying what happened to it.
+fn closed(o: &offer::Model, now: DateTime<Utc>) -> ServiceError {
+    let what = match o.status {
+        OfferStatus::Open if o.expires_at <= now => {
+            return ServiceError::conflict(format!(
+                "this offer is EXPIRED: it expired at {}",
+                o.expires_at.to_rfc3339()
+            ));
+        }
+        OfferStatus::Open => "still open",
+        OfferStatus::Accepted => "you already accepted it",
+        OfferStatus::Declined => "you declined it",
+        OfferStatus::Expired => "it expired before it was answered",
+        OfferStatus::Taken => "another contractor accepted the lead first",
+        OfferStatus::Withdrawn => "NRP withdrew it (the lead was assigned by hand or cancelled)",
+    };
+    ServiceError::conflict(format!("this offer is {}: {what}", status_name(o.status)))
+}
+
+fn snapshots(kind: OfferEventKind, offers: &[offer::Model], l: &lead::Model) -> Vec<Event> {
+    let summary = LeadSummary::from(l);
+    offers.iter().map(|o| Event::Offer { kind, offer: OfferSnapshot::new(o, &summary) }).collect()
+}
+
+/// The caller's own offer, or `NOT_FOUND` (other contractors' offers are not theirs to know of).
+async fn own_offer(ctx: &AppContext, meta: &RequestMeta, id: Uuid) -> ServiceResult<offer::Model> {
+    meta.principal.require_authenticated()?;
+    let cid = meta
+        .principal
+        .contractor_id()
+        .ok_or_else(|| ServiceError::Forbidden("only contractors answer offers".into()))?;
+    match store::offers::find(&ctx.db, id).await? {
+        Some(o) if o.contractor_id == cid => Ok(o),
+        _ => Err(ServiceError::not_found("offer")),
+    }
+}
+
+async fn locked_lead(txn: &DatabaseTransaction, id: Uuid) -> ServiceResult<lead::Model> {
+    store::leads::lock(txn, id).await?.ok_or_else(|| ServiceError::not_found("lead"))
+}
+
+/// What an accept produced.
+pub struct Accepted {
+    pub lead: lead::Model,
+    pub job: job::Model,
+}
+
+/// Accepts an offer: exactly one accept per lead wins, on any number of instances.
+#[tracing::instrument(skip_all, fields(offer_id = %offer_id))]
+pub async fn accept(ctx: &AppContext, meta: &RequestMeta, offer_id: Uuid) -> ServiceResult<Accepted> {
+    let o = own_offer(ctx, meta, offer_id).await?;
+    let txn = ctx.db.begin().await?;
+    let l = locked_lead(&txn, o.lead_id).await?;
+    let now = Utc::now();
+    if !store::offers::close_if_open(&txn, o.id, OfferStatus::Accepted, now, Some(now), None).await? {
+        let current = store::offers::find(&txn, o.id).await?.unwrap_or(o);
+        return Err(closed(&current, now));
+    }
+    if l.status != LeadStatus::Offering {
+        return Err(ServiceError::conflict("this lead is no longer being offered"));
+    }
+    let c =
+        store::contractors::find(&txn, o.contractor_id).await?.ok_or_else(|| ServiceError::not_found("contractor"))?;
+    if c.status != ContractorStatus::Active {
+        return Err(ServiceError::Forbidden("your company is not active, so it cannot take new work".into()));
+    }
+    if c.active_jobs >= c.max_active_jobs {
+        return Err(ServiceError::conflict(format!(
+            "you are at capacity ({} of {} active jobs); raise maxActiveJobs or finish a job first",
+            c.active_jobs, c.max_active_jobs
+        )));
+    }
+    let previous = l.status;
+    let mut am = l.into_active_model();
+    am.status = Set(LeadStatus::Assigned);
+    am.assigned_contractor_id = Set(Some(c.id));
+    am.assigned_at = Set(Some(now));
+    let l = store::leads::save(&txn, am).await?;
+    let job = store::jobs::insert(&txn, l.id, c.id, Some(o.id)).await?;
+    let taken = store::offers::close_open_for_lead(&txn, l.id, OfferStatus::Taken, now).await?;
+    store::contractors::record_offer_decision(&txn, c.id, true, Some((now - o.created_at).num_seconds())).await?;
+    store::contractors::add_active_jobs(&txn, c.id, 1).await?;
+    super::audit::record(
+        &txn,
+        meta,
+        "offer.accepted",
+        "lead",
+        Some(l.id),
+        json!({ "offerId": o.id, "jobId": job.id, "contractorId": c.id, "taken": taken.iter().map(|t| t.id).collect::<Vec<_>>() }),
+    )
+    .await?;
+    let mine = store::offers::find(&txn, o.id).await?.unwrap_or(o);
+    txn.commit().await?;
+
+    let mut events = snapshots(OfferEventKind::Accepted, std::slice::from_ref(&mine), &l);
+    events.extend(snapshots(OfferEventKind::Taken, &taken, &l));
+    events.push(Event::Lead(LeadUpdate::of(&l, Some(previous))));
+    ctx.bus.publish(events).await;
+    Ok(Accepted { lead: l, job })
+}
+
+/// Declines an offer; the next candidate gets one at once.
+#[tracing::instrument(skip_all, fields(offer_id = %offer_id))]
+pub async fn decline(
+    ctx: &AppContext,
+    meta: &RequestMeta,
+    offer_id: Uuid,
+    reason: Option<String>,
+) -> ServiceResult<offer::Model> {
+    let o = own_offer(ctx, meta, offer_id).await?;
+    let txn = ctx.db.begin().await?;
+    let l = locked_lead(&txn, o.lead_id).await?;
+    let now = Utc::now();
+    if !store::offers::close_if_open(&txn, o.id, OfferStatus::Declined, now, Some(now), reason.clone()).await? {
+        let current = store::offers::find(&txn, o.id).await?.unwrap_or(o);
+        return Err(closed(&current, now));
+    }
+    store::contractors::record_offer_decision(&txn, o.contractor_id, false, Some((now - o.created_at).num_seconds()))
+        .await?;
+    let mine = store::offers::find(&txn, o.id).await?.unwrap_or(o);
+    let mut events = snapshots(OfferEventKind::Declined, std::slice::from_ref(&mine), &l);
+    if l.status == LeadStatus::Offering {
+        let filled = super::routing::fill(ctx, &txn, l, now).await?;
+        events.extend(filled.events);
+    }
+    super::audit::record(
+        &txn,
+        meta,
+        "offer.declined",
+        "lead",
+        Some(mine.lead_id),
+        json!({ "offerId": mine.id, "reason": reason }),
+    )
+    .await?;
+    txn.commit().await?;
+    ctx.bus.publish(events).await;
+    Ok(mine)
+}
+
+/// Routes a lead that is still `NEW` (right after intake, or by the sweeper). `None` if it had
+/// moved on already.
+pub async fn route_new(ctx: &AppContext, lead_id: Uuid) -> ServiceResult<Option<lead::Model>> {
+    let txn = ctx.db.begin().await?;
+    let l = locked_lead(&txn, lead_id).await?;
+    if l.status != LeadStatus::New {
+        return Ok(None);
+    }
+    let filled = super::routing::fill(ctx, &txn, l, Utc::now()).await?;
+    txn.commit().await?;
+    ctx.bus.publish(filled.events).await;
+    Ok(Some(filled.lead))
+}
+
+/// Expires every open offer past its time, each exactly once across instances, and cascades.
+/// Returns how many this call expired.
+pub async fn expire_due(ctx: &AppContext) -> ServiceResult<usize> {
+    let meta = RequestMeta::system();
+    let now = Utc::now();
+    let mut expired = 0;
+    for o in store::offers::due(&ctx.db, now, 200).await? {
+        let txn = ctx.db.begin().await?;
+        let l = locked_lead(&txn, o.lead_id).await?;
+        if !store::offers::close_if_open(&txn, o.id, OfferStatus::Expired, now, None, None).await? {
+            continue; // another instance got there first
+        }
+        store::contractors::record_offer_decision(&txn, o.contractor_id, false, None).await?;
+        let mine = store::offers::find(&txn, o.id).await?.unwrap_or(o);
+        let mut events = snapshots(OfferEventKind::Expired, std::slice::from_ref(&mine), &l);
+        if l.status == LeadStatus::Offering {
+            events.extend(super::routing::fill(ctx, &txn, l, now).await?.events);
+        }
+        super::audit::record(&txn, &meta, "offer.expired", "lead", Some(mine.lead_id), json!({ "offerId": mine.id }))
+            .await?;
+        txn.commit().await?;
+        ctx.bus.publish(events).await;
+        expired += 1;
+    }
+    Ok(expired)
+}
+
+/// Routes leads stranded in `NEW` (their instance died between intake and routing).
+pub async fn route_stranded(ctx: &AppContext) -> ServiceResult<usize> {
+    let ids = store::leads::stranded_new(&ctx.db, Utc::now() - chrono::Duration::seconds(10), 50).await?;
+    let mut n = 0;
+    for id in ids {
+        if route_new(ctx, id).await?.is_some() {
+            n += 1;
+        }
+    }
+    Ok(n)
+}
+
+/// Admin: gives the lead to a contractor directly, withdrawing open offers.
+#[tracing::instrument(skip_all, fields(lead_id = %lead_id))]
+pub async fn assign(
+    ctx: &AppContext,
+    meta: &RequestMeta,
+    lead_id: Uuid,
+    contractor_id: Uuid,
+) -> ServiceResult<Accepted> {
+    meta.principal.require_admin()?;
+    let txn = ctx.db.begin().await?;
+    let l = locked_lead(&txn, lead_id).await?;
+    if !l.status.can_transition_to(LeadStatus::Assigned) {
+        return Err(ServiceError::conflict(format!("a {} lead cannot be assigned", lead_status_name(l.status))));
+    }
+    let c = store::contractors::find(&txn, contractor_id)
+        .await?
+        .ok_or_else(|| ServiceError::validation("contractorId", "no such contractor"))?;
+    if c.status != ContractorStatus::Active {
+        return Err(ServiceError::validation("contractorId", "only an ACTIVE contractor can be assigned work"));
+    }
+    let now = Utc::now();
+    let withdrawn = store::offers::close_open_for_lead(&txn, l.id, OfferStatus::Withdrawn, now).await?;
+    let previous = l.status;
+    let mut am = l.into_active_model();
+    am.status = Set(LeadStatus::Assigned);
+    am.assigned_contractor_id = Set(Some(c.id));
+    am.assigned_at = Set(Some(now));
+    let l = store::leads::save(&txn, am).await?;
+    let job = store::jobs::insert(&txn, l.id, c.id, None).await?;
+    store::contractors::add_active_jobs(&txn, c.id, 1).await?;
+    super::audit::record(
+        &txn,
+        meta,
+        "lead.assigned",
+        "lead",
+        Some(l.id),
+        json!({ "contractorId": c.id, "jobId": job.id, "from": previous }),
+    )
+    .await?;
+    txn.commit().await?;
+    let mut events = snapshots(OfferEventKind::Withdrawn, &withdrawn, &l);
+    events.push(Event::Lead(LeadUpdate::of(&l, Some(previous))));
+    ctx.bus.publish(events).await;
+    Ok(Accepted { lead: l, job })
+}
+
+/// Admin: runs routing again for an unassigned (or still offering) lead. Contractors offered
+/// before are not offered again.
+#[tracing::instrument(skip_all, fields(lead_id = %lead_id))]
+pub async fn reroute(ctx: &AppContext, meta: &RequestMeta, lead_id: Uuid) -> ServiceResult<lead::Model> {
+    meta.principal.require_admin()?;
+    let txn = ctx.db.begin().await?;
+    let l = locked_lead(&txn, lead_id).await?;
+    if !matches!(l.status, LeadStatus::New | LeadStatus::Offering | LeadStatus::Unassigned) {
+        return Err(ServiceError::conflict(format!(
+            "only NEW, OFFERING or UNASSIGNED leads can be re-routed; this one is {}",
+            lead_status_name(l.status)
+        )));
+    }
+    let filled = super::routing::fill(ctx, &txn, l, Utc::now()).await?;
+    super::audit::record(&txn, meta, "lead.rerouted", "lead", Some(lead_id), json!({ "status": filled.lead.status }))
+        .await?;
+    txn.commit().await?;
+    ctx.bus.publish(filled.events).await;
+    Ok(filled.lead)
+}
+
+/// Admin: cancels a lead that no one works on yet, withdrawing open offers.
+#[tracing::instrument(skip_all, fields(lead_id = %lead_id))]
+pub async fn cancel(
+    ctx: &AppContext,
+    meta: &RequestMeta,
+    lead_id: Uuid,
+    reason: Option<String>,
+) -> ServiceResult<lead::Model> {
+    meta.principal.require_admin()?;
+    let txn = ctx.db.begin().await?;
+    let l = locked_lead(&txn, lead_id).await?;
+    if !matches!(l.status, LeadStatus::New | LeadStatus::Offering | LeadStatus::Unassigned) {
+        return Err(ServiceError::conflict(format!("a {} lead cannot be cancelled here", lead_status_name(l.status))));
+    }
+    let now = Utc::now();
+    let withdrawn = store::offers::close_open_for_lead(&txn, l.id, OfferStatus::Withdrawn, now).await?;
+    let previous = l.status;
+    let mut am = l.into_active_model();
+    am.status = Set(LeadStatus::Cancelled);
+    let l = store::leads::save(&txn, am).await?;
+    super::audit::record(
+        &txn,
+        meta,
+        "lead.cancelled",
+        "lead",
+        Some(l.id),
+        json!({ "reason": reason, "from": previous }),
+    )
+    .await?;
+    txn.commit().await?;
+    let mut events = snapshots(OfferEventKind::Withdrawn, &withdrawn, &l);
+    events.push(Event::Lead(LeadUpdate::of(&l, Some(previous))));
+    ctx.bus.publish(events).await;
+    Ok(l)
+}
+
+/// The wire name of a lead status.
+pub fn lead_status_name(s: LeadStatus) -> &'static str {
+    match s {
+        LeadStatus::New => "NEW",
+        LeadStatus::Offering => "OFFERING",
+        LeadStatus::Assigned => "ASSIGNED",
+        LeadStatus::Completed => "COMPLETED",
+        LeadStatus::Unassigned => "UNASSIGNED",
+        LeadStatus::Cancelled => "CANCELLED",
+        LeadStatus::Duplicate => "DUPLICATE",
+    }
+}
+
+/// Every offer still open for a contractor, with its lead summary: what a (re)connecting
+/// subscriber is sent first.
+pub async fn open_for_contractor(ctx: &AppContext, contractor_id: Uuid) -> ServiceResult<Vec<OfferSnapshot>> {
+    let open = store::offers::for_contractor(&ctx.db, contractor_id, Some(OfferStatus::Open), 500).await?;
+    let lead_ids: Vec<Uuid> = open.iter().map(|o| o.lead_id).collect();
+    let leads = store::leads::find_many(&ctx.db, &lead_ids).await?;
+    let now = Utc::now();
+    Ok(open
+        .iter()
+        .filter(|o| o.expires_at > now)
+        .filter_map(|o| leads.iter().find(|l| l.id == o.lead_id).map(|l| OfferSnapshot::new(o, &LeadSummary::from(l))))
+        .collect())
+}
+
+/// A contractor's offers (newest first), optionally in one status.
+pub async fn mine(
+    ctx: &AppContext,
+    meta: &RequestMeta,
+    status: Option<OfferStatus>,
+    limit: u64,
+) -> ServiceResult<Vec<OfferSnapshot>> {
+    meta.principal.require_authenticated()?;
+    let cid =
+        meta.principal.contractor_id().ok_or_else(|| ServiceError::Forbidden("only contractors have offers".into()))?;
+    let offers = store::offers::for_contractor(&ctx.db, cid, status, limit).await?;
+    let lead_ids: Vec<Uuid> = offers.iter().map(|o| o.lead_id).collect();
+    let leads = store::leads::find_many(&ctx.db, &lead_ids).await?;
+    Ok(offers
+        .iter()
+        .filter_map(|o| leads.iter().find(|l| l.id == o.lead_id).map(|l| OfferSnapshot::new(o, &LeadSummary::from(l))))
+        .collect())
+}

@@ -1,0 +1,216 @@
+//! Routing: choosing who gets offers for a lead, and keeping up to a wave of offers open.
+//! `rank` is the pure formula; this module loads the facts it needs and writes the outcome.
+
+pub mod rank;
+
+use std::collections::{BTreeMap, HashSet};
+
+use chrono::{DateTime, Duration, Utc};
+use entities::{LeadStatus, lead};
+use sea_orm::{ConnectionTrait, IntoActiveModel, Set};
+use serde::{Deserialize, Serialize};
+
+use crate::context::AppContext;
+use crate::error::ServiceResult;
+use crate::events::{Event, LeadSummary, LeadUpdate, OfferEventKind, OfferSnapshot};
+use crate::store::{self, offers::NewOffer};
+use rank::{ContractorFacts, Excluded, Exclusion, LeadFacts, Point, Ranked};
+
+/// How many ranked candidates and exclusions an explanation keeps (nearest first for exclusions).
+const KEEP_RANKED: usize = 50;
+const KEEP_EXCLUDED: usize = 200;
+
+/// Where the lead's point came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum PointSource {
+    Coordinates,
+    Postcode,
+    Unknown,
+}
+
+/// The explanation stored on a lead after each routing run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Explanation {
+    pub ran_at: DateTime<Utc>,
+    pub point: Option<Point>,
+    pub point_source: PointSource,
+    pub wave_size: usize,
+    /// Candidates best first; `offered` marks those this run made an offer to.
+    pub ranked: Vec<RankedEntry>,
+    pub candidate_count: usize,
+    /// Exclusions, nearest first, at most `KEEP_EXCLUDED`; `excluded_counts` counts them all.
+    pub excluded: Vec<Excluded>,
+    pub excluded_counts: BTreeMap<String, usize>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RankedEntry {
+    #[serde(flatten)]
+    pub candidate: Ranked,
+    pub rank: usize,
+    pub offered: bool,
+}
+
+/// What a routing step did.
+pub struct Filled {
+    pub lead: lead::Model,
+    pub events: Vec<Event>,
+}
+
+async fn lead_point(db: &impl ConnectionTrait, l: &lead::Model) -> ServiceResult<(Option<Point>, PointSource)> {
+    if let (Some(lat), Some(lon)) = (l.latitude, l.longitude) {
+        return Ok((Some(Point { lat, lon }), PointSource::Coordinates));
+    }
+    let c = store::postcodes::centroids(db, std::slice::from_ref(&l.postcode)).await?;
+    Ok(match c.get(&l.postcode) {
+        Some((lat, lon)) => (Some(Point { lat: *lat, lon: *lon }), PointSource::Postcode),
+        None => (None, PointSource::Unknown),
+    })
+}
+
+/// Loads every contractor with what the candidate filter and score need.
+async fn contractor_facts(
+    db: &impl ConnectionTrait,
+    lead_id: uuid::Uuid,
+    now: DateTime<Utc>,
+) -> ServiceResult<Vec<ContractorFacts>> {
+    let contractors = store::contractors::all(db).await?;
+    let mut specialties = store::contractors::all_specialties(db).await?;
+    let mut postcodes = store::contractors::all_service_postcodes(db).await?;
+    let expired = store::contractors::with_expired_certifications(db, now.date_naive()).await?;
+    let stats = store::offers::recent_stats(db, now - Duration::hours(24), now - Duration::days(30)).await?;
+    let offered: HashSet<uuid::Uuid> = store::offers::offered_contractors(db, lead_id).await?;
+    let bases: Vec<String> = {
+        let mut b: Vec<String> = contractors.iter().map(|c| c.base_postcode.clone()).collect();
+        b.sort();
+        b.dedup();
+        b
+    };
+    let centroids = store::postcodes::centroids(db, &bases).await?;
+    Ok(contractors
+        .into_iter()
+        .map(|c| {
+            let (recent, last) = stats.get(&c.id).copied().unwrap_or((0, None));
+            ContractorFacts {
+                id: c.id,
+                company_name: c.company_name,
+                status: c.status,
+                paused_until: c.paused_until,
+                specialties: specialties.remove(&c.id).unwrap_or_default(),
+                service_postcodes: postcodes.remove(&c.id).unwrap_or_default(),
+                base_point: centroids.get(&c.base_postcode).map(|(lat, lon)| Point { lat: *lat, lon: *lon }),
+                service_radius_km: c.service_radius_km,
+                active_jobs: c.active_jobs,
+                max_active_jobs: c.max_active_jobs,
+                daily_lead_cap: c.daily_lead_cap,
+                offers_last_24h: recent,
+                last_offered_at: last,
+                has_expired_certification: expired.contains(&c.id),
+                already_offered: offered.contains(&c.id),
+                performance_score: c.performance_score,
+                avg_response_secs: c.avg_response_secs,
+                avg_rating: c.avg_rating,
+            }
+        })
+        .collect())
+}
+
+/// Tops the lead up to a full wave of open offers from the best remaining candidates; when none
+/// are open and none remain, the lead becomes `UNASSIGNED`. The caller holds the lead lock
+/// (`store::leads::lock`) and commits.
+pub async fn fill(
+    ctx: &AppContext,
+    db: &impl ConnectionTrait,
+    l: lead::Model,
+    now: DateTime<Utc>,
+) -> ServiceResult<Filled> {
+    let open = store::offers::open_count(db, l.id).await? as usize;
+    let (point, point_source) = lead_point(db, &l).await?;
+    let facts = LeadFacts { damage_type: l.damage_type, urgency: l.urgency, postcode: l.postcode.clone(), point };
+    let contractors = contractor_facts(db, l.id, now).await?;
+    let (ranked, mut excluded) = rank::rank(&facts, &contractors, now);
+
+    let wave = ctx.config.offer_wave_size;
+    let need = wave.saturating_sub(open);
+    let expires_at = now + Duration::from_std(ctx.config.offer_expiry_for(l.urgency)).unwrap_or(Duration::minutes(15));
+    let summary = LeadSummary::from(&l);
+    let mut events = Vec::new();
+    for (i, r) in ranked.iter().take(need).enumerate() {
+        let o = store::offers::insert(
+            db,
+            NewOffer {
+                lead_id: l.id,
+                contractor_id: r.contractor_id,
+                rank: i as i32 + 1,
+                score: r.score,
+                terms: serde_json::to_value(r.terms).unwrap_or_default(),
+                distance_km: r.distance_km,
+                expires_at,
+            },
+            now,
+        )
+        .await?;
+        events.push(Event::Offer { kind: OfferEventKind::Offered, offer: OfferSnapshot::new(&o, &summary) });
+    }
+    let offered_now = events.len();
+
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    for e in &excluded {
+        *counts.entry(exclusion_name(e.reason).into()).or_default() += 1;
+    }
+    excluded.sort_by(|a, b| match (a.distance_km, b.distance_km) {
+        (Some(x), Some(y)) => x.partial_cmp(&y).unwrap_or(std::cmp::Ordering::Equal),
+        (Some(_), None) => std::cmp::Ordering::Less,
+        (None, Some(_)) => std::cmp::Ordering::Greater,
+        (None, None) => a.company_name.cmp(&b.company_name),
+    });
+    excluded.truncate(KEEP_EXCLUDED);
+    let explanation = Explanation {
+        ran_at: now,
+        point,
+        point_source,
+        wave_size: wave,
+        candidate_count: ranked.len(),
+        ranked: ranked
+            .into_iter()
+            .take(KEEP_RANKED)
+            .enumerate()
+            .map(|(i, candidate)| RankedEntry { candidate, rank: i + 1, offered: i < offered_now })
+            .collect(),
+        excluded,
+        excluded_counts: counts,
+    };
+
+    let previous = l.status;
+    let next = if open + offered_now > 0 { LeadStatus::Offering } else { LeadStatus::Unassigned };
+    let mut am = l.into_active_model();
+    am.routing = Set(Some(serde_json::to_value(&explanation).unwrap_or_default()));
+    if next == LeadStatus::Offering && offered_now > 0 && am.first_offered_at.as_ref().is_none() {
+        am.first_offered_at = Set(Some(now));
+    }
+    if next != previous {
+        am.status = Set(next);
+    }
+    let saved = store::leads::save(db, am).await?;
+    if next != previous {
+        events.push(Event::Lead(LeadUpdate::of(&saved, Some(previous))));
+    }
+    Ok(Filled { lead: saved, events })
+}
+
+/// The wire name of an exclusion reason.
+pub fn exclusion_name(e: Exclusion) -> &'static str {
+    match e {
+        Exclusion::NotActive => "NOT_ACTIVE",
+        Exclusion::Paused => "PAUSED",
+        Exclusion::AlreadyOffered => "ALREADY_OFFERED",
+        Exclusion::NoSpecialty => "NO_SPECIALTY",
+        Exclusion::OutOfArea => "OUT_OF_AREA",
+        Exclusion::CertExpired => "CERT_EXPIRED",
+        Exclusion::AtCapacity => "AT_CAPACITY",
+        Exclusion::CapReached => "CAP_REACHED",
+    }
+}

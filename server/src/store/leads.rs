@@ -1,0 +1,185 @@
+use chrono::{DateTime, Utc};
+use entities::{DamageType, LeadSource, LeadStatus, Urgency, lead};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Select, Set,
+};
+use uuid::Uuid;
+
+/// A lead to insert, already validated.
+pub struct NewLead {
+    pub status: LeadStatus,
+    pub customer_name: String,
+    pub customer_phone: String,
+    pub customer_email: Option<String>,
+    pub address: String,
+    pub suburb: String,
+    pub state: String,
+    pub postcode: String,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    pub damage_type: DamageType,
+    pub urgency: Urgency,
+    pub estimated_value_cents: Option<i64>,
+    pub insurer_id: Option<Uuid>,
+    pub claim_number: Option<String>,
+    pub source: LeadSource,
+    pub source_partner_id: Option<Uuid>,
+    pub description: String,
+    pub duplicate_of: Option<Uuid>,
+}
+
+pub async fn insert(db: &impl ConnectionTrait, n: NewLead) -> Result<lead::Model, DbErr> {
+    let now = Utc::now();
+    lead::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        status: Set(n.status),
+        customer_name: Set(n.customer_name),
+        customer_phone: Set(n.customer_phone),
+        customer_email: Set(n.customer_email),
+        address: Set(n.address),
+        suburb: Set(n.suburb),
+        state: Set(n.state),
+        postcode: Set(n.postcode),
+        latitude: Set(n.latitude),
+        longitude: Set(n.longitude),
+        damage_type: Set(n.damage_type),
+        urgency: Set(n.urgency),
+        estimated_value_cents: Set(n.estimated_value_cents),
+        insurer_id: Set(n.insurer_id),
+        claim_number: Set(n.claim_number),
+        source: Set(n.source),
+        source_partner_id: Set(n.source_partner_id),
+        description: Set(n.description),
+        duplicate_of: Set(n.duplicate_of),
+        assigned_contractor_id: Set(None),
+        routing: Set(None),
+        version: Set(0),
+        created_at: Set(now),
+        updated_at: Set(now),
+        first_offered_at: Set(None),
+        assigned_at: Set(None),
+        completed_at: Set(None),
+    }
+    .insert(db)
+    .await
+}
+
+pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<lead::Model>, DbErr> {
+    lead::Entity::find_by_id(id).one(db).await
+}
+
+pub async fn find_many(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<Vec<lead::Model>, DbErr> {
+    lead::Entity::find().filter(lead::Column::Id.is_in(ids.iter().copied())).all(db).await
+}
+
+/// Takes the lead's row lock for the rest of the transaction (PostgreSQL; SQLite has one writer
+/// anyway) and returns the lead as it now is. Every change to a lead's offers starts here, so
+/// instances never interleave on one lead.
+pub async fn lock(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<lead::Model>, DbErr> {
+    let res = lead::Entity::update_many()
+        .col_expr(lead::Column::Version, Expr::col(lead::Column::Version).add(1))
+        .filter(lead::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    if res.rows_affected == 0 {
+        return Ok(None);
+    }
+    find(db, id).await
+}
+
+pub async fn claim_taken(db: &impl ConnectionTrait, insurer_id: Uuid, claim_number: &str) -> Result<bool, DbErr> {
+    let n = lead::Entity::find()
+        .filter(lead::Column::InsurerId.eq(insurer_id))
+        .filter(lead::Column::ClaimNumber.eq(claim_number))
+        .count(db)
+        .await?;
+    Ok(n > 0)
+}
+
+/// The first (non-duplicate) lead for the same customer phone, postcode and damage since `since`.
+pub async fn find_original(
+    db: &impl ConnectionTrait,
+    phone: &str,
+    postcode: &str,
+    damage: DamageType,
+    since: DateTime<Utc>,
+) -> Result<Option<lead::Model>, DbErr> {
+    lead::Entity::find()
+        .filter(lead::Column::CustomerPhone.eq(phone))
+        .filter(lead::Column::Postcode.eq(postcode))
+        .filter(lead::Column::DamageType.eq(damage))
+        .filter(lead::Column::CreatedAt.gte(since))
+        .filter(lead::Column::Status.ne(LeadStatus::Duplicate))
+        .order_by_asc(lead::Column::CreatedAt)
+        .one(db)
+        .await
+}
+
+/// Writes status and the fields that go with it. Callers hold the lead lock and have checked
+/// the transition.
+pub async fn save(db: &impl ConnectionTrait, mut am: lead::ActiveModel) -> Result<lead::Model, DbErr> {
+    am.updated_at = Set(Utc::now());
+    am.update(db).await
+}
+
+/// Leads still `NEW` after `before`: routing did not run (a crash between commit and routing).
+pub async fn stranded_new(db: &impl ConnectionTrait, before: DateTime<Utc>, limit: u64) -> Result<Vec<Uuid>, DbErr> {
+    let rows = lead::Entity::find()
+        .filter(lead::Column::Status.eq(LeadStatus::New))
+        .filter(lead::Column::CreatedAt.lt(before))
+        .limit(limit)
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().map(|l| l.id).collect())
+}
+
+/// Filters for lead lists.
+#[derive(Debug, Default, Clone)]
+pub struct LeadFilter {
+    pub status: Option<LeadStatus>,
+    pub damage_type: Option<DamageType>,
+    pub postcode: Option<String>,
+    /// Only leads this partner sent or insures.
+    pub partner_id: Option<Uuid>,
+    pub assigned_contractor_id: Option<Uuid>,
+}
+
+fn filtered(f: &LeadFilter) -> Select<lead::Entity> {
+    let mut q = lead::Entity::find();
+    if let Some(s) = f.status {
+        q = q.filter(lead::Column::Status.eq(s));
+    }
+    if let Some(d) = f.damage_type {
+        q = q.filter(lead::Column::DamageType.eq(d));
+    }
+    if let Some(p) = &f.postcode {
+        q = q.filter(lead::Column::Postcode.eq(p.as_str()));
+    }
+    if let Some(p) = f.partner_id {
+        q = q.filter(Condition::any().add(lead::Column::SourcePartnerId.eq(p)).add(lead::Column::InsurerId.eq(p)));
+    }
+    if let Some(c) = f.assigned_contractor_id {
+        q = q.filter(lead::Column::AssignedContractorId.eq(c));
+    }
+    q
+}
+
+/// Newest first; `before` is the id of the last row of the previous page.
+pub async fn page(
+    db: &impl ConnectionTrait,
+    f: &LeadFilter,
+    before: Option<Uuid>,
+    limit: u64,
+) -> Result<Vec<lead::Model>, DbErr> {
+    let mut q = filtered(f);
+    if let Some(b) = before {
+        q = q.filter(lead::Column::Id.lt(b));
+    }
+    q.order_by_desc(lead::Column::Id).limit(limit).all(db).await
+}
+
+pub async fn count(db: &impl ConnectionTrait, f: &LeadFilter) -> Result<u64, DbErr> {
+    filtered(f).count(db).await
+}

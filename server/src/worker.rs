@@ -1,0 +1,30 @@
+//! Background work each instance runs: expiring offers (and cascading to the next candidates),
+//! and routing leads left `NEW` by an instance that died mid-intake. Every step is exactly-once
+//! across instances (see `services::offers`), so all instances can run it at the same time.
+
+use std::sync::Arc;
+
+use crate::context::AppContext;
+use crate::services::offers;
+
+/// Runs until the task is aborted (when the server stops).
+pub async fn run(ctx: Arc<AppContext>) {
+    let mut tick = tokio::time::interval(ctx.config.expiry_sweep_interval);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut stranded_every = 0u32;
+    loop {
+        tick.tick().await;
+        match offers::expire_due(&ctx).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(expired = n, "expired offers"),
+            Err(e) => tracing::error!(error = %e, "expiring offers failed"),
+        }
+        stranded_every += 1;
+        if stranded_every >= 20 {
+            stranded_every = 0;
+            if let Err(e) = offers::route_stranded(&ctx).await {
+                tracing::error!(error = %e, "routing stranded leads failed");
+            }
+        }
+    }
+}
