@@ -17,13 +17,13 @@ pub async fn run(ctx: Arc<AppContext>) {
         match offers::expire_due(&ctx).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(expired = n, "expired offers"),
-            Err(e) => tracing::error!(error = %e, "expiring offers failed"),
+            Err(e) => tracing::error!(error = ?e, "expiring offers failed"),
         }
         stranded_every += 1;
         if stranded_every >= 20 {
             stranded_every = 0;
             if let Err(e) = offers::route_stranded(&ctx).await {
-                tracing::error!(error = %e, "routing stranded leads failed");
+                tracing::error!(error = ?e, "routing stranded leads failed");
             }
         }
     }

@@ -5,6 +5,9 @@
 //! PostgreSQL and Redis are expected on 127.0.0.1 (`scripts/services.sh` starts them); override with
 //! `NRP_TEST_PG_URL` (server URL without a database) and `NRP_TEST_REDIS_URL`.
 
+pub mod leads;
+pub mod ws;
+
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -122,6 +125,10 @@ impl TestApp {
             vars.insert(k.clone(), v.clone());
         }
         let config = Config::from_lookup(|k| vars.get(k).cloned()).expect("test config");
+        // `NRP_TEST_LOG=1 cargo test …` shows the servers' logs.
+        if std::env::var_os("NRP_TEST_LOG").is_some() {
+            nrp_server::telemetry::init(nrp_server::config::LogFormat::Pretty);
+        }
         let app = Application::build(config).await.expect("server starts");
         let addr = app.local_addr();
         let ctx = app.context();

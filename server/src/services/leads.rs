@@ -144,7 +144,7 @@ pub async fn create(ctx: &AppContext, meta: &RequestMeta, input: LeadInput) -> S
         Ok(Some(routed)) => Ok(routed),
         Ok(None) => Ok(inserted),
         Err(e) => {
-            tracing::error!(lead_id = %inserted.id, error = %e, "routing a new lead failed; the sweeper will retry");
+            tracing::error!(lead_id = %inserted.id, error = ?e, "routing a new lead failed; the sweeper will retry");
             Ok(inserted)
         }
     }

@@ -2,7 +2,7 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use entities::{OfferStatus, offer};
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter,
     QueryOrder, QuerySelect, Set,
@@ -171,7 +171,10 @@ pub async fn recent_stats(
     let rows = offer::Entity::find()
         .select_only()
         .column(offer::Column::ContractorId)
-        .column_as(Expr::cust_with_values("SUM(CASE WHEN created_at >= ? THEN 1 ELSE 0 END)", [day_ago]), "recent")
+        .column_as(
+            Expr::expr(Func::sum(Expr::case(offer::Column::CreatedAt.gte(day_ago), 1i32).finally(0i32))),
+            "recent",
+        )
         .column_as(offer::Column::CreatedAt.max(), "last")
         .filter(offer::Column::CreatedAt.gte(horizon))
         .group_by(offer::Column::ContractorId)

@@ -5,7 +5,9 @@
 mod auth;
 mod contractors;
 mod hardening;
+mod offers;
 mod partners;
 mod postcodes;
+mod routing;
 mod schema;
 mod websocket;
