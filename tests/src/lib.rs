@@ -291,6 +291,49 @@ pub async fn register_contractor(app: &TestApp, tag: &str) -> (String, String) {
     (data["registerContractor"]["id"].as_str().unwrap_or_default().to_string(), email)
 }
 
+/// A private Redis a test can stop and start, so the shared one stays up for the other tests.
+pub struct OwnRedis {
+    pub child: std::process::Child,
+    pub port: u16,
+}
+
+impl OwnRedis {
+    /// Starts `redis-server` on `port` (a free one when `None`) and waits until it answers.
+    pub async fn start(port: Option<u16>) -> Self {
+        let port = port.unwrap_or_else(|| {
+            std::net::TcpListener::bind("127.0.0.1:0").expect("free port").local_addr().expect("addr").port()
+        });
+        let child = std::process::Command::new("redis-server")
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("redis-server is installed (scripts/services.sh)");
+        for _ in 0..200 {
+            if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        OwnRedis { child, port }
+    }
+
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    /// Kills the server and waits for it to be gone.
+    pub fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for OwnRedis {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
 /// Runs a test body once on SQLite and once on PostgreSQL: `mod $name { on_sqlite, on_postgres }`.
 #[macro_export]
 macro_rules! on_both_databases {

@@ -13,40 +13,9 @@ async fn health_and_readiness_answer() {
     assert_eq!(body["redis"], "not configured");
 }
 
-/// A private Redis we can kill, so the shared one stays up for the other tests.
-struct OwnRedis {
-    child: std::process::Child,
-    port: u16,
-}
-
-impl OwnRedis {
-    async fn start() -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let child = std::process::Command::new("redis-server")
-            .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
-            .stdout(std::process::Stdio::null())
-            .spawn()
-            .expect("redis-server is installed (scripts/services.sh)");
-        for _ in 0..100 {
-            if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-        }
-        OwnRedis { child, port }
-    }
-}
-
-impl Drop for OwnRedis {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn readiness_names_redis_when_it_goes_away_and_logins_keep_working() {
-    let mut redis = OwnRedis::start().await;
+    let mut redis = OwnRedis::start(None).await;
     let opts = TestOptions::default().env("REDIS_URL", &format!("redis://127.0.0.1:{}", redis.port));
     let app = TestApp::spawn_with(Backend::Sqlite, opts).await;
     let ready = app.http.get(format!("{}/readyz", app.base)).send().await.unwrap();

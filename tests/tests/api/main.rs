@@ -5,6 +5,7 @@
 mod auth;
 mod contractors;
 mod hardening;
+mod instances;
 mod offers;
 mod partners;
 mod postcodes;
