@@ -1,0 +1,226 @@
+//! `nrp-bench`: starts release `nrp-server` processes against PostgreSQL (and Redis for two
+//! instances), loads real data, and prints the issue-3 figures:
+//! - lead committed → `OFFERED` frame received (p50/p95/p99), one instance and two via Redis;
+//! - accept latency under contention (p50/p99) and the exactly-once count;
+//! - server memory per idle authenticated subscription.
+//!
+//! Run it with `scripts/bench.sh` (builds in release, raises the file-descriptor limit).
+
+mod client;
+mod server;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use clap::Parser;
+
+use client::{Api, Socket, percentile};
+use server::Server;
+
+#[derive(Parser, Debug)]
+struct Args {
+    /// Leads per latency run.
+    #[arg(long, default_value_t = 1000)]
+    leads: usize,
+    /// Leads in the accept-contention run.
+    #[arg(long, default_value_t = 300)]
+    accept_leads: usize,
+    /// Idle subscriptions in the memory run.
+    #[arg(long, default_value_t = 10_000)]
+    subscribers: usize,
+    /// Contractors in the network.
+    #[arg(long, default_value_t = 60)]
+    contractors: usize,
+    /// PostgreSQL server URL, without a database.
+    #[arg(long, default_value = "postgres://postgres:postgres@127.0.0.1:5432")]
+    pg: String,
+    #[arg(long, default_value = "redis://127.0.0.1:6379")]
+    redis: String,
+    /// The reference postcode file.
+    #[arg(long, default_value = "../shared/data/au-postcodes.csv")]
+    postcodes: String,
+}
+
+/// Sydney-region postcodes the contractors are based in (all in the reference file).
+const BASES: [&str; 6] = ["2000", "2150", "2170", "2200", "2067", "2035"];
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let db = server::fresh_database(&args.pg).await?;
+    let prefix = format!("bench-{}", uuid::Uuid::new_v4().simple());
+    let env = vec![
+        ("DATABASE_URL".to_string(), db.clone()),
+        ("REDIS_URL".to_string(), args.redis.clone()),
+        ("REDIS_KEY_PREFIX".to_string(), prefix),
+        ("JWT_SECRET".to_string(), "bench-secret-bench-secret-bench-secret-0123".to_string()),
+        ("LOGIN_LIMIT_PER_IP".to_string(), "1000000".to_string()),
+        ("LOG_FORMAT".to_string(), "json".to_string()),
+        ("RUST_LOG".to_string(), "warn".to_string()),
+        ("DATABASE_MAX_CONNECTIONS".to_string(), "16".to_string()),
+    ];
+    server::cli(&env, &["import-postcodes", &args.postcodes]).await.context("importing postcodes")?;
+    server::cli(&env, &["create-user", "--role", "admin", "--email", "bench@nrp.example", "--password", "bench-admin-password"]).await?;
+
+    let a = Server::start(&env).await?;
+    let api = Api::new(&a.base());
+    let admin = api.login("bench@nrp.example", "bench-admin-password").await?;
+    let key = api.insurer_key(&admin).await?;
+    let mut tokens = Vec::new();
+    for i in 0..args.contractors {
+        let (id, token) = api.contractor(&admin, BASES[i % BASES.len()], i, &["WATER"]).await?;
+        tokens.push((id, token));
+    }
+    println!("setup: {} contractors, postcodes imported, database {}", tokens.len(), db.rsplit('/').next().unwrap_or(""));
+
+    // 1. One instance.
+    let one = offer_latency(&a, &api, &key, &tokens, args.leads).await?;
+    report("lead committed -> OFFERED frame, one instance", &one);
+
+    // 2. Two instances through Redis: subscribers on A, leads created through B.
+    let b = Server::start(&env).await?;
+    let api_b = Api::new(&b.base());
+    let two = offer_latency(&a, &api_b, &key, &tokens, args.leads).await?;
+    report("lead committed -> OFFERED frame, two instances via Redis", &two);
+
+    // 3. Accept latency with contention, both instances.
+    let (lat, winners, leads) = accept_contention(&[&api, &api_b], &admin, &key, &tokens, args.accept_leads).await?;
+    report("acceptOffer latency, 3 contractors racing per lead over 2 instances", &lat);
+    println!("  exactly-once: {winners} winners for {leads} leads");
+    drop(b);
+
+    // 4. Memory per idle authenticated subscription (instance A alone), with contractors that
+    //    have no open offers, so each socket holds only its subscription.
+    let mut idle = Vec::new();
+    for i in 0..20 {
+        idle.push(api.contractor(&admin, "4000", 10_000 + i, &["STORM"]).await?);
+    }
+    let per = idle_memory(&a, &idle, args.subscribers).await?;
+    println!("memory per idle authenticated subscription: {:.1} KB (N = {})", per / 1024.0, args.subscribers);
+    drop(a);
+    server::drop_database(&args.pg, &db).await?;
+    Ok(())
+}
+
+fn report(title: &str, samples_ms: &[f64]) {
+    println!(
+        "{title}: n = {}, p50 = {:.2} ms, p95 = {:.2} ms, p99 = {:.2} ms, max = {:.2} ms",
+        samples_ms.len(),
+        percentile(samples_ms, 50.0),
+        percentile(samples_ms, 95.0),
+        percentile(samples_ms, 99.0),
+        samples_ms.iter().cloned().fold(0.0, f64::max)
+    );
+}
+
+/// Subscribes every contractor on `subscribe_on`, creates leads one after another through
+/// `create_api` (another instance's, for the cross-instance figure), and measures, per OFFERED frame, receipt time minus the lead's `createdAt`.
+async fn offer_latency(
+    subscribe_on: &Server,
+    create_api: &Api,
+    key: &str,
+    tokens: &[(String, String)],
+    leads: usize,
+) -> anyhow::Result<Vec<f64>> {
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(String, chrono::DateTime<chrono::Utc>)>();
+    let mut tasks = Vec::new();
+    for (_, token) in tokens {
+        let mut socket = Socket::connect(&subscribe_on.ws_url(), token).await?;
+        socket.subscribe("offers", "subscription { leadOffers { kind offer { lead { id } } } }").await?;
+        let tx = tx.clone();
+        tasks.push(tokio::spawn(async move {
+            while let Some(v) = socket.next_json().await {
+                if v["type"] == "next" && v["payload"]["data"]["leadOffers"]["kind"] == "OFFERED" {
+                    let lead = v["payload"]["data"]["leadOffers"]["offer"]["lead"]["id"].as_str().unwrap_or_default().to_string();
+                    let _ = tx.send((lead, chrono::Utc::now()));
+                }
+            }
+        }));
+    }
+    // Let the sockets deliver what was open from earlier runs before measuring.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    while rx.try_recv().is_ok() {}
+
+    let mut created: HashMap<String, chrono::DateTime<chrono::Utc>> = HashMap::new();
+    let mut samples = Vec::new();
+    for _ in 0..leads {
+        let (id, at) = create_api.create_lead(key).await?;
+        created.insert(id, at);
+        // Wait for this lead's frames (up to three) before the next, so runs do not overlap.
+        let deadline = Instant::now() + Duration::from_secs(2);
+        let mut got = 0;
+        while got < 3 && Instant::now() < deadline {
+            match tokio::time::timeout(Duration::from_millis(200), rx.recv()).await {
+                Ok(Some((lead, when))) => {
+                    if let Some(c) = created.get(&lead) {
+                        samples.push((when - *c).num_microseconds().unwrap_or(0) as f64 / 1000.0);
+                        got += 1;
+                    }
+                }
+                _ => break,
+            }
+        }
+    }
+    for t in tasks {
+        t.abort();
+    }
+    Ok(samples)
+}
+
+/// Creates leads, then for each lets its three offered contractors accept at the same moment,
+/// alternating instances. Returns accept latencies, winners and leads.
+async fn accept_contention(
+    apis: &[&Api],
+    admin: &str,
+    key: &str,
+    tokens: &[(String, String)],
+    leads: usize,
+) -> anyhow::Result<(Vec<f64>, usize, usize)> {
+    let by_id: HashMap<&str, &str> = tokens.iter().map(|(i, t)| (i.as_str(), t.as_str())).collect();
+    let mut latencies = Vec::new();
+    let mut winners = 0;
+    for n in 0..leads {
+        let (lead, _) = apis[0].create_lead(key).await?;
+        let offers = apis[0].open_offers(admin, &lead).await?;
+        let barrier = Arc::new(tokio::sync::Barrier::new(offers.len()));
+        let futures = offers.iter().enumerate().map(|(i, (offer, contractor))| {
+            let api = apis[(n + i) % apis.len()];
+            let token = by_id.get(contractor.as_str()).copied().unwrap_or_default();
+            let barrier = barrier.clone();
+            async move {
+                barrier.wait().await;
+                let started = Instant::now();
+                let won = api.accept(token, offer).await;
+                (started.elapsed().as_secs_f64() * 1000.0, won)
+            }
+        });
+        for (ms, won) in futures_util::future::join_all(futures).await {
+            latencies.push(ms);
+            if won? {
+                winners += 1;
+            }
+        }
+    }
+    Ok((latencies, winners, leads))
+}
+
+/// Opens `n` authenticated sockets subscribed to `leadOffers` and reports server RSS growth / n.
+async fn idle_memory(server: &Server, tokens: &[(String, String)], n: usize) -> anyhow::Result<f64> {
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let before = server.rss_bytes()?;
+    let mut sockets = Vec::with_capacity(n);
+    for i in 0..n {
+        let (_, token) = &tokens[i % tokens.len()];
+        let mut s = Socket::connect(&server.ws_url(), token).await.with_context(|| format!("socket {i}"))?;
+        s.subscribe("offers", "subscription { leadOffers { kind offer { id } } }").await?;
+        sockets.push(s);
+    }
+    // Every socket has been acknowledged; give the server a moment to finish the subscriptions.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let after = server.rss_bytes()?;
+    println!("  server RSS {:.1} MB with no sockets, {:.1} MB with {n}", before as f64 / 1e6, after as f64 / 1e6);
+    drop(sockets);
+    Ok((after.saturating_sub(before)) as f64 / n as f64)
+}

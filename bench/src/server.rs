@@ -1,0 +1,95 @@
+//! Runs release `nrp-server` processes for the benchmark.
+
+use std::process::Stdio;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use tokio::process::{Child, Command};
+
+/// The `nrp-server` built next to this benchmark binary.
+fn binary() -> anyhow::Result<std::path::PathBuf> {
+    let exe = std::env::current_exe()?;
+    let path = exe.with_file_name("nrp-server");
+    if !path.is_file() {
+        bail!("{} not found: build it with `cargo build --release -p nrp-server`", path.display());
+    }
+    Ok(path)
+}
+
+/// Runs a server subcommand to completion.
+pub async fn cli(env: &[(String, String)], args: &[&str]) -> anyhow::Result<()> {
+    let status = Command::new(binary()?).args(args).envs(env.iter().cloned()).stdout(Stdio::null()).status().await?;
+    if !status.success() {
+        bail!("nrp-server {args:?} failed");
+    }
+    Ok(())
+}
+
+/// A PostgreSQL database made for this run.
+pub async fn fresh_database(pg: &str) -> anyhow::Result<String> {
+    let name = format!("nrp_bench_{}", uuid::Uuid::new_v4().simple());
+    let status = Command::new("psql").arg(format!("{pg}/postgres")).args(["-qc", &format!("CREATE DATABASE {name}")]).status().await?;
+    if !status.success() {
+        bail!("could not create the benchmark database (is PostgreSQL up? scripts/services.sh)");
+    }
+    Ok(format!("{pg}/{name}"))
+}
+
+pub async fn drop_database(pg: &str, url: &str) -> anyhow::Result<()> {
+    let name = url.rsplit('/').next().unwrap_or_default();
+    Command::new("psql").arg(format!("{pg}/postgres")).args(["-qc", &format!("DROP DATABASE IF EXISTS {name}")]).status().await?;
+    Ok(())
+}
+
+pub struct Server {
+    child: Child,
+    port: u16,
+}
+
+impl Server {
+    /// Starts `nrp-server serve` on a free port and waits until it is ready.
+    pub async fn start(env: &[(String, String)]) -> anyhow::Result<Server> {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        let child = Command::new(binary()?)
+            .arg("serve")
+            .envs(env.iter().cloned())
+            .env("BIND_ADDR", format!("127.0.0.1:{port}"))
+            .env("WEB_DIST_DIR", "/nonexistent")
+            .stdout(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .context("starting nrp-server")?;
+        let server = Server { child, port };
+        let http = reqwest::Client::new();
+        for _ in 0..300 {
+            if let Ok(r) = http.get(format!("{}/readyz", server.base())).send().await
+                && r.status().is_success()
+            {
+                return Ok(server);
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        bail!("nrp-server did not become ready")
+    }
+
+    pub fn base(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    pub fn ws_url(&self) -> String {
+        format!("ws://127.0.0.1:{}/graphql/ws", self.port)
+    }
+
+    /// Resident set size of the server process, from /proc.
+    pub fn rss_bytes(&self) -> anyhow::Result<u64> {
+        let pid = self.child.id().context("server exited")?;
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
+        let kb: u64 = status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.split_whitespace().next())
+            .and_then(|v| v.parse().ok())
+            .context("VmRSS")?;
+        Ok(kb * 1024)
+    }
+}
