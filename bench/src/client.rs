@@ -28,7 +28,8 @@ impl Api {
     }
 
     pub async fn gql(&self, token: Option<&str>, query: &str, variables: Value) -> anyhow::Result<Value> {
-        let mut req = self.http.post(format!("{}/graphql", self.base)).json(&json!({"query": query, "variables": variables}));
+        let mut req =
+            self.http.post(format!("{}/graphql", self.base)).json(&json!({"query": query, "variables": variables}));
         if let Some(t) = token {
             req = req.bearer_auth(t);
         }
@@ -45,28 +46,54 @@ impl Api {
 
     pub async fn login(&self, email: &str, password: &str) -> anyhow::Result<String> {
         let d = self
-            .data(None, "mutation($e:String!,$p:String!){ login(email:$e,password:$p){ accessToken } }", json!({"e": email, "p": password}))
+            .data(
+                None,
+                "mutation($e:String!,$p:String!){ login(email:$e,password:$p){ accessToken } }",
+                json!({"e": email, "p": password}),
+            )
             .await?;
         Ok(d["login"]["accessToken"].as_str().context("token")?.to_string())
     }
 
     pub async fn insurer_key(&self, admin: &str) -> anyhow::Result<String> {
-        let p = self.data(Some(admin), "mutation{ createPartner(input:{name:\"Bench Insurance\", kind:INSURER}){ id } }", json!({})).await?;
+        let p = self
+            .data(
+                Some(admin),
+                "mutation{ createPartner(input:{name:\"Bench Insurance\", kind:INSURER}){ id } }",
+                json!({}),
+            )
+            .await?;
         let k = self
-            .data(Some(admin), "mutation($p:ID!){ createApiKey(input:{partnerId:$p, label:\"bench\"}){ secret } }", json!({"p": p["createPartner"]["id"]}))
+            .data(
+                Some(admin),
+                "mutation($p:ID!){ createApiKey(input:{partnerId:$p, label:\"bench\"}){ secret } }",
+                json!({"p": p["createPartner"]["id"]}),
+            )
             .await?;
         Ok(k["createApiKey"]["secret"].as_str().context("secret")?.to_string())
     }
 
     /// Registers, verifies and logs in a contractor; returns (id, token).
-    pub async fn contractor(&self, admin: &str, postcode: &str, n: usize, specialties: &[&str]) -> anyhow::Result<(String, String)> {
+    pub async fn contractor(
+        &self,
+        admin: &str,
+        postcode: &str,
+        n: usize,
+        specialties: &[&str],
+    ) -> anyhow::Result<(String, String)> {
         let email = format!("bench{n}-{}@contractor.example", uuid::Uuid::new_v4().simple());
         let input = json!({
             "companyName": format!("Bench Contractor {n}"), "abn": abn(n), "contactName": "Bench", "email": email,
             "phone": "0412 345 678", "password": "bench-contractor-password", "basePostcode": postcode,
             "serviceRadiusKm": 80, "specialties": specialties, "maxActiveJobs": 1000
         });
-        let c = self.data(None, "mutation($i:RegisterContractorInput!){ registerContractor(input:$i){ id } }", json!({"i": input})).await?;
+        let c = self
+            .data(
+                None,
+                "mutation($i:RegisterContractorInput!){ registerContractor(input:$i){ id } }",
+                json!({"i": input}),
+            )
+            .await?;
         let id = c["registerContractor"]["id"].as_str().context("id")?.to_string();
         self.data(Some(admin), "mutation($id:ID!){ verifyContractor(id:$id){ id } }", json!({"id": id})).await?;
         Ok((id, self.login(&email, "bench-contractor-password").await?))
@@ -80,21 +107,39 @@ impl Api {
             "property": {"address": "1 Test St", "suburb": "Sydney", "state": "NSW", "postcode": "2000"},
             "damageType": "WATER", "urgency": "HIGH", "estimatedValueCents": 500000, "description": "benchmark lead"
         });
-        let d = self.data(Some(key), "mutation($i:CreateLeadInput!){ createLead(input:$i){ id createdAt } }", json!({"i": input})).await?;
+        let d = self
+            .data(
+                Some(key),
+                "mutation($i:CreateLeadInput!){ createLead(input:$i){ id createdAt } }",
+                json!({"i": input}),
+            )
+            .await?;
         let id = d["createLead"]["id"].as_str().context("lead id")?.to_string();
-        let at = chrono::DateTime::parse_from_rfc3339(d["createLead"]["createdAt"].as_str().context("createdAt")?)?.with_timezone(&chrono::Utc);
+        let at = chrono::DateTime::parse_from_rfc3339(d["createLead"]["createdAt"].as_str().context("createdAt")?)?
+            .with_timezone(&chrono::Utc);
         Ok((id, at))
     }
 
     /// (offer id, contractor id) of a lead's open offers.
     pub async fn open_offers(&self, admin: &str, lead: &str) -> anyhow::Result<Vec<(String, String)>> {
-        let d = self.data(Some(admin), "query($id:ID!){ lead(id:$id){ offers { id status contractor { id } } } }", json!({"id": lead})).await?;
+        let d = self
+            .data(
+                Some(admin),
+                "query($id:ID!){ lead(id:$id){ offers { id status contractor { id } } } }",
+                json!({"id": lead}),
+            )
+            .await?;
         Ok(d["lead"]["offers"]
             .as_array()
             .map(|a| {
                 a.iter()
                     .filter(|o| o["status"] == "OPEN")
-                    .map(|o| (o["id"].as_str().unwrap_or_default().to_string(), o["contractor"]["id"].as_str().unwrap_or_default().to_string()))
+                    .map(|o| {
+                        (
+                            o["id"].as_str().unwrap_or_default().to_string(),
+                            o["contractor"]["id"].as_str().unwrap_or_default().to_string(),
+                        )
+                    })
                     .collect()
             })
             .unwrap_or_default())
@@ -102,7 +147,9 @@ impl Api {
 
     /// True when this accept won; a lost race is a CONFLICT and false.
     pub async fn accept(&self, token: &str, offer: &str) -> anyhow::Result<bool> {
-        let body = self.gql(Some(token), "mutation($id:ID!){ acceptOffer(offerId:$id){ job { id } } }", json!({"id": offer})).await?;
+        let body = self
+            .gql(Some(token), "mutation($id:ID!){ acceptOffer(offerId:$id){ job { id } } }", json!({"id": offer}))
+            .await?;
         match body["errors"][0]["extensions"]["code"].as_str() {
             None => Ok(true),
             Some("CONFLICT") => Ok(false),

@@ -38,6 +38,9 @@ struct Args {
     pg: String,
     #[arg(long, default_value = "redis://127.0.0.1:6379")]
     redis: String,
+    /// Only the memory run (for quick iterations on per-connection cost).
+    #[arg(long)]
+    memory_only: bool,
     /// The reference postcode file.
     #[arg(long, default_value = "../shared/data/au-postcodes.csv")]
     postcodes: String,
@@ -62,7 +65,11 @@ async fn main() -> anyhow::Result<()> {
         ("DATABASE_MAX_CONNECTIONS".to_string(), "16".to_string()),
     ];
     server::cli(&env, &["import-postcodes", &args.postcodes]).await.context("importing postcodes")?;
-    server::cli(&env, &["create-user", "--role", "admin", "--email", "bench@nrp.example", "--password", "bench-admin-password"]).await?;
+    server::cli(
+        &env,
+        &["create-user", "--role", "admin", "--email", "bench@nrp.example", "--password", "bench-admin-password"],
+    )
+    .await?;
 
     let a = Server::start(&env).await?;
     let api = Api::new(&a.base());
@@ -73,23 +80,15 @@ async fn main() -> anyhow::Result<()> {
         let (id, token) = api.contractor(&admin, BASES[i % BASES.len()], i, &["WATER"]).await?;
         tokens.push((id, token));
     }
-    println!("setup: {} contractors, postcodes imported, database {}", tokens.len(), db.rsplit('/').next().unwrap_or(""));
+    println!(
+        "setup: {} contractors, postcodes imported, database {}",
+        tokens.len(),
+        db.rsplit('/').next().unwrap_or("")
+    );
 
-    // 1. One instance.
-    let one = offer_latency(&a, &api, &key, &tokens, args.leads).await?;
-    report("lead committed -> OFFERED frame, one instance", &one);
-
-    // 2. Two instances through Redis: subscribers on A, leads created through B.
-    let b = Server::start(&env).await?;
-    let api_b = Api::new(&b.base());
-    let two = offer_latency(&a, &api_b, &key, &tokens, args.leads).await?;
-    report("lead committed -> OFFERED frame, two instances via Redis", &two);
-
-    // 3. Accept latency with contention, both instances.
-    let (lat, winners, leads) = accept_contention(&[&api, &api_b], &admin, &key, &tokens, args.accept_leads).await?;
-    report("acceptOffer latency, 3 contractors racing per lead over 2 instances", &lat);
-    println!("  exactly-once: {winners} winners for {leads} leads");
-    drop(b);
+    if !args.memory_only {
+        latency_and_accepts(&args, &env, &a, &api, &admin, &key, &tokens).await?;
+    }
 
     // 4. Memory per idle authenticated subscription (instance A alone), with contractors that
     //    have no open offers, so each socket holds only its subscription.
@@ -101,6 +100,33 @@ async fn main() -> anyhow::Result<()> {
     println!("memory per idle authenticated subscription: {:.1} KB (N = {})", per / 1024.0, args.subscribers);
     drop(a);
     server::drop_database(&args.pg, &db).await?;
+    Ok(())
+}
+
+async fn latency_and_accepts(
+    args: &Args,
+    env: &[(String, String)],
+    a: &Server,
+    api: &Api,
+    admin: &str,
+    key: &str,
+    tokens: &[(String, String)],
+) -> anyhow::Result<()> {
+    // 1. One instance.
+    let one = offer_latency(a, api, key, tokens, args.leads).await?;
+    report("lead committed -> OFFERED frame, one instance", &one);
+
+    // 2. Two instances through Redis: subscribers on A, leads created through B.
+    let b = Server::start(env).await?;
+    let api_b = Api::new(&b.base());
+    let two = offer_latency(a, &api_b, key, tokens, args.leads).await?;
+    report("lead committed -> OFFERED frame, two instances via Redis", &two);
+
+    // 3. Accept latency with contention, both instances.
+    let (lat, winners, leads) = accept_contention(&[api, &api_b], admin, key, tokens, args.accept_leads).await?;
+    report("acceptOffer latency, 3 contractors racing per lead over 2 instances", &lat);
+    println!("  exactly-once: {winners} winners for {leads} leads");
+    drop(b);
     Ok(())
 }
 
@@ -133,7 +159,10 @@ async fn offer_latency(
         tasks.push(tokio::spawn(async move {
             while let Some(v) = socket.next_json().await {
                 if v["type"] == "next" && v["payload"]["data"]["leadOffers"]["kind"] == "OFFERED" {
-                    let lead = v["payload"]["data"]["leadOffers"]["offer"]["lead"]["id"].as_str().unwrap_or_default().to_string();
+                    let lead = v["payload"]["data"]["leadOffers"]["offer"]["lead"]["id"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_string();
                     let _ = tx.send((lead, chrono::Utc::now()));
                 }
             }

@@ -28,7 +28,11 @@ pub async fn cli(env: &[(String, String)], args: &[&str]) -> anyhow::Result<()> 
 /// A PostgreSQL database made for this run.
 pub async fn fresh_database(pg: &str) -> anyhow::Result<String> {
     let name = format!("nrp_bench_{}", uuid::Uuid::new_v4().simple());
-    let status = Command::new("psql").arg(format!("{pg}/postgres")).args(["-qc", &format!("CREATE DATABASE {name}")]).status().await?;
+    let status = Command::new("psql")
+        .arg(format!("{pg}/postgres"))
+        .args(["-qc", &format!("CREATE DATABASE {name}")])
+        .status()
+        .await?;
     if !status.success() {
         bail!("could not create the benchmark database (is PostgreSQL up? scripts/services.sh)");
     }
@@ -37,7 +41,11 @@ pub async fn fresh_database(pg: &str) -> anyhow::Result<String> {
 
 pub async fn drop_database(pg: &str, url: &str) -> anyhow::Result<()> {
     let name = url.rsplit('/').next().unwrap_or_default();
-    Command::new("psql").arg(format!("{pg}/postgres")).args(["-qc", &format!("DROP DATABASE IF EXISTS {name}")]).status().await?;
+    Command::new("psql")
+        .arg(format!("{pg}/postgres"))
+        .args(["-qc", &format!("DROP DATABASE IF EXISTS {name}")])
+        .status()
+        .await?;
     Ok(())
 }
 

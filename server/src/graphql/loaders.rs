@@ -27,8 +27,24 @@ pub struct Loaders {
     pub offers_by_lead: DataLoader<OffersByLeadLoader>,
 }
 
-/// Fresh loaders for a request, so nothing is cached across requests.
-pub fn request_loaders(db: &DatabaseConnection) -> Loaders {
+/// A request's loaders, built on first use: an idle WebSocket subscription never pays for them.
+pub struct LazyLoaders {
+    db: DatabaseConnection,
+    cell: std::sync::OnceLock<Loaders>,
+}
+
+impl LazyLoaders {
+    pub fn get(&self) -> &Loaders {
+        self.cell.get_or_init(|| build(&self.db))
+    }
+}
+
+/// Fresh loaders for a request (or a WebSocket connection), so nothing is cached across them.
+pub fn request_loaders(db: &DatabaseConnection) -> LazyLoaders {
+    LazyLoaders { db: db.clone(), cell: std::sync::OnceLock::new() }
+}
+
+fn build(db: &DatabaseConnection) -> Loaders {
     Loaders {
         specialties: DataLoader::new(SpecialtiesLoader(db.clone()), tokio::spawn),
         service_postcodes: DataLoader::new(ServicePostcodesLoader(db.clone()), tokio::spawn),

@@ -25,8 +25,11 @@ use crate::context::AppContext;
 use crate::graphql::request_loaders;
 use crate::store;
 
-const READ_BUFFER: usize = 4 * 1024;
-const WRITE_BUFFER: usize = 4 * 1024;
+/// Client frames are a few hundred bytes (`connection_init` with a JWT is the largest); bigger
+/// ones just take more reads. tungstenite allocates and fills this buffer per socket.
+const READ_BUFFER: usize = 1024;
+/// Write each frame out at once rather than batching in a per-socket buffer.
+const WRITE_BUFFER: usize = 0;
 const MAX_MESSAGE: usize = 64 * 1024;
 
 pub async fn upgrade(

@@ -15,7 +15,7 @@ use async_graphql::{Context, SimpleObject};
 
 use crate::auth::RequestMeta;
 use crate::context::AppContext;
-use crate::graphql::loaders::Loaders;
+use crate::graphql::loaders::{LazyLoaders, Loaders};
 
 /// The shared state, from the schema data.
 pub fn app<'a>(ctx: &Context<'a>) -> &'a AppContext {
@@ -28,7 +28,7 @@ pub fn meta<'a>(ctx: &Context<'a>) -> &'a RequestMeta {
 }
 
 pub fn loaders<'a>(ctx: &Context<'a>) -> &'a Loaders {
-    ctx.data_unchecked::<Loaders>()
+    ctx.data_unchecked::<LazyLoaders>().get()
 }
 
 /// Extra fields on every connection.
