@@ -104,7 +104,12 @@ pub async fn suspend(
     reason: Option<String>,
 ) -> ServiceResult<contractor::Model> {
     let from = [ContractorStatus::Active, ContractorStatus::Pending];
-    change_status(ctx, meta, id, &from, ContractorStatus::Suspended, reason, "contractor.suspended").await
+    let suspended =
+        change_status(ctx, meta, id, &from, ContractorStatus::Suspended, reason, "contractor.suspended").await?;
+    // A suspended contractor can no longer accept: its open offers go to the next candidates now
+    // rather than waiting out their expiry.
+    super::offers::withdraw_open_for_contractor(ctx, meta, id).await?;
+    Ok(suspended)
 }
 
 /// Admin: `SUSPENDED → ACTIVE`.

@@ -221,6 +221,43 @@ pub async fn route_stranded(ctx: &AppContext) -> ServiceResult<usize> {
     Ok(n)
 }
 
+/// Withdraws every open offer of a contractor (it was suspended) and tops each lead up from the
+/// next candidates. One transaction per lead, in the usual lock order.
+pub async fn withdraw_open_for_contractor(
+    ctx: &AppContext,
+    meta: &RequestMeta,
+    contractor_id: Uuid,
+) -> ServiceResult<usize> {
+    let open = store::offers::for_contractor(&ctx.db, contractor_id, Some(OfferStatus::Open), 10_000).await?;
+    let mut withdrawn = 0;
+    for o in open {
+        let txn = ctx.db.begin().await?;
+        let l = locked_lead(&txn, o.lead_id).await?;
+        let now = Utc::now();
+        if !store::offers::close_if_open(&txn, o.id, OfferStatus::Withdrawn, now, None, None).await? {
+            continue;
+        }
+        let mine = store::offers::find(&txn, o.id).await?.unwrap_or(o);
+        let mut events = snapshots(OfferEventKind::Withdrawn, std::slice::from_ref(&mine), &l);
+        if l.status == LeadStatus::Offering {
+            events.extend(super::routing::fill(ctx, &txn, l, now).await?.events);
+        }
+        super::audit::record(
+            &txn,
+            meta,
+            "offer.withdrawn",
+            "lead",
+            Some(mine.lead_id),
+            json!({ "offerId": mine.id, "contractorId": contractor_id }),
+        )
+        .await?;
+        txn.commit().await?;
+        ctx.bus.publish(events).await;
+        withdrawn += 1;
+    }
+    Ok(withdrawn)
+}
+
 /// Admin: gives the lead to a contractor directly, withdrawing open offers.
 #[tracing::instrument(skip_all, fields(lead_id = %lead_id))]
 pub async fn assign(

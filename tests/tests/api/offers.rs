@@ -238,3 +238,60 @@ async fn websockets_close_with_the_right_codes() {
         other => panic!("expected an error message, got {other:?}"),
     }
 }
+
+on_both_databases!(suspending_a_contractor_withdraws_its_open_offers_and_passes_them_on, |app: TestApp| async move {
+    let (admin, key, cs) = network(&app, 4).await;
+    let mut ws = Ws::connect(&app, &cs[0].token).await;
+    ws.subscribe("1", LEAD_OFFERS).await;
+    let (lead_id, _) = create_lead(&app, &key, lead_input()).await;
+    assert_eq!(ws.next_data(Duration::from_secs(5)).await["leadOffers"]["kind"], "OFFERED");
+    app.ok(
+        Some(&admin),
+        "mutation($id:ID!){ suspendContractor(id:$id, reason:\"licence check\"){ status } }",
+        json!({"id": cs[0].id}),
+    )
+    .await;
+    assert_eq!(ws.next_data(Duration::from_secs(5)).await["leadOffers"]["kind"], "WITHDRAWN");
+    let open: Vec<String> =
+        open_offers(&lead_detail(&app, &admin, &lead_id).await).into_iter().map(|(_, c)| c).collect();
+    assert_eq!(open, vec![cs[1].id.clone(), cs[2].id.clone(), cs[3].id.clone()], "the next candidate got the offer");
+});
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_server_pings_sockets_and_accepts_the_token_in_an_upgrade_header() {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let app = TestApp::spawn_with(Backend::Sqlite, TestOptions::default().env("WS_PING_INTERVAL_SECS", "1")).await;
+    let (_, email) = register_contractor(&app, "header").await;
+    let token = app.login(&email, CONTRACTOR_PASSWORD).await;
+    let mut req = format!("ws://{}/graphql/ws", app.addr).into_client_request().unwrap();
+    req.headers_mut().insert("sec-websocket-protocol", "graphql-transport-ws".parse().unwrap());
+    req.headers_mut().insert("authorization", format!("Bearer {token}").parse().unwrap());
+    let (mut socket, _) = tokio_tungstenite::connect_async(req).await.unwrap();
+    socket.send(Message::Text(json!({"type": "connection_init"}).to_string().into())).await.unwrap();
+    let mut acked = false;
+    let mut pinged = false;
+    while !(acked && pinged) {
+        match tokio::time::timeout(Duration::from_secs(5), socket.next()).await.expect("a frame") {
+            Some(Ok(Message::Text(t))) => acked |= t.contains("connection_ack"),
+            Some(Ok(Message::Ping(_))) => pinged = true,
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn partners_hear_only_about_their_own_leads() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    seed_postcodes(&app).await;
+    let admin = app.admin_token().await;
+    let (_, mine) = insurer_key(&app, &admin, "Mine Mutual").await;
+    let (_, theirs) = insurer_key(&app, &admin, "Theirs Mutual").await;
+    let mut ws = Ws::connect(&app, &mine).await;
+    ws.subscribe("u", LEAD_UPDATES).await;
+    create_lead(&app, &theirs, lead_input()).await;
+    let (own, _) = create_lead(&app, &mine, lead_input()).await;
+    let first = ws.next_data(Duration::from_secs(5)).await;
+    assert_eq!(first["leadUpdates"]["leadId"], json!(own), "the other insurer's lead was not sent");
+}
