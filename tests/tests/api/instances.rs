@@ -251,20 +251,19 @@ async fn the_legacy_graphql_ws_protocol_still_works() {
         .send(send(json!({"type": "connection_init", "payload": {"authorization": format!("Bearer {}", c.token)}})))
         .await
         .unwrap();
-    let mut next = async || loop {
+    let ack = loop {
         match tokio::time::timeout(Duration::from_secs(5), socket.next()).await.unwrap() {
             Some(Ok(Message::Text(t))) => {
                 let v: serde_json::Value = serde_json::from_str(&t).unwrap();
                 if v["type"] != "ka" {
-                    return v;
+                    break v;
                 }
             }
             Some(Ok(_)) => continue,
             other => panic!("socket ended: {other:?}"),
         }
     };
-    assert_eq!(next().await["type"], "connection_ack");
-    drop(next);
+    assert_eq!(ack["type"], "connection_ack");
     socket.send(send(json!({"id": "1", "type": "start", "payload": {"query": LEAD_OFFERS}}))).await.unwrap();
     let (lead_id, _) = create_lead(&app, &key, lead_input()).await;
     loop {

@@ -142,8 +142,8 @@ pub fn exclusion(lead: &LeadFacts, c: &ContractorFacts, now: DateTime<Utc>) -> (
         (Some(a), Some(b)) => Some(distance_km(a, b)),
         _ => None,
     };
-    let covers = c.service_postcodes.iter().any(|p| *p == lead.postcode)
-        || distance.is_some_and(|d| d <= f64::from(c.service_radius_km));
+    let covers =
+        c.service_postcodes.contains(&lead.postcode) || distance.is_some_and(|d| d <= f64::from(c.service_radius_km));
     let reason = if c.status != ContractorStatus::Active {
         Some(Exclusion::NotActive)
     } else if c.paused_until.is_some_and(|u| u > now) {
@@ -292,7 +292,8 @@ mod tests {
     fn each_exclusion_reason_is_detected() {
         let now = Utc::now();
         let l = lead();
-        let cases: Vec<(Box<dyn Fn(&mut ContractorFacts)>, Exclusion)> = vec![
+        type Change = Box<dyn Fn(&mut ContractorFacts)>;
+        let cases: Vec<(Change, Exclusion)> = vec![
             (Box::new(|c| c.status = ContractorStatus::Pending), Exclusion::NotActive),
             (Box::new(move |c| c.paused_until = Some(now + chrono::Duration::hours(1))), Exclusion::Paused),
             (Box::new(|c| c.already_offered = true), Exclusion::AlreadyOffered),
