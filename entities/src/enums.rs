@@ -204,6 +204,49 @@ pub enum JobStatus {
     Cancelled,
 }
 
+impl JobStatus {
+    /// `AWAITING_CONTACT → CONTACTED → INSPECTED → QUOTED → APPROVED → IN_PROGRESS → COMPLETED`;
+    /// `CANCELLED` from any open state.
+    pub fn can_transition_to(self, next: JobStatus) -> bool {
+        use JobStatus::*;
+        match (self, next) {
+            (AwaitingContact, Contacted)
+            | (Contacted, Inspected)
+            | (Inspected, Quoted)
+            | (Quoted, Approved)
+            | (Approved, InProgress)
+            | (InProgress, Completed) => true,
+            (from, Cancelled) => from.is_open(),
+            _ => false,
+        }
+    }
+
+    /// Neither completed nor cancelled.
+    pub fn is_open(self) -> bool {
+        !matches!(self, JobStatus::Completed | JobStatus::Cancelled)
+    }
+
+    /// The statuses reachable from this one, in lifecycle order.
+    pub fn allowed_next(self) -> Vec<JobStatus> {
+        <JobStatus as sea_orm::Iterable>::iter().filter(|s| self.can_transition_to(*s)).collect()
+    }
+}
+
+/// What a timeline entry records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum JobEventKind {
+    #[sea_orm(string_value = "CREATED")]
+    Created,
+    #[sea_orm(string_value = "TRANSITION")]
+    Transition,
+    #[sea_orm(string_value = "NOTE")]
+    Note,
+    #[sea_orm(string_value = "RATED")]
+    Rated,
+}
+
 /// Where a lead came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
@@ -243,6 +286,17 @@ mod tests {
         assert!(OfferStatus::Open.can_transition_to(OfferStatus::Taken));
         assert!(!OfferStatus::Accepted.can_transition_to(OfferStatus::Taken));
         assert!(!OfferStatus::Open.can_transition_to(OfferStatus::Open));
+    }
+
+    #[test]
+    fn a_job_moves_one_stage_at_a_time_and_cancels_only_while_open() {
+        use JobStatus::*;
+        assert_eq!(AwaitingContact.allowed_next(), vec![Contacted, Cancelled]);
+        assert_eq!(Quoted.allowed_next(), vec![Approved, Cancelled]);
+        assert!(!AwaitingContact.can_transition_to(Quoted));
+        assert!(!Completed.can_transition_to(Cancelled));
+        assert!(Completed.allowed_next().is_empty());
+        assert!(!Cancelled.can_transition_to(Cancelled));
     }
 
     #[test]

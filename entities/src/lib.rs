@@ -10,6 +10,7 @@ pub mod contractor_service_postcode;
 pub mod contractor_specialty;
 pub mod enums;
 pub mod job;
+pub mod job_event;
 pub mod lead;
 pub mod offer;
 pub mod partner;

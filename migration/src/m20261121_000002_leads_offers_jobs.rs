@@ -100,7 +100,7 @@ impl MigrationTrait for Migration {
             Table::create()
                 .table("jobs")
                 .col(ColumnDef::new("id").uuid().not_null().primary_key())
-                .col(ColumnDef::new("lead_id").uuid().not_null().unique_key())
+                .col(ColumnDef::new("lead_id").uuid().not_null())
                 .col(ColumnDef::new("contractor_id").uuid().not_null())
                 .col(ColumnDef::new("offer_id").uuid().null())
                 .col(ColumnDef::new("status").string_len(24).not_null())

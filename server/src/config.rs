@@ -56,6 +56,10 @@ pub struct Config {
     pub ws_init_timeout: Duration,
     /// How often the server pings each WebSocket to keep it (and proxies on the way) alive.
     pub ws_ping_interval: Duration,
+    /// How soon the customer must be contacted, per urgency: low, medium, high, emergency.
+    pub contact_sla: [Duration; 4],
+    /// A job in one stage for longer than this is flagged to admins.
+    pub job_idle_after: Duration,
 }
 
 /// A variable that is set but cannot be understood.
@@ -146,6 +150,13 @@ impl Config {
             expiry_sweep_interval: Duration::from_millis(parse_u64("EXPIRY_SWEEP_MILLIS", 500)?),
             ws_init_timeout: Duration::from_secs(parse_u64("WS_INIT_TIMEOUT_SECS", 10)?),
             ws_ping_interval: Duration::from_secs(parse_u64("WS_PING_INTERVAL_SECS", 20)?),
+            contact_sla: [
+                Duration::from_secs(60 * parse_u64("CONTACT_SLA_MINS_LOW", 48 * 60)?),
+                Duration::from_secs(60 * parse_u64("CONTACT_SLA_MINS_MEDIUM", 24 * 60)?),
+                Duration::from_secs(60 * parse_u64("CONTACT_SLA_MINS_HIGH", 4 * 60)?),
+                Duration::from_secs(60 * parse_u64("CONTACT_SLA_MINS_EMERGENCY", 60)?),
+            ],
+            job_idle_after: Duration::from_secs(parse_u64("JOB_IDLE_HOURS", 7 * 24)? * 3600),
         };
         for (name, value) in [
             ("ACCESS_TOKEN_TTL_SECS", config.access_token_ttl.as_secs()),
@@ -173,6 +184,17 @@ impl Config {
     pub fn offer_expiry_for(&self, urgency: entities::Urgency) -> Duration {
         use entities::Urgency::*;
         self.offer_expiry[match urgency {
+            Low => 0,
+            Medium => 1,
+            High => 2,
+            Emergency => 3,
+        }]
+    }
+
+    /// How soon a customer with a lead of this urgency must be contacted.
+    pub fn contact_sla_for(&self, urgency: entities::Urgency) -> Duration {
+        use entities::Urgency::*;
+        self.contact_sla[match urgency {
             Low => 0,
             Medium => 1,
             High => 2,

@@ -1,11 +1,11 @@
 //! Background work each instance runs: expiring offers (and cascading to the next candidates),
-//! and routing leads left `NEW` by an instance that died mid-intake. Every step is exactly-once
+//! routing leads left `NEW` by an instance that died mid-intake, and flagging overdue jobs. Every step is exactly-once
 //! across instances (see `services::offers`), so all instances can run it at the same time.
 
 use std::sync::Arc;
 
 use crate::context::AppContext;
-use crate::services::offers;
+use crate::services::{jobs, offers};
 
 /// Runs until the task is aborted (when the server stops).
 pub async fn run(ctx: Arc<AppContext>) {
@@ -24,6 +24,11 @@ pub async fn run(ctx: Arc<AppContext>) {
             stranded_every = 0;
             if let Err(e) = offers::route_stranded(&ctx).await {
                 tracing::error!(error = ?e, "routing stranded leads failed");
+            }
+            match jobs::flag_overdue(&ctx).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(flagged = n, "jobs flagged overdue"),
+                Err(e) => tracing::error!(error = ?e, "flagging overdue jobs failed"),
             }
         }
     }

@@ -126,3 +126,14 @@ pub const ACCEPT: &str =
     "mutation($id:ID!){ acceptOffer(offerId:$id){ lead { id status customer { name phone } } job { id status } } }";
 pub const DECLINE: &str =
     "mutation($id:ID!,$r:String){ declineOffer(offerId:$id, reason:$r){ id status declineReason } }";
+
+pub const ADVANCE: &str = "mutation($input: AdvanceJobInput!){ advanceJob(input:$input){ id status quoteCents approvedCents allowedTransitions } }";
+
+/// A lead created with `key`, accepted by `c`; returns (lead id, job id).
+pub async fn won_job(app: &TestApp, admin: &str, key: &str, c: &Contractor) -> (String, String) {
+    let (lead_id, _) = create_lead(app, key, lead_input()).await;
+    let offers = open_offers(&lead_detail(app, admin, &lead_id).await);
+    let (offer, _) = offers.into_iter().find(|(_, cid)| *cid == c.id).expect("the contractor got an offer");
+    let won = app.ok(Some(&c.token), ACCEPT, json!({"id": offer})).await;
+    (lead_id, won["acceptOffer"]["job"]["id"].as_str().unwrap_or_default().to_string())
+}

@@ -1,5 +1,5 @@
 use chrono::{DateTime, Utc};
-use entities::{DamageType, LeadStatus, OfferStatus, Urgency, lead, offer};
+use entities::{DamageType, JobStatus, LeadStatus, OfferStatus, Urgency, job, lead, offer};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -109,6 +109,39 @@ impl LeadUpdate {
     }
 }
 
+/// A job moved, or was flagged to admins.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JobUpdate {
+    pub job_id: Uuid,
+    pub lead_id: Uuid,
+    pub contractor_id: Uuid,
+    pub status: JobStatus,
+    pub previous: Option<JobStatus>,
+    /// Set when the job is flagged: `CONTACT_OVERDUE` or `IDLE`.
+    pub alert: Option<String>,
+    /// Partners allowed to see this event: the lead's source and insurer.
+    pub partner_ids: Vec<Uuid>,
+    pub at: DateTime<Utc>,
+}
+
+impl JobUpdate {
+    pub fn of(j: &job::Model, l: &lead::Model, previous: Option<JobStatus>, alert: Option<&str>) -> Self {
+        let mut partner_ids: Vec<Uuid> = l.source_partner_id.into_iter().chain(l.insurer_id).collect();
+        partner_ids.dedup();
+        JobUpdate {
+            job_id: j.id,
+            lead_id: j.lead_id,
+            contractor_id: j.contractor_id,
+            status: j.status,
+            previous,
+            alert: alert.map(String::from),
+            partner_ids,
+            at: j.updated_at,
+        }
+    }
+}
+
 /// Everything the bus carries. Events travel inside an `Arc`, so the variants' size difference
 /// costs nothing per subscriber.
 #[allow(clippy::large_enum_variant)]
@@ -117,4 +150,5 @@ impl LeadUpdate {
 pub enum Event {
     Offer { kind: OfferEventKind, offer: OfferSnapshot },
     Lead(LeadUpdate),
+    Job(JobUpdate),
 }

@@ -5,7 +5,8 @@ use super::IntoGql;
 use super::ids::{decode_cursor, encode_cursor, page_size, parse_id};
 use super::types::audit::AuditEntry;
 use super::types::contractor::Contractor;
-use super::types::enums::{ContractorStatus, DamageType, LeadStatus, OfferStatus};
+use super::types::enums::{ContractorStatus, DamageType, JobStatus, LeadStatus, OfferStatus};
+use super::types::job::{Job, OverdueJob};
 use super::types::lead::Lead;
 use super::types::offer::Offer;
 use super::types::partner::Partner;
@@ -15,7 +16,7 @@ use crate::auth::Principal;
 use crate::domain::{AtField, Postcode};
 use crate::error::ServiceError;
 use crate::services;
-use crate::store::{audit::AuditFilter, contractors::ContractorFilter, leads::LeadFilter};
+use crate::store::{audit::AuditFilter, contractors::ContractorFilter, jobs::JobFilter, leads::LeadFilter};
 
 #[derive(Default)]
 pub struct Query;
@@ -198,5 +199,60 @@ impl Query {
         let limit = page_size(first).gql()?;
         let found = services::offers::mine(app(ctx), meta(ctx), status.map(Into::into), limit).await.gql()?;
         Ok(found.into_iter().map(Offer).collect())
+    }
+
+    /// One job: its contractor, admins, and the lead's partners.
+    async fn job(&self, ctx: &Context<'_>, id: ID) -> Result<Job> {
+        let id = parse_id(&id, "id").gql()?;
+        services::jobs::get(app(ctx), meta(ctx), id).await.gql().map(|(j, _)| Job(j))
+    }
+
+    /// Jobs, newest first: all for admins (filter by contractor), the lead's jobs for partners,
+    /// your own for contractors.
+    async fn jobs(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        status: Option<JobStatus>,
+        contractor_id: Option<ID>,
+    ) -> Result<Page<Job>> {
+        let limit = page_size(first).gql()?;
+        let before = decode_cursor(after.as_deref()).gql()?;
+        let filter = JobFilter {
+            status: status.map(Into::into),
+            contractor_id: contractor_id.as_ref().map(|i| parse_id(i, "contractorId")).transpose().gql()?,
+            partner_id: None,
+        };
+        let (rows, total) = services::jobs::list(app(ctx), meta(ctx), filter, before, limit + 1).await.gql()?;
+        Ok(to_page(rows, total, limit, after.is_some(), |m| m.id, Job))
+    }
+
+    /// Your jobs, newest first (contractors).
+    async fn my_jobs(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        status: Option<JobStatus>,
+    ) -> Result<Page<Job>> {
+        let m = meta(ctx);
+        m.principal.require_authenticated().gql()?;
+        let cid = m
+            .principal
+            .contractor_id()
+            .ok_or_else(|| ServiceError::Forbidden("only contractors have jobs".into()))
+            .gql()?;
+        let limit = page_size(first).gql()?;
+        let before = decode_cursor(after.as_deref()).gql()?;
+        let filter = JobFilter { status: status.map(Into::into), contractor_id: Some(cid), partner_id: None };
+        let (rows, total) = services::jobs::list(app(ctx), m, filter, before, limit + 1).await.gql()?;
+        Ok(to_page(rows, total, limit, after.is_some(), |m| m.id, Job))
+    }
+
+    /// Open jobs past their contact deadline or idle too long in one stage (admins).
+    async fn overdue_jobs(&self, ctx: &Context<'_>) -> Result<Vec<OverdueJob>> {
+        let found = services::jobs::overdue(app(ctx), meta(ctx)).await.gql()?;
+        Ok(found.into_iter().map(|(j, reason)| OverdueJob { job: Job(j), reason: reason.into() }).collect())
     }
 }

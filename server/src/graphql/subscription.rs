@@ -11,6 +11,7 @@ use tokio::sync::broadcast::error::RecvError;
 use uuid::Uuid;
 
 use super::IntoGql;
+use super::types::job::JobUpdateEvent;
 use super::types::lead::LeadUpdateEvent;
 use super::types::offer::{LeadOfferEvent, Offer};
 use super::types::{app, meta};
@@ -99,6 +100,34 @@ impl Subscription {
                         }
                     }
                     Err(RecvError::Lagged(missed)) => tracing::warn!(missed, "leadUpdates subscriber lagged"),
+                    Err(RecvError::Closed) => return None,
+                }
+            }
+        }))
+    }
+
+    /// Job moves and alerts, live: every job for admins (including `alert`s for jobs overdue for
+    /// contact or idle), their own for contractors, their leads' jobs for partners.
+    async fn job_updates(&self, ctx: &Context<'_>) -> Result<impl Stream<Item = JobUpdateEvent> + use<>> {
+        let m = meta(ctx);
+        m.principal.require_authenticated().gql()?;
+        let (admin, contractor, partner) =
+            (m.principal.is_admin(), m.principal.contractor_id(), m.principal.partner_id());
+        let rx = app(ctx).bus.subscribe();
+        Ok(stream::unfold(rx, move |mut rx| async move {
+            loop {
+                match rx.recv().await {
+                    Ok(event) => {
+                        if let Event::Job(update) = &*event {
+                            let visible = admin
+                                || (contractor == Some(update.contractor_id) && update.alert.is_none())
+                                || partner.is_some_and(|p| update.partner_ids.contains(&p) && update.alert.is_none());
+                            if visible {
+                                return Some((JobUpdateEvent(update.clone()), rx));
+                            }
+                        }
+                    }
+                    Err(RecvError::Lagged(missed)) => tracing::warn!(missed, "jobUpdates subscriber lagged"),
                     Err(RecvError::Closed) => return None,
                 }
             }

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod auth;
 pub mod contractors;
 pub mod demo;
+pub mod jobs;
 pub mod leads;
 pub mod offers;
 pub mod partners;

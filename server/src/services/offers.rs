@@ -70,6 +70,28 @@ async fn locked_lead(txn: &DatabaseTransaction, id: Uuid) -> ServiceResult<lead:
     store::leads::lock(txn, id).await?.ok_or_else(|| ServiceError::not_found("lead"))
 }
 
+/// When the customer of this lead must have been contacted (service level by urgency).
+fn contact_due(ctx: &AppContext, l: &lead::Model, now: DateTime<Utc>) -> DateTime<Utc> {
+    now + chrono::Duration::from_std(ctx.config.contact_sla_for(l.urgency)).unwrap_or(chrono::Duration::hours(24))
+}
+
+/// Opens the job's timeline.
+async fn job_created(txn: &DatabaseTransaction, meta: &RequestMeta, j: &job::Model) -> ServiceResult<()> {
+    store::jobs::insert_event(
+        txn,
+        store::jobs::NewJobEvent {
+            job_id: j.id,
+            kind: entities::JobEventKind::Created,
+            from_status: None,
+            to_status: Some(j.status),
+            actor: meta.principal.audit_actor(),
+            note: None,
+        },
+    )
+    .await?;
+    Ok(())
+}
+
 /// What an accept produced.
 pub struct Accepted {
     pub lead: lead::Model,
@@ -107,7 +129,8 @@ pub async fn accept(ctx: &AppContext, meta: &RequestMeta, offer_id: Uuid) -> Ser
     am.assigned_contractor_id = Set(Some(c.id));
     am.assigned_at = Set(Some(now));
     let l = store::leads::save(&txn, am).await?;
-    let job = store::jobs::insert(&txn, l.id, c.id, Some(o.id)).await?;
+    let job = store::jobs::insert(&txn, l.id, c.id, Some(o.id), contact_due(ctx, &l, now)).await?;
+    job_created(&txn, meta, &job).await?;
     let taken = store::offers::close_open_for_lead(&txn, l.id, OfferStatus::Taken, now).await?;
     store::contractors::record_offer_decision(&txn, c.id, true, Some((now - o.created_at).num_seconds())).await?;
     store::contractors::add_active_jobs(&txn, c.id, 1).await?;
@@ -286,7 +309,8 @@ pub async fn assign(
     am.assigned_contractor_id = Set(Some(c.id));
     am.assigned_at = Set(Some(now));
     let l = store::leads::save(&txn, am).await?;
-    let job = store::jobs::insert(&txn, l.id, c.id, None).await?;
+    let job = store::jobs::insert(&txn, l.id, c.id, None, contact_due(ctx, &l, now)).await?;
+    job_created(&txn, meta, &job).await?;
     store::contractors::add_active_jobs(&txn, c.id, 1).await?;
     super::audit::record(
         &txn,

@@ -363,3 +363,17 @@ pub async fn add_active_jobs(db: &impl ConnectionTrait, id: Uuid, delta: i32) ->
         .await?;
     Ok(())
 }
+
+/// Folds one customer rating (1–5) into the contractor's average, in one statement.
+pub async fn record_rating(db: &impl ConnectionTrait, id: Uuid, score: i32) -> Result<(), DbErr> {
+    contractor::Entity::update_many()
+        .col_expr(
+            contractor::Column::AvgRating,
+            Expr::cust(format!("(COALESCE(avg_rating, 0) * rating_count + {score}) * 1.0 / (rating_count + 1)")),
+        )
+        .col_expr(contractor::Column::RatingCount, Expr::col(contractor::Column::RatingCount).add(1))
+        .filter(contractor::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}

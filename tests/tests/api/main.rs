@@ -6,6 +6,7 @@ mod auth;
 mod contractors;
 mod hardening;
 mod instances;
+mod jobs;
 mod offers;
 mod partners;
 mod postcodes;

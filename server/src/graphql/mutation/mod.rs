@@ -1,5 +1,6 @@
 mod auth;
 mod contractors;
+mod jobs;
 mod leads;
 mod partners;
 
@@ -12,4 +13,5 @@ pub struct Mutation(
     contractors::ContractorMutation,
     partners::PartnerMutation,
     leads::LeadMutation,
+    jobs::JobMutation,
 );

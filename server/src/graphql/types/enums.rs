@@ -150,3 +150,13 @@ pub enum PointSource {
     Postcode,
     Unknown,
 }
+
+/// What a job timeline entry records.
+#[derive(Enum, Copy, Clone, Debug, Eq, PartialEq)]
+#[graphql(remote = "entities::JobEventKind")]
+pub enum JobEventKind {
+    Created,
+    Transition,
+    Note,
+    Rated,
+}

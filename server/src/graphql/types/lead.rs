@@ -1,9 +1,10 @@
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
-use entities::{job, lead};
+use entities::lead;
 
 use super::contractor::Contractor;
-use super::enums::{DamageType, ExclusionReason, JobStatus, LeadSource, LeadStatus, PointSource, Urgency};
+use super::enums::{DamageType, ExclusionReason, LeadSource, LeadStatus, PointSource, Urgency};
+use super::job::Job;
 use super::offer::{Offer, ScoreTerms};
 use super::partner::Partner;
 use super::{app, loaders, meta};
@@ -217,28 +218,6 @@ pub struct ExclusionCount {
     /// An `ExclusionReason` value.
     pub reason: String,
     pub count: i32,
-}
-
-/// The work on a lead; its stages arrive with the jobs issue.
-pub struct Job(pub job::Model);
-
-#[Object]
-impl Job {
-    async fn id(&self) -> ID {
-        to_id(self.0.id)
-    }
-    async fn status(&self) -> JobStatus {
-        self.0.status.into()
-    }
-    async fn lead_id(&self) -> ID {
-        to_id(self.0.lead_id)
-    }
-    async fn contractor_id(&self) -> ID {
-        to_id(self.0.contractor_id)
-    }
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
-    }
 }
 
 /// The result of winning a lead: the lead (now with the customer's details) and the new job.

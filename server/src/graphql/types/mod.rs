@@ -4,6 +4,7 @@ pub mod audit;
 pub mod auth;
 pub mod contractor;
 pub mod enums;
+pub mod job;
 pub mod lead;
 pub mod offer;
 pub mod partner;

@@ -1,0 +1,71 @@
+use async_graphql::{Context, ID, InputObject, Object, Result};
+use chrono::{DateTime, Utc};
+
+use crate::domain::{AtField, optional_text, required_text};
+use crate::error::ServiceError;
+use crate::graphql::IntoGql;
+use crate::graphql::ids::parse_id;
+use crate::graphql::types::enums::JobStatus;
+use crate::graphql::types::job::{Job, JobEvent};
+use crate::graphql::types::{app, meta};
+use crate::services::{self, jobs::Advance};
+
+#[derive(Default)]
+pub struct JobMutation;
+
+/// A move to the next stage.
+#[derive(InputObject)]
+pub struct AdvanceJobInput {
+    pub job_id: ID,
+    /// The stage to move to; `allowedTransitions` on the job lists what you may choose.
+    pub to: JobStatus,
+    /// Kept on the timeline.
+    pub note: Option<String>,
+    /// Required when moving to `QUOTED`: the quote, AUD cents.
+    pub quote_cents: Option<i64>,
+    /// Required when moving to `APPROVED`: at most the quote, AUD cents.
+    pub approved_cents: Option<i64>,
+    /// When the work is booked, if known.
+    pub scheduled_for: Option<DateTime<Utc>>,
+}
+
+#[Object]
+impl JobMutation {
+    /// Moves a job one stage on: the contractor works it through; an admin or the lead's insurer
+    /// approves the quote. An illegal move is `BAD_USER_INPUT` naming the moves allowed from here.
+    async fn advance_job(&self, ctx: &Context<'_>, input: AdvanceJobInput) -> Result<Job> {
+        let id = parse_id(&input.job_id, "input.jobId").gql()?;
+        let note =
+            optional_text(input.note.as_deref(), "note", 2000).at("input.note").map_err(ServiceError::from).gql()?;
+        let a = Advance {
+            to: Some(input.to.into()),
+            note,
+            quote_cents: input.quote_cents,
+            approved_cents: input.approved_cents,
+            scheduled_for: input.scheduled_for,
+        };
+        services::jobs::advance(app(ctx), meta(ctx), id, a).await.gql().map(Job)
+    }
+
+    /// Cancels an open job, with a reason (the contractor or an admin). The lead returns to the
+    /// admin queue.
+    async fn cancel_job(&self, ctx: &Context<'_>, job_id: ID, reason: String) -> Result<Job> {
+        let id = parse_id(&job_id, "jobId").gql()?;
+        let reason = required_text(&reason, "reason", 500).at("reason").map_err(ServiceError::from).gql()?;
+        services::jobs::cancel(app(ctx), meta(ctx), id, reason).await.gql().map(Job)
+    }
+
+    /// Adds a note to the job's timeline.
+    async fn add_job_note(&self, ctx: &Context<'_>, job_id: ID, note: String) -> Result<JobEvent> {
+        let id = parse_id(&job_id, "jobId").gql()?;
+        let note = required_text(&note, "note", 2000).at("note").map_err(ServiceError::from).gql()?;
+        services::jobs::add_note(app(ctx), meta(ctx), id, note).await.gql().map(JobEvent)
+    }
+
+    /// Records the customer's satisfaction (1–5) on a completed job, once. Admins and the lead's
+    /// partners; it feeds the contractor's rating.
+    async fn rate_job(&self, ctx: &Context<'_>, job_id: ID, score: i32) -> Result<Job> {
+        let id = parse_id(&job_id, "jobId").gql()?;
+        services::jobs::rate(app(ctx), meta(ctx), id, score).await.gql().map(Job)
+    }
+}

@@ -1,0 +1,175 @@
+use async_graphql::{Context, ID, Object, Result, SimpleObject};
+use chrono::{DateTime, Utc};
+use entities::{job, job_event};
+
+use super::contractor::Contractor;
+use super::enums::{ActorKind, JobEventKind, JobStatus};
+use super::lead::Lead;
+use super::{app, loaders, meta};
+use crate::events::JobUpdate;
+use crate::graphql::IntoGql;
+use crate::graphql::ids::to_id;
+use crate::graphql::loaders::loader_error;
+use crate::services::{self, jobs::JobRole};
+
+/// The work on a lead, from first contact to completion. Readable by the contractor, admins and
+/// the lead's partners.
+pub struct Job(pub job::Model);
+
+impl Job {
+    async fn caller_role(&self, ctx: &Context<'_>) -> Result<Option<JobRole>> {
+        let l = crate::store::leads::find(&app(ctx).db, self.0.lead_id)
+            .await
+            .map_err(crate::error::ServiceError::from)
+            .gql()?;
+        Ok(l.and_then(|l| services::jobs::role(&meta(ctx).principal, &self.0, &l)))
+    }
+}
+
+#[Object]
+impl Job {
+    async fn id(&self) -> ID {
+        to_id(self.0.id)
+    }
+    async fn status(&self) -> JobStatus {
+        self.0.status.into()
+    }
+    async fn lead_id(&self) -> ID {
+        to_id(self.0.lead_id)
+    }
+    /// The lead, with the customer's details.
+    async fn lead(&self, ctx: &Context<'_>) -> Result<Lead> {
+        services::leads::get(app(ctx), meta(ctx), self.0.lead_id).await.gql().map(Lead)
+    }
+    async fn contractor_id(&self) -> ID {
+        to_id(self.0.contractor_id)
+    }
+    async fn contractor(&self, ctx: &Context<'_>) -> Result<Option<Contractor>> {
+        let found = loaders(ctx).contractors.load_one(self.0.contractor_id).await.map_err(loader_error).gql()?;
+        Ok(found.map(Contractor))
+    }
+    /// AUD cents.
+    async fn quote_cents(&self) -> Option<i64> {
+        self.0.quote_cents
+    }
+    /// AUD cents, approved by an admin or the lead's insurer.
+    async fn approved_cents(&self) -> Option<i64> {
+        self.0.approved_cents
+    }
+    async fn scheduled_for(&self) -> Option<DateTime<Utc>> {
+        self.0.scheduled_for
+    }
+    async fn contacted_at(&self) -> Option<DateTime<Utc>> {
+        self.0.contacted_at
+    }
+    async fn started_at(&self) -> Option<DateTime<Utc>> {
+        self.0.started_at
+    }
+    async fn completed_at(&self) -> Option<DateTime<Utc>> {
+        self.0.completed_at
+    }
+    async fn cancelled_reason(&self) -> Option<&str> {
+        self.0.cancelled_reason.as_deref()
+    }
+    /// The customer's satisfaction, 1 to 5.
+    async fn satisfaction(&self) -> Option<i32> {
+        self.0.satisfaction
+    }
+    /// The service level: when the customer must have been contacted.
+    async fn contact_due_at(&self) -> Option<DateTime<Utc>> {
+        self.0.contact_due_at
+    }
+    /// When the job entered its current stage.
+    async fn stage_entered_at(&self) -> Option<DateTime<Utc>> {
+        self.0.stage_entered_at
+    }
+    /// `CONTACT_OVERDUE` or `IDLE` when the job needs attention, else null.
+    async fn alert(&self, ctx: &Context<'_>) -> Option<&'static str> {
+        services::jobs::alert(app(ctx), &self.0, Utc::now())
+    }
+    /// The moves you may make from here (empty when none).
+    async fn allowed_transitions(&self, ctx: &Context<'_>) -> Result<Vec<JobStatus>> {
+        let role = self.caller_role(ctx).await?;
+        Ok(role
+            .map(|r| services::jobs::moves_for(r, self.0.status))
+            .unwrap_or_default()
+            .into_iter()
+            .map(Into::into)
+            .collect())
+    }
+    /// Every transition, note and rating, oldest first.
+    async fn timeline(&self, ctx: &Context<'_>) -> Result<Vec<JobEvent>> {
+        Ok(services::jobs::timeline(app(ctx), self.0.id).await.gql()?.into_iter().map(JobEvent).collect())
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+}
+
+/// One timeline entry.
+pub struct JobEvent(pub job_event::Model);
+
+#[Object]
+impl JobEvent {
+    async fn id(&self) -> ID {
+        to_id(self.0.id)
+    }
+    async fn kind(&self) -> JobEventKind {
+        self.0.kind.into()
+    }
+    async fn from_status(&self) -> Option<JobStatus> {
+        self.0.from_status.map(Into::into)
+    }
+    async fn to_status(&self) -> Option<JobStatus> {
+        self.0.to_status.map(Into::into)
+    }
+    async fn actor_kind(&self) -> ActorKind {
+        self.0.actor_kind.into()
+    }
+    /// Who, in words.
+    async fn actor(&self) -> &str {
+        &self.0.actor_label
+    }
+    async fn note(&self) -> Option<&str> {
+        self.0.note.as_deref()
+    }
+    async fn at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+}
+
+/// A job that needs an admin's attention.
+#[derive(SimpleObject)]
+pub struct OverdueJob {
+    pub job: Job,
+    /// `CONTACT_OVERDUE` (customer not contacted in time) or `IDLE` (too long in one stage).
+    pub reason: String,
+}
+
+/// A job moved, or was flagged to admins (`alert`).
+pub struct JobUpdateEvent(pub JobUpdate);
+
+#[Object]
+impl JobUpdateEvent {
+    async fn job_id(&self) -> ID {
+        to_id(self.0.job_id)
+    }
+    async fn lead_id(&self) -> ID {
+        to_id(self.0.lead_id)
+    }
+    async fn status(&self) -> JobStatus {
+        self.0.status.into()
+    }
+    async fn previous_status(&self) -> Option<JobStatus> {
+        self.0.previous.map(Into::into)
+    }
+    async fn alert(&self) -> Option<&str> {
+        self.0.alert.as_deref()
+    }
+    async fn at(&self) -> DateTime<Utc> {
+        self.0.at
+    }
+}

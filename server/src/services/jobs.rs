@@ -1,0 +1,403 @@
+//! The job lifecycle: the state machine and who may make each move, the timeline, notes,
+//! ratings and service levels.
+//!
+//! Policy: every move is a conditional update from the status the caller saw (so two people
+//! pressing "next" at once cannot both succeed) and writes its timeline entry and audit entry in
+//! the same transaction. Moves follow lead lock order (lead row first) where the lead changes too.
+
+use chrono::{DateTime, Duration, Utc};
+use entities::{JobEventKind, JobStatus, LeadStatus, job, job_event, lead};
+use sea_orm::{IntoActiveModel, Set, TransactionTrait};
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::auth::{Principal, RequestMeta};
+use crate::context::AppContext;
+use crate::error::{ServiceError, ServiceResult};
+use crate::events::{Event, JobUpdate, LeadUpdate};
+use crate::store::{self, jobs::JobFilter, jobs::NewJobEvent};
+
+/// Largest amount a quote or approval may carry: A$100 million.
+pub const MAX_AMOUNT_CENTS: i64 = 10_000_000_000;
+
+/// Who is acting on a job, as far as the state machine cares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobRole {
+    Admin,
+    /// The contractor the job belongs to.
+    Contractor,
+    /// The insurer of the job's lead.
+    Insurer,
+    /// The partner that sent the lead in (reads, notes and ratings only).
+    Source,
+}
+
+/// The caller's role on this job, or `None` if it may not see it.
+pub fn role(p: &Principal, j: &job::Model, l: &lead::Model) -> Option<JobRole> {
+    if p.is_admin() {
+        Some(JobRole::Admin)
+    } else if p.contractor_id() == Some(j.contractor_id) {
+        Some(JobRole::Contractor)
+    } else if p.partner_id().is_some() && p.partner_id() == l.insurer_id {
+        Some(JobRole::Insurer)
+    } else if p.partner_id().is_some() && p.partner_id() == l.source_partner_id {
+        Some(JobRole::Source)
+    } else {
+        None
+    }
+}
+
+/// Who may make a move: admins any; the contractor the work steps; the insurer approves quotes.
+/// Cancelling has its own call (`cancel`), for admins and the contractor.
+pub fn may_move(role: JobRole, to: JobStatus) -> bool {
+    use JobStatus::*;
+    match role {
+        JobRole::Admin => true,
+        JobRole::Contractor => matches!(to, Contacted | Inspected | Quoted | InProgress | Completed | Cancelled),
+        JobRole::Insurer => to == Approved,
+        JobRole::Source => false,
+    }
+}
+
+/// The moves this role may make from the job's current status.
+pub fn moves_for(role: JobRole, status: JobStatus) -> Vec<JobStatus> {
+    status.allowed_next().into_iter().filter(|to| may_move(role, *to)).collect()
+}
+
+fn name(s: JobStatus) -> &'static str {
+    match s {
+        JobStatus::AwaitingContact => "AWAITING_CONTACT",
+        JobStatus::Contacted => "CONTACTED",
+        JobStatus::Inspected => "INSPECTED",
+        JobStatus::Quoted => "QUOTED",
+        JobStatus::Approved => "APPROVED",
+        JobStatus::InProgress => "IN_PROGRESS",
+        JobStatus::Completed => "COMPLETED",
+        JobStatus::Cancelled => "CANCELLED",
+    }
+}
+
+fn names(list: &[JobStatus]) -> String {
+    if list.is_empty() {
+        "nothing (the job is closed)".into()
+    } else {
+        list.iter().map(|s| name(*s)).collect::<Vec<_>>().join(", ")
+    }
+}
+
+/// A requested move with what it carries.
+#[derive(Debug, Default)]
+pub struct Advance {
+    pub to: Option<JobStatus>,
+    pub note: Option<String>,
+    pub quote_cents: Option<i64>,
+    pub approved_cents: Option<i64>,
+    pub scheduled_for: Option<DateTime<Utc>>,
+}
+
+async fn load(ctx: &AppContext, meta: &RequestMeta, id: Uuid) -> ServiceResult<(job::Model, lead::Model, JobRole)> {
+    meta.principal.require_authenticated()?;
+    let j = store::jobs::find(&ctx.db, id).await?.ok_or_else(|| ServiceError::not_found("job"))?;
+    let l = store::leads::find(&ctx.db, j.lead_id).await?.ok_or_else(|| ServiceError::not_found("job"))?;
+    let r = role(&meta.principal, &j, &l).ok_or_else(|| ServiceError::not_found("job"))?;
+    Ok((j, l, r))
+}
+
+/// A job the caller may see, with the caller's role on it.
+pub async fn get(ctx: &AppContext, meta: &RequestMeta, id: Uuid) -> ServiceResult<(job::Model, JobRole)> {
+    let (j, _, r) = load(ctx, meta, id).await?;
+    Ok((j, r))
+}
+
+/// Moves a job one stage on. An illegal move is `BAD_USER_INPUT` naming the moves allowed from
+/// here; a legal move the caller may not make is `FORBIDDEN`.
+#[tracing::instrument(skip_all, fields(job_id = %id))]
+pub async fn advance(ctx: &AppContext, meta: &RequestMeta, id: Uuid, a: Advance) -> ServiceResult<job::Model> {
+    let (j, l, r) = load(ctx, meta, id).await?;
+    let to = a.to.ok_or_else(|| ServiceError::validation("input.to", "say which status to move to"))?;
+    if to == JobStatus::Cancelled {
+        return Err(ServiceError::validation("input.to", "use cancelJob, which takes a reason"));
+    }
+    if !j.status.can_transition_to(to) {
+        return Err(ServiceError::validation(
+            "input.to",
+            format!(
+                "a {} job cannot move to {}; from here it can move to: {}",
+                name(j.status),
+                name(to),
+                names(&j.status.allowed_next())
+            ),
+        ));
+    }
+    if !may_move(r, to) {
+        let who = if to == JobStatus::Approved {
+            "an NRP admin or the lead's insurer"
+        } else {
+            "the contractor or an NRP admin"
+        };
+        return Err(ServiceError::Forbidden(format!("only {who} can move a job to {}", name(to))));
+    }
+    let now = Utc::now();
+    // Only what this move sets is written.
+    let mut am = job::ActiveModel { status: Set(to), ..Default::default() };
+    match to {
+        JobStatus::Contacted => am.contacted_at = Set(Some(now)),
+        JobStatus::Quoted => {
+            let q = a
+                .quote_cents
+                .ok_or_else(|| ServiceError::validation("input.quoteCents", "a quote needs its amount"))?;
+            if !(1..=MAX_AMOUNT_CENTS).contains(&q) {
+                return Err(ServiceError::validation(
+                    "input.quoteCents",
+                    "the quote must be between 1 and 10,000,000,000 cents",
+                ));
+            }
+            am.quote_cents = Set(Some(q));
+        }
+        JobStatus::Approved => {
+            let v = a
+                .approved_cents
+                .ok_or_else(|| ServiceError::validation("input.approvedCents", "an approval needs its amount"))?;
+            let quote = j.quote_cents.unwrap_or(0);
+            if v < 1 || v > quote {
+                return Err(ServiceError::validation(
+                    "input.approvedCents",
+                    format!("the approved amount must be between 1 cent and the quote ({quote} cents)"),
+                ));
+            }
+            am.approved_cents = Set(Some(v));
+        }
+        JobStatus::InProgress => am.started_at = Set(Some(now)),
+        JobStatus::Completed => am.completed_at = Set(Some(now)),
+        _ => {}
+    }
+    if let Some(when) = a.scheduled_for {
+        am.scheduled_for = Set(Some(when));
+    }
+
+    let txn = ctx.db.begin().await?;
+    let lead_now = if to == JobStatus::Completed { store::leads::lock(&txn, l.id).await? } else { None };
+    let moved = store::jobs::move_stage(&txn, j.id, j.status, am)
+        .await?
+        .ok_or_else(|| ServiceError::conflict("the job changed at the same time; reload it and try again"))?;
+    store::jobs::insert_event(
+        &txn,
+        NewJobEvent {
+            job_id: j.id,
+            kind: JobEventKind::Transition,
+            from_status: Some(j.status),
+            to_status: Some(to),
+            actor: meta.principal.audit_actor(),
+            note: a.note.clone(),
+        },
+    )
+    .await?;
+    let mut events = vec![];
+    if let Some(lead_locked) = lead_now {
+        let previous = lead_locked.status;
+        let mut lam = lead_locked.into_active_model();
+        lam.status = Set(LeadStatus::Completed);
+        lam.completed_at = Set(Some(now));
+        let done = store::leads::save(&txn, lam).await?;
+        store::contractors::add_active_jobs(&txn, j.contractor_id, -1).await?;
+        events.push(Event::Lead(LeadUpdate::of(&done, Some(previous))));
+    }
+    super::audit::record(
+        &txn,
+        meta,
+        "job.moved",
+        "job",
+        Some(j.id),
+        json!({ "status": { "from": j.status, "to": to }, "quoteCents": moved.quote_cents, "approvedCents": moved.approved_cents, "note": a.note }),
+    )
+    .await?;
+    txn.commit().await?;
+    events.push(Event::Job(JobUpdate::of(&moved, &l, Some(j.status), None)));
+    ctx.bus.publish(events).await;
+    Ok(moved)
+}
+
+/// Cancels an open job (admins and the contractor), with a reason. The lead goes back to the
+/// admin queue (`UNASSIGNED`) to be assigned again or re-routed.
+#[tracing::instrument(skip_all, fields(job_id = %id))]
+pub async fn cancel(ctx: &AppContext, meta: &RequestMeta, id: Uuid, reason: String) -> ServiceResult<job::Model> {
+    let (j, l, r) = load(ctx, meta, id).await?;
+    if !matches!(r, JobRole::Admin | JobRole::Contractor) {
+        return Err(ServiceError::Forbidden("only the contractor or an NRP admin can cancel a job".into()));
+    }
+    if !j.status.is_open() {
+        return Err(ServiceError::conflict(format!("a {} job cannot be cancelled", name(j.status))));
+    }
+    let txn = ctx.db.begin().await?;
+    let locked = store::leads::lock(&txn, l.id).await?.ok_or_else(|| ServiceError::not_found("lead"))?;
+    let am = job::ActiveModel {
+        status: Set(JobStatus::Cancelled),
+        cancelled_reason: Set(Some(reason.clone())),
+        ..Default::default()
+    };
+    let moved = store::jobs::move_stage(&txn, j.id, j.status, am)
+        .await?
+        .ok_or_else(|| ServiceError::conflict("the job changed at the same time; reload it and try again"))?;
+    store::jobs::insert_event(
+        &txn,
+        NewJobEvent {
+            job_id: j.id,
+            kind: JobEventKind::Transition,
+            from_status: Some(j.status),
+            to_status: Some(JobStatus::Cancelled),
+            actor: meta.principal.audit_actor(),
+            note: Some(reason.clone()),
+        },
+    )
+    .await?;
+    let previous = locked.status;
+    let mut lam = locked.into_active_model();
+    lam.status = Set(LeadStatus::Unassigned);
+    lam.assigned_contractor_id = Set(None);
+    lam.assigned_at = Set(None);
+    let requeued = store::leads::save(&txn, lam).await?;
+    store::contractors::add_active_jobs(&txn, j.contractor_id, -1).await?;
+    super::audit::record(&txn, meta, "job.cancelled", "job", Some(j.id), json!({ "from": j.status, "reason": reason }))
+        .await?;
+    txn.commit().await?;
+    ctx.bus
+        .publish(vec![
+            Event::Job(JobUpdate::of(&moved, &requeued, Some(j.status), None)),
+            Event::Lead(LeadUpdate::of(&requeued, Some(previous))),
+        ])
+        .await;
+    Ok(moved)
+}
+
+/// Adds a note to the timeline (anyone who may see the job).
+pub async fn add_note(ctx: &AppContext, meta: &RequestMeta, id: Uuid, note: String) -> ServiceResult<job_event::Model> {
+    let (j, _, _) = load(ctx, meta, id).await?;
+    let txn = ctx.db.begin().await?;
+    let e = store::jobs::insert_event(
+        &txn,
+        NewJobEvent {
+            job_id: j.id,
+            kind: JobEventKind::Note,
+            from_status: None,
+            to_status: None,
+            actor: meta.principal.audit_actor(),
+            note: Some(note),
+        },
+    )
+    .await?;
+    super::audit::record(&txn, meta, "job.noted", "job", Some(j.id), json!({ "eventId": e.id })).await?;
+    txn.commit().await?;
+    Ok(e)
+}
+
+/// Records the customer's satisfaction (1–5) on a completed job, once; it feeds the contractor's
+/// rating. Admins and the lead's partners record it.
+pub async fn rate(ctx: &AppContext, meta: &RequestMeta, id: Uuid, score: i32) -> ServiceResult<job::Model> {
+    if !(1..=5).contains(&score) {
+        return Err(ServiceError::validation("score", "the score is 1 to 5"));
+    }
+    let (j, _, r) = load(ctx, meta, id).await?;
+    if r == JobRole::Contractor {
+        return Err(ServiceError::Forbidden("a contractor cannot rate its own job".into()));
+    }
+    if j.status != JobStatus::Completed {
+        return Err(ServiceError::conflict(format!(
+            "only a COMPLETED job can be rated; this one is {}",
+            name(j.status)
+        )));
+    }
+    let txn = ctx.db.begin().await?;
+    if !store::jobs::rate_once(&txn, j.id, score).await? {
+        return Err(ServiceError::conflict("this job has been rated already"));
+    }
+    store::contractors::record_rating(&txn, j.contractor_id, score).await?;
+    store::jobs::insert_event(
+        &txn,
+        NewJobEvent {
+            job_id: j.id,
+            kind: JobEventKind::Rated,
+            from_status: None,
+            to_status: None,
+            actor: meta.principal.audit_actor(),
+            note: Some(format!("{score}/5")),
+        },
+    )
+    .await?;
+    super::audit::record(&txn, meta, "job.rated", "job", Some(j.id), json!({ "score": score })).await?;
+    let rated = store::jobs::find(&txn, j.id).await?.ok_or_else(|| ServiceError::not_found("job"))?;
+    txn.commit().await?;
+    Ok(rated)
+}
+
+pub async fn timeline(ctx: &AppContext, id: Uuid) -> ServiceResult<Vec<job_event::Model>> {
+    Ok(store::jobs::events(&ctx.db, id).await?)
+}
+
+/// Jobs the caller may see: all for admins, their own for contractors, their leads' for partners.
+pub async fn list(
+    ctx: &AppContext,
+    meta: &RequestMeta,
+    mut filter: JobFilter,
+    before: Option<Uuid>,
+    limit: u64,
+) -> ServiceResult<(Vec<job::Model>, u64)> {
+    meta.principal.require_authenticated()?;
+    if !meta.principal.is_admin() {
+        if let Some(c) = meta.principal.contractor_id() {
+            filter.contractor_id = Some(c);
+        } else if let Some(p) = meta.principal.partner_id() {
+            filter.partner_id = Some(p);
+        } else {
+            return Err(ServiceError::forbidden());
+        }
+    }
+    let rows = store::jobs::page(&ctx.db, &filter, before, limit).await?;
+    let total = store::jobs::count(&ctx.db, &filter).await?;
+    Ok((rows, total))
+}
+
+/// Why a job needs an admin's attention, if it does.
+pub fn alert(ctx: &AppContext, j: &job::Model, now: DateTime<Utc>) -> Option<&'static str> {
+    if !j.status.is_open() {
+        return None;
+    }
+    if j.status == JobStatus::AwaitingContact && j.contact_due_at.is_some_and(|d| d < now) {
+        return Some("CONTACT_OVERDUE");
+    }
+    let idle = Duration::from_std(ctx.config.job_idle_after).unwrap_or(Duration::days(7));
+    if j.stage_entered_at.is_some_and(|s| s < now - idle) {
+        return Some("IDLE");
+    }
+    None
+}
+
+/// Admins: open jobs past their contact deadline or idle in a stage, oldest stage first.
+pub async fn overdue(ctx: &AppContext, meta: &RequestMeta) -> ServiceResult<Vec<(job::Model, &'static str)>> {
+    meta.principal.require_admin()?;
+    let now = Utc::now();
+    let idle = Duration::from_std(ctx.config.job_idle_after).unwrap_or(Duration::days(7));
+    let rows = store::jobs::overdue(&ctx.db, now, now - idle, 500).await?;
+    Ok(rows.into_iter().filter_map(|j| alert(ctx, &j, now).map(|a| (j, a))).collect())
+}
+
+/// Background: tells admins (live) about jobs that became overdue, once per stage, exactly once
+/// across instances.
+pub async fn flag_overdue(ctx: &AppContext) -> ServiceResult<usize> {
+    let now = Utc::now();
+    let idle = Duration::from_std(ctx.config.job_idle_after).unwrap_or(Duration::days(7));
+    let mut n = 0;
+    for j in store::jobs::overdue(&ctx.db, now, now - idle, 200).await? {
+        if j.overdue_flagged_at.is_some() {
+            continue;
+        }
+        let Some(reason) = alert(ctx, &j, now) else { continue };
+        if !store::jobs::flag_overdue(&ctx.db, j.id, now).await? {
+            continue;
+        }
+        if let Some(l) = store::leads::find(&ctx.db, j.lead_id).await? {
+            ctx.bus.publish(vec![Event::Job(JobUpdate::of(&j, &l, None, Some(reason)))]).await;
+        }
+        n += 1;
+    }
+    Ok(n)
+}

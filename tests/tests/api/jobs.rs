@@ -1,0 +1,326 @@
+use std::time::Duration;
+
+use nrp_tests::leads::*;
+use nrp_tests::ws::Ws;
+use nrp_tests::*;
+use serde_json::{Value, json};
+
+const CHAIN: [&str; 7] =
+    ["AWAITING_CONTACT", "CONTACTED", "INSPECTED", "QUOTED", "APPROVED", "IN_PROGRESS", "COMPLETED"];
+
+/// The people around one job: an admin, the winning contractor, the lead's insurer and source,
+/// and a contractor with nothing to do with it.
+struct Cast {
+    admin: String,
+    contractor: Contractor,
+    stranger: Contractor,
+    insurer: String,
+    source: String,
+    insurer_id: String,
+}
+
+async fn cast(app: &TestApp) -> Cast {
+    seed_postcodes(app).await;
+    let admin = app.admin_token().await;
+    let (insurer_id, insurer) = insurer_key(app, &admin, "Job Mutual").await;
+    let p = app
+        .ok(Some(&admin), "mutation{ createPartner(input:{name:\"Job Leads\", kind:LEAD_SOURCE}){ id } }", json!({}))
+        .await;
+    let k = app
+        .ok(
+            Some(&admin),
+            "mutation($p:ID!){ createApiKey(input:{partnerId:$p, label:\"x\"}){ secret } }",
+            json!({"p": p["createPartner"]["id"]}),
+        )
+        .await;
+    let source = k["createApiKey"]["secret"].as_str().unwrap().to_string();
+    let contractor = contractor(app, &admin, "jobber", json!({"basePostcode": "2150"}), true).await;
+    let stranger = nrp_tests::leads::contractor(app, &admin, "stranger", json!({"basePostcode": "4000"}), true).await;
+    Cast { admin, contractor, stranger, insurer, source, insurer_id }
+}
+
+/// A new job, moved by the admin up to `status`.
+async fn job_at(app: &TestApp, c: &Cast, status: &str) -> String {
+    let mut input = lead_input();
+    input["insurer"] = json!(c.insurer_id);
+    let (lead_id, _) = create_lead(app, &c.source, input).await;
+    let offers = open_offers(&lead_detail(app, &c.admin, &lead_id).await);
+    let (offer, _) = offers.into_iter().find(|(_, cid)| *cid == c.contractor.id).unwrap();
+    let job = app.ok(Some(&c.contractor.token), ACCEPT, json!({"id": offer})).await["acceptOffer"]["job"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for to in CHAIN
+        .iter()
+        .skip(1)
+        .take_while(|s| CHAIN.iter().position(|x| x == *s) <= CHAIN.iter().position(|x| *x == status))
+    {
+        app.ok(Some(&c.admin), ADVANCE, json!({"input": step(&job, to)})).await;
+    }
+    job
+}
+
+fn step(job: &str, to: &str) -> Value {
+    let mut input = json!({"jobId": job, "to": to});
+    if to == "QUOTED" {
+        input["quoteCents"] = json!(1_000_000);
+    }
+    if to == "APPROVED" {
+        input["approvedCents"] = json!(900_000);
+    }
+    input
+}
+
+fn legal(from: &str, to: &str) -> bool {
+    let i = CHAIN.iter().position(|s| *s == from).unwrap();
+    CHAIN.get(i + 1) == Some(&to)
+}
+
+on_both_databases!(every_move_for_every_role_is_allowed_or_refused_by_the_rules, |app: TestApp| async move {
+    let c = cast(&app).await;
+    let roles: Vec<(&str, &str)> = vec![
+        ("admin", c.admin.as_str()),
+        ("contractor", c.contractor.token.as_str()),
+        ("insurer", c.insurer.as_str()),
+        ("source", c.source.as_str()),
+        ("stranger", c.stranger.token.as_str()),
+    ];
+    let permitted = |role: &str, to: &str| match role {
+        "admin" => true,
+        "contractor" => to != "APPROVED",
+        "insurer" => to == "APPROVED",
+        _ => false,
+    };
+    for from in CHAIN {
+        let shared = job_at(&app, &c, from).await;
+        for to in CHAIN {
+            for (role, token) in &roles {
+                let expected = if *role == "stranger" {
+                    "NOT_FOUND"
+                } else if !legal(from, to) {
+                    "BAD_USER_INPUT"
+                } else if permitted(role, to) {
+                    "OK"
+                } else {
+                    "FORBIDDEN"
+                };
+                let job = if expected == "OK" { job_at(&app, &c, from).await } else { shared.clone() };
+                let body = app.gql(Some(token), ADVANCE, json!({"input": step(&job, to)})).await;
+                match expected {
+                    "OK" => {
+                        assert!(body.get("errors").is_none(), "{role} {from}->{to}: {body}");
+                        assert_eq!(body["data"]["advanceJob"]["status"], to);
+                    }
+                    code => {
+                        assert_eq!(error_code(&body), code, "{role} {from}->{to}: {body}");
+                        if code == "BAD_USER_INPUT" {
+                            assert_eq!(error_field(&body), "input.to");
+                            let msg = body["errors"][0]["message"].as_str().unwrap();
+                            let next = CHAIN.iter().position(|s| *s == from).and_then(|i| CHAIN.get(i + 1));
+                            if let Some(next) = next {
+                                assert!(
+                                    msg.contains(next) && msg.contains("CANCELLED"),
+                                    "names the allowed moves: {msg}"
+                                );
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        // Cancelling: the contractor and admins while open; partners never; strangers see nothing.
+        for (role, token) in &roles {
+            let open = from != "COMPLETED";
+            let expected = match *role {
+                "stranger" => "NOT_FOUND",
+                "insurer" | "source" => "FORBIDDEN",
+                _ if open => "OK",
+                _ => "CONFLICT",
+            };
+            let job = if expected == "OK" { job_at(&app, &c, from).await } else { shared.clone() };
+            let body = app
+                .gql(
+                    Some(token),
+                    "mutation($j:ID!){ cancelJob(jobId:$j, reason:\"customer went elsewhere\"){ status } }",
+                    json!({"j": job}),
+                )
+                .await;
+            match expected {
+                "OK" => {
+                    assert_eq!(body["data"]["cancelJob"]["status"], "CANCELLED", "{role} cancel from {from}: {body}")
+                }
+                code => assert_eq!(error_code(&body), code, "{role} cancel from {from}: {body}"),
+            }
+        }
+    }
+});
+
+on_both_databases!(a_job_runs_from_contact_to_completion_with_a_timeline, |app: TestApp| async move {
+    let c = cast(&app).await;
+    let job = job_at(&app, &c, "AWAITING_CONTACT").await;
+    let t = &c.contractor.token;
+    let j = app.ok(Some(t), ADVANCE, json!({"input": {"jobId": job, "to": "CONTACTED", "note": "Spoke to Pat, booked for Tuesday", "scheduledFor": "2026-12-01T09:00:00Z"}})).await;
+    assert_eq!(j["advanceJob"]["allowedTransitions"], json!(["INSPECTED", "CANCELLED"]));
+    app.ok(Some(t), ADVANCE, json!({"input": {"jobId": job, "to": "INSPECTED"}})).await;
+    let no_amount = app.gql(Some(t), ADVANCE, json!({"input": {"jobId": job, "to": "QUOTED"}})).await;
+    assert_eq!(error_field(&no_amount), "input.quoteCents");
+    let q = app.ok(Some(t), ADVANCE, json!({"input": {"jobId": job, "to": "QUOTED", "quoteCents": 1_234_500}})).await;
+    assert_eq!(q["advanceJob"]["quoteCents"], 1_234_500);
+    assert_eq!(
+        q["advanceJob"]["allowedTransitions"],
+        json!(["CANCELLED"]),
+        "the contractor cannot approve its own quote"
+    );
+    let too_much = app
+        .gql(Some(&c.insurer), ADVANCE, json!({"input": {"jobId": job, "to": "APPROVED", "approvedCents": 1_234_501}}))
+        .await;
+    assert_eq!(error_field(&too_much), "input.approvedCents");
+    let a = app
+        .ok(Some(&c.insurer), ADVANCE, json!({"input": {"jobId": job, "to": "APPROVED", "approvedCents": 1_200_000}}))
+        .await;
+    assert_eq!(a["advanceJob"]["approvedCents"], 1_200_000);
+    app.ok(Some(t), ADVANCE, json!({"input": {"jobId": job, "to": "IN_PROGRESS"}})).await;
+    app.ok(
+        Some(t),
+        "mutation($j:ID!){ addJobNote(jobId:$j, note:\"Drying equipment on site\"){ id } }",
+        json!({"j": job}),
+    )
+    .await;
+    app.ok(Some(t), ADVANCE, json!({"input": {"jobId": job, "to": "COMPLETED"}})).await;
+
+    let q = "query($id:ID!){ job(id:$id){ status scheduledFor contactedAt completedAt lead { status customer { name } } timeline { kind fromStatus toStatus actor note } } }";
+    let d = app.ok(Some(&c.admin), q, json!({"id": job})).await["job"].clone();
+    assert_eq!(d["status"], "COMPLETED");
+    assert_eq!(d["lead"]["status"], "COMPLETED");
+    assert!(d["completedAt"].is_string() && d["contactedAt"].is_string());
+    let kinds: Vec<(String, String)> = d["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["kind"].as_str().unwrap().to_string(), e["toStatus"].as_str().unwrap_or("").to_string()))
+        .collect();
+    let expected: Vec<(String, String)> = [
+        ("CREATED", "AWAITING_CONTACT"),
+        ("TRANSITION", "CONTACTED"),
+        ("TRANSITION", "INSPECTED"),
+        ("TRANSITION", "QUOTED"),
+        ("TRANSITION", "APPROVED"),
+        ("TRANSITION", "IN_PROGRESS"),
+        ("NOTE", ""),
+        ("TRANSITION", "COMPLETED"),
+    ]
+    .iter()
+    .map(|(a, b)| (a.to_string(), b.to_string()))
+    .collect();
+    assert_eq!(kinds, expected);
+    assert_eq!(d["timeline"][1]["note"], "Spoke to Pat, booked for Tuesday");
+    assert!(d["timeline"][4]["actor"].as_str().unwrap().starts_with("api key"), "the insurer approved");
+    // The insurer reads the job and its timeline too; the contractor's load is back to zero.
+    let theirs =
+        app.ok(Some(&c.insurer), "query($id:ID!){ job(id:$id){ timeline { kind } } }", json!({"id": job})).await;
+    assert_eq!(theirs["job"]["timeline"].as_array().unwrap().len(), 8);
+    let load = app
+        .ok(Some(&c.admin), "query($id:ID!){ contractor(id:$id){ activeJobs } }", json!({"id": c.contractor.id}))
+        .await;
+    assert_eq!(load["contractor"]["activeJobs"], 0);
+});
+
+on_both_databases!(a_completed_job_is_rated_once_and_feeds_the_contractors_rating, |app: TestApp| async move {
+    let c = cast(&app).await;
+    let rate = "mutation($j:ID!,$s:Int!){ rateJob(jobId:$j, score:$s){ satisfaction } }";
+    let open = job_at(&app, &c, "IN_PROGRESS").await;
+    assert_eq!(error_code(&app.gql(Some(&c.admin), rate, json!({"j": open, "s": 4})).await), "CONFLICT");
+    let first = job_at(&app, &c, "COMPLETED").await;
+    let second = job_at(&app, &c, "COMPLETED").await;
+    assert_eq!(error_field(&app.gql(Some(&c.admin), rate, json!({"j": first, "s": 6})).await), "score");
+    assert_eq!(error_code(&app.gql(Some(&c.contractor.token), rate, json!({"j": first, "s": 5})).await), "FORBIDDEN");
+    assert_eq!(app.ok(Some(&c.insurer), rate, json!({"j": first, "s": 5})).await["rateJob"]["satisfaction"], 5);
+    assert_eq!(error_code(&app.gql(Some(&c.admin), rate, json!({"j": first, "s": 1})).await), "CONFLICT");
+    app.ok(Some(&c.admin), rate, json!({"j": second, "s": 2})).await;
+    let r = app
+        .ok(
+            Some(&c.admin),
+            "query($id:ID!){ contractor(id:$id){ avgRating ratingCount } }",
+            json!({"id": c.contractor.id}),
+        )
+        .await;
+    assert_eq!(r["contractor"]["avgRating"], 3.5);
+    assert_eq!(r["contractor"]["ratingCount"], 2);
+});
+
+on_both_databases!(a_cancelled_job_sends_the_lead_back_to_the_queue_for_a_new_job, |app: TestApp| async move {
+    let c = cast(&app).await;
+    let job = job_at(&app, &c, "CONTACTED").await;
+    let blank = app
+        .gql(
+            Some(&c.contractor.token),
+            "mutation($j:ID!){ cancelJob(jobId:$j, reason:\" \"){ status } }",
+            json!({"j": job}),
+        )
+        .await;
+    assert_eq!(error_field(&blank), "reason");
+    let done = app
+        .ok(
+            Some(&c.contractor.token),
+            "mutation($j:ID!){ cancelJob(jobId:$j, reason:\"double booked\"){ status cancelledReason leadId } }",
+            json!({"j": job}),
+        )
+        .await;
+    assert_eq!(done["cancelJob"]["cancelledReason"], "double booked");
+    let lead_id = done["cancelJob"]["leadId"].as_str().unwrap();
+    // The contractor no longer holds the lead, so its customer details are no longer its to read.
+    let gone = app
+        .gql(
+            Some(&c.contractor.token),
+            "query($id:ID!){ job(id:$id){ lead { customer { name } } } }",
+            json!({"id": job}),
+        )
+        .await;
+    assert_eq!(error_code(&gone), "NOT_FOUND");
+    assert_eq!(lead_detail(&app, &c.admin, lead_id).await["status"], "UNASSIGNED");
+    let other = nrp_tests::leads::contractor(&app, &c.admin, "second", json!({"basePostcode": "2150"}), true).await;
+    let assign = "mutation($l:ID!,$c:ID!){ assignLead(leadId:$l, contractorId:$c){ job { id status } lead { status job { id } } } }";
+    let again = app.ok(Some(&c.admin), assign, json!({"l": lead_id, "c": other.id})).await["assignLead"].clone();
+    assert_eq!(again["job"]["status"], "AWAITING_CONTACT");
+    assert_eq!(again["lead"]["job"]["id"], again["job"]["id"], "the lead shows its new job");
+    assert_ne!(again["job"]["id"], json!(job));
+    let mine = app
+        .ok(Some(&other.token), "{ myJobs { totalCount edges { node { id lead { customer { name } } } } } }", json!({}))
+        .await;
+    assert_eq!(mine["myJobs"]["totalCount"], 1);
+    assert_eq!(mine["myJobs"]["edges"][0]["node"]["lead"]["customer"]["name"], "Pat Homeowner");
+    let old = app.ok(Some(&c.contractor.token), "{ myJobs(status: CANCELLED) { totalCount } }", json!({})).await;
+    assert_eq!(old["myJobs"]["totalCount"], 1);
+    let partner_view = app.ok(Some(&c.insurer), "{ jobs { totalCount } }", json!({})).await;
+    assert_eq!(partner_view["jobs"]["totalCount"], 2);
+    assert_eq!(app.ok(Some(&other.token), "{ jobs { totalCount } }", json!({})).await["jobs"]["totalCount"], 1);
+});
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn jobs_past_their_contact_deadline_are_flagged_to_admins_live() {
+    let opts = TestOptions::default().env("CONTACT_SLA_MINS_HIGH", "0").env("EXPIRY_SWEEP_MILLIS", "50");
+    let app = TestApp::spawn_with(Backend::Sqlite, opts).await;
+    let c = cast(&app).await;
+    let mut ws = Ws::connect(&app, &c.admin).await;
+    ws.subscribe("j", "subscription { jobUpdates { jobId status alert } }").await;
+    let job = job_at(&app, &c, "AWAITING_CONTACT").await;
+    let alert = loop {
+        let d = ws.next_data(Duration::from_secs(10)).await;
+        if d["jobUpdates"]["alert"].is_string() {
+            break d;
+        }
+    };
+    assert_eq!(alert["jobUpdates"]["jobId"], json!(job));
+    assert_eq!(alert["jobUpdates"]["alert"], "CONTACT_OVERDUE");
+    let list = app.ok(Some(&c.admin), "{ overdueJobs { reason job { id alert } } }", json!({})).await;
+    assert_eq!(list["overdueJobs"][0]["job"]["id"], json!(job));
+    assert_eq!(list["overdueJobs"][0]["reason"], "CONTACT_OVERDUE");
+    assert_eq!(
+        error_code(&app.gql(Some(&c.contractor.token), "{ overdueJobs { reason } }", json!({})).await),
+        "FORBIDDEN"
+    );
+    // Contacting the customer clears it.
+    app.ok(Some(&c.contractor.token), ADVANCE, json!({"input": {"jobId": job, "to": "CONTACTED"}})).await;
+    let after = app.ok(Some(&c.admin), "{ overdueJobs { reason } }", json!({})).await;
+    assert_eq!(after["overdueJobs"], json!([]));
+}
