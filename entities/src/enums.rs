@@ -247,6 +247,51 @@ pub enum JobEventKind {
     Rated,
 }
 
+/// An insurance claim's state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(24))")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ClaimStatus {
+    #[sea_orm(string_value = "LODGED")]
+    Lodged,
+    #[sea_orm(string_value = "ASSESSING")]
+    Assessing,
+    #[sea_orm(string_value = "APPROVED")]
+    Approved,
+    #[sea_orm(string_value = "PARTIALLY_APPROVED")]
+    PartiallyApproved,
+    #[sea_orm(string_value = "DECLINED")]
+    Declined,
+    #[sea_orm(string_value = "SETTLED")]
+    Settled,
+}
+
+impl ClaimStatus {
+    /// `LODGED → ASSESSING → APPROVED | PARTIALLY_APPROVED | DECLINED`; an approved claim
+    /// (fully or partly) is then `SETTLED`.
+    pub fn can_transition_to(self, next: ClaimStatus) -> bool {
+        use ClaimStatus::*;
+        matches!(
+            (self, next),
+            (Lodged, Assessing)
+                | (Assessing, Approved)
+                | (Assessing, PartiallyApproved)
+                | (Assessing, Declined)
+                | (Approved, Settled)
+                | (PartiallyApproved, Settled)
+        )
+    }
+
+    /// Whether the insurer has decided yet.
+    pub fn is_decided(self) -> bool {
+        !matches!(self, ClaimStatus::Lodged | ClaimStatus::Assessing)
+    }
+
+    pub fn allowed_next(self) -> Vec<ClaimStatus> {
+        <ClaimStatus as sea_orm::Iterable>::iter().filter(|s| self.can_transition_to(*s)).collect()
+    }
+}
+
 /// Where a lead came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
@@ -297,6 +342,17 @@ mod tests {
         assert!(!Completed.can_transition_to(Cancelled));
         assert!(Completed.allowed_next().is_empty());
         assert!(!Cancelled.can_transition_to(Cancelled));
+    }
+
+    #[test]
+    fn a_claim_is_assessed_then_decided_and_only_approved_claims_settle() {
+        use ClaimStatus::*;
+        assert_eq!(Assessing.allowed_next(), vec![Approved, PartiallyApproved, Declined]);
+        assert!(!Lodged.can_transition_to(Approved));
+        assert!(!Declined.can_transition_to(Settled));
+        assert!(PartiallyApproved.can_transition_to(Settled));
+        assert!(Settled.allowed_next().is_empty());
+        assert!(!Assessing.is_decided() && Declined.is_decided());
     }
 
     #[test]

@@ -5,6 +5,7 @@
 pub mod api_key;
 pub mod audit_entry;
 pub mod certification;
+pub mod claim;
 pub mod contractor;
 pub mod contractor_service_postcode;
 pub mod contractor_specialty;

@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261121_000001_foundation;
 mod m20261121_000002_leads_offers_jobs;
 mod m20261121_000003_job_lifecycle;
+mod m20261121_000004_claims;
 
 /// Every migration of the product, in order.
 pub struct Migrator;
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000001_foundation::Migration),
             Box::new(m20261121_000002_leads_offers_jobs::Migration),
             Box::new(m20261121_000003_job_lifecycle::Migration),
+            Box::new(m20261121_000004_claims::Migration),
         ]
     }
 }

@@ -1,6 +1,7 @@
 //! Domain value types: parse once at the edge, then pass values that are valid by construction.
 
 mod abn;
+mod business_days;
 mod email;
 mod password;
 mod phone;
@@ -8,6 +9,7 @@ mod postcode;
 mod text;
 
 pub use abn::Abn;
+pub use business_days::add_business_days;
 pub use email::Email;
 pub use password::Password;
 pub use phone::Phone;

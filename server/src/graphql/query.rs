@@ -4,8 +4,9 @@ use async_graphql::{Context, ID, InputObject, Object, Result};
 use super::IntoGql;
 use super::ids::{decode_cursor, encode_cursor, page_size, parse_id};
 use super::types::audit::AuditEntry;
+use super::types::claim::Claim;
 use super::types::contractor::Contractor;
-use super::types::enums::{ContractorStatus, DamageType, JobStatus, LeadStatus, OfferStatus};
+use super::types::enums::{ClaimStatus, ContractorStatus, DamageType, JobStatus, LeadStatus, OfferStatus};
 use super::types::job::{Job, OverdueJob};
 use super::types::lead::Lead;
 use super::types::offer::Offer;
@@ -16,7 +17,9 @@ use crate::auth::Principal;
 use crate::domain::{AtField, Postcode};
 use crate::error::ServiceError;
 use crate::services;
-use crate::store::{audit::AuditFilter, contractors::ContractorFilter, jobs::JobFilter, leads::LeadFilter};
+use crate::store::{
+    audit::AuditFilter, claims::ClaimFilter, contractors::ContractorFilter, jobs::JobFilter, leads::LeadFilter,
+};
 
 #[derive(Default)]
 pub struct Query;
@@ -254,5 +257,32 @@ impl Query {
     async fn overdue_jobs(&self, ctx: &Context<'_>) -> Result<Vec<OverdueJob>> {
         let found = services::jobs::overdue(app(ctx), meta(ctx)).await.gql()?;
         Ok(found.into_iter().map(|(j, reason)| OverdueJob { job: Job(j), reason: reason.into() }).collect())
+    }
+
+    /// One claim: its insurer, admins, the lead's partners, the contractor of its job.
+    async fn claim(&self, ctx: &Context<'_>, id: ID) -> Result<Claim> {
+        let id = parse_id(&id, "id").gql()?;
+        services::claims::get(app(ctx), meta(ctx), id).await.gql().map(|(c, _)| Claim(c))
+    }
+
+    /// Claims, newest first, as far as you may see them. `decisionOverdue: true` lists the
+    /// undecided ones past their decision date.
+    async fn claims(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        status: Option<ClaimStatus>,
+        decision_overdue: Option<bool>,
+    ) -> Result<Page<Claim>> {
+        let limit = page_size(first).gql()?;
+        let before = decode_cursor(after.as_deref()).gql()?;
+        let filter = ClaimFilter {
+            status: status.map(Into::into),
+            overdue_on: decision_overdue.unwrap_or(false).then(|| chrono::Utc::now().date_naive()),
+            ..Default::default()
+        };
+        let (rows, total) = services::claims::list(app(ctx), meta(ctx), filter, before, limit + 1).await.gql()?;
+        Ok(to_page(rows, total, limit, after.is_some(), |m| m.id, Claim))
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod claims;
 pub mod contractors;
 pub mod demo;
 pub mod jobs;

@@ -2,6 +2,7 @@
 //! Functions take any connection or transaction, so services decide the transaction boundary.
 
 pub mod audit;
+pub mod claims;
 pub mod contractors;
 pub mod jobs;
 pub mod leads;

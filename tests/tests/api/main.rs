@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod auth;
+mod claims;
 mod contractors;
 mod hardening;
 mod instances;

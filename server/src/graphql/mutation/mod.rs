@@ -1,4 +1,5 @@
 mod auth;
+mod claims;
 mod contractors;
 mod jobs;
 mod leads;
@@ -14,4 +15,5 @@ pub struct Mutation(
     partners::PartnerMutation,
     leads::LeadMutation,
     jobs::JobMutation,
+    claims::ClaimMutation,
 );

@@ -160,3 +160,15 @@ pub enum JobEventKind {
     Note,
     Rated,
 }
+
+/// An insurance claim's state.
+#[derive(Enum, Copy, Clone, Debug, Eq, PartialEq)]
+#[graphql(remote = "entities::ClaimStatus")]
+pub enum ClaimStatus {
+    Lodged,
+    Assessing,
+    Approved,
+    PartiallyApproved,
+    Declined,
+    Settled,
+}

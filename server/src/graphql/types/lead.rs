@@ -109,6 +109,10 @@ impl Lead {
         meta(ctx).principal.require_admin().gql()?;
         Ok(self.0.routing.clone().and_then(|v| serde_json::from_value::<Explanation>(v).ok()).map(RoutingExplanation))
     }
+    /// The insurer's claim for this lead, if one is lodged.
+    async fn claim(&self, ctx: &Context<'_>) -> Result<Option<super::claim::Claim>> {
+        Ok(services::claims::for_lead(app(ctx), meta(ctx), &self.0).await.gql()?.map(super::claim::Claim))
+    }
     /// The job, once the lead is assigned.
     async fn job(&self, ctx: &Context<'_>) -> Result<Option<Job>> {
         let found =

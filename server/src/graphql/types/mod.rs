@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod claim;
 pub mod contractor;
 pub mod enums;
 pub mod job;

@@ -1,0 +1,83 @@
+use async_graphql::{Context, ID, Object, Result};
+use chrono::{DateTime, NaiveDate, Utc};
+use entities::claim;
+
+use super::enums::ClaimStatus;
+use super::lead::Lead;
+use super::partner::Partner;
+use super::{app, meta};
+use crate::error::ServiceError;
+use crate::graphql::IntoGql;
+use crate::graphql::ids::to_id;
+use crate::services;
+
+/// The insurer's claim for a lead's property. Amounts in AUD cents.
+pub struct Claim(pub claim::Model);
+
+#[Object]
+impl Claim {
+    async fn id(&self) -> ID {
+        to_id(self.0.id)
+    }
+    async fn lead_id(&self) -> ID {
+        to_id(self.0.lead_id)
+    }
+    async fn lead(&self, ctx: &Context<'_>) -> Result<Lead> {
+        services::leads::get(app(ctx), meta(ctx), self.0.lead_id).await.gql().map(Lead)
+    }
+    async fn insurer(&self, ctx: &Context<'_>) -> Result<Option<Partner>> {
+        Ok(crate::store::partners::find(&app(ctx).db, self.0.insurer_id)
+            .await
+            .map_err(ServiceError::from)
+            .gql()?
+            .map(Partner))
+    }
+    async fn claim_number(&self) -> &str {
+        &self.0.claim_number
+    }
+    async fn status(&self) -> ClaimStatus {
+        self.0.status.into()
+    }
+    async fn claimed_cents(&self) -> i64 {
+        self.0.claimed_cents
+    }
+    /// Set by the decision: the claimed amount when `APPROVED`, less when `PARTIALLY_APPROVED`,
+    /// 0 when `DECLINED`.
+    async fn approved_cents(&self) -> Option<i64> {
+        self.0.approved_cents
+    }
+    /// The excess the customer pays.
+    async fn excess_cents(&self) -> i64 {
+        self.0.excess_cents
+    }
+    async fn decision_note(&self) -> Option<&str> {
+        self.0.decision_note.as_deref()
+    }
+    async fn lodged_at(&self) -> DateTime<Utc> {
+        self.0.lodged_at
+    }
+    /// 10 business days after lodgement (weekends excluded).
+    async fn decision_due_on(&self) -> NaiveDate {
+        self.0.decision_due_on
+    }
+    /// Undecided past its decision date: flagged under the General Insurance Code of Practice.
+    async fn decision_overdue(&self) -> bool {
+        services::claims::decision_overdue(&self.0, Utc::now().date_naive())
+    }
+    async fn decided_at(&self) -> Option<DateTime<Utc>> {
+        self.0.decided_at
+    }
+    async fn settled_at(&self) -> Option<DateTime<Utc>> {
+        self.0.settled_at
+    }
+    /// The statuses you may move the claim to (empty unless you are its insurer or an admin).
+    async fn allowed_transitions(&self, ctx: &Context<'_>) -> Vec<ClaimStatus> {
+        if !services::claims::may_update(&meta(ctx).principal, &self.0) {
+            return vec![];
+        }
+        self.0.status.allowed_next().into_iter().map(Into::into).collect()
+    }
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+}

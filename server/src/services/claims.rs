@@ -1,0 +1,250 @@
+//! Insurance claims: lodged by the lead's insurer (or an admin), assessed and decided by the
+//! insurer, settled. The insurer updates only its own claims; the contractor of the lead's job
+//! and the lead's partners read them.
+
+use chrono::Utc;
+use entities::{ClaimStatus, claim, lead};
+use sea_orm::{Set, TransactionTrait};
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::auth::{Principal, RequestMeta};
+use crate::context::AppContext;
+use crate::domain::add_business_days;
+use crate::error::{ServiceError, ServiceResult};
+use crate::services::jobs::MAX_AMOUNT_CENTS;
+use crate::store::{self, claims::ClaimFilter, claims::NewClaim};
+
+/// Business days an insurer has to decide (General Insurance Code of Practice).
+pub const DECISION_BUSINESS_DAYS: u32 = 10;
+
+fn name(s: ClaimStatus) -> &'static str {
+    match s {
+        ClaimStatus::Lodged => "LODGED",
+        ClaimStatus::Assessing => "ASSESSING",
+        ClaimStatus::Approved => "APPROVED",
+        ClaimStatus::PartiallyApproved => "PARTIALLY_APPROVED",
+        ClaimStatus::Declined => "DECLINED",
+        ClaimStatus::Settled => "SETTLED",
+    }
+}
+
+fn amount(v: i64, field: &str) -> ServiceResult<i64> {
+    if (0..=MAX_AMOUNT_CENTS).contains(&v) {
+        Ok(v)
+    } else {
+        Err(ServiceError::validation(field, "amounts are 0 to 10,000,000,000 cents"))
+    }
+}
+
+/// Whether the caller may update this claim: admins and the claim's insurer.
+pub fn may_update(p: &Principal, c: &claim::Model) -> bool {
+    p.is_admin() || p.partner_id() == Some(c.insurer_id)
+}
+
+/// Whether the caller may read this claim: those who may update it, the lead's partners, and the
+/// contractor assigned to the lead.
+pub fn may_read(p: &Principal, c: &claim::Model, l: &lead::Model) -> bool {
+    may_update(p, c) || super::leads::may_read(p, l)
+}
+
+/// A claim to lodge, already parsed.
+pub struct Lodgement {
+    pub lead_id: Uuid,
+    pub claim_number: Option<String>,
+    pub claimed_cents: i64,
+    pub excess_cents: i64,
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn lodge(ctx: &AppContext, meta: &RequestMeta, n: Lodgement) -> ServiceResult<claim::Model> {
+    meta.principal.require_authenticated()?;
+    let l = super::leads::get(ctx, meta, n.lead_id).await.map_err(|e| match e {
+        ServiceError::NotFound(_) => ServiceError::validation("input.leadId", "no such lead"),
+        other => other,
+    })?;
+    let insurer = l
+        .insurer_id
+        .ok_or_else(|| ServiceError::validation("input.leadId", "this lead has no insurer to claim with"))?;
+    if !(meta.principal.is_admin() || meta.principal.partner_id() == Some(insurer)) {
+        return Err(ServiceError::Forbidden("only the lead's insurer or an NRP admin can lodge its claim".into()));
+    }
+    let claim_number = n.claim_number.or(l.claim_number.clone()).ok_or_else(|| {
+        ServiceError::validation("input.claimNumber", "a claim number is required (the lead has none)")
+    })?;
+    let claimed = amount(n.claimed_cents, "input.claimedCents")?;
+    let excess = amount(n.excess_cents, "input.excessCents")?;
+    let now = Utc::now();
+    let txn = ctx.db.begin().await?;
+    if store::claims::find_by_lead(&txn, l.id).await?.is_some() {
+        return Err(ServiceError::conflict_on("input.leadId", "this lead already has a claim"));
+    }
+    let c = store::claims::insert(
+        &txn,
+        NewClaim {
+            lead_id: l.id,
+            insurer_id: insurer,
+            claim_number,
+            claimed_cents: claimed,
+            excess_cents: excess,
+            lodged_at: now,
+            decision_due_on: add_business_days(now.date_naive(), DECISION_BUSINESS_DAYS),
+        },
+    )
+    .await?;
+    super::audit::record(
+        &txn,
+        meta,
+        "claim.lodged",
+        "claim",
+        Some(c.id),
+        json!({ "leadId": l.id, "claimNumber": c.claim_number, "claimedCents": claimed, "excessCents": excess }),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(c)
+}
+
+/// A change to a claim; `None` leaves a field as it is.
+#[derive(Default)]
+pub struct ClaimChange {
+    pub status: Option<ClaimStatus>,
+    pub approved_cents: Option<i64>,
+    pub excess_cents: Option<i64>,
+    pub note: Option<String>,
+}
+
+#[tracing::instrument(skip_all, fields(claim_id = %id))]
+pub async fn update(ctx: &AppContext, meta: &RequestMeta, id: Uuid, ch: ClaimChange) -> ServiceResult<claim::Model> {
+    let (c, _) = get(ctx, meta, id).await?;
+    if !may_update(&meta.principal, &c) {
+        return Err(ServiceError::Forbidden("only the claim's insurer or an NRP admin can update it".into()));
+    }
+    let mut am = claim::ActiveModel::default();
+    let now = Utc::now();
+    if let Some(to) = ch.status {
+        if !c.status.can_transition_to(to) {
+            let allowed: Vec<&str> = c.status.allowed_next().into_iter().map(name).collect();
+            let allowed =
+                if allowed.is_empty() { "nothing (the claim is closed)".to_string() } else { allowed.join(", ") };
+            return Err(ServiceError::validation(
+                "input.status",
+                format!("a {} claim cannot move to {}; from here it can move to: {allowed}", name(c.status), name(to)),
+            ));
+        }
+        am.status = Set(to);
+        match to {
+            ClaimStatus::Approved => {
+                if ch.approved_cents.is_some_and(|v| v != c.claimed_cents) {
+                    return Err(ServiceError::validation(
+                        "input.approvedCents",
+                        "an APPROVED claim is approved in full; use PARTIALLY_APPROVED for less",
+                    ));
+                }
+                am.approved_cents = Set(Some(c.claimed_cents));
+                am.decided_at = Set(Some(now));
+            }
+            ClaimStatus::PartiallyApproved => {
+                let v = ch
+                    .approved_cents
+                    .ok_or_else(|| ServiceError::validation("input.approvedCents", "say how much is approved"))?;
+                if v <= 0 || v >= c.claimed_cents {
+                    return Err(ServiceError::validation(
+                        "input.approvedCents",
+                        format!(
+                            "a partial approval is more than 0 and less than the claimed {} cents",
+                            c.claimed_cents
+                        ),
+                    ));
+                }
+                am.approved_cents = Set(Some(v));
+                am.decided_at = Set(Some(now));
+            }
+            ClaimStatus::Declined => {
+                am.approved_cents = Set(Some(0));
+                am.decided_at = Set(Some(now));
+            }
+            ClaimStatus::Settled => am.settled_at = Set(Some(now)),
+            _ => {}
+        }
+    } else if ch.approved_cents.is_some() {
+        return Err(ServiceError::validation(
+            "input.approvedCents",
+            "an approved amount goes with a decision (status)",
+        ));
+    }
+    if let Some(e) = ch.excess_cents {
+        if c.status == ClaimStatus::Settled {
+            return Err(ServiceError::conflict("a SETTLED claim cannot change"));
+        }
+        am.excess_cents = Set(amount(e, "input.excessCents")?);
+    }
+    if ch.note.is_some() {
+        am.decision_note = Set(ch.note.clone());
+    }
+    let txn = ctx.db.begin().await?;
+    let updated = store::claims::update_from(&txn, c.id, c.status, am)
+        .await?
+        .ok_or_else(|| ServiceError::conflict("the claim changed at the same time; reload it and try again"))?;
+    super::audit::record(
+        &txn,
+        meta,
+        "claim.updated",
+        "claim",
+        Some(c.id),
+        super::audit::diff(vec![
+            ("status", json!(c.status), json!(updated.status)),
+            ("approvedCents", json!(c.approved_cents), json!(updated.approved_cents)),
+            ("excessCents", json!(c.excess_cents), json!(updated.excess_cents)),
+            ("note", json!(c.decision_note), json!(updated.decision_note)),
+        ]),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(updated)
+}
+
+/// A claim the caller may read, with its lead.
+pub async fn get(ctx: &AppContext, meta: &RequestMeta, id: Uuid) -> ServiceResult<(claim::Model, lead::Model)> {
+    meta.principal.require_authenticated()?;
+    let c = store::claims::find(&ctx.db, id).await?.ok_or_else(|| ServiceError::not_found("claim"))?;
+    let l = store::leads::find(&ctx.db, c.lead_id).await?.ok_or_else(|| ServiceError::not_found("claim"))?;
+    if !may_read(&meta.principal, &c, &l) {
+        return Err(ServiceError::not_found("claim"));
+    }
+    Ok((c, l))
+}
+
+/// The claim of a lead the caller may read, if there is one.
+pub async fn for_lead(ctx: &AppContext, meta: &RequestMeta, l: &lead::Model) -> ServiceResult<Option<claim::Model>> {
+    let Some(c) = store::claims::find_by_lead(&ctx.db, l.id).await? else { return Ok(None) };
+    Ok(may_read(&meta.principal, &c, l).then_some(c))
+}
+
+/// Claims the caller may see: all for admins, their leads' for partners, their jobs' for contractors.
+pub async fn list(
+    ctx: &AppContext,
+    meta: &RequestMeta,
+    mut filter: ClaimFilter,
+    before: Option<Uuid>,
+    limit: u64,
+) -> ServiceResult<(Vec<claim::Model>, u64)> {
+    meta.principal.require_authenticated()?;
+    if !meta.principal.is_admin() {
+        if let Some(p) = meta.principal.partner_id() {
+            filter.partner_id = Some(p);
+        } else if let Some(c) = meta.principal.contractor_id() {
+            filter.contractor_id = Some(c);
+        } else {
+            return Err(ServiceError::forbidden());
+        }
+    }
+    let rows = store::claims::page(&ctx.db, &filter, before, limit).await?;
+    let total = store::claims::count(&ctx.db, &filter).await?;
+    Ok((rows, total))
+}
+
+/// Undecided and past the decision date.
+pub fn decision_overdue(c: &claim::Model, today: chrono::NaiveDate) -> bool {
+    !c.status.is_decided() && today > c.decision_due_on
+}
