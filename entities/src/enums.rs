@@ -292,6 +292,44 @@ impl ClaimStatus {
     }
 }
 
+/// Where a contractor's payout stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum PayoutStatus {
+    #[sea_orm(string_value = "PENDING")]
+    Pending,
+    #[sea_orm(string_value = "PROCESSING")]
+    Processing,
+    #[sea_orm(string_value = "PAID")]
+    Paid,
+    #[sea_orm(string_value = "FAILED")]
+    Failed,
+    #[sea_orm(string_value = "REVERSED")]
+    Reversed,
+    #[sea_orm(string_value = "HELD")]
+    Held,
+}
+
+impl PayoutStatus {
+    /// `PENDING → PROCESSING → PAID | FAILED`; a failure is retried (`→ PROCESSING`); a paid
+    /// payout can be `REVERSED`; an admin can hold a pending or failed payout and release it.
+    pub fn can_transition_to(self, next: PayoutStatus) -> bool {
+        use PayoutStatus::*;
+        matches!(
+            (self, next),
+            (Pending, Processing)
+                | (Pending, Held)
+                | (Held, Pending)
+                | (Processing, Paid)
+                | (Processing, Failed)
+                | (Failed, Processing)
+                | (Failed, Held)
+                | (Paid, Reversed)
+        )
+    }
+}
+
 /// Where a lead came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
@@ -353,6 +391,16 @@ mod tests {
         assert!(PartiallyApproved.can_transition_to(Settled));
         assert!(Settled.allowed_next().is_empty());
         assert!(!Assessing.is_decided() && Declined.is_decided());
+    }
+
+    #[test]
+    fn only_a_paid_payout_reverses_and_nothing_jumps_to_paid() {
+        use PayoutStatus::*;
+        assert!(Paid.can_transition_to(Reversed));
+        assert!(!Pending.can_transition_to(Paid));
+        assert!(!Held.can_transition_to(Processing));
+        assert!(Held.can_transition_to(Pending) && Pending.can_transition_to(Held));
+        assert!(Failed.can_transition_to(Processing));
     }
 
     #[test]

@@ -15,6 +15,7 @@ pub mod job_event;
 pub mod lead;
 pub mod offer;
 pub mod partner;
+pub mod payout;
 pub mod postcode_centroid;
 pub mod postcode_locality;
 pub mod refresh_token;

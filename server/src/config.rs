@@ -60,6 +60,8 @@ pub struct Config {
     pub contact_sla: [Duration; 4],
     /// A job in one stage for longer than this is flagged to admins.
     pub job_idle_after: Duration,
+    /// NRP's commission when a contractor has no override, in basis points (1500 = 15%).
+    pub default_commission_bps: i32,
 }
 
 /// A variable that is set but cannot be understood.
@@ -157,6 +159,13 @@ impl Config {
                 Duration::from_secs(60 * parse_u64("CONTACT_SLA_MINS_EMERGENCY", 60)?),
             ],
             job_idle_after: Duration::from_secs(parse_u64("JOB_IDLE_HOURS", 7 * 24)? * 3600),
+            default_commission_bps: {
+                let bps = parse_u64("DEFAULT_COMMISSION_BPS", 1500)?;
+                if bps > 10_000 {
+                    return Err(err("DEFAULT_COMMISSION_BPS", "must be at most 10000 (100%)".into()));
+                }
+                bps as i32
+            },
         };
         for (name, value) in [
             ("ACCESS_TOKEN_TTL_SECS", config.access_token_ttl.as_secs()),

@@ -3,6 +3,7 @@
 mod abn;
 mod business_days;
 mod email;
+mod money;
 mod password;
 mod phone;
 mod postcode;
@@ -11,6 +12,7 @@ mod text;
 pub use abn::Abn;
 pub use business_days::add_business_days;
 pub use email::Email;
+pub use money::{BPS_WHOLE, split_commission};
 pub use password::Password;
 pub use phone::Phone;
 pub use postcode::Postcode;

@@ -6,11 +6,14 @@ use super::ids::{decode_cursor, encode_cursor, page_size, parse_id};
 use super::types::audit::AuditEntry;
 use super::types::claim::Claim;
 use super::types::contractor::Contractor;
-use super::types::enums::{ClaimStatus, ContractorStatus, DamageType, JobStatus, LeadStatus, OfferStatus};
+use super::types::enums::{
+    ClaimStatus, ContractorStatus, DamageType, JobStatus, LeadStatus, OfferStatus, PayoutStatus,
+};
 use super::types::job::{Job, OverdueJob};
 use super::types::lead::Lead;
 use super::types::offer::Offer;
 use super::types::partner::Partner;
+use super::types::payout::Payout;
 use super::types::user::User;
 use super::types::{ConnectionTotals, app, meta};
 use crate::auth::Principal;
@@ -19,6 +22,7 @@ use crate::error::ServiceError;
 use crate::services;
 use crate::store::{
     audit::AuditFilter, claims::ClaimFilter, contractors::ContractorFilter, jobs::JobFilter, leads::LeadFilter,
+    payouts::PayoutFilter,
 };
 
 #[derive(Default)]
@@ -284,5 +288,24 @@ impl Query {
         };
         let (rows, total) = services::claims::list(app(ctx), meta(ctx), filter, before, limit + 1).await.gql()?;
         Ok(to_page(rows, total, limit, after.is_some(), |m| m.id, Claim))
+    }
+
+    /// Payouts, newest first: all for admins (filter by contractor), your own for contractors.
+    async fn payouts(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        status: Option<PayoutStatus>,
+        contractor_id: Option<ID>,
+    ) -> Result<Page<Payout>> {
+        let limit = page_size(first).gql()?;
+        let before = decode_cursor(after.as_deref()).gql()?;
+        let filter = PayoutFilter {
+            status: status.map(Into::into),
+            contractor_id: contractor_id.as_ref().map(|i| parse_id(i, "contractorId")).transpose().gql()?,
+        };
+        let (rows, total) = services::payouts::list(app(ctx), meta(ctx), filter, before, limit + 1).await.gql()?;
+        Ok(to_page(rows, total, limit, after.is_some(), |m| m.id, Payout))
     }
 }

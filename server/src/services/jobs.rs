@@ -200,6 +200,7 @@ pub async fn advance(ctx: &AppContext, meta: &RequestMeta, id: Uuid, a: Advance)
         lam.completed_at = Set(Some(now));
         let done = store::leads::save(&txn, lam).await?;
         store::contractors::add_active_jobs(&txn, j.contractor_id, -1).await?;
+        super::payouts::record_for_completed_job(ctx, &txn, meta, &moved).await?;
         events.push(Event::Lead(LeadUpdate::of(&done, Some(previous))));
     }
     super::audit::record(

@@ -10,6 +10,7 @@ pub mod jobs;
 pub mod leads;
 pub mod offers;
 pub mod partners;
+pub mod payouts;
 pub mod postcodes;
 pub mod routing;
 pub mod users;

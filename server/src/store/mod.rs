@@ -8,6 +8,7 @@ pub mod jobs;
 pub mod leads;
 pub mod offers;
 pub mod partners;
+pub mod payouts;
 pub mod postcodes;
 pub mod tokens;
 pub mod users;

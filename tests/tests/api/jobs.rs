@@ -324,3 +324,60 @@ async fn jobs_past_their_contact_deadline_are_flagged_to_admins_live() {
     let after = app.ok(Some(&c.admin), "{ overdueJobs { reason } }", json!({})).await;
     assert_eq!(after["overdueJobs"], json!([]));
 }
+
+on_both_databases!(a_completed_job_writes_one_ledger_entry_that_adds_up_to_the_cent, |app: TestApp| async move {
+    let c = cast(&app).await;
+    // Default commission, 15%: approved 900,000 cents → 135,000 + 765,000.
+    let job = job_at(&app, &c, "COMPLETED").await;
+    let q = "query($id:ID!){ job(id:$id){ payout { id grossCents commissionBps commissionCents payoutCents status statusReason } } }";
+    let p = app.ok(Some(&c.admin), q, json!({"id": job})).await["job"]["payout"].clone();
+    assert_eq!(p["grossCents"], 900_000);
+    assert_eq!(p["commissionBps"], 1500);
+    assert_eq!(p["commissionCents"], 135_000);
+    assert_eq!(p["payoutCents"], 765_000);
+    assert_eq!(p["status"], "PENDING");
+    assert!(p["statusReason"].as_str().unwrap().contains("no payment provider"), "says why it waits");
+
+    // A contractor override at an awkward rate rounds half up: 12.35% of 900,001 = 111,150.1235 → 111,150.
+    app.ok(
+        Some(&c.admin),
+        "mutation($id:ID!){ updateContractor(id:$id, input:{commissionBps:1235}){ id } }",
+        json!({"id": c.contractor.id}),
+    )
+    .await;
+    // Approve 900,001 cents on a fresh job to exercise the rounding.
+    let job2 = job_at(&app, &c, "QUOTED").await;
+    app.ok(Some(&c.insurer), ADVANCE, json!({"input": {"jobId": job2, "to": "APPROVED", "approvedCents": 900_001}}))
+        .await;
+    app.ok(Some(&c.contractor.token), ADVANCE, json!({"input": {"jobId": job2, "to": "IN_PROGRESS"}})).await;
+    app.ok(Some(&c.contractor.token), ADVANCE, json!({"input": {"jobId": job2, "to": "COMPLETED"}})).await;
+    let p2 = app.ok(Some(&c.contractor.token), q, json!({"id": job2})).await["job"]["payout"].clone();
+    assert_eq!(p2["commissionBps"], 1235);
+    assert_eq!(p2["commissionCents"], 111_150);
+    assert_eq!(p2["payoutCents"], 900_001 - 111_150);
+
+    // The insurer does not see the contractor's money; the contractor sees only its own payouts.
+    assert!(app.ok(Some(&c.insurer), q, json!({"id": job})).await["job"]["payout"].is_null());
+    let mine = app.ok(Some(&c.contractor.token), "{ payouts { totalCount } }", json!({})).await;
+    assert_eq!(mine["payouts"]["totalCount"], 2);
+    assert_eq!(
+        app.ok(Some(&c.stranger.token), "{ payouts { totalCount } }", json!({})).await["payouts"]["totalCount"],
+        0
+    );
+
+    // Admins hold and release.
+    let id = p["id"].as_str().unwrap();
+    let hold = "mutation($id:ID!){ holdPayout(id:$id, reason:\"invoice query\"){ status statusReason } }";
+    assert_eq!(error_code(&app.gql(Some(&c.contractor.token), hold, json!({"id": id})).await), "FORBIDDEN");
+    let held = app.ok(Some(&c.admin), hold, json!({"id": id})).await;
+    assert_eq!(held["holdPayout"]["status"], "HELD");
+    assert!(held["holdPayout"]["statusReason"].as_str().unwrap().ends_with("invoice query"));
+    let twice = app.gql(Some(&c.admin), hold, json!({"id": id})).await;
+    assert_eq!(error_code(&twice), "CONFLICT");
+    assert!(twice["errors"][0]["message"].as_str().unwrap().contains("HELD"));
+    let released =
+        app.ok(Some(&c.admin), "mutation($id:ID!){ releasePayout(id:$id){ status } }", json!({"id": id})).await;
+    assert_eq!(released["releasePayout"]["status"], "PENDING");
+    let held_list = app.ok(Some(&c.admin), "{ payouts(status: HELD) { totalCount } }", json!({})).await;
+    assert_eq!(held_list["payouts"]["totalCount"], 0);
+});

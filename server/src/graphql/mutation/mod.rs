@@ -4,6 +4,7 @@ mod contractors;
 mod jobs;
 mod leads;
 mod partners;
+mod payouts;
 
 use async_graphql::MergedObject;
 
@@ -16,4 +17,5 @@ pub struct Mutation(
     leads::LeadMutation,
     jobs::JobMutation,
     claims::ClaimMutation,
+    payouts::PayoutMutation,
 );

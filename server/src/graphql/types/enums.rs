@@ -172,3 +172,15 @@ pub enum ClaimStatus {
     Declined,
     Settled,
 }
+
+/// Where a contractor's payout stands.
+#[derive(Enum, Copy, Clone, Debug, Eq, PartialEq)]
+#[graphql(remote = "entities::PayoutStatus")]
+pub enum PayoutStatus {
+    Pending,
+    Processing,
+    Paid,
+    Failed,
+    Reversed,
+    Held,
+}

@@ -97,6 +97,11 @@ impl Job {
             .map(Into::into)
             .collect())
     }
+    /// The ledger entry, once the job is completed with an approved amount (admins and the
+    /// contractor).
+    async fn payout(&self, ctx: &Context<'_>) -> Result<Option<super::payout::Payout>> {
+        Ok(services::payouts::for_job(app(ctx), meta(ctx), &self.0).await.gql()?.map(super::payout::Payout))
+    }
     /// Every transition, note and rating, oldest first.
     async fn timeline(&self, ctx: &Context<'_>) -> Result<Vec<JobEvent>> {
         Ok(services::jobs::timeline(app(ctx), self.0.id).await.gql()?.into_iter().map(JobEvent).collect())

@@ -9,6 +9,7 @@ pub mod job;
 pub mod lead;
 pub mod offer;
 pub mod partner;
+pub mod payout;
 pub mod user;
 
 use std::sync::Arc;
