@@ -330,6 +330,17 @@ impl PayoutStatus {
     }
 }
 
+/// What an attachment is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum AttachmentKind {
+    #[sea_orm(string_value = "PHOTO")]
+    Photo,
+    #[sea_orm(string_value = "REPORT")]
+    Report,
+}
+
 /// Where a lead came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]

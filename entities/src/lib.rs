@@ -3,6 +3,7 @@
 //! Business rules live in `nrp-server`'s services; this crate only describes tables.
 
 pub mod api_key;
+pub mod attachment;
 pub mod audit_entry;
 pub mod certification;
 pub mod claim;

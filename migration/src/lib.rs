@@ -7,6 +7,7 @@ mod m20261121_000002_leads_offers_jobs;
 mod m20261121_000003_job_lifecycle;
 mod m20261121_000004_claims;
 mod m20261121_000005_payouts;
+mod m20261121_000006_attachments;
 
 /// Every migration of the product, in order.
 pub struct Migrator;
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000003_job_lifecycle::Migration),
             Box::new(m20261121_000004_claims::Migration),
             Box::new(m20261121_000005_payouts::Migration),
+            Box::new(m20261121_000006_attachments::Migration),
         ]
     }
 }

@@ -62,6 +62,10 @@ pub struct Config {
     pub job_idle_after: Duration,
     /// NRP's commission when a contractor has no override, in basis points (1500 = 15%).
     pub default_commission_bps: i32,
+    /// Largest photo or report a job accepts.
+    pub attachment_max_bytes: usize,
+    /// Where the local attachment store keeps files.
+    pub attachment_dir: PathBuf,
 }
 
 /// A variable that is set but cannot be understood.
@@ -86,6 +90,7 @@ impl Config {
             Some(other) => return Err(err("NRP_ENV", format!("expected development or production, got {other:?}"))),
         };
         let data_dir = PathBuf::from(lookup("DATA_DIR").unwrap_or_else(|| "./data".into()));
+        let data_dir_for_default = data_dir.display().to_string();
         let database_url =
             lookup("DATABASE_URL").unwrap_or_else(|| format!("sqlite://{}/nrp.db?mode=rwc", data_dir.display()));
         let parse_u64 = |name: &'static str, default: u64| -> Result<u64, ConfigError> {
@@ -159,6 +164,10 @@ impl Config {
                 Duration::from_secs(60 * parse_u64("CONTACT_SLA_MINS_EMERGENCY", 60)?),
             ],
             job_idle_after: Duration::from_secs(parse_u64("JOB_IDLE_HOURS", 7 * 24)? * 3600),
+            attachment_max_bytes: parse_u64("ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)? as usize,
+            attachment_dir: PathBuf::from(
+                lookup("ATTACHMENT_DIR").unwrap_or_else(|| format!("{}/attachments", data_dir_for_default)),
+            ),
             default_commission_bps: {
                 let bps = parse_u64("DEFAULT_COMMISSION_BPS", 1500)?;
                 if bps > 10_000 {
@@ -181,6 +190,7 @@ impl Config {
             ("EXPIRY_SWEEP_MILLIS", config.expiry_sweep_interval.as_millis() as u64),
             ("WS_INIT_TIMEOUT_SECS", config.ws_init_timeout.as_secs()),
             ("WS_PING_INTERVAL_SECS", config.ws_ping_interval.as_secs()),
+            ("ATTACHMENT_MAX_BYTES", config.attachment_max_bytes as u64),
         ] {
             if value == 0 {
                 return Err(err(name, "must be greater than zero".into()));

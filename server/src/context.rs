@@ -8,6 +8,7 @@ use sea_orm::DatabaseConnection;
 use crate::auth::{JwtKeys, RateLimiter};
 use crate::config::Config;
 use crate::events::EventBus;
+use crate::storage::AttachmentStore;
 
 /// Database, configuration, keys and shared clients; cheap to clone (everything inside is shared).
 #[derive(Clone, Debug)]
@@ -18,4 +19,5 @@ pub struct AppContext {
     pub limiter: Arc<RateLimiter>,
     pub redis: Option<ConnectionManager>,
     pub bus: EventBus,
+    pub attachments: Arc<dyn AttachmentStore>,
 }

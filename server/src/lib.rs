@@ -12,6 +12,7 @@ pub mod graphql;
 pub mod http;
 pub mod services;
 pub mod startup;
+pub mod storage;
 pub mod store;
 pub mod telemetry;
 pub mod worker;

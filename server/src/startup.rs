@@ -19,7 +19,6 @@ use secrecy::{ExposeSecret, SecretString};
 use tokio::net::TcpListener;
 use tower_http::LatencyUnit;
 use tower_http::cors::{AllowOrigin, CorsLayer};
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
@@ -124,7 +123,8 @@ pub async fn build_context(config: Config) -> anyhow::Result<AppContext> {
     };
     let jwt = JwtKeys::new(&secret, config.access_token_ttl);
     let limiter = Arc::new(RateLimiter::new(redis.clone(), &config.redis_key_prefix));
-    Ok(AppContext { db, config: Arc::new(config), jwt, limiter, redis, bus })
+    let attachments = Arc::new(crate::storage::LocalDirStore::new(config.attachment_dir.clone()));
+    Ok(AppContext { db, config: Arc::new(config), jwt, limiter, redis, bus, attachments })
 }
 
 /// Opens the database. SQLite gets its directory created, WAL journaling and a single connection
@@ -183,13 +183,17 @@ fn router(ctx: Arc<AppContext>) -> anyhow::Result<Router> {
         .route("/healthz", get(http::health::healthz))
         .route("/readyz", get(http::health::readyz))
         .route("/metrics", get(http::metrics::metrics))
+        .route("/attachments/{id}", get(http::attachments::download))
         .with_state(state);
 
     let request_id = HeaderName::from_static("x-request-id");
     let mut app = api
         .merge(http::web::router(&cfg.web_dist_dir))
-        .layer(DefaultBodyLimit::max(cfg.body_limit_bytes))
-        .layer(RequestBodyLimitLayer::new(cfg.body_limit_bytes))
+        .layer(DefaultBodyLimit::disable())
+        .layer(axum::middleware::from_fn_with_state(
+            http::limits::Limits { body: cfg.body_limit_bytes, upload: cfg.attachment_max_bytes },
+            http::limits::limit_body,
+        ))
         .layer(security_header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(security_header(header::X_FRAME_OPTIONS, "DENY"))
         .layer(security_header(header::REFERRER_POLICY, "no-referrer"))

@@ -41,6 +41,8 @@ pub struct TestDatabase {
     pub url: String,
     pub backend: Backend,
     _dir: Option<tempfile::TempDir>,
+    /// Where this database's attachment bytes go (shared by every instance on it).
+    pub files: tempfile::TempDir,
 }
 
 impl TestDatabase {
@@ -49,7 +51,7 @@ impl TestDatabase {
             Backend::Sqlite => {
                 let dir = tempfile::tempdir().expect("temp dir");
                 let url = format!("sqlite://{}/nrp.db?mode=rwc", dir.path().display());
-                TestDatabase { url, backend, _dir: Some(dir) }
+                TestDatabase { url, backend, _dir: Some(dir), files: tempfile::tempdir().expect("temp dir") }
             }
             Backend::Postgres => {
                 let name = format!("nrp_test_{}", uuid::Uuid::new_v4().simple());
@@ -58,7 +60,12 @@ impl TestDatabase {
                     .expect("PostgreSQL must be running on 127.0.0.1:5432 (run scripts/services.sh)");
                 admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("create test database");
                 admin.close().await.ok();
-                TestDatabase { url: format!("{}/{name}", pg_server_url()), backend, _dir: None }
+                TestDatabase {
+                    url: format!("{}/{name}", pg_server_url()),
+                    backend,
+                    _dir: None,
+                    files: tempfile::tempdir().expect("temp dir"),
+                }
             }
         }
     }
@@ -114,6 +121,7 @@ impl TestApp {
             ("DATABASE_MAX_CONNECTIONS".into(), "8".into()),
             ("JWT_SECRET".into(), TEST_JWT_SECRET.into()),
             ("WEB_DIST_DIR".into(), "/nonexistent-web-dist".into()),
+            ("ATTACHMENT_DIR".into(), db.files.path().display().to_string()),
             ("LOGIN_LIMIT_PER_IP".into(), "100000".into()),
             ("LOG_FORMAT".into(), "json".into()),
         ]);

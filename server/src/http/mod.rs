@@ -1,7 +1,9 @@
 //! HTTP transport: the GraphQL endpoint and WebSocket, health, metrics and the web app.
 
+pub mod attachments;
 pub mod graphql;
 pub mod health;
+pub mod limits;
 pub mod metrics;
 pub mod request;
 pub mod web;

@@ -1,6 +1,7 @@
 //! sea-orm queries, one module per aggregate: the only place that knows the schema.
 //! Functions take any connection or transaction, so services decide the transaction boundary.
 
+pub mod attachments;
 pub mod audit;
 pub mod claims;
 pub mod contractors;

@@ -1,10 +1,11 @@
-use async_graphql::{Context, ID, InputObject, Object, Result};
+use async_graphql::{Context, ID, InputObject, Object, Result, Upload};
 use chrono::{DateTime, Utc};
 
 use crate::domain::{AtField, optional_text, required_text};
 use crate::error::ServiceError;
 use crate::graphql::IntoGql;
 use crate::graphql::ids::parse_id;
+use crate::graphql::types::attachment::Attachment;
 use crate::graphql::types::enums::JobStatus;
 use crate::graphql::types::job::{Job, JobEvent};
 use crate::graphql::types::{app, meta};
@@ -67,5 +68,17 @@ impl JobMutation {
     async fn rate_job(&self, ctx: &Context<'_>, job_id: ID, score: i32) -> Result<Job> {
         let id = parse_id(&job_id, "jobId").gql()?;
         services::jobs::rate(app(ctx), meta(ctx), id, score).await.gql().map(Job)
+    }
+
+    /// Adds a photo (JPEG, PNG, WebP, HEIC) or report (PDF) to a job, as a GraphQL multipart
+    /// upload. The type is checked from the file's bytes; the size limit is `ATTACHMENT_MAX_BYTES`.
+    async fn upload_attachment(&self, ctx: &Context<'_>, job_id: ID, file: Upload) -> Result<Attachment> {
+        let id = parse_id(&job_id, "jobId").gql()?;
+        let value =
+            file.value(ctx).map_err(|_| ServiceError::validation("file", "the file could not be read")).gql()?;
+        services::attachments::upload(app(ctx), meta(ctx), id, &value.filename, value.content)
+            .await
+            .gql()
+            .map(Attachment)
     }
 }

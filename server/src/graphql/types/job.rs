@@ -102,6 +102,15 @@ impl Job {
     async fn payout(&self, ctx: &Context<'_>) -> Result<Option<super::payout::Payout>> {
         Ok(services::payouts::for_job(app(ctx), meta(ctx), &self.0).await.gql()?.map(super::payout::Payout))
     }
+    /// Photos and reports, oldest first.
+    async fn attachments(&self, ctx: &Context<'_>) -> Result<Vec<super::attachment::Attachment>> {
+        Ok(services::attachments::for_job(app(ctx), self.0.id)
+            .await
+            .gql()?
+            .into_iter()
+            .map(super::attachment::Attachment)
+            .collect())
+    }
     /// Every transition, note and rating, oldest first.
     async fn timeline(&self, ctx: &Context<'_>) -> Result<Vec<JobEvent>> {
         Ok(services::jobs::timeline(app(ctx), self.0.id).await.gql()?.into_iter().map(JobEvent).collect())

@@ -1,5 +1,6 @@
 //! Output and input types. Output types wrap models; they are never the models themselves.
 
+pub mod attachment;
 pub mod audit;
 pub mod auth;
 pub mod claim;

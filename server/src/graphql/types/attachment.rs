@@ -1,0 +1,46 @@
+use async_graphql::{ID, Object};
+use chrono::{DateTime, Utc};
+use entities::attachment;
+
+use crate::graphql::ids::to_id;
+
+/// A photo or report on a job.
+pub struct Attachment(pub attachment::Model);
+
+#[Object]
+impl Attachment {
+    async fn id(&self) -> ID {
+        to_id(self.0.id)
+    }
+    /// `PHOTO` or `REPORT`.
+    async fn kind(&self) -> &str {
+        match self.0.kind {
+            entities::AttachmentKind::Photo => "PHOTO",
+            entities::AttachmentKind::Report => "REPORT",
+        }
+    }
+    async fn filename(&self) -> &str {
+        &self.0.filename
+    }
+    /// Decided from the file's own bytes.
+    async fn content_type(&self) -> &str {
+        &self.0.content_type
+    }
+    async fn size_bytes(&self) -> i64 {
+        self.0.size_bytes
+    }
+    /// Lower-case hex SHA-256, to check a download against.
+    async fn sha256(&self) -> &str {
+        &self.0.sha256
+    }
+    async fn uploaded_by(&self) -> &str {
+        &self.0.uploaded_by
+    }
+    /// Download with the same `Authorization` header as the API.
+    async fn url(&self) -> String {
+        format!("/attachments/{}", self.0.id)
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+}

@@ -1,0 +1,121 @@
+use nrp_tests::leads::*;
+use nrp_tests::*;
+use serde_json::{Value, json};
+
+const UPLOAD: &str = "mutation($j: ID!, $f: Upload!){ uploadAttachment(jobId:$j, file:$f){ id kind filename contentType sizeBytes sha256 url } }";
+
+async fn upload(app: &TestApp, token: &str, job: &str, filename: &str, bytes: Vec<u8>, mime: &str) -> Value {
+    let operations = json!({"query": UPLOAD, "variables": {"j": job, "f": null}});
+    let form = reqwest::multipart::Form::new()
+        .text("operations", operations.to_string())
+        .text("map", json!({"0": ["variables.f"]}).to_string())
+        .part("0", reqwest::multipart::Part::bytes(bytes).file_name(filename.to_string()).mime_str(mime).unwrap());
+    let resp = app.http.post(format!("{}/graphql", app.base)).bearer_auth(token).multipart(form).send().await.unwrap();
+    assert!(resp.status().is_success(), "HTTP {}", resp.status());
+    resp.json().await.unwrap()
+}
+
+fn png(size: usize) -> Vec<u8> {
+    let mut v = b"\x89PNG\r\n\x1a\n".to_vec();
+    v.extend((0..size.saturating_sub(8)).map(|i| (i % 251) as u8));
+    v
+}
+
+async fn files_in(dir: &std::path::Path) -> usize {
+    walk(dir)
+}
+
+fn walk(dir: &std::path::Path) -> usize {
+    std::fs::read_dir(dir)
+        .map(|rd| rd.flatten().map(|e| if e.path().is_dir() { walk(&e.path()) } else { 1 }).sum())
+        .unwrap_or(0)
+}
+
+on_both_databases!(
+    a_contractor_uploads_a_photo_from_the_site_and_everyone_on_the_job_can_fetch_it,
+    |app: TestApp| async move {
+        seed_postcodes(&app).await;
+        let admin = app.admin_token().await;
+        let (_, key) = insurer_key(&app, &admin, "Photo Mutual").await;
+        let c = contractor(&app, &admin, "photos", json!({"basePostcode": "2150"}), true).await;
+        let stranger = contractor(&app, &admin, "nosy", json!({"basePostcode": "4000"}), true).await;
+        let (_, job) = won_job(&app, &admin, &key, &c).await;
+
+        // 2 MB: more than the 1 MB JSON limit, fine for an upload.
+        let bytes = png(2 * 1024 * 1024);
+        let body = upload(&app, &c.token, &job, "C:\\\\phone\\\\kitchen ceiling.png", bytes.clone(), "image/png").await;
+        assert!(body.get("errors").is_none(), "{body}");
+        let a = &body["data"]["uploadAttachment"];
+        assert_eq!(a["kind"], "PHOTO");
+        assert_eq!(a["filename"], "kitchen ceiling.png");
+        assert_eq!(a["contentType"], "image/png");
+        assert_eq!(a["sizeBytes"], bytes.len());
+        use sha2::Digest;
+        assert_eq!(a["sha256"], hex::encode(sha2::Sha256::digest(&bytes)));
+
+        let url = format!("{}{}", app.base, a["url"].as_str().unwrap());
+        for token in [&c.token, &admin, &key] {
+            let got = app.http.get(&url).bearer_auth(token).send().await.unwrap();
+            assert_eq!(got.status(), 200);
+            assert_eq!(got.headers()["content-type"], "image/png");
+            assert_eq!(got.bytes().await.unwrap().as_ref(), bytes.as_slice());
+        }
+        assert_eq!(app.http.get(&url).bearer_auth(&stranger.token).send().await.unwrap().status(), 404);
+        assert_eq!(app.http.get(&url).send().await.unwrap().status(), 401);
+
+        let listed =
+            app.ok(Some(&key), "query($id:ID!){ job(id:$id){ attachments { sha256 } } }", json!({"id": job})).await;
+        assert_eq!(listed["job"]["attachments"][0]["sha256"], a["sha256"]);
+        // A stranger cannot add files; the insurer reads but does not upload.
+        assert_eq!(error_code(&upload(&app, &stranger.token, &job, "x.png", png(100), "image/png").await), "NOT_FOUND");
+        assert_eq!(error_code(&upload(&app, &key, &job, "x.png", png(100), "image/png").await), "FORBIDDEN");
+    }
+);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_types_and_oversized_files_are_refused_and_nothing_is_stored() {
+    let dir = tempfile::tempdir().unwrap();
+    let opts =
+        TestOptions::default().env("ATTACHMENT_MAX_BYTES", "4096").env("ATTACHMENT_DIR", dir.path().to_str().unwrap());
+    let app = TestApp::spawn_with(Backend::Sqlite, opts).await;
+    seed_postcodes(&app).await;
+    let admin = app.admin_token().await;
+    let (_, key) = insurer_key(&app, &admin, "Strict Photo Mutual").await;
+    let c = contractor(&app, &admin, "strict", json!({"basePostcode": "2150"}), true).await;
+    let (_, job) = won_job(&app, &admin, &key, &c).await;
+
+    // A script that claims to be a JPEG is judged by its bytes.
+    let fake = upload(&app, &c.token, &job, "photo.jpg", b"<script>alert(1)</script>".to_vec(), "image/jpeg").await;
+    assert_eq!(error_code(&fake), "BAD_USER_INPUT");
+    assert_eq!(error_field(&fake), "file");
+    let empty = upload(&app, &c.token, &job, "empty.png", vec![], "image/png").await;
+    assert_eq!(error_field(&empty), "file");
+    let big = upload(&app, &c.token, &job, "big.png", png(5000), "image/png").await;
+    assert_eq!(error_field(&big), "file");
+    assert!(big["errors"][0]["message"].as_str().unwrap().contains("4096"));
+    // Far over the limit: refused before it is read.
+    let operations = json!({"query": UPLOAD, "variables": {"j": job, "f": null}});
+    let form = reqwest::multipart::Form::new()
+        .text("operations", operations.to_string())
+        .text("map", json!({"0": ["variables.f"]}).to_string())
+        .part("0", reqwest::multipart::Part::bytes(png(200_000)).file_name("huge.png"));
+    let resp =
+        app.http.post(format!("{}/graphql", app.base)).bearer_auth(&c.token).multipart(form).send().await.unwrap();
+    assert_eq!(resp.status(), 413);
+
+    assert_eq!(files_in(dir.path()).await, 0, "no bytes kept for a refused upload");
+    let listed = app.ok(Some(&admin), "query($id:ID!){ job(id:$id){ attachments { id } } }", json!({"id": job})).await;
+    assert_eq!(listed["job"]["attachments"], json!([]));
+
+    let pdf = upload(
+        &app,
+        &c.token,
+        &job,
+        "report.pdf",
+        b"%PDF-1.7\n%fake but well-formed header\n".to_vec(),
+        "application/pdf",
+    )
+    .await;
+    assert_eq!(pdf["data"]["uploadAttachment"]["kind"], "REPORT");
+    assert_eq!(files_in(dir.path()).await, 1);
+}
