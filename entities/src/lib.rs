@@ -21,5 +21,7 @@ pub mod postcode_centroid;
 pub mod postcode_locality;
 pub mod refresh_token;
 pub mod user;
+pub mod webhook_attempt;
+pub mod webhook_delivery;
 
 pub use enums::*;

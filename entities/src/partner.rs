@@ -12,6 +12,8 @@ pub struct Model {
     pub name: String,
     pub kind: PartnerKind,
     pub webhook_url: Option<String>,
+    /// Signs webhook deliveries (HMAC-SHA256); set with the URL.
+    pub webhook_secret: Option<String>,
     pub active: bool,
     pub created_at: DateTimeUtc,
 }

@@ -8,6 +8,7 @@ mod m20261121_000003_job_lifecycle;
 mod m20261121_000004_claims;
 mod m20261121_000005_payouts;
 mod m20261121_000006_attachments;
+mod m20261121_000007_webhooks;
 
 /// Every migration of the product, in order.
 pub struct Migrator;
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000004_claims::Migration),
             Box::new(m20261121_000005_payouts::Migration),
             Box::new(m20261121_000006_attachments::Migration),
+            Box::new(m20261121_000007_webhooks::Migration),
         ]
     }
 }

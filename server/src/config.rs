@@ -66,6 +66,10 @@ pub struct Config {
     pub attachment_max_bytes: usize,
     /// Where the local attachment store keeps files.
     pub attachment_dir: PathBuf,
+    /// First webhook retry delay; each further retry doubles it (capped at an hour).
+    pub webhook_retry_base: Duration,
+    /// Attempts before a webhook delivery is given up as `FAILED`.
+    pub webhook_max_attempts: u32,
 }
 
 /// A variable that is set but cannot be understood.
@@ -168,6 +172,8 @@ impl Config {
             attachment_dir: PathBuf::from(
                 lookup("ATTACHMENT_DIR").unwrap_or_else(|| format!("{}/attachments", data_dir_for_default)),
             ),
+            webhook_retry_base: Duration::from_millis(parse_u64("WEBHOOK_RETRY_BASE_MILLIS", 5_000)?),
+            webhook_max_attempts: parse_u64("WEBHOOK_MAX_ATTEMPTS", 12)? as u32,
             default_commission_bps: {
                 let bps = parse_u64("DEFAULT_COMMISSION_BPS", 1500)?;
                 if bps > 10_000 {
@@ -191,6 +197,7 @@ impl Config {
             ("WS_INIT_TIMEOUT_SECS", config.ws_init_timeout.as_secs()),
             ("WS_PING_INTERVAL_SECS", config.ws_ping_interval.as_secs()),
             ("ATTACHMENT_MAX_BYTES", config.attachment_max_bytes as u64),
+            ("WEBHOOK_MAX_ATTEMPTS", u64::from(config.webhook_max_attempts)),
         ] {
             if value == 0 {
                 return Err(err(name, "must be greater than zero".into()));

@@ -1,14 +1,16 @@
 //! Background work each instance runs: expiring offers (and cascading to the next candidates),
-//! routing leads left `NEW` by an instance that died mid-intake, and flagging overdue jobs. Every step is exactly-once
+//! routing leads left `NEW` by an instance that died mid-intake, flagging overdue jobs, and
+//! delivering partner webhooks from the outbox. Every step is exactly-once
 //! across instances (see `services::offers`), so all instances can run it at the same time.
 
 use std::sync::Arc;
 
 use crate::context::AppContext;
-use crate::services::{jobs, offers};
+use crate::services::{jobs, offers, webhooks};
 
 /// Runs until the task is aborted (when the server stops).
 pub async fn run(ctx: Arc<AppContext>) {
+    let http = reqwest::Client::builder().user_agent("NRP-CRM-Webhooks/1").build().unwrap_or_default();
     let mut tick = tokio::time::interval(ctx.config.expiry_sweep_interval);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut stranded_every = 0u32;
@@ -18,6 +20,9 @@ pub async fn run(ctx: Arc<AppContext>) {
             Ok(0) => {}
             Ok(n) => tracing::info!(expired = n, "expired offers"),
             Err(e) => tracing::error!(error = ?e, "expiring offers failed"),
+        }
+        if let Err(e) = webhooks::deliver_due(&ctx, &http).await {
+            tracing::error!(error = ?e, "delivering webhooks failed");
         }
         stranded_every += 1;
         if stranded_every >= 20 {

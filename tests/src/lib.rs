@@ -362,3 +362,24 @@ macro_rules! on_both_databases {
         }
     };
 }
+
+/// Like [`on_both_databases!`], with settings for the servers.
+#[macro_export]
+macro_rules! on_both_databases_with {
+    ($name:ident, $opts:expr, $body:expr) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn on_sqlite() {
+                let app = $crate::TestApp::spawn_with($crate::Backend::Sqlite, $opts).await;
+                ($body)(app).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn on_postgres() {
+                let app = $crate::TestApp::spawn_with($crate::Backend::Postgres, $opts).await;
+                ($body)(app).await;
+            }
+        }
+    };
+}

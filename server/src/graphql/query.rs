@@ -15,6 +15,7 @@ use super::types::offer::Offer;
 use super::types::partner::Partner;
 use super::types::payout::Payout;
 use super::types::user::User;
+use super::types::webhook::WebhookDelivery;
 use super::types::{ConnectionTotals, app, meta};
 use crate::auth::Principal;
 use crate::domain::{AtField, Postcode};
@@ -307,5 +308,41 @@ impl Query {
         };
         let (rows, total) = services::payouts::list(app(ctx), meta(ctx), filter, before, limit + 1).await.gql()?;
         Ok(to_page(rows, total, limit, after.is_some(), |m| m.id, Payout))
+    }
+
+    /// A partner's webhook deliveries, newest first: the delivery log (admins for any partner,
+    /// a partner for itself). `status` is `PENDING`, `DELIVERED` or `FAILED`.
+    async fn webhook_deliveries(
+        &self,
+        ctx: &Context<'_>,
+        partner_id: Option<ID>,
+        status: Option<String>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Page<WebhookDelivery>> {
+        let m = meta(ctx);
+        m.principal.require_authenticated().gql()?;
+        let id = match partner_id {
+            Some(id) => parse_id(&id, "partnerId").gql()?,
+            None => m
+                .principal
+                .partner_id()
+                .ok_or_else(|| {
+                    ServiceError::validation("partnerId", "partnerId is required unless you call as a partner")
+                })
+                .gql()?,
+        };
+        let status = match status.as_deref() {
+            None => None,
+            Some("PENDING") => Some(entities::DeliveryStatus::Pending),
+            Some("DELIVERED") => Some(entities::DeliveryStatus::Delivered),
+            Some("FAILED") => Some(entities::DeliveryStatus::Failed),
+            Some(_) => return Err(ServiceError::validation("status", "status is PENDING, DELIVERED or FAILED")).gql(),
+        };
+        let limit = page_size(first).gql()?;
+        let before = decode_cursor(after.as_deref()).gql()?;
+        let (rows, total) =
+            crate::services::webhooks::deliveries(app(ctx), m, id, status, before, limit + 1).await.gql()?;
+        Ok(to_page(rows, total, limit, after.is_some(), |d| d.id, WebhookDelivery))
     }
 }

@@ -101,6 +101,7 @@ pub async fn lodge(ctx: &AppContext, meta: &RequestMeta, n: Lodgement) -> Servic
         json!({ "leadId": l.id, "claimNumber": c.claim_number, "claimedCents": claimed, "excessCents": excess }),
     )
     .await?;
+    super::webhooks::enqueue(&txn, &partners_of(&l), "claim.lodged", claim_json(&c)).await?;
     txn.commit().await?;
     Ok(c)
 }
@@ -116,7 +117,7 @@ pub struct ClaimChange {
 
 #[tracing::instrument(skip_all, fields(claim_id = %id))]
 pub async fn update(ctx: &AppContext, meta: &RequestMeta, id: Uuid, ch: ClaimChange) -> ServiceResult<claim::Model> {
-    let (c, _) = get(ctx, meta, id).await?;
+    let (c, l) = get(ctx, meta, id).await?;
     if !may_update(&meta.principal, &c) {
         return Err(ServiceError::Forbidden("only the claim's insurer or an NRP admin can update it".into()));
     }
@@ -200,8 +201,23 @@ pub async fn update(ctx: &AppContext, meta: &RequestMeta, id: Uuid, ch: ClaimCha
         ]),
     )
     .await?;
+    super::webhooks::enqueue(&txn, &partners_of(&l), "claim.updated", claim_json(&updated)).await?;
     txn.commit().await?;
     Ok(updated)
+}
+
+/// The partners a lead's events go to: its source and its insurer.
+fn partners_of(l: &lead::Model) -> Vec<Uuid> {
+    let mut ids: Vec<Uuid> = l.source_partner_id.into_iter().chain(l.insurer_id).collect();
+    ids.dedup();
+    ids
+}
+
+/// A claim as webhook receivers see it.
+fn claim_json(c: &claim::Model) -> serde_json::Value {
+    json!({ "claimId": c.id, "leadId": c.lead_id, "claimNumber": c.claim_number, "status": c.status,
+            "claimedCents": c.claimed_cents, "approvedCents": c.approved_cents, "excessCents": c.excess_cents,
+            "decisionDueOn": c.decision_due_on, "decisionNote": c.decision_note })
 }
 
 /// A claim the caller may read, with its lead.

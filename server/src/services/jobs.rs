@@ -212,8 +212,9 @@ pub async fn advance(ctx: &AppContext, meta: &RequestMeta, id: Uuid, a: Advance)
         json!({ "status": { "from": j.status, "to": to }, "quoteCents": moved.quote_cents, "approvedCents": moved.approved_cents, "note": a.note }),
     )
     .await?;
-    txn.commit().await?;
     events.push(Event::Job(JobUpdate::of(&moved, &l, Some(j.status), None)));
+    super::webhooks::enqueue_events(&txn, &events).await?;
+    txn.commit().await?;
     ctx.bus.publish(events).await;
     Ok(moved)
 }
@@ -260,13 +261,13 @@ pub async fn cancel(ctx: &AppContext, meta: &RequestMeta, id: Uuid, reason: Stri
     store::contractors::add_active_jobs(&txn, j.contractor_id, -1).await?;
     super::audit::record(&txn, meta, "job.cancelled", "job", Some(j.id), json!({ "from": j.status, "reason": reason }))
         .await?;
+    let events = vec![
+        Event::Job(JobUpdate::of(&moved, &requeued, Some(j.status), None)),
+        Event::Lead(LeadUpdate::of(&requeued, Some(previous))),
+    ];
+    super::webhooks::enqueue_events(&txn, &events).await?;
     txn.commit().await?;
-    ctx.bus
-        .publish(vec![
-            Event::Job(JobUpdate::of(&moved, &requeued, Some(j.status), None)),
-            Event::Lead(LeadUpdate::of(&requeued, Some(previous))),
-        ])
-        .await;
+    ctx.bus.publish(events).await;
     Ok(moved)
 }
 

@@ -132,8 +132,10 @@ pub async fn create(ctx: &AppContext, meta: &RequestMeta, input: LeadInput) -> S
                 "duplicateOf": inserted.duplicate_of }),
     )
     .await?;
+    let created = vec![Event::Lead(LeadUpdate::of(&inserted, None))];
+    super::webhooks::enqueue_events(&txn, &created).await?;
     txn.commit().await?;
-    ctx.bus.publish(vec![Event::Lead(LeadUpdate::of(&inserted, None))]).await;
+    ctx.bus.publish(created).await;
 
     if inserted.status == LeadStatus::Duplicate {
         return Ok(inserted);

@@ -15,3 +15,4 @@ pub mod payouts;
 pub mod postcodes;
 pub mod routing;
 pub mod users;
+pub mod webhooks;

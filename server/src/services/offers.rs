@@ -144,11 +144,11 @@ pub async fn accept(ctx: &AppContext, meta: &RequestMeta, offer_id: Uuid) -> Ser
     )
     .await?;
     let mine = store::offers::find(&txn, o.id).await?.unwrap_or(o);
-    txn.commit().await?;
-
     let mut events = snapshots(OfferEventKind::Accepted, std::slice::from_ref(&mine), &l);
     events.extend(snapshots(OfferEventKind::Taken, &taken, &l));
     events.push(Event::Lead(LeadUpdate::of(&l, Some(previous))));
+    super::webhooks::enqueue_events(&txn, &events).await?;
+    txn.commit().await?;
     ctx.bus.publish(events).await;
     Ok(Accepted { lead: l, job })
 }
@@ -186,6 +186,7 @@ pub async fn decline(
         json!({ "offerId": mine.id, "reason": reason }),
     )
     .await?;
+    super::webhooks::enqueue_events(&txn, &events).await?;
     txn.commit().await?;
     ctx.bus.publish(events).await;
     Ok(mine)
@@ -200,6 +201,7 @@ pub async fn route_new(ctx: &AppContext, lead_id: Uuid) -> ServiceResult<Option<
         return Ok(None);
     }
     let filled = super::routing::fill(ctx, &txn, l, Utc::now()).await?;
+    super::webhooks::enqueue_events(&txn, &filled.events).await?;
     txn.commit().await?;
     ctx.bus.publish(filled.events).await;
     Ok(Some(filled.lead))
@@ -225,6 +227,7 @@ pub async fn expire_due(ctx: &AppContext) -> ServiceResult<usize> {
         }
         super::audit::record(&txn, &meta, "offer.expired", "lead", Some(mine.lead_id), json!({ "offerId": mine.id }))
             .await?;
+        super::webhooks::enqueue_events(&txn, &events).await?;
         txn.commit().await?;
         ctx.bus.publish(events).await;
         expired += 1;
@@ -274,6 +277,7 @@ pub async fn withdraw_open_for_contractor(
             json!({ "offerId": mine.id, "contractorId": contractor_id }),
         )
         .await?;
+        super::webhooks::enqueue_events(&txn, &events).await?;
         txn.commit().await?;
         ctx.bus.publish(events).await;
         withdrawn += 1;
@@ -321,9 +325,10 @@ pub async fn assign(
         json!({ "contractorId": c.id, "jobId": job.id, "from": previous }),
     )
     .await?;
-    txn.commit().await?;
     let mut events = snapshots(OfferEventKind::Withdrawn, &withdrawn, &l);
     events.push(Event::Lead(LeadUpdate::of(&l, Some(previous))));
+    super::webhooks::enqueue_events(&txn, &events).await?;
+    txn.commit().await?;
     ctx.bus.publish(events).await;
     Ok(Accepted { lead: l, job })
 }
@@ -344,6 +349,7 @@ pub async fn reroute(ctx: &AppContext, meta: &RequestMeta, lead_id: Uuid) -> Ser
     let filled = super::routing::fill(ctx, &txn, l, Utc::now()).await?;
     super::audit::record(&txn, meta, "lead.rerouted", "lead", Some(lead_id), json!({ "status": filled.lead.status }))
         .await?;
+    super::webhooks::enqueue_events(&txn, &filled.events).await?;
     txn.commit().await?;
     ctx.bus.publish(filled.events).await;
     Ok(filled.lead)
@@ -378,9 +384,10 @@ pub async fn cancel(
         json!({ "reason": reason, "from": previous }),
     )
     .await?;
-    txn.commit().await?;
     let mut events = snapshots(OfferEventKind::Withdrawn, &withdrawn, &l);
     events.push(Event::Lead(LeadUpdate::of(&l, Some(previous))));
+    super::webhooks::enqueue_events(&txn, &events).await?;
+    txn.commit().await?;
     ctx.bus.publish(events).await;
     Ok(l)
 }

@@ -23,7 +23,14 @@ pub async fn create(
     if store::partners::find_by_name(&txn, &name).await?.is_some() {
         return Err(ServiceError::conflict_on("input.name", "a partner with this name already exists"));
     }
-    let p = store::partners::insert(&txn, name, kind, webhook_url).await?;
+    let has_hook = webhook_url.is_some();
+    let mut p = store::partners::insert(&txn, name, kind, webhook_url).await?;
+    if has_hook {
+        // Deliveries are always signed; the secret is shown by `setPartnerWebhook`, which rotates it.
+        let mut am: entities::partner::ActiveModel = p.clone().into();
+        am.webhook_secret = sea_orm::Set(Some(format!("whsec_{}", crate::auth::new_refresh_token())));
+        p = sea_orm::ActiveModelTrait::update(am, &txn).await?;
+    }
     super::audit::record(
         &txn,
         meta,

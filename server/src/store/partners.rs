@@ -19,6 +19,7 @@ pub async fn insert(
         name: Set(name),
         kind: Set(kind),
         webhook_url: Set(webhook_url),
+        webhook_secret: Set(None),
         active: Set(true),
         created_at: Set(Utc::now()),
     }

@@ -14,4 +14,5 @@ mod partners;
 mod postcodes;
 mod routing;
 mod schema;
+mod webhooks;
 mod websocket;

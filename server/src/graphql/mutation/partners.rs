@@ -7,6 +7,7 @@ use crate::graphql::IntoGql;
 use crate::graphql::ids::parse_id;
 use crate::graphql::types::enums::PartnerKind;
 use crate::graphql::types::partner::{ApiKey, CreateApiKeyPayload, Partner};
+use crate::graphql::types::webhook::SetWebhookPayload;
 use crate::graphql::types::{app, meta};
 use crate::services;
 
@@ -68,6 +69,32 @@ impl PartnerMutation {
         let (key, secret) =
             services::partners::create_api_key(app(ctx), meta(ctx), partner_id, label, input.expires_at).await.gql()?;
         Ok(CreateApiKeyPayload { api_key: ApiKey(key), secret })
+    }
+
+    /// Sets (or, with no URL, removes) a partner's webhook endpoint and makes a new signing
+    /// secret, returned here only. Admins for any partner; a partner for itself.
+    async fn set_partner_webhook(
+        &self,
+        ctx: &Context<'_>,
+        partner_id: Option<ID>,
+        url: Option<String>,
+    ) -> Result<SetWebhookPayload> {
+        let m = meta(ctx);
+        m.principal.require_authenticated().gql()?;
+        let id = match partner_id {
+            Some(id) => parse_id(&id, "partnerId").gql()?,
+            None => m
+                .principal
+                .partner_id()
+                .ok_or_else(|| {
+                    ServiceError::validation("partnerId", "partnerId is required unless you call as a partner")
+                })
+                .gql()?,
+        };
+        let url =
+            webhook_url(url.as_deref(), app(ctx).config.is_production()).at("url").map_err(ServiceError::from).gql()?;
+        let (partner, secret) = crate::services::webhooks::set_endpoint(app(ctx), m, id, url).await.gql()?;
+        Ok(SetWebhookPayload { partner: Partner(partner), secret })
     }
 
     /// Admin: revokes a key at once.

@@ -12,6 +12,7 @@ pub mod offer;
 pub mod partner;
 pub mod payout;
 pub mod user;
+pub mod webhook;
 
 use std::sync::Arc;
 
