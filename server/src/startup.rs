@@ -184,6 +184,7 @@ fn router(ctx: Arc<AppContext>) -> anyhow::Result<Router> {
         .route("/readyz", get(http::health::readyz))
         .route("/metrics", get(http::metrics::metrics))
         .route("/attachments/{id}", get(http::attachments::download))
+        .route("/reports/payouts.csv", get(http::reports::payouts_csv))
         .with_state(state);
 
     let request_id = HeaderName::from_static("x-request-id");

@@ -305,6 +305,7 @@ impl Query {
         let filter = PayoutFilter {
             status: status.map(Into::into),
             contractor_id: contractor_id.as_ref().map(|i| parse_id(i, "contractorId")).transpose().gql()?,
+            ..Default::default()
         };
         let (rows, total) = services::payouts::list(app(ctx), meta(ctx), filter, before, limit + 1).await.gql()?;
         Ok(to_page(rows, total, limit, after.is_some(), |m| m.id, Payout))
@@ -345,4 +346,33 @@ impl Query {
             crate::services::webhooks::deliveries(app(ctx), m, id, status, before, limit + 1).await.gql()?;
         Ok(to_page(rows, total, limit, after.is_some(), |d| d.id, WebhookDelivery))
     }
+
+    /// Totals of the payouts created in a period (`from` inclusive, `to` exclusive), optionally in
+    /// one status: all for admins, your own for contractors. The same rows download as CSV from
+    /// `GET /reports/payouts.csv?from=…&to=…&status=…`.
+    async fn payout_totals(
+        &self,
+        ctx: &Context<'_>,
+        from: Option<chrono::DateTime<chrono::Utc>>,
+        to: Option<chrono::DateTime<chrono::Utc>>,
+        status: Option<PayoutStatus>,
+    ) -> Result<PayoutTotals> {
+        let filter = PayoutFilter { status: status.map(Into::into), from, to, ..Default::default() };
+        let (_, t) = services::payouts::report(app(ctx), meta(ctx), filter).await.gql()?;
+        Ok(PayoutTotals {
+            count: t.count,
+            gross_cents: t.gross_cents,
+            commission_cents: t.commission_cents,
+            payout_cents: t.payout_cents,
+        })
+    }
+}
+
+/// Sums over a set of payouts, AUD cents: `grossCents = commissionCents + payoutCents`.
+#[derive(async_graphql::SimpleObject)]
+pub struct PayoutTotals {
+    pub count: i64,
+    pub gross_cents: i64,
+    pub commission_cents: i64,
+    pub payout_cents: i64,
 }

@@ -5,6 +5,7 @@ pub mod graphql;
 pub mod health;
 pub mod limits;
 pub mod metrics;
+pub mod reports;
 pub mod request;
 pub mod web;
 pub mod ws;

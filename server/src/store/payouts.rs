@@ -75,6 +75,10 @@ pub async fn set_status_from(
 pub struct PayoutFilter {
     pub status: Option<PayoutStatus>,
     pub contractor_id: Option<Uuid>,
+    /// Created at or after.
+    pub from: Option<chrono::DateTime<Utc>>,
+    /// Created before.
+    pub to: Option<chrono::DateTime<Utc>>,
 }
 
 fn filtered(f: &PayoutFilter) -> Select<payout::Entity> {
@@ -85,7 +89,18 @@ fn filtered(f: &PayoutFilter) -> Select<payout::Entity> {
     if let Some(c) = f.contractor_id {
         q = q.filter(payout::Column::ContractorId.eq(c));
     }
+    if let Some(from) = f.from {
+        q = q.filter(payout::Column::CreatedAt.gte(from));
+    }
+    if let Some(to) = f.to {
+        q = q.filter(payout::Column::CreatedAt.lt(to));
+    }
     q
+}
+
+/// Every payout matching the filter, oldest first (reports; periods keep them bounded).
+pub async fn all(db: &impl ConnectionTrait, f: &PayoutFilter) -> Result<Vec<payout::Model>, DbErr> {
+    filtered(f).order_by_asc(payout::Column::Id).all(db).await
 }
 
 /// Newest first; `before` is the id of the last row of the previous page.

@@ -381,3 +381,55 @@ on_both_databases!(a_completed_job_writes_one_ledger_entry_that_adds_up_to_the_c
     let held_list = app.ok(Some(&c.admin), "{ payouts(status: HELD) { totalCount } }", json!({})).await;
     assert_eq!(held_list["payouts"]["totalCount"], 0);
 });
+
+on_both_databases!(payouts_reconcile_by_period_with_totals_and_a_csv_to_the_cent, |app: TestApp| async move {
+    let c = cast(&app).await;
+    let before = chrono::Utc::now() - chrono::Duration::seconds(5);
+    job_at(&app, &c, "COMPLETED").await; // 900,000 gross at 15%: 135,000 + 765,000
+    app.ok(
+        Some(&c.admin),
+        "mutation($id:ID!){ updateContractor(id:$id, input:{commissionBps:1235}){ id } }",
+        json!({"id": c.contractor.id}),
+    )
+    .await;
+    let job2 = job_at(&app, &c, "QUOTED").await;
+    app.ok(Some(&c.insurer), ADVANCE, json!({"input": {"jobId": job2, "to": "APPROVED", "approvedCents": 900_001}}))
+        .await;
+    app.ok(Some(&c.contractor.token), ADVANCE, json!({"input": {"jobId": job2, "to": "IN_PROGRESS"}})).await;
+    app.ok(Some(&c.contractor.token), ADVANCE, json!({"input": {"jobId": job2, "to": "COMPLETED"}})).await;
+    let after = chrono::Utc::now() + chrono::Duration::seconds(5);
+
+    let q = "query($f:DateTime,$t:DateTime){ payoutTotals(from:$f, to:$t){ count grossCents commissionCents payoutCents } }";
+    let t = app.ok(Some(&c.admin), q, json!({"f": before.to_rfc3339(), "t": after.to_rfc3339()})).await["payoutTotals"]
+        .clone();
+    assert_eq!(t, json!({"count": 2, "grossCents": 1_800_001, "commissionCents": 246_150, "payoutCents": 1_553_851}));
+    let empty = app.ok(Some(&c.admin), q, json!({"f": after.to_rfc3339()})).await;
+    assert_eq!(empty["payoutTotals"]["count"], 0);
+    let backwards = app.gql(Some(&c.admin), q, json!({"f": after.to_rfc3339(), "t": before.to_rfc3339()})).await;
+    assert_eq!(error_field(&backwards), "to");
+
+    let url = format!("{}/reports/payouts.csv?from={}", app.base, before.format("%Y-%m-%d"));
+    let resp = app.http.get(&url).bearer_auth(&c.admin).send().await.unwrap();
+    assert_eq!(resp.status(), 200);
+    assert!(resp.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
+    let csv = resp.text().await.unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 4, "header, two payouts, total: {csv}");
+    assert!(lines[1].contains(",9000.00,1500,1350.00,7650.00,"), "{}", lines[1]);
+    assert!(lines[2].contains(",9000.01,1235,1111.50,7888.51,"), "{}", lines[2]);
+    assert!(
+        lines[3].starts_with("TOTAL,2 payouts,") && lines[3].contains(",18000.01,,2461.50,15538.51,"),
+        "{}",
+        lines[3]
+    );
+
+    // A contractor downloads its own statement; others' money is not in it.
+    let mine = app.http.get(&url).bearer_auth(&c.contractor.token).send().await.unwrap().text().await.unwrap();
+    assert_eq!(mine.lines().count(), 4);
+    let theirs = app.http.get(&url).bearer_auth(&c.stranger.token).send().await.unwrap().text().await.unwrap();
+    assert!(theirs.lines().last().unwrap().starts_with("TOTAL,0 payouts"));
+    assert_eq!(app.http.get(&url).send().await.unwrap().status(), 401);
+    assert_eq!(app.http.get(&url).bearer_auth(&c.insurer).send().await.unwrap().status(), 403);
+    let bad = format!("{}/reports/payouts.csv?from=yesterday", app.base);
+    assert_eq!(app.http.get(&bad).bearer_auth(&c.admin).send().await.unwrap().status(), 400);
+});
