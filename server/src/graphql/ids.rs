@@ -16,6 +16,17 @@ pub fn to_id(id: Uuid) -> ID {
     ID(id.to_string())
 }
 
+/// The partner an operation is about: the given id, or the caller's own partner when omitted.
+pub fn partner_or_self(p: &crate::auth::Principal, id: Option<&ID>, field: &str) -> Result<Uuid, ServiceError> {
+    p.require_authenticated()?;
+    match id {
+        Some(id) => parse_id(id, field),
+        None => p.partner_id().ok_or_else(|| {
+            ServiceError::validation(field, format!("{field} is required unless you call as a partner"))
+        }),
+    }
+}
+
 /// Cursors are opaque to clients; today they wrap the row's time-ordered id.
 pub fn encode_cursor(id: Uuid) -> String {
     URL_SAFE_NO_PAD.encode(id.as_bytes())

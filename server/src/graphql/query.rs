@@ -2,7 +2,7 @@ use async_graphql::connection::{Connection, Edge, EmptyFields};
 use async_graphql::{Context, ID, InputObject, Object, Result};
 
 use super::IntoGql;
-use super::ids::{decode_cursor, encode_cursor, page_size, parse_id};
+use super::ids::{decode_cursor, encode_cursor, page_size, parse_id, partner_or_self};
 use super::types::audit::AuditEntry;
 use super::types::claim::Claim;
 use super::types::contractor::Contractor;
@@ -132,15 +132,7 @@ impl Query {
     /// One partner: admins see any; a partner (API key or partner user) only itself.
     async fn partner(&self, ctx: &Context<'_>, id: Option<ID>) -> Result<Partner> {
         let meta = meta(ctx);
-        meta.principal.require_authenticated().gql()?;
-        let id = match id {
-            Some(id) => parse_id(&id, "id").gql()?,
-            None => meta
-                .principal
-                .partner_id()
-                .ok_or_else(|| ServiceError::validation("id", "id is required unless you call as a partner"))
-                .gql()?,
-        };
+        let id = partner_or_self(&meta.principal, id.as_ref(), "id").gql()?;
         services::partners::get(app(ctx), meta, id).await.gql().map(Partner)
     }
 
@@ -322,17 +314,7 @@ impl Query {
         after: Option<String>,
     ) -> Result<Page<WebhookDelivery>> {
         let m = meta(ctx);
-        m.principal.require_authenticated().gql()?;
-        let id = match partner_id {
-            Some(id) => parse_id(&id, "partnerId").gql()?,
-            None => m
-                .principal
-                .partner_id()
-                .ok_or_else(|| {
-                    ServiceError::validation("partnerId", "partnerId is required unless you call as a partner")
-                })
-                .gql()?,
-        };
+        let id = partner_or_self(&m.principal, partner_id.as_ref(), "partnerId").gql()?;
         let status = match status.as_deref() {
             None => None,
             Some("PENDING") => Some(entities::DeliveryStatus::Pending),

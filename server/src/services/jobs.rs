@@ -213,9 +213,7 @@ pub async fn advance(ctx: &AppContext, meta: &RequestMeta, id: Uuid, a: Advance)
     )
     .await?;
     events.push(Event::Job(JobUpdate::of(&moved, &l, Some(j.status), None)));
-    super::webhooks::enqueue_events(&txn, &events).await?;
-    txn.commit().await?;
-    ctx.bus.publish(events).await;
+    super::commit(ctx, txn, events).await?;
     Ok(moved)
 }
 
@@ -265,9 +263,7 @@ pub async fn cancel(ctx: &AppContext, meta: &RequestMeta, id: Uuid, reason: Stri
         Event::Job(JobUpdate::of(&moved, &requeued, Some(j.status), None)),
         Event::Lead(LeadUpdate::of(&requeued, Some(previous))),
     ];
-    super::webhooks::enqueue_events(&txn, &events).await?;
-    txn.commit().await?;
-    ctx.bus.publish(events).await;
+    super::commit(ctx, txn, events).await?;
     Ok(moved)
 }
 

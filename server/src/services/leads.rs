@@ -133,9 +133,7 @@ pub async fn create(ctx: &AppContext, meta: &RequestMeta, input: LeadInput) -> S
     )
     .await?;
     let created = vec![Event::Lead(LeadUpdate::of(&inserted, None))];
-    super::webhooks::enqueue_events(&txn, &created).await?;
-    txn.commit().await?;
-    ctx.bus.publish(created).await;
+    super::commit(ctx, txn, created).await?;
 
     if inserted.status == LeadStatus::Duplicate {
         return Ok(inserted);

@@ -16,3 +16,19 @@ pub mod postcodes;
 pub mod routing;
 pub mod users;
 pub mod webhooks;
+
+use sea_orm::DatabaseTransaction;
+
+use crate::context::AppContext;
+use crate::error::ServiceResult;
+use crate::events::Event;
+
+/// Ends a change: writes the partner webhooks for its events into the outbox (same transaction),
+/// commits, then tells live subscribers. Every change with events goes through here, so the
+/// durable record and the live notification never disagree.
+pub(crate) async fn commit(ctx: &AppContext, txn: DatabaseTransaction, events: Vec<Event>) -> ServiceResult<()> {
+    webhooks::enqueue_events(&txn, &events).await?;
+    txn.commit().await?;
+    ctx.bus.publish(events).await;
+    Ok(())
+}

@@ -147,9 +147,7 @@ pub async fn accept(ctx: &AppContext, meta: &RequestMeta, offer_id: Uuid) -> Ser
     let mut events = snapshots(OfferEventKind::Accepted, std::slice::from_ref(&mine), &l);
     events.extend(snapshots(OfferEventKind::Taken, &taken, &l));
     events.push(Event::Lead(LeadUpdate::of(&l, Some(previous))));
-    super::webhooks::enqueue_events(&txn, &events).await?;
-    txn.commit().await?;
-    ctx.bus.publish(events).await;
+    super::commit(ctx, txn, events).await?;
     Ok(Accepted { lead: l, job })
 }
 
@@ -186,9 +184,7 @@ pub async fn decline(
         json!({ "offerId": mine.id, "reason": reason }),
     )
     .await?;
-    super::webhooks::enqueue_events(&txn, &events).await?;
-    txn.commit().await?;
-    ctx.bus.publish(events).await;
+    super::commit(ctx, txn, events).await?;
     Ok(mine)
 }
 
@@ -201,9 +197,7 @@ pub async fn route_new(ctx: &AppContext, lead_id: Uuid) -> ServiceResult<Option<
         return Ok(None);
     }
     let filled = super::routing::fill(ctx, &txn, l, Utc::now()).await?;
-    super::webhooks::enqueue_events(&txn, &filled.events).await?;
-    txn.commit().await?;
-    ctx.bus.publish(filled.events).await;
+    super::commit(ctx, txn, filled.events).await?;
     Ok(Some(filled.lead))
 }
 
@@ -227,9 +221,7 @@ pub async fn expire_due(ctx: &AppContext) -> ServiceResult<usize> {
         }
         super::audit::record(&txn, &meta, "offer.expired", "lead", Some(mine.lead_id), json!({ "offerId": mine.id }))
             .await?;
-        super::webhooks::enqueue_events(&txn, &events).await?;
-        txn.commit().await?;
-        ctx.bus.publish(events).await;
+        super::commit(ctx, txn, events).await?;
         expired += 1;
     }
     Ok(expired)
@@ -277,9 +269,7 @@ pub async fn withdraw_open_for_contractor(
             json!({ "offerId": mine.id, "contractorId": contractor_id }),
         )
         .await?;
-        super::webhooks::enqueue_events(&txn, &events).await?;
-        txn.commit().await?;
-        ctx.bus.publish(events).await;
+        super::commit(ctx, txn, events).await?;
         withdrawn += 1;
     }
     Ok(withdrawn)
@@ -327,9 +317,7 @@ pub async fn assign(
     .await?;
     let mut events = snapshots(OfferEventKind::Withdrawn, &withdrawn, &l);
     events.push(Event::Lead(LeadUpdate::of(&l, Some(previous))));
-    super::webhooks::enqueue_events(&txn, &events).await?;
-    txn.commit().await?;
-    ctx.bus.publish(events).await;
+    super::commit(ctx, txn, events).await?;
     Ok(Accepted { lead: l, job })
 }
 
@@ -349,9 +337,7 @@ pub async fn reroute(ctx: &AppContext, meta: &RequestMeta, lead_id: Uuid) -> Ser
     let filled = super::routing::fill(ctx, &txn, l, Utc::now()).await?;
     super::audit::record(&txn, meta, "lead.rerouted", "lead", Some(lead_id), json!({ "status": filled.lead.status }))
         .await?;
-    super::webhooks::enqueue_events(&txn, &filled.events).await?;
-    txn.commit().await?;
-    ctx.bus.publish(filled.events).await;
+    super::commit(ctx, txn, filled.events).await?;
     Ok(filled.lead)
 }
 
@@ -386,9 +372,7 @@ pub async fn cancel(
     .await?;
     let mut events = snapshots(OfferEventKind::Withdrawn, &withdrawn, &l);
     events.push(Event::Lead(LeadUpdate::of(&l, Some(previous))));
-    super::webhooks::enqueue_events(&txn, &events).await?;
-    txn.commit().await?;
-    ctx.bus.publish(events).await;
+    super::commit(ctx, txn, events).await?;
     Ok(l)
 }
 

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use crate::domain::{AtField, optional_text, required_text};
 use crate::error::ServiceError;
 use crate::graphql::IntoGql;
-use crate::graphql::ids::parse_id;
+use crate::graphql::ids::{parse_id, partner_or_self};
 use crate::graphql::types::enums::PartnerKind;
 use crate::graphql::types::partner::{ApiKey, CreateApiKeyPayload, Partner};
 use crate::graphql::types::webhook::SetWebhookPayload;
@@ -80,17 +80,7 @@ impl PartnerMutation {
         url: Option<String>,
     ) -> Result<SetWebhookPayload> {
         let m = meta(ctx);
-        m.principal.require_authenticated().gql()?;
-        let id = match partner_id {
-            Some(id) => parse_id(&id, "partnerId").gql()?,
-            None => m
-                .principal
-                .partner_id()
-                .ok_or_else(|| {
-                    ServiceError::validation("partnerId", "partnerId is required unless you call as a partner")
-                })
-                .gql()?,
-        };
+        let id = partner_or_self(&m.principal, partner_id.as_ref(), "partnerId").gql()?;
         let url =
             webhook_url(url.as_deref(), app(ctx).config.is_production()).at("url").map_err(ServiceError::from).gql()?;
         let (partner, secret) = crate::services::webhooks::set_endpoint(app(ctx), m, id, url).await.gql()?;
