@@ -128,10 +128,6 @@ pub async fn download(ctx: &AppContext, meta: &RequestMeta, id: Uuid) -> Service
     Ok((a, bytes))
 }
 
-pub async fn for_job(ctx: &AppContext, job_id: Uuid) -> ServiceResult<Vec<attachment::Model>> {
-    Ok(store::attachments::for_job(&ctx.db, job_id).await?)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

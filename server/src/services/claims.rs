@@ -231,12 +231,6 @@ pub async fn get(ctx: &AppContext, meta: &RequestMeta, id: Uuid) -> ServiceResul
     Ok((c, l))
 }
 
-/// The claim of a lead the caller may read, if there is one.
-pub async fn for_lead(ctx: &AppContext, meta: &RequestMeta, l: &lead::Model) -> ServiceResult<Option<claim::Model>> {
-    let Some(c) = store::claims::find_by_lead(&ctx.db, l.id).await? else { return Ok(None) };
-    Ok(may_read(&meta.principal, &c, l).then_some(c))
-}
-
 /// Claims the caller may see: all for admins, their leads' for partners, their jobs' for contractors.
 pub async fn list(
     ctx: &AppContext,

@@ -327,10 +327,6 @@ pub async fn rate(ctx: &AppContext, meta: &RequestMeta, id: Uuid, score: i32) ->
     Ok(rated)
 }
 
-pub async fn timeline(ctx: &AppContext, id: Uuid) -> ServiceResult<Vec<job_event::Model>> {
-    Ok(store::jobs::events(&ctx.db, id).await?)
-}
-
 /// Jobs the caller may see: all for admins, their own for contractors, their leads' for partners.
 pub async fn list(
     ctx: &AppContext,

@@ -107,14 +107,6 @@ pub async fn list(
     Ok((rows, total))
 }
 
-/// A job's payout, for those who may see the job's money: admins and its contractor.
-pub async fn for_job(ctx: &AppContext, meta: &RequestMeta, j: &job::Model) -> ServiceResult<Option<payout::Model>> {
-    if !(meta.principal.is_admin() || meta.principal.contractor_id() == Some(j.contractor_id)) {
-        return Ok(None);
-    }
-    Ok(store::payouts::find_by_job(&ctx.db, j.id).await?)
-}
-
 /// Sums of a set of payouts, in cents.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Totals {

@@ -5,10 +5,11 @@ use entities::claim;
 use super::enums::ClaimStatus;
 use super::lead::Lead;
 use super::partner::Partner;
-use super::{app, meta};
+use super::{loaders, meta};
 use crate::error::ServiceError;
 use crate::graphql::IntoGql;
 use crate::graphql::ids::to_id;
+use crate::graphql::loaders::loader_error;
 use crate::services;
 
 /// The insurer's claim for a lead's property. Amounts in AUD cents.
@@ -23,14 +24,14 @@ impl Claim {
         to_id(self.0.lead_id)
     }
     async fn lead(&self, ctx: &Context<'_>) -> Result<Lead> {
-        services::leads::get(app(ctx), meta(ctx), self.0.lead_id).await.gql().map(Lead)
+        let l = loaders(ctx).leads.load_one(self.0.lead_id).await.map_err(loader_error).gql()?;
+        match l {
+            Some(l) if services::leads::may_read(&meta(ctx).principal, &l) => Ok(Lead(l)),
+            _ => Err(ServiceError::not_found("lead")).gql(),
+        }
     }
     async fn insurer(&self, ctx: &Context<'_>) -> Result<Option<Partner>> {
-        Ok(crate::store::partners::find(&app(ctx).db, self.0.insurer_id)
-            .await
-            .map_err(ServiceError::from)
-            .gql()?
-            .map(Partner))
+        Ok(loaders(ctx).partners.load_one(self.0.insurer_id).await.map_err(loader_error).gql()?.map(Partner))
     }
     async fn claim_number(&self) -> &str {
         &self.0.claim_number

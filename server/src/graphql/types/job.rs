@@ -39,7 +39,11 @@ impl Job {
     }
     /// The lead, with the customer's details.
     async fn lead(&self, ctx: &Context<'_>) -> Result<Lead> {
-        services::leads::get(app(ctx), meta(ctx), self.0.lead_id).await.gql().map(Lead)
+        let l = loaders(ctx).leads.load_one(self.0.lead_id).await.map_err(loader_error).gql()?;
+        match l {
+            Some(l) if services::leads::may_read(&meta(ctx).principal, &l) => Ok(Lead(l)),
+            _ => Err(crate::error::ServiceError::not_found("lead")).gql(),
+        }
     }
     async fn contractor_id(&self) -> ID {
         to_id(self.0.contractor_id)
@@ -100,20 +104,21 @@ impl Job {
     /// The ledger entry, once the job is completed with an approved amount (admins and the
     /// contractor).
     async fn payout(&self, ctx: &Context<'_>) -> Result<Option<super::payout::Payout>> {
-        Ok(services::payouts::for_job(app(ctx), meta(ctx), &self.0).await.gql()?.map(super::payout::Payout))
+        let p = &meta(ctx).principal;
+        if !(p.is_admin() || p.contractor_id() == Some(self.0.contractor_id)) {
+            return Ok(None);
+        }
+        Ok(loaders(ctx).payout_by_job.load_one(self.0.id).await.map_err(loader_error).gql()?.map(super::payout::Payout))
     }
     /// Photos and reports, oldest first.
     async fn attachments(&self, ctx: &Context<'_>) -> Result<Vec<super::attachment::Attachment>> {
-        Ok(services::attachments::for_job(app(ctx), self.0.id)
-            .await
-            .gql()?
-            .into_iter()
-            .map(super::attachment::Attachment)
-            .collect())
+        let found = loaders(ctx).attachments_by_job.load_one(self.0.id).await.map_err(loader_error).gql()?;
+        Ok(found.unwrap_or_default().into_iter().map(super::attachment::Attachment).collect())
     }
     /// Every transition, note and rating, oldest first.
     async fn timeline(&self, ctx: &Context<'_>) -> Result<Vec<JobEvent>> {
-        Ok(services::jobs::timeline(app(ctx), self.0.id).await.gql()?.into_iter().map(JobEvent).collect())
+        let found = loaders(ctx).events_by_job.load_one(self.0.id).await.map_err(loader_error).gql()?;
+        Ok(found.unwrap_or_default().into_iter().map(JobEvent).collect())
     }
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at

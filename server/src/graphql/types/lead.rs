@@ -8,7 +8,6 @@ use super::job::Job;
 use super::offer::{Offer, ScoreTerms};
 use super::partner::Partner;
 use super::{app, loaders, meta};
-use crate::error::ServiceError;
 use crate::events::{LeadSummary, LeadUpdate, OfferSnapshot};
 use crate::graphql::IntoGql;
 use crate::graphql::ids::to_id;
@@ -79,7 +78,7 @@ impl Lead {
     }
     async fn insurer(&self, ctx: &Context<'_>) -> Result<Option<Partner>> {
         let Some(id) = self.0.insurer_id else { return Ok(None) };
-        Ok(crate::store::partners::find(&app(ctx).db, id).await.map_err(ServiceError::from).gql()?.map(Partner))
+        Ok(loaders(ctx).partners.load_one(id).await.map_err(loader_error).gql()?.map(Partner))
     }
     async fn source(&self) -> LeadSource {
         self.0.source.into()
@@ -111,13 +110,12 @@ impl Lead {
     }
     /// The insurer's claim for this lead, if one is lodged.
     async fn claim(&self, ctx: &Context<'_>) -> Result<Option<super::claim::Claim>> {
-        Ok(services::claims::for_lead(app(ctx), meta(ctx), &self.0).await.gql()?.map(super::claim::Claim))
+        let found = loaders(ctx).claim_by_lead.load_one(self.0.id).await.map_err(loader_error).gql()?;
+        Ok(found.filter(|c| services::claims::may_read(&meta(ctx).principal, c, &self.0)).map(super::claim::Claim))
     }
-    /// The job, once the lead is assigned.
+    /// The job, once the lead is assigned (the latest, if one was cancelled).
     async fn job(&self, ctx: &Context<'_>) -> Result<Option<Job>> {
-        let found =
-            crate::store::jobs::find_by_lead(&app(ctx).db, self.0.id).await.map_err(ServiceError::from).gql()?;
-        Ok(found.map(Job))
+        Ok(loaders(ctx).job_by_lead.load_one(self.0.id).await.map_err(loader_error).gql()?.map(Job))
     }
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
