@@ -60,6 +60,24 @@ async fn job_at(app: &TestApp, c: &Cast, status: &str) -> String {
     job
 }
 
+/// Sets the contractor's commission override, then runs a fresh job to completion with the
+/// insurer approving `approved_cents`; returns the job id.
+async fn completed_with_override(app: &TestApp, c: &Cast, bps: i32, approved_cents: i64) -> String {
+    let set = "mutation($id:ID!,$b:Int!){ updateContractor(id:$id, input:{commissionBps:$b}){ id } }";
+    app.ok(Some(&c.admin), set, json!({"id": c.contractor.id, "b": bps})).await;
+    let job = job_at(app, c, "QUOTED").await;
+    app.ok(
+        Some(&c.insurer),
+        ADVANCE,
+        json!({"input": {"jobId": job, "to": "APPROVED", "approvedCents": approved_cents}}),
+    )
+    .await;
+    for to in ["IN_PROGRESS", "COMPLETED"] {
+        app.ok(Some(&c.contractor.token), ADVANCE, json!({"input": {"jobId": job, "to": to}})).await;
+    }
+    job
+}
+
 fn step(job: &str, to: &str) -> Value {
     let mut input = json!({"jobId": job, "to": to});
     if to == "QUOTED" {
@@ -339,18 +357,7 @@ on_both_databases!(a_completed_job_writes_one_ledger_entry_that_adds_up_to_the_c
     assert!(p["statusReason"].as_str().unwrap().contains("no payment provider"), "says why it waits");
 
     // A contractor override at an awkward rate rounds half up: 12.35% of 900,001 = 111,150.1235 → 111,150.
-    app.ok(
-        Some(&c.admin),
-        "mutation($id:ID!){ updateContractor(id:$id, input:{commissionBps:1235}){ id } }",
-        json!({"id": c.contractor.id}),
-    )
-    .await;
-    // Approve 900,001 cents on a fresh job to exercise the rounding.
-    let job2 = job_at(&app, &c, "QUOTED").await;
-    app.ok(Some(&c.insurer), ADVANCE, json!({"input": {"jobId": job2, "to": "APPROVED", "approvedCents": 900_001}}))
-        .await;
-    app.ok(Some(&c.contractor.token), ADVANCE, json!({"input": {"jobId": job2, "to": "IN_PROGRESS"}})).await;
-    app.ok(Some(&c.contractor.token), ADVANCE, json!({"input": {"jobId": job2, "to": "COMPLETED"}})).await;
+    let job2 = completed_with_override(&app, &c, 1235, 900_001).await;
     let p2 = app.ok(Some(&c.contractor.token), q, json!({"id": job2})).await["job"]["payout"].clone();
     assert_eq!(p2["commissionBps"], 1235);
     assert_eq!(p2["commissionCents"], 111_150);
@@ -386,17 +393,7 @@ on_both_databases!(payouts_reconcile_by_period_with_totals_and_a_csv_to_the_cent
     let c = cast(&app).await;
     let before = chrono::Utc::now() - chrono::Duration::seconds(5);
     job_at(&app, &c, "COMPLETED").await; // 900,000 gross at 15%: 135,000 + 765,000
-    app.ok(
-        Some(&c.admin),
-        "mutation($id:ID!){ updateContractor(id:$id, input:{commissionBps:1235}){ id } }",
-        json!({"id": c.contractor.id}),
-    )
-    .await;
-    let job2 = job_at(&app, &c, "QUOTED").await;
-    app.ok(Some(&c.insurer), ADVANCE, json!({"input": {"jobId": job2, "to": "APPROVED", "approvedCents": 900_001}}))
-        .await;
-    app.ok(Some(&c.contractor.token), ADVANCE, json!({"input": {"jobId": job2, "to": "IN_PROGRESS"}})).await;
-    app.ok(Some(&c.contractor.token), ADVANCE, json!({"input": {"jobId": job2, "to": "COMPLETED"}})).await;
+    completed_with_override(&app, &c, 1235, 900_001).await;
     let after = chrono::Utc::now() + chrono::Duration::seconds(5);
 
     let q = "query($f:DateTime,$t:DateTime){ payoutTotals(from:$f, to:$t){ count grossCents commissionCents payoutCents } }";
