@@ -23,6 +23,15 @@ pub struct Model {
     pub daily_lead_cap: Option<i32>,
     pub commission_bps: Option<i32>,
     pub stripe_account_id: Option<String>,
+    /// Stripe says the connected account can receive payouts (from `account.updated`).
+    pub stripe_payouts_enabled: bool,
+    pub stripe_details_submitted: bool,
+    /// What Stripe still needs from the contractor, comma-separated (`requirements.currently_due`).
+    pub stripe_requirements: Option<String>,
+    /// The connected account's last bank payout failure, if its latest payout failed.
+    pub stripe_payout_failure: Option<String>,
+    /// When the Stripe event last applied to this contractor was created (older ones are ignored).
+    pub stripe_synced_at: Option<DateTimeUtc>,
     pub status: ContractorStatus,
     pub status_reason: Option<String>,
     pub paused_until: Option<DateTimeUtc>,

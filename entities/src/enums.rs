@@ -312,8 +312,10 @@ pub enum PayoutStatus {
 }
 
 impl PayoutStatus {
-    /// `PENDING → PROCESSING → PAID | FAILED`; a failure is retried (`→ PROCESSING`); a paid
-    /// payout can be `REVERSED`; an admin can hold a pending or failed payout and release it.
+    /// `PENDING → PROCESSING → PAID | FAILED`. A failure is retried (`→ PENDING` or straight
+    /// `→ PROCESSING`); a paid payout can be `REVERSED` (Stripe may report the reversal before the
+    /// batch records the transfer, so `PROCESSING → REVERSED` too) or reported failed by Stripe;
+    /// an admin can hold a pending or failed payout and release it.
     pub fn can_transition_to(self, next: PayoutStatus) -> bool {
         use PayoutStatus::*;
         matches!(
@@ -323,9 +325,12 @@ impl PayoutStatus {
                 | (Held, Pending)
                 | (Processing, Paid)
                 | (Processing, Failed)
+                | (Processing, Reversed)
+                | (Failed, Pending)
                 | (Failed, Processing)
                 | (Failed, Held)
                 | (Paid, Reversed)
+                | (Paid, Failed)
         )
     }
 }

@@ -23,6 +23,15 @@ pub struct Model {
     /// The payment provider's transfer id, once requested.
     pub transfer_id: Option<String>,
     pub attempts: i32,
+    /// The key of the current transfer attempt: `payout-<id>`, then `payout-<id>-a<n>` for a retry
+    /// after a definite failure. A rerun of an unresolved attempt reuses it, so Stripe pays once.
+    pub idempotency_key: Option<String>,
+    /// A batch working on this payout holds it until then; an interrupted batch's lease lapses.
+    pub lease_until: Option<DateTimeUtc>,
+    pub batch_id: Option<Uuid>,
+    /// Cents taken back by transfer reversals.
+    pub reversed_cents: i64,
+    pub reversal_id: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub paid_at: Option<DateTimeUtc>,

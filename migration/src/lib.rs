@@ -9,6 +9,7 @@ mod m20261121_000004_claims;
 mod m20261121_000005_payouts;
 mod m20261121_000006_attachments;
 mod m20261121_000007_webhooks;
+mod m20261121_000008_stripe;
 
 /// Every migration of the product, in order.
 pub struct Migrator;
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000005_payouts::Migration),
             Box::new(m20261121_000006_attachments::Migration),
             Box::new(m20261121_000007_webhooks::Migration),
+            Box::new(m20261121_000008_stripe::Migration),
         ]
     }
 }

@@ -70,6 +70,26 @@ pub struct Config {
     pub webhook_retry_base: Duration,
     /// Attempts before a webhook delivery is given up as `FAILED`.
     pub webhook_max_attempts: u32,
+    /// Stripe Connect; `None` without `STRIPE_SECRET_KEY`, and payouts then wait as `PENDING`.
+    pub stripe: Option<StripeConfig>,
+    /// Verifies `POST /webhooks/stripe` (`whsec_…`); without it that endpoint refuses everything.
+    pub stripe_webhook_secret: Option<SecretString>,
+    /// Where users reach the web app: Stripe onboarding returns here.
+    pub public_base_url: String,
+    /// How often each instance runs a payout batch by itself; `None` = only when an admin does.
+    pub payout_batch_interval: Option<Duration>,
+    /// How long a batch holds a payout it works on; an interrupted batch's payouts free up after.
+    pub payout_lease: Duration,
+}
+
+/// The Stripe account NRP pays from.
+#[derive(Debug, Clone)]
+pub struct StripeConfig {
+    pub secret_key: SecretString,
+    /// `https://api.stripe.com/` unless pointed elsewhere (a test server).
+    pub api_base: String,
+    /// A call with no answer by then has an unknown outcome; the next batch settles it.
+    pub timeout: Duration,
 }
 
 /// A variable that is set but cannot be understood.
@@ -124,7 +144,36 @@ impl Config {
             Some("pretty") => LogFormat::Pretty,
             Some(other) => return Err(err("LOG_FORMAT", format!("expected json or pretty, got {other:?}"))),
         };
+        let stripe = match lookup("STRIPE_SECRET_KEY") {
+            None => None,
+            Some(key) => {
+                if !(key.starts_with("sk_") || key.starts_with("rk_")) {
+                    return Err(err("STRIPE_SECRET_KEY", "expected a Stripe secret key (sk_… or rk_…)".into()));
+                }
+                let mut api_base = lookup("STRIPE_API_BASE").unwrap_or_else(|| "https://api.stripe.com/".into());
+                if !(api_base.starts_with("https://") || api_base.starts_with("http://")) {
+                    return Err(err("STRIPE_API_BASE", format!("expected an http(s) URL, got {api_base:?}")));
+                }
+                if !api_base.ends_with('/') {
+                    api_base.push('/');
+                }
+                Some(StripeConfig {
+                    secret_key: SecretString::from(key),
+                    api_base,
+                    timeout: Duration::from_millis(parse_u64("STRIPE_TIMEOUT_MILLIS", 30_000)?.max(1)),
+                })
+            }
+        };
+        let public_base_url =
+            lookup("PUBLIC_BASE_URL").unwrap_or_else(|| format!("http://{bind}")).trim_end_matches('/').to_string();
         let config = Config {
+            stripe,
+            stripe_webhook_secret: lookup("STRIPE_WEBHOOK_SECRET").map(SecretString::from),
+            public_base_url,
+            payout_batch_interval: Some(parse_u64("PAYOUT_BATCH_INTERVAL_SECS", 0)?)
+                .filter(|s| *s > 0)
+                .map(Duration::from_secs),
+            payout_lease: Duration::from_secs(parse_u64("PAYOUT_LEASE_SECS", 120)?.max(1)),
             environment,
             bind_addr,
             database_max_connections: parse_u64("DATABASE_MAX_CONNECTIONS", 16)? as u32,
@@ -279,6 +328,18 @@ mod tests {
         let shown = format!("{c:?}");
         assert!(!shown.contains("super-secret-value"));
         assert!(!shown.contains(":pw@"));
+    }
+
+    #[test]
+    fn stripe_is_off_without_a_key_and_its_base_is_normalised() {
+        let c = from(&[]).unwrap();
+        assert!(c.stripe.is_none());
+        assert!(c.payout_batch_interval.is_none());
+        let c = from(&[("STRIPE_SECRET_KEY", "sk_test_123"), ("STRIPE_API_BASE", "http://127.0.0.1:9999")]).unwrap();
+        let s = c.stripe.unwrap();
+        assert_eq!(s.api_base, "http://127.0.0.1:9999/");
+        assert!(!format!("{s:?}").contains("sk_test_123"));
+        assert_eq!(from(&[("STRIPE_SECRET_KEY", "pk_live_1")]).unwrap_err().name, "STRIPE_SECRET_KEY");
     }
 
     #[test]

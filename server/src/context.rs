@@ -8,6 +8,7 @@ use sea_orm::DatabaseConnection;
 use crate::auth::{JwtKeys, RateLimiter};
 use crate::config::Config;
 use crate::events::EventBus;
+use crate::payments::PaymentProvider;
 use crate::storage::AttachmentStore;
 
 /// Database, configuration, keys and shared clients; cheap to clone (everything inside is shared).
@@ -20,4 +21,6 @@ pub struct AppContext {
     pub redis: Option<ConnectionManager>,
     pub bus: EventBus,
     pub attachments: Arc<dyn AttachmentStore>,
+    /// Pays contractors; `None` when no provider is configured (payouts then wait).
+    pub payments: Option<Arc<dyn PaymentProvider>>,
 }

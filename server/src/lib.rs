@@ -10,6 +10,7 @@ pub mod error;
 pub mod events;
 pub mod graphql;
 pub mod http;
+pub mod payments;
 pub mod services;
 pub mod startup;
 pub mod storage;

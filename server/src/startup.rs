@@ -67,10 +67,12 @@ impl Application {
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         tracing::info!(addr = %self.local_addr(), "listening");
         let worker = tokio::spawn(crate::worker::run(Arc::clone(&self.ctx)));
+        let payouts = tokio::spawn(crate::worker::run_payout_schedule(Arc::clone(&self.ctx)));
         let served = axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(shutdown)
             .await;
         worker.abort();
+        payouts.abort();
         served?;
         Ok(())
     }
@@ -124,7 +126,13 @@ pub async fn build_context(config: Config) -> anyhow::Result<AppContext> {
     let jwt = JwtKeys::new(&secret, config.access_token_ttl);
     let limiter = Arc::new(RateLimiter::new(redis.clone(), &config.redis_key_prefix));
     let attachments = Arc::new(crate::storage::LocalDirStore::new(config.attachment_dir.clone()));
-    Ok(AppContext { db, config: Arc::new(config), jwt, limiter, redis, bus, attachments })
+    let payments = crate::payments::from_config(&config)?;
+    if payments.is_none() {
+        tracing::warn!(
+            "STRIPE_SECRET_KEY is not set: payouts are recorded but wait as PENDING until a provider is configured"
+        );
+    }
+    Ok(AppContext { db, config: Arc::new(config), jwt, limiter, redis, bus, attachments, payments })
 }
 
 /// Opens the database. SQLite gets its directory created, WAL journaling and a single connection
@@ -185,6 +193,7 @@ fn router(ctx: Arc<AppContext>) -> anyhow::Result<Router> {
         .route("/metrics", get(http::metrics::metrics))
         .route("/attachments/{id}", get(http::attachments::download))
         .route("/reports/payouts.csv", get(http::reports::payouts_csv))
+        .route("/webhooks/stripe", axum::routing::post(http::stripe::webhook))
         .with_state(state);
 
     let request_id = HeaderName::from_static("x-request-id");

@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use crate::context::AppContext;
-use crate::services::{jobs, offers, webhooks};
+use crate::services::{jobs, offers, payouts, webhooks};
 
 /// Runs until the task is aborted (when the server stops).
 pub async fn run(ctx: Arc<AppContext>) {
@@ -35,6 +35,28 @@ pub async fn run(ctx: Arc<AppContext>) {
                 Ok(n) => tracing::info!(flagged = n, "jobs flagged overdue"),
                 Err(e) => tracing::error!(error = ?e, "flagging overdue jobs failed"),
             }
+        }
+    }
+}
+
+/// Runs a payout batch every `PAYOUT_BATCH_INTERVAL_SECS`, when set. Every instance may run it:
+/// each payout is leased by one batch at a time, and transfers carry idempotency keys.
+pub async fn run_payout_schedule(ctx: Arc<AppContext>) {
+    let Some(every) = ctx.config.payout_batch_interval else { return };
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    tick.tick().await;
+    loop {
+        tick.tick().await;
+        if ctx.payments.is_none() {
+            continue;
+        }
+        match payouts::run_scheduled_batch(&ctx).await {
+            Ok(b) if b.considered == 0 => {}
+            Ok(b) => {
+                tracing::info!(batch = %b.id, paid = b.paid, failed = b.failed, unresolved = b.unresolved, "payout batch")
+            }
+            Err(e) => tracing::error!(error = ?e, "payout batch failed"),
         }
     }
 }

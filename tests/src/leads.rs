@@ -137,3 +137,30 @@ pub async fn won_job(app: &TestApp, admin: &str, key: &str, c: &Contractor) -> (
     let won = app.ok(Some(&c.token), ACCEPT, json!({"id": offer})).await;
     (lead_id, won["acceptOffer"]["job"]["id"].as_str().unwrap_or_default().to_string())
 }
+
+/// A lead created with `key`, won by `c`, and run to `COMPLETED` by the admin with
+/// `approved_cents` approved; returns (lead id, job id).
+pub async fn completed_job(
+    app: &TestApp,
+    admin: &str,
+    key: &str,
+    c: &Contractor,
+    approved_cents: i64,
+) -> (String, String) {
+    let (lead, job) = won_job(app, admin, key, c).await;
+    for (to, extra) in [
+        ("CONTACTED", json!({})),
+        ("INSPECTED", json!({})),
+        ("QUOTED", json!({"quoteCents": approved_cents})),
+        ("APPROVED", json!({"approvedCents": approved_cents})),
+        ("IN_PROGRESS", json!({})),
+        ("COMPLETED", json!({})),
+    ] {
+        let mut input = json!({"jobId": job, "to": to});
+        if let (Value::Object(i), Value::Object(e)) = (&mut input, extra) {
+            i.extend(e);
+        }
+        app.ok(Some(admin), ADVANCE, json!({"input": input})).await;
+    }
+    (lead, job)
+}

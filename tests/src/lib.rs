@@ -6,6 +6,8 @@
 //! `NRP_TEST_PG_URL` (server URL without a database) and `NRP_TEST_REDIS_URL`.
 
 pub mod leads;
+pub mod receiver;
+pub mod stripe;
 pub mod ws;
 
 use std::collections::HashMap;

@@ -13,7 +13,7 @@ use super::types::job::{Job, OverdueJob};
 use super::types::lead::Lead;
 use super::types::offer::Offer;
 use super::types::partner::Partner;
-use super::types::payout::Payout;
+use super::types::payout::{Payout, PayoutBatch, StripeEvent};
 use super::types::user::User;
 use super::types::webhook::WebhookDelivery;
 use super::types::{ConnectionTotals, app, meta};
@@ -284,6 +284,7 @@ impl Query {
     }
 
     /// Payouts, newest first: all for admins (filter by contractor), your own for contractors.
+    #[allow(clippy::too_many_arguments)]
     async fn payouts(
         &self,
         ctx: &Context<'_>,
@@ -291,16 +292,38 @@ impl Query {
         after: Option<String>,
         status: Option<PayoutStatus>,
         contractor_id: Option<ID>,
+        #[graphql(desc = "Created at or after.")] from: Option<chrono::DateTime<chrono::Utc>>,
+        #[graphql(desc = "Created before.")] to: Option<chrono::DateTime<chrono::Utc>>,
     ) -> Result<Page<Payout>> {
         let limit = page_size(first).gql()?;
         let before = decode_cursor(after.as_deref()).gql()?;
+        if let (Some(f), Some(t)) = (from, to)
+            && t <= f
+        {
+            return Err(ServiceError::validation("to", "the period must end after it starts")).gql();
+        }
         let filter = PayoutFilter {
             status: status.map(Into::into),
             contractor_id: contractor_id.as_ref().map(|i| parse_id(i, "contractorId")).transpose().gql()?,
-            ..Default::default()
+            from,
+            to,
         };
         let (rows, total) = services::payouts::list(app(ctx), meta(ctx), filter, before, limit + 1).await.gql()?;
         Ok(to_page(rows, total, limit, after.is_some(), |m| m.id, Payout))
+    }
+
+    /// Admin: the latest payout batches, newest first (at most 100).
+    async fn payout_batches(&self, ctx: &Context<'_>, first: Option<i32>) -> Result<Vec<PayoutBatch>> {
+        let limit = page_size(first).gql()?;
+        let rows = services::payouts::batches(app(ctx), meta(ctx), limit).await.gql()?;
+        Ok(rows.into_iter().map(PayoutBatch).collect())
+    }
+
+    /// Admin: the latest Stripe webhook events received and what each did, newest first.
+    async fn stripe_events(&self, ctx: &Context<'_>, first: Option<i32>) -> Result<Vec<StripeEvent>> {
+        let limit = page_size(first).gql()?;
+        let rows = services::stripe::recent_events(app(ctx), meta(ctx), limit).await.gql()?;
+        Ok(rows.into_iter().map(StripeEvent).collect())
     }
 
     /// A partner's webhook deliveries, newest first: the delivery log (admins for any partner,

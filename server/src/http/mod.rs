@@ -7,5 +7,6 @@ pub mod limits;
 pub mod metrics;
 pub mod reports;
 pub mod request;
+pub mod stripe;
 pub mod web;
 pub mod ws;

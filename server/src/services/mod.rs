@@ -14,6 +14,7 @@ pub mod partners;
 pub mod payouts;
 pub mod postcodes;
 pub mod routing;
+pub mod stripe;
 pub mod users;
 pub mod webhooks;
 

@@ -1,9 +1,16 @@
-//! Payouts: the ledger entry written when a job completes with an approved amount, and the
-//! admin's hold and release. Transfers through a payment provider arrive with the Stripe work;
-//! until a provider is configured, payouts stay `PENDING` and say so. Nothing is ever marked paid
+//! Payouts: the ledger entry written when a job completes with an approved amount; payout
+//! batches that transfer the money through the payment provider; hold, release, retry and
+//! reversal. Without a provider, payouts stay `PENDING` and say so. Nothing is ever marked paid
 //! that was not paid.
+//!
+//! Exactly once: a batch first *claims* a payout (`PENDING → PROCESSING`, a lease, and the
+//! attempt's idempotency key, committed before any money moves), then asks the provider, then
+//! records the answer. If the answer is lost (timeout, crash before the commit), the payout stays
+//! `PROCESSING`; once its lease lapses the next batch asks the provider whether a transfer for it
+//! exists and, if not, repeats the request with the *same* key, which Stripe answers with the
+//! transfer it already made. A new key is only used after a definite refusal.
 
-use entities::{PayoutStatus, job, payout};
+use entities::{PayoutStatus, contractor, job, payout, payout_batch};
 use sea_orm::{ConnectionTrait, TransactionTrait};
 use serde_json::json;
 use uuid::Uuid;
@@ -12,10 +19,21 @@ use crate::auth::RequestMeta;
 use crate::context::AppContext;
 use crate::domain::split_commission;
 use crate::error::{ServiceError, ServiceResult};
+use crate::payments::{PaymentProvider, ProviderError, Transfer};
 use crate::store::{self, payouts::NewPayout, payouts::PayoutFilter};
 
 /// What a pending payout says while no payment provider is configured.
 pub const NO_PROVIDER: &str = "no payment provider is configured, so this payout waits; nothing has been paid";
+
+/// What a pending payout says while its contractor cannot receive transfers yet.
+pub const AWAITING_ONBOARDING: &str =
+    "waiting for the contractor to finish Stripe onboarding (payouts enabled); nothing has been paid";
+
+/// What a pending payout says when a provider is configured and it waits for the next batch.
+pub const AWAITING_BATCH: &str = "waiting for the next payout batch";
+
+/// Payouts one batch works through at most.
+const BATCH_LIMIT: u64 = 500;
 
 /// Writes the ledger entry for a completed job, inside the completing transaction. A job
 /// without an approved amount gets none. At most one per job (a unique index backs this).
@@ -39,7 +57,7 @@ pub async fn record_for_completed_job(
             commission_bps: bps,
             commission_cents: commission,
             payout_cents: payout,
-            status_reason: Some(NO_PROVIDER.into()),
+            status_reason: Some(waiting_reason(ctx, &c).into()),
         },
     )
     .await?;
@@ -70,14 +88,16 @@ pub async fn set_hold(
     let to = if hold { PayoutStatus::Held } else { PayoutStatus::Pending };
     if !p.status.can_transition_to(to) {
         let what = if hold { "held" } else { "released" };
-        let status = serde_json::to_value(p.status).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default();
-        return Err(ServiceError::conflict(format!("a {status} payout cannot be {what}")));
+        return Err(ServiceError::conflict(format!("a {} payout cannot be {what}", status_name(p.status))));
     }
     let (_, _, who) = meta.principal.audit_actor();
     let reason = if hold {
         Some(format!("held by {who}{}", reason.map(|r| format!(": {r}")).unwrap_or_default()))
     } else {
-        Some(NO_PROVIDER.into())
+        let c = store::contractors::find(&txn, p.contractor_id)
+            .await?
+            .ok_or_else(|| ServiceError::not_found("contractor"))?;
+        Some(waiting_reason(ctx, &c).into())
     };
     let updated = store::payouts::set_status_from(&txn, p.id, p.status, to, reason)
         .await?
@@ -87,6 +107,334 @@ pub async fn set_hold(
         .await?;
     txn.commit().await?;
     Ok(updated)
+}
+
+/// Why a pending payout of this contractor is not paid yet.
+fn waiting_reason(ctx: &AppContext, c: &contractor::Model) -> &'static str {
+    if ctx.payments.is_none() {
+        NO_PROVIDER
+    } else if c.stripe_account_id.is_none() || !c.stripe_payouts_enabled {
+        AWAITING_ONBOARDING
+    } else {
+        AWAITING_BATCH
+    }
+}
+
+/// Admin: runs a payout batch now, over every payable payout or only the given ones.
+#[tracing::instrument(skip_all)]
+pub async fn run_batch(
+    ctx: &AppContext,
+    meta: &RequestMeta,
+    only: Option<Vec<Uuid>>,
+) -> ServiceResult<payout_batch::Model> {
+    meta.principal.require_admin()?;
+    if only.as_ref().is_some_and(|ids| ids.is_empty()) {
+        return Err(ServiceError::validation("payoutIds", "name at least one payout, or leave payoutIds out"));
+    }
+    batch(ctx, meta, "ADMIN", only.as_deref()).await
+}
+
+/// The scheduled batch (`PAYOUT_BATCH_INTERVAL_SECS`).
+pub async fn run_scheduled_batch(ctx: &AppContext) -> ServiceResult<payout_batch::Model> {
+    batch(ctx, &RequestMeta::system(), "SCHEDULE", None).await
+}
+
+/// What became of one payout in a batch.
+enum Outcome {
+    Paid(i64),
+    Failed,
+    Skipped,
+    Unresolved,
+}
+
+async fn batch(
+    ctx: &AppContext,
+    meta: &RequestMeta,
+    trigger: &str,
+    only: Option<&[Uuid]>,
+) -> ServiceResult<payout_batch::Model> {
+    let provider = ctx.payments.clone().ok_or_else(|| ServiceError::conflict(NO_PROVIDER))?;
+    let (_, _, who) = meta.principal.audit_actor();
+    let mut b = store::payouts::batches::start(&ctx.db, trigger, &who).await?;
+    let now = chrono::Utc::now();
+    let candidates = store::payouts::batch_candidates(&ctx.db, only, now, BATCH_LIMIT).await?;
+    for p in candidates {
+        b.considered += 1;
+        match pay_one(ctx, meta, provider.as_ref(), &b, p).await {
+            Ok(Outcome::Paid(cents)) => {
+                b.paid += 1;
+                b.paid_cents += cents;
+            }
+            Ok(Outcome::Failed) => b.failed += 1,
+            Ok(Outcome::Skipped) => b.skipped += 1,
+            Ok(Outcome::Unresolved) => b.unresolved += 1,
+            Err(e) => {
+                // The database failed mid-way: this payout keeps its lease and the next batch
+                // settles it through the provider; the rest of the batch goes on.
+                tracing::error!(error = ?e, "payout batch step failed");
+                b.unresolved += 1;
+            }
+        }
+    }
+    let b = store::payouts::batches::finish(&ctx.db, b).await?;
+    super::audit::record(
+        &ctx.db,
+        meta,
+        "payout.batch",
+        "payout_batch",
+        Some(b.id),
+        json!({ "trigger": trigger, "considered": b.considered, "paid": b.paid, "failed": b.failed,
+                "skipped": b.skipped, "unresolved": b.unresolved, "paidCents": b.paid_cents }),
+    )
+    .await?;
+    Ok(b)
+}
+
+async fn pay_one(
+    ctx: &AppContext,
+    meta: &RequestMeta,
+    provider: &dyn PaymentProvider,
+    b: &payout_batch::Model,
+    p: payout::Model,
+) -> ServiceResult<Outcome> {
+    let c = store::contractors::find(&ctx.db, p.contractor_id)
+        .await?
+        .ok_or_else(|| ServiceError::not_found("contractor"))?;
+    let destination = match (&c.stripe_account_id, c.stripe_payouts_enabled, p.status) {
+        (Some(acct), true, _) => acct.clone(),
+        // A transfer already requested is settled whatever the account's state is now.
+        (Some(acct), false, PayoutStatus::Processing) => acct.clone(),
+        _ => {
+            if p.status_reason.as_deref() != Some(AWAITING_ONBOARDING) {
+                store::payouts::release(&ctx.db, p.id, p.status, AWAITING_ONBOARDING.into()).await?;
+            }
+            return Ok(Outcome::Skipped);
+        }
+    };
+    let now = chrono::Utc::now();
+    let lease_until = now + chrono::Duration::from_std(ctx.config.payout_lease).unwrap_or(chrono::Duration::minutes(2));
+    let txn = ctx.db.begin().await?;
+    let Some(claimed) = store::payouts::claim(&txn, &p, b.id, now, lease_until).await? else {
+        txn.rollback().await?;
+        return Ok(Outcome::Skipped);
+    };
+    let key = claimed.idempotency_key.clone().unwrap_or_default();
+    super::audit::record(
+        &txn,
+        meta,
+        "payout.processing",
+        "payout",
+        Some(p.id),
+        json!({ "batchId": b.id, "attempt": claimed.attempts, "idempotencyKey": key, "resumed": p.status == PayoutStatus::Processing }),
+    )
+    .await?;
+    txn.commit().await?;
+
+    let group = format!("payout-{}", p.id);
+    // An earlier attempt whose answer was lost may have paid: ask before asking again. (Stripe
+    // also answers a repeated key with the original transfer, but only for 24 hours.)
+    let existing = if p.status == PayoutStatus::Processing {
+        match provider.find_transfer(&group).await {
+            Ok(t) => t,
+            Err(e) => return unresolved(ctx, &claimed, &e).await,
+        }
+    } else {
+        None
+    };
+    let result = match existing {
+        Some(t) => Ok(t),
+        None => {
+            let description = format!("NRP payout for job {}", p.job_id);
+            provider
+                .transfer(&Transfer {
+                    payout_id: p.id,
+                    amount_cents: p.payout_cents,
+                    destination: &destination,
+                    group: &group,
+                    idempotency_key: &key,
+                    description: &description,
+                })
+                .await
+        }
+    };
+    match result {
+        Ok(transfer_id) => {
+            let txn = ctx.db.begin().await?;
+            let settled = store::payouts::settle(
+                &txn,
+                p.id,
+                &[PayoutStatus::Processing],
+                PayoutStatus::Paid,
+                store::payouts::Settle {
+                    transfer_id: Some(transfer_id.clone()),
+                    paid_at: Some(chrono::Utc::now()),
+                    ..Default::default()
+                },
+            )
+            .await?;
+            let outcome = match settled {
+                Some(_) => {
+                    super::audit::record(
+                        &txn,
+                        meta,
+                        "payout.paid",
+                        "payout",
+                        Some(p.id),
+                        json!({ "transferId": transfer_id, "payoutCents": p.payout_cents, "batchId": b.id }),
+                    )
+                    .await?;
+                    Outcome::Paid(p.payout_cents)
+                }
+                // A Stripe event got there first (paid, failed or reversed): it stands.
+                None => match store::payouts::find(&txn, p.id).await?.map(|x| x.status) {
+                    Some(PayoutStatus::Paid) => Outcome::Paid(p.payout_cents),
+                    Some(PayoutStatus::Failed) => Outcome::Failed,
+                    _ => Outcome::Skipped,
+                },
+            };
+            txn.commit().await?;
+            Ok(outcome)
+        }
+        Err(ProviderError::Refused { code, message }) => {
+            let reason = format!(
+                "Stripe refused the transfer: {message}{}; fix the cause and retry",
+                code.map(|c| format!(" ({c})")).unwrap_or_default()
+            );
+            let txn = ctx.db.begin().await?;
+            let settled = store::payouts::settle(
+                &txn,
+                p.id,
+                &[PayoutStatus::Processing],
+                PayoutStatus::Failed,
+                store::payouts::Settle { reason: Some(reason.clone()), ..Default::default() },
+            )
+            .await?;
+            if settled.is_some() {
+                super::audit::record(
+                    &txn,
+                    meta,
+                    "payout.failed",
+                    "payout",
+                    Some(p.id),
+                    json!({ "reason": reason, "batchId": b.id }),
+                )
+                .await?;
+            }
+            txn.commit().await?;
+            Ok(Outcome::Failed)
+        }
+        Err(e @ ProviderError::Unknown(_)) => unresolved(ctx, &claimed, &e).await,
+    }
+}
+
+/// The provider's answer is unknown: keep `PROCESSING` (and the key), free it for the next batch.
+async fn unresolved(ctx: &AppContext, p: &payout::Model, e: &ProviderError) -> ServiceResult<Outcome> {
+    tracing::warn!(payout = %p.id, error = %e, "transfer outcome unknown");
+    let reason = format!("transfer outcome unknown ({e}); the next batch settles it with the same idempotency key");
+    store::payouts::release(&ctx.db, p.id, PayoutStatus::Processing, reason).await?;
+    Ok(Outcome::Unresolved)
+}
+
+/// Admin: a failed payout goes back to `PENDING` for the next batch (with a new attempt key).
+#[tracing::instrument(skip_all, fields(payout_id = %id))]
+pub async fn retry(ctx: &AppContext, meta: &RequestMeta, id: Uuid) -> ServiceResult<payout::Model> {
+    meta.principal.require_admin()?;
+    let txn = ctx.db.begin().await?;
+    let p = store::payouts::find(&txn, id).await?.ok_or_else(|| ServiceError::not_found("payout"))?;
+    if p.status != PayoutStatus::Failed {
+        return Err(ServiceError::conflict(format!(
+            "only a FAILED payout can be retried; this one is {}",
+            status_name(p.status)
+        )));
+    }
+    let (_, _, who) = meta.principal.audit_actor();
+    let updated = store::payouts::settle(
+        &txn,
+        id,
+        &[PayoutStatus::Failed],
+        PayoutStatus::Pending,
+        store::payouts::Settle {
+            reason: Some(format!("retry requested by {who}; pays in the next batch")),
+            ..Default::default()
+        },
+    )
+    .await?
+    .ok_or_else(|| ServiceError::conflict("the payout changed at the same time; reload it and try again"))?;
+    super::audit::record(&txn, meta, "payout.retry", "payout", Some(id), json!({ "previousReason": p.status_reason }))
+        .await?;
+    txn.commit().await?;
+    Ok(updated)
+}
+
+/// Admin: takes a paid payout's money back (a full transfer reversal) and marks it `REVERSED`.
+/// The reversal's key is fixed per payout, so repeating the call never reverses twice.
+#[tracing::instrument(skip_all, fields(payout_id = %id))]
+pub async fn reverse(ctx: &AppContext, meta: &RequestMeta, id: Uuid, reason: String) -> ServiceResult<payout::Model> {
+    meta.principal.require_admin()?;
+    let provider = ctx.payments.clone().ok_or_else(|| ServiceError::conflict(NO_PROVIDER))?;
+    let p = store::payouts::find(&ctx.db, id).await?.ok_or_else(|| ServiceError::not_found("payout"))?;
+    if p.status == PayoutStatus::Reversed {
+        return Ok(p);
+    }
+    let transfer_id = match (p.status, &p.transfer_id) {
+        (PayoutStatus::Paid, Some(t)) => t.clone(),
+        _ => {
+            return Err(ServiceError::conflict(format!(
+                "only a PAID payout can be reversed; this one is {}",
+                status_name(p.status)
+            )));
+        }
+    };
+    let reversal =
+        provider.reverse_transfer(&transfer_id, &format!("payout-{id}-reversal")).await.map_err(|e| match e {
+            ProviderError::Refused { message, .. } => {
+                ServiceError::conflict(format!("Stripe refused the reversal: {message}"))
+            }
+            ProviderError::Unknown(m) => {
+                ServiceError::conflict(format!("Stripe did not confirm the reversal ({m}); trying again is safe"))
+            }
+        })?;
+    let (_, _, who) = meta.principal.audit_actor();
+    let txn = ctx.db.begin().await?;
+    let updated = store::payouts::settle(
+        &txn,
+        id,
+        &[PayoutStatus::Paid],
+        PayoutStatus::Reversed,
+        store::payouts::Settle {
+            reason: Some(format!("reversed by {who}: {reason}")),
+            reversed_cents: Some(reversal.amount_cents),
+            reversal_id: Some(reversal.id.clone()),
+            ..Default::default()
+        },
+    )
+    .await?;
+    super::audit::record(
+        &txn,
+        meta,
+        "payout.reversed",
+        "payout",
+        Some(id),
+        json!({ "transferId": transfer_id, "reversalId": reversal.id, "amountCents": reversal.amount_cents, "reason": reason }),
+    )
+    .await?;
+    txn.commit().await?;
+    match updated {
+        Some(u) => Ok(u),
+        // Stripe's `transfer.reversed` event recorded it first.
+        None => store::payouts::find(&ctx.db, id).await?.ok_or_else(|| ServiceError::not_found("payout")),
+    }
+}
+
+/// Admin: recent payout batches, newest first.
+pub async fn batches(ctx: &AppContext, meta: &RequestMeta, limit: u64) -> ServiceResult<Vec<payout_batch::Model>> {
+    meta.principal.require_admin()?;
+    Ok(store::payouts::batches::recent(&ctx.db, limit).await?)
+}
+
+/// `PENDING`, `PAID`, …
+pub fn status_name(s: PayoutStatus) -> String {
+    serde_json::to_value(s).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default()
 }
 
 /// Payouts: all for admins, their own for contractors.
@@ -178,7 +526,7 @@ pub async fn report_csv(ctx: &AppContext, meta: &RequestMeta, filter: PayoutFilt
     .map_err(csv_err)?;
     for p in &rows {
         let c = contractors.iter().find(|c| c.id == p.contractor_id);
-        let status = serde_json::to_value(p.status).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default();
+        let status = status_name(p.status);
         w.write_record([
             p.id.to_string(),
             p.job_id.to_string(),

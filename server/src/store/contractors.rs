@@ -41,6 +41,11 @@ pub async fn insert(db: &impl ConnectionTrait, new: NewContractor) -> Result<con
         daily_lead_cap: Set(new.daily_lead_cap),
         commission_bps: Set(None),
         stripe_account_id: Set(None),
+        stripe_payouts_enabled: Set(false),
+        stripe_details_submitted: Set(false),
+        stripe_requirements: Set(None),
+        stripe_payout_failure: Set(None),
+        stripe_synced_at: Set(None),
         verified_at: Set((new.status == ContractorStatus::Active).then_some(now)),
         status: Set(new.status),
         status_reason: Set(None),
@@ -376,4 +381,51 @@ pub async fn record_rating(db: &impl ConnectionTrait, id: Uuid, score: i32) -> R
         .exec(db)
         .await?;
     Ok(())
+}
+
+/// Records a contractor's connected account, unless one is already recorded; returns the
+/// account now on file.
+pub async fn set_stripe_account(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    account_id: &str,
+) -> Result<Option<String>, DbErr> {
+    contractor::Entity::update_many()
+        .col_expr(contractor::Column::StripeAccountId, Expr::value(Some(account_id.to_string())))
+        .col_expr(contractor::Column::UpdatedAt, Expr::value(chrono::Utc::now()))
+        .filter(contractor::Column::Id.eq(id))
+        .filter(contractor::Column::StripeAccountId.is_null())
+        .exec(db)
+        .await?;
+    Ok(find(db, id).await?.and_then(|c| c.stripe_account_id))
+}
+
+pub async fn find_by_stripe_account(
+    db: &impl ConnectionTrait,
+    account_id: &str,
+) -> Result<Option<contractor::Model>, DbErr> {
+    contractor::Entity::find().filter(contractor::Column::StripeAccountId.eq(account_id)).one(db).await
+}
+
+/// The connected account's state as of `as_of` (the Stripe event's time); an older state than
+/// the one on file changes nothing (`false`).
+pub async fn apply_stripe_state(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    payouts_enabled: bool,
+    details_submitted: bool,
+    requirements: Option<String>,
+    as_of: chrono::DateTime<chrono::Utc>,
+) -> Result<bool, DbErr> {
+    let res = contractor::Entity::update_many()
+        .col_expr(contractor::Column::StripePayoutsEnabled, Expr::value(payouts_enabled))
+        .col_expr(contractor::Column::StripeDetailsSubmitted, Expr::value(details_submitted))
+        .col_expr(contractor::Column::StripeRequirements, Expr::value(requirements))
+        .col_expr(contractor::Column::StripeSyncedAt, Expr::value(Some(as_of)))
+        .col_expr(contractor::Column::UpdatedAt, Expr::value(chrono::Utc::now()))
+        .filter(contractor::Column::Id.eq(id))
+        .filter(contractor::Column::StripeSyncedAt.is_null().or(contractor::Column::StripeSyncedAt.lte(as_of)))
+        .exec(db)
+        .await?;
+    Ok(res.rows_affected > 0)
 }

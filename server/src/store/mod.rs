@@ -11,6 +11,7 @@ pub mod offers;
 pub mod partners;
 pub mod payouts;
 pub mod postcodes;
+pub mod stripe_events;
 pub mod tokens;
 pub mod users;
 

@@ -1,6 +1,6 @@
 use chrono::Utc;
 use entities::{PayoutStatus, payout};
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
     QuerySelect, Select, Set,
@@ -32,6 +32,11 @@ pub async fn insert(db: &impl ConnectionTrait, n: NewPayout) -> Result<payout::M
         status_reason: Set(n.status_reason),
         transfer_id: Set(None),
         attempts: Set(0),
+        idempotency_key: Set(None),
+        lease_until: Set(None),
+        batch_id: Set(None),
+        reversed_cents: Set(0),
+        reversal_id: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
         paid_at: Set(None),
@@ -119,4 +124,186 @@ pub async fn page(
 
 pub async fn count(db: &impl ConnectionTrait, f: &PayoutFilter) -> Result<u64, DbErr> {
     filtered(f).count(db).await
+}
+
+/// Payouts a batch may work on: pending ones, and processing ones whose lease has lapsed (an
+/// interrupted batch, or a transfer with an unknown outcome). Oldest first.
+pub async fn batch_candidates(
+    db: &impl ConnectionTrait,
+    only: Option<&[Uuid]>,
+    now: chrono::DateTime<Utc>,
+    limit: u64,
+) -> Result<Vec<payout::Model>, DbErr> {
+    let mut q = payout::Entity::find()
+        .filter(payout::Column::Status.is_in([PayoutStatus::Pending, PayoutStatus::Processing]))
+        .filter(payout::Column::LeaseUntil.is_null().or(payout::Column::LeaseUntil.lt(now)));
+    if let Some(ids) = only {
+        q = q.filter(payout::Column::Id.is_in(ids.iter().copied()));
+    }
+    q.order_by_asc(payout::Column::Id).limit(limit).all(db).await
+}
+
+/// Takes a payout for a batch: only if it is still in `from` and nobody else holds it. From
+/// `PENDING` this starts a new attempt with a new idempotency key; from `PROCESSING` it keeps the
+/// attempt and key, so the provider answers the earlier request instead of paying again.
+pub async fn claim(
+    db: &impl ConnectionTrait,
+    p: &payout::Model,
+    batch_id: Uuid,
+    now: chrono::DateTime<Utc>,
+    lease_until: chrono::DateTime<Utc>,
+) -> Result<Option<payout::Model>, DbErr> {
+    let (attempts, key) = if p.status == PayoutStatus::Pending {
+        let n = p.attempts + 1;
+        (n, attempt_key(p.id, n))
+    } else {
+        (p.attempts, p.idempotency_key.clone().unwrap_or_else(|| attempt_key(p.id, std::cmp::max(p.attempts, 1))))
+    };
+    let res = payout::Entity::update_many()
+        .col_expr(payout::Column::Status, Expr::value(PayoutStatus::Processing))
+        .col_expr(payout::Column::StatusReason, Expr::value(Some("transfer requested".to_string())))
+        .col_expr(payout::Column::Attempts, Expr::value(attempts))
+        .col_expr(payout::Column::IdempotencyKey, Expr::value(Some(key)))
+        .col_expr(payout::Column::LeaseUntil, Expr::value(Some(lease_until)))
+        .col_expr(payout::Column::BatchId, Expr::value(Some(batch_id)))
+        .col_expr(payout::Column::UpdatedAt, Expr::value(now))
+        .filter(payout::Column::Id.eq(p.id))
+        .filter(payout::Column::Status.eq(p.status))
+        .filter(payout::Column::Attempts.eq(p.attempts))
+        .filter(payout::Column::LeaseUntil.is_null().or(payout::Column::LeaseUntil.lt(now)))
+        .exec(db)
+        .await?;
+    if res.rows_affected == 0 {
+        return Ok(None);
+    }
+    find(db, p.id).await
+}
+
+/// `payout-<id>` for the first attempt; `payout-<id>-a<n>` for a retry after a definite failure.
+pub fn attempt_key(id: Uuid, attempt: i32) -> String {
+    if attempt <= 1 { format!("payout-{id}") } else { format!("payout-{id}-a{attempt}") }
+}
+
+/// What to write when a payout's transfer settles one way or the other.
+#[derive(Debug, Default)]
+pub struct Settle {
+    pub reason: Option<String>,
+    pub transfer_id: Option<String>,
+    pub paid_at: Option<chrono::DateTime<Utc>>,
+    pub reversed_cents: Option<i64>,
+    pub reversal_id: Option<String>,
+    /// The money did not arrive after all (a failure reported after the transfer).
+    pub clear_paid_at: bool,
+}
+
+/// Moves a payout from any of `from` to `to`, clearing its lease; `None` if it was in none.
+pub async fn settle(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    from: &[PayoutStatus],
+    to: PayoutStatus,
+    s: Settle,
+) -> Result<Option<payout::Model>, DbErr> {
+    let mut q = payout::Entity::update_many()
+        .col_expr(payout::Column::Status, Expr::value(to))
+        .col_expr(payout::Column::StatusReason, Expr::value(s.reason))
+        .col_expr(payout::Column::LeaseUntil, Expr::value(Option::<chrono::DateTime<Utc>>::None))
+        .col_expr(payout::Column::UpdatedAt, Expr::value(Utc::now()));
+    if let Some(t) = s.transfer_id {
+        q = q.col_expr(payout::Column::TransferId, Expr::value(Some(t)));
+    }
+    if let Some(t) = s.paid_at {
+        q = q.col_expr(payout::Column::PaidAt, Expr::value(Some(t)));
+    } else if s.clear_paid_at {
+        q = q.col_expr(payout::Column::PaidAt, Expr::value(Option::<chrono::DateTime<Utc>>::None));
+    }
+    if let Some(c) = s.reversed_cents {
+        q = q.col_expr(payout::Column::ReversedCents, Expr::value(c));
+    }
+    if let Some(r) = s.reversal_id {
+        q = q.col_expr(payout::Column::ReversalId, Expr::value(Some(r)));
+    }
+    let res =
+        q.filter(payout::Column::Id.eq(id)).filter(payout::Column::Status.is_in(from.iter().copied())).exec(db).await?;
+    if res.rows_affected == 0 {
+        return Ok(None);
+    }
+    find(db, id).await
+}
+
+/// Leaves a payout where it is with a new reason and no lease (the next batch may take it).
+pub async fn release(db: &impl ConnectionTrait, id: Uuid, status: PayoutStatus, reason: String) -> Result<(), DbErr> {
+    payout::Entity::update_many()
+        .col_expr(payout::Column::StatusReason, Expr::value(Some(reason)))
+        .col_expr(payout::Column::LeaseUntil, Expr::value(Option::<chrono::DateTime<Utc>>::None))
+        .col_expr(payout::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(payout::Column::Id.eq(id))
+        .filter(payout::Column::Status.eq(status))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// The payout a Stripe transfer belongs to: by the id in its metadata, else by transfer id.
+pub async fn find_for_transfer(
+    db: &impl ConnectionTrait,
+    payout_id: Option<Uuid>,
+    transfer_id: &str,
+) -> Result<Option<payout::Model>, DbErr> {
+    if let Some(id) = payout_id
+        && let Some(p) = find(db, id).await?
+    {
+        return Ok(Some(p));
+    }
+    payout::Entity::find().filter(payout::Column::TransferId.eq(transfer_id)).one(db).await
+}
+
+pub mod batches {
+    use chrono::Utc;
+    use entities::payout_batch;
+    use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, EntityTrait, QueryOrder, QuerySelect, Set};
+    use uuid::Uuid;
+
+    pub async fn start(
+        db: &impl ConnectionTrait,
+        trigger: &str,
+        started_by: &str,
+    ) -> Result<payout_batch::Model, DbErr> {
+        payout_batch::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            trigger: Set(trigger.into()),
+            started_by: Set(started_by.into()),
+            started_at: Set(Utc::now()),
+            finished_at: Set(None),
+            considered: Set(0),
+            paid: Set(0),
+            failed: Set(0),
+            skipped: Set(0),
+            unresolved: Set(0),
+            paid_cents: Set(0),
+        }
+        .insert(db)
+        .await
+    }
+
+    pub async fn finish(db: &impl ConnectionTrait, b: payout_batch::Model) -> Result<payout_batch::Model, DbErr> {
+        let mut a: payout_batch::ActiveModel = b.clone().into();
+        a.finished_at = Set(Some(Utc::now()));
+        a.considered = Set(b.considered);
+        a.paid = Set(b.paid);
+        a.failed = Set(b.failed);
+        a.skipped = Set(b.skipped);
+        a.unresolved = Set(b.unresolved);
+        a.paid_cents = Set(b.paid_cents);
+        a.update(db).await
+    }
+
+    pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<payout_batch::Model>, DbErr> {
+        payout_batch::Entity::find_by_id(id).one(db).await
+    }
+
+    /// Newest first.
+    pub async fn recent(db: &impl ConnectionTrait, limit: u64) -> Result<Vec<payout_batch::Model>, DbErr> {
+        payout_batch::Entity::find().order_by_desc(payout_batch::Column::Id).limit(limit).all(db).await
+    }
 }

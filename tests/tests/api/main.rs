@@ -11,6 +11,7 @@ mod instances;
 mod jobs;
 mod offers;
 mod partners;
+mod payments;
 mod postcodes;
 mod routing;
 mod schema;

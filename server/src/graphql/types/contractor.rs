@@ -60,6 +60,22 @@ impl Contractor {
     async fn commission_bps(&self, ctx: &Context<'_>) -> Option<i32> {
         may_see_terms(&meta(ctx).principal, self.0.id).then_some(self.0.commission_bps).flatten()
     }
+    /// Stripe Connect payouts: whether the account exists, can be paid, and what Stripe still
+    /// needs (the contractor and admins only; null for others).
+    async fn stripe(&self, ctx: &Context<'_>) -> Option<StripeAccountState> {
+        may_see_terms(&meta(ctx).principal, self.0.id).then(|| StripeAccountState {
+            account_id: self.0.stripe_account_id.clone(),
+            payouts_enabled: self.0.stripe_payouts_enabled,
+            details_submitted: self.0.stripe_details_submitted,
+            requirements_due: self
+                .0
+                .stripe_requirements
+                .as_deref()
+                .map(|r| r.split(',').map(String::from).collect())
+                .unwrap_or_default(),
+            synced_at: self.0.stripe_synced_at,
+        })
+    }
     async fn certifications(&self, ctx: &Context<'_>) -> Result<Vec<Certification>> {
         let found = loaders(ctx).certifications.load_one(self.0.id).await.map_err(loader_error).gql()?;
         Ok(found.unwrap_or_default().into_iter().map(Certification).collect())
@@ -133,4 +149,18 @@ impl Certification {
     async fn expired(&self) -> bool {
         self.0.expires_on.is_some_and(|d| d < Utc::now().date_naive())
     }
+}
+
+/// A contractor's Stripe Connect (Express) account, as Stripe last reported it.
+#[derive(async_graphql::SimpleObject)]
+pub struct StripeAccountState {
+    /// `acct_…`; null until the contractor first asks for an onboarding link.
+    pub account_id: Option<String>,
+    /// Payouts are transferred only when this is true.
+    pub payouts_enabled: bool,
+    pub details_submitted: bool,
+    /// What Stripe still needs (`requirements.currently_due`), e.g. `external_account`.
+    pub requirements_due: Vec<String>,
+    /// When Stripe's last account update was created.
+    pub synced_at: Option<DateTime<Utc>>,
 }

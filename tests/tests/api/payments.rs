@@ -1,0 +1,507 @@
+//! Stripe Connect payouts with the real async-stripe client against a local fake Stripe server:
+//! onboarding, batches (idempotency keys, lost answers, refusals and retries, concurrent batches),
+//! reversals, and Stripe's webhooks (signature, tolerance, replays, any order).
+
+use std::time::Duration;
+
+use nrp_tests::leads::*;
+use nrp_tests::stripe::{FakeStripe, Script, WEBHOOK_SECRET, event, signature};
+use nrp_tests::*;
+use serde_json::{Value, json};
+
+const BATCH: &str = "mutation($ids:[ID!]){ runPayoutBatch(payoutIds:$ids){ id trigger considered paid failed skipped unresolved paidCents finishedAt } }";
+const PAYOUT: &str = "query($id:ID!){ job(id:$id){ payout { id status statusReason transferId idempotencyKey attempts payoutCents grossCents commissionCents reversedCents paidAt batchId } } }";
+const LINK: &str = "mutation($c:ID){ stripeOnboardingLink(contractorId:$c){ url expiresAt } }";
+const STRIPE_STATE: &str = "query($id:ID!){ contractor(id:$id){ stripe { accountId payoutsEnabled detailsSubmitted requirementsDue syncedAt } } }";
+
+/// A test on SQLite and on PostgreSQL, each with its own fake Stripe server.
+macro_rules! on_both_with_stripe {
+    ($name:ident, $body:expr) => {
+        mod $name {
+            use super::*;
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn on_sqlite() {
+                let stripe = FakeStripe::start().await;
+                let app = TestApp::spawn_with(Backend::Sqlite, with_stripe(&stripe)).await;
+                ($body)(app, stripe).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn on_postgres() {
+                let stripe = FakeStripe::start().await;
+                let app = TestApp::spawn_with(Backend::Postgres, with_stripe(&stripe)).await;
+                ($body)(app, stripe).await;
+            }
+        }
+    };
+}
+
+fn with_stripe(stripe: &FakeStripe) -> TestOptions {
+    let mut o = TestOptions::default().env("PAYOUT_LEASE_SECS", "1");
+    for (k, v) in stripe.env() {
+        o = o.env(k, &v);
+    }
+    o
+}
+
+/// Posts an event to `/webhooks/stripe`, signed at `t` with `secret`.
+async fn deliver(app: &TestApp, body: &Value, t: i64, secret: &str) -> (u16, Value) {
+    let body = body.to_string();
+    let resp = app
+        .http
+        .post(format!("{}/webhooks/stripe", app.base))
+        .header("stripe-signature", signature(&body, secret, t))
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status().as_u16();
+    (status, resp.json().await.unwrap_or(Value::Null))
+}
+
+fn now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+/// The contractor gets its Express account through an onboarding link, and Stripe then reports
+/// payouts enabled; returns the account id.
+async fn onboard(app: &TestApp, c: &Contractor) -> String {
+    app.ok(Some(&c.token), LINK, json!({"c": null})).await;
+    let state = app.ok(Some(&c.token), STRIPE_STATE, json!({"id": c.id})).await;
+    let acct = state["contractor"]["stripe"]["accountId"].as_str().unwrap().to_string();
+    let ev = event(
+        &format!("evt_onboarded_{acct}"),
+        "account.updated",
+        now(),
+        json!({"id": acct, "object": "account", "payouts_enabled": true, "details_submitted": true,
+               "requirements": {"currently_due": []}}),
+    );
+    let (status, _) = deliver(app, &ev, now(), WEBHOOK_SECRET).await;
+    assert_eq!(status, 200);
+    acct
+}
+
+async fn payout(app: &TestApp, admin: &str, job: &str) -> Value {
+    app.ok(Some(admin), PAYOUT, json!({"id": job})).await["job"]["payout"].clone()
+}
+
+struct World {
+    admin: String,
+    key: String,
+    c: Contractor,
+}
+
+async fn world(app: &TestApp, tag: &str) -> World {
+    seed_postcodes(app).await;
+    let admin = app.admin_token().await;
+    let (_, key) = insurer_key(app, &admin, &format!("{tag} Mutual")).await;
+    let c = contractor(app, &admin, tag, json!({"basePostcode": "2150"}), true).await;
+    World { admin, key, c }
+}
+
+on_both_databases!(without_a_provider_payouts_wait_and_say_why, |app: TestApp| async move {
+    let w = world(&app, "noprov").await;
+    let (_, job) = completed_job(&app, &w.admin, &w.key, &w.c, 123_456).await;
+    let p = payout(&app, &w.admin, &job).await;
+    assert_eq!(p["status"], "PENDING");
+    assert!(p["statusReason"].as_str().unwrap().contains("no payment provider"), "{p}");
+    let body = app.gql(Some(&w.admin), BATCH, json!({})).await;
+    assert_eq!(error_code(&body), "CONFLICT", "{body}");
+    let body = app.gql(Some(&w.c.token), LINK, json!({"c": null})).await;
+    assert_eq!(error_code(&body), "CONFLICT", "{body}");
+    let p = payout(&app, &w.admin, &job).await;
+    assert_eq!(p["status"], "PENDING");
+    assert!(p["paidAt"].is_null() && p["transferId"].is_null());
+    // Without a signing secret every Stripe webhook is refused.
+    let ev = event("evt_x", "account.updated", now(), json!({"id": "acct_x"}));
+    let (status, _) = deliver(&app, &ev, now(), WEBHOOK_SECRET).await;
+    assert_eq!(status, 503);
+});
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn onboarding_creates_one_express_account_and_links_to_it() {
+    let stripe = FakeStripe::start().await;
+    let app = TestApp::spawn_with(Backend::Sqlite, with_stripe(&stripe)).await;
+    let w = world(&app, "onboard").await;
+    let other = contractor(&app, &w.admin, "onboard-other", json!({}), true).await;
+
+    let first = app.ok(Some(&w.c.token), LINK, json!({"c": null})).await["stripeOnboardingLink"].clone();
+    let second = app.ok(Some(&w.c.token), LINK, json!({"c": w.c.id})).await["stripeOnboardingLink"].clone();
+    let by_admin = app.ok(Some(&w.admin), LINK, json!({"c": w.c.id})).await["stripeOnboardingLink"].clone();
+    let state = app.ok(Some(&w.c.token), STRIPE_STATE, json!({"id": w.c.id})).await["contractor"]["stripe"].clone();
+    let acct = state["accountId"].as_str().unwrap();
+    for link in [&first, &second, &by_admin] {
+        assert!(link["url"].as_str().unwrap().contains(acct), "{link}");
+        assert!(link["expiresAt"].is_string());
+    }
+    assert_eq!(state["payoutsEnabled"], false);
+    let accounts: Vec<_> = stripe.requests().into_iter().filter(|r| r.path == "/v1/accounts").collect();
+    assert_eq!(accounts.len(), 1, "one account, created once");
+    let a = &accounts[0];
+    assert_eq!(a.form["type"], "express");
+    assert_eq!(a.form["country"], "AU");
+    assert_eq!(a.form["capabilities[transfers][requested]"], "true");
+    assert_eq!(a.form["metadata[contractor_id]"], w.c.id);
+    assert_eq!(a.idempotency_key.as_deref(), Some(format!("contractor-{}-account", w.c.id).as_str()));
+    let links: Vec<_> = stripe.requests().into_iter().filter(|r| r.path == "/v1/account_links").collect();
+    assert_eq!(links.len(), 3);
+    assert_eq!(links[0].form["type"], "account_onboarding");
+    assert!(links[0].form["return_url"].ends_with("/payouts?stripe=return"));
+
+    // Another contractor's link is not yours to get; nor is one for an admin without naming one.
+    let body = app.gql(Some(&other.token), LINK, json!({"c": w.c.id})).await;
+    assert_eq!(error_code(&body), "FORBIDDEN");
+    let body = app.gql(Some(&w.admin), LINK, json!({"c": null})).await;
+    assert_eq!(error_code(&body), "BAD_USER_INPUT");
+    assert_eq!(error_field(&body), "contractorId");
+    // Other contractors do not see it at all.
+    let seen = app.gql(Some(&other.token), STRIPE_STATE, json!({"id": w.c.id})).await;
+    assert_eq!(error_code(&seen), "FORBIDDEN");
+}
+
+/// The transfer requests the fake received.
+fn transfer_posts(stripe: &FakeStripe) -> Vec<nrp_tests::stripe::Recorded> {
+    stripe.requests().into_iter().filter(|r| r.method == "POST" && r.path == "/v1/transfers").collect()
+}
+
+on_both_with_stripe!(
+    a_batch_pays_each_payable_payout_once_with_its_idempotency_key,
+    |app: TestApp, stripe: FakeStripe| async move {
+        let w = world(&app, "payable").await;
+        let waiting = contractor(&app, &w.admin, "not-onboarded", json!({"basePostcode": "2150"}), true).await;
+        let acct = onboard(&app, &w.c).await;
+        let (_, job) = completed_job(&app, &w.admin, &w.key, &w.c, 250_001).await;
+        let (_, other_job) = completed_job(&app, &w.admin, &w.key, &waiting, 99_999).await;
+        let before = payout(&app, &w.admin, &job).await;
+        assert_eq!(before["status"], "PENDING");
+        assert_eq!(before["statusReason"], "waiting for the next payout batch");
+
+        // Contractors cannot run batches.
+        let body = app.gql(Some(&w.c.token), BATCH, json!({})).await;
+        assert_eq!(error_code(&body), "FORBIDDEN");
+        let body = app.gql(Some(&w.admin), BATCH, json!({"ids": []})).await;
+        assert_eq!(error_code(&body), "BAD_USER_INPUT");
+        let body = app.gql(Some(&w.admin), BATCH, json!({"ids": ["nope"]})).await;
+        assert_eq!(error_field(&body), "payoutIds.0");
+
+        let b = app.ok(Some(&w.admin), BATCH, json!({})).await["runPayoutBatch"].clone();
+        assert_eq!(
+            (b["considered"].as_i64(), b["paid"].as_i64(), b["skipped"].as_i64()),
+            (Some(2), Some(1), Some(1)),
+            "{b}"
+        );
+        assert_eq!(b["trigger"], "ADMIN");
+        let p = payout(&app, &w.admin, &job).await;
+        assert_eq!(p["status"], "PAID", "{p}");
+        assert_eq!(b["paidCents"], p["payoutCents"]);
+        assert!(p["paidAt"].is_string());
+        assert_eq!(p["batchId"], b["id"]);
+        let pid = p["id"].as_str().unwrap();
+        let posts = transfer_posts(&stripe);
+        assert_eq!(posts.len(), 1);
+        let t = &posts[0];
+        assert_eq!(
+            t.idempotency_key.as_deref(),
+            Some(format!("payout-{pid}").as_str()),
+            "the key derives from the payout id"
+        );
+        assert_eq!(p["idempotencyKey"], format!("payout-{pid}"));
+        assert_eq!(t.form["amount"], p["payoutCents"].as_i64().unwrap().to_string());
+        assert_eq!(t.form["currency"], "aud");
+        assert_eq!(t.form["destination"], acct);
+        assert_eq!(t.form["metadata[payout_id]"], pid);
+        assert_eq!(t.form["transfer_group"], format!("payout-{pid}"));
+        assert_eq!(p["transferId"], stripe.transfers()[0]["id"]);
+        // gross = commission + payout, and what moved is the payout.
+        assert_eq!(
+            p["grossCents"].as_i64().unwrap(),
+            p["commissionCents"].as_i64().unwrap() + p["payoutCents"].as_i64().unwrap()
+        );
+
+        let o = payout(&app, &w.admin, &other_job).await;
+        assert_eq!(o["status"], "PENDING");
+        assert!(o["statusReason"].as_str().unwrap().contains("Stripe onboarding"), "{o}");
+
+        // Running again pays nobody twice.
+        let b2 = app.ok(Some(&w.admin), BATCH, json!({})).await["runPayoutBatch"].clone();
+        assert_eq!((b2["considered"].as_i64(), b2["paid"].as_i64()), (Some(1), Some(0)), "{b2}");
+        assert_eq!(stripe.transfers().len(), 1);
+        let batches = app.ok(Some(&w.admin), "{ payoutBatches { id paid } }", json!({})).await;
+        assert_eq!(batches["payoutBatches"].as_array().unwrap().len(), 2);
+    }
+);
+
+on_both_with_stripe!(
+    a_batch_whose_answer_is_lost_pays_exactly_once_when_run_again,
+    |app: TestApp, stripe: FakeStripe| async move {
+        let w = world(&app, "lost").await;
+        onboard(&app, &w.c).await;
+        let (_, job) = completed_job(&app, &w.admin, &w.key, &w.c, 180_000).await;
+        // Stripe makes the transfer, but its answer arrives after the client gave up (1.5 s): the
+        // batch is interrupted after the transfer call and before the database commit.
+        stripe.script(Script::LoseAnswer(Duration::from_secs(3)));
+        let b = app.ok(Some(&w.admin), BATCH, json!({})).await["runPayoutBatch"].clone();
+        assert_eq!((b["paid"].as_i64(), b["unresolved"].as_i64()), (Some(0), Some(1)), "{b}");
+        let p = payout(&app, &w.admin, &job).await;
+        assert_eq!(p["status"], "PROCESSING", "nothing is marked paid that is not known to be paid");
+        assert!(p["paidAt"].is_null());
+        assert!(p["statusReason"].as_str().unwrap().contains("outcome unknown"), "{p}");
+        assert_eq!(stripe.transfers().len(), 1, "Stripe did make the transfer");
+
+        let b = app.ok(Some(&w.admin), BATCH, json!({})).await["runPayoutBatch"].clone();
+        assert_eq!(b["paid"], 1, "{b}");
+        let p = payout(&app, &w.admin, &job).await;
+        assert_eq!(p["status"], "PAID");
+        assert_eq!(stripe.transfers().len(), 1, "paid exactly once");
+        assert_eq!(p["transferId"], stripe.transfers()[0]["id"]);
+        assert_eq!(p["attempts"], 1, "the same attempt, settled");
+        let keys: Vec<_> = transfer_posts(&stripe).into_iter().map(|r| r.idempotency_key).collect();
+        assert!(keys.iter().all(|k| k.as_deref() == p["idempotencyKey"].as_str()), "{keys:?}");
+    }
+);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_repeated_transfer_request_is_answered_by_its_key_not_paid_again() {
+    // Without the "ask first" step (as after Stripe's list is unavailable), the same key alone
+    // keeps a repeated request from paying twice: the fake, like Stripe, replays the answer.
+    let stripe = FakeStripe::start().await;
+    let provider = nrp_server::payments::StripeProvider::new(&nrp_server::config::StripeConfig {
+        secret_key: nrp_tests::stripe::SECRET_KEY.to_string().into(),
+        api_base: stripe.base.clone(),
+        timeout: Duration::from_secs(5),
+    })
+    .unwrap();
+    use nrp_server::payments::{NewAccount, PaymentProvider, Transfer};
+    let id = uuid::Uuid::now_v7();
+    let acct = provider
+        .create_account(&NewAccount { contractor_id: id, email: "a@b.example", business_name: "B" }, "acct-key")
+        .await
+        .unwrap();
+    let t = Transfer {
+        payout_id: id,
+        amount_cents: 1234,
+        destination: &acct,
+        group: "payout-x",
+        idempotency_key: "payout-x",
+        description: "d",
+    };
+    let first = provider.transfer(&t).await.unwrap();
+    let again = provider.transfer(&t).await.unwrap();
+    assert_eq!(first, again);
+    assert_eq!(stripe.transfers().len(), 1);
+    assert_eq!(provider.find_transfer("payout-x").await.unwrap(), Some(first));
+    assert_eq!(provider.find_transfer("payout-y").await.unwrap(), None);
+    // The same key with another amount is refused, not paid.
+    let other = Transfer { amount_cents: 999, ..t.clone() };
+    assert!(matches!(provider.transfer(&other).await, Err(nrp_server::payments::ProviderError::Refused { .. })));
+    assert_eq!(stripe.transfers().len(), 1);
+}
+
+on_both_with_stripe!(
+    a_refused_transfer_fails_and_a_retry_pays_with_a_new_key,
+    |app: TestApp, stripe: FakeStripe| async move {
+        let w = world(&app, "refused").await;
+        onboard(&app, &w.c).await;
+        let (_, job) = completed_job(&app, &w.admin, &w.key, &w.c, 50_000).await;
+        stripe.script(Script::Refuse {
+            status: 400,
+            code: "balance_insufficient",
+            message: "Insufficient funds in Stripe account",
+        });
+        let b = app.ok(Some(&w.admin), BATCH, json!({})).await["runPayoutBatch"].clone();
+        assert_eq!(b["failed"], 1, "{b}");
+        let p = payout(&app, &w.admin, &job).await;
+        assert_eq!(p["status"], "FAILED");
+        let reason = p["statusReason"].as_str().unwrap();
+        assert!(reason.contains("Insufficient funds") && reason.contains("balance_insufficient"), "{reason}");
+        assert!(p["paidAt"].is_null());
+        assert!(stripe.transfers().is_empty());
+        let pid = p["id"].as_str().unwrap().to_string();
+
+        // A failed payout is not picked up again until an admin retries it.
+        let b = app.ok(Some(&w.admin), BATCH, json!({})).await["runPayoutBatch"].clone();
+        assert_eq!(b["considered"], 0);
+        let retry = "mutation($id:ID!){ retryPayout(id:$id){ status statusReason } }";
+        let body = app.gql(Some(&w.c.token), retry, json!({"id": pid})).await;
+        assert_eq!(error_code(&body), "FORBIDDEN");
+        let r = app.ok(Some(&w.admin), retry, json!({"id": pid})).await;
+        assert_eq!(r["retryPayout"]["status"], "PENDING");
+        let b = app.ok(Some(&w.admin), BATCH, json!({"ids": [pid]})).await["runPayoutBatch"].clone();
+        assert_eq!(b["paid"], 1, "{b}");
+        let p = payout(&app, &w.admin, &job).await;
+        assert_eq!(p["status"], "PAID");
+        assert_eq!(p["attempts"], 2);
+        let keys: Vec<_> = transfer_posts(&stripe).into_iter().map(|r| r.idempotency_key.unwrap()).collect();
+        assert_eq!(keys, vec![format!("payout-{pid}"), format!("payout-{pid}-a2")]);
+        assert_eq!(stripe.transfers().len(), 1);
+        let body = app.gql(Some(&w.admin), retry, json!({"id": pid})).await;
+        assert_eq!(error_code(&body), "CONFLICT", "a PAID payout is not retried");
+    }
+);
+
+on_both_with_stripe!(a_paid_payout_is_reversed_once, |app: TestApp, stripe: FakeStripe| async move {
+    let w = world(&app, "reverse").await;
+    onboard(&app, &w.c).await;
+    let (_, job) = completed_job(&app, &w.admin, &w.key, &w.c, 77_700).await;
+    let pid = payout(&app, &w.admin, &job).await["id"].as_str().unwrap().to_string();
+    let reverse = "mutation($id:ID!,$r:String!){ reversePayout(id:$id, reason:$r){ status statusReason reversedCents payoutCents } }";
+    let body = app.gql(Some(&w.admin), reverse, json!({"id": pid, "r": "duplicate invoice"})).await;
+    assert_eq!(error_code(&body), "CONFLICT", "a PENDING payout has nothing to reverse: {body}");
+    app.ok(Some(&w.admin), BATCH, json!({})).await;
+    let body = app.gql(Some(&w.admin), reverse, json!({"id": pid, "r": "  "})).await;
+    assert_eq!(error_code(&body), "BAD_USER_INPUT");
+    assert_eq!(error_field(&body), "reason");
+    let body = app.gql(Some(&w.c.token), reverse, json!({"id": pid, "r": "mine"})).await;
+    assert_eq!(error_code(&body), "FORBIDDEN");
+    let r =
+        app.ok(Some(&w.admin), reverse, json!({"id": pid, "r": "duplicate invoice"})).await["reversePayout"].clone();
+    assert_eq!(r["status"], "REVERSED");
+    assert_eq!(r["reversedCents"], r["payoutCents"]);
+    assert!(r["statusReason"].as_str().unwrap().contains("duplicate invoice"));
+    let again = app.ok(Some(&w.admin), reverse, json!({"id": pid, "r": "again"})).await["reversePayout"].clone();
+    assert_eq!(again["status"], "REVERSED");
+    assert_eq!(stripe.reversals().len(), 1, "reversed once");
+    let rev: Vec<_> = stripe.requests().into_iter().filter(|r| r.path.ends_with("/reversals")).collect();
+    assert_eq!(rev[0].idempotency_key.as_deref(), Some(format!("payout-{pid}-reversal").as_str()));
+});
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_batches_on_two_instances_pay_every_payout_exactly_once() {
+    let stripe = FakeStripe::start().await;
+    let a = TestApp::spawn_with(Backend::Postgres, with_stripe(&stripe).env("PAYOUT_LEASE_SECS", "120")).await;
+    let b = TestApp::spawn_on(a.db.clone(), with_stripe(&stripe).env("PAYOUT_LEASE_SECS", "120")).await;
+    let w = world(&a, "race").await;
+    onboard(&a, &w.c).await;
+    let mut jobs = Vec::new();
+    for i in 0..12 {
+        jobs.push(completed_job(&a, &w.admin, &w.key, &w.c, 10_000 + i).await.1);
+    }
+    let admin_b = w.admin.clone();
+    let (ra, rb, rc) = tokio::join!(
+        a.ok(Some(&w.admin), BATCH, json!({})),
+        b.ok(Some(&admin_b), BATCH, json!({})),
+        b.ok(Some(&admin_b), BATCH, json!({})),
+    );
+    let paid: i64 = [ra, rb, rc].iter().map(|r| r["runPayoutBatch"]["paid"].as_i64().unwrap()).sum();
+    assert_eq!(paid, 12, "each payout counted paid by exactly one batch");
+    assert_eq!(stripe.transfers().len(), 12, "twelve transfers, no more");
+    let mut ids = Vec::new();
+    for job in &jobs {
+        let p = payout(&a, &w.admin, job).await;
+        assert_eq!(p["status"], "PAID");
+        ids.push(p["transferId"].as_str().unwrap().to_string());
+    }
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 12);
+}
+
+on_both_with_stripe!(
+    stripe_webhooks_are_verified_deduplicated_and_applied_in_any_order,
+    |app: TestApp, stripe: FakeStripe| async move {
+        let w = world(&app, "events").await;
+        app.ok(Some(&w.c.token), LINK, json!({"c": null})).await;
+        let state = || async {
+            app.ok(Some(&w.admin), STRIPE_STATE, json!({"id": w.c.id})).await["contractor"]["stripe"].clone()
+        };
+        let acct = state().await["accountId"].as_str().unwrap().to_string();
+        let t = now();
+        let enabled = event(
+            "evt_new",
+            "account.updated",
+            t,
+            json!({"id": acct, "payouts_enabled": true, "details_submitted": true, "requirements": {"currently_due": []}}),
+        );
+        let older = event(
+            "evt_old",
+            "account.updated",
+            t - 60,
+            json!({"id": acct, "payouts_enabled": false, "details_submitted": false, "requirements": {"currently_due": ["external_account"]}}),
+        );
+
+        // Refused: a wrong secret, a stale or future timestamp, no header, a tampered body.
+        assert_eq!(deliver(&app, &enabled, t, "whsec_wrong").await.0, 400);
+        assert_eq!(deliver(&app, &enabled, t - 301, WEBHOOK_SECRET).await.0, 400);
+        assert_eq!(deliver(&app, &enabled, t + 301, WEBHOOK_SECRET).await.0, 400);
+        let unsigned =
+            app.http.post(format!("{}/webhooks/stripe", app.base)).body(enabled.to_string()).send().await.unwrap();
+        assert_eq!(unsigned.status().as_u16(), 400);
+        let header = signature(&enabled.to_string(), WEBHOOK_SECRET, t);
+        let tampered = app
+            .http
+            .post(format!("{}/webhooks/stripe", app.base))
+            .header("stripe-signature", header)
+            .body(enabled.to_string().replace("true", "false"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(tampered.status().as_u16(), 400);
+        assert_eq!(state().await["payoutsEnabled"], false, "nothing refused was applied");
+        let seen = app.ok(Some(&w.admin), "{ stripeEvents { id } }", json!({})).await;
+        assert_eq!(seen["stripeEvents"], json!([]));
+
+        // The newer state arrives first; the older one afterwards changes nothing.
+        let (s, r) = deliver(&app, &enabled, t, WEBHOOK_SECRET).await;
+        assert_eq!((s, r["duplicate"].as_bool()), (200, Some(false)), "{r}");
+        let (s, r) = deliver(&app, &older, t, WEBHOOK_SECRET).await;
+        assert_eq!(s, 200);
+        assert!(r["outcome"].as_str().unwrap().contains("newer"), "{r}");
+        let st = state().await;
+        assert_eq!(st["payoutsEnabled"], true);
+        assert_eq!(st["requirementsDue"], json!([]));
+        // A replayed event id is acknowledged and ignored.
+        let (s, r) = deliver(&app, &enabled, now(), WEBHOOK_SECRET).await;
+        assert_eq!((s, r["duplicate"].as_bool()), (200, Some(true)));
+        let seen = app.ok(Some(&w.admin), "{ stripeEvents { id type outcome } }", json!({})).await;
+        assert_eq!(seen["stripeEvents"].as_array().unwrap().len(), 2);
+
+        // transfer.reversed arrives while the batch that made the transfer never heard back.
+        let (_, job) = completed_job(&app, &w.admin, &w.key, &w.c, 40_000).await;
+        stripe.script(Script::LoseAnswer(Duration::from_secs(3)));
+        app.ok(Some(&w.admin), BATCH, json!({})).await;
+        assert_eq!(payout(&app, &w.admin, &job).await["status"], "PROCESSING");
+        let mut tr = stripe.transfers()[0].clone();
+        tr["reversed"] = json!(true);
+        tr["amount_reversed"] = tr["amount"].clone();
+        let (s, r) =
+            deliver(&app, &event("evt_rev", "transfer.reversed", now(), tr.clone()), now(), WEBHOOK_SECRET).await;
+        assert_eq!(s, 200, "{r}");
+        let p = payout(&app, &w.admin, &job).await;
+        assert_eq!(p["status"], "REVERSED");
+        assert_eq!(p["reversedCents"], p["payoutCents"]);
+        // The next batch finds the transfer but does not turn REVERSED back into PAID, and neither
+        // does the late transfer.created.
+        app.ok(Some(&w.admin), BATCH, json!({})).await;
+        let created = event("evt_created", "transfer.created", now() - 30, stripe.transfers()[0].clone());
+        let (s, r) = deliver(&app, &created, now(), WEBHOOK_SECRET).await;
+        assert_eq!(s, 200);
+        assert!(r["outcome"].as_str().unwrap().contains("already REVERSED"), "{r}");
+        assert_eq!(payout(&app, &w.admin, &job).await["status"], "REVERSED");
+        assert_eq!(stripe.transfers().len(), 1);
+
+        // transfer.failed after a payout was recorded PAID: FAILED, no longer dated paid.
+        let (_, job2) = completed_job(&app, &w.admin, &w.key, &w.c, 30_000).await;
+        app.ok(Some(&w.admin), BATCH, json!({})).await;
+        let p = payout(&app, &w.admin, &job2).await;
+        assert_eq!(p["status"], "PAID");
+        let tr2 = stripe.transfer(p["transferId"].as_str().unwrap()).unwrap();
+        let (s, _) =
+            deliver(&app, &event("evt_fail", "transfer.failed", now(), tr2.clone()), now(), WEBHOOK_SECRET).await;
+        assert_eq!(s, 200);
+        let p = payout(&app, &w.admin, &job2).await;
+        assert_eq!(p["status"], "FAILED");
+        assert!(p["paidAt"].is_null());
+        // ... and the transfer.created that was sent before it, arriving late, does not undo it.
+        let (_, r) =
+            deliver(&app, &event("evt_created2", "transfer.created", now() - 5, tr2), now(), WEBHOOK_SECRET).await;
+        assert!(r["outcome"].as_str().unwrap().contains("already FAILED"), "{r}");
+        // Events NRP does not act on, and events about unknown objects, are acknowledged.
+        let (s, r) =
+            deliver(&app, &event("evt_other", "charge.succeeded", now(), json!({"id": "ch_1"})), now(), WEBHOOK_SECRET)
+                .await;
+        assert_eq!(s, 200);
+        assert!(r["outcome"].as_str().unwrap().starts_with("ignored"));
+        let (s, _) = deliver(&app, &json!({"no": "id"}), now(), WEBHOOK_SECRET).await;
+        assert_eq!(s, 400, "a signed body that is not an event is refused");
+    }
+);
