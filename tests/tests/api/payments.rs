@@ -5,12 +5,13 @@
 use std::time::Duration;
 
 use nrp_tests::leads::*;
+use nrp_tests::receiver::{Receiver, types, verify};
 use nrp_tests::stripe::{FakeStripe, Script, WEBHOOK_SECRET, event, signature};
 use nrp_tests::*;
 use serde_json::{Value, json};
 
 const BATCH: &str = "mutation($ids:[ID!]){ runPayoutBatch(payoutIds:$ids){ id trigger considered paid failed skipped unresolved paidCents finishedAt } }";
-const PAYOUT: &str = "query($id:ID!){ job(id:$id){ payout { id status statusReason transferId idempotencyKey attempts payoutCents grossCents commissionCents reversedCents paidAt batchId } } }";
+const PAYOUT: &str = "query($id:ID!){ job(id:$id){ payout { id status statusReason transferId idempotencyKey attempts payoutCents grossCents commissionBps commissionCents reversedCents paidAt batchId } } }";
 const LINK: &str = "mutation($c:ID){ stripeOnboardingLink(contractorId:$c){ url expiresAt } }";
 const STRIPE_STATE: &str = "query($id:ID!){ contractor(id:$id){ stripe { accountId payoutsEnabled detailsSubmitted requirementsDue syncedAt } } }";
 
@@ -36,7 +37,10 @@ macro_rules! on_both_with_stripe {
 }
 
 fn with_stripe(stripe: &FakeStripe) -> TestOptions {
-    let mut o = TestOptions::default().env("PAYOUT_LEASE_SECS", "1");
+    let mut o = TestOptions::default()
+        .env("PAYOUT_LEASE_SECS", "1")
+        .env("WEBHOOK_RETRY_BASE_MILLIS", "100")
+        .env("EXPIRY_SWEEP_MILLIS", "50");
     for (k, v) in stripe.env() {
         o = o.env(k, &v);
     }
@@ -503,5 +507,145 @@ on_both_with_stripe!(
         assert!(r["outcome"].as_str().unwrap().starts_with("ignored"));
         let (s, _) = deliver(&app, &json!({"no": "id"}), now(), WEBHOOK_SECRET).await;
         assert_eq!(s, 400, "a signed body that is not an event is refused");
+    }
+);
+
+// The chain of issue 4, end to end: the demo insurer's lead is won, worked and completed; its
+// claim is settled; the batch pays the contractor through (fake) Stripe; the insurer's receiver
+// got every event, signed; the admin's CSV shows commission and payout to the cent.
+on_both_with_stripe!(
+    a_demo_insurer_lead_runs_from_intake_to_a_paid_contractor,
+    |app: TestApp, stripe: FakeStripe| async move {
+        use nrp_server::services::demo;
+        demo::seed(&app.ctx).await.unwrap();
+        let admin = app.login(demo::DEMO_ADMIN_EMAIL, demo::DEMO_ADMIN_PASSWORD).await;
+        let insurer = demo::DEMO_API_KEY;
+        let receiver = Receiver::default();
+        let url = receiver.start().await;
+        let hook = app
+            .ok(Some(insurer), "mutation($u:String){ setPartnerWebhook(url:$u){ secret } }", json!({"u": url}))
+            .await;
+        let secret = hook["setPartnerWebhook"]["secret"].as_str().unwrap().to_string();
+
+        let mut input = lead_input();
+        input["property"] =
+            json!({"address": "12 Church St", "suburb": "Parramatta", "state": "NSW", "postcode": "2150"});
+        input["claimNumber"] = json!("HM-E2E-0001");
+        let (lead, _) = create_lead(&app, insurer, input).await;
+        let offers = open_offers(&lead_detail(&app, &admin, &lead).await);
+        assert!(!offers.is_empty(), "the demo network has contractors near Parramatta");
+        let (offer, contractor_id) = offers[0].clone();
+        let email = app
+            .ok(Some(&admin), "query($id:ID!){ contractor(id:$id){ email } }", json!({"id": contractor_id}))
+            .await["contractor"]["email"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let token = app.login(&email, demo::DEMO_CONTRACTOR_PASSWORD).await;
+        let won = app.ok(Some(&token), ACCEPT, json!({"id": offer})).await;
+        let job = won["acceptOffer"]["job"]["id"].as_str().unwrap().to_string();
+
+        let mv = |who: String, to: &'static str, extra: Value| {
+            let app = &app;
+            let job = job.clone();
+            async move {
+                let mut input = json!({"jobId": job, "to": to});
+                if let (Value::Object(i), Value::Object(e)) = (&mut input, extra) {
+                    i.extend(e);
+                }
+                app.ok(Some(&who), ADVANCE, json!({"input": input})).await["advanceJob"]["status"].clone()
+            }
+        };
+        assert_eq!(mv(token.clone(), "CONTACTED", json!({})).await, "CONTACTED");
+        assert_eq!(mv(token.clone(), "INSPECTED", json!({})).await, "INSPECTED");
+        assert_eq!(mv(token.clone(), "QUOTED", json!({"quoteCents": 1_234_567})).await, "QUOTED");
+        assert_eq!(mv(insurer.to_string(), "APPROVED", json!({"approvedCents": 1_234_567})).await, "APPROVED");
+        assert_eq!(mv(token.clone(), "IN_PROGRESS", json!({})).await, "IN_PROGRESS");
+        assert_eq!(mv(token.clone(), "COMPLETED", json!({})).await, "COMPLETED");
+
+        let claim = app
+            .ok(
+                Some(insurer),
+                "mutation($i:CreateClaimInput!){ createClaim(input:$i){ id status } }",
+                json!({"i": {"leadId": lead, "claimedCents": 1_300_000, "excessCents": 50_000}}),
+            )
+            .await["createClaim"]["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let update = "mutation($i:UpdateClaimInput!){ updateClaim(input:$i){ status } }";
+        for (status, extra) in [("ASSESSING", json!({})), ("APPROVED", json!({})), ("SETTLED", json!({}))] {
+            let mut i = json!({"claimId": claim, "status": status});
+            if let (Value::Object(i), Value::Object(e)) = (&mut i, extra) {
+                i.extend(e);
+            }
+            assert_eq!(app.ok(Some(insurer), update, json!({"i": i})).await["updateClaim"]["status"], status);
+        }
+
+        // The contractor onboards with Stripe; the batch pays it.
+        let me = Contractor { id: contractor_id.clone(), email, token: token.clone() };
+        let acct = onboard(&app, &me).await;
+        let b = app.ok(Some(&admin), BATCH, json!({})).await["runPayoutBatch"].clone();
+        let p = payout(&app, &admin, &job).await;
+        assert_eq!(p["status"], "PAID", "{p} {b}");
+        assert_eq!(p["grossCents"], 1_234_567);
+        assert_eq!(p["commissionBps"], 1500, "the network default");
+        let commission = p["commissionCents"].as_i64().unwrap();
+        let paid = p["payoutCents"].as_i64().unwrap();
+        assert_eq!(commission, 185_185, "15% of $12,345.67 rounded half up");
+        assert_eq!(commission + paid, 1_234_567);
+        let t = stripe.transfer(p["transferId"].as_str().unwrap()).unwrap();
+        assert_eq!((t["amount"].as_i64(), t["destination"].as_str()), (Some(paid), Some(acct.as_str())));
+        assert_eq!(stripe.transfers().iter().filter(|t| t["metadata"]["payout_id"] == p["id"]).count(), 1);
+
+        // The insurer's receiver got every event of its lead, each signed.
+        let got = receiver
+            .until(|g| {
+                let t = types(g);
+                t.iter().filter(|t| *t == "job.status_changed").count() >= 6
+                    && t.iter().filter(|t| t.starts_with("claim.")).count() >= 4
+            })
+            .await;
+        for (headers, body) in &got {
+            assert!(verify(&secret, headers, body), "signed: {body}");
+        }
+        let mut seen: Vec<String> = got
+            .iter()
+            .map(|(_, b)| serde_json::from_str::<Value>(b).unwrap())
+            .filter(|v| v["data"]["leadId"] == json!(lead))
+            .map(|v| format!("{}:{}", v["type"].as_str().unwrap(), v["data"]["status"].as_str().unwrap_or("")))
+            .collect();
+        seen.sort();
+        for expected in [
+            "lead.status_changed:NEW",
+            "lead.status_changed:OFFERING",
+            "lead.status_changed:ASSIGNED",
+            "job.status_changed:CONTACTED",
+            "job.status_changed:INSPECTED",
+            "job.status_changed:QUOTED",
+            "job.status_changed:APPROVED",
+            "job.status_changed:IN_PROGRESS",
+            "job.status_changed:COMPLETED",
+            "claim.lodged:LODGED",
+            "claim.updated:ASSESSING",
+            "claim.updated:APPROVED",
+            "claim.updated:SETTLED",
+        ] {
+            assert!(seen.contains(&expected.to_string()), "missing {expected} in {seen:?}");
+        }
+
+        // The admin's CSV, to the cent.
+        let csv = app
+            .http
+            .get(format!("{}/reports/payouts.csv?status=PAID", app.base))
+            .bearer_auth(&admin)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(csv.status().as_u16(), 200);
+        let csv = csv.text().await.unwrap();
+        let row = csv.lines().find(|l| l.starts_with(p["id"].as_str().unwrap())).unwrap_or_else(|| panic!("{csv}"));
+        assert!(row.contains(",PAID,12345.67,1500,1851.85,10493.82,"), "{row}");
+        assert!(csv.lines().last().unwrap().starts_with("TOTAL,"));
     }
 );
