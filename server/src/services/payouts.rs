@@ -155,9 +155,25 @@ async fn batch(
 ) -> ServiceResult<payout_batch::Model> {
     let provider = ctx.payments.clone().ok_or_else(|| ServiceError::conflict(NO_PROVIDER))?;
     let (_, _, who) = meta.principal.audit_actor();
-    let mut b = store::payouts::batches::start(&ctx.db, trigger, &who).await?;
     let now = chrono::Utc::now();
     let candidates = store::payouts::batch_candidates(&ctx.db, only, now, BATCH_LIMIT).await?;
+    if candidates.is_empty() && trigger == "SCHEDULE" {
+        // Nothing to pay: a schedule does not fill the batch list with empty runs.
+        return Ok(payout_batch::Model {
+            id: Uuid::nil(),
+            trigger: trigger.into(),
+            started_by: who,
+            started_at: now,
+            finished_at: Some(now),
+            considered: 0,
+            paid: 0,
+            failed: 0,
+            skipped: 0,
+            unresolved: 0,
+            paid_cents: 0,
+        });
+    }
+    let mut b = store::payouts::batches::start(&ctx.db, trigger, &who).await?;
     for p in candidates {
         b.considered += 1;
         match pay_one(ctx, meta, provider.as_ref(), &b, p).await {

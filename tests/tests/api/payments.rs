@@ -649,3 +649,22 @@ on_both_with_stripe!(
         assert!(csv.lines().last().unwrap().starts_with("TOTAL,"));
     }
 );
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_server_runs_payout_batches_on_its_schedule() {
+    let stripe = FakeStripe::start().await;
+    let app = TestApp::spawn_with(Backend::Sqlite, with_stripe(&stripe).env("PAYOUT_BATCH_INTERVAL_SECS", "1")).await;
+    let w = world(&app, "scheduled").await;
+    onboard(&app, &w.c).await;
+    let (_, job) = completed_job(&app, &w.admin, &w.key, &w.c, 64_000).await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    while payout(&app, &w.admin, &job).await["status"] != "PAID" {
+        assert!(tokio::time::Instant::now() < deadline, "the scheduled batch did not pay");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let batches = app.ok(Some(&w.admin), "{ payoutBatches { trigger startedBy paid } }", json!({})).await;
+    let paid_by = batches["payoutBatches"].as_array().unwrap().iter().find(|b| b["paid"] == 1).cloned().unwrap();
+    assert_eq!(paid_by["trigger"], "SCHEDULE");
+    assert_eq!(paid_by["startedBy"], "system");
+    assert_eq!(stripe.transfers().len(), 1);
+}
