@@ -1,9 +1,19 @@
-//! NRP CRM web app. This first slice signs a user in against the GraphQL API and shows who they
-//! are; the contractor and admin screens build on it.
+//! NRP CRM web app: contractors work their offers and jobs here (often on a phone), admins run
+//! the network. Client-side rendered with Leptos; every call is a typed GraphQL operation.
 
 mod api;
+mod gql;
+mod pages;
+mod session;
+mod ui;
+mod ws;
 
 use leptos::prelude::*;
+use leptos_router::components::{A, Route, Router, Routes};
+use leptos_router::hooks::use_navigate;
+use leptos_router::path;
+
+use crate::session::Role;
 
 fn main() {
     console_error_panic_hook::set_once();
@@ -12,73 +22,99 @@ fn main() {
 
 #[component]
 fn App() -> impl IntoView {
-    let session = RwSignal::new(None::<api::Session>);
+    session::init();
+    // Back from an earlier visit: renew silently with the kept refresh token.
+    let restoring = RwSignal::new(session::stored_refresh_token().is_some());
+    if restoring.get_untracked() {
+        leptos::task::spawn_local(async move {
+            let _ = api::refresh().await;
+            restoring.set(false);
+        });
+    }
     view! {
-        <header>"NRP CRM"</header>
-        <main>
-            {move || match session.get() {
-                None => view! { <Login session /> }.into_any(),
-                Some(s) => view! { <Signed s session /> }.into_any(),
-            }}
-        </main>
+        <Router>
+            <a class="skip" href="#main">"Skip to content"</a>
+            <Nav />
+            <main id="main" tabindex="-1">
+                <Show when=move || !restoring.get() fallback=|| view! { <p class="loading">"Signing you in…"</p> }>
+                    <Routes fallback=|| view! { <section class="card narrow"><h1>"Not found"</h1><p>"There is no page here."</p><A href="/">"Home"</A></section> }>
+                        <Route path=path!("/") view=Home />
+                        <Route path=path!("/login") view=pages::login::LoginPage />
+                        <Route path=path!("/signup") view=pages::signup::SignupPage />
+                        <Route path=path!("/offers") view=move || view! { <Guard role=Role::Contractor><pages::offers::OffersPage /></Guard> } />
+                        <Route path=path!("/jobs") view=move || view! { <Guard role=Role::Contractor><pages::jobs::JobsBoard /></Guard> } />
+                        <Route path=path!("/jobs/:id") view=move || view! { <Guard role=Role::Contractor><pages::jobs::JobPage /></Guard> } />
+                        <Route path=path!("/admin") view=move || view! { <Guard role=Role::Admin><pages::admin::ContractorsPage /></Guard> } />
+                        <Route path=path!("/admin/contractors") view=move || view! { <Guard role=Role::Admin><pages::admin::ContractorsPage /></Guard> } />
+                        <Route path=path!("/admin/audit") view=move || view! { <Guard role=Role::Admin><pages::admin::AuditPage /></Guard> } />
+                    </Routes>
+                </Show>
+            </main>
+        </Router>
+    }
+}
+
+/// `/`: where each role starts.
+#[component]
+fn Home() -> impl IntoView {
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        let to = match session::signal().get().map(|s| s.role) {
+            None => "/login",
+            Some(Role::Admin) => "/admin",
+            Some(_) => "/offers",
+        };
+        navigate(to, Default::default());
+    });
+}
+
+/// Shows `children` to a signed-in user of `role`; otherwise the sign-in form or a refusal.
+#[component]
+fn Guard(role: Role, children: ChildrenFn) -> impl IntoView {
+    move || match session::signal().get().map(|s| s.role) {
+        None => view! { <pages::login::LoginPage /> }.into_any(),
+        Some(r) if r == role => children().into_any(),
+        Some(_) => view! {
+            <section class="card narrow" role="alert"><h1>"Not for this account"</h1>
+                <p>"This page is for another kind of account."</p><A href="/">"Go to your start page"</A></section>
+        }
+        .into_any(),
     }
 }
 
 #[component]
-fn Login(session: RwSignal<Option<api::Session>>) -> impl IntoView {
-    let email = RwSignal::new(String::new());
-    let password = RwSignal::new(String::new());
-    let error = RwSignal::new(None::<String>);
-    let busy = RwSignal::new(false);
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        busy.set(true);
-        error.set(None);
-        leptos::task::spawn_local(async move {
-            match api::login(&email.get_untracked(), &password.get_untracked()).await {
-                Ok(s) => session.set(Some(s)),
-                Err(e) => error.set(Some(e)),
-            }
-            busy.set(false);
-        });
+fn Nav() -> impl IntoView {
+    let navigate = use_navigate();
+    let sign_out = move |_| {
+        api::logout();
+        navigate("/login", Default::default());
     };
     view! {
-        <form class="card" on:submit=submit aria-labelledby="login-title">
-            <h1 id="login-title">"Sign in"</h1>
-            <label for="email">"Email"</label>
-            <input id="email" type="email" autocomplete="username" required
-                prop:value=email on:input=move |ev| email.set(event_target_value(&ev)) />
-            <label for="password">"Password"</label>
-            <input id="password" type="password" autocomplete="current-password" required
-                prop:value=password on:input=move |ev| password.set(event_target_value(&ev)) />
-            <button type="submit" disabled=move || busy.get()>
-                {move || if busy.get() { "Signing in…" } else { "Sign in" }}
-            </button>
-            <p class="error" role="alert">{move || error.get()}</p>
-        </form>
-    }
-}
-
-#[component]
-fn Signed(s: api::Session, session: RwSignal<Option<api::Session>>) -> impl IntoView {
-    let refresh = s.refresh_token.clone();
-    let logout = move |_| {
-        let token = refresh.clone();
-        leptos::task::spawn_local(async move {
-            // Signing out locally must not wait on the network; the server call only revokes the token.
-            let _ = api::logout(&token).await;
-        });
-        session.set(None);
-    };
-    view! {
-        <section class="card">
-            <h1>"Signed in"</h1>
-            <dl>
-                <dt>"Email"</dt><dd>{s.email}</dd>
-                <dt>"Role"</dt><dd>{s.role}</dd>
-            </dl>
-            <p>"The GraphQL API is at "<a href="/graphql">"/graphql"</a>"."</p>
-            <button on:click=logout>"Sign out"</button>
-        </section>
+        <header>
+            <nav aria-label="Main">
+                <A href="/" attr:class="brand">"NRP CRM"</A>
+                {move || match session::signal().get() {
+                    None => view! { <A href="/login">"Sign in"</A> <A href="/signup">"Join"</A> }.into_any(),
+                    Some(s) => {
+                        let links = match s.role {
+                            Role::Admin => view! {
+                                <A href="/admin/contractors">"Contractors"</A>
+                                <A href="/admin/audit">"Audit log"</A>
+                            }.into_any(),
+                            _ => view! {
+                                <A href="/offers">"Offers"</A>
+                                <A href="/jobs">"My jobs"</A>
+                            }.into_any(),
+                        };
+                        let who = s.company.clone().unwrap_or(s.email.clone());
+                        view! {
+                            {links}
+                            <span class="who">{who}</span>
+                            <button class="link-button" on:click=sign_out.clone()>"Sign out"</button>
+                        }.into_any()
+                    }
+                }}
+            </nav>
+        </header>
     }
 }

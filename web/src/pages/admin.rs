@@ -1,0 +1,176 @@
+//! Admin screens: contractors (search, verify, suspend, reinstate) and the audit log.
+
+use leptos::prelude::*;
+
+use crate::api::{self, ApiError};
+use crate::gql::{self, audit_log, contractors};
+use crate::ui::{ErrorBox, Load, Loading, constant, label, when};
+
+type Rows = (Vec<contractors::ContractorsContractorsNodes>, i64);
+
+#[component]
+pub fn ContractorsPage() -> impl IntoView {
+    let search = RwSignal::new(String::new());
+    let status = RwSignal::new(String::new());
+    let state = RwSignal::new(Load::<Rows>::Loading);
+    let load = move || {
+        let s = search.get_untracked();
+        let st = status.get_untracked();
+        leptos::task::spawn_local(async move {
+            let filter = contractors::ContractorFilterInput {
+                search: (!s.trim().is_empty()).then(|| s.trim().to_string()),
+                status: match st.as_str() {
+                    "PENDING" => Some(contractors::ContractorStatus::PENDING),
+                    "ACTIVE" => Some(contractors::ContractorStatus::ACTIVE),
+                    "SUSPENDED" => Some(contractors::ContractorStatus::SUSPENDED),
+                    _ => None,
+                },
+                specialty: None,
+                postcode: None,
+            };
+            state.set(match api::call::<gql::Contractors>(contractors::Variables { filter: Some(filter), after: None }).await {
+                Ok(d) => Load::Ready((d.contractors.nodes, d.contractors.total_count)),
+                Err(e) => Load::Failed(e),
+            });
+        });
+    };
+    load();
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        load();
+    };
+    view! {
+        <section class="page" aria-labelledby="contractors-title">
+            <h1 id="contractors-title">"Contractors"</h1>
+            <form class="filters" on:submit=submit role="search">
+                <label for="search">"Search"</label>
+                <input id="search" type="search" placeholder="Company, contact, email or ABN"
+                    prop:value=search on:input=move |ev| search.set(event_target_value(&ev)) />
+                <label for="status-filter">"Status"</label>
+                <select id="status-filter" on:change=move |ev| { status.set(event_target_value(&ev)); load(); }>
+                    <option value="">"All"</option>
+                    <option value="PENDING">"Pending verification"</option>
+                    <option value="ACTIVE">"Active"</option>
+                    <option value="SUSPENDED">"Suspended"</option>
+                </select>
+                <button type="submit" class="small">"Search"</button>
+            </form>
+            {move || match state.get() {
+                Load::Loading => view! { <Loading what="contractors" /> }.into_any(),
+                Load::Failed(e) => view! { <ErrorBox error=e retry=Callback::new(move |_| load()) /> }.into_any(),
+                Load::Ready((rows, _)) if rows.is_empty() => view! { <p class="empty">"No contractors match."</p> }.into_any(),
+                Load::Ready((rows, total)) => view! {
+                    <p class="muted">{format!("{total} contractor(s)")}</p>
+                    <div class="table-wrap"><table>
+                        <thead><tr><th scope="col">"Company"</th><th scope="col">"Contact"</th><th scope="col">"Base"</th>
+                            <th scope="col">"Jobs"</th><th scope="col">"Status"</th><th scope="col">"Actions"</th></tr></thead>
+                        <tbody>
+                            {rows.into_iter().map(|c| view! { <ContractorRow c reload=Callback::new(move |_| load()) /> }).collect_view()}
+                        </tbody>
+                    </table></div>
+                }.into_any(),
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn ContractorRow(c: contractors::ContractorsContractorsNodes, reload: Callback<()>) -> impl IntoView {
+    let error = RwSignal::new(None::<ApiError>);
+    let busy = RwSignal::new(false);
+    let status = constant(&c.status);
+    let act = move |what: &'static str, id: String| {
+        busy.set(true);
+        error.set(None);
+        leptos::task::spawn_local(async move {
+            let r = match what {
+                "verify" => api::call::<gql::VerifyContractor>(gql::verify_contractor::Variables { id }).await.map(|_| ()),
+                "suspend" => api::call::<gql::SuspendContractor>(gql::suspend_contractor::Variables { id, reason: None })
+                    .await
+                    .map(|_| ()),
+                _ => api::call::<gql::ReinstateContractor>(gql::reinstate_contractor::Variables { id }).await.map(|_| ()),
+            };
+            match r {
+                Ok(()) => reload.run(()),
+                Err(e) => error.set(Some(e)),
+            }
+            busy.set(false);
+        });
+    };
+    let id = c.id.clone();
+    let buttons = match status.as_str() {
+        "PENDING" => vec![("verify", "Verify"), ("suspend", "Suspend")],
+        "ACTIVE" => vec![("suspend", "Suspend")],
+        _ => vec![("reinstate", "Reinstate")],
+    };
+    view! {
+        <tr data-contractor=c.id.clone()>
+            <td><strong>{c.company_name.clone()}</strong><br/><span class="muted">{format!("ABN {}", c.abn)}</span></td>
+            <td>{c.contact_name.clone()}<br/><a href=format!("mailto:{}", c.email)>{c.email.clone()}</a><br/>{c.phone.clone()}</td>
+            <td>{c.base_postcode.clone()}<br/><span class="muted">{c.specialties.iter().map(|s| label(&constant(s))).collect::<Vec<_>>().join(", ")}</span></td>
+            <td>{format!("{} / {}", c.active_jobs, c.max_active_jobs)}</td>
+            <td><span class=format!("status s-{}", status.to_lowercase())>{label(&status)}</span>
+                {c.status_reason.clone().map(|r| view! { <br/><span class="muted">{r}</span> })}</td>
+            <td class="actions">
+                {buttons.into_iter().map(|(what, text)| {
+                    let id = id.clone();
+                    view! { <button class="small" data-action=what disabled=move || busy.get() on:click=move |_| act(what, id.clone())>{text}</button> }
+                }).collect_view()}
+                {move || error.get().map(|e| view! { <ErrorBox error=e /> })}
+            </td>
+        </tr>
+    }
+}
+
+#[component]
+pub fn AuditPage() -> impl IntoView {
+    let action = RwSignal::new(String::new());
+    let state = RwSignal::new(Load::<Vec<audit_log::AuditLogAuditLogNodes>>::Loading);
+    let load = move || {
+        let a = action.get_untracked();
+        leptos::task::spawn_local(async move {
+            let filter = audit_log::AuditFilterInput {
+                action: (!a.trim().is_empty()).then(|| a.trim().to_string()),
+                entity_type: None,
+                entity_id: None,
+                actor_id: None,
+            };
+            state.set(match api::call::<gql::AuditLog>(audit_log::Variables { filter: Some(filter), after: None }).await {
+                Ok(d) => Load::Ready(d.audit_log.nodes),
+                Err(e) => Load::Failed(e),
+            });
+        });
+    };
+    load();
+    view! {
+        <section class="page" aria-labelledby="audit-title">
+            <h1 id="audit-title">"Audit log"</h1>
+            <form class="filters" role="search" on:submit=move |ev: leptos::ev::SubmitEvent| { ev.prevent_default(); load(); }>
+                <label for="action">"Action"</label>
+                <input id="action" placeholder="e.g. contractor.verified" prop:value=action on:input=move |ev| action.set(event_target_value(&ev)) />
+                <button type="submit" class="small">"Filter"</button>
+            </form>
+            {move || match state.get() {
+                Load::Loading => view! { <Loading what="the audit log" /> }.into_any(),
+                Load::Failed(e) => view! { <ErrorBox error=e retry=Callback::new(move |_| load()) /> }.into_any(),
+                Load::Ready(rows) if rows.is_empty() => view! { <p class="empty">"Nothing recorded."</p> }.into_any(),
+                Load::Ready(rows) => view! {
+                    <div class="table-wrap"><table class="audit">
+                        <thead><tr><th scope="col">"When"</th><th scope="col">"Who"</th><th scope="col">"Action"</th><th scope="col">"What"</th></tr></thead>
+                        <tbody>
+                            {rows.into_iter().map(|r| view! {
+                                <tr data-action=r.action.clone()>
+                                    <td>{when(&r.created_at)}</td>
+                                    <td>{r.actor_label.clone()}</td>
+                                    <td><code>{r.action.clone()}</code></td>
+                                    <td>{format!("{} {}", r.entity_type, r.entity_id.clone().unwrap_or_default())}
+                                        <details><summary>"Changes"</summary><pre>{serde_json::to_string_pretty(&r.changes).unwrap_or_default()}</pre></details></td>
+                                </tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table></div>
+                }.into_any(),
+            }}
+        </section>
+    }
+}

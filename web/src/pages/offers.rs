@@ -1,0 +1,263 @@
+//! The contractor's live offer inbox: offers arrive over the `leadOffers` subscription with a
+//! sound and a banner, count down to their expiry, and grey out at once (with the reason) when
+//! taken, expired or withdrawn. The socket's state is always on screen.
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_navigate;
+
+use crate::api;
+use crate::gql::{self, lead_offers};
+use crate::ui::{ErrorBox, constant, countdown, label, money, ms};
+use crate::ws::{self, LinkState};
+
+#[derive(Clone, Debug, PartialEq)]
+struct Item {
+    id: String,
+    /// `OPEN`, `ACCEPTED`, `DECLINED`, `EXPIRED`, `TAKEN`, `WITHDRAWN`.
+    status: String,
+    reason: Option<String>,
+    expires_ms: f64,
+    suburb: String,
+    state: String,
+    postcode: String,
+    damage: String,
+    urgency: String,
+    value_cents: Option<i64>,
+    distance_km: Option<f64>,
+    description: String,
+    terms: Option<[f64; 5]>,
+}
+
+fn item(o: lead_offers::LeadOffersLeadOffersOffer) -> Item {
+    Item {
+        id: o.id,
+        status: constant(&o.status),
+        reason: None,
+        expires_ms: ms(&o.expires_at),
+        suburb: o.lead.suburb,
+        state: o.lead.state,
+        postcode: o.lead.postcode,
+        damage: constant(&o.lead.damage_type),
+        urgency: constant(&o.lead.urgency),
+        value_cents: o.lead.estimated_value_cents,
+        distance_km: o.distance_km,
+        description: o.lead.description,
+        terms: o.terms.map(|t| [t.performance, t.response, t.availability, t.satisfaction, t.score]),
+    }
+}
+
+fn reason_for(kind: &str) -> Option<&'static str> {
+    match kind {
+        "TAKEN" => Some("Another contractor accepted this job first."),
+        "EXPIRED" => Some("This offer expired."),
+        "WITHDRAWN" => Some("NRP withdrew this offer."),
+        "ACCEPTED" => Some("You accepted this job."),
+        "DECLINED" => Some("You declined this offer."),
+        _ => None,
+    }
+}
+
+/// A short two-tone chime through Web Audio (no file to download).
+fn chime() {
+    let Ok(ctx) = web_sys::AudioContext::new() else { return };
+    let _ = ctx.resume();
+    for (i, freq) in [880.0_f32, 1320.0].into_iter().enumerate() {
+        let (Ok(osc), Ok(gain)) = (ctx.create_oscillator(), ctx.create_gain()) else { return };
+        osc.frequency().set_value(freq);
+        let start = ctx.current_time() + i as f64 * 0.18;
+        gain.gain().set_value(0.0);
+        let _ = gain.gain().set_value_at_time(0.25, start);
+        let _ = gain.gain().linear_ramp_to_value_at_time(0.0, start + 0.16);
+        let _ = osc.connect_with_audio_node(&gain);
+        let _ = gain.connect_with_audio_node(&ctx.destination());
+        let _ = osc.start_with_when(start);
+        let _ = osc.stop_with_when(start + 0.17);
+    }
+}
+
+fn set_title(t: &str) {
+    if let Some(d) = web_sys::window().and_then(|w| w.document()) {
+        d.set_title(t);
+    }
+}
+
+#[component]
+pub fn OffersPage() -> impl IntoView {
+    let items = RwSignal::new(Vec::<Item>::new());
+    let link = RwSignal::new(LinkState::Connecting);
+    let banner = RwSignal::new(None::<String>);
+    let now = RwSignal::new(js_sys::Date::now());
+    if let Ok(h) = set_interval_with_handle(move || now.set(js_sys::Date::now()), std::time::Duration::from_secs(1)) {
+        on_cleanup(move || h.clear());
+    }
+    on_cleanup(|| set_title("NRP CRM"));
+
+    ws::subscribe::<gql::LeadOffers>(lead_offers::Variables, link, move |data| {
+        let ev = data.lead_offers;
+        let kind = constant(&ev.kind);
+        let mut it = item(ev.offer);
+        if kind != "OFFERED" {
+            it.reason = reason_for(&kind).map(String::from);
+        }
+        let mut fresh = false;
+        items.update(|list| match list.iter_mut().find(|x| x.id == it.id) {
+            Some(x) => {
+                x.status = it.status.clone();
+                if it.reason.is_some() {
+                    x.reason = it.reason.clone();
+                }
+            }
+            None => {
+                fresh = it.status == "OPEN";
+                list.insert(0, it.clone());
+            }
+        });
+        if fresh && kind == "OFFERED" {
+            chime();
+            let text = format!("New offer: {} damage in {}", label(&it.damage).to_lowercase(), it.suburb);
+            set_title(&format!("● {text} — NRP CRM"));
+            banner.set(Some(text));
+        }
+    });
+
+    let open_count = move || items.with(|l| l.iter().filter(|i| i.status == "OPEN" && i.expires_ms > now.get()).count());
+    view! {
+        <section class="page" aria-labelledby="offers-title">
+            <div class="page-head">
+                <h1 id="offers-title">"Offers"</h1>
+                <LinkBadge link />
+            </div>
+            {move || banner.get().map(|b| view! {
+                <div class="banner" role="alert" on:click=move |_| { banner.set(None); set_title("NRP CRM"); }>
+                    <strong>{b}</strong> <span class="muted">" (tap to dismiss)"</span>
+                </div>
+            })}
+            <p class="muted" aria-live="polite">{move || match open_count() {
+                0 => "No open offers right now. New ones appear here as they arrive.".to_string(),
+                1 => "1 open offer".to_string(),
+                n => format!("{n} open offers"),
+            }}</p>
+            <ul class="offers" aria-label="Offers">
+                {move || items.get().into_iter().map(|i| view! { <OfferCard item=i now items banner /> }).collect_view()}
+            </ul>
+        </section>
+    }
+}
+
+#[component]
+pub fn LinkBadge(link: RwSignal<LinkState>) -> impl IntoView {
+    view! {
+        <span class="link" data-state=move || match link.get() {
+                LinkState::Live => "live", LinkState::Connecting => "connecting", LinkState::Offline(_) => "offline" }
+            role="status" aria-live="polite">
+            {move || match link.get() {
+                LinkState::Live => "● Live".to_string(),
+                LinkState::Connecting => "Connecting…".to_string(),
+                LinkState::Offline(s) => format!("Offline — retrying in {s} s"),
+            }}
+        </span>
+    }
+}
+
+#[component]
+fn OfferCard(item: Item, now: RwSignal<f64>, items: RwSignal<Vec<Item>>, banner: RwSignal<Option<String>>) -> impl IntoView {
+    let busy = RwSignal::new(false);
+    let error = RwSignal::new(None::<api::ApiError>);
+    let navigate = use_navigate();
+    let id = item.id.clone();
+    let expires = item.expires_ms;
+    let open = {
+        let status = item.status.clone();
+        move || status == "OPEN" && expires > now.get()
+    };
+    let set_status = move |id: String, status: &'static str, reason: Option<String>| {
+        items.update(|l| {
+            if let Some(x) = l.iter_mut().find(|x| x.id == id) {
+                x.status = status.to_string();
+                x.reason = reason;
+            }
+        })
+    };
+    let accept = {
+        let id = id.clone();
+        move |_| {
+            let id = id.clone();
+            let navigate = navigate.clone();
+            busy.set(true);
+            error.set(None);
+            leptos::task::spawn_local(async move {
+                match api::call::<gql::AcceptOffer>(gql::accept_offer::Variables { id: id.clone() }).await {
+                    Ok(d) => {
+                        set_status(id, "ACCEPTED", Some("You accepted this job.".into()));
+                        banner.set(None);
+                        navigate(&format!("/jobs?new={}", d.accept_offer.job.id), Default::default());
+                    }
+                    Err(e) => {
+                        if e.code == "CONFLICT" {
+                            set_status(id, "TAKEN", Some(e.message.clone()));
+                        }
+                        error.set(Some(e));
+                    }
+                }
+                busy.set(false);
+            });
+        }
+    };
+    let decline = {
+        let id = id.clone();
+        move |_| {
+            let id = id.clone();
+            busy.set(true);
+            leptos::task::spawn_local(async move {
+                match api::call::<gql::DeclineOffer>(gql::decline_offer::Variables { id: id.clone(), reason: None }).await {
+                    Ok(_) => set_status(id, "DECLINED", Some("You declined this offer.".into())),
+                    Err(e) => error.set(Some(e)),
+                }
+                busy.set(false);
+            });
+        }
+    };
+    let reason = item.reason.clone();
+    let open_for_class = open.clone();
+    let open_for_buttons = open.clone();
+    let open_for_time = open.clone();
+    let title = format!("{} damage — {}", label(&item.damage), item.suburb);
+    view! {
+        <li class="offer card" class:closed=move || !open_for_class() data-offer=item.id.clone() data-status=item.status.clone()>
+            <div class="offer-head">
+                <h2>{title}</h2>
+                <span class=format!("urgency u-{}", item.urgency.to_lowercase())>{label(&item.urgency)}</span>
+            </div>
+            <p class="muted">{format!("{} {} {}", item.suburb, item.state, item.postcode)}
+                {item.distance_km.map(|d| format!(" · {d:.1} km away"))}</p>
+            <p>{item.description.clone()}</p>
+            <dl class="facts">
+                <dt>"Estimated value"</dt><dd>{item.value_cents.map(money).unwrap_or_else(|| "not given".into())}</dd>
+                <dt>"Time left"</dt>
+                <dd class="countdown" aria-live="off">{move || if open_for_time() { countdown(expires - now.get()) } else { "—".into() }}</dd>
+            </dl>
+            {item.terms.map(|t| view! {
+                <details class="why">
+                    <summary>"Why you got this offer"</summary>
+                    <dl class="facts">
+                        <dt>"Performance"</dt><dd>{format!("{:.2}", t[0])}</dd>
+                        <dt>"Response speed"</dt><dd>{format!("{:.2}", t[1])}</dd>
+                        <dt>"Availability"</dt><dd>{format!("{:.2}", t[2])}</dd>
+                        <dt>"Customer satisfaction"</dt><dd>{format!("{:.2}", t[3])}</dd>
+                        <dt>"Score"</dt><dd>{format!("{:.3}", t[4])}</dd>
+                    </dl>
+                </details>
+            })}
+            <p class="reason" role="status">{move || if open() { None } else {
+                reason.clone().or_else(|| Some("This offer expired.".to_string()))
+            }}</p>
+            <Show when=open_for_buttons>
+                <div class="actions">
+                    <button class="accept" on:click=accept.clone() disabled=move || busy.get()>"Accept"</button>
+                    <button class="secondary" on:click=decline.clone() disabled=move || busy.get()>"Decline"</button>
+                </div>
+            </Show>
+            {move || error.get().map(|e| view! { <ErrorBox error=e /> })}
+        </li>
+    }
+}

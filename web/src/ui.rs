@@ -1,0 +1,81 @@
+//! Small shared pieces: loading state, money and time formatting, the error box.
+
+use leptos::prelude::*;
+
+use crate::api::ApiError;
+
+/// Where a fetched value stands.
+#[derive(Clone)]
+pub enum Load<T> {
+    Loading,
+    Ready(T),
+    Failed(ApiError),
+}
+
+/// `$12,345.67` from cents.
+pub fn money(cents: i64) -> String {
+    let sign = if cents < 0 { "-" } else { "" };
+    let c = cents.unsigned_abs();
+    let dollars = (c / 100).to_string();
+    let mut grouped = String::new();
+    for (i, ch) in dollars.chars().enumerate() {
+        if i > 0 && (dollars.len() - i).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(ch);
+    }
+    format!("{sign}${grouped}.{:02}", c % 100)
+}
+
+/// Milliseconds since the epoch of an RFC 3339 time (NaN if unreadable).
+pub fn ms(rfc3339: &str) -> f64 {
+    js_sys::Date::parse(rfc3339)
+}
+
+/// A short local date and time.
+pub fn when(rfc3339: &str) -> String {
+    let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms(rfc3339)));
+    let s: String = d.to_locale_string("en-AU", &wasm_bindgen::JsValue::UNDEFINED).into();
+    s
+}
+
+/// `4:05` (m:ss) or `1:02:03`; `0:00` once past.
+pub fn countdown(ms_left: f64) -> String {
+    let s = (ms_left / 1000.0).max(0.0).floor() as u64;
+    if s >= 3600 { format!("{}:{:02}:{:02}", s / 3600, (s / 60) % 60, s % 60) } else { format!("{}:{:02}", s / 60, s % 60) }
+}
+
+/// `WATER` → `Water`, `IN_PROGRESS` → `In progress`.
+pub fn label(constant: &str) -> String {
+    let lower = constant.to_lowercase().replace('_', " ");
+    let mut c = lower.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
+        None => String::new(),
+    }
+}
+
+/// The enum constant of a generated GraphQL enum value (`WATER`), as it goes over the wire.
+pub fn constant(v: &impl serde::Serialize) -> String {
+    match serde_json::to_value(v) {
+        Ok(serde_json::Value::String(s)) => s,
+        _ => String::new(),
+    }
+}
+
+/// A server or network error, said plainly, with a retry when one makes sense.
+#[component]
+pub fn ErrorBox(error: ApiError, #[prop(optional, into)] retry: Option<Callback<()>>) -> impl IntoView {
+    view! {
+        <div class="error-box" role="alert">
+            <p>{error.message.clone()}</p>
+            {retry.map(|r| view! { <button class="secondary" on:click=move |_| r.run(())>"Try again"</button> })}
+        </div>
+    }
+}
+
+/// A spinner line for a region that is loading.
+#[component]
+pub fn Loading(#[prop(into)] what: String) -> impl IntoView {
+    view! { <p class="loading" aria-live="polite">"Loading " {what} "…"</p> }
+}
