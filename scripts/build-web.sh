@@ -9,3 +9,7 @@ if [ "${1:-}" = "--dev" ]; then
 else
   trunk build --offline --release --cargo-profile web-release
 fi
+# Precompressed copies: the server sends them to browsers that accept gzip.
+for f in web/dist/*.wasm web/dist/*.js web/dist/*.css; do
+  gzip -9 -k -f "$f"
+done

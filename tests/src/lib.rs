@@ -5,6 +5,7 @@
 //! PostgreSQL and Redis are expected on 127.0.0.1 (`scripts/services.sh` starts them); override with
 //! `NRP_TEST_PG_URL` (server URL without a database) and `NRP_TEST_REDIS_URL`.
 
+pub mod browser;
 pub mod leads;
 pub mod receiver;
 pub mod stripe;

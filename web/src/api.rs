@@ -57,7 +57,12 @@ fn from_graphql(e: &graphql_client::Error) -> ApiError {
                 .collect()
         })
         .unwrap_or_default();
-    ApiError { message: e.message.clone(), code: text("code").unwrap_or_else(|| "ERROR".into()), field: text("field"), fields }
+    ApiError {
+        message: e.message.clone(),
+        code: text("code").unwrap_or_else(|| "ERROR".into()),
+        field: text("field"),
+        fields,
+    }
 }
 
 async fn post<V: Serialize, D: serde::de::DeserializeOwned>(
@@ -134,7 +139,12 @@ pub async fn refresh() -> Result<(), ApiError> {
         return Ok(());
     }
     let Some(token) = session::stored_refresh_token().or_else(|| session::current().map(|s| s.refresh_token)) else {
-        return Err(ApiError { message: "Please sign in.".into(), code: "UNAUTHENTICATED".into(), field: None, fields: vec![] });
+        return Err(ApiError {
+            message: "Please sign in.".into(),
+            code: "UNAUTHENTICATED".into(),
+            field: None,
+            fields: vec![],
+        });
     };
     let body = gql::Refresh::build_query(gql::refresh::Variables { token });
     match post::<_, gql::refresh::ResponseData>(&body, None).await {
@@ -146,8 +156,7 @@ pub async fn refresh() -> Result<(), ApiError> {
                 expires_at_ms: session::now_ms() + r.expires_in as f64 * 1000.0,
                 email: r.user.email,
                 role: role(&crate::ui::constant(&r.user.role)),
-                contractor_id: r.user.contractor.as_ref().map(|c| c.id.clone()),
-                company: r.user.contractor.map(|c| c.company_name),
+                contractor_id: r.user.contractor_id,
             }));
             Ok(())
         }
@@ -169,8 +178,7 @@ pub async fn login(email: String, password: String) -> Result<(), ApiError> {
         expires_at_ms: session::now_ms() + l.expires_in as f64 * 1000.0,
         email: l.user.email,
         role: role(&crate::ui::constant(&l.user.role)),
-        contractor_id: l.user.contractor.as_ref().map(|c| c.id.clone()),
-        company: l.user.contractor.map(|c| c.company_name),
+        contractor_id: l.user.contractor_id,
     }));
     Ok(())
 }

@@ -106,7 +106,7 @@ fn Nav() -> impl IntoView {
                                 <A href="/jobs">"My jobs"</A>
                             }.into_any(),
                         };
-                        let who = s.company.clone().unwrap_or(s.email.clone());
+                        let who = s.email.clone();
                         view! {
                             {links}
                             <span class="who">{who}</span>

@@ -28,7 +28,6 @@ pub struct Session {
     pub email: String,
     pub role: Role,
     pub contractor_id: Option<String>,
-    pub company: Option<String>,
 }
 
 thread_local! {

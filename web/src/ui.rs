@@ -42,7 +42,11 @@ pub fn when(rfc3339: &str) -> String {
 /// `4:05` (m:ss) or `1:02:03`; `0:00` once past.
 pub fn countdown(ms_left: f64) -> String {
     let s = (ms_left / 1000.0).max(0.0).floor() as u64;
-    if s >= 3600 { format!("{}:{:02}:{:02}", s / 3600, (s / 60) % 60, s % 60) } else { format!("{}:{:02}", s / 60, s % 60) }
+    if s >= 3600 {
+        format!("{}:{:02}:{:02}", s / 3600, (s / 60) % 60, s % 60)
+    } else {
+        format!("{}:{:02}", s / 60, s % 60)
+    }
 }
 
 /// `WATER` → `Water`, `IN_PROGRESS` → `In progress`.

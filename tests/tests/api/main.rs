@@ -4,6 +4,7 @@
 
 mod attachments;
 mod auth;
+mod browser;
 mod claims;
 mod contractors;
 mod hardening;

@@ -28,10 +28,13 @@ pub fn ContractorsPage() -> impl IntoView {
                 specialty: None,
                 postcode: None,
             };
-            state.set(match api::call::<gql::Contractors>(contractors::Variables { filter: Some(filter), after: None }).await {
-                Ok(d) => Load::Ready((d.contractors.nodes, d.contractors.total_count)),
-                Err(e) => Load::Failed(e),
-            });
+            state.set(
+                match api::call::<gql::Contractors>(contractors::Variables { filter: Some(filter), after: None }).await
+                {
+                    Ok(d) => Load::Ready((d.contractors.nodes, d.contractors.total_count)),
+                    Err(e) => Load::Failed(e),
+                },
+            );
         });
     };
     load();
@@ -84,11 +87,17 @@ fn ContractorRow(c: contractors::ContractorsContractorsNodes, reload: Callback<(
         error.set(None);
         leptos::task::spawn_local(async move {
             let r = match what {
-                "verify" => api::call::<gql::VerifyContractor>(gql::verify_contractor::Variables { id }).await.map(|_| ()),
-                "suspend" => api::call::<gql::SuspendContractor>(gql::suspend_contractor::Variables { id, reason: None })
-                    .await
-                    .map(|_| ()),
-                _ => api::call::<gql::ReinstateContractor>(gql::reinstate_contractor::Variables { id }).await.map(|_| ()),
+                "verify" => {
+                    api::call::<gql::VerifyContractor>(gql::verify_contractor::Variables { id }).await.map(|_| ())
+                }
+                "suspend" => {
+                    api::call::<gql::SuspendContractor>(gql::suspend_contractor::Variables { id, reason: None })
+                        .await
+                        .map(|_| ())
+                }
+                _ => {
+                    api::call::<gql::ReinstateContractor>(gql::reinstate_contractor::Variables { id }).await.map(|_| ())
+                }
             };
             match r {
                 Ok(()) => reload.run(()),
@@ -135,10 +144,12 @@ pub fn AuditPage() -> impl IntoView {
                 entity_id: None,
                 actor_id: None,
             };
-            state.set(match api::call::<gql::AuditLog>(audit_log::Variables { filter: Some(filter), after: None }).await {
-                Ok(d) => Load::Ready(d.audit_log.nodes),
-                Err(e) => Load::Failed(e),
-            });
+            state.set(
+                match api::call::<gql::AuditLog>(audit_log::Variables { filter: Some(filter), after: None }).await {
+                    Ok(d) => Load::Ready(d.audit_log.nodes),
+                    Err(e) => Load::Failed(e),
+                },
+            );
         });
     };
     load();

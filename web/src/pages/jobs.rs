@@ -9,7 +9,8 @@ use crate::api::{self, ApiError};
 use crate::gql::{self, advance_job, job_detail, my_jobs};
 use crate::ui::{ErrorBox, Load, Loading, constant, label, money, when};
 
-const STAGES: [&str; 7] = ["AWAITING_CONTACT", "CONTACTED", "INSPECTED", "QUOTED", "APPROVED", "IN_PROGRESS", "COMPLETED"];
+const STAGES: [&str; 7] =
+    ["AWAITING_CONTACT", "CONTACTED", "INSPECTED", "QUOTED", "APPROVED", "IN_PROGRESS", "COMPLETED"];
 
 #[component]
 pub fn JobsBoard() -> impl IntoView {
@@ -156,7 +157,13 @@ fn Moves(job_id: String, allowed: Vec<String>, reload: Callback<()>) -> impl Int
     let needs_quote = allowed.iter().any(|a| a == "QUOTED");
     let go = move |to: String| {
         let job_id = job_id.clone();
-        let cents = quote.get_untracked().trim().replace(['$', ','], "").parse::<f64>().ok().map(|d| (d * 100.0).round() as i64);
+        let cents = quote
+            .get_untracked()
+            .trim()
+            .replace(['$', ','], "")
+            .parse::<f64>()
+            .ok()
+            .map(|d| (d * 100.0).round() as i64);
         let to_enum = match to.as_str() {
             "CONTACTED" => advance_job::JobStatus::CONTACTED,
             "INSPECTED" => advance_job::JobStatus::INSPECTED,
@@ -243,7 +250,11 @@ fn Note(job_id: String, reload: Callback<()>) -> impl IntoView {
 }
 
 #[component]
-fn Photos(job_id: String, attachments: Vec<job_detail::JobDetailJobAttachments>, reload: Callback<()>) -> impl IntoView {
+fn Photos(
+    job_id: String,
+    attachments: Vec<job_detail::JobDetailJobAttachments>,
+    reload: Callback<()>,
+) -> impl IntoView {
     let error = RwSignal::new(None::<ApiError>);
     let busy = RwSignal::new(false);
     let on_file = move |ev: leptos::ev::Event| {

@@ -13,6 +13,7 @@ use crate::ws::{self, LinkState};
 #[derive(Clone, Debug, PartialEq)]
 struct Item {
     id: String,
+    lead_id: String,
     /// `OPEN`, `ACCEPTED`, `DECLINED`, `EXPIRED`, `TAKEN`, `WITHDRAWN`.
     status: String,
     reason: Option<String>,
@@ -31,6 +32,7 @@ struct Item {
 fn item(o: lead_offers::LeadOffersLeadOffersOffer) -> Item {
     Item {
         id: o.id,
+        lead_id: o.lead.id.clone(),
         status: constant(&o.status),
         reason: None,
         expires_ms: ms(&o.expires_at),
@@ -120,7 +122,8 @@ pub fn OffersPage() -> impl IntoView {
         }
     });
 
-    let open_count = move || items.with(|l| l.iter().filter(|i| i.status == "OPEN" && i.expires_ms > now.get()).count());
+    let open_count =
+        move || items.with(|l| l.iter().filter(|i| i.status == "OPEN" && i.expires_ms > now.get()).count());
     view! {
         <section class="page" aria-labelledby="offers-title">
             <div class="page-head">
@@ -160,7 +163,12 @@ pub fn LinkBadge(link: RwSignal<LinkState>) -> impl IntoView {
 }
 
 #[component]
-fn OfferCard(item: Item, now: RwSignal<f64>, items: RwSignal<Vec<Item>>, banner: RwSignal<Option<String>>) -> impl IntoView {
+fn OfferCard(
+    item: Item,
+    now: RwSignal<f64>,
+    items: RwSignal<Vec<Item>>,
+    banner: RwSignal<Option<String>>,
+) -> impl IntoView {
     let busy = RwSignal::new(false);
     let error = RwSignal::new(None::<api::ApiError>);
     let navigate = use_navigate();
@@ -209,7 +217,9 @@ fn OfferCard(item: Item, now: RwSignal<f64>, items: RwSignal<Vec<Item>>, banner:
             let id = id.clone();
             busy.set(true);
             leptos::task::spawn_local(async move {
-                match api::call::<gql::DeclineOffer>(gql::decline_offer::Variables { id: id.clone(), reason: None }).await {
+                match api::call::<gql::DeclineOffer>(gql::decline_offer::Variables { id: id.clone(), reason: None })
+                    .await
+                {
                     Ok(_) => set_status(id, "DECLINED", Some("You declined this offer.".into())),
                     Err(e) => error.set(Some(e)),
                 }
@@ -223,7 +233,7 @@ fn OfferCard(item: Item, now: RwSignal<f64>, items: RwSignal<Vec<Item>>, banner:
     let open_for_time = open.clone();
     let title = format!("{} damage — {}", label(&item.damage), item.suburb);
     view! {
-        <li class="offer card" class:closed=move || !open_for_class() data-offer=item.id.clone() data-status=item.status.clone()>
+        <li class="offer card" class:closed=move || !open_for_class() data-offer=item.id.clone() data-lead=item.lead_id.clone() data-status=item.status.clone()>
             <div class="offer-head">
                 <h2>{title}</h2>
                 <span class=format!("urgency u-{}", item.urgency.to_lowercase())>{label(&item.urgency)}</span>

@@ -22,10 +22,28 @@ const FIELDS: [Field; 9] = [
     Field { name: "contactName", label: "Your name", kind: "text", autocomplete: "name", hint: "" },
     Field { name: "email", label: "Email (your login)", kind: "email", autocomplete: "email", hint: "" },
     Field { name: "phone", label: "Mobile", kind: "tel", autocomplete: "tel", hint: "e.g. 0412 345 678" },
-    Field { name: "password", label: "Password", kind: "password", autocomplete: "new-password", hint: "At least 10 characters" },
+    Field {
+        name: "password",
+        label: "Password",
+        kind: "password",
+        autocomplete: "new-password",
+        hint: "At least 10 characters",
+    },
     Field { name: "basePostcode", label: "Base postcode", kind: "text", autocomplete: "postal-code", hint: "4 digits" },
-    Field { name: "serviceRadiusKm", label: "Service radius (km)", kind: "number", autocomplete: "off", hint: "1 to 500" },
-    Field { name: "maxActiveJobs", label: "Jobs you can run at once", kind: "number", autocomplete: "off", hint: "1 to 1000" },
+    Field {
+        name: "serviceRadiusKm",
+        label: "Service radius (km)",
+        kind: "number",
+        autocomplete: "off",
+        hint: "1 to 500",
+    },
+    Field {
+        name: "maxActiveJobs",
+        label: "Jobs you can run at once",
+        kind: "number",
+        autocomplete: "off",
+        hint: "1 to 1000",
+    },
 ];
 
 const SPECIALTIES: [(&str, DamageType); 4] = [

@@ -24,6 +24,11 @@ impl User {
     async fn role(&self) -> Role {
         self.0.role.into()
     }
+    /// The id of the company a contractor user works for (readable in the login payload, before
+    /// the caller holds a token).
+    async fn contractor_id(&self) -> Option<ID> {
+        self.0.contractor_id.map(to_id)
+    }
     /// The company a contractor user works for.
     async fn contractor(&self, ctx: &Context<'_>) -> Result<Option<Contractor>> {
         let Some(id) = self.0.contractor_id else { return Ok(None) };

@@ -1,0 +1,149 @@
+//! Headless Chromium (Debian's `chromium`) driven through its `chromedriver` over WebDriver, for
+//! the web app's end-to-end tests. Each [`Browser`] has its own driver process and profile.
+
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{Value, json};
+
+/// Where the built web app is (`scripts/build-web.sh` puts it there).
+pub fn web_dist() -> String {
+    let dist = concat!(env!("CARGO_MANIFEST_DIR"), "/../web/dist");
+    assert!(
+        std::path::Path::new(dist).join("index.html").is_file(),
+        "the web app is not built: run scripts/build-web.sh (scripts/test.sh does)"
+    );
+    dist.to_string()
+}
+
+/// A phone-sized headless Chromium.
+pub struct Browser {
+    pub client: Client,
+    driver: Child,
+    _profile: tempfile::TempDir,
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
+}
+
+impl Browser {
+    pub async fn start() -> Self {
+        Self::start_sized(390, 844).await
+    }
+
+    pub async fn start_sized(width: u32, height: u32) -> Self {
+        let port = free_port();
+        let driver = Command::new("chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver runs (scripts/browser-tools.sh installs it)");
+        let profile = tempfile::tempdir().expect("profile dir");
+        let caps = json!({
+            "browserName": "chrome",
+            "goog:chromeOptions": {
+                "binary": "/usr/bin/chromium",
+                "args": [
+                    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
+                    "--no-first-run", "--disable-background-networking", "--disable-component-update",
+                    "--disable-sync", "--autoplay-policy=no-user-gesture-required",
+                    format!("--window-size={width},{height}"),
+                    format!("--user-data-dir={}", profile.path().display()),
+                ]
+            }
+        });
+        let Value::Object(caps) = caps else { unreachable!() };
+        let url = format!("http://127.0.0.1:{port}");
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        let client = loop {
+            let mut b = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new());
+            b.capabilities(caps.clone());
+            match b.connect(&url).await {
+                Ok(c) => break c,
+                Err(e) if std::time::Instant::now() < deadline => {
+                    let _ = e;
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                Err(e) => panic!("cannot start Chromium through chromedriver: {e}"),
+            }
+        };
+        Browser { client, driver, _profile: profile }
+    }
+
+    pub async fn goto(&self, url: &str) {
+        self.client.goto(url).await.expect("navigate");
+    }
+
+    /// Waits (up to 15 s) for an element matching `css`.
+    pub async fn find(&self, css: &str) -> fantoccini::elements::Element {
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(15))
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("no element {css}: {e}"))
+    }
+
+    /// Waits (up to 15 s) until `script` (a JS expression) is truthy; returns its value.
+    pub async fn until(&self, what: &str, script: &str) -> Value {
+        let deadline = std::time::Instant::now() + Duration::from_secs(15);
+        loop {
+            let v = self.client.execute(&format!("return ({script});"), vec![]).await.expect("script runs");
+            let truthy = !matches!(v, Value::Null | Value::Bool(false)) && v != json!("") && v != json!(0);
+            if truthy {
+                return v;
+            }
+            if std::time::Instant::now() >= deadline {
+                let page = self
+                    .client
+                    .execute("return location.href + '\\n' + document.body.innerText.slice(0, 2000)", vec![])
+                    .await
+                    .unwrap_or_default();
+                panic!(
+                    "timed out waiting for {what}: `{script}`; the page shows:\n{}",
+                    page.as_str().unwrap_or_default()
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    pub async fn fill(&self, css: &str, text: &str) {
+        let e = self.find(css).await;
+        e.clear().await.expect("clear");
+        e.send_keys(text).await.expect("type");
+    }
+
+    pub async fn click(&self, css: &str) {
+        self.find(css).await.click().await.unwrap_or_else(|e| panic!("click {css}: {e}"));
+    }
+
+    pub async fn text(&self, css: &str) -> String {
+        self.find(css).await.text().await.expect("text")
+    }
+
+    /// Signs in through the form and waits until the app has navigated away from it.
+    pub async fn sign_in(&self, base: &str, email: &str, password: &str) {
+        self.goto(&format!("{base}/login")).await;
+        self.fill("#email", email).await;
+        self.fill("#password", password).await;
+        self.click("form button[type=submit]").await;
+        self.until("signed in", "!location.pathname.startsWith('/login') && document.querySelector('header .who')")
+            .await;
+    }
+
+    pub async fn close(mut self) {
+        let _ = self.client.clone().close().await;
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+    }
+}

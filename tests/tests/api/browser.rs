@@ -1,0 +1,121 @@
+//! The web app end to end in headless Chromium, against a real server and database.
+
+use std::time::Duration;
+
+use nrp_tests::browser::{Browser, web_dist};
+use nrp_tests::leads::*;
+use nrp_tests::*;
+use serde_json::json;
+
+fn web() -> TestOptions {
+    TestOptions::default().env("WEB_DIST_DIR", &web_dist()).env("EXPIRY_SWEEP_MILLIS", "100")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_live_offer_is_accepted_in_the_browser_and_the_other_contractor_sees_it_taken() {
+    let app = TestApp::spawn_with(Backend::Postgres, web()).await;
+    seed_postcodes(&app).await;
+    let admin = app.admin_token().await;
+    let (_, key) = insurer_key(&app, &admin, "Browser Mutual").await;
+    let a = contractor(&app, &admin, "browser-a", json!({"basePostcode": "2000"}), true).await;
+    let b = contractor(&app, &admin, "browser-b", json!({"basePostcode": "2026"}), true).await;
+
+    let (pa, pb) = tokio::join!(Browser::start(), Browser::start());
+    tokio::join!(
+        pa.sign_in(&app.base, &a.email, CONTRACTOR_PASSWORD),
+        pb.sign_in(&app.base, &b.email, CONTRACTOR_PASSWORD)
+    );
+    for p in [&pa, &pb] {
+        p.until("the offers page", "location.pathname === '/offers'").await;
+        p.find(".link[data-state=live]").await;
+    }
+
+    // The admin's API call creates the lead; both pages show the offer without a reload.
+    let (lead, _) = create_lead(&app, &key, lead_input()).await;
+    let offer = pa.find(&format!("li.offer[data-lead='{lead}'][data-status=OPEN]")).await;
+    let offer_id = offer.attr("data-offer").await.unwrap().unwrap();
+    let b_offer = pb.find(&format!("li.offer[data-lead='{lead}'][data-status=OPEN]")).await;
+    let b_offer_id = b_offer.attr("data-offer").await.unwrap().unwrap();
+    assert_ne!(offer_id, b_offer_id, "each contractor has its own offer for the lead");
+    let banner = pa.text(".banner").await;
+    assert!(banner.contains("New offer") && banner.contains("Sydney"), "{banner}");
+    let card = pa.text(&format!("li.offer[data-offer='{offer_id}']")).await;
+    assert!(card.contains("Water damage") && card.contains("$12,500.00") && card.contains("km away"), "{card}");
+    assert!(!card.contains("Pat Homeowner"), "no customer details before accepting");
+    let first = pa.text(".countdown").await;
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    let later = pa.text(".countdown").await;
+    let secs = |t: &str| t.split(':').fold(0u64, |acc, p| acc * 60 + p.parse::<u64>().unwrap());
+    assert!(secs(&later) < secs(&first) && secs(&first) > 800, "counts down: {first} then {later}");
+
+    pa.click(&format!("li.offer[data-offer='{offer_id}'] button.accept")).await;
+    pa.until("the job board", "location.pathname === '/jobs'").await;
+    let job = pa.text(".job.new").await;
+    assert!(job.contains("Pat Homeowner") && job.contains("+614"), "the board shows the customer: {job}");
+    assert!(pa.text("section.column[aria-label='Awaiting contact']").await.contains("Pat Homeowner"));
+
+    // The other contractor's offer greys out at once, saying why.
+    let taken = pb.find(&format!("li.offer.closed[data-offer='{b_offer_id}']")).await;
+    let text = taken.text().await.unwrap();
+    assert!(text.contains("Another contractor accepted"), "{text}");
+    let buttons = format!("li.offer[data-offer='{b_offer_id}'] button.accept");
+    assert!(
+        pb.client.find_all(fantoccini::Locator::Css(&buttons)).await.unwrap().is_empty(),
+        "no accept on a taken offer"
+    );
+    let detail = lead_detail(&app, &admin, &lead).await;
+    assert_eq!(detail["status"], "ASSIGNED");
+    pa.close().await;
+    pb.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_verifies_a_contractor_and_finds_it_in_the_audit_log() {
+    let app = TestApp::spawn_with(Backend::Sqlite, web()).await;
+    let admin = app.admin_token().await;
+    let pending = contractor(&app, &admin, "to-verify", json!({"companyName": "Verify Me Restorations"}), false).await;
+    let email = format!("admin-ui-{}@nrp.example", uuid::Uuid::new_v4().simple());
+    create_admin(&app.ctx, &email, ADMIN_PASSWORD).await;
+    let p = Browser::start_sized(1280, 900).await;
+    p.sign_in(&app.base, &email, ADMIN_PASSWORD).await;
+    p.until("the admin start page", "location.pathname === '/admin'").await;
+    p.fill("#search", "Verify Me").await;
+    p.click("form.filters button[type=submit]").await;
+    let row = format!("tr[data-contractor='{}']", pending.id);
+    assert!(p.text(&row).await.contains("Pending"));
+    p.click(&format!("{row} button[data-action=verify]")).await;
+    p.until("the contractor active", &format!("document.querySelector(\"{row} .s-active\")")).await;
+    p.click("header a[href='/admin/audit']").await;
+    let entry = p.find("tr[data-action='contractor.verified']").await.text().await.unwrap();
+    assert!(entry.contains(&pending.id) && entry.contains(&email), "{entry}");
+    p.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_up_with_a_bad_abn_shows_the_error_beside_the_abn_field() {
+    let app = TestApp::spawn_with(Backend::Sqlite, web()).await;
+    let p = Browser::start().await;
+    p.goto(&format!("{}/signup", app.base)).await;
+    for (id, v) in [
+        ("companyName", "Bad ABN Pty Ltd"),
+        ("abn", "12 345 678 901"),
+        ("contactName", "Sam Smith"),
+        ("email", "sam@badabn.example"),
+        ("phone", "0412 345 678"),
+        ("password", "long-enough-password"),
+        ("basePostcode", "2000"),
+    ] {
+        p.fill(&format!("#{id}"), v).await;
+    }
+    p.click("fieldset label.check input").await;
+    p.click("form button[type=submit]").await;
+    let msg = p.until("the ABN error", "document.getElementById('abn-error').textContent").await;
+    assert!(msg.as_str().unwrap().to_lowercase().contains("abn"), "{msg}");
+    let beside = p
+        .until("the error in the ABN field's box", "document.getElementById('abn').closest('.field').contains(document.getElementById('abn-error')) && document.getElementById('abn').getAttribute('aria-invalid') === 'true' && document.getElementById('abn').getAttribute('aria-describedby').includes('abn-error')")
+        .await;
+    assert_eq!(beside, json!(true));
+    let others = p.client.execute("return document.getElementById('email-error').textContent", vec![]).await.unwrap();
+    assert_eq!(others, json!(""), "only the bad field says so");
+    p.close().await;
+}
