@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/web-tools.sh
+export PATH="${NRP_TOOLS_DIR:-$HOME/.cache/nrp-tools}/binaryen-132.0.0/node_modules/.bin:$PATH"
 if [ "${1:-}" = "--dev" ]; then
   trunk build --offline
 else

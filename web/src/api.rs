@@ -65,17 +65,16 @@ fn from_graphql(e: &graphql_client::Error) -> ApiError {
     }
 }
 
-async fn post<V: Serialize, D: serde::de::DeserializeOwned>(
-    body: &QueryBody<V>,
-    token: Option<&str>,
-) -> Result<D, ApiError> {
-    let mut req = Request::post("/graphql");
+/// Sends one operation (already serialised) and returns its `data`. Not generic, so the network
+/// code exists once in the app, not once per operation.
+async fn post_raw(body: String, token: Option<&str>) -> Result<serde_json::Value, ApiError> {
+    let mut req = Request::post("/graphql").header("Content-Type", "application/json");
     if let Some(t) = token {
         req = req.header("Authorization", &format!("Bearer {t}"));
     }
-    let resp = req.json(body).map_err(|_| ApiError::network())?.send().await.map_err(|_| ApiError::network())?;
+    let resp = req.body(body).map_err(|_| ApiError::network())?.send().await.map_err(|_| ApiError::network())?;
     let status = resp.status();
-    let parsed: Response<D> = resp.json().await.map_err(|_| ApiError {
+    let parsed: Response<serde_json::Value> = resp.json().await.map_err(|_| ApiError {
         message: format!("The server answered {status} and no data. Try again in a moment."),
         code: "HTTP".into(),
         field: None,
@@ -86,6 +85,20 @@ async fn post<V: Serialize, D: serde::de::DeserializeOwned>(
     }
     parsed.data.ok_or_else(|| ApiError {
         message: "The server sent no data.".into(),
+        code: "HTTP".into(),
+        field: None,
+        fields: Vec::new(),
+    })
+}
+
+async fn post<V: Serialize, D: serde::de::DeserializeOwned>(
+    body: &QueryBody<V>,
+    token: Option<&str>,
+) -> Result<D, ApiError> {
+    let text = serde_json::to_string(body).map_err(|_| ApiError::network())?;
+    let data = post_raw(text, token).await?;
+    serde_json::from_value(data).map_err(|e| ApiError {
+        message: format!("The app could not read the server's answer ({e}); reload the page."),
         code: "HTTP".into(),
         field: None,
         fields: Vec::new(),

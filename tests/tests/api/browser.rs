@@ -119,3 +119,37 @@ async fn sign_up_with_a_bad_abn_shows_the_error_beside_the_abn_field() {
     assert_eq!(others, json!(""), "only the bad field says so");
     p.close().await;
 }
+
+/// Prints what the first load of the sign-in page transfers (gzipped, as the browser received
+/// it) and when its first contentful paint came. A figure, not a pass/fail check:
+/// `scripts/bench.sh` runs it on the release build and docs/BENCHMARKS.md records it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn first_page_load_transfer_and_paint_are_measured() {
+    let app = TestApp::spawn_with(Backend::Sqlite, web()).await;
+    let p = Browser::start().await;
+    p.goto(&format!("{}/login", app.base)).await;
+    p.find("#email").await;
+    let m = p
+        .until(
+            "paint timings",
+            "(() => { const f = performance.getEntriesByName('first-contentful-paint')[0]; if (!f) return null; \
+              const nav = performance.getEntriesByType('navigation')[0]; \
+              const res = performance.getEntriesByType('resource'); \
+              return { fcp: f.startTime, transfer: nav.transferSize + res.reduce((a, r) => a + r.transferSize, 0), \
+                       files: [[nav.name, nav.transferSize, nav.decodedBodySize]].concat(res.map(r => [r.name, r.transferSize, r.decodedBodySize])) }; })()",
+        )
+        .await;
+    let transfer = m["transfer"].as_f64().unwrap();
+    let fcp = m["fcp"].as_f64().unwrap();
+    println!("web first load: {:.1} KB transferred, first contentful paint {:.0} ms", transfer / 1024.0, fcp);
+    for f in m["files"].as_array().unwrap() {
+        println!(
+            "  {:>9.1} KB over the wire, {:>9.1} KB decoded  {}",
+            f[1].as_f64().unwrap() / 1024.0,
+            f[2].as_f64().unwrap() / 1024.0,
+            f[0].as_str().unwrap()
+        );
+    }
+    assert!(transfer > 0.0 && fcp > 0.0);
+    p.close().await;
+}
