@@ -1,9 +1,9 @@
 //! Calls to the GraphQL API: typed operations from `gql`, the access token attached and renewed
 //! silently, and errors carried with their `extensions.code` and fields.
 
+use futures_util::future::LocalBoxFuture;
 use gloo_net::http::Request;
-use graphql_client::{GraphQLQuery, QueryBody, Response};
-use serde::Serialize;
+use graphql_client::{GraphQLQuery, Response};
 
 use crate::gql;
 use crate::session::{self, Role, Session};
@@ -67,36 +67,38 @@ fn from_graphql(e: &graphql_client::Error) -> ApiError {
 
 /// Sends one operation (already serialised) and returns its `data`. Not generic, so the network
 /// code exists once in the app, not once per operation.
-async fn post_raw(body: String, token: Option<&str>) -> Result<serde_json::Value, ApiError> {
-    let mut req = Request::post("/graphql").header("Content-Type", "application/json");
-    if let Some(t) = token {
-        req = req.header("Authorization", &format!("Bearer {t}"));
-    }
-    let resp = req.body(body).map_err(|_| ApiError::network())?.send().await.map_err(|_| ApiError::network())?;
-    let status = resp.status();
-    let parsed: Response<serde_json::Value> = resp.json().await.map_err(|_| ApiError {
-        message: format!("The server answered {status} and no data. Try again in a moment."),
-        code: "HTTP".into(),
-        field: None,
-        fields: Vec::new(),
-    })?;
-    if let Some(e) = parsed.errors.as_ref().and_then(|e| e.first()) {
-        return Err(from_graphql(e));
-    }
-    parsed.data.ok_or_else(|| ApiError {
-        message: "The server sent no data.".into(),
-        code: "HTTP".into(),
-        field: None,
-        fields: Vec::new(),
+fn post_raw(body: String, token: Option<String>) -> LocalBoxFuture<'static, Result<serde_json::Value, ApiError>> {
+    Box::pin(async move {
+        let mut req = Request::post("/graphql").header("Content-Type", "application/json");
+        if let Some(t) = &token {
+            req = req.header("Authorization", &format!("Bearer {t}"));
+        }
+        let resp = req.body(body).map_err(|_| ApiError::network())?.send().await.map_err(|_| ApiError::network())?;
+        let status = resp.status();
+        let parsed: Response<serde_json::Value> = resp.json().await.map_err(|_| ApiError {
+            message: format!("The server answered {status} and no data. Try again in a moment."),
+            code: "HTTP".into(),
+            field: None,
+            fields: Vec::new(),
+        })?;
+        if let Some(e) = parsed.errors.as_ref().and_then(|e| e.first()) {
+            return Err(from_graphql(e));
+        }
+        parsed.data.ok_or_else(|| ApiError {
+            message: "The server sent no data.".into(),
+            code: "HTTP".into(),
+            field: None,
+            fields: Vec::new(),
+        })
     })
 }
 
-async fn post<V: Serialize, D: serde::de::DeserializeOwned>(
-    body: &QueryBody<V>,
-    token: Option<&str>,
-) -> Result<D, ApiError> {
-    let text = serde_json::to_string(body).map_err(|_| ApiError::network())?;
-    let data = post_raw(text, token).await?;
+/// Runs an operation as the signed-in user (or anonymously). An expired access token is renewed
+/// first, and once more if the server refuses it. Only the (de)serialising is per operation; the
+/// rest is one boxed future shared by all, which keeps the app small.
+pub async fn call<Q: GraphQLQuery>(vars: Q::Variables) -> Result<Q::ResponseData, ApiError> {
+    let body = serde_json::to_string(&Q::build_query(vars)).map_err(|_| ApiError::network())?;
+    let data = call_raw(body).await?;
     serde_json::from_value(data).map_err(|e| ApiError {
         message: format!("The app could not read the server's answer ({e}); reload the page."),
         code: "HTTP".into(),
@@ -105,26 +107,25 @@ async fn post<V: Serialize, D: serde::de::DeserializeOwned>(
     })
 }
 
-/// Runs an operation as the signed-in user (or anonymously). An expired access token is renewed
-/// first, and once more if the server refuses it.
-pub async fn call<Q: GraphQLQuery>(vars: Q::Variables) -> Result<Q::ResponseData, ApiError>
-where
-    Q::Variables: Clone,
-{
-    let body = Q::build_query(vars);
-    let token = access_token().await;
-    match post::<_, Q::ResponseData>(&body, token.as_deref()).await {
-        Err(e) if e.code == "UNAUTHENTICATED" && token.is_some() => {
-            refresh().await?;
-            let token = session::current().map(|s| s.access_token);
-            post(&body, token.as_deref()).await
+fn call_raw(body: String) -> LocalBoxFuture<'static, Result<serde_json::Value, ApiError>> {
+    Box::pin(async move {
+        let token = access_token().await;
+        match post_raw(body.clone(), token.clone()).await {
+            Err(e) if e.code == "UNAUTHENTICATED" && token.is_some() => {
+                refresh().await?;
+                post_raw(body, session::current().map(|s| s.access_token)).await
+            }
+            other => other,
         }
-        other => other,
-    }
+    })
 }
 
 /// A valid access token, renewed when it is about to expire; `None` when signed out.
-pub async fn access_token() -> Option<String> {
+pub fn access_token() -> LocalBoxFuture<'static, Option<String>> {
+    Box::pin(access_token_inner())
+}
+
+async fn access_token_inner() -> Option<String> {
     let s = session::current()?;
     if s.expires_at_ms - session::now_ms() > 30_000.0 {
         return Some(s.access_token);
@@ -142,7 +143,11 @@ fn role(r: &str) -> Role {
 }
 
 /// Renews the session with the refresh token (one renewal at a time, app-wide).
-pub async fn refresh() -> Result<(), ApiError> {
+pub fn refresh() -> LocalBoxFuture<'static, Result<(), ApiError>> {
+    Box::pin(refresh_inner())
+}
+
+async fn refresh_inner() -> Result<(), ApiError> {
     let lock = session::refresh_lock();
     let _guard = lock.lock().await;
     // Another caller may have renewed while this one waited.
@@ -159,8 +164,17 @@ pub async fn refresh() -> Result<(), ApiError> {
             fields: vec![],
         });
     };
-    let body = gql::Refresh::build_query(gql::refresh::Variables { token });
-    match post::<_, gql::refresh::ResponseData>(&body, None).await {
+    let body = serde_json::to_string(&gql::Refresh::build_query(gql::refresh::Variables { token }))
+        .map_err(|_| ApiError::network())?;
+    let answer = post_raw(body, None).await.and_then(|v| {
+        serde_json::from_value::<gql::refresh::ResponseData>(v).map_err(|_| ApiError {
+            message: "The server's answer was unreadable.".into(),
+            code: "HTTP".into(),
+            field: None,
+            fields: vec![],
+        })
+    });
+    match answer {
         Ok(d) => {
             let r = d.refresh_token;
             session::set(Some(Session {
@@ -229,4 +243,42 @@ pub async fn upload_attachment(job_id: &str, file: web_sys::File) -> Result<(), 
         Some(e) => Err(from_graphql(e)),
         None => Ok(()),
     }
+}
+
+/// Downloads `path` (e.g. `/reports/payouts.csv?…`) with the session's token and saves it as
+/// `filename` through the browser.
+pub async fn download(path: &str, filename: &str) -> Result<(), ApiError> {
+    use wasm_bindgen::JsCast;
+    let token = access_token().await.unwrap_or_default();
+    let resp = Request::get(path)
+        .header("Authorization", &format!("Bearer {token}"))
+        .send()
+        .await
+        .map_err(|_| ApiError::network())?;
+    if !resp.ok() {
+        let text = resp.text().await.unwrap_or_default();
+        return Err(ApiError {
+            message: format!("The download failed: {text}"),
+            code: "HTTP".into(),
+            field: None,
+            fields: vec![],
+        });
+    }
+    let bytes = resp.binary().await.map_err(|_| ApiError::network())?;
+    let array = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes.as_slice()));
+    let opts = web_sys::BlobPropertyBag::new();
+    opts.set_type("text/csv");
+    let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&array, &opts).map_err(|_| ApiError::network())?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(|_| ApiError::network())?;
+    let document = web_sys::window().and_then(|w| w.document()).ok_or_else(ApiError::network)?;
+    let a = document
+        .create_element("a")
+        .ok()
+        .and_then(|e| e.dyn_into::<web_sys::HtmlAnchorElement>().ok())
+        .ok_or_else(ApiError::network)?;
+    a.set_href(&url);
+    a.set_download(filename);
+    a.click();
+    let _ = web_sys::Url::revoke_object_url(&url);
+    Ok(())
 }

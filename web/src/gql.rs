@@ -7,6 +7,8 @@ use graphql_client::GraphQLQuery;
 
 /// RFC 3339 timestamps, as the server sends them.
 pub type DateTime = String;
+/// `YYYY-MM-DD`.
+pub type NaiveDate = String;
 /// Free-form JSON (audit changes).
 pub type JSON = serde_json::Value;
 
@@ -153,3 +155,246 @@ pub struct ReinstateContractor;
     variables_derives = "Clone"
 )]
 pub struct AuditLog;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/contractor.graphql",
+    response_derives = "Clone",
+    variables_derives = "Clone"
+)]
+pub struct MyProfile;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/contractor.graphql",
+    response_derives = "Clone",
+    variables_derives = "Clone"
+)]
+pub struct UpdateProfile;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/contractor.graphql",
+    response_derives = "Clone",
+    variables_derives = "Clone"
+)]
+pub struct PauseMe;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/contractor.graphql",
+    response_derives = "Clone",
+    variables_derives = "Clone"
+)]
+pub struct ResumeMe;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/contractor.graphql",
+    response_derives = "Clone",
+    variables_derives = "Clone"
+)]
+pub struct AddCertification;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/contractor.graphql",
+    response_derives = "Clone",
+    variables_derives = "Clone"
+)]
+pub struct RemoveCertification;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/contractor.graphql",
+    response_derives = "Clone",
+    variables_derives = "Clone"
+)]
+pub struct MyPayouts;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/contractor.graphql",
+    response_derives = "Clone",
+    variables_derives = "Clone"
+)]
+pub struct StripeLink;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/ops.graphql",
+    response_derives = "Clone",
+    variables_derives = "Clone"
+)]
+pub struct Leads;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/ops.graphql",
+    response_derives = "Clone",
+    variables_derives = "Clone"
+)]
+pub struct LeadUpdates;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/ops.graphql",
+    response_derives = "Clone",
+    variables_derives = "Clone"
+)]
+pub struct LeadDetail;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/ops.graphql",
+    response_derives = "Clone",
+    variables_derives = "Clone"
+)]
+pub struct AssignLead;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/ops.graphql",
+    response_derives = "Clone",
+    variables_derives = "Clone"
+)]
+pub struct RerouteLead;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/ops.graphql",
+    response_derives = "Clone",
+    variables_derives = "Clone"
+)]
+pub struct CancelLead;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/ops.graphql",
+    response_derives = "Clone",
+    variables_derives = "Clone"
+)]
+pub struct AdminPayouts;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/ops.graphql",
+    response_derives = "Clone",
+    variables_derives = "Clone"
+)]
+pub struct RunPayoutBatch;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/ops.graphql",
+    response_derives = "Clone",
+    variables_derives = "Clone"
+)]
+pub struct HoldPayout;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/ops.graphql",
+    response_derives = "Clone",
+    variables_derives = "Clone"
+)]
+pub struct ReleasePayout;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/ops.graphql",
+    response_derives = "Clone",
+    variables_derives = "Clone"
+)]
+pub struct RetryPayout;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/ops.graphql",
+    response_derives = "Clone",
+    variables_derives = "Clone"
+)]
+pub struct ReversePayout;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/ops.graphql",
+    response_derives = "Clone",
+    variables_derives = "Clone"
+)]
+pub struct Partners;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/ops.graphql",
+    response_derives = "Clone",
+    variables_derives = "Clone"
+)]
+pub struct CreatePartner;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/ops.graphql",
+    response_derives = "Clone",
+    variables_derives = "Clone"
+)]
+pub struct CreateApiKey;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/ops.graphql",
+    response_derives = "Clone",
+    variables_derives = "Clone"
+)]
+pub struct RevokeApiKey;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/ops.graphql",
+    response_derives = "Clone",
+    variables_derives = "Clone"
+)]
+pub struct AdminJobs;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/ops.graphql",
+    response_derives = "Clone",
+    variables_derives = "Clone"
+)]
+pub struct AdminClaims;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/ops.graphql",
+    response_derives = "Clone",
+    variables_derives = "Clone"
+)]
+pub struct Dashboard;

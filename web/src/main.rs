@@ -44,8 +44,16 @@ fn App() -> impl IntoView {
                         <Route path=path!("/offers") view=move || view! { <Guard role=Role::Contractor><pages::offers::OffersPage /></Guard> } />
                         <Route path=path!("/jobs") view=move || view! { <Guard role=Role::Contractor><pages::jobs::JobsBoard /></Guard> } />
                         <Route path=path!("/jobs/:id") view=move || view! { <Guard role=Role::Contractor><pages::jobs::JobPage /></Guard> } />
-                        <Route path=path!("/admin") view=move || view! { <Guard role=Role::Admin><pages::admin::ContractorsPage /></Guard> } />
+                        <Route path=path!("/payouts") view=move || view! { <Guard role=Role::Contractor><pages::payouts::PayoutsPage /></Guard> } />
+                        <Route path=path!("/profile") view=move || view! { <Guard role=Role::Contractor><pages::profile::ProfilePage /></Guard> } />
+                        <Route path=path!("/admin") view=move || view! { <Guard role=Role::Admin><pages::dashboard::DashboardPage /></Guard> } />
                         <Route path=path!("/admin/contractors") view=move || view! { <Guard role=Role::Admin><pages::admin::ContractorsPage /></Guard> } />
+                        <Route path=path!("/admin/leads") view=move || view! { <Guard role=Role::Admin><pages::leads::LeadsPage /></Guard> } />
+                        <Route path=path!("/admin/leads/:id") view=move || view! { <Guard role=Role::Admin><pages::leads::LeadPage /></Guard> } />
+                        <Route path=path!("/admin/jobs") view=move || view! { <Guard role=Role::Admin><pages::admin::JobsPage /></Guard> } />
+                        <Route path=path!("/admin/claims") view=move || view! { <Guard role=Role::Admin><pages::admin::ClaimsPage /></Guard> } />
+                        <Route path=path!("/admin/payouts") view=move || view! { <Guard role=Role::Admin><pages::admin_payouts::AdminPayoutsPage /></Guard> } />
+                        <Route path=path!("/admin/partners") view=move || view! { <Guard role=Role::Admin><pages::partners::PartnersPage /></Guard> } />
                         <Route path=path!("/admin/audit") view=move || view! { <Guard role=Role::Admin><pages::admin::AuditPage /></Guard> } />
                     </Routes>
                 </Show>
@@ -98,12 +106,20 @@ fn Nav() -> impl IntoView {
                     Some(s) => {
                         let links = match s.role {
                             Role::Admin => view! {
+                                <A href="/admin">"Dashboard"</A>
+                                <A href="/admin/leads">"Leads"</A>
                                 <A href="/admin/contractors">"Contractors"</A>
+                                <A href="/admin/jobs">"Jobs"</A>
+                                <A href="/admin/claims">"Claims"</A>
+                                <A href="/admin/payouts">"Payouts"</A>
+                                <A href="/admin/partners">"Partners"</A>
                                 <A href="/admin/audit">"Audit log"</A>
                             }.into_any(),
                             _ => view! {
                                 <A href="/offers">"Offers"</A>
                                 <A href="/jobs">"My jobs"</A>
+                                <A href="/payouts">"Payouts"</A>
+                                <A href="/profile">"Profile"</A>
                             }.into_any(),
                         };
                         let who = s.email.clone();

@@ -312,6 +312,12 @@ impl Query {
         Ok(to_page(rows, total, limit, after.is_some(), |m| m.id, Payout))
     }
 
+    /// Admin: the dashboard's figures for the last `days` days (default 30, at most 365).
+    async fn dashboard(&self, ctx: &Context<'_>, days: Option<i32>) -> Result<super::types::dashboard::Dashboard> {
+        let days = i64::from(days.unwrap_or(30));
+        services::dashboard::summary(app(ctx), meta(ctx), days).await.gql().map(Into::into)
+    }
+
     /// Admin: the latest payout batches, newest first (at most 100).
     async fn payout_batches(&self, ctx: &Context<'_>, first: Option<i32>) -> Result<Vec<PayoutBatch>> {
         let limit = page_size(first).gql()?;

@@ -5,6 +5,7 @@ pub mod attachments;
 pub mod audit;
 pub mod claims;
 pub mod contractors;
+pub mod dashboard;
 pub mod jobs;
 pub mod leads;
 pub mod offers;

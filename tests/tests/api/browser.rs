@@ -79,6 +79,8 @@ async fn an_admin_verifies_a_contractor_and_finds_it_in_the_audit_log() {
     let p = Browser::start_sized(1280, 900).await;
     p.sign_in(&app.base, &email, ADMIN_PASSWORD).await;
     p.until("the admin start page", "location.pathname === '/admin'").await;
+    p.find("#dash-title").await;
+    p.click("header a[href='/admin/contractors']").await;
     p.fill("#search", "Verify Me").await;
     p.click("form.filters button[type=submit]").await;
     let row = format!("tr[data-contractor='{}']", pending.id);

@@ -7,6 +7,7 @@ mod auth;
 mod browser;
 mod claims;
 mod contractors;
+mod dashboard;
 mod hardening;
 mod instances;
 mod jobs;

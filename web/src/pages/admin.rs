@@ -1,10 +1,11 @@
 //! Admin screens: contractors (search, verify, suspend, reinstate) and the audit log.
 
 use leptos::prelude::*;
+use leptos_router::components::A;
 
 use crate::api::{self, ApiError};
-use crate::gql::{self, audit_log, contractors};
-use crate::ui::{ErrorBox, Load, Loading, constant, label, when};
+use crate::gql::{self, admin_claims, admin_jobs, audit_log, contractors};
+use crate::ui::{ErrorBox, Load, Loading, constant, label, money, when};
 
 type Rows = (Vec<contractors::ContractorsContractorsNodes>, i64);
 
@@ -176,6 +177,131 @@ pub fn AuditPage() -> impl IntoView {
                                     <td><code>{r.action.clone()}</code></td>
                                     <td>{format!("{} {}", r.entity_type, r.entity_id.clone().unwrap_or_default())}
                                         <details><summary>"Changes"</summary><pre>{serde_json::to_string_pretty(&r.changes).unwrap_or_default()}</pre></details></td>
+                                </tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table></div>
+                }.into_any(),
+            }}
+        </section>
+    }
+}
+
+const JOB_STAGES: [&str; 8] =
+    ["AWAITING_CONTACT", "CONTACTED", "INSPECTED", "QUOTED", "APPROVED", "IN_PROGRESS", "COMPLETED", "CANCELLED"];
+
+/// Admin: every job, by stage, with the overdue ones flagged.
+#[component]
+pub fn JobsPage() -> impl IntoView {
+    let status = RwSignal::new(String::new());
+    let state = RwSignal::new(Load::<admin_jobs::ResponseData>::Loading);
+    let load = move || {
+        use admin_jobs::JobStatus as J;
+        let st = match status.get_untracked().as_str() {
+            "AWAITING_CONTACT" => Some(J::AWAITING_CONTACT),
+            "CONTACTED" => Some(J::CONTACTED),
+            "INSPECTED" => Some(J::INSPECTED),
+            "QUOTED" => Some(J::QUOTED),
+            "APPROVED" => Some(J::APPROVED),
+            "IN_PROGRESS" => Some(J::IN_PROGRESS),
+            "COMPLETED" => Some(J::COMPLETED),
+            "CANCELLED" => Some(J::CANCELLED),
+            _ => None,
+        };
+        leptos::task::spawn_local(async move {
+            state.set(match api::call::<gql::AdminJobs>(admin_jobs::Variables { status: st, after: None }).await {
+                Ok(d) => Load::Ready(d),
+                Err(e) => Load::Failed(e),
+            });
+        });
+    };
+    load();
+    view! {
+        <section class="page" aria-labelledby="ajobs-title">
+            <h1 id="ajobs-title">"Jobs"</h1>
+            <form class="filters" on:submit=move |ev: leptos::ev::SubmitEvent| ev.prevent_default()>
+                <label for="j-status">"Stage"</label>
+                <select id="j-status" on:change=move |ev| { status.set(event_target_value(&ev)); load(); }>
+                    <option value="">"All"</option>
+                    {JOB_STAGES.iter().map(|s| view! { <option value=*s>{label(s)}</option> }).collect_view()}
+                </select>
+            </form>
+            {move || match state.get() {
+                Load::Loading => view! { <Loading what="jobs" /> }.into_any(),
+                Load::Failed(e) => view! { <ErrorBox error=e retry=Callback::new(move |_| load()) /> }.into_any(),
+                Load::Ready(d) => {
+                    let overdue = d.overdue_jobs.len();
+                    let cls = if overdue > 0 { "alert-line" } else { "muted" };
+                    view! {
+                        <p class=cls>{format!("{overdue} job(s) overdue for contact or idle")}</p>
+                        {if d.jobs.nodes.is_empty() { view! { <p class="empty">"No jobs match."</p> }.into_any() } else { view! {
+                            <div class="table-wrap"><table>
+                                <thead><tr><th scope="col">"Updated"</th><th scope="col">"Contractor"</th><th scope="col">"Where"</th>
+                                    <th scope="col">"Stage"</th><th scope="col">"Quote / approved"</th></tr></thead>
+                                <tbody>
+                                    {d.jobs.nodes.into_iter().map(|j| view! {
+                                        <tr data-job=j.id.clone()>
+                                            <td>{when(&j.updated_at)}</td>
+                                            <td>{j.contractor.map(|c| c.company_name).unwrap_or_default()}</td>
+                                            <td><A href=format!("/admin/leads/{}", j.lead.id)>{format!("{} {}", j.lead.property.suburb, j.lead.property.postcode)}</A>
+                                                <br/><span class="muted">{format!("{} · {}", label(&constant(&j.lead.damage_type)), label(&constant(&j.lead.urgency)))}</span></td>
+                                            <td>{label(&constant(&j.status))}{j.alert.map(|a| view! { <span class="alert-tag">{label(&a)}</span> })}</td>
+                                            <td>{format!("{} / {}", j.quote_cents.map(money).unwrap_or_else(|| "—".into()), j.approved_cents.map(money).unwrap_or_else(|| "—".into()))}</td>
+                                        </tr>
+                                    }).collect_view()}
+                                </tbody>
+                            </table></div>
+                        }.into_any() }}
+                    }.into_any()
+                }
+            }}
+        </section>
+    }
+}
+
+/// Admin: insurance claims, with decisions past their 10-business-day deadline flagged.
+#[component]
+pub fn ClaimsPage() -> impl IntoView {
+    let overdue = RwSignal::new(false);
+    let state = RwSignal::new(Load::<Vec<admin_claims::AdminClaimsClaimsNodes>>::Loading);
+    let load = move || {
+        let o = overdue.get_untracked();
+        leptos::task::spawn_local(async move {
+            state.set(
+                match api::call::<gql::AdminClaims>(admin_claims::Variables {
+                    status: None,
+                    overdue: o.then_some(true),
+                })
+                .await
+                {
+                    Ok(d) => Load::Ready(d.claims.nodes),
+                    Err(e) => Load::Failed(e),
+                },
+            );
+        });
+    };
+    load();
+    view! {
+        <section class="page" aria-labelledby="claims-title">
+            <h1 id="claims-title">"Claims"</h1>
+            <label class="check"><input type="checkbox" on:change=move |ev| { overdue.set(event_target_checked(&ev)); load(); } />
+                "Only decisions overdue"</label>
+            {move || match state.get() {
+                Load::Loading => view! { <Loading what="claims" /> }.into_any(),
+                Load::Failed(e) => view! { <ErrorBox error=e retry=Callback::new(move |_| load()) /> }.into_any(),
+                Load::Ready(rows) if rows.is_empty() => view! { <p class="empty">"No claims match."</p> }.into_any(),
+                Load::Ready(rows) => view! {
+                    <div class="table-wrap"><table>
+                        <thead><tr><th scope="col">"Claim"</th><th scope="col">"Insurer"</th><th scope="col">"Status"</th>
+                            <th scope="col">"Claimed / approved"</th><th scope="col">"Decision due"</th></tr></thead>
+                        <tbody>
+                            {rows.into_iter().map(|c| view! {
+                                <tr data-claim=c.id.clone()>
+                                    <td><A href=format!("/admin/leads/{}", c.lead_id)>{c.claim_number.clone()}</A><br/><span class="muted">{when(&c.lodged_at)}</span></td>
+                                    <td>{c.insurer.map(|i| i.name).unwrap_or_default()}</td>
+                                    <td>{label(&constant(&c.status))}</td>
+                                    <td>{format!("{} / {}", money(c.claimed_cents), c.approved_cents.map(money).unwrap_or_else(|| "—".into()))}</td>
+                                    <td>{c.decision_due_on.clone()}{c.decision_overdue.then(|| view! { <span class="alert-tag">"Overdue"</span> })}</td>
                                 </tr>
                             }).collect_view()}
                         </tbody>

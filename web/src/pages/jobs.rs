@@ -126,6 +126,21 @@ fn JobView(job: job_detail::JobDetailJob, reload: Callback<()>) -> impl IntoView
             </section>
             <Moves job_id=job_id.clone() allowed=job.allowed_transitions.iter().map(constant).collect() reload />
         </div>
+        {l.claim.clone().map(|c| view! {
+            <section class="card" aria-labelledby="claim-h">
+                <h2 id="claim-h">"Insurance claim"</h2>
+                <dl class="facts">
+                    <dt>"Claim"</dt><dd>{c.claim_number.clone()}</dd>
+                    <dt>"Status"</dt><dd data-claim-status=constant(&c.status)>{label(&constant(&c.status))}
+                        {c.decision_overdue.then(|| view! { <span class="alert-tag">"Decision overdue"</span> })}</dd>
+                    <dt>"Claimed"</dt><dd>{money(c.claimed_cents)}</dd>
+                    {c.approved_cents.map(|a| view! { <dt>"Approved"</dt><dd>{money(a)}</dd> })}
+                    <dt>"Excess"</dt><dd>{money(c.excess_cents)}</dd>
+                    <dt>"Decision due"</dt><dd>{c.decision_due_on.clone()}</dd>
+                </dl>
+                {c.decision_note.clone().map(|n| view! { <p class="note">{n}</p> })}
+            </section>
+        })}
         <Photos job_id=job_id.clone() attachments=job.attachments.clone() reload />
         <section class="card" aria-labelledby="timeline-h">
             <h2 id="timeline-h">"Timeline"</h2>

@@ -1,5 +1,11 @@
 pub mod admin;
+pub mod admin_payouts;
+pub mod dashboard;
 pub mod jobs;
+pub mod leads;
 pub mod login;
 pub mod offers;
+pub mod partners;
+pub mod payouts;
+pub mod profile;
 pub mod signup;

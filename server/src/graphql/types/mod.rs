@@ -5,6 +5,7 @@ pub mod audit;
 pub mod auth;
 pub mod claim;
 pub mod contractor;
+pub mod dashboard;
 pub mod enums;
 pub mod job;
 pub mod lead;

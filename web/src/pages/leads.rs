@@ -1,0 +1,325 @@
+//! Admin: leads (filterable, with the live unassigned queue) and a lead's page with the routing
+//! explanation, its offers, manual assignment, re-routing and cancellation.
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::{use_navigate, use_params_map};
+
+use crate::api::{self, ApiError};
+use crate::gql::{self, lead_detail, lead_updates, leads};
+use crate::pages::offers::LinkBadge;
+use crate::ui::{ErrorBox, Load, Loading, constant, label, money, when};
+use crate::ws::{self, LinkState};
+
+const STATUSES: [&str; 7] = ["NEW", "OFFERING", "ASSIGNED", "COMPLETED", "UNASSIGNED", "CANCELLED", "DUPLICATE"];
+
+#[derive(Clone)]
+struct Row {
+    id: String,
+    status: String,
+    damage: String,
+    urgency: String,
+    created: String,
+    value: Option<i64>,
+    place: String,
+}
+
+#[component]
+pub fn LeadsPage() -> impl IntoView {
+    let status = RwSignal::new(String::new());
+    let postcode = RwSignal::new(String::new());
+    let state = RwSignal::new(Load::<(Vec<Row>, i64)>::Loading);
+    let queue = RwSignal::new(Vec::<Row>::new());
+    let link = RwSignal::new(LinkState::Connecting);
+    let load = move || {
+        let st = status.get_untracked();
+        let pc = postcode.get_untracked();
+        leptos::task::spawn_local(async move {
+            let filter = leads::LeadFilterInput {
+                status: STATUSES.iter().find(|s| **s == st).map(|s| match *s {
+                    "NEW" => leads::LeadStatus::NEW,
+                    "OFFERING" => leads::LeadStatus::OFFERING,
+                    "ASSIGNED" => leads::LeadStatus::ASSIGNED,
+                    "COMPLETED" => leads::LeadStatus::COMPLETED,
+                    "UNASSIGNED" => leads::LeadStatus::UNASSIGNED,
+                    "CANCELLED" => leads::LeadStatus::CANCELLED,
+                    _ => leads::LeadStatus::DUPLICATE,
+                }),
+                damage_type: None,
+                postcode: Some(pc.trim().to_string()).filter(|p| !p.is_empty()),
+            };
+            state.set(match api::call::<gql::Leads>(leads::Variables { filter: Some(filter), after: None }).await {
+                Ok(d) => Load::Ready((
+                    d.leads
+                        .nodes
+                        .into_iter()
+                        .map(|l| Row {
+                            id: l.id,
+                            status: constant(&l.status),
+                            damage: constant(&l.damage_type),
+                            urgency: constant(&l.urgency),
+                            created: l.created_at,
+                            value: l.estimated_value_cents,
+                            place: format!("{} {} {}", l.property.suburb, l.property.state, l.property.postcode),
+                        })
+                        .collect(),
+                    d.leads.total_count,
+                )),
+                Err(e) => Load::Failed(e),
+            });
+        });
+    };
+    load();
+    // The unassigned queue, live: a lead that lands in UNASSIGNED joins it, one that leaves goes.
+    leptos::task::spawn_local(async move {
+        let filter =
+            leads::LeadFilterInput { status: Some(leads::LeadStatus::UNASSIGNED), damage_type: None, postcode: None };
+        if let Ok(d) = api::call::<gql::Leads>(leads::Variables { filter: Some(filter), after: None }).await {
+            queue.set(
+                d.leads
+                    .nodes
+                    .into_iter()
+                    .map(|l| Row {
+                        id: l.id,
+                        status: "UNASSIGNED".into(),
+                        damage: constant(&l.damage_type),
+                        urgency: constant(&l.urgency),
+                        created: l.created_at,
+                        value: l.estimated_value_cents,
+                        place: format!("{} {} {}", l.property.suburb, l.property.state, l.property.postcode),
+                    })
+                    .collect(),
+            );
+        }
+    });
+    ws::subscribe::<gql::LeadUpdates>(lead_updates::Variables, link, move |d| {
+        let u = d.lead_updates;
+        let status = constant(&u.status);
+        let l = u.lead;
+        let row = Row {
+            id: l.id,
+            status: status.clone(),
+            damage: constant(&l.damage_type),
+            urgency: constant(&l.urgency),
+            created: l.created_at,
+            value: l.estimated_value_cents,
+            place: format!("{} {} {}", l.property.suburb, l.property.state, l.property.postcode),
+        };
+        queue.update(|q| {
+            q.retain(|r| r.id != row.id);
+            if status == "UNASSIGNED" {
+                q.insert(0, row.clone());
+            }
+        });
+        state.update(|s| {
+            if let Load::Ready((rows, _)) = s
+                && let Some(r) = rows.iter_mut().find(|r| r.id == row.id)
+            {
+                r.status = status.clone();
+            }
+        });
+    });
+    let table = |rows: Vec<Row>| {
+        view! {
+            <div class="table-wrap"><table>
+                <thead><tr><th scope="col">"Received"</th><th scope="col">"Where"</th><th scope="col">"Damage"</th>
+                    <th scope="col">"Value"</th><th scope="col">"Status"</th></tr></thead>
+                <tbody>
+                    {rows.into_iter().map(|r| view! {
+                        <tr data-lead=r.id.clone()>
+                            <td><A href=format!("/admin/leads/{}", r.id)>{when(&r.created)}</A></td>
+                            <td>{r.place}</td>
+                            <td>{label(&r.damage)} " · " {label(&r.urgency)}</td>
+                            <td>{r.value.map(money).unwrap_or_default()}</td>
+                            <td><span class=format!("status l-{}", r.status.to_lowercase())>{label(&r.status)}</span></td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table></div>
+        }
+    };
+    view! {
+        <section class="page" aria-labelledby="leads-title">
+            <div class="page-head"><h1 id="leads-title">"Leads"</h1><LinkBadge link /></div>
+            <section class="card queue" aria-labelledby="queue-h">
+                <h2 id="queue-h">"Unassigned queue " <span class="count">{move || queue.with(Vec::len)}</span></h2>
+                {move || if queue.with(Vec::is_empty) {
+                    view! { <p class="muted">"Nothing waiting: every lead has a contractor or open offers."</p> }.into_any()
+                } else {
+                    table(queue.get()).into_any()
+                }}
+            </section>
+            <form class="filters" role="search" on:submit=move |ev: leptos::ev::SubmitEvent| { ev.prevent_default(); load(); }>
+                <label for="lead-status">"Status"</label>
+                <select id="lead-status" on:change=move |ev| { status.set(event_target_value(&ev)); load(); }>
+                    <option value="">"All"</option>
+                    {STATUSES.iter().map(|s| view! { <option value=*s>{label(s)}</option> }).collect_view()}
+                </select>
+                <label for="lead-postcode">"Postcode"</label>
+                <input id="lead-postcode" inputmode="numeric" prop:value=postcode on:input=move |ev| postcode.set(event_target_value(&ev)) />
+                <button type="submit" class="small">"Filter"</button>
+            </form>
+            {move || match state.get() {
+                Load::Loading => view! { <Loading what="leads" /> }.into_any(),
+                Load::Failed(e) => view! { <ErrorBox error=e retry=Callback::new(move |_| load()) /> }.into_any(),
+                Load::Ready((rows, _)) if rows.is_empty() => view! { <p class="empty">"No leads match."</p> }.into_any(),
+                Load::Ready((rows, total)) => view! { <p class="muted">{format!("{total} lead(s)")}</p> {table(rows)} }.into_any(),
+            }}
+        </section>
+    }
+}
+
+#[component]
+pub fn LeadPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.read().get("id").unwrap_or_default();
+    let state = RwSignal::new(Load::<lead_detail::LeadDetailLead>::Loading);
+    let load = move || {
+        let id = id();
+        leptos::task::spawn_local(async move {
+            state.set(match api::call::<gql::LeadDetail>(lead_detail::Variables { id }).await {
+                Ok(d) => Load::Ready(d.lead),
+                Err(e) => Load::Failed(e),
+            });
+        });
+    };
+    Effect::new(move |_| {
+        let _ = params.read();
+        load();
+    });
+    view! {
+        <section class="page" aria-labelledby="lead-title">
+            <p><A href="/admin/leads">"← Leads"</A></p>
+            {move || match state.get() {
+                Load::Loading => view! { <Loading what="the lead" /> }.into_any(),
+                Load::Failed(e) => view! { <ErrorBox error=e retry=Callback::new(move |_| load()) /> }.into_any(),
+                Load::Ready(l) => view! { <LeadView l reload=Callback::new(move |_| load()) /> }.into_any(),
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn LeadView(l: lead_detail::LeadDetailLead, reload: Callback<()>) -> impl IntoView {
+    let error = RwSignal::new(None::<ApiError>);
+    let status = constant(&l.status);
+    let open = matches!(status.as_str(), "NEW" | "OFFERING" | "UNASSIGNED");
+    let navigate = use_navigate();
+    let lead_id = l.id.clone();
+    let assign = move |contractor: String| {
+        let lead = lead_id.clone();
+        let navigate = navigate.clone();
+        leptos::task::spawn_local(async move {
+            match api::call::<gql::AssignLead>(gql::assign_lead::Variables { lead: lead.clone(), contractor }).await {
+                Ok(_) => {
+                    reload.run(());
+                    navigate(&format!("/admin/leads/{lead}"), Default::default());
+                }
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+    let lid = l.id.clone();
+    let reroute = move |_| {
+        let lead = lid.clone();
+        leptos::task::spawn_local(async move {
+            match api::call::<gql::RerouteLead>(gql::reroute_lead::Variables { lead }).await {
+                Ok(_) => reload.run(()),
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+    let lid = l.id.clone();
+    let cancel = move |_| {
+        let lead = lid.clone();
+        leptos::task::spawn_local(async move {
+            match api::call::<gql::CancelLead>(gql::cancel_lead::Variables {
+                lead,
+                reason: Some("cancelled by NRP".into()),
+            })
+            .await
+            {
+                Ok(_) => reload.run(()),
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+    let routing = l.routing.clone();
+    view! {
+        <h1 id="lead-title">{format!("{} damage — {} {}", label(&constant(&l.damage_type)), l.property.suburb, l.property.postcode)}</h1>
+        <p class="status-line">"Status: " <strong data-status=status.clone()>{label(&status)}</strong>
+            {l.assigned_contractor.clone().map(|c| format!(" · assigned to {}", c.company_name))}
+            {l.job.clone().map(|j| format!(" · job {}", label(&constant(&j.status))))}</p>
+        <div class="grid2">
+            <section class="card" aria-labelledby="lead-facts">
+                <h2 id="lead-facts">"The property"</h2>
+                <dl class="facts">
+                    <dt>"Customer"</dt><dd>{format!("{} · {}", l.customer.name, l.customer.phone)}</dd>
+                    <dt>"Address"</dt><dd>{format!("{}, {} {} {}", l.property.address, l.property.suburb, l.property.state, l.property.postcode)}</dd>
+                    <dt>"Urgency"</dt><dd>{label(&constant(&l.urgency))}</dd>
+                    <dt>"Value"</dt><dd>{l.estimated_value_cents.map(money).unwrap_or_else(|| "not given".into())}</dd>
+                    <dt>"Insurer"</dt><dd>{l.insurer.clone().map(|i| i.name).unwrap_or_else(|| "—".into())}
+                        {l.claim_number.clone().map(|c| format!(" · claim {c}"))}</dd>
+                    <dt>"Received"</dt><dd>{when(&l.created_at)}</dd>
+                </dl>
+                <p>{l.description.clone()}</p>
+                {open.then(|| view! {
+                    <div class="actions">
+                        <button class="small" on:click=reroute>"Re-route"</button>
+                        <button class="small secondary" on:click=cancel>"Cancel lead"</button>
+                    </div>
+                })}
+                {move || error.get().map(|e| view! { <ErrorBox error=e /> })}
+            </section>
+            <section class="card" aria-labelledby="offers-h">
+                <h2 id="offers-h">"Offers"</h2>
+                {l.offers.is_empty().then(|| view! { <p class="muted">"No offers made."</p> })}
+                <ul class="plain">
+                    {l.offers.iter().map(|o| view! {
+                        <li>{format!("#{} {} — {}", o.rank, o.contractor.company_name, label(&constant(&o.status)))}
+                            {o.decline_reason.clone().map(|r| view! { <span class="muted">{format!(" ({r})")}</span> })}</li>
+                    }).collect_view()}
+                </ul>
+            </section>
+        </div>
+        {routing.map(|r| {
+            let assign = assign.clone();
+            view! {
+                <section class="card" aria-labelledby="routing-h">
+                    <h2 id="routing-h">"Why these contractors"</h2>
+                    <p class="muted">{format!("Routed {} from the {} · {} candidate(s), waves of {}", when(&r.ran_at), label(&constant(&r.point_source)).to_lowercase(), r.candidate_count, r.wave_size)}</p>
+                    <div class="table-wrap"><table class="routing">
+                        <thead><tr><th scope="col">"#"</th><th scope="col">"Contractor"</th><th scope="col">"Score"</th>
+                            <th scope="col">"Perf."</th><th scope="col">"Resp."</th><th scope="col">"Avail."</th><th scope="col">"Sat."</th>
+                            <th scope="col">"Distance"</th><th scope="col">"Offered"</th>{open.then(|| view! { <th scope="col">"Assign"</th> })}</tr></thead>
+                        <tbody>
+                            {r.candidates.into_iter().map(|c| {
+                                let assign = assign.clone();
+                                let cid = c.contractor_id.clone();
+                                view! {
+                                    <tr data-candidate=c.contractor_id.clone()>
+                                        <td>{c.rank}</td><td>{c.company_name.clone()}</td><td>{format!("{:.3}", c.score)}</td>
+                                        <td>{format!("{:.2}", c.terms.performance)}</td><td>{format!("{:.2}", c.terms.response)}</td>
+                                        <td>{format!("{:.2}", c.terms.availability)}</td><td>{format!("{:.2}", c.terms.satisfaction)}</td>
+                                        <td>{c.distance_km.map(|d| format!("{d:.1} km")).unwrap_or_default()}</td>
+                                        <td>{if c.offered { "yes" } else { "" }}</td>
+                                        {open.then(|| view! { <td><button class="small" on:click=move |_| assign(cid.clone())>"Assign"</button></td> })}
+                                    </tr>
+                                }
+                            }).collect_view()}
+                        </tbody>
+                    </table></div>
+                    <h3>"Left out"</h3>
+                    <p class="muted">{r.excluded_counts.iter().map(|c| format!("{}: {}", label(&c.reason), c.count)).collect::<Vec<_>>().join(" · ")}</p>
+                    <details><summary>{format!("{} contractor(s) left out, with the reason", r.excluded.len())}</summary>
+                        <ul class="plain">
+                            {r.excluded.into_iter().map(|x| view! {
+                                <li>{format!("{} — {}{}", x.company_name, label(&constant(&x.reason)).to_lowercase(), x.distance_km.map(|d| format!(" ({d:.1} km)")).unwrap_or_default())}</li>
+                            }).collect_view()}
+                        </ul>
+                    </details>
+                </section>
+            }
+        })}
+    }
+}
