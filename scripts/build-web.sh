@@ -5,12 +5,17 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/web-tools.sh
 export PATH="${NRP_TOOLS_DIR:-$HOME/.cache/nrp-tools}/binaryen-132.0.0/node_modules/.bin:$PATH"
+# Two apps, two bundles: the contractor app at / (web/dist) and the admin app at /admin
+# (web/dist/admin), so phones never download the admin screens. Contractor first: Trunk replaces
+# its whole dist directory.
 if [ "${1:-}" = "--dev" ]; then
-  trunk build --offline
+  build=(trunk build --offline)
 else
-  trunk build --offline --release --cargo-profile web-release
+  build=(trunk build --offline --release --cargo-profile web-release)
 fi
+"${build[@]}" web/index.html
+"${build[@]}" --public-url /admin/ --dist web/dist/admin web/admin.html
 # Precompressed copies: the server sends them to browsers that accept gzip.
-for f in web/dist/*.wasm web/dist/*.js web/dist/*.css; do
+for f in web/dist/*.wasm web/dist/*.js web/dist/*.css web/dist/admin/*.wasm web/dist/admin/*.js web/dist/admin/*.css; do
   gzip -9 -k -f "$f"
 done

@@ -27,6 +27,21 @@ pub fn money(cents: i64) -> String {
     format!("{sign}${grouped}.{:02}", c % 100)
 }
 
+/// `x` with `digits` decimals (0 to 3), by integer arithmetic: the app avoids the float
+/// formatting machinery, which costs the phone a download.
+pub fn fixed(x: f64, digits: u32) -> String {
+    let scale = 10i64.pow(digits.min(3));
+    let n = (x * scale as f64).round() as i64;
+    let sign = if n < 0 { "-" } else { "" };
+    let n = n.unsigned_abs();
+    let (int, frac) = (n / scale as u64, n % scale as u64);
+    if digits == 0 {
+        format!("{sign}{int}")
+    } else {
+        format!("{sign}{int}.{frac:0width$}", width = digits.min(3) as usize)
+    }
+}
+
 /// Milliseconds since the epoch of an RFC 3339 time (NaN if unreadable).
 pub fn ms(rfc3339: &str) -> f64 {
     js_sys::Date::parse(rfc3339)

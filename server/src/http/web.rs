@@ -1,4 +1,5 @@
-//! The single-page app: static files from the Trunk build, deep links fall back to `index.html`.
+//! The web apps: static files from the Trunk builds; deep links fall back to each app's
+//! `index.html` (the admin app's under `/admin`, the contractor app's everywhere else).
 //! Trunk's hashed assets are cached for a year (their name changes with their content) and sent
 //! gzipped when the build left a `.gz` beside them; `index.html` is never cached, so a deploy is
 //! picked up at the next load.
@@ -25,7 +26,14 @@ pub fn router(dist: &Path) -> Router {
         });
     }
     let serve = ServeDir::new(dist).precompressed_gzip().fallback(ServeFile::new(index));
-    Router::new().fallback_service(serve).layer(middleware::from_fn(cache_control))
+    let mut router = Router::new();
+    let admin = dist.join("admin");
+    let admin_index = admin.join("index.html");
+    if admin_index.is_file() {
+        router = router
+            .nest_service("/admin", ServeDir::new(&admin).precompressed_gzip().fallback(ServeFile::new(admin_index)));
+    }
+    router.fallback_service(serve).layer(middleware::from_fn(cache_control))
 }
 
 /// `nrp-web-3f9a….wasm`, `style-5f6b….css`: a Trunk asset whose name carries its content hash.

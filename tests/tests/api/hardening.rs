@@ -139,3 +139,55 @@ async fn cors_allows_only_the_configured_origins() {
     let evil = preflight("https://evil.example").await.unwrap();
     assert!(evil.headers().get("access-control-allow-origin").is_none());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_two_web_apps_are_served_with_deep_links_caching_and_gzip() {
+    use std::io::Write;
+    let dist = tempfile::tempdir().unwrap();
+    let write = |path: &str, body: &[u8]| {
+        let p = dist.path().join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::File::create(p).unwrap().write_all(body).unwrap();
+    };
+    write("index.html", b"<title>contractor app</title>");
+    write("admin/index.html", b"<title>admin app</title>");
+    write("nrp-web-0123456789abcdef.js", b"console.log('contractor');");
+    // The server sends the precompressed file as it is; its bytes stand for a real gzip.
+    let gz = b"precompressed-gzip-bytes".to_vec();
+    write("nrp-web-0123456789abcdef.js.gz", &gz);
+    write("admin/nrp-admin-fedcba9876543210.js", b"console.log('admin');");
+    let app =
+        TestApp::spawn_with(Backend::Sqlite, TestOptions::default().env("WEB_DIST_DIR", dist.path().to_str().unwrap()))
+            .await;
+    let get = |path: &str| app.http.get(format!("{}{path}", app.base)).send();
+
+    for (path, title) in [
+        ("/", "contractor app"),
+        ("/jobs/0191", "contractor app"),
+        ("/admin", "admin app"),
+        ("/admin/leads/0191", "admin app"),
+    ] {
+        let r = get(path).await.unwrap();
+        assert_eq!(r.status().as_u16(), 200, "{path}");
+        assert_eq!(r.headers()["cache-control"], "no-cache", "{path}: index.html is never cached");
+        assert!(r.text().await.unwrap().contains(title), "{path} is the {title}");
+    }
+    let js = app
+        .http
+        .get(format!("{}/nrp-web-0123456789abcdef.js", app.base))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(js.headers()["cache-control"], "public, max-age=31536000, immutable");
+    assert_eq!(js.headers()["content-encoding"], "gzip", "the precompressed copy is sent");
+    assert_eq!(js.bytes().await.unwrap().as_ref(), gz.as_slice());
+    let plain = get("/nrp-web-0123456789abcdef.js").await.unwrap();
+    assert!(plain.headers().get("content-encoding").is_none(), "no gzip for a client that did not ask");
+    assert_eq!(plain.text().await.unwrap(), "console.log('contractor');");
+    let admin_js = get("/admin/nrp-admin-fedcba9876543210.js").await.unwrap();
+    assert_eq!(admin_js.headers()["cache-control"], "public, max-age=31536000, immutable");
+    assert_eq!(admin_js.text().await.unwrap(), "console.log('admin');");
+    // The API is not shadowed by the apps.
+    assert_eq!(get("/healthz").await.unwrap().status().as_u16(), 200);
+}

@@ -5,7 +5,7 @@ use leptos_router::components::A;
 
 use crate::api;
 use crate::gql::{self, dashboard};
-use crate::ui::{ErrorBox, Load, Loading, constant, label, money};
+use crate::ui::{ErrorBox, Load, Loading, constant, fixed, label, money};
 
 const COLOURS: [(&str, &str); 4] =
     [("WATER", "#1f77b4"), ("FIRE", "#d62728"), ("MOULD", "#2ca02c"), ("STORM", "#9467bd")];
@@ -50,7 +50,7 @@ pub fn DashboardPage() -> impl IntoView {
                 Load::Ready(d) => { let overdue_class = if d.overdue_jobs > 0 { "bad" } else { "" }; view! {
                     <div class="kpis">
                         <div class="card kpi"><span class="kpi-label">"Offer acceptance"</span>
-                            <strong>{d.acceptance_rate.map(|r| format!("{:.0}%", r * 100.0)).unwrap_or_else(|| "—".into())}</strong>
+                            <strong>{d.acceptance_rate.map(|r| format!("{}%", fixed(r * 100.0, 0))).unwrap_or_else(|| "—".into())}</strong>
                             <span class="muted">{format!("{} of {} decided", d.offers_accepted, d.offers_decided)}</span></div>
                         <div class="card kpi"><span class="kpi-label">"Median time to accept"</span>
                             <strong>{d.median_seconds_to_accept.map(duration).unwrap_or_else(|| "—".into())}</strong></div>

@@ -8,7 +8,7 @@ use leptos_router::hooks::{use_navigate, use_params_map};
 use crate::api::{self, ApiError};
 use crate::gql::{self, lead_detail, lead_updates, leads};
 use crate::pages::offers::LinkBadge;
-use crate::ui::{ErrorBox, Load, Loading, constant, label, money, when};
+use crate::ui::{ErrorBox, Load, Loading, constant, fixed, label, money, when};
 use crate::ws::{self, LinkState};
 
 const STATUSES: [&str; 7] = ["NEW", "OFFERING", "ASSIGNED", "COMPLETED", "UNASSIGNED", "CANCELLED", "DUPLICATE"];
@@ -298,10 +298,10 @@ fn LeadView(l: lead_detail::LeadDetailLead, reload: Callback<()>) -> impl IntoVi
                                 let cid = c.contractor_id.clone();
                                 view! {
                                     <tr data-candidate=c.contractor_id.clone()>
-                                        <td>{c.rank}</td><td>{c.company_name.clone()}</td><td>{format!("{:.3}", c.score)}</td>
-                                        <td>{format!("{:.2}", c.terms.performance)}</td><td>{format!("{:.2}", c.terms.response)}</td>
-                                        <td>{format!("{:.2}", c.terms.availability)}</td><td>{format!("{:.2}", c.terms.satisfaction)}</td>
-                                        <td>{c.distance_km.map(|d| format!("{d:.1} km")).unwrap_or_default()}</td>
+                                        <td>{c.rank}</td><td>{c.company_name.clone()}</td><td>{fixed(c.score, 3)}</td>
+                                        <td>{fixed(c.terms.performance, 2)}</td><td>{fixed(c.terms.response, 2)}</td>
+                                        <td>{fixed(c.terms.availability, 2)}</td><td>{fixed(c.terms.satisfaction, 2)}</td>
+                                        <td>{c.distance_km.map(|d| format!("{} km", fixed(d, 1))).unwrap_or_default()}</td>
                                         <td>{if c.offered { "yes" } else { "" }}</td>
                                         {open.then(|| view! { <td><button class="small" on:click=move |_| assign(cid.clone())>"Assign"</button></td> })}
                                     </tr>
@@ -314,7 +314,7 @@ fn LeadView(l: lead_detail::LeadDetailLead, reload: Callback<()>) -> impl IntoVi
                     <details><summary>{format!("{} contractor(s) left out, with the reason", r.excluded.len())}</summary>
                         <ul class="plain">
                             {r.excluded.into_iter().map(|x| view! {
-                                <li>{format!("{} — {}{}", x.company_name, label(&constant(&x.reason)).to_lowercase(), x.distance_km.map(|d| format!(" ({d:.1} km)")).unwrap_or_default())}</li>
+                                <li>{format!("{} — {}{}", x.company_name, label(&constant(&x.reason)).to_lowercase(), x.distance_km.map(|d| format!(" ({} km)", fixed(d, 1))).unwrap_or_default())}</li>
                             }).collect_view()}
                         </ul>
                     </details>

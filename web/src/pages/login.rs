@@ -3,7 +3,8 @@ use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
 
 use crate::api;
-use crate::session::{self, Role};
+use crate::app::{Which, go, start_page};
+use crate::session;
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
@@ -12,6 +13,7 @@ pub fn LoginPage() -> impl IntoView {
     let error = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
     let navigate = use_navigate();
+    let here = use_context::<Which>().unwrap_or(Which::Contractor);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         busy.set(true);
@@ -20,11 +22,9 @@ pub fn LoginPage() -> impl IntoView {
         leptos::task::spawn_local(async move {
             match api::login(email.get_untracked().trim().to_string(), password.get_untracked()).await {
                 Ok(()) => {
-                    let home = match session::current().map(|s| s.role) {
-                        Some(Role::Admin) => "/admin",
-                        _ => "/offers",
-                    };
-                    navigate(home, Default::default());
+                    if let Some(s) = session::current() {
+                        go(&navigate, here, start_page(s.role));
+                    }
                 }
                 Err(e) => error.set(Some(e.message)),
             }

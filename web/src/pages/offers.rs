@@ -7,7 +7,7 @@ use leptos_router::hooks::use_navigate;
 
 use crate::api;
 use crate::gql::{self, lead_offers};
-use crate::ui::{ErrorBox, constant, countdown, label, money, ms};
+use crate::ui::{ErrorBox, constant, countdown, fixed, label, money, ms};
 use crate::ws::{self, LinkState};
 
 #[derive(Clone, Debug, PartialEq)]
@@ -239,7 +239,7 @@ fn OfferCard(
                 <span class=format!("urgency u-{}", item.urgency.to_lowercase())>{label(&item.urgency)}</span>
             </div>
             <p class="muted">{format!("{} {} {}", item.suburb, item.state, item.postcode)}
-                {item.distance_km.map(|d| format!(" · {d:.1} km away"))}</p>
+                {item.distance_km.map(|d| format!(" · {} km away", fixed(d, 1)))}</p>
             <p>{item.description.clone()}</p>
             <dl class="facts">
                 <dt>"Estimated value"</dt><dd>{item.value_cents.map(money).unwrap_or_else(|| "not given".into())}</dd>
@@ -250,11 +250,11 @@ fn OfferCard(
                 <details class="why">
                     <summary>"Why you got this offer"</summary>
                     <dl class="facts">
-                        <dt>"Performance"</dt><dd>{format!("{:.2}", t[0])}</dd>
-                        <dt>"Response speed"</dt><dd>{format!("{:.2}", t[1])}</dd>
-                        <dt>"Availability"</dt><dd>{format!("{:.2}", t[2])}</dd>
-                        <dt>"Customer satisfaction"</dt><dd>{format!("{:.2}", t[3])}</dd>
-                        <dt>"Score"</dt><dd>{format!("{:.3}", t[4])}</dd>
+                        <dt>"Performance"</dt><dd>{fixed(t[0], 2)}</dd>
+                        <dt>"Response speed"</dt><dd>{fixed(t[1], 2)}</dd>
+                        <dt>"Availability"</dt><dd>{fixed(t[2], 2)}</dd>
+                        <dt>"Customer satisfaction"</dt><dd>{fixed(t[3], 2)}</dd>
+                        <dt>"Score"</dt><dd>{fixed(t[4], 3)}</dd>
                     </dl>
                 </details>
             })}

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use crate::api::{self, ApiError};
 use crate::gql::{self, my_payouts, my_profile};
 use crate::session;
-use crate::ui::{ErrorBox, Load, Loading, constant, label, money, when};
+use crate::ui::{ErrorBox, Load, Loading, constant, fixed, label, money, when};
 
 /// `[from, to)` of the month `offset` months from this one, as RFC 3339 (local midnight).
 fn month(offset: i32) -> (String, String, String) {
@@ -88,7 +88,7 @@ pub fn PayoutsPage() -> impl IntoView {
                                             <tr data-payout=p.id.clone()>
                                                 <td>{when(&p.created_at)}</td>
                                                 <td>{money(p.gross_cents)}</td>
-                                                <td>{format!("{} ({}%)", money(p.commission_cents), p.commission_bps as f64 / 100.0)}</td>
+                                                <td>{format!("{} ({}%)", money(p.commission_cents), fixed(f64::from(p.commission_bps as i32) / 100.0, 2))}</td>
                                                 <td>{money(p.payout_cents)}</td>
                                                 <td><span class=format!("status p-{}", constant(&p.status).to_lowercase())>{label(&constant(&p.status))}</span>
                                                     {p.paid_at.clone().map(|t| view! { <br/><span class="muted">{format!("paid {}", when(&t))}</span> })}

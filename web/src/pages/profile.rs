@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use crate::api::{self, ApiError};
 use crate::gql::{self, my_profile, update_profile};
 use crate::session;
-use crate::ui::{ErrorBox, Load, Loading, constant, label, when};
+use crate::ui::{ErrorBox, Load, Loading, constant, fixed, label, when};
 
 const DAMAGE: [(&str, update_profile::DamageType); 4] = [
     ("WATER", update_profile::DamageType::WATER),
@@ -47,9 +47,9 @@ pub fn ProfilePage() -> impl IntoView {
                             <section class="card" aria-labelledby="score-h">
                                 <h2 id="score-h">"How NRP scores you"</h2>
                                 <dl class="facts">
-                                    <dt>"Performance score"</dt><dd>{format!("{:.2}", c.performance_score)}</dd>
-                                    <dt>"Acceptance rate"</dt><dd>{c.acceptance_rate.map(|r| format!("{:.0}%", r * 100.0)).unwrap_or_else(|| "no offers yet".into())}</dd>
-                                    <dt>"Customer rating"</dt><dd>{c.avg_rating.map(|r| format!("{r:.1} / 5")).unwrap_or_else(|| "no ratings yet".into())}</dd>
+                                    <dt>"Performance score"</dt><dd>{fixed(c.performance_score, 2)}</dd>
+                                    <dt>"Acceptance rate"</dt><dd>{c.acceptance_rate.map(|r| format!("{}%", fixed(r * 100.0, 0))).unwrap_or_else(|| "no offers yet".into())}</dd>
+                                    <dt>"Customer rating"</dt><dd>{c.avg_rating.map(|r| format!("{} / 5", fixed(r, 1))).unwrap_or_else(|| "no ratings yet".into())}</dd>
                                     <dt>"Active jobs"</dt><dd>{format!("{} of {}", c.active_jobs, c.max_active_jobs)}</dd>
                                 </dl>
                                 <p class="muted">"Each offer shows the terms that ranked you for it."</p>
