@@ -155,3 +155,42 @@ async fn first_page_load_transfer_and_paint_are_measured() {
     assert!(transfer > 0.0 && fcp > 0.0);
     p.close().await;
 }
+
+/// The connection drops (the phone loses signal): the page says so and retries with back-off; an
+/// offer made meanwhile appears once the link is back, without a reload. Also checks the pages fit
+/// a 360-px-wide phone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn offers_missed_while_offline_appear_when_the_link_returns() {
+    let app = TestApp::spawn_with(Backend::Sqlite, web()).await;
+    let proxy = nrp_tests::proxy::Proxy::start(app.addr).await;
+    seed_postcodes(&app).await;
+    let admin = app.admin_token().await;
+    let (_, key) = insurer_key(&app, &admin, "Offline Mutual").await;
+    let c = contractor(&app, &admin, "offline", json!({"basePostcode": "2000"}), true).await;
+    let p = Browser::start_sized(360, 740).await;
+    p.sign_in(&proxy.base, &c.email, CONTRACTOR_PASSWORD).await;
+    p.find(".link[data-state=live]").await;
+
+    proxy.cut();
+    p.find(".link[data-state=offline]").await;
+    let status = p.text(".link").await;
+    assert!(status.contains("retrying in"), "{status}");
+    let (lead, _) = create_lead(&app, &key, lead_input()).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(
+        p.client.find_all(fantoccini::Locator::Css(&format!("li.offer[data-lead='{lead}']"))).await.unwrap().is_empty(),
+        "nothing arrives while offline"
+    );
+    proxy.restore();
+    p.find(&format!("li.offer[data-lead='{lead}'][data-status=OPEN]")).await;
+    p.find(".link[data-state=live]").await;
+
+    // Nothing is wider than the phone, on the offers page and on the job board.
+    let fits = "document.documentElement.scrollWidth <= window.innerWidth";
+    assert_eq!(p.until("the offers page fits", fits).await, json!(true));
+    p.click(&format!("li.offer[data-lead='{lead}'] button.accept")).await;
+    p.until("the job board", "location.pathname === '/jobs'").await;
+    p.find(".job.new").await;
+    assert_eq!(p.until("the board fits", fits).await, json!(true));
+    p.close().await;
+}
