@@ -9,12 +9,12 @@ export PATH="${NRP_TOOLS_DIR:-$HOME/.cache/nrp-tools}/binaryen-132.0.0/node_modu
 # (web/dist/admin), so phones never download the admin screens. Contractor first: Trunk replaces
 # its whole dist directory.
 if [ "${1:-}" = "--dev" ]; then
-  build=(trunk build --offline)
+  profile=()
 else
-  build=(trunk build --offline --release --cargo-profile web-release)
+  profile=(--release --cargo-profile web-release)
 fi
-"${build[@]}" web/index.html
-"${build[@]}" --public-url /admin/ --dist web/dist/admin web/admin.html
+trunk build web/index.html --offline=true "${profile[@]}"
+trunk build web/admin.html --offline=true "${profile[@]}" --public-url /admin/ --dist web/dist/admin
 # Precompressed copies: the server sends them to browsers that accept gzip.
 for f in web/dist/*.wasm web/dist/*.js web/dist/*.css web/dist/admin/*.wasm web/dist/admin/*.js web/dist/admin/*.css; do
   gzip -9 -k -f "$f"

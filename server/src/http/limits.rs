@@ -28,7 +28,14 @@ pub async fn limit_body(State(limits): State<Limits>, req: Request, next: Next) 
     let declared =
         req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
     if declared.is_some_and(|len| len > limit) {
-        return (StatusCode::PAYLOAD_TOO_LARGE, format!("request body over {limit} bytes")).into_response();
+        // The body is left unread, so this connection cannot carry another request: say so, or a
+        // client would send its next request on it and lose it.
+        return (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            [(header::CONNECTION, "close")],
+            format!("request body over {limit} bytes"),
+        )
+            .into_response();
     }
     let (parts, body) = req.into_parts();
     let limited = Body::new(http_body_util::Limited::new(body, limit));

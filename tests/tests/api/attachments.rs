@@ -102,6 +102,7 @@ async fn bad_types_and_oversized_files_are_refused_and_nothing_is_stored() {
     let resp =
         app.http.post(format!("{}/graphql", app.base)).bearer_auth(&c.token).multipart(form).send().await.unwrap();
     assert_eq!(resp.status(), 413);
+    assert_eq!(resp.headers()["connection"], "close", "the unread body ends the connection");
 
     assert_eq!(files_in(dir.path()).await, 0, "no bytes kept for a refused upload");
     let listed = app.ok(Some(&admin), "query($id:ID!){ job(id:$id){ attachments { id } } }", json!({"id": job})).await;
