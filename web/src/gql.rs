@@ -1,6 +1,7 @@
 //! Every GraphQL operation the app sends, generated at build time from the `.graphql` files in
 //! `web/graphql/` and checked against the server's `schema.graphql`: a schema change that breaks
-//! an operation breaks the build.
+//! an operation breaks the build. `None` in variables is left out (not sent as `null`): in this
+//! API an explicit `null` clears a field, which the app never means by "not given".
 #![allow(clippy::upper_case_acronyms)]
 
 use graphql_client::GraphQLQuery;
@@ -17,7 +18,8 @@ pub type JSON = serde_json::Value;
     schema_path = "../schema.graphql",
     query_path = "graphql/auth.graphql",
     response_derives = "Clone",
-    variables_derives = "Clone"
+    variables_derives = "Clone",
+    skip_serializing_none
 )]
 pub struct Login;
 
@@ -26,7 +28,8 @@ pub struct Login;
     schema_path = "../schema.graphql",
     query_path = "graphql/auth.graphql",
     response_derives = "Clone",
-    variables_derives = "Clone"
+    variables_derives = "Clone",
+    skip_serializing_none
 )]
 pub struct Refresh;
 
@@ -35,7 +38,8 @@ pub struct Refresh;
     schema_path = "../schema.graphql",
     query_path = "graphql/auth.graphql",
     response_derives = "Clone",
-    variables_derives = "Clone"
+    variables_derives = "Clone",
+    skip_serializing_none
 )]
 pub struct Logout;
 
@@ -44,7 +48,8 @@ pub struct Logout;
     schema_path = "../schema.graphql",
     query_path = "graphql/auth.graphql",
     response_derives = "Clone",
-    variables_derives = "Clone"
+    variables_derives = "Clone",
+    skip_serializing_none
 )]
 pub struct Register;
 
@@ -53,7 +58,8 @@ pub struct Register;
     schema_path = "../schema.graphql",
     query_path = "graphql/offers.graphql",
     response_derives = "Clone",
-    variables_derives = "Clone"
+    variables_derives = "Clone",
+    skip_serializing_none
 )]
 pub struct LeadOffers;
 
@@ -62,7 +68,8 @@ pub struct LeadOffers;
     schema_path = "../schema.graphql",
     query_path = "graphql/offers.graphql",
     response_derives = "Clone",
-    variables_derives = "Clone"
+    variables_derives = "Clone",
+    skip_serializing_none
 )]
 pub struct AcceptOffer;
 
@@ -71,7 +78,8 @@ pub struct AcceptOffer;
     schema_path = "../schema.graphql",
     query_path = "graphql/offers.graphql",
     response_derives = "Clone",
-    variables_derives = "Clone"
+    variables_derives = "Clone",
+    skip_serializing_none
 )]
 pub struct DeclineOffer;
 
@@ -80,7 +88,8 @@ pub struct DeclineOffer;
     schema_path = "../schema.graphql",
     query_path = "graphql/jobs.graphql",
     response_derives = "Clone",
-    variables_derives = "Clone"
+    variables_derives = "Clone",
+    skip_serializing_none
 )]
 pub struct MyJobs;
 
@@ -89,7 +98,8 @@ pub struct MyJobs;
     schema_path = "../schema.graphql",
     query_path = "graphql/jobs.graphql",
     response_derives = "Clone",
-    variables_derives = "Clone"
+    variables_derives = "Clone",
+    skip_serializing_none
 )]
 pub struct JobDetail;
 
@@ -98,7 +108,8 @@ pub struct JobDetail;
     schema_path = "../schema.graphql",
     query_path = "graphql/jobs.graphql",
     response_derives = "Clone",
-    variables_derives = "Clone"
+    variables_derives = "Clone",
+    skip_serializing_none
 )]
 pub struct AdvanceJob;
 
@@ -107,7 +118,8 @@ pub struct AdvanceJob;
     schema_path = "../schema.graphql",
     query_path = "graphql/jobs.graphql",
     response_derives = "Clone",
-    variables_derives = "Clone"
+    variables_derives = "Clone",
+    skip_serializing_none
 )]
 pub struct AddJobNote;
 
@@ -116,7 +128,8 @@ pub struct AddJobNote;
     schema_path = "../schema.graphql",
     query_path = "graphql/admin.graphql",
     response_derives = "Clone",
-    variables_derives = "Clone"
+    variables_derives = "Clone",
+    skip_serializing_none
 )]
 pub struct Contractors;
 
@@ -125,7 +138,8 @@ pub struct Contractors;
     schema_path = "../schema.graphql",
     query_path = "graphql/admin.graphql",
     response_derives = "Clone",
-    variables_derives = "Clone"
+    variables_derives = "Clone",
+    skip_serializing_none
 )]
 pub struct VerifyContractor;
 
@@ -134,7 +148,8 @@ pub struct VerifyContractor;
     schema_path = "../schema.graphql",
     query_path = "graphql/admin.graphql",
     response_derives = "Clone",
-    variables_derives = "Clone"
+    variables_derives = "Clone",
+    skip_serializing_none
 )]
 pub struct SuspendContractor;
 
@@ -143,7 +158,8 @@ pub struct SuspendContractor;
     schema_path = "../schema.graphql",
     query_path = "graphql/admin.graphql",
     response_derives = "Clone",
-    variables_derives = "Clone"
+    variables_derives = "Clone",
+    skip_serializing_none
 )]
 pub struct ReinstateContractor;
 
@@ -152,7 +168,8 @@ pub struct ReinstateContractor;
     schema_path = "../schema.graphql",
     query_path = "graphql/admin.graphql",
     response_derives = "Clone",
-    variables_derives = "Clone"
+    variables_derives = "Clone",
+    skip_serializing_none
 )]
 pub struct AuditLog;
 
@@ -161,7 +178,8 @@ pub struct AuditLog;
     schema_path = "../schema.graphql",
     query_path = "graphql/contractor.graphql",
     response_derives = "Clone",
-    variables_derives = "Clone"
+    variables_derives = "Clone",
+    skip_serializing_none
 )]
 pub struct MyProfile;
 
@@ -170,7 +188,8 @@ pub struct MyProfile;
     schema_path = "../schema.graphql",
     query_path = "graphql/contractor.graphql",
     response_derives = "Clone",
-    variables_derives = "Clone"
+    variables_derives = "Clone",
+    skip_serializing_none
 )]
 pub struct UpdateProfile;
 
@@ -179,7 +198,8 @@ pub struct UpdateProfile;
     schema_path = "../schema.graphql",
     query_path = "graphql/contractor.graphql",
     response_derives = "Clone",
-    variables_derives = "Clone"
+    variables_derives = "Clone",
+    skip_serializing_none
 )]
 pub struct PauseMe;
 
@@ -188,7 +208,8 @@ pub struct PauseMe;
     schema_path = "../schema.graphql",
     query_path = "graphql/contractor.graphql",
     response_derives = "Clone",
-    variables_derives = "Clone"
+    variables_derives = "Clone",
+    skip_serializing_none
 )]
 pub struct ResumeMe;
 
@@ -197,7 +218,8 @@ pub struct ResumeMe;
     schema_path = "../schema.graphql",
     query_path = "graphql/contractor.graphql",
     response_derives = "Clone",
-    variables_derives = "Clone"
+    variables_derives = "Clone",
+    skip_serializing_none
 )]
 pub struct AddCertification;
 
@@ -206,7 +228,8 @@ pub struct AddCertification;
     schema_path = "../schema.graphql",
     query_path = "graphql/contractor.graphql",
     response_derives = "Clone",
-    variables_derives = "Clone"
+    variables_derives = "Clone",
+    skip_serializing_none
 )]
 pub struct RemoveCertification;
 
@@ -215,7 +238,8 @@ pub struct RemoveCertification;
     schema_path = "../schema.graphql",
     query_path = "graphql/contractor.graphql",
     response_derives = "Clone",
-    variables_derives = "Clone"
+    variables_derives = "Clone",
+    skip_serializing_none
 )]
 pub struct MyPayouts;
 
@@ -224,7 +248,8 @@ pub struct MyPayouts;
     schema_path = "../schema.graphql",
     query_path = "graphql/contractor.graphql",
     response_derives = "Clone",
-    variables_derives = "Clone"
+    variables_derives = "Clone",
+    skip_serializing_none
 )]
 pub struct StripeLink;
 
@@ -233,7 +258,8 @@ pub struct StripeLink;
     schema_path = "../schema.graphql",
     query_path = "graphql/ops.graphql",
     response_derives = "Clone",
-    variables_derives = "Clone"
+    variables_derives = "Clone",
+    skip_serializing_none
 )]
 pub struct Leads;
 
@@ -242,7 +268,8 @@ pub struct Leads;
     schema_path = "../schema.graphql",
     query_path = "graphql/ops.graphql",
     response_derives = "Clone",
-    variables_derives = "Clone"
+    variables_derives = "Clone",
+    skip_serializing_none
 )]
 pub struct LeadUpdates;
 
@@ -251,7 +278,8 @@ pub struct LeadUpdates;
     schema_path = "../schema.graphql",
     query_path = "graphql/ops.graphql",
     response_derives = "Clone",
-    variables_derives = "Clone"
+    variables_derives = "Clone",
+    skip_serializing_none
 )]
 pub struct LeadDetail;
 
@@ -260,7 +288,8 @@ pub struct LeadDetail;
     schema_path = "../schema.graphql",
     query_path = "graphql/ops.graphql",
     response_derives = "Clone",
-    variables_derives = "Clone"
+    variables_derives = "Clone",
+    skip_serializing_none
 )]
 pub struct AssignLead;
 
@@ -269,7 +298,8 @@ pub struct AssignLead;
     schema_path = "../schema.graphql",
     query_path = "graphql/ops.graphql",
     response_derives = "Clone",
-    variables_derives = "Clone"
+    variables_derives = "Clone",
+    skip_serializing_none
 )]
 pub struct RerouteLead;
 
@@ -278,7 +308,8 @@ pub struct RerouteLead;
     schema_path = "../schema.graphql",
     query_path = "graphql/ops.graphql",
     response_derives = "Clone",
-    variables_derives = "Clone"
+    variables_derives = "Clone",
+    skip_serializing_none
 )]
 pub struct CancelLead;
 
@@ -287,7 +318,8 @@ pub struct CancelLead;
     schema_path = "../schema.graphql",
     query_path = "graphql/ops.graphql",
     response_derives = "Clone",
-    variables_derives = "Clone"
+    variables_derives = "Clone",
+    skip_serializing_none
 )]
 pub struct AdminPayouts;
 
@@ -296,7 +328,8 @@ pub struct AdminPayouts;
     schema_path = "../schema.graphql",
     query_path = "graphql/ops.graphql",
     response_derives = "Clone",
-    variables_derives = "Clone"
+    variables_derives = "Clone",
+    skip_serializing_none
 )]
 pub struct RunPayoutBatch;
 
@@ -305,7 +338,8 @@ pub struct RunPayoutBatch;
     schema_path = "../schema.graphql",
     query_path = "graphql/ops.graphql",
     response_derives = "Clone",
-    variables_derives = "Clone"
+    variables_derives = "Clone",
+    skip_serializing_none
 )]
 pub struct HoldPayout;
 
@@ -314,7 +348,8 @@ pub struct HoldPayout;
     schema_path = "../schema.graphql",
     query_path = "graphql/ops.graphql",
     response_derives = "Clone",
-    variables_derives = "Clone"
+    variables_derives = "Clone",
+    skip_serializing_none
 )]
 pub struct ReleasePayout;
 
@@ -323,7 +358,8 @@ pub struct ReleasePayout;
     schema_path = "../schema.graphql",
     query_path = "graphql/ops.graphql",
     response_derives = "Clone",
-    variables_derives = "Clone"
+    variables_derives = "Clone",
+    skip_serializing_none
 )]
 pub struct RetryPayout;
 
@@ -332,7 +368,8 @@ pub struct RetryPayout;
     schema_path = "../schema.graphql",
     query_path = "graphql/ops.graphql",
     response_derives = "Clone",
-    variables_derives = "Clone"
+    variables_derives = "Clone",
+    skip_serializing_none
 )]
 pub struct ReversePayout;
 
@@ -341,7 +378,8 @@ pub struct ReversePayout;
     schema_path = "../schema.graphql",
     query_path = "graphql/ops.graphql",
     response_derives = "Clone",
-    variables_derives = "Clone"
+    variables_derives = "Clone",
+    skip_serializing_none
 )]
 pub struct Partners;
 
@@ -350,7 +388,8 @@ pub struct Partners;
     schema_path = "../schema.graphql",
     query_path = "graphql/ops.graphql",
     response_derives = "Clone",
-    variables_derives = "Clone"
+    variables_derives = "Clone",
+    skip_serializing_none
 )]
 pub struct CreatePartner;
 
@@ -359,7 +398,8 @@ pub struct CreatePartner;
     schema_path = "../schema.graphql",
     query_path = "graphql/ops.graphql",
     response_derives = "Clone",
-    variables_derives = "Clone"
+    variables_derives = "Clone",
+    skip_serializing_none
 )]
 pub struct CreateApiKey;
 
@@ -368,7 +408,8 @@ pub struct CreateApiKey;
     schema_path = "../schema.graphql",
     query_path = "graphql/ops.graphql",
     response_derives = "Clone",
-    variables_derives = "Clone"
+    variables_derives = "Clone",
+    skip_serializing_none
 )]
 pub struct RevokeApiKey;
 
@@ -377,7 +418,8 @@ pub struct RevokeApiKey;
     schema_path = "../schema.graphql",
     query_path = "graphql/ops.graphql",
     response_derives = "Clone",
-    variables_derives = "Clone"
+    variables_derives = "Clone",
+    skip_serializing_none
 )]
 pub struct AdminJobs;
 
@@ -386,7 +428,8 @@ pub struct AdminJobs;
     schema_path = "../schema.graphql",
     query_path = "graphql/ops.graphql",
     response_derives = "Clone",
-    variables_derives = "Clone"
+    variables_derives = "Clone",
+    skip_serializing_none
 )]
 pub struct AdminClaims;
 
@@ -395,6 +438,7 @@ pub struct AdminClaims;
     schema_path = "../schema.graphql",
     query_path = "graphql/ops.graphql",
     response_derives = "Clone",
-    variables_derives = "Clone"
+    variables_derives = "Clone",
+    skip_serializing_none
 )]
 pub struct Dashboard;

@@ -194,3 +194,111 @@ async fn offers_missed_while_offline_appear_when_the_link_returns() {
     assert_eq!(p.until("the board fits", fits).await, json!(true));
     p.close().await;
 }
+
+/// The admin app's screens over real data: dashboard charts, the live unassigned queue, a lead's
+/// routing explanation, a server error shown as its message (a payout run without Stripe), and a
+/// partner's new API key shown once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_admin_app_shows_the_network_and_says_what_went_wrong() {
+    let app = TestApp::spawn_with(Backend::Sqlite, web()).await;
+    seed_postcodes(&app).await;
+    let admin = app.admin_token().await;
+    let (_, key) = insurer_key(&app, &admin, "Admin UI Mutual").await;
+    let c = contractor(&app, &admin, "admin-ui", json!({"basePostcode": "2000"}), true).await;
+    let (offered, _) = create_lead(&app, &key, lead_input()).await;
+    let mut far = lead_input();
+    far["property"] = json!({"address": "1 Queen St", "suburb": "Brisbane", "state": "QLD", "postcode": "4000"});
+    let (stranded, status) = create_lead(&app, &key, far).await;
+    assert_eq!(status, "UNASSIGNED");
+
+    let email = format!("admin-app-{}@nrp.example", uuid::Uuid::new_v4().simple());
+    create_admin(&app.ctx, &email, ADMIN_PASSWORD).await;
+    let p = Browser::start_sized(1280, 900).await;
+    p.sign_in(&app.base, &email, ADMIN_PASSWORD).await;
+    p.find("svg.chart").await;
+    let kpis = p.text(".kpis").await;
+    assert!(kpis.contains("Offer acceptance") && kpis.contains("Overdue jobs"), "{kpis}");
+
+    p.click("header a[href='/admin/leads']").await;
+    p.find(&format!("section.queue tr[data-lead='{stranded}']")).await;
+    p.goto(&format!("{}/admin/leads/{offered}", app.base)).await;
+    let row = p.text(&format!("tr[data-candidate='{}']", c.id)).await;
+    assert!(row.contains("yes"), "the routing explanation lists the offered contractor: {row}");
+
+    p.click("header a[href='/admin/payouts']").await;
+    p.click("#run-batch").await;
+    let err = p.text(".error-box").await;
+    assert!(err.contains("no payment provider"), "the server's message, not a blank page: {err}");
+
+    p.click("header a[href='/admin/partners']").await;
+    p.fill("#pn", "Browser Leads Co").await;
+    p.click("form.filters button[type=submit]").await;
+    p.until(
+        "the new partner",
+        "[...document.querySelectorAll('[data-partner] h2')].some(h => h.textContent.includes('Browser Leads Co'))",
+    )
+    .await;
+    p.client
+        .execute(
+            "[...document.querySelectorAll('[data-partner]')].find(s => s.textContent.includes('Browser Leads Co')).querySelector('button').click()",
+            vec![],
+        )
+        .await
+        .unwrap();
+    p.client.send_alert_text("production").await.unwrap();
+    p.client.accept_alert().await.unwrap();
+    let secret = p.text("code.secret").await;
+    assert!(secret.len() > 20, "the key is shown: {secret}");
+    let data = app.ok(Some(&secret), "{ partner { name } }", json!({})).await;
+    assert_eq!(data["partner"]["name"], "Browser Leads Co", "the shown key works");
+    p.click(".banner button").await;
+    assert!(p.client.find_all(fantoccini::Locator::Css("code.secret")).await.unwrap().is_empty(), "shown once");
+    p.close().await;
+}
+
+/// The contractor's profile and payouts: a bad value is named beside its field, pausing says
+/// until when, and the payouts page shows the month's totals and the Stripe set-up.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_contractor_keeps_the_profile_and_sees_payouts() {
+    let app = TestApp::spawn_with(Backend::Sqlite, web()).await;
+    seed_postcodes(&app).await;
+    let admin = app.admin_token().await;
+    let (_, key) = insurer_key(&app, &admin, "Profile Mutual").await;
+    let c = contractor(&app, &admin, "profile", json!({"basePostcode": "2000"}), true).await;
+    completed_job(&app, &admin, &key, &c, 123_456).await;
+    let p = Browser::start().await;
+    p.sign_in(&app.base, &c.email, CONTRACTOR_PASSWORD).await;
+
+    p.click("header a[href='/profile']").await;
+    p.fill("#p-radius", "900").await;
+    p.click("form[aria-labelledby=service-h] button[type=submit]").await;
+    let e = p.until("the radius error", "document.getElementById('p-radius-e').textContent").await;
+    assert!(!e.as_str().unwrap().is_empty(), "{e}");
+    p.fill("#p-radius", "80").await;
+    p.click("form[aria-labelledby=service-h] button[type=submit]").await;
+    p.until("saved", "document.querySelector('.ok') && document.querySelector('.ok').textContent.includes('Saved')")
+        .await;
+    let radius =
+        app.ok(Some(&admin), "query($id:ID!){ contractor(id:$id){ serviceRadiusKm } }", json!({"id": c.id})).await;
+    assert_eq!(radius["contractor"]["serviceRadiusKm"], 80);
+    p.client
+        .execute(
+            "const i = document.getElementById('pause-until'); \
+             i.value = new Date(Date.now() + 10 * 864e5).toISOString().slice(0, 10); \
+             i.dispatchEvent(new Event('input', {bubbles: true}));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    p.click("form.inline button[type=submit]").await;
+    p.until("paused", "document.body.innerText.includes('Paused until')").await;
+
+    p.click("header a[href='/payouts']").await;
+    let totals = p.text(".totals").await;
+    assert!(totals.contains("$1,234.56") && totals.contains("$185.18") && totals.contains("$1,049.38"), "{totals}");
+    p.find("tr[data-payout]").await;
+    p.click("section[aria-labelledby=stripe-h] button").await;
+    let err = p.text("section[aria-labelledby=stripe-h] .error-box").await;
+    assert!(err.contains("no payment provider"), "{err}");
+    p.close().await;
+}

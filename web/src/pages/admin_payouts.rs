@@ -120,7 +120,7 @@ pub fn AdminPayoutsPage() -> impl IntoView {
     view! {
         <section class="page" aria-labelledby="ap-title">
             <div class="page-head"><h1 id="ap-title">"Payouts"</h1>
-                <div class="actions"><button class="small" on:click=run>"Run payout batch"</button>
+                <div class="actions"><button id="run-batch" class="small" on:click=run>"Run payout batch"</button>
                 <button class="small secondary" on:click=csv>"Download CSV"</button></div></div>
             <p role="status">{move || notice.get()}</p>
             {move || error.get().map(|e| view! { <ErrorBox error=e /> })}

@@ -41,7 +41,7 @@ pub fn ProfilePage() -> impl IntoView {
                 Load::Failed(e) => view! { <ErrorBox error=e retry=reload /> }.into_any(),
                 Load::Ready(c) => view! {
                     <div class="grid2">
-                        <ServiceForm c=c.clone() reload />
+                        <ServiceForm c=c.clone() />
                         <div>
                             <Availability c=c.clone() reload />
                             <section class="card" aria-labelledby="score-h">
@@ -64,7 +64,7 @@ pub fn ProfilePage() -> impl IntoView {
 }
 
 #[component]
-fn ServiceForm(c: my_profile::MyProfileContractor, reload: Callback<()>) -> impl IntoView {
+fn ServiceForm(c: my_profile::MyProfileContractor) -> impl IntoView {
     let phone = RwSignal::new(c.phone.clone());
     let postcode = RwSignal::new(c.base_postcode.clone());
     let radius = RwSignal::new(c.service_radius_km.to_string());
@@ -105,17 +105,15 @@ fn ServiceForm(c: my_profile::MyProfileContractor, reload: Callback<()>) -> impl
         error.set(None);
         leptos::task::spawn_local(async move {
             match api::call::<gql::UpdateProfile>(update_profile::Variables { id, input }).await {
-                Ok(_) => {
-                    saved.set(true);
-                    reload.run(());
-                }
+                // The form already shows what was saved; reloading would only redraw it.
+                Ok(_) => saved.set(true),
                 Err(e) => error.set(Some(e)),
             }
         });
     };
     let fe = move |f: &'static str| error.with(|e| e.as_ref().and_then(|e| e.for_field(f)));
     view! {
-        <form class="card" on:submit=submit aria-labelledby="service-h">
+        <form class="card" on:submit=submit novalidate aria-labelledby="service-h">
             <h2 id="service-h">"Where and what you work"</h2>
             <p class="muted">{format!("{} · ABN {} · {}", c.company_name, c.abn, c.email)}</p>
             <label for="p-phone">"Mobile"</label>
