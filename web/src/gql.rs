@@ -442,3 +442,13 @@ pub struct AdminClaims;
     skip_serializing_none
 )]
 pub struct Dashboard;
+
+/// Sent as written: its `None`s are `null`s, which clear the commission override and the cap.
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/admin.graphql",
+    response_derives = "Clone",
+    variables_derives = "Clone"
+)]
+pub struct AdminUpdateTerms;

@@ -87,6 +87,22 @@ async fn an_admin_verifies_a_contractor_and_finds_it_in_the_audit_log() {
     assert!(p.text(&row).await.contains("Pending"));
     p.click(&format!("{row} button[data-action=verify]")).await;
     p.until("the contractor active", &format!("document.querySelector(\"{row} .s-active\")")).await;
+    // Edit NRP's terms: a commission override, then back to the network default.
+    let terms = "query($id:ID!){ contractor(id:$id){ commissionBps dailyLeadCap } }";
+    for (value, expected) in [("1200", json!(1200)), ("", serde_json::Value::Null)] {
+        p.click(&format!("{row} button[data-action=edit]")).await;
+        p.fill("#edit-commissionBps", value).await;
+        p.click("tr.edit-row button[type=submit]").await;
+        p.until("the edit form closes", "!document.querySelector('tr.edit-row')").await;
+        let got = app.ok(Some(&admin), terms, json!({"id": pending.id})).await;
+        assert_eq!(got["contractor"]["commissionBps"], expected, "after saving {value:?}");
+    }
+    p.click(&format!("{row} button[data-action=edit]")).await;
+    p.fill("#edit-maxActiveJobs", "lots").await;
+    p.click("tr.edit-row button[type=submit]").await;
+    let msg = p.text("#edit-maxActiveJobs + .field-error").await;
+    assert!(msg.contains("whole number"), "{msg}");
+
     p.click("header a[href='/admin/audit']").await;
     let entry = p.find("tr[data-action='contractor.verified']").await.text().await.unwrap();
     assert!(entry.contains(&pending.id) && entry.contains(&email), "{entry}");

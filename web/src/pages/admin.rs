@@ -107,6 +107,7 @@ fn ContractorRow(c: contractors::ContractorsContractorsNodes, reload: Callback<(
             busy.set(false);
         });
     };
+    let editing = RwSignal::new(false);
     let id = c.id.clone();
     let buttons = match status.as_str() {
         "PENDING" => vec![("verify", "Verify"), ("suspend", "Suspend")],
@@ -126,9 +127,96 @@ fn ContractorRow(c: contractors::ContractorsContractorsNodes, reload: Callback<(
                     let id = id.clone();
                     view! { <button class="small" data-action=what disabled=move || busy.get() on:click=move |_| act(what, id.clone())>{text}</button> }
                 }).collect_view()}
+                <button class="small secondary" data-action="edit" aria-expanded=move || editing.get().to_string()
+                    on:click=move |_| editing.update(|e| *e = !*e)>"Edit"</button>
                 {move || error.get().map(|e| view! { <ErrorBox error=e /> })}
             </td>
         </tr>
+        <Show when=move || editing.get()>
+            <tr class="edit-row"><td colspan="6"><EditContractor c=c.clone() reload done=Callback::new(move |_| editing.set(false)) /></td></tr>
+        </Show>
+    }
+}
+
+/// Admin: the terms NRP sets for a contractor (commission, capacity, daily cap, radius).
+#[component]
+fn EditContractor(
+    c: contractors::ContractorsContractorsNodes,
+    reload: Callback<()>,
+    done: Callback<()>,
+) -> impl IntoView {
+    let fields: [(&'static str, &'static str, RwSignal<String>); 4] = [
+        (
+            "commissionBps",
+            "Commission (basis points; empty = the network default)",
+            RwSignal::new(c.commission_bps.map(|v| v.to_string()).unwrap_or_default()),
+        ),
+        ("maxActiveJobs", "Jobs at once", RwSignal::new(c.max_active_jobs.to_string())),
+        (
+            "dailyLeadCap",
+            "Offers per day (empty = no cap)",
+            RwSignal::new(c.daily_lead_cap.map(|v| v.to_string()).unwrap_or_default()),
+        ),
+        ("serviceRadiusKm", "Service radius (km)", RwSignal::new(c.service_radius_km.to_string())),
+    ];
+    let error = RwSignal::new(None::<ApiError>);
+    let id = c.id.clone();
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let num = |i: usize| fields[i].2.get_untracked().trim().parse::<i64>().ok();
+        let bad: Vec<(String, String)> = fields
+            .iter()
+            .filter(|(_, _, v)| {
+                let t = v.get_untracked();
+                !t.trim().is_empty() && t.trim().parse::<i64>().is_err()
+            })
+            .map(|(name, _, _)| (name.to_string(), "enter a whole number".to_string()))
+            .collect();
+        if !bad.is_empty() {
+            error.set(Some(ApiError {
+                message: "Some values are not whole numbers.".into(),
+                code: "BAD_USER_INPUT".into(),
+                field: None,
+                fields: bad,
+            }));
+            return;
+        }
+        let vars = gql::admin_update_terms::Variables {
+            id: id.clone(),
+            commission: num(0),
+            cap: num(2),
+            max_jobs: num(1),
+            radius: num(3),
+        };
+        leptos::task::spawn_local(async move {
+            let result = api::call::<gql::AdminUpdateTerms>(vars).await;
+            match result {
+                Ok(_) => {
+                    done.run(());
+                    reload.run(());
+                }
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+    let fe = move |f: &'static str| error.with(|e| e.as_ref().and_then(|e| e.for_field(f)));
+    view! {
+        <form class="filters" novalidate on:submit=submit aria-label=format!("Edit {}", c.company_name)>
+            {fields.into_iter().map(|(name, text, value)| {
+                let id = format!("edit-{name}");
+                view! {
+                    <div class="field">
+                        <label for=id.clone()>{text}</label>
+                        <input id=id inputmode="numeric" prop:value=value
+                            on:input=move |ev| value.set(event_target_value(&ev))
+                            on:change=move |ev| value.set(event_target_value(&ev)) />
+                        <p class="field-error">{move || fe(name)}</p>
+                    </div>
+                }
+            }).collect_view()}
+            <button type="submit" class="small">"Save"</button>
+            {move || error.get().filter(|e| e.fields.is_empty() && e.field.is_none()).map(|e| view! { <ErrorBox error=e /> })}
+        </form>
     }
 }
 

@@ -28,12 +28,14 @@ struct Row {
 pub fn LeadsPage() -> impl IntoView {
     let status = RwSignal::new(String::new());
     let postcode = RwSignal::new(String::new());
+    let damage = RwSignal::new(String::new());
     let state = RwSignal::new(Load::<(Vec<Row>, i64)>::Loading);
     let queue = RwSignal::new(Vec::<Row>::new());
     let link = RwSignal::new(LinkState::Connecting);
     let load = move || {
         let st = status.get_untracked();
         let pc = postcode.get_untracked();
+        let dmg = damage.get_untracked();
         leptos::task::spawn_local(async move {
             let filter = leads::LeadFilterInput {
                 status: STATUSES.iter().find(|s| **s == st).map(|s| match *s {
@@ -45,7 +47,13 @@ pub fn LeadsPage() -> impl IntoView {
                     "CANCELLED" => leads::LeadStatus::CANCELLED,
                     _ => leads::LeadStatus::DUPLICATE,
                 }),
-                damage_type: None,
+                damage_type: match dmg.as_str() {
+                    "WATER" => Some(leads::DamageType::WATER),
+                    "FIRE" => Some(leads::DamageType::FIRE),
+                    "MOULD" => Some(leads::DamageType::MOULD),
+                    "STORM" => Some(leads::DamageType::STORM),
+                    _ => None,
+                },
                 postcode: Some(pc.trim().to_string()).filter(|p| !p.is_empty()),
             };
             state.set(match api::call::<gql::Leads>(leads::Variables { filter: Some(filter), after: None }).await {
@@ -154,6 +162,11 @@ pub fn LeadsPage() -> impl IntoView {
                 <select id="lead-status" on:change=move |ev| { status.set(event_target_value(&ev)); load(); }>
                     <option value="">"All"</option>
                     {STATUSES.iter().map(|s| view! { <option value=*s>{label(s)}</option> }).collect_view()}
+                </select>
+                <label for="lead-damage">"Damage"</label>
+                <select id="lead-damage" on:change=move |ev| { damage.set(event_target_value(&ev)); load(); }>
+                    <option value="">"All"</option>
+                    {["WATER", "FIRE", "MOULD", "STORM"].into_iter().map(|d| view! { <option value=d>{label(d)}</option> }).collect_view()}
                 </select>
                 <label for="lead-postcode">"Postcode"</label>
                 <input id="lead-postcode" inputmode="numeric" prop:value=postcode on:input=move |ev| postcode.set(event_target_value(&ev)) />
