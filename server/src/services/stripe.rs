@@ -169,6 +169,26 @@ async fn payout_of(
     Ok(p.map(|p| (tid.to_string(), p)))
 }
 
+/// Moves a payout as a Stripe event says, only from the states `from` (so events apply in any
+/// order and never move a payout backwards), audited; returns the outcome to record.
+#[allow(clippy::too_many_arguments)]
+async fn move_payout(
+    db: &impl sea_orm::ConnectionTrait,
+    meta: &RequestMeta,
+    p: &entities::payout::Model,
+    from: &[PayoutStatus],
+    to: PayoutStatus,
+    settle: Settle,
+    action: &str,
+    changes: Value,
+) -> ServiceResult<String> {
+    if store::payouts::settle(db, p.id, from, to, settle).await?.is_none() {
+        return Ok(format!("payout {} already {}", p.id, super::payouts::status_name(p.status)));
+    }
+    super::audit::record(db, meta, action, "payout", Some(p.id), changes).await?;
+    Ok(format!("payout {} {}", p.id, super::payouts::status_name(to)))
+}
+
 async fn transfer_created(
     db: &impl sea_orm::ConnectionTrait,
     meta: &RequestMeta,
@@ -176,27 +196,9 @@ async fn transfer_created(
     created: DateTime<Utc>,
 ) -> ServiceResult<String> {
     let Some((tid, p)) = payout_of(db, transfer).await? else { return Ok("ignored: no payout matches".into()) };
-    let paid = store::payouts::settle(
-        db,
-        p.id,
-        &[PayoutStatus::Processing],
-        PayoutStatus::Paid,
-        Settle { transfer_id: Some(tid.clone()), paid_at: Some(created), ..Default::default() },
-    )
-    .await?;
-    if paid.is_none() {
-        return Ok(format!("payout {} already {}", p.id, super::payouts::status_name(p.status)));
-    }
-    super::audit::record(
-        db,
-        meta,
-        "payout.paid",
-        "payout",
-        Some(p.id),
-        json!({ "transferId": tid, "source": "stripe event" }),
-    )
-    .await?;
-    Ok(format!("payout {} PAID", p.id))
+    let settle = Settle { transfer_id: Some(tid.clone()), paid_at: Some(created), ..Default::default() };
+    let changes = json!({ "transferId": tid, "source": "stripe event" });
+    move_payout(db, meta, &p, &[PayoutStatus::Processing], PayoutStatus::Paid, settle, "payout.paid", changes).await
 }
 
 async fn transfer_reversed(
@@ -207,41 +209,24 @@ async fn transfer_reversed(
     let Some((tid, p)) = payout_of(db, transfer).await? else { return Ok("ignored: no payout matches".into()) };
     let reversed_cents = transfer["amount_reversed"].as_i64().unwrap_or(0).max(p.reversed_cents);
     let fully = transfer["reversed"].as_bool().unwrap_or(false) || reversed_cents >= p.payout_cents;
-    let reversal_id = transfer["reversals"]["data"][0]["id"].as_str().map(String::from);
-    let (to, reason) = if fully {
-        (PayoutStatus::Reversed, "the transfer was reversed in Stripe".to_string())
+    let (from, to, reason): (&[PayoutStatus], _, _) = if fully {
+        (
+            &[PayoutStatus::Processing, PayoutStatus::Paid],
+            PayoutStatus::Reversed,
+            "the transfer was reversed in Stripe".into(),
+        )
     } else {
-        (PayoutStatus::Paid, format!("partly reversed in Stripe: {} cents", reversed_cents))
+        (&[PayoutStatus::Paid], PayoutStatus::Paid, format!("partly reversed in Stripe: {reversed_cents} cents"))
     };
-    let from: &[PayoutStatus] =
-        if fully { &[PayoutStatus::Processing, PayoutStatus::Paid] } else { &[PayoutStatus::Paid] };
-    let settled = store::payouts::settle(
-        db,
-        p.id,
-        from,
-        to,
-        Settle {
-            reason: Some(reason),
-            transfer_id: Some(tid.clone()),
-            reversed_cents: Some(reversed_cents),
-            reversal_id,
-            ..Default::default()
-        },
-    )
-    .await?;
-    if settled.is_none() {
-        return Ok(format!("payout {} already {}", p.id, super::payouts::status_name(p.status)));
-    }
-    super::audit::record(
-        db,
-        meta,
-        "payout.reversed",
-        "payout",
-        Some(p.id),
-        json!({ "transferId": tid, "reversedCents": reversed_cents, "source": "stripe event" }),
-    )
-    .await?;
-    Ok(format!("payout {} {}", p.id, super::payouts::status_name(to)))
+    let settle = Settle {
+        reason: Some(reason),
+        transfer_id: Some(tid.clone()),
+        reversed_cents: Some(reversed_cents),
+        reversal_id: transfer["reversals"]["data"][0]["id"].as_str().map(String::from),
+        ..Default::default()
+    };
+    let changes = json!({ "transferId": tid, "reversedCents": reversed_cents, "source": "stripe event" });
+    move_payout(db, meta, &p, from, to, settle, "payout.reversed", changes).await
 }
 
 async fn transfer_failed(
@@ -250,26 +235,13 @@ async fn transfer_failed(
     transfer: &Value,
 ) -> ServiceResult<String> {
     let Some((tid, p)) = payout_of(db, transfer).await? else { return Ok("ignored: no payout matches".into()) };
-    let reason = "Stripe reported the transfer failed; check the contractor's account and retry".to_string();
-    let settled = store::payouts::settle(
-        db,
-        p.id,
-        &[PayoutStatus::Processing, PayoutStatus::Paid],
-        PayoutStatus::Failed,
-        Settle { reason: Some(reason), transfer_id: Some(tid.clone()), clear_paid_at: true, ..Default::default() },
-    )
-    .await?;
-    if settled.is_none() {
-        return Ok(format!("payout {} already {}", p.id, super::payouts::status_name(p.status)));
-    }
-    super::audit::record(
-        db,
-        meta,
-        "payout.failed",
-        "payout",
-        Some(p.id),
-        json!({ "transferId": tid, "source": "stripe event" }),
-    )
-    .await?;
-    Ok(format!("payout {} FAILED", p.id))
+    let settle = Settle {
+        reason: Some("Stripe reported the transfer failed; check the contractor's account and retry".into()),
+        transfer_id: Some(tid.clone()),
+        clear_paid_at: true,
+        ..Default::default()
+    };
+    let changes = json!({ "transferId": tid, "source": "stripe event" });
+    let from = [PayoutStatus::Processing, PayoutStatus::Paid];
+    move_payout(db, meta, &p, &from, PayoutStatus::Failed, settle, "payout.failed", changes).await
 }
