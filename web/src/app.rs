@@ -1,10 +1,8 @@
 //! The two apps' shells: routes, navigation, and the role guard.
 
 use leptos::prelude::*;
-use leptos_router::components::{A, Route, Router, Routes};
-use leptos_router::hooks::use_navigate;
-use leptos_router::path;
 
+use crate::nav::{self, A};
 use crate::session::{self, Role};
 use crate::{api, pages};
 
@@ -23,19 +21,20 @@ pub fn start_page(role: Role) -> &'static str {
     }
 }
 
-/// Goes to `path`: inside this app through the router, into the other app by loading it.
-pub fn go(navigate: &impl Fn(&str, leptos_router::NavigateOptions), here: Which, path: &str) {
+/// Goes to `path`: inside this app in place, into the other app by loading it.
+pub fn go(here: Which, path: &str) {
     let target = if path.starts_with("/admin") { Which::Admin } else { Which::Contractor };
     if target == here {
-        navigate(path, Default::default());
+        nav::navigate(path);
     } else if let Some(w) = web_sys::window() {
         let _ = w.location().assign(path);
     }
 }
 
-/// Renews a kept session before showing anything, then renders `routes`.
-fn shell(here: Which, routes: impl IntoView + 'static) -> impl IntoView {
+/// Renews a kept session before showing anything, then renders the page `route` picks.
+fn shell(here: Which, route: impl Fn() -> AnyView + Send + Sync + 'static) -> impl IntoView {
     session::init();
+    nav::init();
     provide_context(here);
     let restoring = RwSignal::new(session::stored_refresh_token().is_some());
     if restoring.get_untracked() {
@@ -44,7 +43,6 @@ fn shell(here: Which, routes: impl IntoView + 'static) -> impl IntoView {
             restoring.set(false);
         });
     }
-    let routes = std::cell::RefCell::new(Some(routes));
     view! {
         <a class="skip" href="#main">"Skip to content"</a>
         <Nav />
@@ -52,7 +50,7 @@ fn shell(here: Which, routes: impl IntoView + 'static) -> impl IntoView {
             {move || if restoring.get() {
                 view! { <p class="loading">"Signing you in…"</p> }.into_any()
             } else {
-                routes.borrow_mut().take().map(|r| r.into_any()).unwrap_or_else(|| ().into_any())
+                route()
             }}
         </main>
     }
@@ -64,52 +62,51 @@ fn not_found() -> impl IntoView {
 
 /// The contractor app (and sign-in, sign-up for everyone).
 pub fn contractor_app() -> impl IntoView {
-    view! {
-        <Router>
-            {shell(Which::Contractor, view! {
-                <Routes fallback=not_found>
-                    <Route path=path!("/") view=Home />
-                    <Route path=path!("/login") view=pages::login::LoginPage />
-                    <Route path=path!("/signup") view=pages::signup::SignupPage />
-                    <Route path=path!("/offers") view=move || view! { <Guard role=Role::Contractor><pages::offers::OffersPage /></Guard> } />
-                    <Route path=path!("/jobs") view=move || view! { <Guard role=Role::Contractor><pages::jobs::JobsBoard /></Guard> } />
-                    <Route path=path!("/jobs/:id") view=move || view! { <Guard role=Role::Contractor><pages::jobs::JobPage /></Guard> } />
-                    <Route path=path!("/payouts") view=move || view! { <Guard role=Role::Contractor><pages::payouts::PayoutsPage /></Guard> } />
-                    <Route path=path!("/profile") view=move || view! { <Guard role=Role::Contractor><pages::profile::ProfilePage /></Guard> } />
-                </Routes>
-            })}
-        </Router>
-    }
+    shell(Which::Contractor, move || {
+        let segments: Vec<String> = nav::path().split('/').filter(|s| !s.is_empty()).map(String::from).collect();
+        let c = Role::Contractor;
+        match segments.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+            [] => view! { <Home /> }.into_any(),
+            ["login"] => view! { <pages::login::LoginPage /> }.into_any(),
+            ["signup"] => view! { <pages::signup::SignupPage /> }.into_any(),
+            ["offers"] => view! { <Guard role=c><pages::offers::OffersPage /></Guard> }.into_any(),
+            ["jobs"] => view! { <Guard role=c><pages::jobs::JobsBoard /></Guard> }.into_any(),
+            ["jobs", _] => view! { <Guard role=c><pages::jobs::JobPage /></Guard> }.into_any(),
+            ["payouts"] => view! { <Guard role=c><pages::payouts::PayoutsPage /></Guard> }.into_any(),
+            ["profile"] => view! { <Guard role=c><pages::profile::ProfilePage /></Guard> }.into_any(),
+            _ => not_found().into_any(),
+        }
+    })
 }
 
 /// The admin app, under `/admin`.
 pub fn admin_app() -> impl IntoView {
-    view! {
-        <Router>
-            {shell(Which::Admin, view! {
-                <Routes fallback=not_found>
-                    <Route path=path!("/admin") view=move || view! { <Guard role=Role::Admin><pages::dashboard::DashboardPage /></Guard> } />
-                    <Route path=path!("/admin/leads") view=move || view! { <Guard role=Role::Admin><pages::leads::LeadsPage /></Guard> } />
-                    <Route path=path!("/admin/leads/:id") view=move || view! { <Guard role=Role::Admin><pages::leads::LeadPage /></Guard> } />
-                    <Route path=path!("/admin/contractors") view=move || view! { <Guard role=Role::Admin><pages::admin::ContractorsPage /></Guard> } />
-                    <Route path=path!("/admin/jobs") view=move || view! { <Guard role=Role::Admin><pages::admin::JobsPage /></Guard> } />
-                    <Route path=path!("/admin/claims") view=move || view! { <Guard role=Role::Admin><pages::admin::ClaimsPage /></Guard> } />
-                    <Route path=path!("/admin/payouts") view=move || view! { <Guard role=Role::Admin><pages::admin_payouts::AdminPayoutsPage /></Guard> } />
-                    <Route path=path!("/admin/partners") view=move || view! { <Guard role=Role::Admin><pages::partners::PartnersPage /></Guard> } />
-                    <Route path=path!("/admin/audit") view=move || view! { <Guard role=Role::Admin><pages::admin::AuditPage /></Guard> } />
-                </Routes>
-            })}
-        </Router>
-    }
+    shell(Which::Admin, move || {
+        let segments: Vec<String> = nav::path().split('/').filter(|s| !s.is_empty()).map(String::from).collect();
+        let a = Role::Admin;
+        match segments.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+            ["admin"] => view! { <Guard role=a><pages::dashboard::DashboardPage /></Guard> }.into_any(),
+            ["admin", "leads"] => view! { <Guard role=a><pages::leads::LeadsPage /></Guard> }.into_any(),
+            ["admin", "leads", _] => view! { <Guard role=a><pages::leads::LeadPage /></Guard> }.into_any(),
+            ["admin", "contractors"] => view! { <Guard role=a><pages::admin::ContractorsPage /></Guard> }.into_any(),
+            ["admin", "jobs"] => view! { <Guard role=a><pages::admin::JobsPage /></Guard> }.into_any(),
+            ["admin", "claims"] => view! { <Guard role=a><pages::admin::ClaimsPage /></Guard> }.into_any(),
+            ["admin", "payouts"] => {
+                view! { <Guard role=a><pages::admin_payouts::AdminPayoutsPage /></Guard> }.into_any()
+            }
+            ["admin", "partners"] => view! { <Guard role=a><pages::partners::PartnersPage /></Guard> }.into_any(),
+            ["admin", "audit"] => view! { <Guard role=a><pages::admin::AuditPage /></Guard> }.into_any(),
+            _ => not_found().into_any(),
+        }
+    })
 }
 
 /// `/`: where each role starts.
 #[component]
 fn Home() -> impl IntoView {
-    let navigate = use_navigate();
     Effect::new(move |_| match session::signal().get().map(|s| s.role) {
-        None => navigate("/login", Default::default()),
-        Some(r) => go(&navigate, Which::Contractor, start_page(r)),
+        None => nav::navigate("/login"),
+        Some(r) => go(Which::Contractor, start_page(r)),
     });
 }
 
@@ -132,10 +129,9 @@ fn Guard(role: Role, children: ChildrenFn) -> impl IntoView {
 #[component]
 fn Nav() -> impl IntoView {
     let here = use_context::<Which>().unwrap_or(Which::Contractor);
-    let navigate = use_navigate();
     let sign_out = move |_| {
         api::logout();
-        go(&navigate, here, "/login");
+        go(here, "/login");
     };
     view! {
         <header>
@@ -166,7 +162,7 @@ fn Nav() -> impl IntoView {
                         view! {
                             {links}
                             <span class="who">{s.email.clone()}</span>
-                            <button class="link-button" on:click=sign_out.clone()>"Sign out"</button>
+                            <button class="link-button" on:click=sign_out>"Sign out"</button>
                         }.into_any()
                     }
                 }}

@@ -8,6 +8,7 @@
 pub mod api;
 pub mod app;
 pub mod gql;
+pub mod nav;
 pub mod pages;
 pub mod session;
 pub mod ui;

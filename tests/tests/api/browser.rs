@@ -316,5 +316,14 @@ async fn a_contractor_keeps_the_profile_and_sees_payouts() {
     p.click("section[aria-labelledby=stripe-h] button").await;
     let err = p.text("section[aria-labelledby=stripe-h] .error-box").await;
     assert!(err.contains("no payment provider"), "{err}");
+    let current = p
+        .client
+        .execute("return document.querySelector(\"header a[href='/payouts']\").getAttribute('aria-current')", vec![])
+        .await
+        .unwrap();
+    assert_eq!(current, json!("page"), "the nav marks where you are");
+    // The browser's Back button goes back within the app.
+    p.client.back().await.unwrap();
+    p.until("the profile again", "location.pathname === '/profile' && document.getElementById('p-radius')").await;
     p.close().await;
 }

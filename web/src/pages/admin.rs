@@ -1,7 +1,7 @@
 //! Admin screens: contractors (search, verify, suspend, reinstate) and the audit log.
 
+use crate::nav::A;
 use leptos::prelude::*;
-use leptos_router::components::A;
 
 use crate::api::{self, ApiError};
 use crate::gql::{self, admin_claims, admin_jobs, audit_log, contractors};

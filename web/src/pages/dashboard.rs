@@ -1,7 +1,7 @@
 //! Admin dashboard: the network at a glance, charts drawn as SVG in the app (no chart library).
 
+use crate::nav::A;
 use leptos::prelude::*;
-use leptos_router::components::A;
 
 use crate::api;
 use crate::gql::{self, dashboard};

@@ -1,9 +1,8 @@
 //! The contractor's jobs: a board by stage, and a job's page with the customer's details, the
 //! moves allowed from here, the timeline, notes and photos (straight from a phone's camera).
 
+use crate::nav::A;
 use leptos::prelude::*;
-use leptos_router::components::A;
-use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::{self, ApiError};
 use crate::gql::{self, advance_job, job_detail, my_jobs};
@@ -25,8 +24,7 @@ pub fn JobsBoard() -> impl IntoView {
         });
     };
     reload();
-    let query = use_query_map();
-    let fresh = move || query.read().get("new");
+    let fresh = move || crate::nav::query("new");
     view! {
         <section class="page" aria-labelledby="jobs-title">
             <div class="page-head"><h1 id="jobs-title">"My jobs"</h1>
@@ -72,8 +70,7 @@ pub fn JobsBoard() -> impl IntoView {
 
 #[component]
 pub fn JobPage() -> impl IntoView {
-    let params = use_params_map();
-    let id = move || params.read().get("id").unwrap_or_default();
+    let id = move || crate::nav::segment(1).unwrap_or_default();
     let state = RwSignal::new(Load::<job_detail::JobDetailJob>::Loading);
     let load = move || {
         let id = id();
@@ -85,7 +82,7 @@ pub fn JobPage() -> impl IntoView {
         });
     };
     Effect::new(move |_| {
-        let _ = params.read();
+        let _ = id();
         load();
     });
     view! {

@@ -1,9 +1,8 @@
 //! Admin: leads (filterable, with the live unassigned queue) and a lead's page with the routing
 //! explanation, its offers, manual assignment, re-routing and cancellation.
 
+use crate::nav::A;
 use leptos::prelude::*;
-use leptos_router::components::A;
-use leptos_router::hooks::{use_navigate, use_params_map};
 
 use crate::api::{self, ApiError};
 use crate::gql::{self, lead_detail, lead_updates, leads};
@@ -184,8 +183,7 @@ pub fn LeadsPage() -> impl IntoView {
 
 #[component]
 pub fn LeadPage() -> impl IntoView {
-    let params = use_params_map();
-    let id = move || params.read().get("id").unwrap_or_default();
+    let id = move || crate::nav::segment(2).unwrap_or_default();
     let state = RwSignal::new(Load::<lead_detail::LeadDetailLead>::Loading);
     let load = move || {
         let id = id();
@@ -197,7 +195,7 @@ pub fn LeadPage() -> impl IntoView {
         });
     };
     Effect::new(move |_| {
-        let _ = params.read();
+        let _ = id();
         load();
     });
     view! {
@@ -217,17 +215,12 @@ fn LeadView(l: lead_detail::LeadDetailLead, reload: Callback<()>) -> impl IntoVi
     let error = RwSignal::new(None::<ApiError>);
     let status = constant(&l.status);
     let open = matches!(status.as_str(), "NEW" | "OFFERING" | "UNASSIGNED");
-    let navigate = use_navigate();
     let lead_id = l.id.clone();
     let assign = move |contractor: String| {
         let lead = lead_id.clone();
-        let navigate = navigate.clone();
         leptos::task::spawn_local(async move {
-            match api::call::<gql::AssignLead>(gql::assign_lead::Variables { lead: lead.clone(), contractor }).await {
-                Ok(_) => {
-                    reload.run(());
-                    navigate(&format!("/admin/leads/{lead}"), Default::default());
-                }
+            match api::call::<gql::AssignLead>(gql::assign_lead::Variables { lead, contractor }).await {
+                Ok(_) => reload.run(()),
                 Err(e) => error.set(Some(e)),
             }
         });

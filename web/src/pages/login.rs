@@ -1,6 +1,5 @@
+use crate::nav::A;
 use leptos::prelude::*;
-use leptos_router::components::A;
-use leptos_router::hooks::use_navigate;
 
 use crate::api;
 use crate::app::{Which, go, start_page};
@@ -12,18 +11,16 @@ pub fn LoginPage() -> impl IntoView {
     let password = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
-    let navigate = use_navigate();
     let here = use_context::<Which>().unwrap_or(Which::Contractor);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         busy.set(true);
         error.set(None);
-        let navigate = navigate.clone();
         leptos::task::spawn_local(async move {
             match api::login(email.get_untracked().trim().to_string(), password.get_untracked()).await {
                 Ok(()) => {
                     if let Some(s) = session::current() {
-                        go(&navigate, here, start_page(s.role));
+                        go(here, start_page(s.role));
                     }
                 }
                 Err(e) => error.set(Some(e.message)),

@@ -3,7 +3,6 @@
 //! taken, expired or withdrawn. The socket's state is always on screen.
 
 use leptos::prelude::*;
-use leptos_router::hooks::use_navigate;
 
 use crate::api;
 use crate::gql::{self, lead_offers};
@@ -171,7 +170,6 @@ fn OfferCard(
 ) -> impl IntoView {
     let busy = RwSignal::new(false);
     let error = RwSignal::new(None::<api::ApiError>);
-    let navigate = use_navigate();
     let id = item.id.clone();
     let expires = item.expires_ms;
     let open = {
@@ -190,7 +188,6 @@ fn OfferCard(
         let id = id.clone();
         move |_| {
             let id = id.clone();
-            let navigate = navigate.clone();
             busy.set(true);
             error.set(None);
             leptos::task::spawn_local(async move {
@@ -198,7 +195,7 @@ fn OfferCard(
                     Ok(d) => {
                         set_status(id, "ACCEPTED", Some("You accepted this job.".into()));
                         banner.set(None);
-                        navigate(&format!("/jobs?new={}", d.accept_offer.job.id), Default::default());
+                        crate::nav::navigate(&format!("/jobs?new={}", d.accept_offer.job.id));
                     }
                     Err(e) => {
                         if e.code == "CONFLICT" {

@@ -1,8 +1,8 @@
 //! Contractor sign-up: every rule the server checks comes back at once, each message shown next
 //! to its field.
 
+use crate::nav::A;
 use leptos::prelude::*;
-use leptos_router::components::A;
 
 use crate::api::{self, ApiError};
 use crate::gql::{self, register::DamageType};
