@@ -327,3 +327,50 @@ async fn a_contractor_keeps_the_profile_and_sees_payouts() {
     p.until("the profile again", "location.pathname === '/profile' && document.getElementById('p-radius')").await;
     p.close().await;
 }
+
+/// Declining an offer, then working the won job from its page: the next step, a note, a photo
+/// from the camera input, all on the timeline.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_contractor_declines_one_offer_and_works_another_job_from_its_page() {
+    let app = TestApp::spawn_with(Backend::Sqlite, web()).await;
+    seed_postcodes(&app).await;
+    let admin = app.admin_token().await;
+    let (_, key) = insurer_key(&app, &admin, "Worker Mutual").await;
+    let c = contractor(&app, &admin, "worker", json!({"basePostcode": "2000"}), true).await;
+    let p = Browser::start().await;
+    p.sign_in(&app.base, &c.email, CONTRACTOR_PASSWORD).await;
+    p.find(".link[data-state=live]").await;
+
+    let (declined, _) = create_lead(&app, &key, lead_input()).await;
+    p.click(&format!("li.offer[data-lead='{declined}'] button.secondary")).await;
+    let card = p.find(&format!("li.offer.closed[data-lead='{declined}']")).await.text().await.unwrap();
+    assert!(card.contains("You declined"), "{card}");
+    let offers = lead_detail(&app, &admin, &declined).await;
+    assert!(offers["offers"].as_array().unwrap().iter().any(|o| o["status"] == "DECLINED"));
+
+    let (_, job) = won_job(&app, &admin, &key, &c).await;
+    p.goto(&format!("{}/jobs/{job}", app.base)).await;
+    p.find("dd.customer").await;
+    p.click("button.move[data-to=CONTACTED]").await;
+    p.until("the job moved", "document.querySelector('[data-status=CONTACTED]')").await;
+    p.fill("#note", "Rang the owner, inspecting Tuesday").await;
+    p.click("form.inline button[type=submit]").await;
+    p.until("the note on the timeline", "document.querySelector('.timeline').innerText.includes('inspecting Tuesday')")
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let photo = dir.path().join("ceiling.png");
+    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+    png.extend([0u8; 64]);
+    std::fs::write(&photo, &png).unwrap();
+    p.find("#photo").await.send_keys(photo.to_str().unwrap()).await.unwrap();
+    p.until(
+        "the photo listed",
+        "document.querySelector('.files') && document.querySelector('.files').innerText.includes('ceiling.png')",
+    )
+    .await;
+    let files = app
+        .ok(Some(&admin), "query($id:ID!){ job(id:$id){ attachments { filename kind } } }", json!({"id": job}))
+        .await;
+    assert_eq!(files["job"]["attachments"][0]["kind"], "PHOTO");
+    p.close().await;
+}
