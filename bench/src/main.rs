@@ -60,6 +60,8 @@ async fn main() -> anyhow::Result<()> {
         ("REDIS_KEY_PREFIX".to_string(), prefix),
         ("JWT_SECRET".to_string(), "bench-secret-bench-secret-bench-secret-0123".to_string()),
         ("LOGIN_LIMIT_PER_IP".to_string(), "1000000".to_string()),
+        // The benchmark's contractors each take many leads.
+        ("CONTRACTOR_MAX_ACTIVE_JOBS".to_string(), "1000".to_string()),
         ("LOG_FORMAT".to_string(), "json".to_string()),
         ("RUST_LOG".to_string(), "warn".to_string()),
         ("DATABASE_MAX_CONNECTIONS".to_string(), "16".to_string()),

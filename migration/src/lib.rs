@@ -10,6 +10,7 @@ mod m20261121_000005_payouts;
 mod m20261121_000006_attachments;
 mod m20261121_000007_webhooks;
 mod m20261121_000008_stripe;
+mod m20261201_000009_hardening;
 
 /// Every migration of the product, in order.
 pub struct Migrator;
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000006_attachments::Migration),
             Box::new(m20261121_000007_webhooks::Migration),
             Box::new(m20261121_000008_stripe::Migration),
+            Box::new(m20261201_000009_hardening::Migration),
         ]
     }
 }

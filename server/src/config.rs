@@ -37,7 +37,9 @@ pub struct Config {
     pub refresh_token_ttl: Duration,
     pub cors_allowed_origins: Vec<String>,
     pub trust_forwarded_for: bool,
-    pub login_limit_per_email: u32,
+    /// Login attempts for one email from one client address (IPv6 by /64) per window.
+    pub login_limit_per_address_email: u32,
+    /// Login attempts from one client address (IPv6 by /64) per window, whatever the email.
     pub login_limit_per_ip: u32,
     pub login_limit_window: Duration,
     pub graphql_max_depth: usize,
@@ -70,6 +72,19 @@ pub struct Config {
     pub webhook_retry_base: Duration,
     /// Attempts before a webhook delivery is given up as `FAILED`.
     pub webhook_max_attempts: u32,
+    /// How long one webhook send may take (connect and answer) before it counts as failed.
+    pub webhook_timeout: Duration,
+    /// Webhook sends in flight at once on one instance.
+    pub webhook_concurrency: usize,
+    /// Webhook sends in flight at once for one partner on one instance.
+    pub webhook_partner_concurrency: usize,
+    /// A refresh token redeemed again this soon after its rotation gets a session of its own
+    /// (two tabs, or a retry after a lost answer) instead of counting as reuse.
+    pub refresh_reuse_grace: Duration,
+    /// Password hashes computed at once (argon2 is CPU and memory heavy by design).
+    pub password_hash_concurrency: usize,
+    /// The most active jobs a contractor may declare itself; more is set by an admin.
+    pub contractor_max_active_jobs: i32,
     /// Stripe Connect; `None` without `STRIPE_SECRET_KEY`, and payouts then wait as `PENDING`.
     pub stripe: Option<StripeConfig>,
     /// Verifies `POST /webhooks/stripe` (`whsec_…`); without it that endpoint refuses everything.
@@ -188,7 +203,7 @@ impl Config {
                 .map(|v| v.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect())
                 .unwrap_or_default(),
             trust_forwarded_for: parse_bool("TRUST_FORWARDED_FOR")?,
-            login_limit_per_email: parse_u64("LOGIN_LIMIT_PER_EMAIL", 10)? as u32,
+            login_limit_per_address_email: parse_u64("LOGIN_LIMIT_PER_ADDRESS_EMAIL", 10)? as u32,
             login_limit_per_ip: parse_u64("LOGIN_LIMIT_PER_IP", 50)? as u32,
             login_limit_window: Duration::from_secs(parse_u64("LOGIN_LIMIT_WINDOW_SECS", 15 * 60)?),
             graphql_max_depth: parse_u64("GRAPHQL_MAX_DEPTH", 12)? as usize,
@@ -223,6 +238,15 @@ impl Config {
             ),
             webhook_retry_base: Duration::from_millis(parse_u64("WEBHOOK_RETRY_BASE_MILLIS", 5_000)?),
             webhook_max_attempts: parse_u64("WEBHOOK_MAX_ATTEMPTS", 12)? as u32,
+            webhook_timeout: Duration::from_millis(parse_u64("WEBHOOK_TIMEOUT_MILLIS", 10_000)?),
+            webhook_concurrency: parse_u64("WEBHOOK_CONCURRENCY", 16)? as usize,
+            webhook_partner_concurrency: parse_u64("WEBHOOK_PARTNER_CONCURRENCY", 2)? as usize,
+            refresh_reuse_grace: Duration::from_secs(parse_u64("REFRESH_REUSE_GRACE_SECS", 10)?),
+            password_hash_concurrency: parse_u64(
+                "PASSWORD_HASH_CONCURRENCY",
+                std::thread::available_parallelism().map(|n| n.get() as u64).unwrap_or(2),
+            )? as usize,
+            contractor_max_active_jobs: parse_u64("CONTRACTOR_MAX_ACTIVE_JOBS", 20)?.min(10_000) as i32,
             default_commission_bps: {
                 let bps = parse_u64("DEFAULT_COMMISSION_BPS", 1500)?;
                 if bps > 10_000 {
@@ -247,6 +271,11 @@ impl Config {
             ("WS_PING_INTERVAL_SECS", config.ws_ping_interval.as_secs()),
             ("ATTACHMENT_MAX_BYTES", config.attachment_max_bytes as u64),
             ("WEBHOOK_MAX_ATTEMPTS", u64::from(config.webhook_max_attempts)),
+            ("WEBHOOK_TIMEOUT_MILLIS", config.webhook_timeout.as_millis() as u64),
+            ("WEBHOOK_CONCURRENCY", config.webhook_concurrency as u64),
+            ("WEBHOOK_PARTNER_CONCURRENCY", config.webhook_partner_concurrency as u64),
+            ("PASSWORD_HASH_CONCURRENCY", config.password_hash_concurrency as u64),
+            ("CONTRACTOR_MAX_ACTIVE_JOBS", config.contractor_max_active_jobs as u64),
         ] {
             if value == 0 {
                 return Err(err(name, "must be greater than zero".into()));
@@ -344,7 +373,7 @@ mod tests {
 
     #[test]
     fn a_malformed_number_names_the_variable() {
-        let e = from(&[("LOGIN_LIMIT_PER_EMAIL", "ten")]).unwrap_err();
-        assert_eq!(e.name, "LOGIN_LIMIT_PER_EMAIL");
+        let e = from(&[("LOGIN_LIMIT_PER_ADDRESS_EMAIL", "ten")]).unwrap_err();
+        assert_eq!(e.name, "LOGIN_LIMIT_PER_ADDRESS_EMAIL");
     }
 }

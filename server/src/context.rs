@@ -5,7 +5,7 @@ use std::sync::Arc;
 use redis::aio::ConnectionManager;
 use sea_orm::DatabaseConnection;
 
-use crate::auth::{JwtKeys, RateLimiter};
+use crate::auth::{JwtKeys, Passwords, RateLimiter};
 use crate::config::Config;
 use crate::events::EventBus;
 use crate::payments::PaymentProvider;
@@ -18,6 +18,8 @@ pub struct AppContext {
     pub config: Arc<Config>,
     pub jwt: JwtKeys,
     pub limiter: Arc<RateLimiter>,
+    /// Password hashing, a bounded number at a time.
+    pub passwords: Arc<Passwords>,
     pub redis: Option<ConnectionManager>,
     pub bus: EventBus,
     pub attachments: Arc<dyn AttachmentStore>,

@@ -1,6 +1,7 @@
 //! NRP CRM server: contractors, partners and (in later issues) leads, jobs, claims and payouts
 //! behind a GraphQL API. Data flows one way: transport (`http`, `graphql`) → `services` → `store`.
 
+pub mod access;
 pub mod auth;
 pub mod cli;
 pub mod config;
@@ -10,6 +11,7 @@ pub mod error;
 pub mod events;
 pub mod graphql;
 pub mod http;
+pub mod outbound;
 pub mod payments;
 pub mod services;
 pub mod startup;

@@ -23,7 +23,7 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
-use crate::auth::{JwtKeys, RateLimiter};
+use crate::auth::{JwtKeys, Passwords, RateLimiter};
 use crate::config::Config;
 use crate::context::AppContext;
 use crate::events::EventBus;
@@ -66,13 +66,13 @@ impl Application {
     /// drains in-flight requests.
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         tracing::info!(addr = %self.local_addr(), "listening");
-        let worker = tokio::spawn(crate::worker::run(Arc::clone(&self.ctx)));
-        let payouts = tokio::spawn(crate::worker::run_payout_schedule(Arc::clone(&self.ctx)));
+        let workers = crate::worker::spawn_all(&self.ctx);
         let served = axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(shutdown)
             .await;
-        worker.abort();
-        payouts.abort();
+        for w in workers {
+            w.abort();
+        }
         served?;
         Ok(())
     }
@@ -132,7 +132,8 @@ pub async fn build_context(config: Config) -> anyhow::Result<AppContext> {
             "STRIPE_SECRET_KEY is not set: payouts are recorded but wait as PENDING until a provider is configured"
         );
     }
-    Ok(AppContext { db, config: Arc::new(config), jwt, limiter, redis, bus, attachments, payments })
+    let passwords = Arc::new(Passwords::new(config.password_hash_concurrency));
+    Ok(AppContext { db, config: Arc::new(config), jwt, limiter, passwords, redis, bus, attachments, payments })
 }
 
 /// Opens the database. SQLite gets its directory created, WAL journaling and a single connection

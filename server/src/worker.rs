@@ -1,19 +1,42 @@
-//! Background work each instance runs: expiring offers (and cascading to the next candidates),
-//! routing leads left `NEW` by an instance that died mid-intake, flagging overdue jobs, and
-//! delivering partner webhooks from the outbox. Every step is exactly-once
-//! across instances (see `services::offers`), so all instances can run it at the same time.
+//! Background work each instance runs, each kind in its own task so that none can hold up
+//! another: expiring offers (and cascading to the next candidates); routing leads left `NEW` by
+//! an instance that died mid-intake and flagging overdue jobs; delivering partner webhooks from
+//! the outbox; scheduled payout batches. Every step is exactly-once across instances (see
+//! `services::offers`, `services::webhooks`, `services::payouts`), so all instances run them.
+//!
+//! Webhooks go out concurrently from a bounded pool, with a cap per partner: a partner whose
+//! endpoint never answers ties up at most its own share of the pool, for at most the send
+//! timeout per delivery, and the other partners' deliveries go on beside it.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::Semaphore;
+use tokio::task::JoinHandle;
+use uuid::Uuid;
 
 use crate::context::AppContext;
 use crate::services::{jobs, offers, payouts, webhooks};
 
-/// Runs until the task is aborted (when the server stops).
-pub async fn run(ctx: Arc<AppContext>) {
-    let http = reqwest::Client::builder().user_agent("NRP-CRM-Webhooks/1").build().unwrap_or_default();
-    let mut tick = tokio::time::interval(ctx.config.expiry_sweep_interval);
+/// Starts every background task; abort the handles to stop them.
+pub fn spawn_all(ctx: &Arc<AppContext>) -> Vec<JoinHandle<()>> {
+    vec![
+        tokio::spawn(run_offer_expiry(Arc::clone(ctx))),
+        tokio::spawn(run_maintenance(Arc::clone(ctx))),
+        tokio::spawn(run_webhook_delivery(Arc::clone(ctx))),
+        tokio::spawn(run_payout_schedule(Arc::clone(ctx))),
+    ]
+}
+
+fn every(period: std::time::Duration) -> tokio::time::Interval {
+    let mut tick = tokio::time::interval(period);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut stranded_every = 0u32;
+    tick
+}
+
+/// Expires offers past their deadline and offers their leads to the next candidates.
+pub async fn run_offer_expiry(ctx: Arc<AppContext>) {
+    let mut tick = every(ctx.config.expiry_sweep_interval);
     loop {
         tick.tick().await;
         match offers::expire_due(&ctx).await {
@@ -21,20 +44,108 @@ pub async fn run(ctx: Arc<AppContext>) {
             Ok(n) => tracing::info!(expired = n, "expired offers"),
             Err(e) => tracing::error!(error = ?e, "expiring offers failed"),
         }
-        if let Err(e) = webhooks::deliver_due(&ctx, &http).await {
-            tracing::error!(error = ?e, "delivering webhooks failed");
+    }
+}
+
+/// Less urgent sweeps: leads stranded in `NEW`, and jobs overdue for contact or idle.
+pub async fn run_maintenance(ctx: Arc<AppContext>) {
+    let mut tick = every(ctx.config.expiry_sweep_interval.saturating_mul(20));
+    loop {
+        tick.tick().await;
+        if let Err(e) = offers::route_stranded(&ctx).await {
+            tracing::error!(error = ?e, "routing stranded leads failed");
         }
-        stranded_every += 1;
-        if stranded_every >= 20 {
-            stranded_every = 0;
-            if let Err(e) = offers::route_stranded(&ctx).await {
-                tracing::error!(error = ?e, "routing stranded leads failed");
+        match jobs::flag_overdue(&ctx).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(flagged = n, "jobs flagged overdue"),
+            Err(e) => tracing::error!(error = ?e, "flagging overdue jobs failed"),
+        }
+    }
+}
+
+/// Deliveries in flight on this instance, per partner.
+#[derive(Default)]
+struct InFlight(Mutex<HashMap<Uuid, usize>>);
+
+impl InFlight {
+    fn saturated(&self, cap: usize) -> Vec<Uuid> {
+        self.0.lock().map(|m| m.iter().filter(|(_, n)| **n >= cap).map(|(p, _)| *p).collect()).unwrap_or_default()
+    }
+
+    /// Counts one more for `partner` unless it is at `cap`.
+    fn try_start(&self, partner: Uuid, cap: usize) -> bool {
+        let Ok(mut m) = self.0.lock() else { return false };
+        let n = m.entry(partner).or_default();
+        if *n >= cap {
+            return false;
+        }
+        *n += 1;
+        true
+    }
+
+    fn finish(&self, partner: Uuid) {
+        if let Ok(mut m) = self.0.lock()
+            && let Some(n) = m.get_mut(&partner)
+        {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                m.remove(&partner);
             }
-            match jobs::flag_overdue(&ctx).await {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(flagged = n, "jobs flagged overdue"),
-                Err(e) => tracing::error!(error = ?e, "flagging overdue jobs failed"),
+        }
+    }
+}
+
+/// Claims due webhook deliveries and sends each in its own task, within the pool and the
+/// per-partner cap; never waits for a send to finish before claiming the next.
+pub async fn run_webhook_delivery(ctx: Arc<AppContext>) {
+    let policy = crate::outbound::OutboundPolicy::for_production(ctx.config.is_production());
+    let http = policy.client("NRP-CRM-Webhooks/1", ctx.config.webhook_timeout);
+    let pool = Arc::new(Semaphore::new(ctx.config.webhook_concurrency));
+    let cap = ctx.config.webhook_partner_concurrency;
+    let in_flight = Arc::new(InFlight::default());
+    // Owned here, so stopping this task stops its sends too.
+    let mut sends = tokio::task::JoinSet::new();
+    let mut tick = every(ctx.config.expiry_sweep_interval);
+    loop {
+        tick.tick().await;
+        while sends.try_join_next().is_some() {}
+        let free = pool.available_permits();
+        if free == 0 {
+            continue;
+        }
+        let due = match webhooks::due(&ctx, &in_flight.saturated(cap), (free * 4) as u64).await {
+            Ok(d) => d,
+            Err(e) => {
+                tracing::error!(error = ?e, "reading due webhooks failed");
+                continue;
             }
+        };
+        for d in due {
+            let Ok(permit) = Arc::clone(&pool).try_acquire_owned() else { break };
+            let partner = d.partner_id;
+            if !in_flight.try_start(partner, cap) {
+                continue;
+            }
+            match webhooks::claim(&ctx, &d).await {
+                Ok(true) => {}
+                Ok(false) => {
+                    in_flight.finish(partner);
+                    continue;
+                }
+                Err(e) => {
+                    in_flight.finish(partner);
+                    tracing::error!(error = ?e, "claiming a webhook delivery failed");
+                    continue;
+                }
+            }
+            let (ctx, http, in_flight) = (Arc::clone(&ctx), http.clone(), Arc::clone(&in_flight));
+            sends.spawn(async move {
+                if let Err(e) = webhooks::send(&ctx, &http, d).await {
+                    tracing::error!(error = ?e, "recording a webhook delivery failed");
+                }
+                in_flight.finish(partner);
+                drop(permit);
+            });
         }
     }
 }
@@ -42,9 +153,8 @@ pub async fn run(ctx: Arc<AppContext>) {
 /// Runs a payout batch every `PAYOUT_BATCH_INTERVAL_SECS`, when set. Every instance may run it:
 /// each payout is leased by one batch at a time, and transfers carry idempotency keys.
 pub async fn run_payout_schedule(ctx: Arc<AppContext>) {
-    let Some(every) = ctx.config.payout_batch_interval else { return };
-    let mut tick = tokio::time::interval(every);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let Some(period) = ctx.config.payout_batch_interval else { return };
+    let mut tick = every(period);
     tick.tick().await;
     loop {
         tick.tick().await;

@@ -127,6 +127,9 @@ impl TestApp {
             ("WEB_DIST_DIR".into(), "/nonexistent-web-dist".into()),
             ("ATTACHMENT_DIR".into(), db.files.path().display().to_string()),
             ("LOGIN_LIMIT_PER_IP".into(), "100000".into()),
+            // Test networks give one company far more work than the product's default ceiling
+            // for self-declared capacity; the ceiling's own tests set it.
+            ("CONTRACTOR_MAX_ACTIVE_JOBS".into(), "1000".into()),
             ("LOG_FORMAT".into(), "json".into()),
         ]);
         if let Some(prefix) = &opts.redis_prefix {
@@ -175,6 +178,11 @@ impl TestApp {
     }
 
     /// Sends one GraphQL operation; returns the whole response body.
+    /// The id of the user a token belongs to.
+    pub async fn user_id(&self, token: &str) -> String {
+        self.ok(Some(token), "{ me { id } }", json!({})).await["me"]["id"].as_str().expect("user id").to_string()
+    }
+
     pub async fn gql(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
         let mut req =
             self.http.post(format!("{}/graphql", self.base)).json(&json!({ "query": query, "variables": variables }));

@@ -1,5 +1,31 @@
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
+use tokio::sync::Semaphore;
+
+/// Password hashing with a bound on how many hashes run at once. Each argon2id hash takes
+/// 19 MiB and tens of milliseconds of a core; without a bound a burst of sign-ups or logins
+/// would take every core (and every blocking thread) from the rest of the server. Callers
+/// queue here, never while holding a database connection.
+#[derive(Debug)]
+pub struct Passwords {
+    permits: Semaphore,
+}
+
+impl Passwords {
+    pub fn new(concurrency: usize) -> Self {
+        Passwords { permits: Semaphore::new(concurrency.max(1)) }
+    }
+
+    pub async fn hash(&self, password: String) -> anyhow::Result<String> {
+        let _permit = self.permits.acquire().await?;
+        hash_password(password).await
+    }
+
+    pub async fn verify(&self, password: String, hash: Option<String>) -> anyhow::Result<bool> {
+        let _permit = self.permits.acquire().await?;
+        verify_password(password, hash).await
+    }
+}
 
 /// Hashes a password with argon2id (OWASP parameters: 19 MiB, 2 passes). Runs off the async
 /// executor because it takes tens of milliseconds by design.

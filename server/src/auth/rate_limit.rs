@@ -2,10 +2,26 @@
 //! without it (or while Redis is unreachable) each instance counts on its own.
 
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use redis::aio::ConnectionManager;
+
+/// How a client address is counted: an IPv4 address on its own, an IPv6 address by its /64 (one
+/// subscriber or site usually holds a whole /64, so counting single IPv6 addresses limits nothing).
+pub fn client_key(ip: IpAddr) -> String {
+    match ip {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        },
+    }
+}
 
 /// Whether a request may go ahead.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -102,6 +118,15 @@ impl RateLimiter {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ipv6_addresses_are_counted_by_their_64_prefix() {
+        let a = client_key("2001:db8:1:2:aaaa::1".parse().unwrap());
+        assert_eq!(a, client_key("2001:db8:1:2:ffff:1:2:3".parse().unwrap()));
+        assert_ne!(a, client_key("2001:db8:1:3::1".parse().unwrap()));
+        assert_eq!(client_key("203.0.113.7".parse().unwrap()), "203.0.113.7");
+        assert_eq!(client_key("::ffff:203.0.113.7".parse().unwrap()), "203.0.113.7");
+    }
 
     #[tokio::test]
     async fn the_local_limiter_allows_up_to_the_limit_then_says_when_to_retry() {

@@ -5,13 +5,38 @@ use futures_util::StreamExt;
 use redis::aio::ConnectionManager;
 use tokio::sync::broadcast;
 
-use super::Event;
+use super::{Event, Revocation};
 
 /// Events for this instance's subscribers; see the module docs.
 #[derive(Clone)]
 pub struct EventBus {
-    local: broadcast::Sender<Arc<Event>>,
+    local: Local,
     redis: Option<(ConnectionManager, String)>,
+}
+
+/// This instance's two broadcasts: events for subscriptions, and revocations for the sockets'
+/// watch (kept apart so an idle socket's watch never wakes for the stream of offers).
+#[derive(Clone)]
+struct Local {
+    events: broadcast::Sender<Arc<Event>>,
+    revocations: broadcast::Sender<Revocation>,
+}
+
+impl Local {
+    fn new() -> Self {
+        Local { events: broadcast::channel(CAPACITY).0, revocations: broadcast::channel(1024).0 }
+    }
+
+    fn deliver(&self, event: Event) {
+        match event {
+            Event::Revoked(r) => {
+                let _ = self.revocations.send(r);
+            }
+            other => {
+                let _ = self.events.send(Arc::new(other));
+            }
+        }
+    }
 }
 
 impl std::fmt::Debug for EventBus {
@@ -26,7 +51,7 @@ const CAPACITY: usize = 16_384;
 impl EventBus {
     /// An in-process bus.
     pub fn local() -> Self {
-        EventBus { local: broadcast::channel(CAPACITY).0, redis: None }
+        EventBus { local: Local::new(), redis: None }
     }
 
     /// A bus shared through Redis. Subscribes before returning, so nothing published after
@@ -37,7 +62,7 @@ impl EventBus {
         prefix: &str,
     ) -> redis::RedisResult<Self> {
         let channel = format!("{prefix}:events");
-        let local = broadcast::channel(CAPACITY).0;
+        let local = Local::new();
         let mut first = client.get_async_pubsub().await?;
         first.subscribe(&channel).await?;
         tokio::spawn(relay(client, channel.clone(), local.clone(), Some(first)));
@@ -45,7 +70,12 @@ impl EventBus {
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<Arc<Event>> {
-        self.local.subscribe()
+        self.local.events.subscribe()
+    }
+
+    /// Revocations from every instance, for the WebSockets' watch.
+    pub fn revocations(&self) -> broadcast::Receiver<Revocation> {
+        self.local.revocations.subscribe()
     }
 
     /// Sends events to every instance. If Redis cannot take them, this instance's subscribers
@@ -64,20 +94,16 @@ impl EventBus {
                     Err(e) => tracing::error!(error = %e, "event bus: could not encode an event"),
                 }
             }
-            let _ = self.local.send(Arc::new(event));
+            self.local.deliver(event);
         }
     }
 }
 
 /// The instance's one Redis subscriber: forwards the channel into the local broadcast, and
 /// reconnects (with back-off) whenever the connection drops.
-async fn relay(
-    client: redis::Client,
-    channel: String,
-    local: broadcast::Sender<Arc<Event>>,
-    mut established: Option<redis::aio::PubSub>,
-) {
+async fn relay(client: redis::Client, channel: String, local: Local, mut established: Option<redis::aio::PubSub>) {
     let mut delay = Duration::from_millis(100);
+    let mut first = true;
     loop {
         let connection = match established.take() {
             Some(ready) => Ok(ready),
@@ -90,13 +116,17 @@ async fn relay(
             Ok(pubsub) => {
                 tracing::info!(%channel, "event bus: subscribed to Redis");
                 delay = Duration::from_millis(100);
+                if !first {
+                    // Whatever was published while the subscription was down never reached this
+                    // instance: its subscribers re-read what is open, as after a lag.
+                    let _ = local.events.send(Arc::new(Event::Resync));
+                }
+                first = false;
                 let mut messages = pubsub.into_on_message();
                 while let Some(msg) = messages.next().await {
                     let Ok(payload) = msg.get_payload::<String>() else { continue };
                     match serde_json::from_str::<Event>(&payload) {
-                        Ok(event) => {
-                            let _ = local.send(Arc::new(event));
-                        }
+                        Ok(event) => local.deliver(event),
                         Err(e) => tracing::warn!(error = %e, "event bus: unreadable event from Redis"),
                     }
                 }

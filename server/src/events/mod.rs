@@ -10,4 +10,4 @@ mod bus;
 mod model;
 
 pub use bus::EventBus;
-pub use model::{Event, JobUpdate, LeadSummary, LeadUpdate, OfferEventKind, OfferSnapshot};
+pub use model::{Event, JobUpdate, LeadSummary, LeadUpdate, OfferEventKind, OfferSnapshot, Revocation};

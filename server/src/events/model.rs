@@ -142,6 +142,25 @@ impl JobUpdate {
     }
 }
 
+/// Credentials that stopped being good. Every instance closes the WebSockets they opened
+/// (4403), and HTTP refuses them from the next request on (they are checked on every request).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "subject", rename_all = "camelCase")]
+pub enum Revocation {
+    /// A user was disabled.
+    #[serde(rename_all = "camelCase")]
+    User { user_id: Uuid },
+    /// A partner was deactivated: all its API keys and users.
+    #[serde(rename_all = "camelCase")]
+    Partner { partner_id: Uuid },
+    /// One API key was revoked.
+    #[serde(rename_all = "camelCase")]
+    ApiKey { key_id: Uuid },
+    /// A contractor company was suspended: its users' live sockets close.
+    #[serde(rename_all = "camelCase")]
+    Contractor { contractor_id: Uuid },
+}
+
 /// Everything the bus carries. Events travel inside an `Arc`, so the variants' size difference
 /// costs nothing per subscriber.
 #[allow(clippy::large_enum_variant)]
@@ -151,4 +170,10 @@ pub enum Event {
     Offer { kind: OfferEventKind, offer: OfferSnapshot },
     Lead(LeadUpdate),
     Job(JobUpdate),
+    /// Goes to the sockets' revocation watch, not to subscriptions.
+    Revoked(Revocation),
+    /// This instance may have missed events (its Redis subscription was down): subscribers
+    /// re-read what they show. Raised locally, never sent between instances.
+    #[serde(skip)]
+    Resync,
 }

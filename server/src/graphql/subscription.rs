@@ -47,26 +47,26 @@ impl Subscription {
         let initial = stream::iter(offered(open));
         let live = stream::unfold((rx, app, cid, sent), |(mut rx, app, cid, mut sent)| async move {
             loop {
-                match rx.recv().await {
-                    Ok(event) => {
-                        if let Event::Offer { kind, offer } = &*event
-                            && offer.contractor_id == cid
-                        {
+                let missed = match rx.recv().await {
+                    Ok(event) => match &*event {
+                        Event::Offer { kind, offer } if offer.contractor_id == cid => {
                             if *kind == OfferEventKind::Offered && !sent.insert(offer.id) {
                                 continue; // already sent in the initial batch
                             }
                             let out = vec![LeadOfferEvent { kind: (*kind).into(), offer: Offer(offer.clone()) }];
                             return Some((out, (rx, app, cid, sent)));
                         }
-                    }
-                    Err(RecvError::Lagged(missed)) => {
-                        tracing::warn!(missed, "leadOffers subscriber lagged; resending open offers");
-                        let open = services::offers::open_for_contractor(&app, cid).await.unwrap_or_default();
-                        sent.extend(open.iter().map(|o| o.id));
-                        return Some((offered(open), (rx, app, cid, sent)));
-                    }
+                        Event::Resync => None,
+                        _ => continue,
+                    },
+                    Err(RecvError::Lagged(missed)) => Some(missed),
                     Err(RecvError::Closed) => return None,
-                }
+                };
+                // Lagged behind the bus, or the bus itself missed events while Redis was away.
+                tracing::warn!(?missed, "leadOffers subscriber resynchronising; resending open offers");
+                let open = services::offers::open_for_contractor(&app, cid).await.unwrap_or_default();
+                sent.extend(open.iter().map(|o| o.id));
+                return Some((offered(open), (rx, app, cid, sent)));
             }
         })
         .flat_map(stream::iter);

@@ -28,15 +28,30 @@ pub fn client_ip(ctx: &AppContext, headers: &HeaderMap, peer: Option<SocketAddr>
     peer.map(|p| p.ip())
 }
 
-/// Authenticates an `Authorization` value (`Bearer <token or API key>`).
+/// Authenticates an `Authorization` value (`Bearer <token or API key>`), the account's standing
+/// included.
 pub async fn principal_from(ctx: &AppContext, authorization: Option<&str>) -> Principal {
+    resolve(ctx, authorization, true).await
+}
+
+/// Who an `Authorization` value names; the caller checks the account's standing itself.
+pub async fn identity_from(ctx: &AppContext, authorization: Option<&str>) -> Principal {
+    resolve(ctx, authorization, false).await
+}
+
+async fn resolve(ctx: &AppContext, authorization: Option<&str>, with_standing: bool) -> Principal {
     let Some(raw) = authorization.map(str::trim).filter(|s| !s.is_empty()) else {
         return Principal::anonymous();
     };
     let Some(token) = raw.strip_prefix("Bearer ").or_else(|| raw.strip_prefix("bearer ")) else {
         return Principal::Anonymous { reason: Some("the Authorization header must be `Bearer <token>`".into()) };
     };
-    match services::auth::authenticate(ctx, token).await {
+    let found = if with_standing {
+        services::auth::authenticate(ctx, token).await
+    } else {
+        services::auth::identify(ctx, token).await
+    };
+    match found {
         Ok(p) => p,
         Err(e) => {
             tracing::error!(error = %e, "authentication lookup failed");

@@ -4,6 +4,11 @@
 //! carrying `{"authorization": "Bearer …"}` (an `Authorization` header on the upgrade also works).
 //! Missing or bad credentials close with 4401, a disabled account with 4403, anything other than
 //! `connection_init` first with 4400. The server pings every `WS_PING_INTERVAL_SECS`.
+//!
+//! An open socket never outlives its credentials: it closes with 4401 when the user's access
+//! token expires, and with 4403 on every instance as soon as the user is disabled, the partner
+//! deactivated, the API key revoked or the contractor suspended (a revocation event on the bus).
+//! Each operation started over the socket is authorised again first, as over HTTP.
 //! Buffers are small on purpose: one socket per contractor adds up.
 
 use std::net::SocketAddr;
@@ -17,13 +22,14 @@ use axum::extract::{ConnectInfo, State, WebSocketUpgrade};
 use axum::http::HeaderMap;
 use axum::response::IntoResponse;
 use futures_util::{SinkExt, StreamExt};
+use std::sync::atomic::{AtomicU16, Ordering};
+use tokio::sync::broadcast;
 
 use super::graphql::HttpState;
-use super::request::{client_ip, principal_from, request_id};
+use super::request::{client_ip, identity_from, request_id};
 use crate::auth::{Principal, RequestMeta};
 use crate::context::AppContext;
 use crate::graphql::request_loaders;
-use crate::store;
 
 /// Client frames are a few hundred bytes (`connection_init` with a JWT is the largest); bigger
 /// ones just take more reads. tungstenite allocates and fills this buffer per socket.
@@ -63,13 +69,15 @@ async fn serve(
     ip: Option<std::net::IpAddr>,
 ) {
     let ctx = Arc::clone(&state.ctx);
+    // One deadline for connection_init: pings, pongs and binary frames do not extend it.
+    let deadline = tokio::time::Instant::now() + ctx.config.ws_init_timeout;
     let first = loop {
-        match tokio::time::timeout(ctx.config.ws_init_timeout, socket.recv()).await {
+        match tokio::time::timeout_at(deadline, socket.recv()).await {
             Err(_) => return close(socket, 4408, "Connection initialisation timeout").await,
             Ok(None) | Ok(Some(Err(_))) => return,
             Ok(Some(Ok(Message::Text(text)))) => break text,
             Ok(Some(Ok(Message::Close(_)))) => return,
-            Ok(Some(Ok(_))) => continue, // pings and pongs before init
+            Ok(Some(Ok(_))) => continue, // pings, pongs and binary frames before init
         }
     };
     let init: serde_json::Value = serde_json::from_str(first.as_str()).unwrap_or_default();
@@ -82,14 +90,20 @@ async fn serve(
         .find_map(|k| payload.get(*k).and_then(|v| v.as_str()))
         .map(String::from);
     let credential = from_payload.or(header_auth);
-    let principal = principal_from(&ctx, credential.as_deref()).await;
-    match admission(&ctx, &principal).await {
-        Admission::Unauthorized => return close(socket, 4401, "Unauthorized").await,
-        Admission::Forbidden => return close(socket, 4403, "Forbidden").await,
-        Admission::Ok => {}
+    let principal = identity_from(&ctx, credential.as_deref()).await;
+    if let Some(code) = refusal(&ctx, &principal).await {
+        return close(socket, code, reason(code)).await;
     }
+    // A user's socket lives no longer than the access token it opened with (4401 then; the
+    // client reconnects with a fresh token). API keys have no such clock, only revocation.
+    let token_expires = credential
+        .as_deref()
+        .and_then(|c| c.trim().strip_prefix("Bearer ").or_else(|| c.trim().strip_prefix("bearer ")))
+        .and_then(|t| ctx.jwt.verify(t.trim()).ok())
+        .map(|claims| claims.exp);
+    let mut revocations = ctx.bus.revocations();
     let mut data = Data::default();
-    data.insert(RequestMeta { principal, request_id: rid, client_ip: ip });
+    data.insert(RequestMeta { principal: principal.clone(), request_id: rid, client_ip: ip });
     data.insert(request_loaders(&ctx.db));
 
     let (mut sink, stream) = socket.split();
@@ -109,33 +123,104 @@ async fn serve(
         }
         let _ = sink.close().await;
     });
-    let replay = futures_util::stream::once(futures_util::future::ready(Ok(Message::Text(first))));
-    GraphQLWebSocket::new_with_pair(tx, replay.chain(stream), state.schema.clone(), protocol)
+    // Every operation the client starts is authorised again, as an HTTP request would be: the
+    // credentials' standing is read before it runs, and a refusal closes the socket.
+    let refused = Arc::new(AtomicU16::new(0));
+    let guarded = {
+        let (ctx, principal, refused) = (Arc::clone(&ctx), principal.clone(), Arc::clone(&refused));
+        let replay = futures_util::stream::once(futures_util::future::ready(Ok(Message::Text(first))));
+        futures_util::stream::unfold(Box::pin(replay.chain(stream)), move |mut inner| {
+            let (ctx, principal, refused) = (Arc::clone(&ctx), principal.clone(), Arc::clone(&refused));
+            async move {
+                let msg = inner.next().await?;
+                if let Ok(Message::Text(text)) = &msg
+                    && starts_operation(text.as_str())
+                {
+                    let code = match token_expires {
+                        Some(exp) if exp <= chrono::Utc::now().timestamp() => Some(4401),
+                        _ => refusal(&ctx, &principal).await,
+                    };
+                    if let Some(code) = code {
+                        refused.store(code, Ordering::SeqCst);
+                        return None;
+                    }
+                }
+                Some((msg, inner))
+            }
+        })
+    };
+    let session = GraphQLWebSocket::new_with_pair(tx.clone(), guarded, state.schema.clone(), protocol)
         .on_connection_init(move |_| async move { Ok(data) })
-        .serve()
-        .await;
+        .serve();
+    let expiry = async move {
+        match token_expires {
+            Some(exp) => {
+                let left = (exp - chrono::Utc::now().timestamp()).max(0) as u64;
+                tokio::time::sleep(std::time::Duration::from_secs(left)).await
+            }
+            None => std::future::pending().await,
+        }
+    };
+    let watch = async {
+        loop {
+            match revocations.recv().await {
+                Ok(r) if crate::access::revokes(&r, &principal) => return 4403,
+                Ok(_) => {}
+                // Missed some: read the standing instead of guessing.
+                Err(broadcast::error::RecvError::Lagged(_)) => {
+                    if let Some(code) = refusal(&ctx, &principal).await {
+                        return code;
+                    }
+                }
+                Err(broadcast::error::RecvError::Closed) => std::future::pending::<()>().await,
+            }
+        }
+    };
+    let code = tokio::select! {
+        _ = session => refused.load(Ordering::SeqCst),
+        _ = expiry => 4401,
+        code = watch => code,
+    };
+    let mut tx = tx;
+    if code != 0 {
+        let _ = tx.send(Message::Close(Some(CloseFrame { code, reason: reason(code).into() }))).await;
+    }
+    drop(tx);
     let _ = writer.await;
 }
 
-enum Admission {
-    Ok,
-    Unauthorized,
-    Forbidden,
+/// Whether a client frame starts an operation (`subscribe` in graphql-transport-ws, `start` in
+/// the legacy graphql-ws).
+fn starts_operation(text: &str) -> bool {
+    #[derive(serde::Deserialize)]
+    struct Frame<'a> {
+        #[serde(rename = "type", borrow)]
+        kind: std::borrow::Cow<'a, str>,
+    }
+    serde_json::from_str::<Frame>(text).is_ok_and(|f| f.kind == "subscribe" || f.kind == "start")
 }
 
-/// Anyone with valid credentials may open a socket, except a disabled user.
-async fn admission(ctx: &AppContext, principal: &Principal) -> Admission {
-    match principal {
-        Principal::Anonymous { .. } => Admission::Unauthorized,
-        Principal::User { user_id, .. } => match store::users::find(&ctx.db, *user_id).await {
-            Ok(Some(u)) if !u.disabled => Admission::Ok,
-            Ok(Some(_)) => Admission::Forbidden,
-            Ok(None) => Admission::Unauthorized,
-            Err(e) => {
-                tracing::error!(error = %e, "checking a WebSocket user");
-                Admission::Unauthorized
-            }
-        },
-        Principal::ApiKey { .. } | Principal::System => Admission::Ok,
+fn reason(code: u16) -> &'static str {
+    match code {
+        4401 => "Unauthorized",
+        4403 => "Forbidden",
+        _ => "Closed",
+    }
+}
+
+/// The close code for credentials that may not hold a live socket, or `None` when they may:
+/// 4401 for none or bad ones, 4403 for ones that were revoked since (or, for a suspended
+/// contractor, that have no live access).
+async fn refusal(ctx: &AppContext, principal: &Principal) -> Option<u16> {
+    if let Principal::Anonymous { .. } = principal {
+        return Some(4401);
+    }
+    match crate::access::standing(ctx, principal).await {
+        Ok(s) if s.live() => None,
+        Ok(_) => Some(4403),
+        Err(e) => {
+            tracing::error!(error = %e, "checking a WebSocket's credentials");
+            Some(4401)
+        }
     }
 }

@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-pub use self::stripe::StripeProvider;
+pub use self::stripe::{ATTEMPT_KEY, StripeProvider};
 use crate::config::Config;
 
 /// A contractor's new connected account.
@@ -76,8 +76,9 @@ pub trait PaymentProvider: Send + Sync + std::fmt::Debug {
         return_url: &str,
     ) -> Result<OnboardingLink, ProviderError>;
 
-    /// The transfer already made for a payout's group, if any (for settling an unknown outcome).
-    async fn find_transfer(&self, group: &str) -> Result<Option<String>, ProviderError>;
+    /// The transfer already made in a payout's group by the attempt with this key, if any (for
+    /// settling an unknown outcome). Transfers of earlier attempts do not count.
+    async fn find_transfer(&self, group: &str, attempt_key: &str) -> Result<Option<String>, ProviderError>;
 
     /// Moves money; returns the provider's transfer id.
     async fn transfer(&self, transfer: &Transfer<'_>) -> Result<String, ProviderError>;

@@ -68,6 +68,9 @@ fn timestamp(secs: i64) -> chrono::DateTime<chrono::Utc> {
     chrono::DateTime::from_timestamp(secs, 0).unwrap_or_else(chrono::Utc::now)
 }
 
+/// The transfer's metadata entry naming the payout attempt (its idempotency key) that made it.
+pub const ATTEMPT_KEY: &str = "attempt_key";
+
 #[async_trait]
 impl PaymentProvider for StripeProvider {
     async fn create_account(&self, a: &NewAccount<'_>, idempotency_key: &str) -> Result<String, ProviderError> {
@@ -109,9 +112,13 @@ impl PaymentProvider for StripeProvider {
         Ok(OnboardingLink { url: link.url, expires_at: timestamp(link.expires_at) })
     }
 
-    async fn find_transfer(&self, group: &str) -> Result<Option<String>, ProviderError> {
-        let list = ListTransfer::new().transfer_group(group).limit(1).send(&self.client).await.map_err(classify)?;
-        Ok(list.data.into_iter().next().map(|t| t.id.as_str().to_string()))
+    async fn find_transfer(&self, group: &str, attempt_key: &str) -> Result<Option<String>, ProviderError> {
+        let list = ListTransfer::new().transfer_group(group).limit(100).send(&self.client).await.map_err(classify)?;
+        Ok(list
+            .data
+            .into_iter()
+            .find(|t| t.metadata.get(ATTEMPT_KEY).map(String::as_str) == Some(attempt_key))
+            .map(|t| t.id.as_str().to_string()))
     }
 
     async fn transfer(&self, t: &Transfer<'_>) -> Result<String, ProviderError> {
@@ -120,8 +127,11 @@ impl PaymentProvider for StripeProvider {
             .description(t.description)
             .transfer_group(t.group)
             .metadata(
-                [("payout_id".to_string(), t.payout_id.to_string())]
-                    .into_iter()
+                [
+                    ("payout_id".to_string(), t.payout_id.to_string()),
+                    (ATTEMPT_KEY.to_string(), t.idempotency_key.to_string()),
+                ]
+                .into_iter()
                     .collect::<std::collections::HashMap<_, _>>(),
             )
             .customize()

@@ -5,7 +5,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::auth::{
-    API_KEY_PREFIX, Principal, RateLimitDecision, RequestMeta, new_refresh_token, sha256_hex, verify_password,
+    API_KEY_PREFIX, client_key, Principal, RateLimitDecision, RequestMeta, new_refresh_token, sha256_hex,
 };
 use crate::context::AppContext;
 use crate::domain::{AtField, Email};
@@ -28,20 +28,24 @@ const BAD_CREDENTIALS: &str = "invalid email or password";
 #[tracing::instrument(skip_all)]
 pub async fn login(ctx: &AppContext, meta: &RequestMeta, email: &str, password: String) -> ServiceResult<Session> {
     let cfg = &ctx.config;
-    if let Some(ip) = meta.client_ip {
-        limit(ctx, &format!("login:ip:{ip}"), cfg.login_limit_per_ip).await?;
-    }
+    // Guessing is bounded per client address and per (address, email); there is deliberately
+    // no limit per email alone, which would let anyone lock a user out with wrong passwords.
+    let address = meta.client_ip.map(client_key).unwrap_or_else(|| "unknown".into());
+    limit(ctx, &format!("login:ip:{address}"), cfg.login_limit_per_ip).await?;
     let email = Email::parse(email).at("email")?;
-    let email_key = format!("login:email:{}", email.as_str());
-    limit(ctx, &email_key, cfg.login_limit_per_email).await?;
+    let pair_key = format!("login:ip-email:{address}:{}", email.as_str());
+    limit(ctx, &pair_key, cfg.login_limit_per_address_email).await?;
 
     let found = store::users::find_by_email(&ctx.db, email.as_str()).await?;
-    let ok = verify_password(password, found.as_ref().map(|u| u.password_hash.clone())).await?;
+    let ok = ctx.passwords.verify(password, found.as_ref().map(|u| u.password_hash.clone())).await?;
     let user = match found {
         Some(u) if ok && !u.disabled => u,
         _ => return Err(ServiceError::Unauthenticated(BAD_CREDENTIALS.into())),
     };
-    ctx.limiter.reset(&email_key).await;
+    if let crate::access::Standing::Revoked(why) = crate::access::standing(ctx, &principal_of(&user)).await? {
+        return Err(ServiceError::Unauthenticated(why.into()));
+    }
+    ctx.limiter.reset(&pair_key).await;
 
     let txn = ctx.db.begin().await?;
     let refresh = issue_refresh(&txn, ctx, user.id, Uuid::now_v7()).await?;
@@ -52,43 +56,59 @@ pub async fn login(ctx: &AppContext, meta: &RequestMeta, email: &str, password: 
     session(ctx, user, refresh)
 }
 
-/// Rotates a refresh token: the presented one is revoked and a new one of the same family issued.
-/// Presenting a token that was already revoked means it leaked: the whole family is revoked.
+/// Rotates a refresh token: the presented one is retired and a new one of the same family issued.
+/// Presenting a retired token again means it leaked, and the whole family is revoked, except
+/// within `REFRESH_REUSE_GRACE_SECS` of its rotation while the family is still live: two tabs
+/// refreshing at once, or a client retrying after a lost answer, each get a session of their own.
 #[tracing::instrument(skip_all)]
 pub async fn refresh(ctx: &AppContext, meta: &RequestMeta, token: &str) -> ServiceResult<Session> {
     let invalid = || ServiceError::Unauthenticated("invalid refresh token".into());
     let Some(row) = store::tokens::find_by_hash(&ctx.db, &sha256_hex(token.trim())).await? else {
         return Err(invalid());
     };
-    let txn = ctx.db.begin().await?;
-    let won = row.revoked_at.is_none() && store::tokens::revoke_if_live(&txn, row.id).await?;
-    if !won {
-        let revoked = store::tokens::revoke_family(&txn, row.family_id).await?;
-        let meta = RequestMeta { principal: Principal::System, ..meta.clone() };
-        super::audit::record(
-            &txn,
-            &meta,
-            "auth.refresh_token_reused",
-            "user",
-            Some(row.user_id),
-            json!({ "family": row.family_id, "revoked": revoked }),
-        )
-        .await?;
-        txn.commit().await?;
-        tracing::warn!(user_id = %row.user_id, "refresh token reuse: family revoked");
-        return Err(ServiceError::Unauthenticated("refresh token already used; please log in again".into()));
-    }
     if row.expires_at <= Utc::now() {
-        txn.commit().await?;
         return Err(ServiceError::Unauthenticated("refresh token expired; please log in again".into()));
     }
-    let user = match store::users::find(&txn, row.user_id).await? {
+    // The account's standing, read before the transaction (on SQLite the transaction holds the
+    // only connection).
+    let user = match store::users::find(&ctx.db, row.user_id).await? {
         Some(u) if !u.disabled => u,
         _ => return Err(invalid()),
     };
+    if let crate::access::Standing::Revoked(why) = crate::access::standing(ctx, &principal_of(&user)).await? {
+        return Err(ServiceError::Unauthenticated(why.into()));
+    }
+    let txn = ctx.db.begin().await?;
+    let won = row.revoked_at.is_none() && store::tokens::rotate_if_live(&txn, row.id).await?;
+    let mut grace_reuse = false;
+    if !won {
+        // Read it again: a concurrent refresh may have rotated it a moment ago.
+        let now_row = store::tokens::find(&txn, row.id).await?.unwrap_or(row.clone());
+        let grace = Duration::from_std(ctx.config.refresh_reuse_grace).unwrap_or(Duration::zero());
+        let recent = now_row.rotated_at.is_some_and(|at| Utc::now() - at <= grace);
+        if recent && store::tokens::family_live(&txn, row.family_id).await? {
+            grace_reuse = true;
+        } else {
+            let revoked = store::tokens::revoke_family(&txn, row.family_id).await?;
+            let meta = RequestMeta { principal: Principal::System, ..meta.clone() };
+            super::audit::record(
+                &txn,
+                &meta,
+                "auth.refresh_token_reused",
+                "user",
+                Some(row.user_id),
+                json!({ "family": row.family_id, "revoked": revoked }),
+            )
+            .await?;
+            txn.commit().await?;
+            tracing::warn!(user_id = %row.user_id, "refresh token reuse: family revoked");
+            return Err(ServiceError::Unauthenticated("refresh token already used; please log in again".into()));
+        }
+    }
     let refresh = issue_refresh(&txn, ctx, user.id, row.family_id).await?;
     let meta = RequestMeta { principal: principal_of(&user), ..meta.clone() };
-    super::audit::record(&txn, &meta, "auth.refresh", "user", Some(user.id), json!({})).await?;
+    super::audit::record(&txn, &meta, "auth.refresh", "user", Some(user.id), json!({ "graceReuse": grace_reuse }))
+        .await?;
     txn.commit().await?;
     session(ctx, user, refresh)
 }
@@ -111,6 +131,21 @@ pub async fn logout(ctx: &AppContext, meta: &RequestMeta, token: &str) -> Servic
 /// Turns an `Authorization: Bearer …` credential into a principal. Never fails: bad credentials
 /// give an anonymous principal that remembers why, so public operations still work.
 pub async fn authenticate(ctx: &AppContext, bearer: &str) -> ServiceResult<Principal> {
+    let principal = identify(ctx, bearer).await?;
+    if let Principal::User { .. } = principal {
+        // A signature proves who the token was issued to, not that they may still act: a
+        // disabled account (or a deactivated partner's user) loses access at once.
+        return Ok(match crate::access::standing(ctx, &principal).await? {
+            crate::access::Standing::Revoked(why) => Principal::Anonymous { reason: Some(why.into()) },
+            _ => principal,
+        });
+    }
+    Ok(principal)
+}
+
+/// Who a credential names, without the account's current standing for a user's token (the
+/// WebSocket reads that itself, to tell a revoked account, 4403, from bad credentials, 4401).
+pub async fn identify(ctx: &AppContext, bearer: &str) -> ServiceResult<Principal> {
     let bearer = bearer.trim();
     if !bearer.starts_with(API_KEY_PREFIX) {
         return Ok(match ctx.jwt.verify(bearer) {

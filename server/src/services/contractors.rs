@@ -4,7 +4,7 @@ use sea_orm::{IntoActiveModel, Set, TransactionTrait};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::auth::{Principal, RequestMeta, hash_password};
+use crate::auth::{Principal, RequestMeta};
 use crate::context::AppContext;
 use crate::domain::{Abn, Email, Password, Phone, Postcode};
 use crate::error::{ServiceError, ServiceResult};
@@ -34,6 +34,12 @@ pub async fn register(ctx: &AppContext, meta: &RequestMeta, r: Registration) -> 
     if r.specialties.is_empty() {
         return Err(ServiceError::validation("input.specialties", "choose at least one specialty"));
     }
+    if r.max_active_jobs > ctx.config.contractor_max_active_jobs {
+        return Err(too_many_jobs(ctx));
+    }
+    // Hash first, outside any transaction: it is slow by design and must not hold a connection
+    // (or, on SQLite, the one writer) while it runs.
+    let password_hash = ctx.passwords.hash(r.password.expose().to_string()).await?;
     let txn = ctx.db.begin().await?;
     if store::users::email_taken(&txn, r.email.as_str()).await? {
         return Err(ServiceError::conflict_on("input.email", "an account with this email already exists"));
@@ -41,7 +47,6 @@ pub async fn register(ctx: &AppContext, meta: &RequestMeta, r: Registration) -> 
     if store::contractors::abn_taken(&txn, r.abn.as_str(), None).await? {
         return Err(ServiceError::conflict_on("input.abn", "a contractor with this ABN is already registered"));
     }
-    let password_hash = hash_password(r.password.expose().to_string()).await?;
     let c = store::contractors::insert(
         &txn,
         NewContractor {
@@ -88,6 +93,18 @@ pub async fn register(ctx: &AppContext, meta: &RequestMeta, r: Registration) -> 
     Ok(c)
 }
 
+/// Capacity feeds the availability term of routing, so a company cannot declare itself more
+/// than the configured ceiling; NRP raises it for companies that can carry more.
+fn too_many_jobs(ctx: &AppContext) -> ServiceError {
+    ServiceError::validation(
+        "input.maxActiveJobs",
+        format!(
+            "at most {} active jobs can be set here; ask NRP to raise your capacity beyond that",
+            ctx.config.contractor_max_active_jobs
+        ),
+    )
+}
+
 /// Admin: `PENDING → ACTIVE`.
 #[tracing::instrument(skip_all, fields(contractor_id = %id))]
 pub async fn verify(ctx: &AppContext, meta: &RequestMeta, id: Uuid) -> ServiceResult<contractor::Model> {
@@ -109,6 +126,8 @@ pub async fn suspend(
     // A suspended contractor can no longer accept: its open offers go to the next candidates now
     // rather than waiting out their expiry.
     super::offers::withdraw_open_for_contractor(ctx, meta, id).await?;
+    // Its users' live sockets close on every instance.
+    ctx.bus.publish(vec![crate::events::Event::Revoked(crate::events::Revocation::Contractor { contractor_id: id })]).await;
     Ok(suspended)
 }
 
@@ -218,6 +237,9 @@ pub async fn update_profile(
     }
     if u.specialties.as_ref().is_some_and(Vec::is_empty) {
         return Err(ServiceError::validation("input.specialties", "choose at least one specialty"));
+    }
+    if !meta.principal.is_admin() && u.max_active_jobs.is_some_and(|n| n > ctx.config.contractor_max_active_jobs) {
+        return Err(too_many_jobs(ctx));
     }
     let txn = ctx.db.begin().await?;
     let current = load(&txn, id).await?;

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod auth;
 pub mod claims;
 pub mod contractors;
+pub mod csv_out;
 pub mod dashboard;
 pub mod demo;
 pub mod jobs;

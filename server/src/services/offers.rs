@@ -117,10 +117,11 @@ pub async fn accept(ctx: &AppContext, meta: &RequestMeta, offer_id: Uuid) -> Ser
     if c.status != ContractorStatus::Active {
         return Err(ServiceError::Forbidden("your company is not active, so it cannot take new work".into()));
     }
-    if c.active_jobs >= c.max_active_jobs {
+    if !store::contractors::take_job_slot(&txn, c.id).await? {
+        let now_at = store::contractors::find(&txn, c.id).await?.unwrap_or(c);
         return Err(ServiceError::conflict(format!(
-            "you are at capacity ({} of {} active jobs); raise maxActiveJobs or finish a job first",
-            c.active_jobs, c.max_active_jobs
+            "you are at capacity ({} of {} active jobs); finish a job first",
+            now_at.active_jobs, now_at.max_active_jobs
         )));
     }
     let previous = l.status;
@@ -133,7 +134,6 @@ pub async fn accept(ctx: &AppContext, meta: &RequestMeta, offer_id: Uuid) -> Ser
     job_created(&txn, meta, &job).await?;
     let taken = store::offers::close_open_for_lead(&txn, l.id, OfferStatus::Taken, now).await?;
     store::contractors::record_offer_decision(&txn, c.id, true, Some((now - o.created_at).num_seconds())).await?;
-    store::contractors::add_active_jobs(&txn, c.id, 1).await?;
     super::audit::record(
         &txn,
         meta,

@@ -7,6 +7,7 @@ use uuid::Uuid;
 use crate::auth::{RequestMeta, new_api_key, sha256_hex};
 use crate::context::AppContext;
 use crate::error::{ServiceError, ServiceResult};
+use crate::events::{Event, Revocation};
 use crate::store::{self, partners::NewApiKey};
 
 /// Admin: registers an insurer or lead source.
@@ -19,6 +20,7 @@ pub async fn create(
     webhook_url: Option<String>,
 ) -> ServiceResult<partner::Model> {
     meta.principal.require_admin()?;
+    let webhook_url = super::webhooks::checked_url(ctx, webhook_url, "input.webhookUrl").await?;
     let txn = ctx.db.begin().await?;
     if store::partners::find_by_name(&txn, &name).await?.is_some() {
         return Err(ServiceError::conflict_on("input.name", "a partner with this name already exists"));
@@ -97,8 +99,40 @@ pub async fn revoke_api_key(ctx: &AppContext, meta: &RequestMeta, id: Uuid) -> S
     )
     .await?;
     let key = store::partners::find_api_key(&txn, id).await?.ok_or_else(|| ServiceError::not_found("API key"))?;
-    txn.commit().await?;
+    super::commit(ctx, txn, vec![Event::Revoked(Revocation::ApiKey { key_id: id })]).await?;
     Ok(key)
+}
+
+/// Admin: deactivates a partner (every API key and user of it stops working at once, on HTTP
+/// and on open sockets, and no webhooks are queued for it) or reactivates it. Audited.
+#[tracing::instrument(skip_all, fields(partner_id = %id, active))]
+pub async fn set_active(
+    ctx: &AppContext,
+    meta: &RequestMeta,
+    id: Uuid,
+    active: bool,
+    reason: Option<String>,
+) -> ServiceResult<partner::Model> {
+    meta.principal.require_admin()?;
+    let txn = ctx.db.begin().await?;
+    let current = store::partners::find(&txn, id).await?.ok_or_else(|| ServiceError::not_found("partner"))?;
+    if current.active == active {
+        let state = if active { "already active" } else { "already deactivated" };
+        return Err(ServiceError::conflict(format!("this partner is {state}")));
+    }
+    let updated = store::partners::set_active(&txn, id, active).await?;
+    super::audit::record(
+        &txn,
+        meta,
+        if active { "partner.reactivated" } else { "partner.deactivated" },
+        "partner",
+        Some(id),
+        json!({ "name": current.name, "reason": reason }),
+    )
+    .await?;
+    let events = if active { vec![] } else { vec![Event::Revoked(Revocation::Partner { partner_id: id })] };
+    super::commit(ctx, txn, events).await?;
+    Ok(updated)
 }
 
 /// Admins see every partner; a partner sees itself.

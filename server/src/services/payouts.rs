@@ -250,7 +250,7 @@ async fn pay_one(
     // An earlier attempt whose answer was lost may have paid: ask before asking again. (Stripe
     // also answers a repeated key with the original transfer, but only for 24 hours.)
     let existing = if p.status == PayoutStatus::Processing {
-        match provider.find_transfer(&group).await {
+        match provider.find_transfer(&group, &key).await {
             Ok(t) => t,
             Err(e) => return unresolved(ctx, &claimed, &e).await,
         }
@@ -524,9 +524,8 @@ pub async fn report_csv(ctx: &AppContext, meta: &RequestMeta, filter: PayoutFilt
     let (rows, totals) = report(ctx, meta, filter).await?;
     let ids: Vec<Uuid> = rows.iter().map(|p| p.contractor_id).collect();
     let contractors = store::contractors::find_many(&ctx.db, &ids).await?;
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let csv_err = |e: csv::Error| ServiceError::Internal(anyhow::Error::new(e));
-    w.write_record([
+    let mut w = super::csv_out::CsvOut::default();
+    w.row([
         "payout_id",
         "job_id",
         "contractor",
@@ -538,12 +537,11 @@ pub async fn report_csv(ctx: &AppContext, meta: &RequestMeta, filter: PayoutFilt
         "commission_aud",
         "payout_aud",
         "paid_at",
-    ])
-    .map_err(csv_err)?;
+    ])?;
     for p in &rows {
         let c = contractors.iter().find(|c| c.id == p.contractor_id);
         let status = status_name(p.status);
-        w.write_record([
+        w.row([
             p.id.to_string(),
             p.job_id.to_string(),
             c.map(|c| c.company_name.clone()).unwrap_or_default(),
@@ -555,10 +553,9 @@ pub async fn report_csv(ctx: &AppContext, meta: &RequestMeta, filter: PayoutFilt
             dollars(p.commission_cents),
             dollars(p.payout_cents),
             p.paid_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
-        ])
-        .map_err(csv_err)?;
+        ])?;
     }
-    w.write_record([
+    w.row([
         "TOTAL".to_string(),
         format!("{} payouts", totals.count),
         String::new(),
@@ -570,10 +567,8 @@ pub async fn report_csv(ctx: &AppContext, meta: &RequestMeta, filter: PayoutFilt
         dollars(totals.commission_cents),
         dollars(totals.payout_cents),
         String::new(),
-    ])
-    .map_err(csv_err)?;
-    let bytes = w.into_inner().map_err(|e| ServiceError::Internal(anyhow::anyhow!("writing CSV: {e}")))?;
-    String::from_utf8(bytes).map_err(|e| ServiceError::Internal(anyhow::Error::new(e)))
+    ])?;
+    w.finish()
 }
 
 #[cfg(test)]

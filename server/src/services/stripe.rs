@@ -154,7 +154,9 @@ async fn account_updated(
     }
 }
 
-/// The transfer in an event and the payout it pays.
+const NOT_CURRENT: &str = "ignored: not the current transfer of any payout";
+
+/// The transfer in an event and the payout whose current transfer it is.
 async fn payout_of(
     db: &impl sea_orm::ConnectionTrait,
     transfer: &Value,
@@ -165,8 +167,16 @@ async fn payout_of(
         .as_str()
         .and_then(|g| g.strip_prefix("payout-"))
         .and_then(|s| Uuid::parse_str(s).ok());
-    let p = store::payouts::find_for_transfer(db, by_meta.or(by_group), tid).await?;
-    Ok(p.map(|p| (tid.to_string(), p)))
+    let Some(p) = store::payouts::find_for_transfer(db, by_meta.or(by_group), tid).await? else { return Ok(None) };
+    // Only the payout's current transfer counts: the one on file, or, while the outcome of the
+    // current attempt is unknown, the one that attempt made (named in the transfer's metadata).
+    // An event about an earlier attempt's transfer must not move the payout.
+    let attempt = transfer["metadata"][crate::payments::ATTEMPT_KEY].as_str();
+    let current = match &p.transfer_id {
+        Some(on_file) => on_file == tid,
+        None => attempt.is_some() && attempt == p.idempotency_key.as_deref(),
+    };
+    Ok(current.then(|| (tid.to_string(), p)))
 }
 
 /// Moves a payout as a Stripe event says, only from the states `from` (so events apply in any
@@ -195,7 +205,7 @@ async fn transfer_created(
     transfer: &Value,
     created: DateTime<Utc>,
 ) -> ServiceResult<String> {
-    let Some((tid, p)) = payout_of(db, transfer).await? else { return Ok("ignored: no payout matches".into()) };
+    let Some((tid, p)) = payout_of(db, transfer).await? else { return Ok(NOT_CURRENT.into()) };
     let settle = Settle { transfer_id: Some(tid.clone()), paid_at: Some(created), ..Default::default() };
     let changes = json!({ "transferId": tid, "source": "stripe event" });
     move_payout(db, meta, &p, &[PayoutStatus::Processing], PayoutStatus::Paid, settle, "payout.paid", changes).await
@@ -206,7 +216,7 @@ async fn transfer_reversed(
     meta: &RequestMeta,
     transfer: &Value,
 ) -> ServiceResult<String> {
-    let Some((tid, p)) = payout_of(db, transfer).await? else { return Ok("ignored: no payout matches".into()) };
+    let Some((tid, p)) = payout_of(db, transfer).await? else { return Ok(NOT_CURRENT.into()) };
     let reversed_cents = transfer["amount_reversed"].as_i64().unwrap_or(0).max(p.reversed_cents);
     let fully = transfer["reversed"].as_bool().unwrap_or(false) || reversed_cents >= p.payout_cents;
     let (from, to, reason): (&[PayoutStatus], _, _) = if fully {
@@ -234,7 +244,7 @@ async fn transfer_failed(
     meta: &RequestMeta,
     transfer: &Value,
 ) -> ServiceResult<String> {
-    let Some((tid, p)) = payout_of(db, transfer).await? else { return Ok("ignored: no payout matches".into()) };
+    let Some((tid, p)) = payout_of(db, transfer).await? else { return Ok(NOT_CURRENT.into()) };
     let settle = Settle {
         reason: Some("Stripe reported the transfer failed; check the contractor's account and retry".into()),
         transfer_id: Some(tid.clone()),

@@ -48,6 +48,7 @@ pub async fn set_endpoint(
     url: Option<String>,
 ) -> ServiceResult<(partner::Model, Option<String>)> {
     meta.principal.require_partner_access(partner_id)?;
+    let url = checked_url(ctx, url, "url").await?;
     let txn = ctx.db.begin().await?;
     let p = store::partners::find(&txn, partner_id).await?.ok_or_else(|| ServiceError::not_found("partner"))?;
     let secret = url.as_ref().map(|_| format!("whsec_{}", crate::auth::new_refresh_token()));
@@ -66,6 +67,18 @@ pub async fn set_endpoint(
     .await?;
     txn.commit().await?;
     Ok((updated, secret))
+}
+
+/// A webhook URL a user set, checked by the outbound policy (public addresses only, resolved
+/// now; see `crate::outbound`). Empty means none. Errors name `field`.
+pub async fn checked_url(ctx: &AppContext, raw: Option<String>, field: &str) -> ServiceResult<Option<String>> {
+    let Some(raw) = raw.map(|u| u.trim().to_string()).filter(|u| !u.is_empty()) else { return Ok(None) };
+    if raw.len() > 2000 {
+        return Err(ServiceError::validation(field, "the webhook URL must be at most 2000 characters"));
+    }
+    let policy = crate::outbound::OutboundPolicy::for_production(ctx.config.is_production());
+    let url = policy.check(&raw).await.map_err(|m| ServiceError::validation(field, format!("the webhook URL {m}")))?;
+    Ok(Some(url.to_string()))
 }
 
 fn envelope(id: Uuid, kind: &str, at: DateTime<Utc>, data: Value) -> String {
@@ -128,96 +141,150 @@ fn backoff(base: Duration, attempts: u32) -> chrono::Duration {
     chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::hours(1))
 }
 
-/// Sends every due delivery once. Returns how many were delivered.
-pub async fn deliver_due(ctx: &AppContext, http: &reqwest::Client) -> ServiceResult<usize> {
-    let now = Utc::now();
-    let due = webhook_delivery::Entity::find()
+/// Due deliveries, oldest first, leaving out partners that already have as many in flight as
+/// they may (so one slow partner's backlog never crowds out the others).
+pub async fn due(ctx: &AppContext, saturated: &[Uuid], limit: u64) -> ServiceResult<Vec<webhook_delivery::Model>> {
+    let mut q = webhook_delivery::Entity::find()
         .filter(webhook_delivery::Column::Status.eq(DeliveryStatus::Pending))
-        .filter(webhook_delivery::Column::NextAttemptAt.lte(now))
-        .order_by_asc(webhook_delivery::Column::NextAttemptAt)
-        .limit(50)
-        .all(&ctx.db)
-        .await?;
-    let mut delivered = 0;
-    for d in due {
-        // Claim it: push the next attempt out by a lease, only if nobody else did.
-        let lease = now + chrono::Duration::seconds(60);
-        let claimed = webhook_delivery::Entity::update_many()
-            .col_expr(webhook_delivery::Column::NextAttemptAt, Expr::value(lease))
-            .filter(webhook_delivery::Column::Id.eq(d.id))
-            .filter(webhook_delivery::Column::Status.eq(DeliveryStatus::Pending))
-            .filter(webhook_delivery::Column::NextAttemptAt.eq(d.next_attempt_at))
-            .exec(&ctx.db)
-            .await?
-            .rows_affected
-            == 1;
-        if !claimed {
-            continue;
-        }
-        let Some(p) = store::partners::find(&ctx.db, d.partner_id).await? else { continue };
-        let (Some(url), Some(secret)) = (p.webhook_url.clone(), p.webhook_secret.clone()) else { continue };
-        let attempt = d.attempts + 1;
-        let timestamp = Utc::now().timestamp();
-        let started = Instant::now();
-        let result = http
-            .post(&url)
-            .header("content-type", "application/json")
-            .header("x-nrp-event-id", d.id.to_string())
-            .header("x-nrp-event-type", &d.event_type)
-            .header("x-nrp-timestamp", timestamp.to_string())
-            .header("x-nrp-signature", sign(&secret, timestamp, &d.payload))
-            .body(d.payload.clone())
-            .timeout(Duration::from_secs(10))
-            .send()
-            .await;
-        let elapsed = started.elapsed().as_millis() as i64;
-        let (code, error) = match &result {
-            Ok(r) if r.status().is_success() => (Some(i32::from(r.status().as_u16())), None),
-            Ok(r) => (Some(i32::from(r.status().as_u16())), Some(format!("receiver answered {}", r.status()))),
-            Err(e) => (None, Some(format!("{e}").chars().take(500).collect::<String>())),
-        };
-        let ok = error.is_none();
-        let txn = ctx.db.begin().await?;
-        webhook_attempt::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            delivery_id: Set(d.id),
-            attempt: Set(attempt),
-            status_code: Set(code),
-            error: Set(error.clone()),
-            duration_ms: Set(elapsed),
-            at: Set(Utc::now()),
-        }
-        .insert(&txn)
-        .await?;
-        let gave_up = !ok && attempt as u32 >= ctx.config.webhook_max_attempts;
-        let status = if ok {
-            DeliveryStatus::Delivered
-        } else if gave_up {
-            DeliveryStatus::Failed
-        } else {
-            DeliveryStatus::Pending
-        };
-        webhook_delivery::Entity::update_many()
-            .col_expr(webhook_delivery::Column::Status, Expr::value(status))
-            .col_expr(webhook_delivery::Column::Attempts, Expr::value(attempt))
-            .col_expr(webhook_delivery::Column::LastStatusCode, Expr::value(code))
-            .col_expr(webhook_delivery::Column::LastError, Expr::value(error))
-            .col_expr(
-                webhook_delivery::Column::NextAttemptAt,
-                Expr::value(Utc::now() + backoff(ctx.config.webhook_retry_base, attempt as u32)),
-            )
-            .col_expr(webhook_delivery::Column::DeliveredAt, Expr::value(ok.then(Utc::now)))
-            .filter(webhook_delivery::Column::Id.eq(d.id))
-            .exec(&txn)
-            .await?;
-        txn.commit().await?;
-        if ok {
-            delivered += 1;
-        } else {
-            tracing::warn!(delivery = %d.id, attempt, "webhook delivery failed");
-        }
+        .filter(webhook_delivery::Column::NextAttemptAt.lte(Utc::now()));
+    if !saturated.is_empty() {
+        q = q.filter(webhook_delivery::Column::PartnerId.is_not_in(saturated.iter().copied()));
     }
-    Ok(delivered)
+    Ok(q.order_by_asc(webhook_delivery::Column::NextAttemptAt).limit(limit).all(&ctx.db).await?)
+}
+
+/// How long a claimed delivery is held: longer than any send can take, counted from the claim.
+pub fn lease(ctx: &AppContext) -> chrono::Duration {
+    let hold = ctx.config.webhook_timeout.saturating_mul(2).max(Duration::from_secs(1));
+    chrono::Duration::from_std(hold).unwrap_or(chrono::Duration::minutes(1))
+}
+
+/// Claims a delivery for one send: pushes its next attempt out by a lease counted from now, only
+/// if nobody else did. Until the lease lapses no instance sends it again; if this one dies
+/// mid-send, another sends it after the lease (receivers de-duplicate on `X-NRP-Event-Id`).
+pub async fn claim(ctx: &AppContext, d: &webhook_delivery::Model) -> ServiceResult<bool> {
+    let lease_until = Utc::now() + lease(ctx);
+    Ok(webhook_delivery::Entity::update_many()
+        .col_expr(webhook_delivery::Column::NextAttemptAt, Expr::value(lease_until))
+        .filter(webhook_delivery::Column::Id.eq(d.id))
+        .filter(webhook_delivery::Column::Status.eq(DeliveryStatus::Pending))
+        .filter(webhook_delivery::Column::NextAttemptAt.eq(d.next_attempt_at))
+        .exec(&ctx.db)
+        .await?
+        .rows_affected
+        == 1)
+}
+
+/// Sends one claimed delivery and records the attempt. Returns whether the receiver took it.
+pub async fn send(ctx: &AppContext, http: &reqwest::Client, d: webhook_delivery::Model) -> ServiceResult<bool> {
+    let Some(p) = store::partners::find(&ctx.db, d.partner_id).await? else { return Ok(false) };
+    let (Some(url), Some(secret)) = (p.webhook_url.clone(), p.webhook_secret.clone()) else {
+        // The partner removed its endpoint: nothing to send to until it sets one again.
+        return record(ctx, &d, None, Some("the partner has no webhook URL".into()), 0).await.map(|_| false);
+    };
+    let attempt_started = Instant::now();
+    let policy = crate::outbound::OutboundPolicy::for_production(ctx.config.is_production());
+    let target = reqwest::Url::parse(&url)
+        .map_err(|_| "the webhook URL is not valid".to_string())
+        .and_then(|u| crate::outbound::check_literal(&policy, &u).map(|()| u));
+    let (code, error) = match target {
+        Err(refused) => (None, Some(refused)),
+        Ok(target) => {
+            let timestamp = Utc::now().timestamp();
+            let result = http
+                .post(target)
+                .header("content-type", "application/json")
+                .header("x-nrp-event-id", d.id.to_string())
+                .header("x-nrp-event-type", &d.event_type)
+                .header("x-nrp-timestamp", timestamp.to_string())
+                .header("x-nrp-signature", sign(&secret, timestamp, &d.payload))
+                .body(d.payload.clone())
+                .send()
+                .await;
+            match &result {
+                Ok(r) if r.status().is_success() => (Some(i32::from(r.status().as_u16())), None),
+                Ok(r) if r.status().is_redirection() => (
+                    Some(i32::from(r.status().as_u16())),
+                    Some(format!("receiver answered {} (redirects are not followed)", r.status())),
+                ),
+                Ok(r) => (Some(i32::from(r.status().as_u16())), Some(format!("receiver answered {}", r.status()))),
+                Err(e) => (None, Some(describe(e))),
+            }
+        }
+    };
+    let elapsed = attempt_started.elapsed().as_millis() as i64;
+    record(ctx, &d, code, error, elapsed).await
+}
+
+/// A send error as the partner may read it: what failed, without internal detail.
+fn describe(e: &reqwest::Error) -> String {
+    let what = if e.is_timeout() {
+        "the receiver did not answer in time".to_string()
+    } else if e.is_connect() {
+        // The guarded resolver's refusal is in the source chain; say so plainly.
+        let mut source = std::error::Error::source(e);
+        let mut why = None;
+        while let Some(s) = source {
+            let text = s.to_string();
+            if text.contains("not a public address") || text.contains("does not resolve") {
+                why = Some(text);
+            }
+            source = s.source();
+        }
+        why.unwrap_or_else(|| "could not connect to the receiver".into())
+    } else {
+        "the request to the receiver failed".into()
+    };
+    what.chars().take(500).collect()
+}
+
+async fn record(
+    ctx: &AppContext,
+    d: &webhook_delivery::Model,
+    code: Option<i32>,
+    error: Option<String>,
+    elapsed_ms: i64,
+) -> ServiceResult<bool> {
+    let attempt = d.attempts + 1;
+    let ok = error.is_none();
+    let txn = ctx.db.begin().await?;
+    webhook_attempt::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        delivery_id: Set(d.id),
+        attempt: Set(attempt),
+        status_code: Set(code),
+        error: Set(error.clone()),
+        duration_ms: Set(elapsed_ms),
+        at: Set(Utc::now()),
+    }
+    .insert(&txn)
+    .await?;
+    let gave_up = !ok && attempt as u32 >= ctx.config.webhook_max_attempts;
+    let status = if ok {
+        DeliveryStatus::Delivered
+    } else if gave_up {
+        DeliveryStatus::Failed
+    } else {
+        DeliveryStatus::Pending
+    };
+    webhook_delivery::Entity::update_many()
+        .col_expr(webhook_delivery::Column::Status, Expr::value(status))
+        .col_expr(webhook_delivery::Column::Attempts, Expr::value(attempt))
+        .col_expr(webhook_delivery::Column::LastStatusCode, Expr::value(code))
+        .col_expr(webhook_delivery::Column::LastError, Expr::value(error))
+        .col_expr(
+            webhook_delivery::Column::NextAttemptAt,
+            Expr::value(Utc::now() + backoff(ctx.config.webhook_retry_base, attempt as u32)),
+        )
+        .col_expr(webhook_delivery::Column::DeliveredAt, Expr::value(ok.then(Utc::now)))
+        .filter(webhook_delivery::Column::Id.eq(d.id))
+        .exec(&txn)
+        .await?;
+    txn.commit().await?;
+    if !ok {
+        tracing::warn!(delivery = %d.id, attempt, "webhook delivery failed");
+    }
+    Ok(ok)
 }
 
 /// A partner's deliveries, newest first (admins for any partner, a partner for itself).

@@ -359,6 +359,19 @@ pub async fn record_offer_decision(
     Ok(())
 }
 
+/// Takes one job slot if the contractor has one free: a conditional increment, so two accepts of
+/// different leads at once cannot both pass the capacity check (on PostgreSQL the second waits
+/// for the first's row lock and then re-reads the count). Returns whether a slot was taken.
+pub async fn take_job_slot(db: &impl ConnectionTrait, id: Uuid) -> Result<bool, DbErr> {
+    let res = contractor::Entity::update_many()
+        .col_expr(contractor::Column::ActiveJobs, Expr::col(contractor::Column::ActiveJobs).add(1))
+        .filter(contractor::Column::Id.eq(id))
+        .filter(Expr::col(contractor::Column::ActiveJobs).lt(Expr::col(contractor::Column::MaxActiveJobs)))
+        .exec(db)
+        .await?;
+    Ok(res.rows_affected == 1)
+}
+
 /// Adds `delta` to a contractor's active job count.
 pub async fn add_active_jobs(db: &impl ConnectionTrait, id: Uuid, delta: i32) -> Result<(), DbErr> {
     contractor::Entity::update_many()

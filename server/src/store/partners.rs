@@ -118,3 +118,13 @@ pub async fn api_keys_of(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<Hash
     }
     Ok(map)
 }
+
+/// Sets `active` and returns the partner as it now is.
+pub async fn set_active(db: &impl ConnectionTrait, id: Uuid, active: bool) -> Result<partner::Model, DbErr> {
+    partner::Entity::update_many()
+        .col_expr(partner::Column::Active, Expr::value(active))
+        .filter(partner::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    find(db, id).await?.ok_or(DbErr::RecordNotFound("partner".into()))
+}

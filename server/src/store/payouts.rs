@@ -159,7 +159,12 @@ pub async fn claim(
     } else {
         (p.attempts, p.idempotency_key.clone().unwrap_or_else(|| attempt_key(p.id, std::cmp::max(p.attempts, 1))))
     };
-    let res = payout::Entity::update_many()
+    let mut q = payout::Entity::update_many();
+    if p.status == PayoutStatus::Pending {
+        // A new attempt: an earlier attempt's transfer (one that failed) is no longer current.
+        q = q.col_expr(payout::Column::TransferId, Expr::value(Option::<String>::None));
+    }
+    let res = q
         .col_expr(payout::Column::Status, Expr::value(PayoutStatus::Processing))
         .col_expr(payout::Column::StatusReason, Expr::value(Some("transfer requested".to_string())))
         .col_expr(payout::Column::Attempts, Expr::value(attempts))

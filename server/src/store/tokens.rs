@@ -1,6 +1,17 @@
 use chrono::{DateTime, Utc};
 use entities::refresh_token;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set};
+
+/// Revokes every live token of a user (the account was disabled).
+pub async fn revoke_user(db: &impl ConnectionTrait, user_id: Uuid) -> Result<u64, DbErr> {
+    let res = refresh_token::Entity::update_many()
+        .col_expr(refresh_token::Column::RevokedAt, Utc::now().into())
+        .filter(refresh_token::Column::UserId.eq(user_id))
+        .filter(refresh_token::Column::RevokedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(res.rows_affected)
+}
 use uuid::Uuid;
 
 pub async fn insert(
@@ -18,6 +29,7 @@ pub async fn insert(
         created_at: Set(Utc::now()),
         expires_at: Set(expires_at),
         revoked_at: Set(None),
+        rotated_at: Set(None),
     }
     .insert(db)
     .await
@@ -27,11 +39,28 @@ pub async fn find_by_hash(db: &impl ConnectionTrait, hash: &str) -> Result<Optio
     refresh_token::Entity::find().filter(refresh_token::Column::TokenHash.eq(hash)).one(db).await
 }
 
-/// Revokes one token if it is still live. Returns false when someone else revoked it first,
-/// which is how two concurrent refreshes with the same token are told apart: only one wins.
-pub async fn revoke_if_live(db: &impl ConnectionTrait, id: Uuid) -> Result<bool, DbErr> {
+pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<refresh_token::Model>, DbErr> {
+    refresh_token::Entity::find_by_id(id).one(db).await
+}
+
+/// Whether any token of the family is still live (not logged out, not revoked for reuse).
+pub async fn family_live(db: &impl ConnectionTrait, family_id: Uuid) -> Result<bool, DbErr> {
+    Ok(refresh_token::Entity::find()
+        .filter(refresh_token::Column::FamilyId.eq(family_id))
+        .filter(refresh_token::Column::RevokedAt.is_null())
+        .filter(refresh_token::Column::ExpiresAt.gt(Utc::now()))
+        .one(db)
+        .await?
+        .is_some())
+}
+
+/// Retires one token by rotation if it is still live. Returns false when someone else retired it
+/// first, which is how two concurrent refreshes with the same token are told apart: one wins.
+pub async fn rotate_if_live(db: &impl ConnectionTrait, id: Uuid) -> Result<bool, DbErr> {
+    let now = Utc::now();
     let res = refresh_token::Entity::update_many()
-        .col_expr(refresh_token::Column::RevokedAt, Utc::now().into())
+        .col_expr(refresh_token::Column::RevokedAt, now.into())
+        .col_expr(refresh_token::Column::RotatedAt, now.into())
         .filter(refresh_token::Column::Id.eq(id))
         .filter(refresh_token::Column::RevokedAt.is_null())
         .exec(db)

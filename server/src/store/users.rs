@@ -53,3 +53,9 @@ pub async fn touch_last_login(db: &impl ConnectionTrait, id: Uuid) -> Result<(),
 pub async fn for_contractor(db: &impl ConnectionTrait, contractor_id: Uuid) -> Result<Vec<user::Model>, DbErr> {
     user::Entity::find().filter(user::Column::ContractorId.eq(contractor_id)).all(db).await
 }
+
+/// Sets `disabled` and returns the user as it now is.
+pub async fn set_disabled(db: &impl ConnectionTrait, id: Uuid, disabled: bool) -> Result<user::Model, DbErr> {
+    user::Entity::update_many().col_expr(user::Column::Disabled, disabled.into()).filter(user::Column::Id.eq(id)).exec(db).await?;
+    find(db, id).await?.ok_or(DbErr::RecordNotFound("user".into()))
+}

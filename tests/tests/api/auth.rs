@@ -32,7 +32,11 @@ on_both_databases!(a_wrong_password_and_an_unknown_email_get_the_same_answer, |a
     assert_eq!(error_field(&malformed), "email");
 });
 
-on_both_databases!(a_refresh_token_rotates_and_its_reuse_revokes_the_whole_family, |app: TestApp| async move {
+on_both_databases_with!(
+    a_refresh_token_rotates_and_its_reuse_revokes_the_whole_family,
+    // No grace window: any second use is reuse (the window has its own test).
+    TestOptions::default().env("REFRESH_REUSE_GRACE_SECS", "0"),
+    |app: TestApp| async move {
     let (_, email) = register_contractor(&app, "refresh").await;
     let first = app.ok(None, LOGIN, json!({"e": email, "p": CONTRACTOR_PASSWORD})).await["login"].clone();
     let r1 = first["refreshToken"].as_str().unwrap().to_string();
@@ -52,7 +56,8 @@ on_both_databases!(a_refresh_token_rotates_and_its_reuse_revokes_the_whole_famil
 
     // A fresh login still works.
     app.ok(None, LOGIN, json!({"e": email, "p": CONTRACTOR_PASSWORD})).await;
-});
+    }
+);
 
 on_both_databases!(logout_ends_the_session_and_a_garbage_refresh_token_is_refused, |app: TestApp| async move {
     let (_, email) = register_contractor(&app, "logout").await;
@@ -94,22 +99,58 @@ on_both_databases!(bad_and_expired_access_tokens_are_unauthenticated_with_a_reas
     );
 });
 
+/// A login attempt from a given client address (the proxy's `X-Forwarded-For`).
+async fn login_from(app: &TestApp, from: &str, email: &str, password: &str) -> serde_json::Value {
+    app.http
+        .post(format!("{}/graphql", app.base))
+        .header("x-forwarded-for", from)
+        .json(&json!({"query": LOGIN, "variables": {"e": email, "p": password}}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn login_attempts_are_limited_per_email() {
-    let app = TestApp::spawn_with(Backend::Sqlite, TestOptions::default().env("LOGIN_LIMIT_PER_EMAIL", "3")).await;
+async fn wrong_passwords_from_a_stranger_are_throttled_without_locking_the_owner_out() {
+    let opts = TestOptions::default()
+        .env("TRUST_FORWARDED_FOR", "true")
+        .env("LOGIN_LIMIT_PER_ADDRESS_EMAIL", "3")
+        .env("LOGIN_LIMIT_PER_IP", "6");
+    let app = TestApp::spawn_with(Backend::Sqlite, opts).await;
     let (_, email) = register_contractor(&app, "limit").await;
+    let attacker = "203.0.113.9";
     for _ in 0..3 {
-        assert_eq!(
-            error_code(&app.gql(None, LOGIN, json!({"e": email, "p": "wrong-password"})).await),
-            "UNAUTHENTICATED"
-        );
+        assert_eq!(error_code(&login_from(&app, attacker, &email, "wrong-password").await), "UNAUTHENTICATED");
     }
-    let limited = app.gql(None, LOGIN, json!({"e": email, "p": CONTRACTOR_PASSWORD})).await;
-    assert_eq!(error_code(&limited), "RATE_LIMITED");
+    let limited = login_from(&app, attacker, &email, CONTRACTOR_PASSWORD).await;
+    assert_eq!(error_code(&limited), "RATE_LIMITED", "the guesser is throttled, even with the right password");
     assert!(limited["errors"][0]["extensions"]["retryAfterSeconds"].as_u64().unwrap() > 0);
-    // Another email is not affected.
-    let (_, other) = register_contractor(&app, "limit2").await;
-    app.ok(None, LOGIN, json!({"e": other, "p": CONTRACTOR_PASSWORD})).await;
+    // The owner, from its own address, is not locked out.
+    let owner = login_from(&app, "198.51.100.7", &email, CONTRACTOR_PASSWORD).await;
+    assert!(owner.get("errors").is_none(), "{owner}");
+    // The guesser's address runs out across emails too.
+    for i in 0..2 {
+        let body = login_from(&app, attacker, &format!("other{i}@x.example"), "wrong-password").await;
+        assert_eq!(error_code(&body), "UNAUTHENTICATED");
+    }
+    assert_eq!(error_code(&login_from(&app, attacker, "other9@x.example", "x").await), "RATE_LIMITED");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ipv6_clients_are_counted_by_their_64() {
+    let opts = TestOptions::default().env("TRUST_FORWARDED_FOR", "true").env("LOGIN_LIMIT_PER_IP", "3");
+    let app = TestApp::spawn_with(Backend::Sqlite, opts).await;
+    for i in 1..=3 {
+        let body = login_from(&app, &format!("2001:db8:7:7::{i:x}"), "v6@x.example", "wrong-password").await;
+        assert_eq!(error_code(&body), "UNAUTHENTICATED");
+    }
+    let same_64 = login_from(&app, "2001:db8:7:7:ffff:1:2:3", "v6@x.example", "wrong-password").await;
+    assert_eq!(error_code(&same_64), "RATE_LIMITED", "another address in the same /64");
+    let other_64 = login_from(&app, "2001:db8:7:8::1", "v6@x.example", "wrong-password").await;
+    assert_eq!(error_code(&other_64), "UNAUTHENTICATED");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -126,7 +167,7 @@ async fn login_attempts_are_limited_per_client_address() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_login_limit_holds_across_two_instances_sharing_redis() {
     let prefix = format!("test-{}", uuid::Uuid::new_v4().simple());
-    let opts = TestOptions::default().with_redis(&prefix).env("LOGIN_LIMIT_PER_EMAIL", "4");
+    let opts = TestOptions::default().with_redis(&prefix).env("LOGIN_LIMIT_PER_ADDRESS_EMAIL", "4");
     let a = TestApp::spawn_with(Backend::Postgres, opts.clone()).await;
     let b = TestApp::spawn_on(a.db.clone(), opts).await;
     let (_, email) = register_contractor(&a, "redislimit").await;

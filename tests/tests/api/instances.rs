@@ -233,6 +233,41 @@ async fn losing_redis_for_a_moment_loses_no_offer() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_offer_published_while_an_instances_redis_link_was_down_still_reaches_its_sockets() {
+    use nrp_tests::proxy::Proxy;
+    let redis = OwnRedis::start(None).await;
+    let link = Proxy::start(([127, 0, 0, 1], redis.port).into()).await;
+    let via_link = link.base.replace("http://", "redis://");
+    let prefix = format!("resync-{}", uuid::Uuid::new_v4().simple());
+    let a = TestApp::spawn_with(
+        Backend::Postgres,
+        TestOptions::default().env("REDIS_URL", &redis.url()).env("REDIS_KEY_PREFIX", &prefix),
+    )
+    .await;
+    let b = TestApp::spawn_on(
+        a.db.clone(),
+        TestOptions::default().env("REDIS_URL", &via_link).env("REDIS_KEY_PREFIX", &prefix),
+    )
+    .await;
+    seed_postcodes(&a).await;
+    let admin = a.admin_token().await;
+    let (_, key) = insurer_key(&a, &admin, "Resync Mutual").await;
+    let c = contractor(&a, &admin, "resync", json!({"basePostcode": "2150"}), true).await;
+    let mut ws = Ws::connect(&b, &c.token).await;
+    ws.subscribe("1", LEAD_OFFERS).await;
+
+    // B's link to Redis drops; A takes in a lead and publishes its offer, which B never hears.
+    link.cut();
+    let (lead, status) = create_lead(&a, &key, lead_input()).await;
+    assert_eq!(status, "OFFERING");
+    // The link comes back; B resubscribes and tells its subscribers to re-read what is open.
+    link.restore();
+    let d = ws.next_data(Duration::from_secs(20)).await;
+    assert_eq!(d["leadOffers"]["kind"], "OFFERED");
+    assert_eq!(d["leadOffers"]["offer"]["lead"]["id"], json!(lead), "the socket stayed open and got the offer");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_legacy_graphql_ws_protocol_still_works() {
     use futures_util::{SinkExt, StreamExt};
     use tokio_tungstenite::tungstenite::Message;

@@ -4,7 +4,9 @@
 
 mod attachments;
 mod auth;
+mod background;
 mod browser;
+mod capacity;
 mod claims;
 mod contractors;
 mod dashboard;
@@ -12,9 +14,11 @@ mod hardening;
 mod instances;
 mod jobs;
 mod offers;
+mod outbound;
 mod partners;
 mod payments;
 mod postcodes;
+mod revocation;
 mod routing;
 mod schema;
 mod webhooks;

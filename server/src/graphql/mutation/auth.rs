@@ -1,6 +1,6 @@
-use async_graphql::{Context, InputObject, Object, Result};
+use async_graphql::{Context, ID, InputObject, Object, Result};
 
-use crate::domain::{AtField, Email, Password};
+use crate::domain::{AtField, Email, Password, optional_text};
 use crate::error::ServiceError;
 use crate::graphql::IntoGql;
 use crate::graphql::ids::parse_id;
@@ -36,14 +36,16 @@ fn payload(s: Session) -> AuthPayload {
 
 #[Object]
 impl AuthMutation {
-    /// Logs in. Attempts are rate limited per email and per client address (`RATE_LIMITED`,
-    /// with `extensions.retryAfterSeconds`).
+    /// Logs in. Attempts are rate limited per client address and per email from one address
+    /// (`RATE_LIMITED`, with `extensions.retryAfterSeconds`); wrong passwords from elsewhere never
+    /// lock a user out.
     async fn login(&self, ctx: &Context<'_>, email: String, password: String) -> Result<AuthPayload> {
         services::auth::login(app(ctx), meta(ctx), &email, password).await.gql().map(payload)
     }
 
     /// Trades a refresh token for a new pair. Each refresh token works once; presenting a used one
-    /// again ends every session of that login.
+    /// again ends every session of that login, unless it comes within a few seconds of its
+    /// rotation (two tabs, or a retry after a lost answer), which gets a session of its own.
     async fn refresh_token(&self, ctx: &Context<'_>, refresh_token: String) -> Result<AuthPayload> {
         services::auth::refresh(app(ctx), meta(ctx), &refresh_token).await.gql().map(payload)
     }
@@ -68,5 +70,19 @@ impl AuthMutation {
         })()
         .gql()?;
         services::users::create(app(ctx), meta, account).await.gql().map(User)
+    }
+
+    /// Admin: disables a login. Its refresh tokens are revoked, its access token stops working on
+    /// the next request, and its open WebSockets close (4403) on every instance.
+    async fn disable_user(&self, ctx: &Context<'_>, id: ID, reason: Option<String>) -> Result<User> {
+        let id = parse_id(&id, "id").gql()?;
+        let reason = optional_text(reason.as_deref(), "reason", 500).at("reason").map_err(ServiceError::from).gql()?;
+        services::users::set_disabled(app(ctx), meta(ctx), id, true, reason).await.gql().map(User)
+    }
+
+    /// Admin: lets a disabled login sign in again.
+    async fn enable_user(&self, ctx: &Context<'_>, id: ID) -> Result<User> {
+        let id = parse_id(&id, "id").gql()?;
+        services::users::set_disabled(app(ctx), meta(ctx), id, false, None).await.gql().map(User)
     }
 }

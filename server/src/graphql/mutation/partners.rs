@@ -18,7 +18,7 @@ pub struct PartnerMutation;
 pub struct CreatePartnerInput {
     pub name: String,
     pub kind: PartnerKind,
-    /// `https://…` (plain `http` only to localhost outside production).
+    /// `https://…` to a public address (plain `http` only to localhost outside production).
     pub webhook_url: Option<String>,
 }
 
@@ -31,22 +31,6 @@ pub struct CreateApiKeyInput {
     pub expires_at: Option<DateTime<Utc>>,
 }
 
-/// Accepts `https://` URLs, and `http://` to this machine outside production.
-fn webhook_url(raw: Option<&str>, production: bool) -> Result<Option<String>, String> {
-    let Some(url) = optional_text(raw, "webhook URL", 2000)? else { return Ok(None) };
-    let lower = url.to_ascii_lowercase();
-    let local = ["http://localhost", "http://127.0.0.1", "http://[::1]"].iter().any(|p| lower.starts_with(p));
-    let host_ok = |rest: &str| !rest.is_empty() && !rest.starts_with('/') && !rest.contains(' ');
-    if let Some(rest) = lower.strip_prefix("https://") {
-        if host_ok(rest) {
-            return Ok(Some(url));
-        }
-    } else if local && !production {
-        return Ok(Some(url));
-    }
-    Err("the webhook URL must start with https:// and name a host".into())
-}
-
 #[Object]
 impl PartnerMutation {
     /// Admin: registers an insurer or lead source.
@@ -54,11 +38,10 @@ impl PartnerMutation {
         let app = app(ctx);
         meta(ctx).principal.require_admin().gql()?;
         let name = required_text(&input.name, "name", 200).at("input.name").map_err(ServiceError::from).gql()?;
-        let url = webhook_url(input.webhook_url.as_deref(), app.config.is_production())
-            .at("input.webhookUrl")
-            .map_err(ServiceError::from)
-            .gql()?;
-        services::partners::create(app, meta(ctx), name, input.kind.into(), url).await.gql().map(Partner)
+        services::partners::create(app, meta(ctx), name, input.kind.into(), input.webhook_url)
+            .await
+            .gql()
+            .map(Partner)
     }
 
     /// Admin: issues an API key. The secret is in this response only.
@@ -81,30 +64,27 @@ impl PartnerMutation {
     ) -> Result<SetWebhookPayload> {
         let m = meta(ctx);
         let id = partner_or_self(&m.principal, partner_id.as_ref(), "partnerId").gql()?;
-        let url =
-            webhook_url(url.as_deref(), app(ctx).config.is_production()).at("url").map_err(ServiceError::from).gql()?;
         let (partner, secret) = crate::services::webhooks::set_endpoint(app(ctx), m, id, url).await.gql()?;
         Ok(SetWebhookPayload { partner: Partner(partner), secret })
     }
 
-    /// Admin: revokes a key at once.
+    /// Admin: deactivates a partner. Every API key and user of it stops working at once (HTTP
+    /// refuses them from the next request; open WebSockets close with 4403 on every instance).
+    async fn deactivate_partner(&self, ctx: &Context<'_>, id: ID, reason: Option<String>) -> Result<Partner> {
+        let id = parse_id(&id, "id").gql()?;
+        let reason = optional_text(reason.as_deref(), "reason", 500).at("reason").map_err(ServiceError::from).gql()?;
+        services::partners::set_active(app(ctx), meta(ctx), id, false, reason).await.gql().map(Partner)
+    }
+
+    /// Admin: lets a deactivated partner's keys and users work again.
+    async fn reactivate_partner(&self, ctx: &Context<'_>, id: ID) -> Result<Partner> {
+        let id = parse_id(&id, "id").gql()?;
+        services::partners::set_active(app(ctx), meta(ctx), id, true, None).await.gql().map(Partner)
+    }
+
+    /// Admin: revokes a key at once (open WebSockets that use it close with 4403).
     async fn revoke_api_key(&self, ctx: &Context<'_>, id: ID) -> Result<ApiKey> {
         let id = parse_id(&id, "id").gql()?;
         services::partners::revoke_api_key(app(ctx), meta(ctx), id).await.gql().map(ApiKey)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::webhook_url;
-
-    #[test]
-    fn webhooks_need_https_except_to_localhost_in_development() {
-        assert!(webhook_url(Some("https://hooks.insurer.example/nrp"), true).is_ok());
-        assert!(webhook_url(Some("http://hooks.insurer.example/nrp"), false).is_err());
-        assert!(webhook_url(Some("http://127.0.0.1:9000/hook"), false).is_ok());
-        assert!(webhook_url(Some("http://127.0.0.1:9000/hook"), true).is_err());
-        assert!(webhook_url(Some("https:///nohost"), false).is_err());
-        assert_eq!(webhook_url(Some("  "), false).unwrap(), None);
     }
 }

@@ -39,6 +39,11 @@ impl User {
         let Some(id) = self.0.partner_id else { return Ok(None) };
         services::partners::get(app(ctx), meta(ctx), id).await.gql().map(|p| Some(Partner(p)))
     }
+    /// A disabled login cannot sign in, and its tokens and sockets stop working.
+    async fn disabled(&self) -> bool {
+        self.0.disabled
+    }
+
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }

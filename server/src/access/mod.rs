@@ -1,0 +1,121 @@
+//! Who may still act at all: the standing of a caller's credentials, checked on every HTTP
+//! request, when a WebSocket opens, before every operation started over a socket, and when a
+//! revocation event names the caller. A disabled user, a deactivated partner (its keys and its
+//! users), a revoked or expired API key lose access at once; a suspended contractor keeps its
+//! HTTP access (it still finishes and gets paid for its jobs) but no live sockets.
+//!
+//! This module is where NRP's access rules live; the finer "who may read what" rules join it.
+
+use chrono::Utc;
+use entities::{ContractorStatus, Role};
+
+use crate::auth::Principal;
+use crate::context::AppContext;
+use crate::error::ServiceResult;
+use crate::events::Revocation;
+use crate::store;
+
+/// Where a caller's credentials stand right now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Standing {
+    /// Good for everything its role allows.
+    Good,
+    /// Good over HTTP, but not for live sockets (a suspended contractor).
+    NoLiveAccess(&'static str),
+    /// No longer valid (say why): treat as not signed in.
+    Revoked(&'static str),
+}
+
+impl Standing {
+    /// Good enough for a live socket.
+    pub fn live(&self) -> bool {
+        *self == Standing::Good
+    }
+}
+
+/// Reads the credentials' standing from the database.
+pub async fn standing(ctx: &AppContext, principal: &Principal) -> ServiceResult<Standing> {
+    match principal {
+        Principal::Anonymous { .. } => Ok(Standing::Revoked("authentication required")),
+        Principal::System => Ok(Standing::Good),
+        Principal::User { user_id, role, contractor_id, partner_id, .. } => {
+            let Some(user) = store::users::find(&ctx.db, *user_id).await? else {
+                return Ok(Standing::Revoked("this account no longer exists"));
+            };
+            if user.disabled {
+                return Ok(Standing::Revoked("this account is disabled"));
+            }
+            if *role == Role::Partner
+                && let Some(pid) = partner_id
+                && !store::partners::find(&ctx.db, *pid).await?.is_some_and(|p| p.active)
+            {
+                return Ok(Standing::Revoked("this partner is deactivated"));
+            }
+            if *role == Role::Contractor
+                && let Some(cid) = contractor_id
+                && store::contractors::find(&ctx.db, *cid).await?.is_some_and(|c| c.status == ContractorStatus::Suspended)
+            {
+                return Ok(Standing::NoLiveAccess("this company is suspended"));
+            }
+            Ok(Standing::Good)
+        }
+        Principal::ApiKey { key_id, partner_id, .. } => {
+            let Some(key) = store::partners::find_api_key(&ctx.db, *key_id).await? else {
+                return Ok(Standing::Revoked("invalid API key"));
+            };
+            if key.revoked_at.is_some() {
+                return Ok(Standing::Revoked("API key revoked"));
+            }
+            if key.expires_at.is_some_and(|e| e <= Utc::now()) {
+                return Ok(Standing::Revoked("API key expired"));
+            }
+            if !store::partners::find(&ctx.db, *partner_id).await?.is_some_and(|p| p.active) {
+                return Ok(Standing::Revoked("partner deactivated"));
+            }
+            Ok(Standing::Good)
+        }
+    }
+}
+
+/// Whether a revocation concerns these credentials.
+pub fn revokes(revocation: &Revocation, principal: &Principal) -> bool {
+    match (revocation, principal) {
+        (Revocation::User { user_id }, Principal::User { user_id: u, .. }) => user_id == u,
+        (Revocation::Partner { partner_id }, p) => p.partner_id() == Some(*partner_id),
+        (Revocation::ApiKey { key_id }, Principal::ApiKey { key_id: k, .. }) => key_id == k,
+        (Revocation::Contractor { contractor_id }, p) => p.contractor_id() == Some(*contractor_id),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use entities::PartnerKind;
+    use uuid::Uuid;
+
+    use super::*;
+
+    #[test]
+    fn a_revocation_names_exactly_the_credentials_it_ends() {
+        let (u, c, p, k) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+        let contractor = Principal::User {
+            user_id: u,
+            email: "c@x.example".into(),
+            role: Role::Contractor,
+            contractor_id: Some(c),
+            partner_id: None,
+        };
+        let partner_user =
+            Principal::User { user_id: u, email: "p@x.example".into(), role: Role::Partner, contractor_id: None, partner_id: Some(p) };
+        let key = Principal::ApiKey { key_id: k, partner_id: p, partner_kind: PartnerKind::Insurer, label: "k".into() };
+        assert!(revokes(&Revocation::User { user_id: u }, &contractor));
+        assert!(!revokes(&Revocation::User { user_id: Uuid::now_v7() }, &contractor));
+        assert!(revokes(&Revocation::Contractor { contractor_id: c }, &contractor));
+        assert!(!revokes(&Revocation::Contractor { contractor_id: c }, &partner_user));
+        assert!(revokes(&Revocation::Partner { partner_id: p }, &partner_user));
+        assert!(revokes(&Revocation::Partner { partner_id: p }, &key));
+        assert!(revokes(&Revocation::ApiKey { key_id: k }, &key));
+        assert!(!revokes(&Revocation::ApiKey { key_id: k }, &partner_user));
+        assert!(!revokes(&Revocation::User { user_id: u }, &key));
+    }
+}
