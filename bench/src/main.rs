@@ -60,6 +60,12 @@ async fn main() -> anyhow::Result<()> {
         ("REDIS_KEY_PREFIX".to_string(), prefix),
         ("JWT_SECRET".to_string(), "bench-secret-bench-secret-bench-secret-0123".to_string()),
         ("LOGIN_LIMIT_PER_IP".to_string(), "1000000".to_string()),
+        // One load generator on one address, far past any one client's budget.
+        ("RATE_LIMIT_ADDRESS_PER_MIN".to_string(), "100000000".to_string()),
+        ("RATE_LIMIT_ANONYMOUS_PER_MIN".to_string(), "100000000".to_string()),
+        ("RATE_LIMIT_USER_PER_MIN".to_string(), "100000000".to_string()),
+        ("RATE_LIMIT_KEY_PER_MIN".to_string(), "100000000".to_string()),
+        ("REGISTER_LIMIT_PER_ADDRESS".to_string(), "100000000".to_string()),
         // The benchmark's contractors each take many leads.
         ("CONTRACTOR_MAX_ACTIVE_JOBS".to_string(), "1000".to_string()),
         ("LOG_FORMAT".to_string(), "json".to_string()),

@@ -16,6 +16,8 @@ pub struct Model {
     pub expires_at: Option<DateTimeUtc>,
     pub revoked_at: Option<DateTimeUtc>,
     pub last_used_at: Option<DateTimeUtc>,
+    /// GraphQL operations per minute an admin allowed this key; `None` = the default budget.
+    pub rate_limit_per_minute: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

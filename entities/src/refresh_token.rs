@@ -17,6 +17,8 @@ pub struct Model {
     /// Set when the token was retired by rotation (not by logout or reuse detection): redeeming
     /// it again shortly after is a retry, not a theft.
     pub rotated_at: Option<DateTimeUtc>,
+    /// Set when the rotated token was redeemed once more within the grace window (allowed once).
+    pub grace_used_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

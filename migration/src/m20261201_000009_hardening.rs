@@ -1,5 +1,5 @@
 //! Hardening: refresh tokens remember whether they were retired by rotation (for the reuse grace
-//! window).
+//! window); API keys can carry a rate budget of their own.
 
 use sea_orm_migration::prelude::*;
 
@@ -15,10 +15,26 @@ impl MigrationTrait for Migration {
                 .add_column(ColumnDef::new("rotated_at").timestamp_with_time_zone().null())
                 .to_owned(),
         )
+        .await?;
+        m.alter_table(
+            Table::alter()
+                .table("refresh_tokens")
+                .add_column(ColumnDef::new("grace_used_at").timestamp_with_time_zone().null())
+                .to_owned(),
+        )
+        .await?;
+        m.alter_table(
+            Table::alter()
+                .table("api_keys")
+                .add_column(ColumnDef::new("rate_limit_per_minute").integer().null())
+                .to_owned(),
+        )
         .await
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.alter_table(Table::alter().table("api_keys").drop_column("rate_limit_per_minute").to_owned()).await?;
+        m.alter_table(Table::alter().table("refresh_tokens").drop_column("grace_used_at").to_owned()).await?;
         m.alter_table(Table::alter().table("refresh_tokens").drop_column("rotated_at").to_owned()).await
     }
 }

@@ -41,9 +41,20 @@ pub struct Config {
     pub login_limit_per_address_email: u32,
     /// Login attempts from one client address (IPv6 by /64) per window, whatever the email.
     pub login_limit_per_ip: u32,
+    /// GraphQL operations per minute: per signed-in user, per API key (unless an admin gave
+    /// the key its own budget), per client address for all traffic, and per client address
+    /// for anonymous traffic.
+    pub rate_limit_user_per_min: u32,
+    pub rate_limit_key_per_min: u32,
+    pub rate_limit_address_per_min: u32,
+    pub rate_limit_anonymous_per_min: u32,
+    /// Contractor sign-ups per client address per `register_limit_window`.
+    pub register_limit_per_address: u32,
+    pub register_limit_window: Duration,
     pub login_limit_window: Duration,
     pub graphql_max_depth: usize,
     pub graphql_max_complexity: usize,
+    pub graphql_max_aliases: usize,
     pub graphql_max_batch: usize,
     pub body_limit_bytes: usize,
     pub web_dist_dir: PathBuf,
@@ -58,6 +69,11 @@ pub struct Config {
     pub ws_init_timeout: Duration,
     /// How often the server pings each WebSocket to keep it (and proxies on the way) alive.
     pub ws_ping_interval: Duration,
+    /// Operations running at once on one WebSocket.
+    pub ws_max_subscriptions: usize,
+    /// How often an open WebSocket re-reads its credentials' standing, whatever the bus says
+    /// (covers an API key's expiry and a revocation this instance missed).
+    pub ws_recheck_interval: Duration,
     /// How soon the customer must be contacted, per urgency: low, medium, high, emergency.
     pub contact_sla: [Duration; 4],
     /// A job in one stage for longer than this is flagged to admins.
@@ -95,6 +111,10 @@ pub struct Config {
     pub payout_batch_interval: Option<Duration>,
     /// How long a batch holds a payout it works on; an interrupted batch's payouts free up after.
     pub payout_lease: Duration,
+    /// `GET /metrics` on the main address needs `Authorization: Bearer <this>`.
+    pub metrics_token: Option<SecretString>,
+    /// A second listener that serves only `/metrics`, without a token (for a monitoring network).
+    pub metrics_bind_addr: Option<SocketAddr>,
 }
 
 /// The Stripe account NRP pays from.
@@ -181,7 +201,17 @@ impl Config {
         };
         let public_base_url =
             lookup("PUBLIC_BASE_URL").unwrap_or_else(|| format!("http://{bind}")).trim_end_matches('/').to_string();
+        let metrics_bind_addr = match lookup("METRICS_BIND_ADDR") {
+            None => None,
+            Some(v) => Some(v.parse().map_err(|_| err("METRICS_BIND_ADDR", format!("not an address:port: {v:?}")))?),
+        };
+        let metrics_token = lookup("METRICS_TOKEN").map(SecretString::from);
+        if metrics_token.as_ref().is_some_and(|t| t.expose_secret().len() < 16) {
+            return Err(err("METRICS_TOKEN", "must be at least 16 characters".into()));
+        }
         let config = Config {
+            metrics_token,
+            metrics_bind_addr,
             stripe,
             stripe_webhook_secret: lookup("STRIPE_WEBHOOK_SECRET").map(SecretString::from),
             public_base_url,
@@ -206,8 +236,15 @@ impl Config {
             login_limit_per_address_email: parse_u64("LOGIN_LIMIT_PER_ADDRESS_EMAIL", 10)? as u32,
             login_limit_per_ip: parse_u64("LOGIN_LIMIT_PER_IP", 50)? as u32,
             login_limit_window: Duration::from_secs(parse_u64("LOGIN_LIMIT_WINDOW_SECS", 15 * 60)?),
+            rate_limit_user_per_min: parse_u64("RATE_LIMIT_USER_PER_MIN", 600)? as u32,
+            rate_limit_key_per_min: parse_u64("RATE_LIMIT_KEY_PER_MIN", 1200)? as u32,
+            rate_limit_address_per_min: parse_u64("RATE_LIMIT_ADDRESS_PER_MIN", 3000)? as u32,
+            rate_limit_anonymous_per_min: parse_u64("RATE_LIMIT_ANONYMOUS_PER_MIN", 120)? as u32,
+            register_limit_per_address: parse_u64("REGISTER_LIMIT_PER_ADDRESS", 5)? as u32,
+            register_limit_window: Duration::from_secs(parse_u64("REGISTER_LIMIT_WINDOW_SECS", 3600)?),
             graphql_max_depth: parse_u64("GRAPHQL_MAX_DEPTH", 12)? as usize,
-            graphql_max_complexity: parse_u64("GRAPHQL_MAX_COMPLEXITY", 1000)? as usize,
+            graphql_max_complexity: parse_u64("GRAPHQL_MAX_COMPLEXITY", 10_000)? as usize,
+            graphql_max_aliases: parse_u64("GRAPHQL_MAX_ALIASES", 30)? as usize,
             graphql_max_batch: parse_u64("GRAPHQL_MAX_BATCH", 10)? as usize,
             body_limit_bytes: parse_u64("BODY_LIMIT_BYTES", 1024 * 1024)? as usize,
             web_dist_dir: PathBuf::from(lookup("WEB_DIST_DIR").unwrap_or_else(|| "./web/dist".into())),
@@ -225,6 +262,8 @@ impl Config {
             expiry_sweep_interval: Duration::from_millis(parse_u64("EXPIRY_SWEEP_MILLIS", 500)?),
             ws_init_timeout: Duration::from_secs(parse_u64("WS_INIT_TIMEOUT_SECS", 10)?),
             ws_ping_interval: Duration::from_secs(parse_u64("WS_PING_INTERVAL_SECS", 20)?),
+            ws_max_subscriptions: parse_u64("WS_MAX_SUBSCRIPTIONS", 10)? as usize,
+            ws_recheck_interval: Duration::from_secs(parse_u64("WS_RECHECK_SECS", 60)?),
             contact_sla: [
                 Duration::from_secs(60 * parse_u64("CONTACT_SLA_MINS_LOW", 48 * 60)?),
                 Duration::from_secs(60 * parse_u64("CONTACT_SLA_MINS_MEDIUM", 24 * 60)?),
@@ -259,6 +298,11 @@ impl Config {
             ("ACCESS_TOKEN_TTL_SECS", config.access_token_ttl.as_secs()),
             ("REFRESH_TOKEN_TTL_SECS", config.refresh_token_ttl.as_secs()),
             ("LOGIN_LIMIT_WINDOW_SECS", config.login_limit_window.as_secs()),
+            ("RATE_LIMIT_USER_PER_MIN", u64::from(config.rate_limit_user_per_min)),
+            ("RATE_LIMIT_KEY_PER_MIN", u64::from(config.rate_limit_key_per_min)),
+            ("RATE_LIMIT_ADDRESS_PER_MIN", u64::from(config.rate_limit_address_per_min)),
+            ("RATE_LIMIT_ANONYMOUS_PER_MIN", u64::from(config.rate_limit_anonymous_per_min)),
+            ("REGISTER_LIMIT_WINDOW_SECS", config.register_limit_window.as_secs()),
             ("GRAPHQL_MAX_BATCH", config.graphql_max_batch as u64),
             ("DATABASE_MAX_CONNECTIONS", config.database_max_connections as u64),
             ("OFFER_WAVE_SIZE", config.offer_wave_size as u64),
@@ -269,6 +313,8 @@ impl Config {
             ("EXPIRY_SWEEP_MILLIS", config.expiry_sweep_interval.as_millis() as u64),
             ("WS_INIT_TIMEOUT_SECS", config.ws_init_timeout.as_secs()),
             ("WS_PING_INTERVAL_SECS", config.ws_ping_interval.as_secs()),
+            ("WS_MAX_SUBSCRIPTIONS", config.ws_max_subscriptions as u64),
+            ("WS_RECHECK_SECS", config.ws_recheck_interval.as_secs()),
             ("ATTACHMENT_MAX_BYTES", config.attachment_max_bytes as u64),
             ("WEBHOOK_MAX_ATTEMPTS", u64::from(config.webhook_max_attempts)),
             ("WEBHOOK_TIMEOUT_MILLIS", config.webhook_timeout.as_millis() as u64),

@@ -83,6 +83,7 @@ impl OutboundPolicy {
                 return Err(format!("the host {host} does not resolve"));
             }
             if let Some(bad) = addrs.iter().find(|a| !self.allows(a.ip())) {
+                // The same message whether the host is written as an address or resolves to one.
                 return Err(refused(bad.ip()));
             }
         }
@@ -98,8 +99,9 @@ impl OutboundPolicy {
         }
     }
 
-    /// An HTTP client for user-set URLs: the guarded resolver, no redirects, no proxies.
-    pub fn client(&self, user_agent: &str, timeout: Duration) -> reqwest::Client {
+    /// An HTTP client for user-set URLs: the guarded resolver, no redirects, no proxies. An
+    /// error here is never papered over with a default (unguarded) client.
+    pub fn client(&self, user_agent: &str, timeout: Duration) -> reqwest::Result<reqwest::Client> {
         reqwest::Client::builder()
             .user_agent(user_agent)
             .redirect(reqwest::redirect::Policy::none())
@@ -108,12 +110,13 @@ impl OutboundPolicy {
             .connect_timeout(timeout.min(Duration::from_secs(5)))
             .timeout(timeout)
             .build()
-            .unwrap_or_default()
     }
 }
 
-fn refused(ip: IpAddr) -> String {
-    format!("must point at a public address, not {ip} (loopback, private, link-local and reserved ranges are refused)")
+/// Says what is wrong without naming the address a host resolved to, so the check cannot be
+/// used to look up NRP's internal names.
+fn refused(_ip: IpAddr) -> String {
+    "must point at a public address (loopback, private, link-local and reserved ranges are refused)".into()
 }
 
 /// The IPv4 address inside an IPv4-mapped or NAT64 IPv6 address; otherwise the address itself.
@@ -161,6 +164,11 @@ fn is_public_v4(ip: Ipv4Addr) -> bool {
 
 fn is_public_v6(ip: Ipv6Addr) -> bool {
     let s = ip.segments();
+    // 6to4 (2002::/16) carries an IPv4 address in bits 16..48: public only if that one is.
+    if s[0] == 0x2002 {
+        let [_, _, a, b, c, d, ..] = ip.octets();
+        return is_public_v4(Ipv4Addr::new(a, b, c, d));
+    }
     !(ip.is_unspecified()
         || ip.is_loopback()
         || ip.is_multicast()
@@ -169,7 +177,9 @@ fn is_public_v6(ip: Ipv6Addr) -> bool {
         || (s[0] & 0xffc0) == 0xfec0                       // site-local (deprecated)
         || (s[0] == 0x2001 && s[1] == 0x0db8)              // documentation
         || (s[0] == 0x0100 && s[1..4].iter().all(|x| *x == 0)) // discard-only, 100::/64
-        || (s[0..6].iter().all(|x| *x == 0))) // IPv4-compatible (deprecated) and the like
+        || (s[0] == 0x2001 && s[1] == 0)                   // Teredo, 2001::/32 (tunnels to anywhere)
+        || (s[0] == 0x64 && s[1] == 0xff9b && s[2] == 1)   // local-use NAT64, 64:ff9b:1::/48
+        || (s[0..4].iter().all(|x| *x == 0))) // ::/64: IPv4-compatible, SIIT (::ffff:0:a.b.c.d) and the like
 }
 
 /// Resolves through the system, then keeps only the addresses the policy allows.
@@ -185,9 +195,10 @@ impl Resolve for GuardedResolver {
             let all: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
             let allowed: Vec<SocketAddr> = all.iter().copied().filter(|a| policy.allows(a.ip())).collect();
             if allowed.is_empty() {
-                let msg = match all.first() {
-                    Some(a) => format!("{host} resolves to {}, which is not a public address", a.ip()),
-                    None => format!("{host} does not resolve"),
+                let msg = if all.is_empty() {
+                    format!("{host} does not resolve")
+                } else {
+                    format!("{host} does not resolve to a public address")
                 };
                 return Err(msg.into());
             }
@@ -248,7 +259,17 @@ mod tests {
             assert!(!is_public(ip), "{ip} must not be public");
             assert!(!PROD.allows(ip), "{ip} must be refused in production");
         }
-        for ip in ["1.1.1.1", "203.2.218.214", "2606:4700:4700::1111", "::ffff:8.8.8.8", "64:ff9b::8.8.8.8"] {
+        for ip in ["2002:7f00:1::1", "2002:a00:1::1", "2001:0:4136:e378::1", "64:ff9b:1::a00:1", "::ffff:0:a00:1"] {
+            assert!(!is_public(ip.parse().unwrap()), "{ip} embeds or tunnels to an internal address");
+        }
+        for ip in [
+            "1.1.1.1",
+            "203.2.218.214",
+            "2606:4700:4700::1111",
+            "::ffff:8.8.8.8",
+            "64:ff9b::8.8.8.8",
+            "2002:808:808::1",
+        ] {
             assert!(is_public(ip.parse().unwrap()), "{ip} is public");
         }
     }

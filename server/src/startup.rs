@@ -34,6 +34,8 @@ use crate::http::{self, graphql::HttpState, metrics::Metrics};
 pub struct Application {
     listener: TcpListener,
     router: Router,
+    /// `METRICS_BIND_ADDR`'s listener and its router (only `/metrics`), when configured.
+    metrics: Option<(TcpListener, Router)>,
     ctx: Arc<AppContext>,
 }
 
@@ -44,13 +46,25 @@ impl Application {
         let listener = TcpListener::bind(ctx.config.bind_addr)
             .await
             .with_context(|| format!("binding {}", ctx.config.bind_addr))?;
-        let router = router(Arc::clone(&ctx))?;
-        Ok(Application { listener, router, ctx })
+        let (router, state) = router(Arc::clone(&ctx))?;
+        let metrics = match ctx.config.metrics_bind_addr {
+            None => None,
+            Some(addr) => {
+                let l = TcpListener::bind(addr).await.with_context(|| format!("binding METRICS_BIND_ADDR {addr}"))?;
+                Some((l, Router::new().route("/metrics", get(http::metrics::open_metrics)).with_state(state)))
+            }
+        };
+        Ok(Application { listener, router, metrics, ctx })
     }
 
     /// The bound address (the real port when configured with port 0).
     pub fn local_addr(&self) -> SocketAddr {
         self.listener.local_addr().unwrap_or(self.ctx.config.bind_addr)
+    }
+
+    /// The metrics listener's address, when `METRICS_BIND_ADDR` is set.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics.as_ref().and_then(|(l, _)| l.local_addr().ok())
     }
 
     pub fn context(&self) -> Arc<AppContext> {
@@ -66,7 +80,14 @@ impl Application {
     /// drains in-flight requests.
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         tracing::info!(addr = %self.local_addr(), "listening");
-        let workers = crate::worker::spawn_all(&self.ctx);
+        let mut workers = crate::worker::spawn_all(&self.ctx);
+        if let Some((listener, router)) = self.metrics {
+            workers.push(tokio::spawn(async move {
+                if let Err(e) = axum::serve(listener, router).await {
+                    tracing::error!(error = %e, "metrics listener stopped");
+                }
+            }));
+        }
         let served = axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(shutdown)
             .await;
@@ -177,17 +198,12 @@ async fn connect_redis(url: &SecretString) -> anyhow::Result<(redis::Client, Con
     Ok((client, conn))
 }
 
-fn router(ctx: Arc<AppContext>) -> anyhow::Result<Router> {
+fn router(ctx: Arc<AppContext>) -> anyhow::Result<(Router, HttpState)> {
     let cfg = Arc::clone(&ctx.config);
     let state = HttpState { schema: build_schema(Arc::clone(&ctx)), metrics: Arc::new(Metrics::new()?), ctx };
 
-    let graphql_get = if cfg.is_production() {
-        get(|| async { axum::http::StatusCode::NOT_FOUND })
-    } else {
-        get(http::graphql::graphiql)
-    };
     let api = Router::new()
-        .route("/graphql", graphql_get.post(http::graphql::graphql))
+        .route("/graphql", get(http::graphql::get_graphql).post(http::graphql::graphql))
         .route("/graphql/ws", get(http::ws::upgrade))
         .route("/healthz", get(http::health::healthz))
         .route("/readyz", get(http::health::readyz))
@@ -195,14 +211,18 @@ fn router(ctx: Arc<AppContext>) -> anyhow::Result<Router> {
         .route("/attachments/{id}", get(http::attachments::download))
         .route("/reports/payouts.csv", get(http::reports::payouts_csv))
         .route("/webhooks/stripe", axum::routing::post(http::stripe::webhook))
-        .with_state(state);
+        .with_state(state.clone());
 
     let request_id = HeaderName::from_static("x-request-id");
     let mut app = api
         .merge(http::web::router(&cfg.web_dist_dir))
         .layer(DefaultBodyLimit::disable())
         .layer(axum::middleware::from_fn_with_state(
-            http::limits::Limits { body: cfg.body_limit_bytes, upload: cfg.attachment_max_bytes },
+            http::limits::Limits {
+                body: cfg.body_limit_bytes,
+                upload: cfg.attachment_max_bytes,
+                ctx: Arc::clone(&state.ctx),
+            },
             http::limits::limit_body,
         ))
         .layer(security_header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
@@ -235,7 +255,7 @@ fn router(ctx: Arc<AppContext>) -> anyhow::Result<Router> {
                 .max_age(Duration::from_secs(600)),
         );
     }
-    Ok(app
+    let app = app
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(
             TraceLayer::new_for_http()
@@ -246,7 +266,8 @@ fn router(ctx: Arc<AppContext>) -> anyhow::Result<Router> {
                 .on_request(())
                 .on_response(DefaultOnResponse::new().level(tracing::Level::INFO).latency_unit(LatencyUnit::Micros)),
         )
-        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid)))
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid));
+    Ok((app, state))
 }
 
 fn security_header(name: HeaderName, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {

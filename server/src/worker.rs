@@ -8,7 +8,7 @@
 //! endpoint never answers ties up at most its own share of the pool, for at most the send
 //! timeout per delivery, and the other partners' deliveries go on beside it.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 use tokio::sync::Semaphore;
@@ -63,33 +63,37 @@ pub async fn run_maintenance(ctx: Arc<AppContext>) {
     }
 }
 
-/// Deliveries in flight on this instance, per partner.
+/// Deliveries in flight on this instance: how many per partner, and which.
 #[derive(Default)]
-struct InFlight(Mutex<HashMap<Uuid, usize>>);
+struct InFlight(Mutex<(HashMap<Uuid, usize>, HashSet<Uuid>)>);
 
 impl InFlight {
     fn saturated(&self, cap: usize) -> Vec<Uuid> {
-        self.0.lock().map(|m| m.iter().filter(|(_, n)| **n >= cap).map(|(p, _)| *p).collect()).unwrap_or_default()
+        self.0.lock().map(|m| m.0.iter().filter(|(_, n)| **n >= cap).map(|(p, _)| *p).collect()).unwrap_or_default()
     }
 
-    /// Counts one more for `partner` unless it is at `cap`.
-    fn try_start(&self, partner: Uuid, cap: usize) -> bool {
+    /// Counts one more for `partner` unless it is at `cap` or this delivery is already going.
+    fn try_start(&self, partner: Uuid, delivery: Uuid, cap: usize) -> bool {
         let Ok(mut m) = self.0.lock() else { return false };
-        let n = m.entry(partner).or_default();
-        if *n >= cap {
+        let (counts, ids) = &mut *m;
+        let n = counts.entry(partner).or_default();
+        if *n >= cap || ids.contains(&delivery) {
             return false;
         }
         *n += 1;
+        ids.insert(delivery);
         true
     }
 
-    fn finish(&self, partner: Uuid) {
-        if let Ok(mut m) = self.0.lock()
-            && let Some(n) = m.get_mut(&partner)
-        {
-            *n = n.saturating_sub(1);
-            if *n == 0 {
-                m.remove(&partner);
+    fn finish(&self, partner: Uuid, delivery: Uuid) {
+        if let Ok(mut m) = self.0.lock() {
+            let (counts, ids) = &mut *m;
+            ids.remove(&delivery);
+            if let Some(n) = counts.get_mut(&partner) {
+                *n = n.saturating_sub(1);
+                if *n == 0 {
+                    counts.remove(&partner);
+                }
             }
         }
     }
@@ -99,7 +103,14 @@ impl InFlight {
 /// per-partner cap; never waits for a send to finish before claiming the next.
 pub async fn run_webhook_delivery(ctx: Arc<AppContext>) {
     let policy = crate::outbound::OutboundPolicy::for_production(ctx.config.is_production());
-    let http = policy.client("NRP-CRM-Webhooks/1", ctx.config.webhook_timeout);
+    let http = match policy.client("NRP-CRM-Webhooks/1", ctx.config.webhook_timeout) {
+        Ok(c) => c,
+        Err(e) => {
+            // Never fall back to an unguarded client: deliveries wait in the outbox instead.
+            tracing::error!(error = %e, "cannot build the webhook client; no webhooks will be sent");
+            return;
+        }
+    };
     let pool = Arc::new(Semaphore::new(ctx.config.webhook_concurrency));
     let cap = ctx.config.webhook_partner_concurrency;
     let in_flight = Arc::new(InFlight::default());
@@ -109,43 +120,50 @@ pub async fn run_webhook_delivery(ctx: Arc<AppContext>) {
     loop {
         tick.tick().await;
         while sends.try_join_next().is_some() {}
-        let free = pool.available_permits();
-        if free == 0 {
-            continue;
-        }
-        let due = match webhooks::due(&ctx, &in_flight.saturated(cap), (free * 4) as u64).await {
-            Ok(d) => d,
-            Err(e) => {
-                tracing::error!(error = ?e, "reading due webhooks failed");
-                continue;
+        // Claim in passes: a partner that fills up during one pass is left out of the next, so
+        // its backlog cannot take the whole window while the pool has room for others.
+        for _pass in 0..3 {
+            let free = pool.available_permits();
+            if free == 0 {
+                break;
             }
-        };
-        for d in due {
-            let Ok(permit) = Arc::clone(&pool).try_acquire_owned() else { break };
-            let partner = d.partner_id;
-            if !in_flight.try_start(partner, cap) {
-                continue;
-            }
-            match webhooks::claim(&ctx, &d).await {
-                Ok(true) => {}
-                Ok(false) => {
-                    in_flight.finish(partner);
-                    continue;
-                }
+            let due = match webhooks::due(&ctx, &in_flight.saturated(cap), (free * 2) as u64).await {
+                Ok(d) => d,
                 Err(e) => {
-                    in_flight.finish(partner);
-                    tracing::error!(error = ?e, "claiming a webhook delivery failed");
+                    tracing::error!(error = ?e, "reading due webhooks failed");
+                    break;
+                }
+            };
+            if due.is_empty() {
+                break;
+            }
+            for d in due {
+                let Ok(permit) = Arc::clone(&pool).try_acquire_owned() else { break };
+                let (partner, id) = (d.partner_id, d.id);
+                if !in_flight.try_start(partner, id, cap) {
                     continue;
                 }
+                let claim = match webhooks::claim(&ctx, &d).await {
+                    Ok(Some(c)) => c,
+                    Ok(None) => {
+                        in_flight.finish(partner, id);
+                        continue;
+                    }
+                    Err(e) => {
+                        in_flight.finish(partner, id);
+                        tracing::error!(error = ?e, "claiming a webhook delivery failed");
+                        continue;
+                    }
+                };
+                let (ctx, http, in_flight) = (Arc::clone(&ctx), http.clone(), Arc::clone(&in_flight));
+                sends.spawn(async move {
+                    if let Err(e) = webhooks::send(&ctx, &http, d, claim).await {
+                        tracing::error!(error = ?e, "recording a webhook delivery failed");
+                    }
+                    in_flight.finish(partner, id);
+                    drop(permit);
+                });
             }
-            let (ctx, http, in_flight) = (Arc::clone(&ctx), http.clone(), Arc::clone(&in_flight));
-            sends.spawn(async move {
-                if let Err(e) = webhooks::send(&ctx, &http, d).await {
-                    tracing::error!(error = ?e, "recording a webhook delivery failed");
-                }
-                in_flight.finish(partner);
-                drop(permit);
-            });
         }
     }
 }

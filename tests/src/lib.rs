@@ -97,6 +97,8 @@ impl TestOptions {
 /// A running server and an HTTP client for it.
 pub struct TestApp {
     pub addr: SocketAddr,
+    /// The `METRICS_BIND_ADDR` listener, when the test configured one.
+    pub metrics_addr: Option<SocketAddr>,
     pub base: String,
     pub http: reqwest::Client,
     pub ctx: Arc<AppContext>,
@@ -126,7 +128,14 @@ impl TestApp {
             ("JWT_SECRET".into(), TEST_JWT_SECRET.into()),
             ("WEB_DIST_DIR".into(), "/nonexistent-web-dist".into()),
             ("ATTACHMENT_DIR".into(), db.files.path().display().to_string()),
+            // Every test client is 127.0.0.1: address budgets would be shared by the whole suite.
+            // The limits' own tests set them.
             ("LOGIN_LIMIT_PER_IP".into(), "100000".into()),
+            ("RATE_LIMIT_ADDRESS_PER_MIN".into(), "10000000".into()),
+            ("RATE_LIMIT_ANONYMOUS_PER_MIN".into(), "10000000".into()),
+            ("RATE_LIMIT_USER_PER_MIN".into(), "10000000".into()),
+            ("RATE_LIMIT_KEY_PER_MIN".into(), "10000000".into()),
+            ("REGISTER_LIMIT_PER_ADDRESS".into(), "10000000".into()),
             // Test networks give one company far more work than the product's default ceiling
             // for self-declared capacity; the ceiling's own tests set it.
             ("CONTRACTOR_MAX_ACTIVE_JOBS".into(), "1000".into()),
@@ -146,6 +155,7 @@ impl TestApp {
         }
         let app = Application::build(config).await.expect("server starts");
         let addr = app.local_addr();
+        let metrics_addr = app.metrics_addr();
         let ctx = app.context();
         let (tx, rx) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
@@ -157,6 +167,7 @@ impl TestApp {
         });
         TestApp {
             addr,
+            metrics_addr,
             base: format!("http://{addr}"),
             http: reqwest::Client::new(),
             ctx,

@@ -6,6 +6,8 @@
 //!
 //! This module is where NRP's access rules live; the finer "who may read what" rules join it.
 
+pub mod limits;
+
 use chrono::Utc;
 use entities::{ContractorStatus, Role};
 
@@ -107,7 +109,13 @@ mod tests {
         };
         let partner_user =
             Principal::User { user_id: u, email: "p@x.example".into(), role: Role::Partner, contractor_id: None, partner_id: Some(p) };
-        let key = Principal::ApiKey { key_id: k, partner_id: p, partner_kind: PartnerKind::Insurer, label: "k".into() };
+        let key = Principal::ApiKey {
+            key_id: k,
+            partner_id: p,
+            partner_kind: PartnerKind::Insurer,
+            label: "k".into(),
+            rate_limit_per_minute: None,
+        };
         assert!(revokes(&Revocation::User { user_id: u }, &contractor));
         assert!(!revokes(&Revocation::User { user_id: Uuid::now_v7() }, &contractor));
         assert!(revokes(&Revocation::Contractor { contractor_id: c }, &contractor));

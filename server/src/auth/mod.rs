@@ -10,5 +10,5 @@ mod secret_token;
 pub use jwt::{AccessClaims, JwtKeys};
 pub use password::{Passwords, hash_password, verify_password};
 pub use principal::{Principal, RequestMeta};
-pub use rate_limit::{RateLimitDecision, RateLimiter, client_key};
-pub use secret_token::{API_KEY_PREFIX, new_api_key, new_refresh_token, sha256_hex};
+pub use rate_limit::{Hit, RateLimitDecision, RateLimiter, client_key};
+pub use secret_token::{API_KEY_PREFIX, constant_time_eq, new_api_key, new_refresh_token, sha256_hex};

@@ -13,7 +13,14 @@ pub enum Principal {
     /// A logged-in user (JWT access token).
     User { user_id: Uuid, email: String, role: Role, contractor_id: Option<Uuid>, partner_id: Option<Uuid> },
     /// A partner calling with an API key.
-    ApiKey { key_id: Uuid, partner_id: Uuid, partner_kind: PartnerKind, label: String },
+    ApiKey {
+        key_id: Uuid,
+        partner_id: Uuid,
+        partner_kind: PartnerKind,
+        label: String,
+        /// Operations per minute an admin allowed this key; `None` = the default budget.
+        rate_limit_per_minute: Option<i32>,
+    },
     /// Background work.
     System,
 }

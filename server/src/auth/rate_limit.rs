@@ -1,5 +1,6 @@
-//! Fixed-window counters for login attempts. With Redis the counters are shared by every instance;
-//! without it (or while Redis is unreachable) each instance counts on its own.
+//! Fixed-window counters (logins, sign-ups, GraphQL operations). With Redis the counters are
+//! shared by every instance; without it (or while Redis is unreachable) each instance counts on
+//! its own.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -30,6 +31,17 @@ pub enum RateLimitDecision {
     Limited { retry_after: Duration },
 }
 
+/// One counted hit: where the key's window stands after it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Hit {
+    pub allowed: bool,
+    pub limit: u32,
+    /// Events still allowed in this window.
+    pub remaining: u32,
+    /// Time until the window resets.
+    pub reset: Duration,
+}
+
 /// Counts events per key within a window.
 pub struct RateLimiter {
     redis: Option<ConnectionManager>,
@@ -44,8 +56,8 @@ impl std::fmt::Debug for RateLimiter {
 }
 
 const INCR_SCRIPT: &str = r"
-local n = redis.call('INCR', KEYS[1])
-if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+local n = redis.call('INCRBY', KEYS[1], ARGV[2])
+if n == tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 local ttl = redis.call('PTTL', KEYS[1])
 if ttl < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]); ttl = tonumber(ARGV[1]) end
 return {n, ttl}
@@ -59,17 +71,23 @@ impl RateLimiter {
 
     /// Counts one event for `key` and says whether the count is still within `limit`.
     pub async fn hit(&self, key: &str, limit: u32, window: Duration) -> RateLimitDecision {
+        let h = self.hit_n(key, 1, limit, window).await;
+        if h.allowed { RateLimitDecision::Allowed } else { RateLimitDecision::Limited { retry_after: h.reset } }
+    }
+
+    /// Counts `n` events for `key` at once (a batch of operations) against `limit` per window.
+    pub async fn hit_n(&self, key: &str, n: u32, limit: u32, window: Duration) -> Hit {
         let (count, ttl) = match &self.redis {
-            Some(conn) => match self.hit_redis(conn.clone(), key, window).await {
+            Some(conn) => match self.hit_redis(conn.clone(), key, n, window).await {
                 Ok(v) => v,
                 Err(e) => {
                     tracing::warn!(error = %e, "rate limiter: Redis unavailable, counting locally");
-                    self.hit_local(key, window)
+                    self.hit_local(key, n, window)
                 }
             },
-            None => self.hit_local(key, window),
+            None => self.hit_local(key, n, window),
         };
-        if count > limit { RateLimitDecision::Limited { retry_after: ttl } } else { RateLimitDecision::Allowed }
+        Hit { allowed: count <= limit, limit, remaining: limit.saturating_sub(count), reset: ttl }
     }
 
     /// Forgets the count for `key` (after a successful login, for example).
@@ -90,17 +108,19 @@ impl RateLimiter {
         &self,
         mut conn: ConnectionManager,
         key: &str,
+        n: u32,
         window: Duration,
     ) -> redis::RedisResult<(u32, Duration)> {
-        let (n, ttl_ms): (u32, i64) = redis::Script::new(INCR_SCRIPT)
+        let (count, ttl_ms): (u32, i64) = redis::Script::new(INCR_SCRIPT)
             .key(format!("{}:rl:{key}", self.prefix))
             .arg(window.as_millis() as u64)
+            .arg(n)
             .invoke_async(&mut conn)
             .await?;
-        Ok((n, Duration::from_millis(ttl_ms.max(0) as u64)))
+        Ok((count, Duration::from_millis(ttl_ms.max(0) as u64)))
     }
 
-    fn hit_local(&self, key: &str, window: Duration) -> (u32, Duration) {
+    fn hit_local(&self, key: &str, n: u32, window: Duration) -> (u32, Duration) {
         let now = Instant::now();
         let Ok(mut map) = self.local.lock() else { return (0, Duration::ZERO) };
         if map.len() > 100_000 {
@@ -110,7 +130,7 @@ impl RateLimiter {
         if now.duration_since(entry.0) >= window {
             *entry = (now, 0);
         }
-        entry.1 += 1;
+        entry.1 = entry.1.saturating_add(n);
         (entry.1, window.saturating_sub(now.duration_since(entry.0)))
     }
 }

@@ -44,3 +44,8 @@ mod tests {
         assert_ne!(new_refresh_token(), new_refresh_token());
     }
 }
+
+/// Compares two secrets in time that depends only on their lengths.
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}

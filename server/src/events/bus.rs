@@ -19,7 +19,15 @@ pub struct EventBus {
 #[derive(Clone)]
 struct Local {
     events: broadcast::Sender<Arc<Event>>,
-    revocations: broadcast::Sender<Revocation>,
+    revocations: broadcast::Sender<Control>,
+}
+
+/// What the sockets' watch hears.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Control {
+    Revoked(Revocation),
+    /// Revocations may have been missed (Redis was away): every socket re-reads its standing.
+    Recheck,
 }
 
 impl Local {
@@ -30,7 +38,7 @@ impl Local {
     fn deliver(&self, event: Event) {
         match event {
             Event::Revoked(r) => {
-                let _ = self.revocations.send(r);
+                let _ = self.revocations.send(Control::Revoked(r));
             }
             other => {
                 let _ = self.events.send(Arc::new(other));
@@ -74,7 +82,7 @@ impl EventBus {
     }
 
     /// Revocations from every instance, for the WebSockets' watch.
-    pub fn revocations(&self) -> broadcast::Receiver<Revocation> {
+    pub fn revocations(&self) -> broadcast::Receiver<Control> {
         self.local.revocations.subscribe()
     }
 
@@ -120,6 +128,7 @@ async fn relay(client: redis::Client, channel: String, local: Local, mut establi
                     // Whatever was published while the subscription was down never reached this
                     // instance: its subscribers re-read what is open, as after a lag.
                     let _ = local.events.send(Arc::new(Event::Resync));
+                    let _ = local.revocations.send(Control::Recheck);
                 }
                 first = false;
                 let mut messages = pubsub.into_on_message();

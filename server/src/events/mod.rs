@@ -9,5 +9,5 @@
 mod bus;
 mod model;
 
-pub use bus::EventBus;
+pub use bus::{Control, EventBus};
 pub use model::{Event, JobUpdate, LeadSummary, LeadUpdate, OfferEventKind, OfferSnapshot, Revocation};

@@ -38,6 +38,18 @@ pub fn decode_cursor(cursor: Option<&str>) -> Result<Option<Uuid>, ServiceError>
     Uuid::from_slice(&bytes).map(Some).map_err(|_| ServiceError::validation("after", "not a valid cursor"))
 }
 
+/// What a paged field adds to a query's complexity: its page size times its subtree, so a query
+/// cannot ask for a hundred rows of a hundred rows each and stay under the limit.
+pub fn list_cost(first: Option<i32>, child_complexity: usize) -> usize {
+    let rows = first.map(|n| n.clamp(1, 100) as usize).unwrap_or(20);
+    rows.saturating_mul(child_complexity).saturating_add(1)
+}
+
+/// What an unpaged list adds: its usual length at most (`rows`) times its subtree.
+pub fn rows_cost(rows: usize, child_complexity: usize) -> usize {
+    rows.saturating_mul(child_complexity).saturating_add(1)
+}
+
 /// `first`, defaulting to 20 and capped at 100.
 pub fn page_size(first: Option<i32>) -> Result<u64, ServiceError> {
     match first {

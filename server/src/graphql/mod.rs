@@ -3,6 +3,7 @@
 
 mod error;
 mod ids;
+mod limits;
 mod loaders;
 mod mutation;
 mod query;
@@ -24,16 +25,20 @@ pub use subscription::Subscription;
 /// The schema type served over HTTP and WebSocket.
 pub type AppSchema = Schema<Query, Mutation, Subscription>;
 
-/// Builds the schema with the configured limits. Introspection is off in production.
+/// Builds the schema with the configured limits: depth, complexity (paged fields count their
+/// page size times their subtree), aliases, directives. Introspection and field suggestions
+/// ("did you mean …", which map the schema for a prober) are off in production.
 pub fn build_schema(ctx: Arc<AppContext>) -> AppSchema {
     let cfg = ctx.config.clone();
     let mut builder = Schema::build(Query, Mutation::default(), Subscription)
         .limit_depth(cfg.graphql_max_depth)
         .limit_complexity(cfg.graphql_max_complexity)
         .limit_recursive_depth(32)
+        .limit_directives(10)
+        .extension(limits::AliasLimit { max: cfg.graphql_max_aliases })
         .data(ctx);
     if cfg.is_production() {
-        builder = builder.disable_introspection();
+        builder = builder.disable_introspection().disable_suggestions();
     }
     builder.finish()
 }

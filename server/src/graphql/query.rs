@@ -100,6 +100,7 @@ impl Query {
     }
 
     /// Contractors, newest first (admins).
+    #[graphql(complexity = "crate::graphql::ids::list_cost(first, child_complexity)")]
     async fn contractors(
         &self,
         ctx: &Context<'_>,
@@ -125,6 +126,7 @@ impl Query {
     }
 
     /// Partners: admins see all, a partner sees itself.
+    #[graphql(complexity = "crate::graphql::ids::rows_cost(50, child_complexity)")]
     async fn partners(&self, ctx: &Context<'_>) -> Result<Vec<Partner>> {
         Ok(services::partners::list(app(ctx), meta(ctx)).await.gql()?.into_iter().map(Partner).collect())
     }
@@ -137,6 +139,7 @@ impl Query {
     }
 
     /// The audit log, newest first (admins).
+    #[graphql(complexity = "crate::graphql::ids::list_cost(first, child_complexity)")]
     async fn audit_log(
         &self,
         ctx: &Context<'_>,
@@ -165,6 +168,7 @@ impl Query {
     }
 
     /// Leads, newest first: all for admins, their own for partners, assigned ones for contractors.
+    #[graphql(complexity = "crate::graphql::ids::list_cost(first, child_complexity)")]
     async fn leads(
         &self,
         ctx: &Context<'_>,
@@ -190,6 +194,7 @@ impl Query {
     }
 
     /// Your offers, newest first (contractors), optionally in one status.
+    #[graphql(complexity = "crate::graphql::ids::list_cost(first, child_complexity)")]
     async fn my_offers(
         &self,
         ctx: &Context<'_>,
@@ -209,6 +214,7 @@ impl Query {
 
     /// Jobs, newest first: all for admins (filter by contractor), the lead's jobs for partners,
     /// your own for contractors.
+    #[graphql(complexity = "crate::graphql::ids::list_cost(first, child_complexity)")]
     async fn jobs(
         &self,
         ctx: &Context<'_>,
@@ -229,6 +235,7 @@ impl Query {
     }
 
     /// Your jobs, newest first (contractors).
+    #[graphql(complexity = "crate::graphql::ids::list_cost(first, child_complexity)")]
     async fn my_jobs(
         &self,
         ctx: &Context<'_>,
@@ -264,6 +271,7 @@ impl Query {
 
     /// Claims, newest first, as far as you may see them. `decisionOverdue: true` lists the
     /// undecided ones past their decision date.
+    #[graphql(complexity = "crate::graphql::ids::list_cost(first, child_complexity)")]
     async fn claims(
         &self,
         ctx: &Context<'_>,
@@ -285,6 +293,7 @@ impl Query {
 
     /// Payouts, newest first: all for admins (filter by contractor), your own for contractors.
     #[allow(clippy::too_many_arguments)]
+    #[graphql(complexity = "crate::graphql::ids::list_cost(first, child_complexity)")]
     async fn payouts(
         &self,
         ctx: &Context<'_>,
@@ -319,6 +328,7 @@ impl Query {
     }
 
     /// Admin: the latest payout batches, newest first (at most 100).
+    #[graphql(complexity = "crate::graphql::ids::list_cost(first, child_complexity)")]
     async fn payout_batches(&self, ctx: &Context<'_>, first: Option<i32>) -> Result<Vec<PayoutBatch>> {
         let limit = page_size(first).gql()?;
         let rows = services::payouts::batches(app(ctx), meta(ctx), limit).await.gql()?;
@@ -326,6 +336,7 @@ impl Query {
     }
 
     /// Admin: the latest Stripe webhook events received and what each did, newest first.
+    #[graphql(complexity = "crate::graphql::ids::list_cost(first, child_complexity)")]
     async fn stripe_events(&self, ctx: &Context<'_>, first: Option<i32>) -> Result<Vec<StripeEvent>> {
         let limit = page_size(first).gql()?;
         let rows = services::stripe::recent_events(app(ctx), meta(ctx), limit).await.gql()?;
@@ -334,6 +345,7 @@ impl Query {
 
     /// A partner's webhook deliveries, newest first: the delivery log (admins for any partner,
     /// a partner for itself). `status` is `PENDING`, `DELIVERED` or `FAILED`.
+    #[graphql(complexity = "crate::graphql::ids::list_cost(first, child_complexity)")]
     async fn webhook_deliveries(
         &self,
         ctx: &Context<'_>,

@@ -88,7 +88,27 @@ impl Metrics {
     }
 }
 
-/// `GET /metrics`.
-pub async fn metrics(State(state): State<HttpState>) -> impl IntoResponse {
+/// `GET /metrics` on the main address: only with `Authorization: Bearer <METRICS_TOKEN>`
+/// (compared in constant time). Without a token configured it is not served here at all (a
+/// separate `METRICS_BIND_ADDR` serves it to the monitoring network instead).
+pub async fn metrics(State(state): State<HttpState>, headers: axum::http::HeaderMap) -> axum::response::Response {
+    use axum::http::StatusCode;
+    use secrecy::ExposeSecret;
+    let Some(token) = state.ctx.config.metrics_token.as_ref() else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let presented = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("");
+    if !crate::auth::constant_time_eq(presented.as_bytes(), token.expose_secret().as_bytes()) {
+        return (StatusCode::UNAUTHORIZED, [(header::WWW_AUTHENTICATE, "Bearer")]).into_response();
+    }
+    open_metrics(State(state)).await.into_response()
+}
+
+/// `GET /metrics` on `METRICS_BIND_ADDR`, a listener only the monitoring network reaches.
+pub async fn open_metrics(State(state): State<HttpState>) -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], state.metrics.render())
 }

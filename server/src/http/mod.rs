@@ -10,3 +10,4 @@ pub mod request;
 pub mod stripe;
 pub mod web;
 pub mod ws;
+pub mod ws_guard;

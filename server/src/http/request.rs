@@ -13,15 +13,20 @@ pub fn request_id(headers: &HeaderMap) -> Option<String> {
     headers.get("x-request-id").and_then(|v| v.to_str().ok()).map(|s| s.chars().take(100).collect())
 }
 
-/// The client address: the socket peer, or the first `X-Forwarded-For` hop when configured to
-/// trust a proxy in front.
+/// The client address: the socket peer, or, when configured to trust the one proxy in front,
+/// the last `X-Forwarded-For` hop (the one that proxy appended; the hops before it are
+/// whatever the client chose to send, and would let it pick its own rate-limit bucket).
 pub fn client_ip(ctx: &AppContext, headers: &HeaderMap, peer: Option<SocketAddr>) -> Option<IpAddr> {
     if ctx.config.trust_forwarded_for
         && let Some(ip) = headers
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
-            .and_then(|v| v.trim().parse().ok())
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .next_back()
+            .and_then(|v| v.parse().ok())
     {
         return Some(ip);
     }

@@ -27,8 +27,9 @@ use tokio::sync::broadcast;
 
 use super::graphql::HttpState;
 use super::request::{client_ip, identity_from, request_id};
+use super::ws_guard::{Guard, Verdict, refusal};
 use crate::auth::{Principal, RequestMeta};
-use crate::context::AppContext;
+use crate::events::Control;
 use crate::graphql::request_loaders;
 
 /// Client frames are a few hundred bytes (`connection_init` with a JWT is the largest); bigger
@@ -45,6 +46,7 @@ pub async fn upgrade(
     protocol: GraphQLProtocol,
     ws: WebSocketUpgrade,
 ) -> impl IntoResponse {
+    let legacy = legacy_protocol(&headers);
     let header_auth = headers.get(axum::http::header::AUTHORIZATION).and_then(|v| v.to_str().ok()).map(String::from);
     let rid = request_id(&headers);
     let ip = client_ip(&state.ctx, &headers, Some(peer));
@@ -53,7 +55,20 @@ pub async fn upgrade(
         .write_buffer_size(WRITE_BUFFER)
         .max_message_size(MAX_MESSAGE)
         .max_frame_size(MAX_MESSAGE)
-        .on_upgrade(move |socket| serve(state, socket, protocol, header_auth, rid, ip))
+        .on_upgrade(move |socket| serve(state, socket, protocol, legacy, header_auth, rid, ip))
+}
+
+/// Whether the client chose the legacy `graphql-ws` protocol: the first protocol it offers
+/// that the server speaks, as async-graphql negotiates it.
+fn legacy_protocol(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(axum::http::header::SEC_WEBSOCKET_PROTOCOL)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .find(|p| *p == "graphql-ws" || *p == "graphql-transport-ws")
+        .is_some_and(|p| p == "graphql-ws")
 }
 
 async fn close(mut socket: WebSocket, code: u16, reason: &'static str) {
@@ -64,6 +79,7 @@ async fn serve(
     state: HttpState,
     mut socket: WebSocket,
     protocol: GraphQLProtocol,
+    legacy: bool,
     header_auth: Option<String>,
     rid: Option<String>,
     ip: Option<std::net::IpAddr>,
@@ -90,6 +106,8 @@ async fn serve(
         .find_map(|k| payload.get(*k).and_then(|v| v.as_str()))
         .map(String::from);
     let credential = from_payload.or(header_auth);
+    // Listen for revocations before reading the standing, so none falls between the two.
+    let mut revocations = ctx.bus.revocations();
     let principal = identity_from(&ctx, credential.as_deref()).await;
     if let Some(code) = refusal(&ctx, &principal).await {
         return close(socket, code, reason(code)).await;
@@ -101,21 +119,32 @@ async fn serve(
         .and_then(|c| c.trim().strip_prefix("Bearer ").or_else(|| c.trim().strip_prefix("bearer ")))
         .and_then(|t| ctx.jwt.verify(t.trim()).ok())
         .map(|claims| claims.exp);
-    let mut revocations = ctx.bus.revocations();
+    if matches!(principal, Principal::User { .. }) && token_expires.is_none() {
+        // The token ran out between the two reads: no socket without a clock.
+        return close(socket, 4401, reason(4401)).await;
+    }
+    let meta = RequestMeta { principal: principal.clone(), request_id: rid, client_ip: ip };
     let mut data = Data::default();
-    data.insert(RequestMeta { principal: principal.clone(), request_id: rid, client_ip: ip });
+    data.insert(meta.clone());
     data.insert(request_loaders(&ctx.db));
 
     let (mut sink, stream) = socket.split();
     // One writer owns the socket's sending half: GraphQL frames and keep-alive pings.
     let (tx, mut rx) = futures_channel::mpsc::channel::<Message>(32);
+    let guard = Arc::new(Guard::new(Arc::clone(&ctx), meta, token_expires, legacy, tx.clone()));
     let ping_every = ctx.config.ws_ping_interval;
+    let watcher = Arc::clone(&guard);
     let writer = tokio::spawn(async move {
         let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + ping_every, ping_every);
         loop {
             tokio::select! {
                 msg = rx.next() => match msg {
-                    Some(m) => if sink.send(m).await.is_err() { break },
+                    Some(m) => {
+                        if let Message::Text(t) = &m {
+                            watcher.sent(t.as_str());
+                        }
+                        if sink.send(m).await.is_err() { break }
+                    }
                     None => break,
                 },
                 _ = ping.tick() => if sink.send(Message::Ping(Default::default())).await.is_err() { break },
@@ -123,29 +152,34 @@ async fn serve(
         }
         let _ = sink.close().await;
     });
-    // Every operation the client starts is authorised again, as an HTTP request would be: the
-    // credentials' standing is read before it runs, and a refusal closes the socket.
+    // Every frame the client sends passes the guard first (see `ws_guard`).
     let refused = Arc::new(AtomicU16::new(0));
     let guarded = {
-        let (ctx, principal, refused) = (Arc::clone(&ctx), principal.clone(), Arc::clone(&refused));
+        let (guard, refused) = (Arc::clone(&guard), Arc::clone(&refused));
         let replay = futures_util::stream::once(futures_util::future::ready(Ok(Message::Text(first))));
         futures_util::stream::unfold(Box::pin(replay.chain(stream)), move |mut inner| {
-            let (ctx, principal, refused) = (Arc::clone(&ctx), principal.clone(), Arc::clone(&refused));
+            let (guard, refused) = (Arc::clone(&guard), Arc::clone(&refused));
             async move {
-                let msg = inner.next().await?;
-                if let Ok(Message::Text(text)) = &msg
-                    && starts_operation(text.as_str())
-                {
-                    let code = match token_expires {
-                        Some(exp) if exp <= chrono::Utc::now().timestamp() => Some(4401),
-                        _ => refusal(&ctx, &principal).await,
-                    };
-                    if let Some(code) = code {
-                        refused.store(code, Ordering::SeqCst);
+                loop {
+                    let msg = inner.next().await?;
+                    // Both protocols are text-only; a binary frame would reach the protocol
+                    // handler without passing the guard.
+                    if let Ok(Message::Binary(_)) = &msg {
+                        refused.store(4400, Ordering::SeqCst);
                         return None;
                     }
+                    if let Ok(Message::Text(text)) = &msg {
+                        match guard.admit(text.as_str()).await {
+                            Verdict::Pass => {}
+                            Verdict::Answered => continue,
+                            Verdict::Close(code) => {
+                                refused.store(code, Ordering::SeqCst);
+                                return None;
+                            }
+                        }
+                    }
+                    return Some((msg, inner));
                 }
-                Some((msg, inner))
             }
         })
     };
@@ -162,17 +196,22 @@ async fn serve(
         }
     };
     let watch = async {
+        let every = ctx.config.ws_recheck_interval;
+        let mut recheck = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
         loop {
-            match revocations.recv().await {
-                Ok(r) if crate::access::revokes(&r, &principal) => return 4403,
-                Ok(_) => {}
-                // Missed some: read the standing instead of guessing.
-                Err(broadcast::error::RecvError::Lagged(_)) => {
-                    if let Some(code) = refusal(&ctx, &principal).await {
-                        return code;
-                    }
-                }
-                Err(broadcast::error::RecvError::Closed) => std::future::pending::<()>().await,
+            let look = tokio::select! {
+                got = revocations.recv() => match got {
+                    Ok(Control::Revoked(r)) if crate::access::revokes(&r, &principal) => return 4403,
+                    Ok(Control::Revoked(_)) => false,
+                    // Missed some, or Redis was away: read the standing instead of guessing.
+                    Ok(Control::Recheck) | Err(broadcast::error::RecvError::Lagged(_)) => true,
+                    Err(broadcast::error::RecvError::Closed) => std::future::pending::<bool>().await,
+                },
+                // An API key's expiry, or a revocation published while Redis refused it.
+                _ = recheck.tick() => true,
+            };
+            if look && let Some(code) = refusal(&ctx, &principal).await {
+                return code;
             }
         }
     };
@@ -189,38 +228,10 @@ async fn serve(
     let _ = writer.await;
 }
 
-/// Whether a client frame starts an operation (`subscribe` in graphql-transport-ws, `start` in
-/// the legacy graphql-ws).
-fn starts_operation(text: &str) -> bool {
-    #[derive(serde::Deserialize)]
-    struct Frame<'a> {
-        #[serde(rename = "type", borrow)]
-        kind: std::borrow::Cow<'a, str>,
-    }
-    serde_json::from_str::<Frame>(text).is_ok_and(|f| f.kind == "subscribe" || f.kind == "start")
-}
-
 fn reason(code: u16) -> &'static str {
     match code {
         4401 => "Unauthorized",
         4403 => "Forbidden",
         _ => "Closed",
-    }
-}
-
-/// The close code for credentials that may not hold a live socket, or `None` when they may:
-/// 4401 for none or bad ones, 4403 for ones that were revoked since (or, for a suspended
-/// contractor, that have no live access).
-async fn refusal(ctx: &AppContext, principal: &Principal) -> Option<u16> {
-    if let Principal::Anonymous { .. } = principal {
-        return Some(4401);
-    }
-    match crate::access::standing(ctx, principal).await {
-        Ok(s) if s.live() => None,
-        Ok(_) => Some(4403),
-        Err(e) => {
-            tracing::error!(error = %e, "checking a WebSocket's credentials");
-            Some(4401)
-        }
     }
 }

@@ -117,7 +117,9 @@ impl PaymentProvider for StripeProvider {
         Ok(list
             .data
             .into_iter()
-            .find(|t| t.metadata.get(ATTEMPT_KEY).map(String::as_str) == Some(attempt_key))
+            // A transfer without the entry was made before attempts were named in metadata, by
+            // a first attempt, whose key is the group's name.
+            .find(|t| t.metadata.get(ATTEMPT_KEY).map(String::as_str).unwrap_or(group) == attempt_key)
             .map(|t| t.id.as_str().to_string()))
     }
 

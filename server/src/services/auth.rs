@@ -5,7 +5,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::auth::{
-    API_KEY_PREFIX, client_key, Principal, RateLimitDecision, RequestMeta, new_refresh_token, sha256_hex,
+    API_KEY_PREFIX, Principal, RequestMeta, new_refresh_token, sha256_hex,
 };
 use crate::context::AppContext;
 use crate::domain::{AtField, Email};
@@ -30,7 +30,7 @@ pub async fn login(ctx: &AppContext, meta: &RequestMeta, email: &str, password: 
     let cfg = &ctx.config;
     // Guessing is bounded per client address and per (address, email); there is deliberately
     // no limit per email alone, which would let anyone lock a user out with wrong passwords.
-    let address = meta.client_ip.map(client_key).unwrap_or_else(|| "unknown".into());
+    let address = crate::access::limits::address_of(meta);
     limit(ctx, &format!("login:ip:{address}"), cfg.login_limit_per_ip).await?;
     let email = Email::parse(email).at("email")?;
     let pair_key = format!("login:ip-email:{address}:{}", email.as_str());
@@ -48,6 +48,9 @@ pub async fn login(ctx: &AppContext, meta: &RequestMeta, email: &str, password: 
     ctx.limiter.reset(&pair_key).await;
 
     let txn = ctx.db.begin().await?;
+    if !store::users::lock(&txn, user.id).await?.is_some_and(|u| !u.disabled) {
+        return Err(ServiceError::Unauthenticated(BAD_CREDENTIALS.into()));
+    }
     let refresh = issue_refresh(&txn, ctx, user.id, Uuid::now_v7()).await?;
     store::users::touch_last_login(&txn, user.id).await?;
     let meta = RequestMeta { principal: principal_of(&user), ..meta.clone() };
@@ -79,14 +82,22 @@ pub async fn refresh(ctx: &AppContext, meta: &RequestMeta, token: &str) -> Servi
         return Err(ServiceError::Unauthenticated(why.into()));
     }
     let txn = ctx.db.begin().await?;
+    // Under the user's row lock: a disableUser either happened before (refused here) or waits.
+    if !store::users::lock(&txn, user.id).await?.is_some_and(|u| !u.disabled) {
+        return Err(invalid());
+    }
     let won = row.revoked_at.is_none() && store::tokens::rotate_if_live(&txn, row.id).await?;
     let mut grace_reuse = false;
     if !won {
-        // Read it again: a concurrent refresh may have rotated it a moment ago.
+        // Read it again: a concurrent refresh may have rotated it a moment ago. The grace is
+        // good for one more redemption of the token, not for any number.
         let now_row = store::tokens::find(&txn, row.id).await?.unwrap_or(row.clone());
         let grace = Duration::from_std(ctx.config.refresh_reuse_grace).unwrap_or(Duration::zero());
         let recent = now_row.rotated_at.is_some_and(|at| Utc::now() - at <= grace);
-        if recent && store::tokens::family_live(&txn, row.family_id).await? {
+        if recent
+            && store::tokens::family_live(&txn, row.family_id).await?
+            && store::tokens::use_grace(&txn, row.id).await?
+        {
             grace_reuse = true;
         } else {
             let revoked = store::tokens::revoke_family(&txn, row.family_id).await?;
@@ -173,7 +184,13 @@ pub async fn identify(ctx: &AppContext, bearer: &str) -> ServiceResult<Principal
         return anon("partner deactivated");
     }
     store::partners::touch_api_key(&ctx.db, key.id).await?;
-    Ok(Principal::ApiKey { key_id: key.id, partner_id: partner.id, partner_kind: partner.kind, label: key.label })
+    Ok(Principal::ApiKey {
+        key_id: key.id,
+        partner_id: partner.id,
+        partner_kind: partner.kind,
+        label: key.label,
+        rate_limit_per_minute: key.rate_limit_per_minute,
+    })
 }
 
 /// The principal a user's access token would carry.
@@ -188,12 +205,7 @@ pub fn principal_of(u: &user::Model) -> Principal {
 }
 
 async fn limit(ctx: &AppContext, key: &str, max: u32) -> ServiceResult<()> {
-    match ctx.limiter.hit(key, max, ctx.config.login_limit_window).await {
-        RateLimitDecision::Allowed => Ok(()),
-        RateLimitDecision::Limited { retry_after } => {
-            Err(ServiceError::RateLimited { retry_after_secs: retry_after.as_secs().max(1) })
-        }
-    }
+    crate::access::limits::throttle(ctx, key, max, ctx.config.login_limit_window).await
 }
 
 async fn issue_refresh(

@@ -37,6 +37,12 @@ pub async fn register(ctx: &AppContext, meta: &RequestMeta, r: Registration) -> 
     if r.max_active_jobs > ctx.config.contractor_max_active_jobs {
         return Err(too_many_jobs(ctx));
     }
+    // Anonymous sign-ups are bounded per client address (each one costs a password hash).
+    if !meta.principal.is_admin() {
+        let key = format!("register:ip:{}", crate::access::limits::address_of(meta));
+        let cfg = &ctx.config;
+        crate::access::limits::throttle(ctx, &key, cfg.register_limit_per_address, cfg.register_limit_window).await?;
+    }
     // Hash first, outside any transaction: it is slow by design and must not hold a connection
     // (or, on SQLite, the one writer) while it runs.
     let password_hash = ctx.passwords.hash(r.password.expose().to_string()).await?;
@@ -125,9 +131,9 @@ pub async fn suspend(
         change_status(ctx, meta, id, &from, ContractorStatus::Suspended, reason, "contractor.suspended").await?;
     // A suspended contractor can no longer accept: its open offers go to the next candidates now
     // rather than waiting out their expiry.
-    super::offers::withdraw_open_for_contractor(ctx, meta, id).await?;
-    // Its users' live sockets close on every instance.
+    // Its users' live sockets close on every instance (first: nothing below may skip it).
     ctx.bus.publish(vec![crate::events::Event::Revoked(crate::events::Revocation::Contractor { contractor_id: id })]).await;
+    super::offers::withdraw_open_for_contractor(ctx, meta, id).await?;
     Ok(suspended)
 }
 

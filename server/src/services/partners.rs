@@ -151,3 +151,34 @@ pub async fn get(ctx: &AppContext, meta: &RequestMeta, id: Uuid) -> ServiceResul
     meta.principal.require_partner_access(id)?;
     store::partners::find(&ctx.db, id).await?.ok_or_else(|| ServiceError::not_found("partner"))
 }
+
+/// Admin: gives one API key its own budget of GraphQL operations per minute (a partner whose
+/// integration needs more than the default), or back to the default with `None`. Audited.
+#[tracing::instrument(skip_all, fields(api_key_id = %id))]
+pub async fn set_api_key_rate_limit(
+    ctx: &AppContext,
+    meta: &RequestMeta,
+    id: Uuid,
+    per_minute: Option<i32>,
+) -> ServiceResult<api_key::Model> {
+    meta.principal.require_admin()?;
+    if per_minute.is_some_and(|n| !(1..=1_000_000).contains(&n)) {
+        return Err(ServiceError::validation("perMinute", "must be between 1 and 1000000 operations per minute"));
+    }
+    let txn = ctx.db.begin().await?;
+    let before = store::partners::find_api_key(&txn, id).await?.ok_or_else(|| ServiceError::not_found("API key"))?;
+    let key = store::partners::set_api_key_rate_limit(&txn, id, per_minute)
+        .await?
+        .ok_or_else(|| ServiceError::not_found("API key"))?;
+    super::audit::record(
+        &txn,
+        meta,
+        "partner.api_key_rate_limit",
+        "partner",
+        Some(key.partner_id),
+        json!({ "apiKeyId": id, "perMinute": { "from": before.rate_limit_per_minute, "to": per_minute } }),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(key)
+}

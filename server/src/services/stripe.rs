@@ -171,7 +171,9 @@ async fn payout_of(
     // Only the payout's current transfer counts: the one on file, or, while the outcome of the
     // current attempt is unknown, the one that attempt made (named in the transfer's metadata).
     // An event about an earlier attempt's transfer must not move the payout.
-    let attempt = transfer["metadata"][crate::payments::ATTEMPT_KEY].as_str();
+    // Without the entry (a transfer from before attempts were named), it was a first attempt,
+    // whose key is the group's name.
+    let attempt = transfer["metadata"][crate::payments::ATTEMPT_KEY].as_str().or(transfer["transfer_group"].as_str());
     let current = match &p.transfer_id {
         Some(on_file) => on_file == tid,
         None => attempt.is_some() && attempt == p.idempotency_key.as_deref(),

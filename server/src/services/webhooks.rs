@@ -9,7 +9,7 @@
 
 use std::time::{Duration, Instant};
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use entities::{DeliveryStatus, partner, webhook_attempt, webhook_delivery};
 use hmac::{Hmac, Mac};
 use sea_orm::sea_query::Expr;
@@ -159,12 +159,17 @@ pub fn lease(ctx: &AppContext) -> chrono::Duration {
     chrono::Duration::from_std(hold).unwrap_or(chrono::Duration::minutes(1))
 }
 
+/// A claim on one delivery: the lease it set, which only its holder can record against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Claim(DateTime<Utc>);
+
 /// Claims a delivery for one send: pushes its next attempt out by a lease counted from now, only
 /// if nobody else did. Until the lease lapses no instance sends it again; if this one dies
 /// mid-send, another sends it after the lease (receivers de-duplicate on `X-NRP-Event-Id`).
-pub async fn claim(ctx: &AppContext, d: &webhook_delivery::Model) -> ServiceResult<bool> {
-    let lease_until = Utc::now() + lease(ctx);
-    Ok(webhook_delivery::Entity::update_many()
+pub async fn claim(ctx: &AppContext, d: &webhook_delivery::Model) -> ServiceResult<Option<Claim>> {
+    // Stored to the microsecond, so the fence in `record` compares equal on every database.
+    let lease_until = (Utc::now() + lease(ctx)).trunc_subsecs(6);
+    let won = webhook_delivery::Entity::update_many()
         .col_expr(webhook_delivery::Column::NextAttemptAt, Expr::value(lease_until))
         .filter(webhook_delivery::Column::Id.eq(d.id))
         .filter(webhook_delivery::Column::Status.eq(DeliveryStatus::Pending))
@@ -172,15 +177,25 @@ pub async fn claim(ctx: &AppContext, d: &webhook_delivery::Model) -> ServiceResu
         .exec(&ctx.db)
         .await?
         .rows_affected
-        == 1)
+        == 1;
+    Ok(won.then_some(Claim(lease_until)))
 }
 
 /// Sends one claimed delivery and records the attempt. Returns whether the receiver took it.
-pub async fn send(ctx: &AppContext, http: &reqwest::Client, d: webhook_delivery::Model) -> ServiceResult<bool> {
-    let Some(p) = store::partners::find(&ctx.db, d.partner_id).await? else { return Ok(false) };
+pub async fn send(
+    ctx: &AppContext,
+    http: &reqwest::Client,
+    d: webhook_delivery::Model,
+    claim: Claim,
+) -> ServiceResult<bool> {
+    let partner = store::partners::find(&ctx.db, d.partner_id).await?;
+    let Some(p) = partner.filter(|p| p.active) else {
+        // Gone or deactivated: nothing more is sent for it.
+        return give_up(ctx, &d, claim, "the partner is deactivated").await.map(|_| false);
+    };
     let (Some(url), Some(secret)) = (p.webhook_url.clone(), p.webhook_secret.clone()) else {
         // The partner removed its endpoint: nothing to send to until it sets one again.
-        return record(ctx, &d, None, Some("the partner has no webhook URL".into()), 0).await.map(|_| false);
+        return record(ctx, &d, claim, None, Some("the partner has no webhook URL".into()), 0).await.map(|_| false);
     };
     let attempt_started = Instant::now();
     let policy = crate::outbound::OutboundPolicy::for_production(ctx.config.is_production());
@@ -213,7 +228,20 @@ pub async fn send(ctx: &AppContext, http: &reqwest::Client, d: webhook_delivery:
         }
     };
     let elapsed = attempt_started.elapsed().as_millis() as i64;
-    record(ctx, &d, code, error, elapsed).await
+    record(ctx, &d, claim, code, error, elapsed).await
+}
+
+/// Marks a claimed delivery `FAILED` without sending it.
+async fn give_up(ctx: &AppContext, d: &webhook_delivery::Model, claim: Claim, why: &str) -> ServiceResult<()> {
+    webhook_delivery::Entity::update_many()
+        .col_expr(webhook_delivery::Column::Status, Expr::value(DeliveryStatus::Failed))
+        .col_expr(webhook_delivery::Column::LastError, Expr::value(Some(why.to_string())))
+        .filter(webhook_delivery::Column::Id.eq(d.id))
+        .filter(webhook_delivery::Column::Status.eq(DeliveryStatus::Pending))
+        .filter(webhook_delivery::Column::NextAttemptAt.eq(claim.0))
+        .exec(&ctx.db)
+        .await?;
+    Ok(())
 }
 
 /// A send error as the partner may read it: what failed, without internal detail.
@@ -226,7 +254,7 @@ fn describe(e: &reqwest::Error) -> String {
         let mut why = None;
         while let Some(s) = source {
             let text = s.to_string();
-            if text.contains("not a public address") || text.contains("does not resolve") {
+            if text.contains("public address") || text.contains("does not resolve") {
                 why = Some(text);
             }
             source = s.source();
@@ -238,16 +266,50 @@ fn describe(e: &reqwest::Error) -> String {
     what.chars().take(500).collect()
 }
 
+/// Records an attempt, fenced by the claim: if the lease lapsed and another sender claimed the
+/// delivery meanwhile, this late result is dropped (that sender records its own), so a late
+/// failure can never overwrite a delivery that another attempt completed.
 async fn record(
     ctx: &AppContext,
     d: &webhook_delivery::Model,
+    claim: Claim,
     code: Option<i32>,
     error: Option<String>,
     elapsed_ms: i64,
 ) -> ServiceResult<bool> {
     let attempt = d.attempts + 1;
     let ok = error.is_none();
+    let gave_up = !ok && attempt as u32 >= ctx.config.webhook_max_attempts;
+    let status = if ok {
+        DeliveryStatus::Delivered
+    } else if gave_up {
+        DeliveryStatus::Failed
+    } else {
+        DeliveryStatus::Pending
+    };
     let txn = ctx.db.begin().await?;
+    let held = webhook_delivery::Entity::update_many()
+        .col_expr(webhook_delivery::Column::Status, Expr::value(status))
+        .col_expr(webhook_delivery::Column::Attempts, Expr::value(attempt))
+        .col_expr(webhook_delivery::Column::LastStatusCode, Expr::value(code))
+        .col_expr(webhook_delivery::Column::LastError, Expr::value(error.clone()))
+        .col_expr(
+            webhook_delivery::Column::NextAttemptAt,
+            Expr::value(Utc::now() + backoff(ctx.config.webhook_retry_base, attempt as u32)),
+        )
+        .col_expr(webhook_delivery::Column::DeliveredAt, Expr::value(ok.then(Utc::now)))
+        .filter(webhook_delivery::Column::Id.eq(d.id))
+        .filter(webhook_delivery::Column::Status.eq(DeliveryStatus::Pending))
+        .filter(webhook_delivery::Column::NextAttemptAt.eq(claim.0))
+        .exec(&txn)
+        .await?
+        .rows_affected
+        == 1;
+    if !held {
+        txn.rollback().await?;
+        tracing::warn!(delivery = %d.id, "webhook lease lapsed before the attempt was recorded; another sender has it");
+        return Ok(ok);
+    }
     webhook_attempt::ActiveModel {
         id: Set(Uuid::now_v7()),
         delivery_id: Set(d.id),
@@ -259,27 +321,6 @@ async fn record(
     }
     .insert(&txn)
     .await?;
-    let gave_up = !ok && attempt as u32 >= ctx.config.webhook_max_attempts;
-    let status = if ok {
-        DeliveryStatus::Delivered
-    } else if gave_up {
-        DeliveryStatus::Failed
-    } else {
-        DeliveryStatus::Pending
-    };
-    webhook_delivery::Entity::update_many()
-        .col_expr(webhook_delivery::Column::Status, Expr::value(status))
-        .col_expr(webhook_delivery::Column::Attempts, Expr::value(attempt))
-        .col_expr(webhook_delivery::Column::LastStatusCode, Expr::value(code))
-        .col_expr(webhook_delivery::Column::LastError, Expr::value(error))
-        .col_expr(
-            webhook_delivery::Column::NextAttemptAt,
-            Expr::value(Utc::now() + backoff(ctx.config.webhook_retry_base, attempt as u32)),
-        )
-        .col_expr(webhook_delivery::Column::DeliveredAt, Expr::value(ok.then(Utc::now)))
-        .filter(webhook_delivery::Column::Id.eq(d.id))
-        .exec(&txn)
-        .await?;
     txn.commit().await?;
     if !ok {
         tracing::warn!(delivery = %d.id, attempt, "webhook delivery failed");

@@ -59,6 +59,7 @@ pub async fn insert_api_key(db: &impl ConnectionTrait, new: NewApiKey) -> Result
         expires_at: Set(new.expires_at),
         revoked_at: Set(None),
         last_used_at: Set(None),
+        rate_limit_per_minute: Set(None),
     }
     .insert(db)
     .await
@@ -127,4 +128,18 @@ pub async fn set_active(db: &impl ConnectionTrait, id: Uuid, active: bool) -> Re
         .exec(db)
         .await?;
     find(db, id).await?.ok_or(DbErr::RecordNotFound("partner".into()))
+}
+
+/// Sets a key's own operations-per-minute budget (`None` = the default) and returns the key.
+pub async fn set_api_key_rate_limit(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    per_minute: Option<i32>,
+) -> Result<Option<api_key::Model>, DbErr> {
+    api_key::Entity::update_many()
+        .col_expr(api_key::Column::RateLimitPerMinute, Expr::value(per_minute))
+        .filter(api_key::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    find_api_key(db, id).await
 }

@@ -30,6 +30,7 @@ pub async fn insert(
         expires_at: Set(expires_at),
         revoked_at: Set(None),
         rotated_at: Set(None),
+        grace_used_at: Set(None),
     }
     .insert(db)
     .await
@@ -77,4 +78,15 @@ pub async fn revoke_family(db: &impl ConnectionTrait, family_id: Uuid) -> Result
         .exec(db)
         .await?;
     Ok(res.rows_affected)
+}
+
+/// Spends a rotated token's one grace redemption. Returns false when it was spent already.
+pub async fn use_grace(db: &impl ConnectionTrait, id: Uuid) -> Result<bool, DbErr> {
+    let res = refresh_token::Entity::update_many()
+        .col_expr(refresh_token::Column::GraceUsedAt, Utc::now().into())
+        .filter(refresh_token::Column::Id.eq(id))
+        .filter(refresh_token::Column::GraceUsedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(res.rows_affected == 1)
 }

@@ -59,3 +59,10 @@ pub async fn set_disabled(db: &impl ConnectionTrait, id: Uuid, disabled: bool) -
     user::Entity::update_many().col_expr(user::Column::Disabled, disabled.into()).filter(user::Column::Id.eq(id)).exec(db).await?;
     find(db, id).await?.ok_or(DbErr::RecordNotFound("user".into()))
 }
+
+/// The user, with its row locked for the rest of the transaction (PostgreSQL; SQLite has one
+/// writer anyway): a session issued under this lock cannot race a `disableUser`.
+pub async fn lock(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<user::Model>, DbErr> {
+    use sea_orm::QuerySelect;
+    user::Entity::find_by_id(id).lock_exclusive().one(db).await
+}

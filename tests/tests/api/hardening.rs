@@ -90,17 +90,30 @@ async fn batches_are_capped_and_deep_queries_refused_with_a_code() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn metrics_count_operations_by_name_and_errors_by_code() {
-    let app = TestApp::spawn(Backend::Sqlite).await;
+    let token = "metrics-token-0123456789";
+    let opts = TestOptions::default().env("METRICS_TOKEN", token).env("METRICS_BIND_ADDR", "127.0.0.1:0");
+    let app = TestApp::spawn_with(Backend::Sqlite, opts).await;
     app.http
         .post(format!("{}/graphql", app.base))
         .json(&json!({"query": "query WhoAmI { me { id } }", "operationName": "WhoAmI"}))
         .send()
         .await
         .unwrap();
-    let text = app.http.get(format!("{}/metrics", app.base)).send().await.unwrap().text().await.unwrap();
+    let metrics = format!("{}/metrics", app.base);
+    assert_eq!(app.http.get(&metrics).send().await.unwrap().status(), 401, "no token, no metrics");
+    assert_eq!(app.http.get(&metrics).bearer_auth("metrics-token-wrong-wrong").send().await.unwrap().status(), 401);
+    let text = app.http.get(&metrics).bearer_auth(token).send().await.unwrap().text().await.unwrap();
     assert!(text.contains("nrp_graphql_requests_total{operation=\"WhoAmI\"} 1"), "{text}");
     assert!(text.contains("nrp_graphql_errors_total{code=\"UNAUTHENTICATED\"} 1"), "{text}");
     assert!(text.contains("nrp_graphql_request_duration_seconds_bucket{operation=\"WhoAmI\""), "{text}");
+    // The monitoring listener serves them without a token, and nothing else.
+    let own = format!("http://{}", app.metrics_addr.unwrap());
+    let open = app.http.get(format!("{own}/metrics")).send().await.unwrap().text().await.unwrap();
+    assert!(open.contains("nrp_graphql_requests_total"), "{open}");
+    assert_eq!(app.http.post(format!("{own}/graphql")).send().await.unwrap().status(), 404);
+    // Without a token configured, the main address does not serve them at all.
+    let bare = TestApp::spawn(Backend::Sqlite).await;
+    assert_eq!(bare.http.get(format!("{}/metrics", bare.base)).send().await.unwrap().status(), 404);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -109,12 +122,20 @@ async fn production_hides_introspection_and_graphiql() {
     let app = TestApp::spawn_with(Backend::Sqlite, opts).await;
     let body = app.gql(None, "{ __schema { types { name } } }", json!({})).await;
     assert!(body.get("errors").is_some() || body["data"]["__schema"].is_null(), "{body}");
-    let page = app.http.get(format!("{}/graphql", app.base)).send().await.unwrap();
-    assert_eq!(page.status(), 404);
+    let html = |app: &TestApp| app.http.get(format!("{}/graphql", app.base)).header("accept", "text/html").send();
+    assert_eq!(html(&app).await.unwrap().status(), 405, "no GraphiQL in production");
     let dev = TestApp::spawn(Backend::Sqlite).await;
-    let page = dev.http.get(format!("{}/graphql", dev.base)).send().await.unwrap();
+    let page = html(&dev).await.unwrap();
     assert_eq!(page.status(), 200);
     assert!(page.text().await.unwrap().contains("graphiql"));
+    let api_get = dev.http.get(format!("{}/graphql?query={{__typename}}", dev.base)).send().await.unwrap();
+    assert_eq!(api_get.status(), 405, "no operation runs over GET");
+    assert_eq!(api_get.headers()["allow"], "POST");
+    // Field suggestions would map the schema for a prober.
+    let typo = app.gql(None, "{ contractr(id: \"x\") { id } }", json!({})).await;
+    assert!(!typo.to_string().contains("Did you mean"), "{typo}");
+    let dev_typo = dev.gql(None, "{ contractr(id: \"x\") { id } }", json!({})).await;
+    assert!(dev_typo.to_string().contains("Did you mean"), "suggestions stay on in development: {dev_typo}");
 }
 
 #[test]

@@ -102,7 +102,7 @@ async fn at_send_time_a_host_that_resolves_inside_is_never_contacted() {
     let attempt = first_attempt(&app, &key).await;
     assert_eq!(attempt["status"], "PENDING", "{attempt}");
     assert!(attempt["lastStatusCode"].is_null());
-    assert!(attempt["lastError"].as_str().unwrap().contains("not a public address"), "{attempt}");
+    assert!(attempt["lastError"].as_str().unwrap().contains("does not resolve to a public address"), "{attempt}");
     assert_eq!(inside.connections.load(Ordering::SeqCst), 0, "no connection was ever opened");
 
     let app = TestApp::spawn_with(Backend::Sqlite, production()).await;

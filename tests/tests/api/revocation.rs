@@ -201,11 +201,26 @@ on_both_databases!(two_refreshes_of_one_token_at_once_both_get_a_session, |app: 
     let (rx, ry) = (x["data"]["refreshToken"]["refreshToken"].clone(), y["data"]["refreshToken"]["refreshToken"].clone());
     assert_ne!(rx, ry);
     // Each tab goes on with its own token.
-    app.ok(None, REFRESH, json!({"t": rx})).await;
+    let rx2 = app.ok(None, REFRESH, json!({"t": rx})).await["refreshToken"]["refreshToken"].clone();
     app.ok(None, REFRESH, json!({"t": ry})).await;
-    // A retry after a lost answer, still within the grace window, works too.
-    app.ok(None, REFRESH, json!({"t": r1})).await;
-    // After logout the family is dead: the old token is reuse, and it is refused.
-    app.ok(None, "mutation($t:String!){ logout(refreshToken:$t) }", json!({"t": rx})).await;
+    // The grace is good for one more redemption, not for any number: a third use of the first
+    // token is reuse, and it ends the whole login.
+    let third = app.gql(None, REFRESH, json!({"t": r1})).await;
+    assert_eq!(error_code(&third), "UNAUTHENTICATED", "{third}");
+    assert_eq!(error_code(&app.gql(None, REFRESH, json!({"t": rx2})).await), "UNAUTHENTICATED");
+});
+
+on_both_databases!(a_retry_after_a_lost_answer_gets_a_session, |app: TestApp| async move {
+    let (_, email) = register_contractor(&app, "retry").await;
+    let r1 = app.ok(None, LOGIN, json!({"e": email, "p": CONTRACTOR_PASSWORD})).await["login"]["refreshToken"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let lost = app.ok(None, REFRESH, json!({"t": r1})).await["refreshToken"]["refreshToken"].clone();
+    // The client never saw `lost` and tries again with the same token: a session, not a logout.
+    let retried = app.ok(None, REFRESH, json!({"t": r1})).await["refreshToken"]["refreshToken"].clone();
+    app.ok(None, REFRESH, json!({"t": retried})).await;
+    // After logout the family is dead: the old token is refused.
+    app.ok(None, "mutation($t:String!){ logout(refreshToken:$t) }", json!({"t": lost})).await;
     assert_eq!(error_code(&app.gql(None, REFRESH, json!({"t": r1})).await), "UNAUTHENTICATED");
 });

@@ -82,6 +82,13 @@ impl PartnerMutation {
         services::partners::set_active(app(ctx), meta(ctx), id, true, None).await.gql().map(Partner)
     }
 
+    /// Admin: gives one API key its own budget of GraphQL operations per minute, or (null) the
+    /// default again.
+    async fn set_api_key_rate_limit(&self, ctx: &Context<'_>, id: ID, per_minute: Option<i32>) -> Result<ApiKey> {
+        let id = parse_id(&id, "id").gql()?;
+        services::partners::set_api_key_rate_limit(app(ctx), meta(ctx), id, per_minute).await.gql().map(ApiKey)
+    }
+
     /// Admin: revokes a key at once (open WebSockets that use it close with 4403).
     async fn revoke_api_key(&self, ctx: &Context<'_>, id: ID) -> Result<ApiKey> {
         let id = parse_id(&id, "id").gql()?;

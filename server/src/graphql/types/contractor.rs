@@ -76,6 +76,7 @@ impl Contractor {
             synced_at: self.0.stripe_synced_at,
         })
     }
+    #[graphql(complexity = "crate::graphql::ids::rows_cost(10, child_complexity)")]
     async fn certifications(&self, ctx: &Context<'_>) -> Result<Vec<Certification>> {
         let found = loaders(ctx).certifications.load_one(self.0.id).await.map_err(loader_error).gql()?;
         Ok(found.unwrap_or_default().into_iter().map(Certification).collect())

@@ -111,11 +111,13 @@ impl Job {
         Ok(loaders(ctx).payout_by_job.load_one(self.0.id).await.map_err(loader_error).gql()?.map(super::payout::Payout))
     }
     /// Photos and reports, oldest first.
+    #[graphql(complexity = "crate::graphql::ids::rows_cost(20, child_complexity)")]
     async fn attachments(&self, ctx: &Context<'_>) -> Result<Vec<super::attachment::Attachment>> {
         let found = loaders(ctx).attachments_by_job.load_one(self.0.id).await.map_err(loader_error).gql()?;
         Ok(found.unwrap_or_default().into_iter().map(super::attachment::Attachment).collect())
     }
     /// Every transition, note and rating, oldest first.
+    #[graphql(complexity = "crate::graphql::ids::rows_cost(30, child_complexity)")]
     async fn timeline(&self, ctx: &Context<'_>) -> Result<Vec<JobEvent>> {
         let found = loaders(ctx).events_by_job.load_one(self.0.id).await.map_err(loader_error).gql()?;
         Ok(found.unwrap_or_default().into_iter().map(JobEvent).collect())

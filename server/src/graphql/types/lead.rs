@@ -96,6 +96,7 @@ impl Lead {
         Ok(found.map(Contractor))
     }
     /// Every offer made for this lead, oldest first (admins).
+    #[graphql(complexity = "crate::graphql::ids::rows_cost(10, child_complexity)")]
     async fn offers(&self, ctx: &Context<'_>) -> Result<Vec<Offer>> {
         meta(ctx).principal.require_admin().gql()?;
         let found = loaders(ctx).offers_by_lead.load_one(self.0.id).await.map_err(loader_error).gql()?;
@@ -156,6 +157,7 @@ impl RoutingExplanation {
         self.0.candidate_count as i32
     }
     /// Qualified contractors, best first (the first 50).
+    #[graphql(complexity = "crate::graphql::ids::rows_cost(20, child_complexity)")]
     async fn candidates(&self) -> Vec<RankedCandidate> {
         self.0
             .ranked
@@ -173,6 +175,7 @@ impl RoutingExplanation {
             .collect()
     }
     /// Contractors that did not qualify, nearest first (the first 200; `excludedCounts` counts all).
+    #[graphql(complexity = "crate::graphql::ids::rows_cost(200, child_complexity)")]
     async fn excluded(&self) -> Vec<ExcludedContractor> {
         self.0
             .excluded
@@ -185,6 +188,7 @@ impl RoutingExplanation {
             })
             .collect()
     }
+    #[graphql(complexity = "crate::graphql::ids::rows_cost(8, child_complexity)")]
     async fn excluded_counts(&self) -> Vec<ExclusionCount> {
         self.0
             .excluded_counts

@@ -32,6 +32,7 @@ impl Partner {
         self.0.created_at
     }
     /// Keys issued to this partner, newest first. Secrets are never shown again.
+    #[graphql(complexity = "crate::graphql::ids::rows_cost(10, child_complexity)")]
     async fn api_keys(&self, ctx: &Context<'_>) -> Result<Vec<ApiKey>> {
         let found = loaders(ctx).api_keys.load_one(self.0.id).await.map_err(loader_error).gql()?;
         Ok(found.unwrap_or_default().into_iter().map(ApiKey).collect())
@@ -71,6 +72,11 @@ impl ApiKey {
     async fn revoked_at(&self) -> Option<DateTime<Utc>> {
         self.0.revoked_at
     }
+    /// Operations per minute this key may send; `null` when it has the default budget.
+    async fn rate_limit_per_minute(&self) -> Option<i32> {
+        self.0.rate_limit_per_minute
+    }
+
     async fn last_used_at(&self) -> Option<DateTime<Utc>> {
         self.0.last_used_at
     }

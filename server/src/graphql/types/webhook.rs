@@ -52,6 +52,7 @@ impl WebhookDelivery {
         self.0.delivered_at
     }
     /// Every try, oldest first.
+    #[graphql(complexity = "crate::graphql::ids::rows_cost(12, child_complexity)")]
     async fn attempt_log(&self, ctx: &Context<'_>) -> Result<Vec<WebhookAttempt>> {
         Ok(services::webhooks::attempts(app(ctx), self.0.id).await.gql()?.into_iter().map(WebhookAttempt).collect())
     }
