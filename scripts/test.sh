@@ -13,6 +13,7 @@ psql -h 127.0.0.1 -U postgres -Atqc "select datname from pg_database where datna
   while read -r db; do psql -h 127.0.0.1 -U postgres -qc "drop database if exists \"$db\"" >/dev/null; done
 
 scripts/browser-tools.sh
+scripts/test-tools.sh
 scripts/build-web.sh --dev
 
 # No doctests: every test lives beside its code or in tests/. The closing line sums all binaries.

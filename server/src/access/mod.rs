@@ -55,7 +55,9 @@ pub async fn standing(ctx: &AppContext, principal: &Principal) -> ServiceResult<
             }
             if *role == Role::Contractor
                 && let Some(cid) = contractor_id
-                && store::contractors::find(&ctx.db, *cid).await?.is_some_and(|c| c.status == ContractorStatus::Suspended)
+                && store::contractors::find(&ctx.db, *cid)
+                    .await?
+                    .is_some_and(|c| c.status == ContractorStatus::Suspended)
             {
                 return Ok(Standing::NoLiveAccess("this company is suspended"));
             }
@@ -107,8 +109,13 @@ mod tests {
             contractor_id: Some(c),
             partner_id: None,
         };
-        let partner_user =
-            Principal::User { user_id: u, email: "p@x.example".into(), role: Role::Partner, contractor_id: None, partner_id: Some(p) };
+        let partner_user = Principal::User {
+            user_id: u,
+            email: "p@x.example".into(),
+            role: Role::Partner,
+            contractor_id: None,
+            partner_id: Some(p),
+        };
         let key = Principal::ApiKey {
             key_id: k,
             partner_id: p,

@@ -167,7 +167,10 @@ pub enum Revocation {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "camelCase")]
 pub enum Event {
-    Offer { kind: OfferEventKind, offer: OfferSnapshot },
+    Offer {
+        kind: OfferEventKind,
+        offer: OfferSnapshot,
+    },
     Lead(LeadUpdate),
     Job(JobUpdate),
     /// Goes to the sockets' revocation watch, not to subscriptions.

@@ -51,7 +51,8 @@ impl Extension for AliasLimit {
         let doc = next.run(ctx, query, variables).await?;
         let n = count_aliases(&doc);
         if n > self.max {
-            let mut err = ServerError::new(format!("a query may use at most {} aliases (this one uses {n})", self.max), None);
+            let mut err =
+                ServerError::new(format!("a query may use at most {} aliases (this one uses {n})", self.max), None);
             err.extensions.get_or_insert_with(Default::default).set("code", "BAD_USER_INPUT");
             return Err(err);
         }

@@ -42,17 +42,12 @@ const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
 
 /// Whether the client accepts `application/graphql-response+json` (and not with `q=0`).
 fn wants_graphql_response(headers: &HeaderMap) -> bool {
-    headers
-        .get_all(header::ACCEPT)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .any(|range| {
-            let mut parts = range.split(';').map(str::trim);
-            let kind = parts.next().unwrap_or("");
-            let refused = parts.any(|p| p.replace(' ', "").eq_ignore_ascii_case("q=0"));
-            kind.eq_ignore_ascii_case(GRAPHQL_RESPONSE_JSON) && !refused
-        })
+    headers.get_all(header::ACCEPT).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(',')).any(|range| {
+        let mut parts = range.split(';').map(str::trim);
+        let kind = parts.next().unwrap_or("");
+        let refused = parts.any(|p| p.replace(' ', "").eq_ignore_ascii_case("q=0"));
+        kind.eq_ignore_ascii_case(GRAPHQL_RESPONSE_JSON) && !refused
+    })
 }
 
 fn readable_body(headers: &HeaderMap) -> bool {
@@ -85,7 +80,8 @@ pub async fn graphql(
     let gql_json = wants_graphql_response(&headers);
     if !readable_body(&headers) {
         state.metrics.error("BAD_USER_INPUT");
-        let body = error_body("send the request as application/json (or multipart/form-data for uploads)", "BAD_USER_INPUT");
+        let body =
+            error_body("send the request as application/json (or multipart/form-data for uploads)", "BAD_USER_INPUT");
         return reply(StatusCode::UNSUPPORTED_MEDIA_TYPE, gql_json, &body);
     }
     let batch = match req {

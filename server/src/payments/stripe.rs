@@ -134,7 +134,7 @@ impl PaymentProvider for StripeProvider {
                     (ATTEMPT_KEY.to_string(), t.idempotency_key.to_string()),
                 ]
                 .into_iter()
-                    .collect::<std::collections::HashMap<_, _>>(),
+                .collect::<std::collections::HashMap<_, _>>(),
             )
             .customize()
             .request_strategy(key(t.idempotency_key)?)

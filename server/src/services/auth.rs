@@ -4,9 +4,7 @@ use sea_orm::TransactionTrait;
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::auth::{
-    API_KEY_PREFIX, Principal, RequestMeta, new_refresh_token, sha256_hex,
-};
+use crate::auth::{API_KEY_PREFIX, Principal, RequestMeta, new_refresh_token, sha256_hex};
 use crate::context::AppContext;
 use crate::domain::{AtField, Email};
 use crate::error::{ServiceError, ServiceResult};

@@ -132,7 +132,9 @@ pub async fn suspend(
     // A suspended contractor can no longer accept: its open offers go to the next candidates now
     // rather than waiting out their expiry.
     // Its users' live sockets close on every instance (first: nothing below may skip it).
-    ctx.bus.publish(vec![crate::events::Event::Revoked(crate::events::Revocation::Contractor { contractor_id: id })]).await;
+    ctx.bus
+        .publish(vec![crate::events::Event::Revoked(crate::events::Revocation::Contractor { contractor_id: id })])
+        .await;
     super::offers::withdraw_open_for_contractor(ctx, meta, id).await?;
     Ok(suspended)
 }

@@ -56,7 +56,11 @@ pub async fn for_contractor(db: &impl ConnectionTrait, contractor_id: Uuid) -> R
 
 /// Sets `disabled` and returns the user as it now is.
 pub async fn set_disabled(db: &impl ConnectionTrait, id: Uuid, disabled: bool) -> Result<user::Model, DbErr> {
-    user::Entity::update_many().col_expr(user::Column::Disabled, disabled.into()).filter(user::Column::Id.eq(id)).exec(db).await?;
+    user::Entity::update_many()
+        .col_expr(user::Column::Disabled, disabled.into())
+        .filter(user::Column::Id.eq(id))
+        .exec(db)
+        .await?;
     find(db, id).await?.ok_or(DbErr::RecordNotFound("user".into()))
 }
 

@@ -37,25 +37,25 @@ on_both_databases_with!(
     // No grace window: any second use is reuse (the window has its own test).
     TestOptions::default().env("REFRESH_REUSE_GRACE_SECS", "0"),
     |app: TestApp| async move {
-    let (_, email) = register_contractor(&app, "refresh").await;
-    let first = app.ok(None, LOGIN, json!({"e": email, "p": CONTRACTOR_PASSWORD})).await["login"].clone();
-    let r1 = first["refreshToken"].as_str().unwrap().to_string();
+        let (_, email) = register_contractor(&app, "refresh").await;
+        let first = app.ok(None, LOGIN, json!({"e": email, "p": CONTRACTOR_PASSWORD})).await["login"].clone();
+        let r1 = first["refreshToken"].as_str().unwrap().to_string();
 
-    let second = app.ok(None, REFRESH, json!({"t": r1})).await["refreshToken"].clone();
-    let r2 = second["refreshToken"].as_str().unwrap().to_string();
-    assert_ne!(r1, r2);
-    assert_eq!(second["user"]["role"], "CONTRACTOR");
-    let me = app.ok(Some(second["accessToken"].as_str().unwrap()), ME, json!({})).await;
-    assert_eq!(me["me"]["email"], email);
+        let second = app.ok(None, REFRESH, json!({"t": r1})).await["refreshToken"].clone();
+        let r2 = second["refreshToken"].as_str().unwrap().to_string();
+        assert_ne!(r1, r2);
+        assert_eq!(second["user"]["role"], "CONTRACTOR");
+        let me = app.ok(Some(second["accessToken"].as_str().unwrap()), ME, json!({})).await;
+        assert_eq!(me["me"]["email"], email);
 
-    // The old token again: reuse. It fails, and so does the new one from then on.
-    let reused = app.gql(None, REFRESH, json!({"t": r1})).await;
-    assert_eq!(error_code(&reused), "UNAUTHENTICATED");
-    let after = app.gql(None, REFRESH, json!({"t": r2})).await;
-    assert_eq!(error_code(&after), "UNAUTHENTICATED");
+        // The old token again: reuse. It fails, and so does the new one from then on.
+        let reused = app.gql(None, REFRESH, json!({"t": r1})).await;
+        assert_eq!(error_code(&reused), "UNAUTHENTICATED");
+        let after = app.gql(None, REFRESH, json!({"t": r2})).await;
+        assert_eq!(error_code(&after), "UNAUTHENTICATED");
 
-    // A fresh login still works.
-    app.ok(None, LOGIN, json!({"e": email, "p": CONTRACTOR_PASSWORD})).await;
+        // A fresh login still works.
+        app.ok(None, LOGIN, json!({"e": email, "p": CONTRACTOR_PASSWORD})).await;
     }
 );
 

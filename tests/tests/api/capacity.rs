@@ -33,7 +33,9 @@ on_both_databases!(two_accepts_of_different_leads_at_once_cannot_exceed_capacity
         assert_eq!(error_code(r), "CONFLICT");
         assert!(r["errors"][0]["message"].as_str().unwrap().contains("capacity"), "{r}");
     }
-    let me = app.ok(Some(&admin), "query($id:ID!){ contractor(id:$id){ activeJobs maxActiveJobs } }", json!({"id": c.id})).await;
+    let me = app
+        .ok(Some(&admin), "query($id:ID!){ contractor(id:$id){ activeJobs maxActiveJobs } }", json!({"id": c.id}))
+        .await;
     assert_eq!(me["contractor"]["activeJobs"], 1);
 });
 

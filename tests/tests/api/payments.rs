@@ -380,8 +380,9 @@ on_both_with_stripe!(
         let first = stripe.transfer(p["transferId"].as_str().unwrap()).unwrap();
         // Stripe reports the first transfer failed: the payout fails, an admin retries it, and the
         // retry's answer is lost, so the second attempt is PROCESSING with its outcome unknown.
-        let (s, _) = deliver(&app, &event("evt_t1_failed", "transfer.failed", now(), first.clone()), now(), WEBHOOK_SECRET)
-            .await;
+        let (s, _) =
+            deliver(&app, &event("evt_t1_failed", "transfer.failed", now(), first.clone()), now(), WEBHOOK_SECRET)
+                .await;
         assert_eq!(s, 200);
         assert_eq!(payout(&app, &w.admin, &job).await["status"], "FAILED");
         app.ok(Some(&w.admin), "mutation($id:ID!){ retryPayout(id:$id){ status } }", json!({"id": pid})).await;
@@ -393,8 +394,13 @@ on_both_with_stripe!(
         let second = stripe.transfers()[1].clone();
 
         // A late transfer.created about the first transfer does not mark the payout paid with it.
-        let (_, r) = deliver(&app, &event("evt_t1_created", "transfer.created", now() - 60, first.clone()), now(), WEBHOOK_SECRET)
-            .await;
+        let (_, r) = deliver(
+            &app,
+            &event("evt_t1_created", "transfer.created", now() - 60, first.clone()),
+            now(),
+            WEBHOOK_SECRET,
+        )
+        .await;
         assert!(r["outcome"].as_str().unwrap().contains("not the current transfer"), "{r}");
         assert_eq!(payout(&app, &w.admin, &job).await["status"], "PROCESSING");
         // The next batch looks up the second attempt's transfer (not the first one in the group).
@@ -406,12 +412,13 @@ on_both_with_stripe!(
 
         // A second copy of the old transfer.failed (another event id) leaves the payout PAID, so
         // no retry and no third payment can follow from it.
-        let (_, r) = deliver(&app, &event("evt_t1_failed_again", "transfer.failed", now(), first), now(), WEBHOOK_SECRET)
-            .await;
+        let (_, r) =
+            deliver(&app, &event("evt_t1_failed_again", "transfer.failed", now(), first), now(), WEBHOOK_SECRET).await;
         assert!(r["outcome"].as_str().unwrap().contains("not the current transfer"), "{r}");
         assert_eq!(payout(&app, &w.admin, &job).await["status"], "PAID");
         // The current transfer's own events still apply.
-        let (_, r) = deliver(&app, &event("evt_t2_failed", "transfer.failed", now(), second), now(), WEBHOOK_SECRET).await;
+        let (_, r) =
+            deliver(&app, &event("evt_t2_failed", "transfer.failed", now(), second), now(), WEBHOOK_SECRET).await;
         assert!(r["outcome"].as_str().unwrap().contains("FAILED"), "{r}");
         assert_eq!(stripe.transfers().len(), 2);
     }

@@ -61,7 +61,10 @@ async fn disabling_a_user_closes_its_sockets_on_every_instance_and_ends_its_toke
     assert_eq!(error_code(&me), "UNAUTHENTICATED", "the access token stops working at once: {me}");
     assert!(me["errors"][0]["message"].as_str().unwrap().contains("disabled"), "{me}");
     assert_eq!(error_code(&a.gql(None, REFRESH, json!({"t": refresh})).await), "UNAUTHENTICATED");
-    assert_eq!(error_code(&a.gql(None, LOGIN, json!({"e": c.email, "p": CONTRACTOR_PASSWORD})).await), "UNAUTHENTICATED");
+    assert_eq!(
+        error_code(&a.gql(None, LOGIN, json!({"e": c.email, "p": CONTRACTOR_PASSWORD})).await),
+        "UNAUTHENTICATED"
+    );
     let mut again = Ws::open(&b).await;
     again.send(json!({"type": "connection_init", "payload": {"authorization": format!("Bearer {}", c.token)}})).await;
     assert_eq!(closed(&mut again).await, Some(4403), "a new socket is refused");
@@ -71,9 +74,7 @@ async fn disabling_a_user_closes_its_sockets_on_every_instance_and_ends_its_toke
     a.ok(Some(&admin), ENABLE, json!({"id": user})).await;
     let token = a.login(&c.email, CONTRACTOR_PASSWORD).await;
     assert_eq!(a.ok(Some(&token), ME, json!({})).await["me"]["email"], json!(c.email));
-    let audit = a
-        .ok(Some(&admin), "{ auditLog(first: 50) { edges { node { action entityId } } } }", json!({}))
-        .await;
+    let audit = a.ok(Some(&admin), "{ auditLog(first: 50) { edges { node { action entityId } } } }", json!({})).await;
     let actions: Vec<_> = audit["auditLog"]["edges"]
         .as_array()
         .unwrap()
@@ -132,8 +133,10 @@ on_both_databases!(revoking_an_api_key_closes_the_sockets_it_opened, |app: TestA
     revoked.subscribe("1", LEAD_UPDATES).await;
     let mut kept = Ws::connect(&app, other["secret"].as_str().unwrap()).await;
     kept.subscribe("1", LEAD_UPDATES).await;
-    let keys = app.ok(Some(&admin), "query($p:ID!){ partner(id:$p){ apiKeys { id label } } }", json!({"p": partner})).await;
-    let first = keys["partner"]["apiKeys"].as_array().unwrap().iter().find(|k| k["label"] != "second").unwrap()["id"].clone();
+    let keys =
+        app.ok(Some(&admin), "query($p:ID!){ partner(id:$p){ apiKeys { id label } } }", json!({"p": partner})).await;
+    let first =
+        keys["partner"]["apiKeys"].as_array().unwrap().iter().find(|k| k["label"] != "second").unwrap()["id"].clone();
     app.ok(Some(&admin), "mutation($id:ID!){ revokeApiKey(id:$id){ status } }", json!({"id": first})).await;
     assert_eq!(closed(&mut revoked).await, Some(4403));
     // The partner's other key is untouched: its socket still gets the partner's events.
@@ -147,8 +150,12 @@ on_both_databases!(a_suspended_contractors_socket_closes_and_cannot_reopen, |app
     let c = contractor(&app, &admin, "suspended-ws", json!({}), true).await;
     let mut ws = Ws::connect(&app, &c.token).await;
     ws.subscribe("1", LEAD_OFFERS).await;
-    app.ok(Some(&admin), "mutation($id:ID!){ suspendContractor(id:$id, reason:\"lapsed insurance\"){ status } }", json!({"id": c.id}))
-        .await;
+    app.ok(
+        Some(&admin),
+        "mutation($id:ID!){ suspendContractor(id:$id, reason:\"lapsed insurance\"){ status } }",
+        json!({"id": c.id}),
+    )
+    .await;
     assert_eq!(closed(&mut ws).await, Some(4403));
     let mut again = Ws::open(&app).await;
     again.send(json!({"type": "connection_init", "payload": {"authorization": format!("Bearer {}", c.token)}})).await;
@@ -173,8 +180,10 @@ on_both_databases!(every_operation_over_an_open_socket_is_authorised_again, |app
         .exec(&app.ctx.db)
         .await
         .unwrap();
-    ws.send(json!({"id": "2", "type": "subscribe", "payload": {"query": "mutation { declineOffer(id: \"x\") { id } }"}}))
-        .await;
+    ws.send(
+        json!({"id": "2", "type": "subscribe", "payload": {"query": "mutation { declineOffer(id: \"x\") { id } }"}}),
+    )
+    .await;
     assert_eq!(closed(&mut ws).await, Some(4403));
 });
 
@@ -198,7 +207,8 @@ on_both_databases!(two_refreshes_of_one_token_at_once_both_get_a_session, |app: 
         .to_string();
     let (x, y) = tokio::join!(app.gql(None, REFRESH, json!({"t": r1})), app.gql(None, REFRESH, json!({"t": r1})));
     assert!(x.get("errors").is_none() && y.get("errors").is_none(), "two tabs: {x} {y}");
-    let (rx, ry) = (x["data"]["refreshToken"]["refreshToken"].clone(), y["data"]["refreshToken"]["refreshToken"].clone());
+    let (rx, ry) =
+        (x["data"]["refreshToken"]["refreshToken"].clone(), y["data"]["refreshToken"]["refreshToken"].clone());
     assert_ne!(rx, ry);
     // Each tab goes on with its own token.
     let rx2 = app.ok(None, REFRESH, json!({"t": rx})).await["refreshToken"]["refreshToken"].clone();

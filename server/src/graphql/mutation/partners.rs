@@ -38,10 +38,7 @@ impl PartnerMutation {
         let app = app(ctx);
         meta(ctx).principal.require_admin().gql()?;
         let name = required_text(&input.name, "name", 200).at("input.name").map_err(ServiceError::from).gql()?;
-        services::partners::create(app, meta(ctx), name, input.kind.into(), input.webhook_url)
-            .await
-            .gql()
-            .map(Partner)
+        services::partners::create(app, meta(ctx), name, input.kind.into(), input.webhook_url).await.gql().map(Partner)
     }
 
     /// Admin: issues an API key. The secret is in this response only.

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs the outside clients some black-box tests drive: graphql-http's GraphQL-over-HTTP audit
+# and Node's fetch (tests/http-contract, from the npm registry, exact versions), and Python's httpx
+# (PyPI). Skips whatever is already installed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq nodejs npm >/dev/null
+fi
+if [ ! -f tests/http-contract/node_modules/graphql-http/package.json ]; then
+  echo "test-tools: installing graphql-http (npm)"
+  npm install --prefix tests/http-contract --no-package-lock --no-audit --no-fund --silent
+fi
+HTTPX_VERSION=0.28.1
+if ! python3 -c "import httpx, sys; sys.exit(httpx.__version__ != '$HTTPX_VERSION')" 2>/dev/null; then
+  echo "test-tools: installing httpx $HTTPX_VERSION (PyPI)"
+  python3 -m pip install --quiet --root-user-action=ignore "httpx==$HTTPX_VERSION"
+fi
+echo "test-tools: graphql-http $(node -p "require('./tests/http-contract/node_modules/graphql-http/package.json').version"), node $(node --version), httpx $(python3 -c 'import httpx; print(httpx.__version__)')"
