@@ -24,8 +24,7 @@ pub fn client_ip(ctx: &AppContext, headers: &HeaderMap, peer: Option<SocketAddr>
             .filter_map(|v| v.to_str().ok())
             .flat_map(|v| v.split(','))
             .map(str::trim)
-            .filter(|v| !v.is_empty())
-            .next_back()
+            .rfind(|v| !v.is_empty())
             .and_then(|v| v.parse().ok())
     {
         return Some(ip);

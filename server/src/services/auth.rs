@@ -46,7 +46,7 @@ pub async fn login(ctx: &AppContext, meta: &RequestMeta, email: &str, password: 
     ctx.limiter.reset(&pair_key).await;
 
     let txn = ctx.db.begin().await?;
-    if !store::users::lock(&txn, user.id).await?.is_some_and(|u| !u.disabled) {
+    if store::users::lock(&txn, user.id).await?.is_none_or(|u| u.disabled) {
         return Err(ServiceError::Unauthenticated(BAD_CREDENTIALS.into()));
     }
     let refresh = issue_refresh(&txn, ctx, user.id, Uuid::now_v7()).await?;
@@ -81,7 +81,7 @@ pub async fn refresh(ctx: &AppContext, meta: &RequestMeta, token: &str) -> Servi
     }
     let txn = ctx.db.begin().await?;
     // Under the user's row lock: a disableUser either happened before (refused here) or waits.
-    if !store::users::lock(&txn, user.id).await?.is_some_and(|u| !u.disabled) {
+    if store::users::lock(&txn, user.id).await?.is_none_or(|u| u.disabled) {
         return Err(invalid());
     }
     let won = row.revoked_at.is_none() && store::tokens::rotate_if_live(&txn, row.id).await?;

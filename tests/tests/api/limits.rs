@@ -195,12 +195,11 @@ async fn binary_frames_close_the_socket_and_pings_do_not_extend_the_init_deadlin
             if idle.socket.send(Message::Ping(Vec::new().into())).await.is_err() {
                 return idle;
             }
-            match tokio::time::timeout(Duration::from_millis(200), idle.next(Duration::from_secs(5))).await {
-                Ok(Frame::Closed(code)) => {
-                    assert_eq!(code, Some(4408));
-                    return idle;
-                }
-                _ => {}
+            if let Ok(Frame::Closed(code)) =
+                tokio::time::timeout(Duration::from_millis(200), idle.next(Duration::from_secs(5))).await
+            {
+                assert_eq!(code, Some(4408));
+                return idle;
             }
         }
     });
