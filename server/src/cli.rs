@@ -71,12 +71,16 @@ pub async fn run(cli: Cli) -> ExitCode {
         return report(export_schema(output.as_deref()));
     }
     match Config::from_env() {
-        Ok(config) => run_with(cli, config).await,
+        Ok(config) => {
+            telemetry::init(config.log_format);
+            run_with(cli, config).await
+        }
         Err(e) => report(Err(e.into())),
     }
 }
 
-/// Runs a command with the given configuration.
+/// Runs a command with the given configuration (logging is the caller's: `run` sets it up for the
+/// binary; a test running a command keeps its output quiet).
 pub async fn run_with(cli: Cli, config: Config) -> ExitCode {
     report(execute(cli, config).await)
 }
@@ -102,7 +106,6 @@ fn export_schema(output: Option<&std::path::Path>) -> anyhow::Result<()> {
 
 async fn execute(cli: Cli, config: Config) -> anyhow::Result<()> {
     let command = cli.command.unwrap_or(Command::Serve { seed_demo: false });
-    telemetry::init(config.log_format);
     match command {
         Command::Serve { seed_demo } => {
             if seed_demo {

@@ -79,12 +79,18 @@ impl Browser {
 
     /// Waits (up to 15 s) for an element matching `css`.
     pub async fn find(&self, css: &str) -> fantoccini::elements::Element {
-        self.client
-            .wait()
-            .at_most(Duration::from_secs(15))
-            .for_element(Locator::Css(css))
-            .await
-            .unwrap_or_else(|e| panic!("no element {css}: {e}"))
+        match self.client.wait().at_most(Duration::from_secs(15)).for_element(Locator::Css(css)).await {
+            Ok(e) => e,
+            Err(e) => {
+                // Say what the page showed instead, so a failure explains itself.
+                let page = self
+                    .client
+                    .execute("return document.body ? document.body.innerText.slice(0, 2000) : '';", vec![])
+                    .await
+                    .unwrap_or_default();
+                panic!("no element {css}: {e}; the page shows: {page}")
+            }
+        }
     }
 
     /// Waits (up to 15 s) until `script` (a JS expression) is truthy; returns its value.

@@ -262,6 +262,11 @@ pub async fn create_admin(ctx: &AppContext, email: &str, password: &str) {
     .expect("admin created");
 }
 
+/// An amount from the API: the `Money` scalar is AUD cents as a string of digits, never a number.
+pub fn cents(v: &Value) -> i64 {
+    v.as_str().and_then(|s| s.parse().ok()).unwrap_or_else(|| panic!("not Money (a string of digits): {v}"))
+}
+
 /// The first error's `extensions.code`.
 pub fn error_code(body: &Value) -> &str {
     body["errors"][0]["extensions"]["code"].as_str().unwrap_or_else(|| panic!("no error code in {body:#}"))

@@ -12,6 +12,8 @@ pub type DateTime = String;
 pub type NaiveDate = String;
 /// Free-form JSON (audit changes).
 pub type JSON = serde_json::Value;
+/// AUD cents, a string of digits on the wire.
+pub type Money = crate::ui::Cents;
 
 #[derive(GraphQLQuery)]
 #[graphql(

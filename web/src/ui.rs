@@ -12,8 +12,59 @@ pub enum Load<T> {
     Failed(ApiError),
 }
 
+/// AUD cents as the API's `Money` scalar carries them: a string of digits (`"1234567"`), exact
+/// past JavaScript's 2^53 and GraphQL's 32-bit `Int`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Cents(pub i64);
+
+impl serde::Serialize for Cents {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(&self.0)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Cents {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl serde::de::Visitor<'_> for Visit {
+            type Value = Cents;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("AUD cents as a string of digits")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Cents, E> {
+                v.parse().map(Cents).map_err(|_| E::custom("not a number of cents"))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Cents, E> {
+                Ok(Cents(v))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Cents, E> {
+                i64::try_from(v).map(Cents).map_err(|_| E::custom("too many cents"))
+            }
+        }
+        d.deserialize_any(Visit)
+    }
+}
+
+/// Cents from what a person typed: `1234.5`, `$1,234.50` or `1234`; at most two decimals, no
+/// floating point on the way.
+pub fn parse_dollars(typed: &str) -> Option<Cents> {
+    let t = typed.trim().replace(['$', ',', ' '], "");
+    let (whole, frac) = t.split_once('.').unwrap_or((&t, ""));
+    if whole.is_empty() && frac.is_empty() || frac.len() > 2 {
+        return None;
+    }
+    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if !digits(whole) || !digits(frac) {
+        return None;
+    }
+    let dollars: i64 = if whole.is_empty() { 0 } else { whole.parse().ok()? };
+    let cents: i64 = format!("{frac:0<2}").parse().ok()?;
+    dollars.checked_mul(100)?.checked_add(cents).map(Cents)
+}
+
 /// `$12,345.67` from cents.
-pub fn money(cents: i64) -> String {
+pub fn money(amount: Cents) -> String {
+    let cents = amount.0;
     let sign = if cents < 0 { "-" } else { "" };
     let c = cents.unsigned_abs();
     let dollars = (c / 100).to_string();

@@ -35,7 +35,7 @@ pub fn build_schema(ctx: Arc<AppContext>) -> AppSchema {
         .limit_complexity(cfg.graphql_max_complexity)
         .limit_recursive_depth(32)
         .limit_directives(10)
-        .extension(limits::AliasLimit { max: cfg.graphql_max_aliases })
+        .extension(limits::QueryShape { max_aliases: cfg.graphql_max_aliases })
         .data(ctx);
     if cfg.is_production() {
         builder = builder.disable_introspection().disable_suggestions();

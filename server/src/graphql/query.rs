@@ -1,3 +1,4 @@
+use crate::graphql::types::money::Money;
 use async_graphql::connection::{Connection, Edge, EmptyFields};
 use async_graphql::{Context, ID, InputObject, Object, Result};
 
@@ -384,9 +385,9 @@ impl Query {
         let (_, t) = services::payouts::report(app(ctx), meta(ctx), filter).await.gql()?;
         Ok(PayoutTotals {
             count: t.count,
-            gross_cents: t.gross_cents,
-            commission_cents: t.commission_cents,
-            payout_cents: t.payout_cents,
+            gross_cents: Money(t.gross_cents),
+            commission_cents: Money(t.commission_cents),
+            payout_cents: Money(t.payout_cents),
         })
     }
 }
@@ -395,7 +396,7 @@ impl Query {
 #[derive(async_graphql::SimpleObject)]
 pub struct PayoutTotals {
     pub count: i64,
-    pub gross_cents: i64,
-    pub commission_cents: i64,
-    pub payout_cents: i64,
+    pub gross_cents: Money,
+    pub commission_cents: Money,
+    pub payout_cents: Money,
 }

@@ -50,8 +50,12 @@ impl Subscription {
                 let missed = match rx.recv().await {
                     Ok(event) => match &*event {
                         Event::Offer { kind, offer } if offer.contractor_id == cid => {
-                            if *kind == OfferEventKind::Offered && !sent.insert(offer.id) {
-                                continue; // already sent in the initial batch
+                            if *kind == OfferEventKind::Offered {
+                                if !sent.insert(offer.id) {
+                                    continue; // already sent in the initial batch
+                                }
+                            } else {
+                                sent.remove(&offer.id); // settled: nothing more to follow
                             }
                             let out = vec![LeadOfferEvent { kind: (*kind).into(), offer: Offer(offer.clone()) }];
                             return Some((out, (rx, app, cid, sent)));
@@ -62,11 +66,20 @@ impl Subscription {
                     Err(RecvError::Lagged(missed)) => Some(missed),
                     Err(RecvError::Closed) => return None,
                 };
-                // Lagged behind the bus, or the bus itself missed events while Redis was away.
-                tracing::warn!(?missed, "leadOffers subscriber resynchronising; resending open offers");
+                // Lagged behind the bus, or the bus itself missed events while Redis was away:
+                // send the offers opened meanwhile, and what became of the ones already sent.
+                tracing::warn!(?missed, "leadOffers subscriber resynchronising");
                 let open = services::offers::open_for_contractor(&app, cid).await.unwrap_or_default();
-                sent.extend(open.iter().map(|o| o.id));
-                return Some((offered(open), (rx, app, cid, sent)));
+                let open_ids: HashSet<Uuid> = open.iter().map(|o| o.id).collect();
+                let gone: Vec<Uuid> = sent.difference(&open_ids).copied().collect();
+                let settled = services::offers::closed_since(&app, cid, &gone).await.unwrap_or_default();
+                let mut out: Vec<LeadOfferEvent> = settled
+                    .into_iter()
+                    .map(|(kind, s)| LeadOfferEvent { kind: kind.into(), offer: Offer(s) })
+                    .collect();
+                out.extend(offered(open.into_iter().filter(|o| !sent.contains(&o.id)).collect()));
+                sent = open_ids;
+                return Some((out, (rx, app, cid, sent)));
             }
         })
         .flat_map(stream::iter);

@@ -403,6 +403,37 @@ pub async fn open_for_contractor(ctx: &AppContext, contractor_id: Uuid) -> Servi
         .collect())
 }
 
+/// Where these offers of a contractor stand now, as events (`TAKEN`, `EXPIRED`, …) for a
+/// subscriber that may have missed what happened to them. Offers still open are left out.
+pub async fn closed_since(
+    ctx: &AppContext,
+    contractor_id: Uuid,
+    ids: &[Uuid],
+) -> ServiceResult<Vec<(OfferEventKind, OfferSnapshot)>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let offers = store::offers::of_contractor(&ctx.db, contractor_id, ids).await?;
+    let lead_ids: Vec<Uuid> = offers.iter().map(|o| o.lead_id).collect();
+    let leads = store::leads::find_many(&ctx.db, &lead_ids).await?;
+    let now = Utc::now();
+    Ok(offers
+        .iter()
+        .filter_map(|o| {
+            let kind = match o.status {
+                OfferStatus::Open if o.expires_at > now => return None,
+                OfferStatus::Open | OfferStatus::Expired => OfferEventKind::Expired,
+                OfferStatus::Accepted => OfferEventKind::Accepted,
+                OfferStatus::Declined => OfferEventKind::Declined,
+                OfferStatus::Taken => OfferEventKind::Taken,
+                OfferStatus::Withdrawn => OfferEventKind::Withdrawn,
+            };
+            let l = leads.iter().find(|l| l.id == o.lead_id)?;
+            Some((kind, OfferSnapshot::new(o, &LeadSummary::from(l))))
+        })
+        .collect())
+}
+
 /// A contractor's offers (newest first), optionally in one status.
 pub async fn mine(
     ctx: &AppContext,

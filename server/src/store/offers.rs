@@ -183,3 +183,16 @@ pub async fn recent_stats(
         .await?;
     Ok(rows.into_iter().map(|r| (r.contractor_id, (r.recent, r.last))).collect())
 }
+
+/// These offers of one contractor (others' are left out).
+pub async fn of_contractor(
+    db: &impl ConnectionTrait,
+    contractor_id: Uuid,
+    ids: &[Uuid],
+) -> Result<Vec<offer::Model>, DbErr> {
+    offer::Entity::find()
+        .filter(offer::Column::ContractorId.eq(contractor_id))
+        .filter(offer::Column::Id.is_in(ids.iter().copied()))
+        .all(db)
+        .await
+}

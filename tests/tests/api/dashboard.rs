@@ -24,7 +24,7 @@ on_both_databases!(the_dashboard_counts_leads_offers_jobs_and_money, |app: TestA
     assert!(d["medianSecondsToAccept"].as_i64().unwrap() >= 0);
     let completed = d["jobsByStage"].as_array().unwrap().iter().find(|s| s["status"] == "COMPLETED").unwrap().clone();
     assert_eq!(completed["count"], 1);
-    let money: i64 = d["moneyByWeek"].as_array().unwrap().iter().map(|w| w["commissionCents"].as_i64().unwrap()).sum();
+    let money: i64 = d["moneyByWeek"].as_array().unwrap().iter().map(|w| cents(&w["commissionCents"])).sum();
     assert_eq!(money, 15_000);
 
     assert_eq!(error_code(&app.gql(Some(&c.token), DASH, json!({})).await), "FORBIDDEN");

@@ -15,6 +15,7 @@ mod http_contract;
 mod instances;
 mod jobs;
 mod limits;
+mod money;
 mod offers;
 mod outbound;
 mod partners;

@@ -233,17 +233,14 @@ on_both_with_stripe!(
             "the key derives from the payout id"
         );
         assert_eq!(p["idempotencyKey"], format!("payout-{pid}"));
-        assert_eq!(t.form["amount"], p["payoutCents"].as_i64().unwrap().to_string());
+        assert_eq!(t.form["amount"], cents(&p["payoutCents"]).to_string());
         assert_eq!(t.form["currency"], "aud");
         assert_eq!(t.form["destination"], acct);
         assert_eq!(t.form["metadata[payout_id]"], pid);
         assert_eq!(t.form["transfer_group"], format!("payout-{pid}"));
         assert_eq!(p["transferId"], stripe.transfers()[0]["id"]);
         // gross = commission + payout, and what moved is the payout.
-        assert_eq!(
-            p["grossCents"].as_i64().unwrap(),
-            p["commissionCents"].as_i64().unwrap() + p["payoutCents"].as_i64().unwrap()
-        );
+        assert_eq!(cents(&p["grossCents"]), cents(&p["commissionCents"]) + cents(&p["payoutCents"]));
 
         let o = payout(&app, &w.admin, &other_job).await;
         assert_eq!(o["status"], "PENDING");
@@ -669,10 +666,10 @@ on_both_with_stripe!(
         let b = app.ok(Some(&admin), BATCH, json!({})).await["runPayoutBatch"].clone();
         let p = payout(&app, &admin, &job).await;
         assert_eq!(p["status"], "PAID", "{p} {b}");
-        assert_eq!(p["grossCents"], 1_234_567);
+        assert_eq!(cents(&p["grossCents"]), 1_234_567);
         assert_eq!(p["commissionBps"], 1500, "the network default");
-        let commission = p["commissionCents"].as_i64().unwrap();
-        let paid = p["payoutCents"].as_i64().unwrap();
+        let commission = cents(&p["commissionCents"]);
+        let paid = cents(&p["payoutCents"]);
         assert_eq!(commission, 185_185, "15% of $12,345.67 rounded half up");
         assert_eq!(commission + paid, 1_234_567);
         let t = stripe.transfer(p["transferId"].as_str().unwrap()).unwrap();

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 
 use crate::api;
 use crate::gql::{self, dashboard};
-use crate::ui::{ErrorBox, Load, Loading, constant, fixed, label, money};
+use crate::ui::{Cents, ErrorBox, Load, Loading, constant, fixed, label, money};
 
 const COLOURS: [(&str, &str); 4] =
     [("WATER", "#1f77b4"), ("FIRE", "#d62728"), ("MOULD", "#2ca02c"), ("STORM", "#9467bd")];
@@ -139,12 +139,13 @@ fn StagesChart(stages: Vec<dashboard::DashboardDashboardJobsByStage>) -> impl In
 /// Grouped bars: NRP's commission and contractors' payouts, by week.
 #[component]
 fn MoneyChart(weeks: Vec<dashboard::DashboardDashboardMoneyByWeek>) -> impl IntoView {
-    let max = weeks.iter().map(|w| w.commission_cents.max(w.payout_cents)).max().unwrap_or(0).max(1);
+    let max = weeks.iter().map(|w| w.commission_cents.0.max(w.payout_cents.0)).max().unwrap_or(0).max(1);
     let (w, h) = (600.0, 200.0);
     let gw = w / weeks.len().max(1) as f64;
-    let total_c: i64 = weeks.iter().map(|w| w.commission_cents).sum();
-    let total_p: i64 = weeks.iter().map(|w| w.payout_cents).sum();
-    let summary = format!("Commission {} and payouts {} over the period.", money(total_c), money(total_p));
+    let total_c: i64 = weeks.iter().map(|w| w.commission_cents.0).sum();
+    let total_p: i64 = weeks.iter().map(|w| w.payout_cents.0).sum();
+    let summary =
+        format!("Commission {} and payouts {} over the period.", money(Cents(total_c)), money(Cents(total_p)));
     view! {
         <section class="card" aria-labelledby="money-h">
             <h2 id="money-h">"Commission and payouts by week"</h2>
@@ -152,8 +153,8 @@ fn MoneyChart(weeks: Vec<dashboard::DashboardDashboardMoneyByWeek>) -> impl Into
             <svg viewBox=format!("0 0 {w} {}", h + 20.0) role="img" aria-label=summary class="chart">
                 {weeks.into_iter().enumerate().map(|(i, wk)| {
                     let x = i as f64 * gw;
-                    let ch = wk.commission_cents as f64 / max as f64 * (h - 10.0);
-                    let ph = wk.payout_cents as f64 / max as f64 * (h - 10.0);
+                    let ch = wk.commission_cents.0 as f64 / max as f64 * (h - 10.0);
+                    let ph = wk.payout_cents.0 as f64 / max as f64 * (h - 10.0);
                     let bw = (gw / 2.0 - 3.0).max(1.0);
                     view! {
                         <rect x=x + 2.0 y=h - ch width=bw height=ch fill="#d9a400"><title>{format!("Week of {}: commission {}", wk.week_start, money(wk.commission_cents))}</title></rect>

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 
 use crate::api::{self, ApiError};
 use crate::gql::{self, advance_job, job_detail, my_jobs};
-use crate::ui::{ErrorBox, Load, Loading, constant, label, money, when};
+use crate::ui::{ErrorBox, Load, Loading, constant, label, money, parse_dollars, when};
 
 const STAGES: [&str; 7] =
     ["AWAITING_CONTACT", "CONTACTED", "INSPECTED", "QUOTED", "APPROVED", "IN_PROGRESS", "COMPLETED"];
@@ -169,13 +169,7 @@ fn Moves(job_id: String, allowed: Vec<String>, reload: Callback<()>) -> impl Int
     let needs_quote = allowed.iter().any(|a| a == "QUOTED");
     let go = move |to: String| {
         let job_id = job_id.clone();
-        let cents = quote
-            .get_untracked()
-            .trim()
-            .replace(['$', ','], "")
-            .parse::<f64>()
-            .ok()
-            .map(|d| (d * 100.0).round() as i64);
+        let cents = parse_dollars(&quote.get_untracked());
         let to_enum = match to.as_str() {
             "CONTACTED" => advance_job::JobStatus::CONTACTED,
             "INSPECTED" => advance_job::JobStatus::INSPECTED,

@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use crate::api::{self, ApiError};
 use crate::gql::{self, lead_detail, lead_updates, leads};
 use crate::pages::offers::LinkBadge;
-use crate::ui::{ErrorBox, Load, Loading, constant, fixed, label, money, when};
+use crate::ui::{Cents, ErrorBox, Load, Loading, constant, fixed, label, money, when};
 use crate::ws::{self, LinkState};
 
 const STATUSES: [&str; 7] = ["NEW", "OFFERING", "ASSIGNED", "COMPLETED", "UNASSIGNED", "CANCELLED", "DUPLICATE"];
@@ -19,7 +19,7 @@ struct Row {
     damage: String,
     urgency: String,
     created: String,
-    value: Option<i64>,
+    value: Option<Cents>,
     place: String,
 }
 

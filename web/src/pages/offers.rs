@@ -6,7 +6,7 @@ use leptos::prelude::*;
 
 use crate::api;
 use crate::gql::{self, lead_offers};
-use crate::ui::{ErrorBox, constant, countdown, fixed, label, money, ms};
+use crate::ui::{Cents, ErrorBox, constant, countdown, fixed, label, money, ms};
 use crate::ws::{self, LinkState};
 
 #[derive(Clone, Debug, PartialEq)]
@@ -22,7 +22,7 @@ struct Item {
     postcode: String,
     damage: String,
     urgency: String,
-    value_cents: Option<i64>,
+    value_cents: Option<Cents>,
     distance_km: Option<f64>,
     description: String,
     terms: Option<[f64; 5]>,

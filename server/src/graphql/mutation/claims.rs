@@ -6,6 +6,7 @@ use crate::graphql::IntoGql;
 use crate::graphql::ids::parse_id;
 use crate::graphql::types::claim::Claim;
 use crate::graphql::types::enums::ClaimStatus;
+use crate::graphql::types::money::Money;
 use crate::graphql::types::{app, meta};
 use crate::services::{self, claims::ClaimChange, claims::Lodgement};
 
@@ -19,9 +20,9 @@ pub struct CreateClaimInput {
     /// Defaults to the lead's claim number.
     pub claim_number: Option<String>,
     /// AUD cents.
-    pub claimed_cents: i64,
+    pub claimed_cents: Money,
     /// AUD cents; default 0.
-    pub excess_cents: Option<i64>,
+    pub excess_cents: Option<Money>,
 }
 
 /// A change by the claim's insurer (or an admin).
@@ -31,8 +32,8 @@ pub struct UpdateClaimInput {
     /// The next status; `allowedTransitions` lists the choices.
     pub status: Option<ClaimStatus>,
     /// With `PARTIALLY_APPROVED`: the amount approved (less than claimed).
-    pub approved_cents: Option<i64>,
-    pub excess_cents: Option<i64>,
+    pub approved_cents: Option<Money>,
+    pub excess_cents: Option<Money>,
     /// The reasons for a decision, shown to NRP and the contractor.
     pub note: Option<String>,
 }
@@ -49,8 +50,8 @@ impl ClaimMutation {
         let n = Lodgement {
             lead_id,
             claim_number,
-            claimed_cents: input.claimed_cents,
-            excess_cents: input.excess_cents.unwrap_or(0),
+            claimed_cents: input.claimed_cents.0,
+            excess_cents: input.excess_cents.map_or(0, |m| m.0),
         };
         services::claims::lodge(app(ctx), meta(ctx), n).await.gql().map(Claim)
     }
@@ -63,8 +64,8 @@ impl ClaimMutation {
             optional_text(input.note.as_deref(), "note", 2000).at("input.note").map_err(ServiceError::from).gql()?;
         let ch = ClaimChange {
             status: input.status.map(Into::into),
-            approved_cents: input.approved_cents,
-            excess_cents: input.excess_cents,
+            approved_cents: input.approved_cents.map(|m| m.0),
+            excess_cents: input.excess_cents.map(|m| m.0),
             note,
         };
         services::claims::update(app(ctx), meta(ctx), id, ch).await.gql().map(Claim)

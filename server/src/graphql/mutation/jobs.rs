@@ -1,3 +1,4 @@
+use crate::graphql::types::money::Money;
 use async_graphql::{Context, ID, InputObject, Object, Result, Upload};
 use chrono::{DateTime, Utc};
 
@@ -23,9 +24,9 @@ pub struct AdvanceJobInput {
     /// Kept on the timeline.
     pub note: Option<String>,
     /// Required when moving to `QUOTED`: the quote, AUD cents.
-    pub quote_cents: Option<i64>,
+    pub quote_cents: Option<Money>,
     /// Required when moving to `APPROVED`: at most the quote, AUD cents.
-    pub approved_cents: Option<i64>,
+    pub approved_cents: Option<Money>,
     /// When the work is booked, if known.
     pub scheduled_for: Option<DateTime<Utc>>,
 }
@@ -41,8 +42,8 @@ impl JobMutation {
         let a = Advance {
             to: Some(input.to.into()),
             note,
-            quote_cents: input.quote_cents,
-            approved_cents: input.approved_cents,
+            quote_cents: input.quote_cents.map(|m| m.0),
+            approved_cents: input.approved_cents.map(|m| m.0),
             scheduled_for: input.scheduled_for,
         };
         services::jobs::advance(app(ctx), meta(ctx), id, a).await.gql().map(Job)

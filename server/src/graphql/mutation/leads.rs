@@ -8,6 +8,7 @@ use crate::graphql::ids::parse_id;
 use crate::graphql::types::enums::{DamageType, Urgency};
 use crate::graphql::types::job::Job;
 use crate::graphql::types::lead::{AcceptOfferPayload, Lead};
+use crate::graphql::types::money::Money;
 use crate::graphql::types::offer::Offer;
 use crate::graphql::types::{app, meta};
 use crate::services::{self, leads::LeadInput};
@@ -45,7 +46,7 @@ pub struct CreateLeadInput {
     /// Default `MEDIUM`.
     pub urgency: Option<Urgency>,
     /// AUD cents.
-    pub estimated_value_cents: Option<i64>,
+    pub estimated_value_cents: Option<Money>,
     /// The insurer's claim number; one lead per claim and insurer.
     pub claim_number: Option<String>,
     /// The insurer partner, when the caller is not the insurer itself.
@@ -94,7 +95,7 @@ impl CreateLeadInput {
                 None
             }
         };
-        if let Some(v) = self.estimated_value_cents
+        if let Some(Money(v)) = self.estimated_value_cents
             && !(0..=MAX_VALUE_CENTS).contains(&v)
         {
             e.push("input.estimatedValueCents", "the estimated value must be between 0 and 10,000,000,000 cents");
@@ -135,7 +136,7 @@ impl CreateLeadInput {
                 coordinates,
                 damage_type: self.damage_type.into(),
                 urgency: self.urgency.map(Into::into).unwrap_or(entities::Urgency::Medium),
-                estimated_value_cents: self.estimated_value_cents,
+                estimated_value_cents: self.estimated_value_cents.map(|m| m.0),
                 claim_number,
                 insurer_id,
                 description,

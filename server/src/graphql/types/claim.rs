@@ -1,3 +1,4 @@
+use crate::graphql::types::money::Money;
 use async_graphql::{Context, ID, Object, Result};
 use chrono::{DateTime, NaiveDate, Utc};
 use entities::claim;
@@ -39,17 +40,17 @@ impl Claim {
     async fn status(&self) -> ClaimStatus {
         self.0.status.into()
     }
-    async fn claimed_cents(&self) -> i64 {
-        self.0.claimed_cents
+    async fn claimed_cents(&self) -> Money {
+        Money(self.0.claimed_cents)
     }
     /// Set by the decision: the claimed amount when `APPROVED`, less when `PARTIALLY_APPROVED`,
     /// 0 when `DECLINED`.
-    async fn approved_cents(&self) -> Option<i64> {
-        self.0.approved_cents
+    async fn approved_cents(&self) -> Option<Money> {
+        self.0.approved_cents.map(Money)
     }
     /// The excess the customer pays.
-    async fn excess_cents(&self) -> i64 {
-        self.0.excess_cents
+    async fn excess_cents(&self) -> Money {
+        Money(self.0.excess_cents)
     }
     async fn decision_note(&self) -> Option<&str> {
         self.0.decision_note.as_deref()

@@ -1,3 +1,4 @@
+use crate::graphql::types::money::Money;
 use async_graphql::SimpleObject;
 use chrono::{DateTime, NaiveDate, Utc};
 
@@ -43,8 +44,8 @@ pub struct StageCount {
 pub struct WeekMoney {
     pub week_start: NaiveDate,
     pub payouts: i64,
-    pub commission_cents: i64,
-    pub payout_cents: i64,
+    pub commission_cents: Money,
+    pub payout_cents: Money,
 }
 
 impl From<Figures> for Dashboard {
@@ -73,8 +74,8 @@ impl From<Figures> for Dashboard {
                 .map(|(week_start, payouts, commission_cents, payout_cents)| WeekMoney {
                     week_start,
                     payouts,
-                    commission_cents,
-                    payout_cents,
+                    commission_cents: Money(commission_cents),
+                    payout_cents: Money(payout_cents),
                 })
                 .collect(),
         }

@@ -1,3 +1,4 @@
+use crate::graphql::types::money::Money;
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use entities::{job, job_event};
@@ -53,12 +54,12 @@ impl Job {
         Ok(found.map(Contractor))
     }
     /// AUD cents.
-    async fn quote_cents(&self) -> Option<i64> {
-        self.0.quote_cents
+    async fn quote_cents(&self) -> Option<Money> {
+        self.0.quote_cents.map(Money)
     }
     /// AUD cents, approved by an admin or the lead's insurer.
-    async fn approved_cents(&self) -> Option<i64> {
-        self.0.approved_cents
+    async fn approved_cents(&self) -> Option<Money> {
+        self.0.approved_cents.map(Money)
     }
     async fn scheduled_for(&self) -> Option<DateTime<Utc>> {
         self.0.scheduled_for

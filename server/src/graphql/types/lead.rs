@@ -1,3 +1,4 @@
+use crate::graphql::types::money::Money;
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use entities::lead;
@@ -70,8 +71,8 @@ impl Lead {
     async fn urgency(&self) -> Urgency {
         self.0.urgency.into()
     }
-    async fn estimated_value_cents(&self) -> Option<i64> {
-        self.0.estimated_value_cents
+    async fn estimated_value_cents(&self) -> Option<Money> {
+        self.0.estimated_value_cents.map(Money)
     }
     async fn claim_number(&self) -> Option<&str> {
         self.0.claim_number.as_deref()

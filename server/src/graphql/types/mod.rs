@@ -9,6 +9,7 @@ pub mod dashboard;
 pub mod enums;
 pub mod job;
 pub mod lead;
+pub mod money;
 pub mod offer;
 pub mod partner;
 pub mod payout;

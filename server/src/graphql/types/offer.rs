@@ -1,3 +1,4 @@
+use crate::graphql::types::money::Money;
 use async_graphql::{ComplexObject, Context, ID, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 
@@ -87,8 +88,8 @@ impl LeadSummary {
     async fn urgency(&self) -> Urgency {
         self.0.urgency.into()
     }
-    async fn estimated_value_cents(&self) -> Option<i64> {
-        self.0.estimated_value_cents
+    async fn estimated_value_cents(&self) -> Option<Money> {
+        self.0.estimated_value_cents.map(Money)
     }
     async fn description(&self) -> &str {
         &self.0.description

@@ -1,3 +1,4 @@
+use crate::graphql::types::money::Money;
 use async_graphql::{ID, Object};
 use chrono::{DateTime, Utc};
 use entities::payout;
@@ -20,20 +21,20 @@ impl Payout {
         to_id(self.0.contractor_id)
     }
     /// The job's approved amount, AUD cents.
-    async fn gross_cents(&self) -> i64 {
-        self.0.gross_cents
+    async fn gross_cents(&self) -> Money {
+        Money(self.0.gross_cents)
     }
     /// Basis points (1500 = 15%): the contractor's override or the network default.
     async fn commission_bps(&self) -> i32 {
         self.0.commission_bps
     }
     /// `round_half_up(gross × bps / 10 000)` cents.
-    async fn commission_cents(&self) -> i64 {
-        self.0.commission_cents
+    async fn commission_cents(&self) -> Money {
+        Money(self.0.commission_cents)
     }
     /// What the contractor receives: gross − commission.
-    async fn payout_cents(&self) -> i64 {
-        self.0.payout_cents
+    async fn payout_cents(&self) -> Money {
+        Money(self.0.payout_cents)
     }
     async fn status(&self) -> PayoutStatus {
         self.0.status.into()
@@ -59,8 +60,8 @@ impl Payout {
         self.0.batch_id.map(to_id)
     }
     /// Cents taken back by transfer reversals.
-    async fn reversed_cents(&self) -> i64 {
-        self.0.reversed_cents
+    async fn reversed_cents(&self) -> Money {
+        Money(self.0.reversed_cents)
     }
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
@@ -113,8 +114,8 @@ impl PayoutBatch {
         self.0.unresolved
     }
     /// AUD cents transferred.
-    async fn paid_cents(&self) -> i64 {
-        self.0.paid_cents
+    async fn paid_cents(&self) -> Money {
+        Money(self.0.paid_cents)
     }
 }
 
