@@ -15,6 +15,8 @@ pub struct Model {
     pub actor_kind: ActorKind,
     pub actor_id: Option<Uuid>,
     pub actor_label: String,
+    /// The actor as outsiders see it (role and company); the label above is for NRP only.
+    pub actor_public: Option<String>,
     pub note: Option<String>,
     pub created_at: DateTimeUtc,
 }

@@ -11,6 +11,8 @@ pub mod limits;
 use chrono::Utc;
 use entities::{ContractorStatus, Role};
 
+use uuid::Uuid;
+
 use crate::auth::Principal;
 use crate::context::AppContext;
 use crate::error::ServiceResult;
@@ -81,6 +83,47 @@ pub async fn standing(ctx: &AppContext, principal: &Principal) -> ServiceResult<
     }
 }
 
+/// Whether the caller may see a partner beyond its id and name (its kind, settings, keys):
+/// admins, and the partner itself. To every other partner or contractor a partner is a name.
+pub fn sees_partner(principal: &Principal, partner_id: Uuid) -> bool {
+    principal.is_admin() || principal.partner_id() == Some(partner_id)
+}
+
+/// Whether the caller may link a lead to an insurer other than itself: admins only. A lead
+/// source naming an insurer would both hand that insurer's events to a stranger and let the
+/// source probe the insurer's claim numbers through the duplicate rule.
+pub fn may_link_any_insurer(principal: &Principal) -> bool {
+    principal.is_admin()
+}
+
+/// The leads a caller's duplicate rule looks among: every lead for admins, the partner's own
+/// leads for a partner (so a duplicate never tells one partner about another's customer).
+pub fn duplicate_scope(principal: &Principal) -> Option<Uuid> {
+    if principal.is_admin() { None } else { principal.partner_id() }
+}
+
+/// How an actor is shown to someone outside NRP: by role and company, never by a person's email.
+pub async fn public_actor(db: &impl sea_orm::ConnectionTrait, principal: &Principal) -> ServiceResult<String> {
+    Ok(match principal {
+        Principal::Anonymous { .. } => "anonymous".into(),
+        Principal::System => "NRP (automatic)".into(),
+        Principal::User { role: Role::Admin, .. } => "NRP".into(),
+        Principal::User { role: Role::Contractor, contractor_id, .. } => match contractor_id {
+            Some(id) => store::contractors::find(db, *id).await?.map(|c| c.company_name),
+            None => None,
+        }
+        .unwrap_or_else(|| "the contractor".into()),
+        Principal::User { role: Role::Partner, partner_id, .. } => match partner_id {
+            Some(id) => store::partners::find(db, *id).await?.map(|p| p.name),
+            None => None,
+        }
+        .unwrap_or_else(|| "the partner".into()),
+        Principal::ApiKey { partner_id, .. } => {
+            store::partners::find(db, *partner_id).await?.map(|p| p.name).unwrap_or_else(|| "the partner".into())
+        }
+    })
+}
+
 /// Whether a revocation concerns these credentials.
 pub fn revokes(revocation: &Revocation, principal: &Principal) -> bool {
     match (revocation, principal) {
@@ -95,7 +138,6 @@ pub fn revokes(revocation: &Revocation, principal: &Principal) -> bool {
 #[cfg(test)]
 mod tests {
     use entities::PartnerKind;
-    use uuid::Uuid;
 
     use super::*;
 

@@ -188,6 +188,7 @@ pub async fn advance(ctx: &AppContext, meta: &RequestMeta, id: Uuid, a: Advance)
             from_status: Some(j.status),
             to_status: Some(to),
             actor: meta.principal.audit_actor(),
+            actor_public: crate::access::public_actor(&txn, &meta.principal).await?,
             note: a.note.clone(),
         },
     )
@@ -246,6 +247,7 @@ pub async fn cancel(ctx: &AppContext, meta: &RequestMeta, id: Uuid, reason: Stri
             from_status: Some(j.status),
             to_status: Some(JobStatus::Cancelled),
             actor: meta.principal.audit_actor(),
+            actor_public: crate::access::public_actor(&txn, &meta.principal).await?,
             note: Some(reason.clone()),
         },
     )
@@ -279,6 +281,7 @@ pub async fn add_note(ctx: &AppContext, meta: &RequestMeta, id: Uuid, note: Stri
             from_status: None,
             to_status: None,
             actor: meta.principal.audit_actor(),
+            actor_public: crate::access::public_actor(&txn, &meta.principal).await?,
             note: Some(note),
         },
     )
@@ -317,6 +320,7 @@ pub async fn rate(ctx: &AppContext, meta: &RequestMeta, id: Uuid, score: i32) ->
             from_status: None,
             to_status: None,
             actor: meta.principal.audit_actor(),
+            actor_public: crate::access::public_actor(&txn, &meta.principal).await?,
             note: Some(format!("{score}/5")),
         },
     )

@@ -59,6 +59,12 @@ pub async fn create(ctx: &AppContext, meta: &RequestMeta, input: LeadInput) -> S
             }
             Some(p.id)
         }
+        (Some(_), Some(_)) if !crate::access::may_link_any_insurer(&meta.principal) => {
+            return Err(ServiceError::validation(
+                "input.insurer",
+                "only NRP links a lead to an insurer; an insurer sends in its own claims",
+            ));
+        }
         (_, Some(given)) => match store::partners::find(&txn, given).await? {
             Some(p) if p.kind == PartnerKind::Insurer => Some(p.id),
             Some(_) => return Err(ServiceError::validation("input.insurer", "this partner is not an insurer")),
@@ -81,12 +87,16 @@ pub async fn create(ctx: &AppContext, meta: &RequestMeta, input: LeadInput) -> S
     let now = Utc::now();
     let phone = input.customer_phone.into_inner();
     let postcode = input.postcode.into_inner();
+    // Two identical leads at the same instant must not both pass the rule: creation takes a
+    // lock on the customer's (phone, postcode, damage) for the rest of the transaction.
+    store::leads::lock_customer(&txn, &phone, &postcode, input.damage_type).await?;
     let original = store::leads::find_original(
         &txn,
         &phone,
         &postcode,
         input.damage_type,
         now - Duration::hours(DUPLICATE_WINDOW_HOURS),
+        crate::access::duplicate_scope(&meta.principal),
     )
     .await?;
     let status = if original.is_some() { LeadStatus::Duplicate } else { LeadStatus::New };

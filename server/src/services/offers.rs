@@ -85,6 +85,7 @@ async fn job_created(txn: &DatabaseTransaction, meta: &RequestMeta, j: &job::Mod
             from_status: None,
             to_status: Some(j.status),
             actor: meta.principal.audit_actor(),
+            actor_public: crate::access::public_actor(txn, &meta.principal).await?,
             note: None,
         },
     )

@@ -93,6 +93,8 @@ pub struct NewJobEvent {
     pub from_status: Option<JobStatus>,
     pub to_status: Option<JobStatus>,
     pub actor: (ActorKind, Option<Uuid>, String),
+    /// How the actor is shown outside NRP: role and company, no email.
+    pub actor_public: String,
     pub note: Option<String>,
 }
 
@@ -106,6 +108,7 @@ pub async fn insert_event(db: &impl ConnectionTrait, e: NewJobEvent) -> Result<j
         actor_kind: Set(e.actor.0),
         actor_id: Set(e.actor.1),
         actor_label: Set(e.actor.2),
+        actor_public: Set(Some(e.actor_public)),
         note: Set(e.note),
         created_at: Set(Utc::now()),
     }

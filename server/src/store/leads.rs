@@ -105,9 +105,13 @@ pub async fn find_original(
     postcode: &str,
     damage: DamageType,
     since: DateTime<Utc>,
+    among_partner: Option<Uuid>,
 ) -> Result<Option<lead::Model>, DbErr> {
-    lead::Entity::find()
-        .filter(lead::Column::CustomerPhone.eq(phone))
+    let mut q = lead::Entity::find();
+    if let Some(pid) = among_partner {
+        q = q.filter(lead::Column::SourcePartnerId.eq(pid).or(lead::Column::InsurerId.eq(pid)));
+    }
+    q.filter(lead::Column::CustomerPhone.eq(phone))
         .filter(lead::Column::Postcode.eq(postcode))
         .filter(lead::Column::DamageType.eq(damage))
         .filter(lead::Column::CreatedAt.gte(since))
@@ -115,6 +119,32 @@ pub async fn find_original(
         .order_by_asc(lead::Column::CreatedAt)
         .one(db)
         .await
+}
+
+/// Serialises lead creation for one customer (phone, postcode, damage) until the transaction
+/// ends: a PostgreSQL transaction-level advisory lock on a hash of the three. SQLite has one
+/// writer, which serialises creation already.
+pub async fn lock_customer(
+    db: &impl ConnectionTrait,
+    phone: &str,
+    postcode: &str,
+    damage: DamageType,
+) -> Result<(), DbErr> {
+    if db.get_database_backend() != sea_orm::DbBackend::Postgres {
+        return Ok(());
+    }
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(format!("lead:{phone}:{postcode}:{damage:?}").as_bytes());
+    let mut first = [0u8; 8];
+    first.copy_from_slice(&digest[..8]);
+    let key = i64::from_be_bytes(first);
+    db.execute_raw(sea_orm::Statement::from_sql_and_values(
+        sea_orm::DbBackend::Postgres,
+        "SELECT pg_advisory_xact_lock($1)",
+        [key.into()],
+    ))
+    .await?;
+    Ok(())
 }
 
 /// Writes status and the fields that go with it. Callers hold the lead lock and have checked

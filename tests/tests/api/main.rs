@@ -2,6 +2,7 @@
 //! dependencies link once. Most tests run on both SQLite and PostgreSQL.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod access;
 mod attachments;
 mod auth;
 mod background;

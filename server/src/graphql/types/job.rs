@@ -151,9 +151,17 @@ impl JobEvent {
     async fn actor_kind(&self) -> ActorKind {
         self.0.actor_kind.into()
     }
-    /// Who, in words.
-    async fn actor(&self) -> &str {
-        &self.0.actor_label
+    /// Who, in words: for NRP the person; for contractors and partners the role and company
+    /// (never a staff member's email).
+    async fn actor(&self, ctx: &Context<'_>) -> &str {
+        if super::meta(ctx).principal.is_admin() {
+            return self.0.actor_label.as_str();
+        }
+        match (&self.0.actor_public, self.0.actor_kind) {
+            (Some(shown), _) => shown,
+            (None, entities::ActorKind::System) => "NRP (automatic)",
+            (None, _) => "a participant",
+        }
     }
     async fn note(&self) -> Option<&str> {
         self.0.note.as_deref()
