@@ -21,6 +21,8 @@ pub struct Model {
     pub lodged_at: DateTimeUtc,
     /// 10 business days after lodgement (General Insurance Code of Practice).
     pub decision_due_on: Date,
+    /// The instant the decision date ends on the property's clock: overdue from then on.
+    pub decision_due_at: Option<DateTimeUtc>,
     pub decided_at: Option<DateTimeUtc>,
     pub settled_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,

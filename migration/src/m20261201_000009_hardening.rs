@@ -1,49 +1,38 @@
-//! Hardening: refresh tokens remember whether they were retired by rotation (for the reuse grace
-//! window); API keys can carry a rate budget of their own; a job's timeline keeps how each
-//! actor is shown outside NRP.
+//! Hardening: refresh tokens remember whether they were retired by rotation and whether their
+//! one grace redemption was used; API keys can carry a rate budget of their own; a job's timeline
+//! keeps how each actor is shown outside NRP; a claim keeps the instant its decision date ends on
+//! the property's clock.
 
 use sea_orm_migration::prelude::*;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
+/// (table, column): SQLite adds one column per `ALTER TABLE`, so each is its own statement.
+fn columns() -> Vec<(&'static str, ColumnDef)> {
+    vec![
+        ("refresh_tokens", ColumnDef::new("rotated_at").timestamp_with_time_zone().null().to_owned()),
+        ("refresh_tokens", ColumnDef::new("grace_used_at").timestamp_with_time_zone().null().to_owned()),
+        ("api_keys", ColumnDef::new("rate_limit_per_minute").integer().null().to_owned()),
+        ("job_events", ColumnDef::new("actor_public").string_len(300).null().to_owned()),
+        ("claims", ColumnDef::new("decision_due_at").timestamp_with_time_zone().null().to_owned()),
+    ]
+}
+
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.alter_table(
-            Table::alter()
-                .table("refresh_tokens")
-                .add_column(ColumnDef::new("rotated_at").timestamp_with_time_zone().null())
-                .to_owned(),
-        )
-        .await?;
-        m.alter_table(
-            Table::alter()
-                .table("refresh_tokens")
-                .add_column(ColumnDef::new("grace_used_at").timestamp_with_time_zone().null())
-                .to_owned(),
-        )
-        .await?;
-        m.alter_table(
-            Table::alter()
-                .table("api_keys")
-                .add_column(ColumnDef::new("rate_limit_per_minute").integer().null())
-                .to_owned(),
-        )
-        .await?;
-        m.alter_table(
-            Table::alter()
-                .table("job_events")
-                .add_column(ColumnDef::new("actor_public").string_len(300).null())
-                .to_owned(),
-        )
-        .await
+        for (table, mut col) in columns() {
+            m.alter_table(Table::alter().table(table).add_column(&mut col).to_owned()).await?;
+        }
+        Ok(())
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.alter_table(Table::alter().table("job_events").drop_column("actor_public").to_owned()).await?;
-        m.alter_table(Table::alter().table("api_keys").drop_column("rate_limit_per_minute").to_owned()).await?;
-        m.alter_table(Table::alter().table("refresh_tokens").drop_column("grace_used_at").to_owned()).await?;
-        m.alter_table(Table::alter().table("refresh_tokens").drop_column("rotated_at").to_owned()).await
+        for (table, col) in columns().into_iter().rev() {
+            let name = col.get_column_name();
+            m.alter_table(Table::alter().table(table).drop_column(Alias::new(name)).to_owned()).await?;
+        }
+        Ok(())
     }
 }

@@ -111,6 +111,8 @@ pub struct Config {
     pub payout_batch_interval: Option<Duration>,
     /// How long a batch holds a payout it works on; an interrupted batch's payouts free up after.
     pub payout_lease: Duration,
+    /// NRP's own clock, for reports and the dashboard (days, weeks, date-only filters).
+    pub report_zone: chrono_tz::Tz,
     /// `GET /metrics` on the main address needs `Authorization: Bearer <this>`.
     pub metrics_token: Option<SecretString>,
     /// A second listener that serves only `/metrics`, without a token (for a monitoring network).
@@ -209,7 +211,11 @@ impl Config {
         if metrics_token.as_ref().is_some_and(|t| t.expose_secret().len() < 16) {
             return Err(err("METRICS_TOKEN", "must be at least 16 characters".into()));
         }
+        let zone_name = lookup("NRP_TIMEZONE").unwrap_or_else(|| "Australia/Sydney".into());
+        let report_zone = crate::domain::zones::parse_zone(&zone_name)
+            .ok_or_else(|| err("NRP_TIMEZONE", format!("not an IANA time zone name: {zone_name:?}")))?;
         let config = Config {
+            report_zone,
             metrics_token,
             metrics_bind_addr,
             stripe,

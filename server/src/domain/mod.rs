@@ -8,6 +8,7 @@ mod password;
 mod phone;
 mod postcode;
 mod text;
+pub mod zones;
 
 pub use abn::Abn;
 pub use business_days::add_business_days;

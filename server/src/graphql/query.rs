@@ -285,7 +285,7 @@ impl Query {
         let before = decode_cursor(after.as_deref()).gql()?;
         let filter = ClaimFilter {
             status: status.map(Into::into),
-            overdue_on: decision_overdue.unwrap_or(false).then(|| chrono::Utc::now().date_naive()),
+            overdue_at: decision_overdue.unwrap_or(false).then(chrono::Utc::now),
             ..Default::default()
         };
         let (rows, total) = services::claims::list(app(ctx), meta(ctx), filter, before, limit + 1).await.gql()?;

@@ -27,8 +27,9 @@ pub async fn payouts_csv(
             Some(v) => chrono::DateTime::parse_from_rfc3339(v)
                 .map(|d| Some(d.with_timezone(&chrono::Utc)))
                 .or_else(|_| {
+                    // A date is a day on NRP's clock, not in UTC.
                     chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d")
-                        .map(|d| d.and_hms_opt(0, 0, 0).map(|t| t.and_utc()))
+                        .map(|d| Some(crate::domain::zones::start_of_day(d, state.ctx.config.report_zone)))
                 })
                 .map_err(|_| format!("{k} must be a date (2026-11-01) or an RFC 3339 time")),
         }

@@ -75,6 +75,7 @@ pub async fn lodge(ctx: &AppContext, meta: &RequestMeta, n: Lodgement) -> Servic
     let claimed = amount(n.claimed_cents, "input.claimedCents")?;
     let excess = amount(n.excess_cents, "input.excessCents")?;
     let now = Utc::now();
+    let (due_on, due_at) = decision_due(now, crate::domain::zones::zone_of(&l.state, &l.postcode));
     let txn = ctx.db.begin().await?;
     if store::claims::find_by_lead(&txn, l.id).await?.is_some() {
         return Err(ServiceError::conflict_on("input.leadId", "this lead already has a claim"));
@@ -88,7 +89,8 @@ pub async fn lodge(ctx: &AppContext, meta: &RequestMeta, n: Lodgement) -> Servic
             claimed_cents: claimed,
             excess_cents: excess,
             lodged_at: now,
-            decision_due_on: add_business_days(now.date_naive(), DECISION_BUSINESS_DAYS),
+            decision_due_on: due_on,
+            decision_due_at: due_at,
         },
     )
     .await?;
@@ -254,7 +256,59 @@ pub async fn list(
     Ok((rows, total))
 }
 
-/// Undecided and past the decision date.
-pub fn decision_overdue(c: &claim::Model, today: chrono::NaiveDate) -> bool {
-    !c.status.is_decided() && today > c.decision_due_on
+/// The decision date of a claim lodged at `lodged`, and the instant that date ends. The Code of
+/// Practice counts business days on the property's clock: a claim lodged on a Monday morning in
+/// Sydney is lodged on Monday, whatever the date in UTC.
+pub fn decision_due(lodged: chrono::DateTime<Utc>, zone: chrono_tz::Tz) -> (chrono::NaiveDate, chrono::DateTime<Utc>) {
+    use crate::domain::zones::{local_date, start_of_day};
+    let due_on = add_business_days(local_date(lodged, zone), DECISION_BUSINESS_DAYS);
+    (due_on, start_of_day(due_on + chrono::Duration::days(1), zone))
+}
+
+/// Undecided and past the end of the decision date on the property's clock.
+pub fn decision_overdue(c: &claim::Model, now: chrono::DateTime<Utc>) -> bool {
+    let past = match c.decision_due_at {
+        Some(at) => now >= at,
+        None => now.date_naive() > c.decision_due_on,
+    };
+    !c.status.is_decided() && past
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{DateTime, NaiveDate, Utc};
+    use chrono_tz::Australia;
+
+    use super::decision_due;
+
+    fn utc(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    #[test]
+    fn the_decision_date_counts_from_the_lodgement_day_on_the_propertys_clock() {
+        // 08:00 Monday 5 October 2026 in Sydney (daylight saving began the day before) is
+        // 21:00 Sunday in UTC: counted from Sunday the deadline would be Friday 16 October.
+        let (on, at) = decision_due(utc("2026-10-04T21:00:00Z"), Australia::Sydney);
+        assert_eq!(on, NaiveDate::from_ymd_opt(2026, 10, 19).unwrap());
+        assert_eq!(at, utc("2026-10-19T13:00:00Z"), "overdue from midnight at the end of the 19th, Sydney time");
+        // 06:30 Monday 2 November in Perth (UTC+8, no daylight saving).
+        let (on, at) = decision_due(utc("2026-11-01T22:30:00Z"), Australia::Perth);
+        assert_eq!(on, NaiveDate::from_ymd_opt(2026, 11, 16).unwrap());
+        assert_eq!(at, utc("2026-11-16T16:00:00Z"));
+        // The same instant in Adelaide is still Monday; in Brisbane too.
+        assert_eq!(
+            decision_due(utc("2026-11-01T22:30:00Z"), Australia::Brisbane).0,
+            NaiveDate::from_ymd_opt(2026, 11, 16).unwrap()
+        );
+        // Lodged late on Friday in Perth, early Saturday in Sydney: the day differs, the next
+        // business day does not.
+        let friday_night = utc("2026-11-06T14:30:00Z"); // 22:30 Friday Perth, 01:30 Saturday Sydney
+        assert_eq!(decision_due(friday_night, Australia::Perth).0, NaiveDate::from_ymd_opt(2026, 11, 20).unwrap());
+        assert_eq!(decision_due(friday_night, Australia::Sydney).0, NaiveDate::from_ymd_opt(2026, 11, 20).unwrap());
+        // ... and when clocks go back (5 April 2026), the due instant is Sydney midnight at UTC+10.
+        let (on, at) = decision_due(utc("2026-04-05T02:00:00Z"), Australia::Sydney);
+        assert_eq!(on, NaiveDate::from_ymd_opt(2026, 4, 17).unwrap());
+        assert_eq!(at, utc("2026-04-17T14:00:00Z"));
+    }
 }

@@ -13,9 +13,6 @@ use crate::context::AppContext;
 use crate::error::{ServiceError, ServiceResult};
 use crate::store;
 
-/// AEST; the dashboard does not follow daylight saving (an hour's shift at most).
-const AEST_SECS: i64 = 10 * 3600;
-
 #[derive(Debug, Clone, PartialEq)]
 pub struct Dashboard {
     pub from: DateTime<Utc>,
@@ -31,8 +28,8 @@ pub struct Dashboard {
     pub money_by_week: Vec<(NaiveDate, i64, i64, i64)>,
 }
 
-fn local_day(t: DateTime<Utc>) -> NaiveDate {
-    (t + Duration::seconds(AEST_SECS)).date_naive()
+fn local_day(t: DateTime<Utc>, zone: chrono_tz::Tz) -> NaiveDate {
+    crate::domain::zones::local_date(t, zone)
 }
 
 fn week_start(d: NaiveDate) -> NaiveDate {
@@ -53,15 +50,16 @@ pub async fn summary(ctx: &AppContext, meta: &RequestMeta, days: i64) -> Service
     if !(1..=365).contains(&days) {
         return Err(ServiceError::validation("days", "days must be between 1 and 365"));
     }
+    let zone = ctx.config.report_zone;
     let to = Utc::now();
-    let first_day = local_day(to) - Duration::days(days - 1);
-    let from = first_day.and_hms_opt(0, 0, 0).map(|t| t.and_utc() - Duration::seconds(AEST_SECS)).unwrap_or(to);
+    let first_day = local_day(to, zone) - Duration::days(days - 1);
+    let from = crate::domain::zones::start_of_day(first_day, zone);
 
     let mut per_day: BTreeMap<(NaiveDate, u8), i64> = BTreeMap::new();
     let types = [DamageType::Water, DamageType::Fire, DamageType::Mould, DamageType::Storm];
     for (created, kind) in store::dashboard::leads_since(&ctx.db, from).await? {
         let i = types.iter().position(|t| *t == kind).unwrap_or(0) as u8;
-        *per_day.entry((local_day(created), i)).or_default() += 1;
+        *per_day.entry((local_day(created, zone), i)).or_default() += 1;
     }
     let mut leads_per_day = Vec::new();
     for n in 0..days {
@@ -102,12 +100,12 @@ pub async fn summary(ctx: &AppContext, meta: &RequestMeta, days: i64) -> Service
 
     let mut weeks: BTreeMap<NaiveDate, (i64, i64, i64)> = BTreeMap::new();
     let mut w = week_start(first_day);
-    while w <= local_day(to) {
+    while w <= local_day(to, zone) {
         weeks.insert(w, (0, 0, 0));
         w += Duration::days(7);
     }
     for (created, commission, paid) in store::dashboard::payouts_since(&ctx.db, from).await? {
-        let e = weeks.entry(week_start(local_day(created))).or_default();
+        let e = weeks.entry(week_start(local_day(created, zone))).or_default();
         e.0 += 1;
         e.1 += commission;
         e.2 += paid;
@@ -145,8 +143,14 @@ mod tests {
             week_start(NaiveDate::from_ymd_opt(2026, 11, 16).unwrap()),
             NaiveDate::from_ymd_opt(2026, 11, 16).unwrap()
         );
-        // 20:00 UTC on Sunday is Monday morning in Sydney.
+        // 20:00 UTC on Sunday is 07:00 Monday in Sydney (daylight saving, UTC+11) and 04:00
+        // Monday in Perth (UTC+8).
         let t = DateTime::parse_from_rfc3339("2026-11-22T20:00:00Z").unwrap().with_timezone(&Utc);
-        assert_eq!(local_day(t), NaiveDate::from_ymd_opt(2026, 11, 23).unwrap());
+        assert_eq!(local_day(t, chrono_tz::Australia::Sydney), NaiveDate::from_ymd_opt(2026, 11, 23).unwrap());
+        assert_eq!(local_day(t, chrono_tz::Australia::Perth), NaiveDate::from_ymd_opt(2026, 11, 23).unwrap());
+        // 13:30 UTC Sunday: 00:30 Monday in Sydney under daylight saving, 21:30 Sunday in Perth.
+        let late = DateTime::parse_from_rfc3339("2026-11-22T13:30:00Z").unwrap().with_timezone(&Utc);
+        assert_eq!(local_day(late, chrono_tz::Australia::Sydney), NaiveDate::from_ymd_opt(2026, 11, 23).unwrap());
+        assert_eq!(local_day(late, chrono_tz::Australia::Perth), NaiveDate::from_ymd_opt(2026, 11, 22).unwrap());
     }
 }

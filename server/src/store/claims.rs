@@ -1,6 +1,6 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use entities::{ClaimStatus, claim, job, lead};
-use sea_orm::sea_query::Query;
+use sea_orm::sea_query::{ExprTrait, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
     QuerySelect, Select, Set,
@@ -16,6 +16,7 @@ pub struct NewClaim {
     pub excess_cents: i64,
     pub lodged_at: DateTime<Utc>,
     pub decision_due_on: NaiveDate,
+    pub decision_due_at: DateTime<Utc>,
 }
 
 pub async fn insert(db: &impl ConnectionTrait, n: NewClaim) -> Result<claim::Model, DbErr> {
@@ -32,6 +33,7 @@ pub async fn insert(db: &impl ConnectionTrait, n: NewClaim) -> Result<claim::Mod
         decision_note: Set(None),
         lodged_at: Set(n.lodged_at),
         decision_due_on: Set(n.decision_due_on),
+        decision_due_at: Set(Some(n.decision_due_at)),
         decided_at: Set(None),
         settled_at: Set(None),
         created_at: Set(now),
@@ -78,8 +80,8 @@ pub struct ClaimFilter {
     pub partner_id: Option<Uuid>,
     /// Only claims of leads whose job belongs to this contractor.
     pub contractor_id: Option<Uuid>,
-    /// Only undecided claims past their decision date (as of this date).
-    pub overdue_on: Option<NaiveDate>,
+    /// Only undecided claims past their decision date (as of this instant).
+    pub overdue_at: Option<DateTime<Utc>>,
 }
 
 fn filtered(f: &ClaimFilter) -> Select<claim::Entity> {
@@ -117,10 +119,11 @@ fn filtered(f: &ClaimFilter) -> Select<claim::Entity> {
             ),
         );
     }
-    if let Some(day) = f.overdue_on {
-        q = q
-            .filter(claim::Column::Status.is_in([ClaimStatus::Lodged, ClaimStatus::Assessing]))
-            .filter(claim::Column::DecisionDueOn.lt(day));
+    if let Some(at) = f.overdue_at {
+        let past = claim::Column::DecisionDueAt
+            .lte(at)
+            .or(claim::Column::DecisionDueAt.is_null().and(claim::Column::DecisionDueOn.lt(at.date_naive())));
+        q = q.filter(claim::Column::Status.is_in([ClaimStatus::Lodged, ClaimStatus::Assessing])).filter(past);
     }
     q
 }

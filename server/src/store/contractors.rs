@@ -320,13 +320,20 @@ pub async fn all_service_postcodes(db: &impl ConnectionTrait) -> Result<HashMap<
     Ok(map)
 }
 
-/// Contractors holding a certification that expired before `today`.
-pub async fn with_expired_certifications(
+/// For each contractor holding a certification whose expiry date is before `before`, the
+/// earliest such date (the caller decides on each contractor's own clock).
+pub async fn earliest_expiries_before(
     db: &impl ConnectionTrait,
-    today: NaiveDate,
-) -> Result<std::collections::HashSet<Uuid>, DbErr> {
-    let rows = certification::Entity::find().filter(certification::Column::ExpiresOn.lt(today)).all(db).await?;
-    Ok(rows.into_iter().map(|c| c.contractor_id).collect())
+    before: NaiveDate,
+) -> Result<HashMap<Uuid, NaiveDate>, DbErr> {
+    let rows = certification::Entity::find().filter(certification::Column::ExpiresOn.lt(before)).all(db).await?;
+    let mut map: HashMap<Uuid, NaiveDate> = HashMap::new();
+    for c in rows {
+        if let Some(d) = c.expires_on {
+            map.entry(c.contractor_id).and_modify(|e| *e = Ord::min(*e, d)).or_insert(d);
+        }
+    }
+    Ok(map)
 }
 
 /// Counts a decided offer in one statement (no read-modify-write, so concurrent decisions for

@@ -25,7 +25,9 @@ on_both_databases!(an_insurer_lodges_assesses_decides_and_settles_its_claim, |ap
     assert_eq!(claim["claimNumber"], "HM-2026-0042", "defaults to the lead's claim number");
     assert_eq!(claim["decisionOverdue"], false);
     let due = chrono::NaiveDate::parse_from_str(claim["decisionDueOn"].as_str().unwrap(), "%Y-%m-%d").unwrap();
-    assert_eq!(due, nrp_server::domain::add_business_days(chrono::Utc::now().date_naive(), 10));
+    // Ten business days from the lodgement day in Sydney (the lead's state), not in UTC.
+    let sydney = chrono::Utc::now().with_timezone(&chrono_tz::Australia::Sydney).date_naive();
+    assert_eq!(due, nrp_server::domain::add_business_days(sydney, 10));
     assert_eq!(claim["allowedTransitions"], json!(["ASSESSING"]));
     let id = claim["id"].as_str().unwrap().to_string();
 
@@ -118,6 +120,10 @@ on_both_databases!(bad_claims_are_refused_and_overdue_decisions_are_flagged, |ap
             .col_expr(
                 entities::claim::Column::DecisionDueOn,
                 Expr::value(chrono::Utc::now().date_naive() - chrono::Duration::days(7)),
+            )
+            .col_expr(
+                entities::claim::Column::DecisionDueAt,
+                Expr::value(Some(chrono::Utc::now() - chrono::Duration::days(6))),
             )
             .filter(entities::claim::Column::Id.eq(uuid::Uuid::parse_str(&id).unwrap()))
             .exec(&app.ctx.db)

@@ -11,6 +11,7 @@ mod capacity;
 mod claims;
 mod contractors;
 mod dashboard;
+mod dates;
 mod hardening;
 mod http_contract;
 mod instances;

@@ -58,13 +58,13 @@ impl Claim {
     async fn lodged_at(&self) -> DateTime<Utc> {
         self.0.lodged_at
     }
-    /// 10 business days after lodgement (weekends excluded).
+    /// 10 business days after the lodgement date on the property's clock (weekends excluded).
     async fn decision_due_on(&self) -> NaiveDate {
         self.0.decision_due_on
     }
     /// Undecided past its decision date: flagged under the General Insurance Code of Practice.
     async fn decision_overdue(&self) -> bool {
-        services::claims::decision_overdue(&self.0, Utc::now().date_naive())
+        services::claims::decision_overdue(&self.0, Utc::now())
     }
     async fn decided_at(&self) -> Option<DateTime<Utc>> {
         self.0.decided_at

@@ -147,8 +147,14 @@ impl Certification {
     async fn expires_on(&self) -> Option<NaiveDate> {
         self.0.expires_on
     }
-    async fn expired(&self) -> bool {
-        self.0.expires_on.is_some_and(|d| d < Utc::now().date_naive())
+    /// Past its expiry date on the company's clock (good through the date itself).
+    async fn expired(&self, ctx: &Context<'_>) -> Result<bool> {
+        let Some(d) = self.0.expires_on else { return Ok(false) };
+        let found = loaders(ctx).contractors.load_one(self.0.contractor_id).await.map_err(loader_error).gql()?;
+        let zone = found
+            .map(|c| crate::domain::zones::zone_of_postcode(&c.base_postcode))
+            .unwrap_or(chrono_tz::Australia::Sydney);
+        Ok(d < crate::domain::zones::local_date(Utc::now(), zone))
     }
 }
 

@@ -5,7 +5,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use super::enums::{DamageType, JobStatus};
 use crate::services::dashboard::Dashboard as Figures;
 
-/// The admin dashboard's figures for a period ending now. Days and weeks are Sydney (AEST) ones.
+/// The admin dashboard's figures for a period ending now. Days and weeks are on NRP's clock
+/// (`NRP_TIMEZONE`, Sydney by default, daylight saving included).
 #[derive(SimpleObject)]
 pub struct Dashboard {
     pub from: DateTime<Utc>,

@@ -80,7 +80,9 @@ async fn contractor_facts(
     let contractors = store::contractors::all(db).await?;
     let mut specialties = store::contractors::all_specialties(db).await?;
     let mut postcodes = store::contractors::all_service_postcodes(db).await?;
-    let expired = store::contractors::with_expired_certifications(db, now.date_naive()).await?;
+    // Any Australian clock is at most a day ahead of UTC's date: read that much, then judge each
+    // company on its own clock (a certificate is good through its expiry date there).
+    let expiries = store::contractors::earliest_expiries_before(db, now.date_naive() + Duration::days(1)).await?;
     let stats = store::offers::recent_stats(db, now - Duration::hours(24), now - Duration::days(30)).await?;
     let offered: HashSet<uuid::Uuid> = store::offers::offered_contractors(db, lead_id).await?;
     let bases: Vec<String> = {
@@ -108,7 +110,9 @@ async fn contractor_facts(
                 daily_lead_cap: c.daily_lead_cap,
                 offers_last_24h: recent,
                 last_offered_at: last,
-                has_expired_certification: expired.contains(&c.id),
+                has_expired_certification: expiries.get(&c.id).is_some_and(|d| {
+                    *d < crate::domain::zones::local_date(now, crate::domain::zones::zone_of_postcode(&c.base_postcode))
+                }),
                 already_offered: offered.contains(&c.id),
                 performance_score: c.performance_score,
                 avg_response_secs: c.avg_response_secs,

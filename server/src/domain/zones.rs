@@ -1,0 +1,117 @@
+//! Which clock a date is read on. A person reads a date, and a rule counts days, in the time
+//! zone of the place concerned: the property's state for a lead and its claim, the company's base
+//! for a contractor, NRP's configured zone (`NRP_TIMEZONE`) for reports. UTC is never a local
+//! date in Australia: a Monday morning in Sydney is still Sunday there.
+
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use chrono_tz::Australia;
+use chrono_tz::Tz;
+
+/// The zone of a place given its state and postcode. Two NSW places keep another clock: Broken
+/// Hill (2880) runs on South Australian time, Lord Howe Island (2898) on its own.
+pub fn zone_of(state: &str, postcode: &str) -> Tz {
+    match postcode {
+        "2880" => return Australia::Broken_Hill,
+        "2898" => return Australia::Lord_Howe,
+        _ => {}
+    }
+    match state.trim().to_ascii_uppercase().as_str() {
+        "NSW" | "ACT" => Australia::Sydney,
+        "VIC" => Australia::Melbourne,
+        "QLD" => Australia::Brisbane,
+        "SA" => Australia::Adelaide,
+        "WA" => Australia::Perth,
+        "TAS" => Australia::Hobart,
+        "NT" => Australia::Darwin,
+        _ => zone_of_postcode(postcode),
+    }
+}
+
+/// The zone of a postcode alone (a contractor's base), by Australia Post's state ranges.
+pub fn zone_of_postcode(postcode: &str) -> Tz {
+    let Ok(n) = postcode.parse::<u32>() else { return Australia::Sydney };
+    match n {
+        2880 => Australia::Broken_Hill,
+        2898 => Australia::Lord_Howe,
+        800..=999 => Australia::Darwin,
+        3000..=3999 | 8000..=8999 => Australia::Melbourne,
+        4000..=4999 | 9000..=9999 => Australia::Brisbane,
+        5000..=5999 => Australia::Adelaide,
+        6000..=6999 => Australia::Perth,
+        7000..=7999 => Australia::Hobart,
+        // NSW and the ACT, and anything unknown: NRP's home clock.
+        _ => Australia::Sydney,
+    }
+}
+
+/// The calendar date at `t` on the clock of `zone`.
+pub fn local_date(t: DateTime<Utc>, zone: Tz) -> NaiveDate {
+    t.with_timezone(&zone).date_naive()
+}
+
+/// The instant a local day starts in `zone`: local midnight, or the first valid local hour
+/// where a clock change skips midnight.
+pub fn start_of_day(day: NaiveDate, zone: Tz) -> DateTime<Utc> {
+    (0..3)
+        .find_map(|h| day.and_hms_opt(h, 0, 0).and_then(|t| zone.from_local_datetime(&t).earliest()))
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap_or_else(|| day.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc())
+}
+
+/// NRP's configured zone (`NRP_TIMEZONE`): an IANA name such as `Australia/Sydney`.
+pub fn parse_zone(name: &str) -> Option<Tz> {
+    name.trim().parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn utc(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn a_monday_morning_is_monday_in_the_propertys_state() {
+        // 08:00 on Monday 5 October 2026 in Sydney, the day after clocks went forward (UTC+11).
+        let t = utc("2026-10-04T21:00:00Z");
+        assert_eq!(t.date_naive(), d(2026, 10, 4), "UTC says Sunday");
+        assert_eq!(local_date(t, zone_of("NSW", "2000")), d(2026, 10, 5));
+        // Brisbane keeps no daylight saving: still Monday, 07:00.
+        assert_eq!(local_date(t, zone_of("QLD", "4000")), d(2026, 10, 5));
+        // Perth (UTC+8): 05:00 Monday.
+        assert_eq!(local_date(t, zone_of("WA", "6000")), d(2026, 10, 5));
+        // 22:30 UTC Sunday is 06:30 Monday in Perth but the same Sunday evening nowhere west of it.
+        assert_eq!(local_date(utc("2026-11-01T22:30:00Z"), zone_of("WA", "6000")), d(2026, 11, 2));
+        assert_eq!(local_date(utc("2026-11-01T15:30:00Z"), zone_of("WA", "6000")), d(2026, 11, 1));
+    }
+
+    #[test]
+    fn days_start_at_local_midnight_across_daylight_saving_changes() {
+        // Sydney: 4 October 2026 starts at UTC+10, 5 October at UTC+11.
+        assert_eq!(start_of_day(d(2026, 10, 4), Australia::Sydney), utc("2026-10-03T14:00:00Z"));
+        assert_eq!(start_of_day(d(2026, 10, 5), Australia::Sydney), utc("2026-10-04T13:00:00Z"));
+        // 5 April 2026, clocks go back: the day starts at UTC+11.
+        assert_eq!(start_of_day(d(2026, 4, 5), Australia::Sydney), utc("2026-04-04T13:00:00Z"));
+        assert_eq!(start_of_day(d(2026, 4, 6), Australia::Sydney), utc("2026-04-05T14:00:00Z"));
+        assert_eq!(start_of_day(d(2026, 10, 5), Australia::Perth), utc("2026-10-04T16:00:00Z"));
+        assert_eq!(start_of_day(d(2026, 10, 5), Australia::Adelaide), utc("2026-10-04T13:30:00Z"));
+    }
+
+    #[test]
+    fn places_get_their_own_clocks() {
+        assert_eq!(zone_of("NSW", "2880"), Australia::Broken_Hill);
+        assert_eq!(zone_of("NSW", "2898"), Australia::Lord_Howe);
+        assert_eq!(zone_of("act", "2600"), Australia::Sydney);
+        assert_eq!(zone_of_postcode("0800"), Australia::Darwin);
+        assert_eq!(zone_of_postcode("6000"), Australia::Perth);
+        assert_eq!(zone_of_postcode("7000"), Australia::Hobart);
+        assert_eq!(zone_of_postcode("2150"), Australia::Sydney);
+        assert_eq!(parse_zone("Australia/Perth"), Some(Australia::Perth));
+        assert_eq!(parse_zone("Mars/Olympus"), None);
+    }
+}
