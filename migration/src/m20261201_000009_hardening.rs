@@ -1,7 +1,7 @@
 //! Hardening: refresh tokens remember whether they were retired by rotation and whether their
 //! one grace redemption was used; API keys can carry a rate budget of their own; a job's timeline
 //! keeps how each actor is shown outside NRP; a claim keeps the instant its decision date ends on
-//! the property's clock.
+//! the property's clock; partner webhook secrets are stored sealed (longer).
 
 use sea_orm_migration::prelude::*;
 
@@ -24,6 +24,16 @@ impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
         for (table, mut col) in columns() {
             m.alter_table(Table::alter().table(table).add_column(&mut col).to_owned()).await?;
+        }
+        // Sealed webhook secrets are longer than plain ones. (SQLite does not enforce lengths.)
+        if m.get_database_backend() == sea_orm_migration::sea_orm::DatabaseBackend::Postgres {
+            m.alter_table(
+                Table::alter()
+                    .table("partners")
+                    .modify_column(ColumnDef::new("webhook_secret").string_len(500).null())
+                    .to_owned(),
+            )
+            .await?;
         }
         Ok(())
     }

@@ -50,6 +50,9 @@ pub enum Command {
     SeedDemo,
     /// Import postcode centroids from a `Postcode,Suburb,State,Lat,Lon` CSV file.
     ImportPostcodes { file: PathBuf },
+    /// Re-seal every partner's webhook secret under the first key of WEBHOOK_SECRET_KEYS (run
+    /// after putting a new key first; the old key can then be removed).
+    ResealSecrets,
     /// Print the GraphQL schema (SDL), or write it to a file.
     ExportSchema {
         #[arg(long, short)]
@@ -148,6 +151,12 @@ async fn execute(cli: Cli, config: Config) -> anyhow::Result<()> {
                 "imported {} localities in {} postcodes from {} rows; skipped {} rows with unknown (0,0) coordinates",
                 r.localities_imported, r.distinct_postcodes, r.rows_read, r.skipped_unknown_location
             );
+            Ok(())
+        }
+        Command::ResealSecrets => {
+            let ctx = build_context(config).await?;
+            let n = services::webhooks::reseal_secrets(&ctx).await?;
+            println!("re-sealed {n} webhook secret(s) under the current key");
             Ok(())
         }
         Command::ExportSchema { output } => export_schema(output.as_deref()),

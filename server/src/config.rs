@@ -111,6 +111,8 @@ pub struct Config {
     pub payout_batch_interval: Option<Duration>,
     /// How long a batch holds a payout it works on; an interrupted batch's payouts free up after.
     pub payout_lease: Duration,
+    /// Seals partner webhook secrets at rest (`WEBHOOK_SECRET_KEYS`); required in production.
+    pub secret_box: crate::auth::SecretBox,
     /// NRP's own clock, for reports and the dashboard (days, weeks, date-only filters).
     pub report_zone: chrono_tz::Tz,
     /// `GET /metrics` on the main address needs `Authorization: Bearer <this>`.
@@ -214,7 +216,20 @@ impl Config {
         let zone_name = lookup("NRP_TIMEZONE").unwrap_or_else(|| "Australia/Sydney".into());
         let report_zone = crate::domain::zones::parse_zone(&zone_name)
             .ok_or_else(|| err("NRP_TIMEZONE", format!("not an IANA time zone name: {zone_name:?}")))?;
+        let secret_box = match lookup("WEBHOOK_SECRET_KEYS") {
+            Some(v) => {
+                crate::auth::SecretBox::parse(&SecretString::from(v)).map_err(|m| err("WEBHOOK_SECRET_KEYS", m))?
+            }
+            None if environment == Environment::Production => {
+                return Err(err(
+                    "WEBHOOK_SECRET_KEYS",
+                    "is required in production: id:base64 of 32 random bytes (openssl rand -base64 32)".into(),
+                ));
+            }
+            None => crate::auth::SecretBox::default(),
+        };
         let config = Config {
+            secret_box,
             report_zone,
             metrics_token,
             metrics_bind_addr,

@@ -148,6 +148,11 @@ pub async fn build_context(config: Config) -> anyhow::Result<AppContext> {
     let limiter = Arc::new(RateLimiter::new(redis.clone(), &config.redis_key_prefix));
     let attachments = Arc::new(crate::storage::LocalDirStore::new(config.attachment_dir.clone()));
     let payments = crate::payments::from_config(&config)?;
+    if !config.secret_box.is_configured() {
+        tracing::warn!(
+            "WEBHOOK_SECRET_KEYS is not set: partner webhook secrets are stored unsealed (development only)"
+        );
+    }
     if payments.is_none() {
         tracing::warn!(
             "STRIPE_SECRET_KEY is not set: payouts are recorded but wait as PENDING until a provider is configured"

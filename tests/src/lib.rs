@@ -25,6 +25,9 @@ use tokio::sync::oneshot;
 /// The JWT secret every test server shares, so two instances accept each other's tokens.
 pub const TEST_JWT_SECRET: &str = "test-secret-test-secret-test-secret-0123456789";
 
+/// The webhook-secret sealing key every test server shares (`id:base64` of 32 bytes).
+pub const TEST_SEALING_KEYS: &str = "t1:dGVzdC1zZWFsaW5nLWtleS10ZXN0LXNlYWxpbmctayE=";
+
 /// Which database a test runs against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -126,6 +129,7 @@ impl TestApp {
             ("DATABASE_URL".into(), db.url.clone()),
             ("DATABASE_MAX_CONNECTIONS".into(), "8".into()),
             ("JWT_SECRET".into(), TEST_JWT_SECRET.into()),
+            ("WEBHOOK_SECRET_KEYS".into(), TEST_SEALING_KEYS.into()),
             ("WEB_DIST_DIR".into(), "/nonexistent-web-dist".into()),
             ("ATTACHMENT_DIR".into(), db.files.path().display().to_string()),
             // Every test client is 127.0.0.1: address budgets would be shared by the whole suite.

@@ -5,10 +5,12 @@ mod jwt;
 mod password;
 mod principal;
 mod rate_limit;
+mod sealed;
 mod secret_token;
 
 pub use jwt::{AccessClaims, JwtKeys};
 pub use password::{Passwords, hash_password, verify_password};
 pub use principal::{Principal, RequestMeta};
 pub use rate_limit::{Hit, RateLimitDecision, RateLimiter, client_key};
+pub use sealed::SecretBox;
 pub use secret_token::{API_KEY_PREFIX, constant_time_eq, new_api_key, new_refresh_token, sha256_hex};

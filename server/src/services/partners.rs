@@ -30,7 +30,10 @@ pub async fn create(
     if has_hook {
         // Deliveries are always signed; the secret is shown by `setPartnerWebhook`, which rotates it.
         let mut am: entities::partner::ActiveModel = p.clone().into();
-        am.webhook_secret = sea_orm::Set(Some(format!("whsec_{}", crate::auth::new_refresh_token())));
+        let secret = format!("whsec_{}", crate::auth::new_refresh_token());
+        let sealed =
+            ctx.config.secret_box.seal(p.id, &secret).map_err(|m| ServiceError::Internal(anyhow::anyhow!(m)))?;
+        am.webhook_secret = sea_orm::Set(Some(sealed));
         p = sea_orm::ActiveModelTrait::update(am, &txn).await?;
     }
     super::audit::record(

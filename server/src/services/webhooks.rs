@@ -52,9 +52,15 @@ pub async fn set_endpoint(
     let txn = ctx.db.begin().await?;
     let p = store::partners::find(&txn, partner_id).await?.ok_or_else(|| ServiceError::not_found("partner"))?;
     let secret = url.as_ref().map(|_| format!("whsec_{}", crate::auth::new_refresh_token()));
+    let sealed = match &secret {
+        Some(s) => {
+            Some(ctx.config.secret_box.seal(partner_id, s).map_err(|m| ServiceError::Internal(anyhow::anyhow!(m)))?)
+        }
+        None => None,
+    };
     let mut am: partner::ActiveModel = p.clone().into();
     am.webhook_url = Set(url.clone());
-    am.webhook_secret = Set(secret.clone());
+    am.webhook_secret = Set(sealed);
     let updated = am.update(&txn).await?;
     super::audit::record(
         &txn,
@@ -193,9 +199,18 @@ pub async fn send(
         // Gone or deactivated: nothing more is sent for it.
         return give_up(ctx, &d, claim, "the partner is deactivated").await.map(|_| false);
     };
-    let (Some(url), Some(secret)) = (p.webhook_url.clone(), p.webhook_secret.clone()) else {
+    let (Some(url), Some(stored)) = (p.webhook_url.clone(), p.webhook_secret.clone()) else {
         // The partner removed its endpoint: nothing to send to until it sets one again.
         return record(ctx, &d, claim, None, Some("the partner has no webhook URL".into()), 0).await.map(|_| false);
+    };
+    let secret = match ctx.config.secret_box.open(p.id, &stored) {
+        Ok(s) => s,
+        Err(why) => {
+            // Nothing unsigned ever leaves: an operator fixes the keys, and the retries go on.
+            tracing::error!(partner = %p.id, error = %why, "cannot open a partner's webhook secret");
+            let note = "NRP cannot sign this delivery right now (a configuration problem on NRP's side)";
+            return record(ctx, &d, claim, None, Some(note.into()), 0).await.map(|_| false);
+        }
     };
     let attempt_started = Instant::now();
     let policy = crate::outbound::OutboundPolicy::for_production(ctx.config.is_production());
@@ -357,6 +372,28 @@ pub async fn attempts(ctx: &AppContext, delivery_id: Uuid) -> ServiceResult<Vec<
         .order_by_asc(webhook_attempt::Column::Id)
         .all(&ctx.db)
         .await?)
+}
+
+/// Re-seals every partner's webhook secret under the current key (after adding a key to the
+/// front of `WEBHOOK_SECRET_KEYS`); returns how many were re-sealed. The old key can go once
+/// this has run.
+pub async fn reseal_secrets(ctx: &AppContext) -> ServiceResult<usize> {
+    let boxed = &ctx.config.secret_box;
+    if !boxed.is_configured() {
+        return Err(ServiceError::validation("WEBHOOK_SECRET_KEYS", "no key is configured to seal with"));
+    }
+    let mut n = 0;
+    for p in store::partners::all(&ctx.db).await? {
+        let Some(stored) = p.webhook_secret.clone() else { continue };
+        if boxed.is_current(&stored) {
+            continue;
+        }
+        let plain = boxed.open(p.id, &stored).map_err(|m| ServiceError::Internal(anyhow::anyhow!(m)))?;
+        let sealed = boxed.seal(p.id, &plain).map_err(|m| ServiceError::Internal(anyhow::anyhow!(m)))?;
+        // Only if nobody changed it meanwhile.
+        n += store::partners::replace_secret(&ctx.db, p.id, &stored, &sealed).await? as usize;
+    }
+    Ok(n)
 }
 
 #[cfg(test)]

@@ -143,3 +143,14 @@ pub async fn set_api_key_rate_limit(
         .await?;
     find_api_key(db, id).await
 }
+
+/// Swaps a partner's stored webhook secret for another, only if it is still `from`.
+pub async fn replace_secret(db: &impl ConnectionTrait, id: Uuid, from: &str, to: &str) -> Result<bool, DbErr> {
+    let res = partner::Entity::update_many()
+        .col_expr(partner::Column::WebhookSecret, Expr::value(Some(to.to_string())))
+        .filter(partner::Column::Id.eq(id))
+        .filter(partner::Column::WebhookSecret.eq(from))
+        .exec(db)
+        .await?;
+    Ok(res.rows_affected == 1)
+}
