@@ -17,6 +17,7 @@ pub fn percentile(samples: &[f64], p: f64) -> f64 {
     v[rank.min(v.len()) - 1]
 }
 
+#[derive(Clone)]
 pub struct Api {
     base: String,
     http: reqwest::Client,
@@ -97,6 +98,23 @@ impl Api {
         let id = c["registerContractor"]["id"].as_str().context("id")?.to_string();
         self.data(Some(admin), "mutation($id:ID!){ verifyContractor(id:$id){ id } }", json!({"id": id})).await?;
         Ok((id, self.login(&email, "bench-contractor-password").await?))
+    }
+
+    /// Signs a new company up (anonymous, as on the web) and leaves it `PENDING`.
+    pub async fn sign_up(&self, n: usize) -> anyhow::Result<()> {
+        let input = json!({
+            "companyName": format!("Signup Load {n}"), "abn": abn(n), "contactName": "Load",
+            "email": format!("load{n}-{}@contractor.example", uuid::Uuid::new_v4().simple()),
+            "phone": "0412 345 678", "password": "bench-contractor-password", "basePostcode": "2000",
+            "serviceRadiusKm": 20, "specialties": ["FIRE"], "maxActiveJobs": 5
+        });
+        self.data(
+            None,
+            "mutation($i:RegisterContractorInput!){ registerContractor(input:$i){ id } }",
+            json!({"i": input}),
+        )
+        .await?;
+        Ok(())
     }
 
     /// Creates a Sydney water lead with a fresh customer phone; returns (id, createdAt).

@@ -41,6 +41,12 @@ struct Args {
     /// Only the memory run (for quick iterations on per-connection cost).
     #[arg(long)]
     memory_only: bool,
+    /// Only the sign-up load run (accept latency alone, then beside parallel sign-ups).
+    #[arg(long)]
+    signup_only: bool,
+    /// Sign-ups in flight at once during the sign-up load run.
+    #[arg(long, default_value_t = 50)]
+    signups: usize,
     /// The reference postcode file.
     #[arg(long, default_value = "../shared/data/au-postcodes.csv")]
     postcodes: String,
@@ -94,8 +100,15 @@ async fn main() -> anyhow::Result<()> {
         db.rsplit('/').next().unwrap_or("")
     );
 
+    if args.signup_only {
+        signup_load(&args, &api, &admin, &key, &tokens).await?;
+        drop(a);
+        server::drop_database(&args.pg, &db).await?;
+        return Ok(());
+    }
     if !args.memory_only {
         latency_and_accepts(&args, &env, &a, &api, &admin, &key, &tokens).await?;
+        signup_load(&args, &api, &admin, &key, &tokens).await?;
     }
 
     // 4. Memory per idle authenticated subscription (instance A alone), with contractors that
@@ -241,6 +254,52 @@ async fn accept_contention(
         }
     }
     Ok((latencies, winners, leads))
+}
+
+/// Accept latency alone, then with `--signups` anonymous sign-ups in flight the whole time (each
+/// one an argon2 hash): hashing runs outside transactions and a bounded number at a time, so the
+/// accepts should stay within a few times their unloaded latency.
+async fn signup_load(
+    args: &Args,
+    api: &Api,
+    admin: &str,
+    key: &str,
+    tokens: &[(String, String)],
+) -> anyhow::Result<()> {
+    let runs = args.accept_leads.min(150);
+    let (quiet, _, _) = accept_contention(&[api], admin, key, tokens, runs).await?;
+    report("acceptOffer latency, one instance, unloaded", &quiet);
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let signup_ms = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let mut load = Vec::new();
+    for worker in 0..args.signups {
+        let (api, stop, signup_ms) = (api.clone(), stop.clone(), signup_ms.clone());
+        load.push(tokio::spawn(async move {
+            let mut n = 0;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let started = Instant::now();
+                if api.sign_up(200_000 + worker * 10_000 + n).await.is_ok() {
+                    signup_ms.lock().map(|mut v| v.push(started.elapsed().as_secs_f64() * 1000.0)).ok();
+                }
+                n += 1;
+            }
+        }));
+    }
+    // Let the sign-ups reach full flight before measuring.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let (loaded, _, _) = accept_contention(&[api], admin, key, tokens, runs).await?;
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for t in load {
+        let _ = t.await;
+    }
+    report(&format!("acceptOffer latency, one instance, {} sign-ups in flight", args.signups), &loaded);
+    let signups = signup_ms.lock().map(|v| v.clone()).unwrap_or_default();
+    report("  registerContractor latency meanwhile", &signups);
+    println!(
+        "  accept p99 under sign-up load / unloaded: {:.1}x",
+        percentile(&loaded, 99.0) / percentile(&quiet, 99.0).max(0.001)
+    );
+    Ok(())
 }
 
 /// Opens `n` authenticated sockets subscribed to `leadOffers` and reports server RSS growth / n.

@@ -234,10 +234,7 @@ fn router(ctx: Arc<AppContext>) -> anyhow::Result<(Router, HttpState)> {
         .layer(security_header(header::X_FRAME_OPTIONS, "DENY"))
         .layer(security_header(header::REFERRER_POLICY, "no-referrer"))
         .layer(security_header(HeaderName::from_static("cross-origin-opener-policy"), "same-origin"))
-        .layer(security_header(
-            header::CONTENT_SECURITY_POLICY,
-            "frame-ancestors 'none'; base-uri 'self'; object-src 'none'",
-        ))
+        .layer(security_header(header::CONTENT_SECURITY_POLICY, http::web::BASE_POLICY))
         .layer(security_header(
             HeaderName::from_static("permissions-policy"),
             "camera=(self), geolocation=(), microphone=()",

@@ -199,13 +199,14 @@ async fn execute(state: &HttpState, meta: &RequestMeta, req: Request) -> Respons
 pub async fn get_graphql(State(state): State<HttpState>, headers: HeaderMap) -> axum::response::Response {
     let browser = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("text/html"));
     if browser && !state.ctx.config.is_production() {
-        return Html(
-            async_graphql::http::GraphiQLSource::build()
-                .endpoint("/graphql")
-                .subscription_endpoint("/graphql/ws")
-                .finish(),
-        )
-        .into_response();
+        // GraphiQL (development only) loads its scripts and styles from a CDN, inline.
+        let policy =
+            "frame-ancestors 'none'; object-src 'none'; script-src 'self' 'unsafe-inline' https:; connect-src 'self'";
+        let page = async_graphql::http::GraphiQLSource::build()
+            .endpoint("/graphql")
+            .subscription_endpoint("/graphql/ws")
+            .finish();
+        return ([(header::CONTENT_SECURITY_POLICY, policy)], Html(page)).into_response();
     }
     (StatusCode::METHOD_NOT_ALLOWED, [(header::ALLOW, "POST")], "send GraphQL requests with POST").into_response()
 }

@@ -3,6 +3,10 @@
 //! Trunk's hashed assets are cached for a year (their name changes with their content) and sent
 //! gzipped when the build left a `.gz` beside them; `index.html` is never cached, so a deploy is
 //! picked up at the next load.
+//!
+//! The pages get a content security policy that lets only the apps' own scripts run: the files
+//! from this origin, WebAssembly compiled from them, and the one inline module script Trunk writes
+//! into each `index.html`, allowed by its SHA-256 (computed from the build at start-up).
 
 use std::path::Path;
 
@@ -25,6 +29,7 @@ pub fn router(dist: &Path) -> Router {
             )
         });
     }
+    let policy = page_policy(&[index.clone(), dist.join("admin").join("index.html")]);
     let serve = ServeDir::new(dist).precompressed_gzip().fallback(ServeFile::new(index));
     let mut router = Router::new();
     let admin = dist.join("admin");
@@ -33,7 +38,71 @@ pub fn router(dist: &Path) -> Router {
         router = router
             .nest_service("/admin", ServeDir::new(&admin).precompressed_gzip().fallback(ServeFile::new(admin_index)));
     }
-    router.fallback_service(serve).layer(middleware::from_fn(cache_control))
+    router.fallback_service(serve).layer(middleware::from_fn(move |req: Request, next: Next| {
+        let policy = policy.clone();
+        async move { headers(req, next, policy).await }
+    }))
+}
+
+/// The script and connection rules every API response gets too (the pages add their hashes).
+pub const BASE_POLICY: &str =
+    "frame-ancestors 'none'; base-uri 'self'; object-src 'none'; script-src 'self'; connect-src 'self'";
+
+/// The pages' policy: scripts from this origin, WebAssembly, and the inline scripts of these
+/// HTML files by hash; connections (GraphQL over HTTP and WebSocket) to this origin only.
+fn page_policy(pages: &[std::path::PathBuf]) -> HeaderValue {
+    use base64::Engine;
+    use sha2::Digest;
+    let mut hashes: Vec<String> = pages
+        .iter()
+        .filter_map(|p| std::fs::read_to_string(p).ok())
+        .flat_map(|html| {
+            inline_scripts(&html)
+                .into_iter()
+                .map(|s| base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(s.as_bytes())))
+                .map(|h| format!("'sha256-{h}'"))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    hashes.sort();
+    hashes.dedup();
+    let policy = format!(
+        "frame-ancestors 'none'; base-uri 'self'; object-src 'none'; script-src 'self' 'wasm-unsafe-eval' {}; \
+         connect-src 'self'",
+        hashes.join(" ")
+    );
+    HeaderValue::from_str(&policy).unwrap_or_else(|_| HeaderValue::from_static(BASE_POLICY))
+}
+
+/// The bodies of the `<script>` elements without a `src`.
+fn inline_scripts(html: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut rest = html;
+    while let Some(start) = rest.find("<script") {
+        let after = &rest[start..];
+        let Some(open_end) = after.find('>') else { break };
+        let tag = &after[..open_end];
+        let body_start = open_end + 1;
+        let Some(close) = after[body_start..].find("</script>") else { break };
+        if !tag.contains("src=") {
+            out.push(&after[body_start..body_start + close]);
+        }
+        rest = &after[body_start + close..];
+    }
+    out
+}
+
+async fn headers(req: Request, next: Next, policy: HeaderValue) -> Response {
+    let mut resp = cache_control(req, next).await;
+    let html = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if html {
+        resp.headers_mut().insert(header::CONTENT_SECURITY_POLICY, policy);
+    }
+    resp
 }
 
 /// `nrp-web-3f9a….wasm`, `style-5f6b….css`: a Trunk asset whose name carries its content hash.
@@ -61,7 +130,14 @@ async fn cache_control(req: Request, next: Next) -> Response {
 
 #[cfg(test)]
 mod tests {
-    use super::is_hashed_asset;
+    use super::{inline_scripts, is_hashed_asset};
+
+    #[test]
+    fn inline_scripts_are_found_and_linked_ones_are_not() {
+        let html = "<head><script type=\"module\">\nimport init from '/a.js';\n</script><script src=\"/b.js\"></script>\
+                    <script>x()</script></head>";
+        assert_eq!(inline_scripts(html), vec!["\nimport init from '/a.js';\n", "x()"]);
+    }
 
     #[test]
     fn only_hashed_build_assets_are_immutable() {

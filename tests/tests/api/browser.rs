@@ -374,3 +374,38 @@ async fn a_contractor_declines_one_offer_and_works_another_job_from_its_page() {
     assert_eq!(files["job"]["attachments"][0]["kind"], "PHOTO");
     p.close().await;
 }
+
+/// The pages' content security policy lets the apps run (their own scripts, WebAssembly, Trunk's
+/// inline loader by hash, connections to this origin) and nothing else: a script injected into
+/// the page does not run, and neither does a connection elsewhere.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_content_security_policy_runs_the_app_and_nothing_injected() {
+    let app = TestApp::spawn_with(Backend::Sqlite, web()).await;
+    let page = app.http.get(format!("{}/admin", app.base)).send().await.unwrap();
+    let csp = page.headers()["content-security-policy"].to_str().unwrap().to_string();
+    assert!(csp.contains("script-src 'self' 'wasm-unsafe-eval' 'sha256-"), "{csp}");
+    assert!(csp.contains("connect-src 'self'") && !csp.contains("unsafe-inline"), "{csp}");
+    let api =
+        app.http.post(format!("{}/graphql", app.base)).json(&json!({"query": "{ __typename }"})).send().await.unwrap();
+    assert!(api.headers()["content-security-policy"].to_str().unwrap().contains("script-src 'self'"));
+
+    let admin = format!("csp-{}@nrp.example", uuid::Uuid::new_v4().simple());
+    create_admin(&app.ctx, &admin, ADMIN_PASSWORD).await;
+    let p = Browser::start().await;
+    p.sign_in(&app.base, &admin, ADMIN_PASSWORD).await;
+    p.find("svg.chart").await; // the app ran and talked to the API
+    let outcome = p
+        .client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             const s = document.createElement('script');
+             s.textContent = 'window.__injected = true';
+             document.head.appendChild(s);
+             fetch('http://127.0.0.2:9/steal').then(() => done('fetched'), () => done({ injected: !!window.__injected }));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(outcome, json!({"injected": false}), "the injected script and the outside fetch were both blocked");
+    p.close().await;
+}
