@@ -5,7 +5,6 @@ use futures_util::future::LocalBoxFuture;
 use gloo_net::http::Request;
 use graphql_client::{GraphQLQuery, Response};
 
-use crate::gql;
 use crate::session::{self, Role, Session};
 
 /// An error to show: the server's own message, its code, and the input fields it names.
@@ -68,8 +67,17 @@ fn from_graphql(e: &graphql_client::Error) -> ApiError {
 /// Sends one operation (already serialised) and returns its `data`. Not generic, so the network
 /// code exists once in the app, not once per operation.
 fn post_raw(body: String, token: Option<String>) -> LocalBoxFuture<'static, Result<serde_json::Value, ApiError>> {
+    post_path("/graphql", body, token)
+}
+
+/// Posts JSON to `path` and returns the answer's `data` (GraphQL and `/auth/…` answer alike).
+fn post_path(
+    path: &'static str,
+    body: String,
+    token: Option<String>,
+) -> LocalBoxFuture<'static, Result<serde_json::Value, ApiError>> {
     Box::pin(async move {
-        let mut req = Request::post("/graphql").header("Content-Type", "application/json");
+        let mut req = Request::post(path).header("Content-Type", "application/json");
         if let Some(t) = &token {
             req = req.header("Authorization", &format!("Bearer {t}"));
         }
@@ -142,7 +150,7 @@ fn role(r: &str) -> Role {
     }
 }
 
-/// Renews the session with the refresh token (one renewal at a time, app-wide).
+/// Renews the session with the refresh cookie (one renewal at a time in this tab).
 pub fn refresh() -> LocalBoxFuture<'static, Result<(), ApiError>> {
     Box::pin(refresh_inner())
 }
@@ -156,35 +164,9 @@ async fn refresh_inner() -> Result<(), ApiError> {
     {
         return Ok(());
     }
-    let Some(token) = session::stored_refresh_token().or_else(|| session::current().map(|s| s.refresh_token)) else {
-        return Err(ApiError {
-            message: "Please sign in.".into(),
-            code: "UNAUTHENTICATED".into(),
-            field: None,
-            fields: vec![],
-        });
-    };
-    let body = serde_json::to_string(&gql::Refresh::build_query(gql::refresh::Variables { token }))
-        .map_err(|_| ApiError::network())?;
-    let answer = post_raw(body, None).await.and_then(|v| {
-        serde_json::from_value::<gql::refresh::ResponseData>(v).map_err(|_| ApiError {
-            message: "The server's answer was unreadable.".into(),
-            code: "HTTP".into(),
-            field: None,
-            fields: vec![],
-        })
-    });
-    match answer {
+    match post_path("/auth/refresh", "{}".into(), None).await {
         Ok(d) => {
-            let r = d.refresh_token;
-            session::set(Some(Session {
-                access_token: r.access_token,
-                refresh_token: r.refresh_token,
-                expires_at_ms: session::now_ms() + r.expires_in as f64 * 1000.0,
-                email: r.user.email,
-                role: role(&crate::ui::constant(&r.user.role)),
-                contractor_id: r.user.contractor_id,
-            }));
+            session::set(Some(signed_in(&d)));
             Ok(())
         }
         Err(e) if e.code == "NETWORK" => Err(e),
@@ -195,28 +177,31 @@ async fn refresh_inner() -> Result<(), ApiError> {
     }
 }
 
-/// Signs in with email and password.
+/// The session an `/auth/…` answer describes.
+fn signed_in(d: &serde_json::Value) -> Session {
+    let text = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_string();
+    Session {
+        access_token: text(&d["accessToken"]),
+        expires_at_ms: session::now_ms() + d["expiresIn"].as_f64().unwrap_or(0.0) * 1000.0,
+        email: text(&d["user"]["email"]),
+        role: role(d["user"]["role"].as_str().unwrap_or_default()),
+        contractor_id: d["user"]["contractorId"].as_str().map(String::from),
+    }
+}
+
+/// Signs in with email and password (the refresh token comes back as an HttpOnly cookie).
 pub async fn login(email: String, password: String) -> Result<(), ApiError> {
-    let d = call::<gql::Login>(gql::login::Variables { email, password }).await?;
-    let l = d.login;
-    session::set(Some(Session {
-        access_token: l.access_token,
-        refresh_token: l.refresh_token,
-        expires_at_ms: session::now_ms() + l.expires_in as f64 * 1000.0,
-        email: l.user.email,
-        role: role(&crate::ui::constant(&l.user.role)),
-        contractor_id: l.user.contractor_id,
-    }));
+    let body = serde_json::json!({ "email": email, "password": password }).to_string();
+    let d = post_path("/auth/login", body, None).await?;
+    session::set(Some(signed_in(&d)));
     Ok(())
 }
 
-/// Signs out here at once; the server revokes the refresh token in the background.
+/// Signs out here at once; the server ends the session and clears the cookie in the background.
 pub fn logout() {
-    if let Some(s) = session::current() {
-        leptos::task::spawn_local(async move {
-            let _ = call::<gql::Logout>(gql::logout::Variables { token: s.refresh_token }).await;
-        });
-    }
+    leptos::task::spawn_local(async move {
+        let _ = post_path("/auth/logout", "{}".into(), None).await;
+    });
     session::set(None);
 }
 

@@ -36,7 +36,7 @@ fn shell(here: Which, route: impl Fn() -> AnyView + Send + Sync + 'static) -> im
     session::init();
     nav::init();
     provide_context(here);
-    let restoring = RwSignal::new(session::stored_refresh_token().is_some());
+    let restoring = RwSignal::new(session::was_signed_in());
     if restoring.get_untracked() {
         leptos::task::spawn_local(async move {
             let _ = api::refresh().await;

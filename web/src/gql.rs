@@ -23,36 +23,6 @@ pub type Money = crate::ui::Cents;
     variables_derives = "Clone",
     skip_serializing_none
 )]
-pub struct Login;
-
-#[derive(GraphQLQuery)]
-#[graphql(
-    schema_path = "../schema.graphql",
-    query_path = "graphql/auth.graphql",
-    response_derives = "Clone",
-    variables_derives = "Clone",
-    skip_serializing_none
-)]
-pub struct Refresh;
-
-#[derive(GraphQLQuery)]
-#[graphql(
-    schema_path = "../schema.graphql",
-    query_path = "graphql/auth.graphql",
-    response_derives = "Clone",
-    variables_derives = "Clone",
-    skip_serializing_none
-)]
-pub struct Logout;
-
-#[derive(GraphQLQuery)]
-#[graphql(
-    schema_path = "../schema.graphql",
-    query_path = "graphql/auth.graphql",
-    response_derives = "Clone",
-    variables_derives = "Clone",
-    skip_serializing_none
-)]
 pub struct Register;
 
 #[derive(GraphQLQuery)]

@@ -1,7 +1,8 @@
-//! Who is signed in. The access token lives in memory only; the refresh token is kept in
-//! `localStorage` so a reload (or a phone that dropped the tab) stays signed in. Tokens rotate on
-//! every refresh, and only one refresh runs at a time: a rotated token used twice would end the
-//! session for safety.
+//! Who is signed in. The access token lives in memory only. The refresh token is a cookie the
+//! app cannot read (`HttpOnly`, sent only to `/auth`), so a reload (or a phone that dropped the
+//! tab) stays signed in while a script injected into the page cannot take the session away; the
+//! app keeps only a "signed in" mark in `localStorage`, to know whether to try. Tokens rotate on
+//! every refresh, and only one refresh runs at a time in a tab.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -9,7 +10,8 @@ use std::rc::Rc;
 use futures_util::lock::Mutex;
 use leptos::prelude::*;
 
-const REFRESH_KEY: &str = "nrp.refresh";
+/// Set while this browser holds a session cookie (its value is no secret).
+const MARK_KEY: &str = "nrp.signed_in";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Role {
@@ -22,7 +24,6 @@ pub enum Role {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Session {
     pub access_token: String,
-    pub refresh_token: String,
     /// `Date.now()` milliseconds when the access token expires.
     pub expires_at_ms: f64,
     pub email: String,
@@ -52,20 +53,20 @@ pub fn current() -> Option<Session> {
     signal().get_untracked()
 }
 
-/// Signs in (or out, with `None`), keeping the refresh token for the next visit.
+/// Signs in (or out, with `None`), marking whether to renew the session on the next visit.
 pub fn set(s: Option<Session>) {
     if let Some(storage) = storage() {
         let _ = match &s {
-            Some(s) => storage.set_item(REFRESH_KEY, &s.refresh_token),
-            None => storage.remove_item(REFRESH_KEY),
+            Some(_) => storage.set_item(MARK_KEY, "1"),
+            None => storage.remove_item(MARK_KEY),
         };
     }
     signal().set(s);
 }
 
-/// The refresh token kept from an earlier visit (or rotated by another tab).
-pub fn stored_refresh_token() -> Option<String> {
-    storage().and_then(|s| s.get_item(REFRESH_KEY).ok().flatten()).filter(|t| !t.is_empty())
+/// Whether an earlier visit (or another tab) left a session to renew.
+pub fn was_signed_in() -> bool {
+    storage().and_then(|s| s.get_item(MARK_KEY).ok().flatten()).is_some_and(|v| v == "1")
 }
 
 fn storage() -> Option<web_sys::Storage> {

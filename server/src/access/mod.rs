@@ -97,7 +97,8 @@ pub fn may_link_any_insurer(principal: &Principal) -> bool {
 }
 
 /// The leads a caller's duplicate rule looks among: every lead for admins, the partner's own
-/// leads for a partner (so a duplicate never tells one partner about another's customer).
+/// leads for a partner (so a duplicate never tells one partner about another's customer). An
+/// admin's lead linked to an insurer looks among that insurer's leads (the caller adds that).
 pub fn duplicate_scope(principal: &Principal) -> Option<Uuid> {
     if principal.is_admin() { None } else { principal.partner_id() }
 }
@@ -122,6 +123,17 @@ pub async fn public_actor(db: &impl sea_orm::ConnectionTrait, principal: &Princi
             store::partners::find(db, *partner_id).await?.map(|p| p.name).unwrap_or_else(|| "the partner".into())
         }
     })
+}
+
+/// The role an audit label (`admin a@b`, `contractor …`, `api key …`, `system`) names, for
+/// outsiders who must not see who.
+pub fn public_role(label: &str) -> &'static str {
+    match label.split(' ').next().unwrap_or("") {
+        "admin" | "system" => "NRP",
+        "contractor" => "the contractor",
+        "partner" | "api" => "the partner",
+        _ => "a participant",
+    }
 }
 
 /// Whether a revocation concerns these credentials.

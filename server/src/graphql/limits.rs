@@ -57,24 +57,46 @@ pub fn only_operation(doc: &mut ExecutableDocument, name: &str) {
     doc.operations = DocumentOperations::Multiple(HashMap::from([(key, op)]));
 }
 
-fn aliases(set: &SelectionSet) -> usize {
-    set.items
-        .iter()
-        .map(|item| match &item.node {
-            Selection::Field(f) => usize::from(f.node.alias.is_some()) + aliases(&f.node.selection_set.node),
-            Selection::InlineFragment(i) => aliases(&i.node.selection_set.node),
-            Selection::FragmentSpread(_) => 0,
-        })
-        .sum()
+/// Aliases under `set`, with every fragment spread counted where it is spread (a fragment used
+/// ten times counts ten times). `budget` bounds the walk, so a document built to explode (or a
+/// cyclic one, which validation refuses later) costs a bounded amount of work here.
+fn aliases(set: &SelectionSet, doc: &ExecutableDocument, budget: &mut usize, depth: usize) -> usize {
+    if depth > 64 {
+        return usize::MAX;
+    }
+    let mut n = 0usize;
+    for item in &set.items {
+        if *budget == 0 {
+            return usize::MAX;
+        }
+        *budget -= 1;
+        let below = match &item.node {
+            Selection::Field(f) => usize::from(f.node.alias.is_some()).saturating_add(aliases(
+                &f.node.selection_set.node,
+                doc,
+                budget,
+                depth + 1,
+            )),
+            Selection::InlineFragment(i) => aliases(&i.node.selection_set.node, doc, budget, depth + 1),
+            Selection::FragmentSpread(s) => match doc.fragments.get(&s.node.fragment_name.node) {
+                Some(f) => aliases(&f.node.selection_set.node, doc, budget, depth + 1),
+                None => 0,
+            },
+        };
+        n = n.saturating_add(below);
+    }
+    n
 }
 
-/// Aliases in every operation and fragment of a document.
+/// Aliases in the document's operations, fragments expanded where they are spread.
 pub fn count_aliases(doc: &ExecutableDocument) -> usize {
-    let in_operations: usize = match &doc.operations {
-        DocumentOperations::Single(op) => aliases(&op.node.selection_set.node),
-        DocumentOperations::Multiple(ops) => ops.values().map(|op| aliases(&op.node.selection_set.node)).sum(),
-    };
-    in_operations + doc.fragments.values().map(|f| aliases(&f.node.selection_set.node)).sum::<usize>()
+    let mut budget = 100_000;
+    match &doc.operations {
+        DocumentOperations::Single(op) => aliases(&op.node.selection_set.node, doc, &mut budget, 0),
+        DocumentOperations::Multiple(ops) => ops
+            .values()
+            .fold(0usize, |n, op| n.saturating_add(aliases(&op.node.selection_set.node, doc, &mut budget, 0))),
+    }
 }
 
 #[async_graphql::async_trait::async_trait]
@@ -105,7 +127,11 @@ impl Extension for QueryShapeCheck {
         }
         let n = count_aliases(&doc);
         if n > self.max_aliases {
-            let message = format!("a query may use at most {} aliases (this one uses {n})", self.max_aliases);
+            let message = if n == usize::MAX {
+                format!("a query may use at most {} aliases (its fragments nest too deep to count)", self.max_aliases)
+            } else {
+                format!("a query may use at most {} aliases (this one uses {n})", self.max_aliases)
+            };
             let mut err = ServerError::new(message, None);
             err.extensions.get_or_insert_with(Default::default).set("code", "BAD_USER_INPUT");
             return Err(err);
@@ -126,6 +152,18 @@ mod tests {
         .unwrap();
         assert_eq!(count_aliases(&doc), 5);
         assert_eq!(count_aliases(&async_graphql::parser::parse_query("{ me { id } }").unwrap()), 0);
+        // A fragment counts where it is spread: one alias, spread three times.
+        let spread = async_graphql::parser::parse_query(
+            "{ a: me { ...F } b: me { ...F } c: me { ...F } } fragment F on User { x: id }",
+        )
+        .unwrap();
+        assert_eq!(count_aliases(&spread), 6);
+        // A cycle (refused by validation later) costs a bounded walk, and counts as too many.
+        let cycle = async_graphql::parser::parse_query(
+            "{ me { ...A } } fragment A on User { ...B } fragment B on User { ...A }",
+        )
+        .unwrap();
+        assert_eq!(count_aliases(&cycle), usize::MAX);
     }
 
     #[test]

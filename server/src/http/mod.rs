@@ -7,6 +7,7 @@ pub mod limits;
 pub mod metrics;
 pub mod reports;
 pub mod request;
+pub mod session;
 pub mod stripe;
 pub mod web;
 pub mod ws;

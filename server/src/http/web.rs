@@ -92,16 +92,11 @@ fn inline_scripts(html: &str) -> Vec<&str> {
     out
 }
 
+/// Every response of the web apps gets the pages' policy: a `304 Not Modified` for a cached page
+/// carries no content type, yet the browser takes its policy for the page it keeps.
 async fn headers(req: Request, next: Next, policy: HeaderValue) -> Response {
     let mut resp = cache_control(req, next).await;
-    let html = resp
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("text/html"));
-    if html {
-        resp.headers_mut().insert(header::CONTENT_SECURITY_POLICY, policy);
-    }
+    resp.headers_mut().insert(header::CONTENT_SECURITY_POLICY, policy);
     resp
 }
 

@@ -96,7 +96,7 @@ pub async fn create(ctx: &AppContext, meta: &RequestMeta, input: LeadInput) -> S
         &postcode,
         input.damage_type,
         now - Duration::hours(DUPLICATE_WINDOW_HOURS),
-        crate::access::duplicate_scope(&meta.principal),
+        crate::access::duplicate_scope(&meta.principal).or(insurer_id),
     )
     .await?;
     let status = if original.is_some() { LeadStatus::Duplicate } else { LeadStatus::New };

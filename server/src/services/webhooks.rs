@@ -125,15 +125,23 @@ pub async fn enqueue(db: &impl ConnectionTrait, partner_ids: &[Uuid], kind: &str
     Ok(())
 }
 
+/// An event as a partner receives it: without the list of partners it goes to (one partner does
+/// not learn who else is on the lead).
+fn for_partner(update: &impl serde::Serialize) -> Value {
+    let mut v = serde_json::to_value(update).unwrap_or_default();
+    if let Value::Object(m) = &mut v {
+        m.remove("partnerIds");
+    }
+    v
+}
+
 /// Enqueues the partner-facing ones among these bus events (lead and job changes).
 pub async fn enqueue_events(db: &impl ConnectionTrait, events: &[Event]) -> ServiceResult<()> {
     for e in events {
         match e {
-            Event::Lead(u) => {
-                enqueue(db, &u.partner_ids, "lead.status_changed", serde_json::to_value(u).unwrap_or_default()).await?
-            }
+            Event::Lead(u) => enqueue(db, &u.partner_ids, "lead.status_changed", for_partner(u)).await?,
             Event::Job(u) if u.alert.is_none() => {
-                enqueue(db, &u.partner_ids, "job.status_changed", serde_json::to_value(u).unwrap_or_default()).await?
+                enqueue(db, &u.partner_ids, "job.status_changed", for_partner(u)).await?
             }
             _ => {}
         }
@@ -209,7 +217,7 @@ pub async fn send(
             // Nothing unsigned ever leaves: an operator fixes the keys, and the retries go on.
             tracing::error!(partner = %p.id, error = %why, "cannot open a partner's webhook secret");
             let note = "NRP cannot sign this delivery right now (a configuration problem on NRP's side)";
-            return record(ctx, &d, claim, None, Some(note.into()), 0).await.map(|_| false);
+            return postpone(ctx, &d, claim, note).await.map(|_| false);
         }
     };
     let attempt_started = Instant::now();
@@ -244,6 +252,20 @@ pub async fn send(
     };
     let elapsed = attempt_started.elapsed().as_millis() as i64;
     record(ctx, &d, claim, code, error, elapsed).await
+}
+
+/// Puts a claimed delivery back for a minute without counting an attempt: the problem is NRP's,
+/// not the partner's, and must not use up the partner's retries.
+async fn postpone(ctx: &AppContext, d: &webhook_delivery::Model, claim: Claim, why: &str) -> ServiceResult<()> {
+    webhook_delivery::Entity::update_many()
+        .col_expr(webhook_delivery::Column::NextAttemptAt, Expr::value(Utc::now() + chrono::Duration::minutes(1)))
+        .col_expr(webhook_delivery::Column::LastError, Expr::value(Some(why.to_string())))
+        .filter(webhook_delivery::Column::Id.eq(d.id))
+        .filter(webhook_delivery::Column::Status.eq(DeliveryStatus::Pending))
+        .filter(webhook_delivery::Column::NextAttemptAt.eq(claim.0))
+        .exec(&ctx.db)
+        .await?;
+    Ok(())
 }
 
 /// Marks a claimed delivery `FAILED` without sending it.
@@ -382,16 +404,26 @@ pub async fn reseal_secrets(ctx: &AppContext) -> ServiceResult<usize> {
     if !boxed.is_configured() {
         return Err(ServiceError::validation("WEBHOOK_SECRET_KEYS", "no key is configured to seal with"));
     }
-    let mut n = 0;
+    let (mut n, mut failed) = (0, Vec::new());
     for p in store::partners::all(&ctx.db).await? {
         let Some(stored) = p.webhook_secret.clone() else { continue };
         if boxed.is_current(&stored) {
             continue;
         }
-        let plain = boxed.open(p.id, &stored).map_err(|m| ServiceError::Internal(anyhow::anyhow!(m)))?;
-        let sealed = boxed.seal(p.id, &plain).map_err(|m| ServiceError::Internal(anyhow::anyhow!(m)))?;
-        // Only if nobody changed it meanwhile.
-        n += store::partners::replace_secret(&ctx.db, p.id, &stored, &sealed).await? as usize;
+        let resealed = boxed.open(p.id, &stored).and_then(|plain| boxed.seal(p.id, &plain));
+        match resealed {
+            // Only if nobody changed it meanwhile.
+            Ok(sealed) => n += store::partners::replace_secret(&ctx.db, p.id, &stored, &sealed).await? as usize,
+            Err(why) => failed.push(format!("partner {}: {why}", p.id)),
+        }
+    }
+    if !failed.is_empty() {
+        // The others are done; keep the old key until these are sorted out.
+        return Err(ServiceError::Internal(anyhow::anyhow!(
+            "re-sealed {n}, but {} could not be: {}",
+            failed.len(),
+            failed.join("; ")
+        )));
     }
     Ok(n)
 }

@@ -191,3 +191,49 @@ async fn a_token_issued_by_one_instance_works_on_the_other() {
     let me = b.ok(Some(&token), ME, json!({})).await;
     assert_eq!(me["me"]["email"], email);
 }
+
+/// The web apps' session endpoints keep the refresh token in an HttpOnly cookie.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_web_session_lives_in_an_http_only_cookie_scoped_to_auth() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let (_, email) = register_contractor(&app, "cookie").await;
+    let url = |p: &str| format!("{}/auth/{p}", app.base);
+    let login = app
+        .http
+        .post(url("login"))
+        .json(&json!({"email": email, "password": CONTRACTOR_PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), 200);
+    let cookie = login.headers()["set-cookie"].to_str().unwrap().to_string();
+    for part in ["nrp_refresh=", "HttpOnly", "SameSite=Strict", "Path=/auth", "Max-Age=604800"] {
+        assert!(cookie.contains(part), "{part} in {cookie}");
+    }
+    let body: serde_json::Value = login.json().await.unwrap();
+    let token = body["data"]["accessToken"].as_str().unwrap().to_string();
+    assert!(body["data"].get("refreshToken").is_none(), "the refresh token is not in the body: {body}");
+    assert_eq!(app.ok(Some(&token), ME, json!({})).await["me"]["email"], json!(email));
+    let pair = cookie.split(';').next().unwrap().to_string();
+
+    // Only JSON requests (a cross-site form cannot send one), and only with the cookie.
+    let form = app.http.post(url("refresh")).header("cookie", &pair).body("x=1").send().await.unwrap();
+    assert_eq!(form.status(), 400);
+    let none = app.http.post(url("refresh")).json(&json!({})).send().await.unwrap();
+    assert_eq!(none.status(), 401);
+    let renewed = app.http.post(url("refresh")).header("cookie", &pair).json(&json!({})).send().await.unwrap();
+    assert_eq!(renewed.status(), 200);
+    let rotated = renewed.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_string();
+    assert_ne!(rotated, pair, "the cookie rotates");
+    let wrong =
+        app.http.post(url("login")).json(&json!({"email": email, "password": "nope-nope-nope"})).send().await.unwrap();
+    assert_eq!(wrong.status(), 401);
+    let b: serde_json::Value = wrong.json().await.unwrap();
+    assert_eq!(b["errors"][0]["extensions"]["code"], "UNAUTHENTICATED");
+
+    let out = app.http.post(url("logout")).header("cookie", &rotated).json(&json!({})).send().await.unwrap();
+    assert_eq!(out.status(), 200);
+    assert!(out.headers()["set-cookie"].to_str().unwrap().contains("Max-Age=0"), "the cookie is cleared");
+    let after = app.http.post(url("refresh")).header("cookie", &rotated).json(&json!({})).send().await.unwrap();
+    assert_eq!(after.status(), 401, "the session ended");
+}

@@ -409,3 +409,33 @@ async fn the_content_security_policy_runs_the_app_and_nothing_injected() {
     assert_eq!(outcome, json!({"injected": false}), "the injected script and the outside fetch were both blocked");
     p.close().await;
 }
+
+/// The web app's refresh token is a cookie no script can read: not in `localStorage`, not in
+/// `document.cookie`, and a reload still finds the session.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_refresh_token_is_out_of_reach_of_scripts_and_a_reload_keeps_the_session() {
+    let app = TestApp::spawn_with(Backend::Sqlite, web()).await;
+    let admin = format!("cookie-{}@nrp.example", uuid::Uuid::new_v4().simple());
+    create_admin(&app.ctx, &admin, ADMIN_PASSWORD).await;
+    let p = Browser::start().await;
+    p.sign_in(&app.base, &admin, ADMIN_PASSWORD).await;
+    p.find("svg.chart").await;
+    let seen = p
+        .client
+        .execute(
+            "return { storage: JSON.stringify(Object.assign({}, localStorage)), cookie: document.cookie };",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(
+        !seen["storage"].as_str().unwrap().contains("refresh") || seen["storage"] == json!("{\"nrp.signed_in\":\"1\"}"),
+        "{seen}"
+    );
+    assert!(!seen["storage"].as_str().unwrap().contains("nrp_"), "no token in localStorage: {seen}");
+    assert_eq!(seen["cookie"], "", "the session cookie is HttpOnly: {seen}");
+    // A reload (the page revalidated from the cache, a 304) signs in again from the cookie alone.
+    p.goto(&format!("{}/admin", app.base)).await;
+    p.find("svg.chart").await;
+    p.close().await;
+}

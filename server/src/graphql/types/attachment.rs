@@ -33,8 +33,12 @@ impl Attachment {
     async fn sha256(&self) -> &str {
         &self.0.sha256
     }
-    async fn uploaded_by(&self) -> &str {
-        &self.0.uploaded_by
+    /// Who uploaded it: the person for NRP; the role for anyone else (never a staff email).
+    async fn uploaded_by(&self, ctx: &async_graphql::Context<'_>) -> &str {
+        if super::meta(ctx).principal.is_admin() {
+            return self.0.uploaded_by.as_str();
+        }
+        crate::access::public_role(&self.0.uploaded_by)
     }
     /// Download with the same `Authorization` header as the API.
     async fn url(&self) -> String {

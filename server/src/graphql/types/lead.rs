@@ -87,9 +87,13 @@ impl Lead {
     async fn description(&self) -> &str {
         &self.0.description
     }
-    /// For a `DUPLICATE`: the first lead for the same customer, postcode and damage.
-    async fn duplicate_of(&self) -> Option<ID> {
-        self.0.duplicate_of.map(to_id)
+    /// For a `DUPLICATE`: the first lead for the same customer, postcode and damage (shown only
+    /// to those who may read that lead).
+    async fn duplicate_of(&self, ctx: &Context<'_>) -> Result<Option<ID>> {
+        let Some(id) = self.0.duplicate_of else { return Ok(None) };
+        let original = loaders(ctx).leads.load_one(id).await.map_err(loader_error).gql()?;
+        let readable = original.is_some_and(|o| crate::services::leads::may_read(&super::meta(ctx).principal, &o));
+        Ok(readable.then(|| to_id(id)))
     }
     async fn assigned_contractor(&self, ctx: &Context<'_>) -> Result<Option<Contractor>> {
         let Some(id) = self.0.assigned_contractor_id else { return Ok(None) };
