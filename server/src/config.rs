@@ -413,8 +413,15 @@ mod tests {
         assert_eq!(e.name, "JWT_SECRET");
         let e = from(&[("NRP_ENV", "production"), ("JWT_SECRET", "short")]).unwrap_err();
         assert_eq!(e.name, "JWT_SECRET");
-        let c = from(&[("NRP_ENV", "production"), ("JWT_SECRET", &"x".repeat(32))]).unwrap();
+        let e = from(&[("NRP_ENV", "production"), ("JWT_SECRET", &"x".repeat(32))]).unwrap_err();
+        assert_eq!(e.name, "WEBHOOK_SECRET_KEYS", "production seals webhook secrets");
+        let key = "k1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+        let c =
+            from(&[("NRP_ENV", "production"), ("JWT_SECRET", &"x".repeat(32)), ("WEBHOOK_SECRET_KEYS", key)]).unwrap();
         assert!(c.is_production());
+        assert!(!format!("{c:?}").contains("AAECAwQF"), "the sealing key never prints");
+        let e = from(&[("NRP_TIMEZONE", "Australia/Nowhere")]).unwrap_err();
+        assert_eq!(e.name, "NRP_TIMEZONE");
     }
 
     #[test]

@@ -193,6 +193,12 @@ impl TestApp {
     }
 
     /// Sends one GraphQL operation; returns the whole response body.
+    /// `GET path` with a bearer token; the body as text (a CSV report, say).
+    pub async fn get_text(&self, token: &str, path: &str) -> String {
+        let resp = self.http.get(format!("{}{path}", self.base)).bearer_auth(token).send().await.expect("request sent");
+        resp.text().await.expect("a text body")
+    }
+
     /// The id of the user a token belongs to.
     pub async fn user_id(&self, token: &str) -> String {
         self.ok(Some(token), "{ me { id } }", json!({})).await["me"]["id"].as_str().expect("user id").to_string()

@@ -205,7 +205,7 @@ pub async fn send(
     let partner = store::partners::find(&ctx.db, d.partner_id).await?;
     let Some(p) = partner.filter(|p| p.active) else {
         // Gone or deactivated: nothing more is sent for it.
-        return give_up(ctx, &d, claim, "the partner is deactivated").await.map(|_| false);
+        return release(ctx, &d, claim, "the partner is deactivated", true).await.map(|_| false);
     };
     let (Some(url), Some(stored)) = (p.webhook_url.clone(), p.webhook_secret.clone()) else {
         // The partner removed its endpoint: nothing to send to until it sets one again.
@@ -217,7 +217,7 @@ pub async fn send(
             // Nothing unsigned ever leaves: an operator fixes the keys, and the retries go on.
             tracing::error!(partner = %p.id, error = %why, "cannot open a partner's webhook secret");
             let note = "NRP cannot sign this delivery right now (a configuration problem on NRP's side)";
-            return postpone(ctx, &d, claim, note).await.map(|_| false);
+            return release(ctx, &d, claim, note, false).await.map(|_| false);
         }
     };
     let attempt_started = Instant::now();
@@ -254,30 +254,27 @@ pub async fn send(
     record(ctx, &d, claim, code, error, elapsed).await
 }
 
-/// Puts a claimed delivery back for a minute without counting an attempt: the problem is NRP's,
-/// not the partner's, and must not use up the partner's retries.
-async fn postpone(ctx: &AppContext, d: &webhook_delivery::Model, claim: Claim, why: &str) -> ServiceResult<()> {
-    webhook_delivery::Entity::update_many()
-        .col_expr(webhook_delivery::Column::NextAttemptAt, Expr::value(Utc::now() + chrono::Duration::minutes(1)))
+/// Lets go of a claimed delivery without sending it and without counting an attempt: `FAILED`
+/// for good (`give_up`), or back in a minute (the problem is NRP's, not the partner's, and must
+/// not use up the partner's retries).
+async fn release(
+    ctx: &AppContext,
+    d: &webhook_delivery::Model,
+    claim: Claim,
+    why: &str,
+    give_up: bool,
+) -> ServiceResult<()> {
+    let q = webhook_delivery::Entity::update_many()
         .col_expr(webhook_delivery::Column::LastError, Expr::value(Some(why.to_string())))
         .filter(webhook_delivery::Column::Id.eq(d.id))
         .filter(webhook_delivery::Column::Status.eq(DeliveryStatus::Pending))
-        .filter(webhook_delivery::Column::NextAttemptAt.eq(claim.0))
-        .exec(&ctx.db)
-        .await?;
-    Ok(())
-}
-
-/// Marks a claimed delivery `FAILED` without sending it.
-async fn give_up(ctx: &AppContext, d: &webhook_delivery::Model, claim: Claim, why: &str) -> ServiceResult<()> {
-    webhook_delivery::Entity::update_many()
-        .col_expr(webhook_delivery::Column::Status, Expr::value(DeliveryStatus::Failed))
-        .col_expr(webhook_delivery::Column::LastError, Expr::value(Some(why.to_string())))
-        .filter(webhook_delivery::Column::Id.eq(d.id))
-        .filter(webhook_delivery::Column::Status.eq(DeliveryStatus::Pending))
-        .filter(webhook_delivery::Column::NextAttemptAt.eq(claim.0))
-        .exec(&ctx.db)
-        .await?;
+        .filter(webhook_delivery::Column::NextAttemptAt.eq(claim.0));
+    let q = if give_up {
+        q.col_expr(webhook_delivery::Column::Status, Expr::value(DeliveryStatus::Failed))
+    } else {
+        q.col_expr(webhook_delivery::Column::NextAttemptAt, Expr::value(Utc::now() + chrono::Duration::minutes(1)))
+    };
+    q.exec(&ctx.db).await?;
     Ok(())
 }
 

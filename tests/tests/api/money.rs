@@ -29,16 +29,7 @@ on_both_databases!(amounts_past_32_bits_travel_exactly, |app: TestApp| async mov
     assert_eq!(p, json!({"grossCents": "3000000001", "commissionCents": "450000000", "payoutCents": "2550000001"}));
     let t = app.ok(Some(&admin), "{ payoutTotals { grossCents commissionCents payoutCents } }", json!({})).await;
     assert_eq!(cents(&t["payoutTotals"]["grossCents"]), 3_000_000_001);
-    let csv = app
-        .http
-        .get(format!("{}/reports/payouts.csv", app.base))
-        .bearer_auth(&admin)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let csv = app.get_text(&admin, "/reports/payouts.csv").await;
     assert!(csv.contains(",30000000.01,1500,4500000.00,25500000.01,"), "{csv}");
 
     // Anything but a string of digits (or, while partners move over, an integer) is refused.

