@@ -7,6 +7,7 @@
 //! This module is where NRP's access rules live; the finer "who may read what" rules join it.
 
 pub mod limits;
+pub mod records;
 
 use chrono::Utc;
 use entities::{ContractorStatus, Role};

@@ -91,29 +91,26 @@ impl Subscription {
     async fn lead_updates(&self, ctx: &Context<'_>) -> Result<impl Stream<Item = LeadUpdateEvent> + use<>> {
         let m = meta(ctx);
         m.principal.require_authenticated().gql()?;
-        let partner = if m.principal.is_admin() {
-            None
-        } else {
-            Some(
-                m.principal
-                    .partner_id()
-                    .ok_or_else(|| ServiceError::Forbidden("lead updates are for admins and partners".into()))
-                    .gql()?,
-            )
-        };
+        if !m.principal.is_admin() && m.principal.partner_id().is_none() {
+            return Err(ServiceError::Forbidden("lead updates are for admins and partners".into())).gql();
+        }
+        let principal = Arc::new(m.principal.clone());
         let rx = app(ctx).bus.subscribe();
-        Ok(stream::unfold(rx, move |mut rx| async move {
-            loop {
-                match rx.recv().await {
-                    Ok(event) => {
-                        if let Event::Lead(update) = &*event
-                            && partner.is_none_or(|p| update.partner_ids.contains(&p))
-                        {
-                            return Some((LeadUpdateEvent(update.clone()), rx));
+        Ok(stream::unfold(rx, move |mut rx| {
+            let principal = principal.clone();
+            async move {
+                loop {
+                    match rx.recv().await {
+                        Ok(event) => {
+                            if let Event::Lead(update) = &*event
+                                && crate::access::records::sees_lead_update(&principal, update)
+                            {
+                                return Some((LeadUpdateEvent(update.clone()), rx));
+                            }
                         }
+                        Err(RecvError::Lagged(missed)) => tracing::warn!(missed, "leadUpdates subscriber lagged"),
+                        Err(RecvError::Closed) => return None,
                     }
-                    Err(RecvError::Lagged(missed)) => tracing::warn!(missed, "leadUpdates subscriber lagged"),
-                    Err(RecvError::Closed) => return None,
                 }
             }
         }))
@@ -124,24 +121,23 @@ impl Subscription {
     async fn job_updates(&self, ctx: &Context<'_>) -> Result<impl Stream<Item = JobUpdateEvent> + use<>> {
         let m = meta(ctx);
         m.principal.require_authenticated().gql()?;
-        let (admin, contractor, partner) =
-            (m.principal.is_admin(), m.principal.contractor_id(), m.principal.partner_id());
+        let principal = Arc::new(m.principal.clone());
         let rx = app(ctx).bus.subscribe();
-        Ok(stream::unfold(rx, move |mut rx| async move {
-            loop {
-                match rx.recv().await {
-                    Ok(event) => {
-                        if let Event::Job(update) = &*event {
-                            let visible = admin
-                                || (contractor == Some(update.contractor_id) && update.alert.is_none())
-                                || partner.is_some_and(|p| update.partner_ids.contains(&p) && update.alert.is_none());
-                            if visible {
+        Ok(stream::unfold(rx, move |mut rx| {
+            let principal = principal.clone();
+            async move {
+                loop {
+                    match rx.recv().await {
+                        Ok(event) => {
+                            if let Event::Job(update) = &*event
+                                && crate::access::records::sees_job_update(&principal, update)
+                            {
                                 return Some((JobUpdateEvent(update.clone()), rx));
                             }
                         }
+                        Err(RecvError::Lagged(missed)) => tracing::warn!(missed, "jobUpdates subscriber lagged"),
+                        Err(RecvError::Closed) => return None,
                     }
-                    Err(RecvError::Lagged(missed)) => tracing::warn!(missed, "jobUpdates subscriber lagged"),
-                    Err(RecvError::Closed) => return None,
                 }
             }
         }))

@@ -9,10 +9,10 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+use crate::access::records::JobRole;
 use crate::auth::RequestMeta;
 use crate::context::AppContext;
 use crate::error::{ServiceError, ServiceResult};
-use crate::services::jobs::JobRole;
 use crate::store::{self, attachments::NewAttachment};
 
 /// The types a job accepts, recognised by their leading bytes.

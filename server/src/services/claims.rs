@@ -8,7 +8,7 @@ use sea_orm::{Set, TransactionTrait};
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::auth::{Principal, RequestMeta};
+use crate::auth::RequestMeta;
 use crate::context::AppContext;
 use crate::domain::add_business_days;
 use crate::error::{ServiceError, ServiceResult};
@@ -35,17 +35,6 @@ fn amount(v: i64, field: &str) -> ServiceResult<i64> {
     } else {
         Err(ServiceError::validation(field, "amounts are 0 to 10,000,000,000 cents"))
     }
-}
-
-/// Whether the caller may update this claim: admins and the claim's insurer.
-pub fn may_update(p: &Principal, c: &claim::Model) -> bool {
-    p.is_admin() || p.partner_id() == Some(c.insurer_id)
-}
-
-/// Whether the caller may read this claim: those who may update it, the lead's partners, and the
-/// contractor assigned to the lead.
-pub fn may_read(p: &Principal, c: &claim::Model, l: &lead::Model) -> bool {
-    may_update(p, c) || super::leads::may_read(p, l)
 }
 
 /// A claim to lodge, already parsed.
@@ -120,7 +109,7 @@ pub struct ClaimChange {
 #[tracing::instrument(skip_all, fields(claim_id = %id))]
 pub async fn update(ctx: &AppContext, meta: &RequestMeta, id: Uuid, ch: ClaimChange) -> ServiceResult<claim::Model> {
     let (c, l) = get(ctx, meta, id).await?;
-    if !may_update(&meta.principal, &c) {
+    if !crate::access::records::may_update_claim(&meta.principal, &c) {
         return Err(ServiceError::Forbidden("only the claim's insurer or an NRP admin can update it".into()));
     }
     let mut am = claim::ActiveModel::default();
@@ -227,7 +216,7 @@ pub async fn get(ctx: &AppContext, meta: &RequestMeta, id: Uuid) -> ServiceResul
     meta.principal.require_authenticated()?;
     let c = store::claims::find(&ctx.db, id).await?.ok_or_else(|| ServiceError::not_found("claim"))?;
     let l = store::leads::find(&ctx.db, c.lead_id).await?.ok_or_else(|| ServiceError::not_found("claim"))?;
-    if !may_read(&meta.principal, &c, &l) {
+    if !crate::access::records::may_read_claim(&meta.principal, &c, &l) {
         return Err(ServiceError::not_found("claim"));
     }
     Ok((c, l))

@@ -4,7 +4,7 @@ use sea_orm::{IntoActiveModel, Set, TransactionTrait};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::auth::{Principal, RequestMeta};
+use crate::auth::RequestMeta;
 use crate::context::AppContext;
 use crate::domain::{Abn, Email, Password, Phone, Postcode};
 use crate::error::{ServiceError, ServiceResult};
@@ -448,11 +448,6 @@ pub async fn list(
 /// True while a pause is in force.
 pub fn is_paused(c: &contractor::Model, now: DateTime<Utc>) -> bool {
     c.paused_until.is_some_and(|u| u > now)
-}
-
-/// Whether the caller may see a contractor's commercial terms (commission, Stripe account).
-pub fn may_see_terms(p: &Principal, contractor_id: Uuid) -> bool {
-    p.is_admin() || p.contractor_id() == Some(contractor_id)
 }
 
 /// The contractor, or `NOT_FOUND`.

@@ -11,7 +11,8 @@ use sea_orm::{IntoActiveModel, Set, TransactionTrait};
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::auth::{Principal, RequestMeta};
+use crate::access::records::{JobRole, job_role as role, may_move};
+use crate::auth::RequestMeta;
 use crate::context::AppContext;
 use crate::error::{ServiceError, ServiceResult};
 use crate::events::{Event, JobUpdate, LeadUpdate};
@@ -19,50 +20,6 @@ use crate::store::{self, jobs::JobFilter, jobs::NewJobEvent};
 
 /// Largest amount a quote or approval may carry: A$100 million.
 pub const MAX_AMOUNT_CENTS: i64 = 10_000_000_000;
-
-/// Who is acting on a job, as far as the state machine cares.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum JobRole {
-    Admin,
-    /// The contractor the job belongs to.
-    Contractor,
-    /// The insurer of the job's lead.
-    Insurer,
-    /// The partner that sent the lead in (reads, notes and ratings only).
-    Source,
-}
-
-/// The caller's role on this job, or `None` if it may not see it.
-pub fn role(p: &Principal, j: &job::Model, l: &lead::Model) -> Option<JobRole> {
-    if p.is_admin() {
-        Some(JobRole::Admin)
-    } else if p.contractor_id() == Some(j.contractor_id) {
-        Some(JobRole::Contractor)
-    } else if p.partner_id().is_some() && p.partner_id() == l.insurer_id {
-        Some(JobRole::Insurer)
-    } else if p.partner_id().is_some() && p.partner_id() == l.source_partner_id {
-        Some(JobRole::Source)
-    } else {
-        None
-    }
-}
-
-/// Who may make a move: admins any; the contractor the work steps; the insurer approves quotes.
-/// Cancelling has its own call (`cancel`), for admins and the contractor.
-pub fn may_move(role: JobRole, to: JobStatus) -> bool {
-    use JobStatus::*;
-    match role {
-        JobRole::Admin => true,
-        JobRole::Contractor => matches!(to, Contacted | Inspected | Quoted | InProgress | Completed | Cancelled),
-        JobRole::Insurer => to == Approved,
-        JobRole::Source => false,
-    }
-}
-
-/// The moves this role may make from the job's current status.
-pub fn moves_for(role: JobRole, status: JobStatus) -> Vec<JobStatus> {
-    status.allowed_next().into_iter().filter(|to| may_move(role, *to)).collect()
-}
 
 fn name(s: JobStatus) -> &'static str {
     match s {

@@ -6,7 +6,7 @@ use sea_orm::TransactionTrait;
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::auth::{Principal, RequestMeta};
+use crate::auth::RequestMeta;
 use crate::context::AppContext;
 use crate::domain::{Email, Phone, Postcode};
 use crate::error::{ServiceError, ServiceResult};
@@ -160,17 +160,10 @@ pub async fn create(ctx: &AppContext, meta: &RequestMeta, input: LeadInput) -> S
     }
 }
 
-/// Whether the caller may see this lead at all, and its customer details.
-pub fn may_read(p: &Principal, l: &lead::Model) -> bool {
-    p.is_admin()
-        || p.partner_id().is_some_and(|pid| l.source_partner_id == Some(pid) || l.insurer_id == Some(pid))
-        || p.contractor_id().is_some_and(|cid| l.assigned_contractor_id == Some(cid))
-}
-
 pub async fn get(ctx: &AppContext, meta: &RequestMeta, id: Uuid) -> ServiceResult<lead::Model> {
     meta.principal.require_authenticated()?;
     let l = store::leads::find(&ctx.db, id).await?.ok_or_else(|| ServiceError::not_found("lead"))?;
-    if !may_read(&meta.principal, &l) {
+    if !crate::access::records::may_read_lead(&meta.principal, &l) {
         // Not FORBIDDEN: whether a lead exists is itself not the caller's business.
         return Err(ServiceError::not_found("lead"));
     }

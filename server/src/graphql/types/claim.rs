@@ -27,7 +27,7 @@ impl Claim {
     async fn lead(&self, ctx: &Context<'_>) -> Result<Lead> {
         let l = loaders(ctx).leads.load_one(self.0.lead_id).await.map_err(loader_error).gql()?;
         match l {
-            Some(l) if services::leads::may_read(&meta(ctx).principal, &l) => Ok(Lead(l)),
+            Some(l) if crate::access::records::may_read_lead(&meta(ctx).principal, &l) => Ok(Lead(l)),
             _ => Err(ServiceError::not_found("lead")).gql(),
         }
     }
@@ -74,7 +74,7 @@ impl Claim {
     }
     /// The statuses you may move the claim to (empty unless you are its insurer or an admin).
     async fn allowed_transitions(&self, ctx: &Context<'_>) -> Vec<ClaimStatus> {
-        if !services::claims::may_update(&meta(ctx).principal, &self.0) {
+        if !crate::access::records::may_update_claim(&meta(ctx).principal, &self.0) {
             return vec![];
         }
         self.0.status.allowed_next().into_iter().map(Into::into).collect()

@@ -4,11 +4,12 @@ use entities::{certification, contractor};
 
 use super::enums::{ContractorStatus, DamageType};
 use super::{loaders, meta};
+use crate::access::records::may_see_terms;
 use crate::domain::Abn;
 use crate::graphql::IntoGql;
 use crate::graphql::ids::to_id;
 use crate::graphql::loaders::loader_error;
-use crate::services::contractors::{is_paused, may_see_terms};
+use crate::services::contractors::is_paused;
 
 /// A contractor company in the network.
 pub struct Contractor(pub contractor::Model);

@@ -7,11 +7,12 @@ use super::contractor::Contractor;
 use super::enums::{ActorKind, JobEventKind, JobStatus};
 use super::lead::Lead;
 use super::{app, loaders, meta};
+use crate::access::records::JobRole;
 use crate::events::JobUpdate;
 use crate::graphql::IntoGql;
 use crate::graphql::ids::to_id;
 use crate::graphql::loaders::loader_error;
-use crate::services::{self, jobs::JobRole};
+use crate::services;
 
 /// The work on a lead, from first contact to completion. Readable by the contractor, admins and
 /// the lead's partners.
@@ -23,7 +24,7 @@ impl Job {
             .await
             .map_err(crate::error::ServiceError::from)
             .gql()?;
-        Ok(l.and_then(|l| services::jobs::role(&meta(ctx).principal, &self.0, &l)))
+        Ok(l.and_then(|l| crate::access::records::job_role(&meta(ctx).principal, &self.0, &l)))
     }
 }
 
@@ -42,7 +43,7 @@ impl Job {
     async fn lead(&self, ctx: &Context<'_>) -> Result<Lead> {
         let l = loaders(ctx).leads.load_one(self.0.lead_id).await.map_err(loader_error).gql()?;
         match l {
-            Some(l) if services::leads::may_read(&meta(ctx).principal, &l) => Ok(Lead(l)),
+            Some(l) if crate::access::records::may_read_lead(&meta(ctx).principal, &l) => Ok(Lead(l)),
             _ => Err(crate::error::ServiceError::not_found("lead")).gql(),
         }
     }
@@ -96,7 +97,7 @@ impl Job {
     async fn allowed_transitions(&self, ctx: &Context<'_>) -> Result<Vec<JobStatus>> {
         let role = self.caller_role(ctx).await?;
         Ok(role
-            .map(|r| services::jobs::moves_for(r, self.0.status))
+            .map(|r| crate::access::records::moves_for(r, self.0.status))
             .unwrap_or_default()
             .into_iter()
             .map(Into::into)

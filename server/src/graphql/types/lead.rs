@@ -92,7 +92,7 @@ impl Lead {
     async fn duplicate_of(&self, ctx: &Context<'_>) -> Result<Option<ID>> {
         let Some(id) = self.0.duplicate_of else { return Ok(None) };
         let original = loaders(ctx).leads.load_one(id).await.map_err(loader_error).gql()?;
-        let readable = original.is_some_and(|o| crate::services::leads::may_read(&super::meta(ctx).principal, &o));
+        let readable = original.is_some_and(|o| crate::access::records::may_read_lead(&super::meta(ctx).principal, &o));
         Ok(readable.then(|| to_id(id)))
     }
     async fn assigned_contractor(&self, ctx: &Context<'_>) -> Result<Option<Contractor>> {
@@ -117,7 +117,9 @@ impl Lead {
     /// The insurer's claim for this lead, if one is lodged.
     async fn claim(&self, ctx: &Context<'_>) -> Result<Option<super::claim::Claim>> {
         let found = loaders(ctx).claim_by_lead.load_one(self.0.id).await.map_err(loader_error).gql()?;
-        Ok(found.filter(|c| services::claims::may_read(&meta(ctx).principal, c, &self.0)).map(super::claim::Claim))
+        Ok(found
+            .filter(|c| crate::access::records::may_read_claim(&meta(ctx).principal, c, &self.0))
+            .map(super::claim::Claim))
     }
     /// The job, once the lead is assigned (the latest, if one was cancelled).
     async fn job(&self, ctx: &Context<'_>) -> Result<Option<Job>> {
