@@ -94,25 +94,12 @@ impl Subscription {
         if !m.principal.is_admin() && m.principal.partner_id().is_none() {
             return Err(ServiceError::Forbidden("lead updates are for admins and partners".into())).gql();
         }
-        let principal = Arc::new(m.principal.clone());
-        let rx = app(ctx).bus.subscribe();
-        Ok(stream::unfold(rx, move |mut rx| {
-            let principal = principal.clone();
-            async move {
-                loop {
-                    match rx.recv().await {
-                        Ok(event) => {
-                            if let Event::Lead(update) = &*event
-                                && crate::access::records::sees_lead_update(&principal, update)
-                            {
-                                return Some((LeadUpdateEvent(update.clone()), rx));
-                            }
-                        }
-                        Err(RecvError::Lagged(missed)) => tracing::warn!(missed, "leadUpdates subscriber lagged"),
-                        Err(RecvError::Closed) => return None,
-                    }
-                }
+        let principal = m.principal.clone();
+        Ok(live(app(ctx).bus.subscribe(), "leadUpdates", move |event| match event {
+            Event::Lead(u) if crate::access::records::sees_lead_update(&principal, u) => {
+                Some(LeadUpdateEvent(u.clone()))
             }
+            _ => None,
         }))
     }
 
@@ -121,25 +108,36 @@ impl Subscription {
     async fn job_updates(&self, ctx: &Context<'_>) -> Result<impl Stream<Item = JobUpdateEvent> + use<>> {
         let m = meta(ctx);
         m.principal.require_authenticated().gql()?;
-        let principal = Arc::new(m.principal.clone());
-        let rx = app(ctx).bus.subscribe();
-        Ok(stream::unfold(rx, move |mut rx| {
-            let principal = principal.clone();
-            async move {
-                loop {
-                    match rx.recv().await {
-                        Ok(event) => {
-                            if let Event::Job(update) = &*event
-                                && crate::access::records::sees_job_update(&principal, update)
-                            {
-                                return Some((JobUpdateEvent(update.clone()), rx));
-                            }
-                        }
-                        Err(RecvError::Lagged(missed)) => tracing::warn!(missed, "jobUpdates subscriber lagged"),
-                        Err(RecvError::Closed) => return None,
-                    }
-                }
-            }
+        let principal = m.principal.clone();
+        Ok(live(app(ctx).bus.subscribe(), "jobUpdates", move |event| match event {
+            Event::Job(u) if crate::access::records::sees_job_update(&principal, u) => Some(JobUpdateEvent(u.clone())),
+            _ => None,
         }))
     }
+}
+
+/// The bus as a stream of what `pick` keeps of each event (it decides who sees what). A
+/// subscriber that falls behind is told in the log and goes on with the live events.
+fn live<T: Send + 'static>(
+    rx: tokio::sync::broadcast::Receiver<Arc<Event>>,
+    what: &'static str,
+    pick: impl Fn(&Event) -> Option<T> + Send + Sync + 'static,
+) -> impl Stream<Item = T> {
+    let pick = Arc::new(pick);
+    stream::unfold(rx, move |mut rx| {
+        let pick = Arc::clone(&pick);
+        async move {
+            loop {
+                match rx.recv().await {
+                    Ok(event) => {
+                        if let Some(out) = pick(&event) {
+                            return Some((out, rx));
+                        }
+                    }
+                    Err(RecvError::Lagged(missed)) => tracing::warn!(missed, subscription = what, "subscriber lagged"),
+                    Err(RecvError::Closed) => return None,
+                }
+            }
+        }
+    })
 }
