@@ -4,7 +4,10 @@
 //! users), a revoked or expired API key lose access at once; a suspended contractor keeps its
 //! HTTP access (it still finishes and gets paid for its jobs) but no live sockets.
 //!
-//! This module is where NRP's access rules live; the finer "who may read what" rules join it.
+//! This module is where every NRP access rule lives: who may act at all (here), what each
+//! role may do and which records a list shows it (here), who may read or change which record
+//! (`records`), and how much anyone may ask for (`limits`). Services, resolvers, subscriptions,
+//! the WebSocket guard and the HTTP routes ask here; none of them decides for itself.
 
 pub mod limits;
 pub mod records;
@@ -16,9 +19,102 @@ use uuid::Uuid;
 
 use crate::auth::Principal;
 use crate::context::AppContext;
-use crate::error::ServiceResult;
+use crate::error::{ServiceError, ServiceResult};
 use crate::events::Revocation;
 use crate::store;
+
+/// What each role may do, asked as questions of the caller.
+impl Principal {
+    /// `UNAUTHENTICATED` unless someone is logged in.
+    pub fn require_authenticated(&self) -> Result<(), ServiceError> {
+        match self {
+            Principal::Anonymous { reason } => {
+                Err(ServiceError::Unauthenticated(reason.clone().unwrap_or_else(|| "authentication required".into())))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    pub fn is_admin(&self) -> bool {
+        matches!(self, Principal::User { role: Role::Admin, .. } | Principal::System)
+    }
+
+    /// `UNAUTHENTICATED` for anonymous callers, `FORBIDDEN` for anyone but an admin.
+    pub fn require_admin(&self) -> Result<(), ServiceError> {
+        self.require_authenticated()?;
+        if self.is_admin() { Ok(()) } else { Err(ServiceError::forbidden()) }
+    }
+
+    /// Admins may act on any contractor; a contractor's user only on its own company.
+    pub fn require_contractor_access(&self, contractor_id: Uuid) -> Result<(), ServiceError> {
+        self.require_authenticated()?;
+        if self.is_admin() || self.contractor_id() == Some(contractor_id) {
+            Ok(())
+        } else {
+            Err(ServiceError::forbidden())
+        }
+    }
+
+    /// Admins may act on any partner; a partner only on itself.
+    pub fn require_partner_access(&self, partner_id: Uuid) -> Result<(), ServiceError> {
+        self.require_authenticated()?;
+        if self.is_admin() || self.partner_id() == Some(partner_id) { Ok(()) } else { Err(ServiceError::forbidden()) }
+    }
+
+    /// The contractor company this caller acts for, or `FORBIDDEN` ("only contractors {what}").
+    pub fn acting_contractor(&self, what: &str) -> Result<Uuid, ServiceError> {
+        self.require_authenticated()?;
+        self.contractor_id().ok_or_else(|| ServiceError::Forbidden(format!("only contractors {what}")))
+    }
+}
+
+/// Whose records a list shows the caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// NRP (admins, background work): every record.
+    Everything,
+    /// A partner: the records of its own leads (as their source or their insurer).
+    Partner(Uuid),
+    /// A contractor company: the records of its own jobs.
+    Contractor(Uuid),
+}
+
+/// The caller's scope: `UNAUTHENTICATED` for anonymous callers, `FORBIDDEN` for a login that acts
+/// for no one.
+pub fn scope(p: &Principal) -> ServiceResult<Scope> {
+    p.require_authenticated()?;
+    if p.is_admin() {
+        Ok(Scope::Everything)
+    } else if let Some(pid) = p.partner_id() {
+        Ok(Scope::Partner(pid))
+    } else if let Some(cid) = p.contractor_id() {
+        Ok(Scope::Contractor(cid))
+    } else {
+        Err(ServiceError::forbidden())
+    }
+}
+
+/// Whether the caller may read this login: admins, and the user itself.
+pub fn may_read_user(p: &Principal, user_id: Uuid) -> bool {
+    p.is_admin() || matches!(p, Principal::User { user_id: u, .. } if *u == user_id)
+}
+
+/// Whether the caller sees NRP's people by name (staff emails in timelines and uploads): NRP only.
+/// Everyone else sees an actor's role and company (`public_actor`, `public_role`).
+pub fn sees_people(p: &Principal) -> bool {
+    p.is_admin()
+}
+
+/// Whether the caller may set a contractor's terms: its legal name, ABN, commission, and a job
+/// ceiling above the self-service one. NRP admins only.
+pub fn may_set_terms(p: &Principal) -> bool {
+    p.is_admin()
+}
+
+/// Whether the caller is bounded as an anonymous sign-up (everyone but NRP).
+pub fn signs_up_throttled(p: &Principal) -> bool {
+    !p.is_admin()
+}
 
 /// Where a caller's credentials stand right now.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -20,6 +20,11 @@ pub fn may_update_claim(p: &Principal, c: &claim::Model) -> bool {
     p.is_admin() || p.partner_id() == Some(c.insurer_id)
 }
 
+/// Whether the caller may lodge a claim for a lead of this insurer: admins and the insurer itself.
+pub fn may_lodge_claim(p: &Principal, insurer_id: Uuid) -> bool {
+    p.is_admin() || p.partner_id() == Some(insurer_id)
+}
+
 /// Whether the caller may read this claim: those who may update it, the lead's partners, and the
 /// contractor assigned to the lead.
 pub fn may_read_claim(p: &Principal, c: &claim::Model, l: &lead::Model) -> bool {
@@ -29,6 +34,12 @@ pub fn may_read_claim(p: &Principal, c: &claim::Model, l: &lead::Model) -> bool 
 /// Whether the caller may see a contractor's commercial terms (commission, Stripe account).
 pub fn may_see_terms(p: &Principal, contractor_id: Uuid) -> bool {
     p.is_admin() || p.contractor_id() == Some(contractor_id)
+}
+
+/// Whether the caller may follow an offer to its contractor's record, and see a job's payout:
+/// admins and the contractor itself. (Partners meet the company on their lead and its job.)
+pub fn may_follow_to_contractor(p: &Principal, contractor_id: Uuid) -> bool {
+    may_see_terms(p, contractor_id)
 }
 
 /// Who is acting on a job, as far as the state machine cares.
@@ -68,6 +79,18 @@ pub fn may_move(role: JobRole, to: JobStatus) -> bool {
         JobRole::Insurer => to == Approved,
         JobRole::Source => false,
     }
+}
+
+/// Whether this role works the job itself: cancels it and adds its photos and reports (admins and
+/// the contractor).
+pub fn works_job(role: JobRole) -> bool {
+    matches!(role, JobRole::Admin | JobRole::Contractor)
+}
+
+/// Whether this role may rate a completed job: the customer's side (admins and the lead's
+/// partners), never the contractor rating itself.
+pub fn may_rate(role: JobRole) -> bool {
+    role != JobRole::Contractor
 }
 
 /// The moves this role may make from the job's current status.

@@ -3,8 +3,6 @@ use std::net::IpAddr;
 use entities::{ActorKind, PartnerKind, Role};
 use uuid::Uuid;
 
-use crate::error::ServiceError;
-
 /// The authenticated caller of one request.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Principal {
@@ -30,26 +28,6 @@ impl Principal {
         Principal::Anonymous { reason: None }
     }
 
-    /// `UNAUTHENTICATED` unless someone is logged in.
-    pub fn require_authenticated(&self) -> Result<(), ServiceError> {
-        match self {
-            Principal::Anonymous { reason } => {
-                Err(ServiceError::Unauthenticated(reason.clone().unwrap_or_else(|| "authentication required".into())))
-            }
-            _ => Ok(()),
-        }
-    }
-
-    pub fn is_admin(&self) -> bool {
-        matches!(self, Principal::User { role: Role::Admin, .. } | Principal::System)
-    }
-
-    /// `UNAUTHENTICATED` for anonymous callers, `FORBIDDEN` for anyone but an admin.
-    pub fn require_admin(&self) -> Result<(), ServiceError> {
-        self.require_authenticated()?;
-        if self.is_admin() { Ok(()) } else { Err(ServiceError::forbidden()) }
-    }
-
     /// The contractor company this caller acts for, if any.
     pub fn contractor_id(&self) -> Option<Uuid> {
         match self {
@@ -65,22 +43,6 @@ impl Principal {
             Principal::User { role: Role::Partner, partner_id, .. } => *partner_id,
             _ => None,
         }
-    }
-
-    /// Admins may act on any contractor; a contractor's user only on its own company.
-    pub fn require_contractor_access(&self, contractor_id: Uuid) -> Result<(), ServiceError> {
-        self.require_authenticated()?;
-        if self.is_admin() || self.contractor_id() == Some(contractor_id) {
-            Ok(())
-        } else {
-            Err(ServiceError::forbidden())
-        }
-    }
-
-    /// Admins may act on any partner; a partner only on itself.
-    pub fn require_partner_access(&self, partner_id: Uuid) -> Result<(), ServiceError> {
-        self.require_authenticated()?;
-        if self.is_admin() || self.partner_id() == Some(partner_id) { Ok(()) } else { Err(ServiceError::forbidden()) }
     }
 
     /// How this caller is named in the audit log.

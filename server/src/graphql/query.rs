@@ -245,12 +245,7 @@ impl Query {
         status: Option<JobStatus>,
     ) -> Result<Page<Job>> {
         let m = meta(ctx);
-        m.principal.require_authenticated().gql()?;
-        let cid = m
-            .principal
-            .contractor_id()
-            .ok_or_else(|| ServiceError::Forbidden("only contractors have jobs".into()))
-            .gql()?;
+        let cid = m.principal.acting_contractor("have jobs").gql()?;
         let limit = page_size(first).gql()?;
         let before = decode_cursor(after.as_deref()).gql()?;
         let filter = JobFilter { status: status.map(Into::into), contractor_id: Some(cid), partner_id: None };

@@ -33,12 +33,7 @@ impl Subscription {
     /// each event as it happens: a reconnect loses nothing.
     async fn lead_offers(&self, ctx: &Context<'_>) -> Result<impl Stream<Item = LeadOfferEvent> + use<>> {
         let m = meta(ctx);
-        m.principal.require_authenticated().gql()?;
-        let cid = m
-            .principal
-            .contractor_id()
-            .ok_or_else(|| ServiceError::Forbidden("only contractors receive offers".into()))
-            .gql()?;
+        let cid = m.principal.acting_contractor("receive offers").gql()?;
         let app: Arc<AppContext> = Arc::new(app(ctx).clone());
         // Subscribe before reading what is open, so nothing falls between the two.
         let rx = app.bus.subscribe();
@@ -90,8 +85,7 @@ impl Subscription {
     /// their own leads for partners.
     async fn lead_updates(&self, ctx: &Context<'_>) -> Result<impl Stream<Item = LeadUpdateEvent> + use<>> {
         let m = meta(ctx);
-        m.principal.require_authenticated().gql()?;
-        if !m.principal.is_admin() && m.principal.partner_id().is_none() {
+        if let crate::access::Scope::Contractor(_) = crate::access::scope(&m.principal).gql()? {
             return Err(ServiceError::Forbidden("lead updates are for admins and partners".into())).gql();
         }
         let principal = m.principal.clone();

@@ -9,7 +9,7 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use crate::access::records::JobRole;
+use crate::access::records::works_job;
 use crate::auth::RequestMeta;
 use crate::context::AppContext;
 use crate::error::{ServiceError, ServiceResult};
@@ -54,7 +54,7 @@ pub async fn upload(
     bytes: Bytes,
 ) -> ServiceResult<attachment::Model> {
     let (job, role) = super::jobs::get(ctx, meta, job_id).await?;
-    if !matches!(role, JobRole::Admin | JobRole::Contractor) {
+    if !works_job(role) {
         return Err(ServiceError::Forbidden("only the contractor or an NRP admin adds files to a job".into()));
     }
     let max = ctx.config.attachment_max_bytes;

@@ -8,6 +8,7 @@ use sea_orm::{Set, TransactionTrait};
 use serde_json::json;
 use uuid::Uuid;
 
+use crate::access::Scope;
 use crate::auth::RequestMeta;
 use crate::context::AppContext;
 use crate::domain::add_business_days;
@@ -55,7 +56,7 @@ pub async fn lodge(ctx: &AppContext, meta: &RequestMeta, n: Lodgement) -> Servic
     let insurer = l
         .insurer_id
         .ok_or_else(|| ServiceError::validation("input.leadId", "this lead has no insurer to claim with"))?;
-    if !(meta.principal.is_admin() || meta.principal.partner_id() == Some(insurer)) {
+    if !crate::access::records::may_lodge_claim(&meta.principal, insurer) {
         return Err(ServiceError::Forbidden("only the lead's insurer or an NRP admin can lodge its claim".into()));
     }
     let claim_number = n.claim_number.or(l.claim_number.clone()).ok_or_else(|| {
@@ -230,15 +231,10 @@ pub async fn list(
     before: Option<Uuid>,
     limit: u64,
 ) -> ServiceResult<(Vec<claim::Model>, u64)> {
-    meta.principal.require_authenticated()?;
-    if !meta.principal.is_admin() {
-        if let Some(p) = meta.principal.partner_id() {
-            filter.partner_id = Some(p);
-        } else if let Some(c) = meta.principal.contractor_id() {
-            filter.contractor_id = Some(c);
-        } else {
-            return Err(ServiceError::forbidden());
-        }
+    match crate::access::scope(&meta.principal)? {
+        Scope::Everything => {}
+        Scope::Partner(p) => filter.partner_id = Some(p),
+        Scope::Contractor(c) => filter.contractor_id = Some(c),
     }
     let rows = store::claims::page(&ctx.db, &filter, before, limit).await?;
     let total = store::claims::count(&ctx.db, &filter).await?;

@@ -38,7 +38,7 @@ pub async fn register(ctx: &AppContext, meta: &RequestMeta, r: Registration) -> 
         return Err(too_many_jobs(ctx));
     }
     // Anonymous sign-ups are bounded per client address (each one costs a password hash).
-    if !meta.principal.is_admin() {
+    if crate::access::signs_up_throttled(&meta.principal) {
         let key = format!("register:ip:{}", crate::access::limits::address_of(meta));
         let cfg = &ctx.config;
         crate::access::limits::throttle(ctx, &key, cfg.register_limit_per_address, cfg.register_limit_window).await?;
@@ -232,7 +232,7 @@ pub async fn update_profile(
     u: ProfileUpdate,
 ) -> ServiceResult<contractor::Model> {
     meta.principal.require_contractor_access(id)?;
-    if !meta.principal.is_admin() {
+    if !crate::access::may_set_terms(&meta.principal) {
         for (set, field) in [
             (u.company_name.is_some(), "input.companyName"),
             (u.abn.is_some(), "input.abn"),
@@ -246,7 +246,9 @@ pub async fn update_profile(
     if u.specialties.as_ref().is_some_and(Vec::is_empty) {
         return Err(ServiceError::validation("input.specialties", "choose at least one specialty"));
     }
-    if !meta.principal.is_admin() && u.max_active_jobs.is_some_and(|n| n > ctx.config.contractor_max_active_jobs) {
+    if !crate::access::may_set_terms(&meta.principal)
+        && u.max_active_jobs.is_some_and(|n| n > ctx.config.contractor_max_active_jobs)
+    {
         return Err(too_many_jobs(ctx));
     }
     let txn = ctx.db.begin().await?;

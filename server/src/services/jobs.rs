@@ -11,7 +11,8 @@ use sea_orm::{IntoActiveModel, Set, TransactionTrait};
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::access::records::{JobRole, job_role as role, may_move};
+use crate::access::Scope;
+use crate::access::records::{JobRole, job_role as role, may_move, may_rate, works_job};
 use crate::auth::RequestMeta;
 use crate::context::AppContext;
 use crate::error::{ServiceError, ServiceResult};
@@ -180,7 +181,7 @@ pub async fn advance(ctx: &AppContext, meta: &RequestMeta, id: Uuid, a: Advance)
 #[tracing::instrument(skip_all, fields(job_id = %id))]
 pub async fn cancel(ctx: &AppContext, meta: &RequestMeta, id: Uuid, reason: String) -> ServiceResult<job::Model> {
     let (j, l, r) = load(ctx, meta, id).await?;
-    if !matches!(r, JobRole::Admin | JobRole::Contractor) {
+    if !works_job(r) {
         return Err(ServiceError::Forbidden("only the contractor or an NRP admin can cancel a job".into()));
     }
     if !j.status.is_open() {
@@ -255,7 +256,7 @@ pub async fn rate(ctx: &AppContext, meta: &RequestMeta, id: Uuid, score: i32) ->
         return Err(ServiceError::validation("score", "the score is 1 to 5"));
     }
     let (j, _, r) = load(ctx, meta, id).await?;
-    if r == JobRole::Contractor {
+    if !may_rate(r) {
         return Err(ServiceError::Forbidden("a contractor cannot rate its own job".into()));
     }
     if j.status != JobStatus::Completed {
@@ -296,15 +297,10 @@ pub async fn list(
     before: Option<Uuid>,
     limit: u64,
 ) -> ServiceResult<(Vec<job::Model>, u64)> {
-    meta.principal.require_authenticated()?;
-    if !meta.principal.is_admin() {
-        if let Some(c) = meta.principal.contractor_id() {
-            filter.contractor_id = Some(c);
-        } else if let Some(p) = meta.principal.partner_id() {
-            filter.partner_id = Some(p);
-        } else {
-            return Err(ServiceError::forbidden());
-        }
+    match crate::access::scope(&meta.principal)? {
+        Scope::Everything => {}
+        Scope::Contractor(c) => filter.contractor_id = Some(c),
+        Scope::Partner(p) => filter.partner_id = Some(p),
     }
     let rows = store::jobs::page(&ctx.db, &filter, before, limit).await?;
     let total = store::jobs::count(&ctx.db, &filter).await?;

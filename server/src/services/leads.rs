@@ -6,6 +6,7 @@ use sea_orm::TransactionTrait;
 use serde_json::json;
 use uuid::Uuid;
 
+use crate::access::Scope;
 use crate::auth::RequestMeta;
 use crate::context::AppContext;
 use crate::domain::{Email, Phone, Postcode};
@@ -38,13 +39,12 @@ pub struct LeadInput {
 /// Records a lead from a partner or an admin and starts routing it as soon as it is committed.
 #[tracing::instrument(skip_all)]
 pub async fn create(ctx: &AppContext, meta: &RequestMeta, input: LeadInput) -> ServiceResult<lead::Model> {
-    meta.principal.require_authenticated()?;
-    let (source, source_partner_id) = if meta.principal.is_admin() {
-        (LeadSource::Admin, None)
-    } else if let Some(pid) = meta.principal.partner_id() {
-        (LeadSource::Partner, Some(pid))
-    } else {
-        return Err(ServiceError::Forbidden("only partners and NRP admins create leads".into()));
+    let (source, source_partner_id) = match crate::access::scope(&meta.principal)? {
+        Scope::Everything => (LeadSource::Admin, None),
+        Scope::Partner(pid) => (LeadSource::Partner, Some(pid)),
+        Scope::Contractor(_) => {
+            return Err(ServiceError::Forbidden("only partners and NRP admins create leads".into()));
+        }
     };
 
     let txn = ctx.db.begin().await?;
@@ -178,15 +178,10 @@ pub async fn list(
     before: Option<Uuid>,
     limit: u64,
 ) -> ServiceResult<(Vec<lead::Model>, u64)> {
-    meta.principal.require_authenticated()?;
-    if !meta.principal.is_admin() {
-        if let Some(pid) = meta.principal.partner_id() {
-            filter.partner_id = Some(pid);
-        } else if let Some(cid) = meta.principal.contractor_id() {
-            filter.assigned_contractor_id = Some(cid);
-        } else {
-            return Err(ServiceError::forbidden());
-        }
+    match crate::access::scope(&meta.principal)? {
+        Scope::Everything => {}
+        Scope::Partner(pid) => filter.partner_id = Some(pid),
+        Scope::Contractor(cid) => filter.assigned_contractor_id = Some(cid),
     }
     let rows = store::leads::page(&ctx.db, &filter, before, limit).await?;
     let total = store::leads::count(&ctx.db, &filter).await?;

@@ -55,11 +55,7 @@ fn snapshots(kind: OfferEventKind, offers: &[offer::Model], l: &lead::Model) -> 
 
 /// The caller's own offer, or `NOT_FOUND` (other contractors' offers are not theirs to know of).
 async fn own_offer(ctx: &AppContext, meta: &RequestMeta, id: Uuid) -> ServiceResult<offer::Model> {
-    meta.principal.require_authenticated()?;
-    let cid = meta
-        .principal
-        .contractor_id()
-        .ok_or_else(|| ServiceError::Forbidden("only contractors answer offers".into()))?;
+    let cid = meta.principal.acting_contractor("answer offers")?;
     match store::offers::find(&ctx.db, id).await? {
         Some(o) if o.contractor_id == cid => Ok(o),
         _ => Err(ServiceError::not_found("offer")),
@@ -442,9 +438,7 @@ pub async fn mine(
     status: Option<OfferStatus>,
     limit: u64,
 ) -> ServiceResult<Vec<OfferSnapshot>> {
-    meta.principal.require_authenticated()?;
-    let cid =
-        meta.principal.contractor_id().ok_or_else(|| ServiceError::Forbidden("only contractors have offers".into()))?;
+    let cid = meta.principal.acting_contractor("have offers")?;
     let offers = store::offers::for_contractor(&ctx.db, cid, status, limit).await?;
     let lead_ids: Vec<Uuid> = offers.iter().map(|o| o.lead_id).collect();
     let leads = store::leads::find_many(&ctx.db, &lead_ids).await?;

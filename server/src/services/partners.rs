@@ -4,6 +4,7 @@ use sea_orm::TransactionTrait;
 use serde_json::json;
 use uuid::Uuid;
 
+use crate::access::Scope;
 use crate::auth::{RequestMeta, new_api_key, sha256_hex};
 use crate::context::AppContext;
 use crate::error::{ServiceError, ServiceResult};
@@ -140,13 +141,10 @@ pub async fn set_active(
 
 /// Admins see every partner; a partner sees itself.
 pub async fn list(ctx: &AppContext, meta: &RequestMeta) -> ServiceResult<Vec<partner::Model>> {
-    meta.principal.require_authenticated()?;
-    if meta.principal.is_admin() {
-        return Ok(store::partners::all(&ctx.db).await?);
-    }
-    match meta.principal.partner_id() {
-        Some(id) => Ok(store::partners::find(&ctx.db, id).await?.into_iter().collect()),
-        None => Err(ServiceError::forbidden()),
+    match crate::access::scope(&meta.principal)? {
+        Scope::Everything => Ok(store::partners::all(&ctx.db).await?),
+        Scope::Partner(id) => Ok(store::partners::find(&ctx.db, id).await?.into_iter().collect()),
+        Scope::Contractor(_) => Err(ServiceError::forbidden()),
     }
 }
 

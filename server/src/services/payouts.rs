@@ -15,6 +15,7 @@ use sea_orm::{ConnectionTrait, TransactionTrait};
 use serde_json::json;
 use uuid::Uuid;
 
+use crate::access::Scope;
 use crate::auth::RequestMeta;
 use crate::context::AppContext;
 use crate::domain::split_commission;
@@ -461,10 +462,11 @@ pub async fn list(
     before: Option<Uuid>,
     limit: u64,
 ) -> ServiceResult<(Vec<payout::Model>, u64)> {
-    meta.principal.require_authenticated()?;
-    if !meta.principal.is_admin() {
-        let c = meta.principal.contractor_id().ok_or_else(ServiceError::forbidden)?;
-        filter.contractor_id = Some(c);
+    match crate::access::scope(&meta.principal)? {
+        Scope::Everything => {}
+        Scope::Contractor(c) => filter.contractor_id = Some(c),
+        // Payouts are between NRP and its contractors.
+        Scope::Partner(_) => return Err(ServiceError::forbidden()),
     }
     let rows = store::payouts::page(&ctx.db, &filter, before, limit).await?;
     let total = store::payouts::count(&ctx.db, &filter).await?;
@@ -497,10 +499,11 @@ pub async fn report(
     meta: &RequestMeta,
     mut filter: PayoutFilter,
 ) -> ServiceResult<(Vec<payout::Model>, Totals)> {
-    meta.principal.require_authenticated()?;
-    if !meta.principal.is_admin() {
-        let c = meta.principal.contractor_id().ok_or_else(ServiceError::forbidden)?;
-        filter.contractor_id = Some(c);
+    match crate::access::scope(&meta.principal)? {
+        Scope::Everything => {}
+        Scope::Contractor(c) => filter.contractor_id = Some(c),
+        // Payouts are between NRP and its contractors.
+        Scope::Partner(_) => return Err(ServiceError::forbidden()),
     }
     if let (Some(from), Some(to)) = (filter.from, filter.to)
         && to <= from

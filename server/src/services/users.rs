@@ -76,8 +76,7 @@ pub async fn create(ctx: &AppContext, meta: &RequestMeta, new: NewAccount) -> Se
 /// A user by id, visible to admins and to the user itself.
 pub async fn get(ctx: &AppContext, meta: &RequestMeta, id: Uuid) -> ServiceResult<user::Model> {
     meta.principal.require_authenticated()?;
-    let own = matches!(&meta.principal, crate::auth::Principal::User { user_id, .. } if *user_id == id);
-    if !own && !meta.principal.is_admin() {
+    if !crate::access::may_read_user(&meta.principal, id) {
         return Err(ServiceError::forbidden());
     }
     store::users::find(&ctx.db, id).await?.ok_or_else(|| ServiceError::not_found("user"))

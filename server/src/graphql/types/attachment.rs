@@ -35,7 +35,7 @@ impl Attachment {
     }
     /// Who uploaded it: the person for NRP; the role for anyone else (never a staff email).
     async fn uploaded_by(&self, ctx: &async_graphql::Context<'_>) -> &str {
-        if super::meta(ctx).principal.is_admin() {
+        if crate::access::sees_people(&super::meta(ctx).principal) {
             return self.0.uploaded_by.as_str();
         }
         crate::access::public_role(&self.0.uploaded_by)

@@ -107,7 +107,7 @@ impl Job {
     /// contractor).
     async fn payout(&self, ctx: &Context<'_>) -> Result<Option<super::payout::Payout>> {
         let p = &meta(ctx).principal;
-        if !(p.is_admin() || p.contractor_id() == Some(self.0.contractor_id)) {
+        if !crate::access::records::may_follow_to_contractor(p, self.0.contractor_id) {
             return Ok(None);
         }
         Ok(loaders(ctx).payout_by_job.load_one(self.0.id).await.map_err(loader_error).gql()?.map(super::payout::Payout))
@@ -155,7 +155,7 @@ impl JobEvent {
     /// Who, in words: for NRP the person; for contractors and partners the role and company
     /// (never a staff member's email).
     async fn actor(&self, ctx: &Context<'_>) -> &str {
-        if super::meta(ctx).principal.is_admin() {
+        if crate::access::sees_people(&super::meta(ctx).principal) {
             return self.0.actor_label.as_str();
         }
         match (&self.0.actor_public, self.0.actor_kind) {

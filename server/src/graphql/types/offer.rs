@@ -57,7 +57,7 @@ impl Offer {
     /// Admins, and the contractor itself.
     async fn contractor(&self, ctx: &Context<'_>) -> Result<Contractor> {
         let p = &meta(ctx).principal;
-        if !(p.is_admin() || p.contractor_id() == Some(self.0.contractor_id)) {
+        if !crate::access::records::may_follow_to_contractor(p, self.0.contractor_id) {
             return Err(ServiceError::forbidden()).gql();
         }
         let found = loaders(ctx).contractors.load_one(self.0.contractor_id).await.map_err(loader_error).gql()?;
