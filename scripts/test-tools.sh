@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the outside clients some black-box tests drive: graphql-http's GraphQL-over-HTTP audit
-# and Node's fetch (tests/http-contract, from the npm registry, exact versions), and Python's httpx
-# (PyPI). Skips whatever is already installed.
+# and Node's fetch (tests/http-contract, from the npm registry, exact versions), Python's httpx and
+# the aiosmtpd SMTP server the notification tests send mail to (PyPI). Skips whatever is already installed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
@@ -19,4 +19,9 @@ if ! python3 -c "import httpx, sys; sys.exit(httpx.__version__ != '$HTTPX_VERSIO
   echo "test-tools: installing httpx $HTTPX_VERSION (PyPI)"
   python3 -m pip install --quiet --root-user-action=ignore "httpx==$HTTPX_VERSION"
 fi
-echo "test-tools: graphql-http $(node -p "require('./tests/http-contract/node_modules/graphql-http/package.json').version"), node $(node --version), httpx $(python3 -c 'import httpx; print(httpx.__version__)')"
+AIOSMTPD_VERSION=1.4.6
+if ! python3 -c "import aiosmtpd, sys; sys.exit(aiosmtpd.__version__ != '$AIOSMTPD_VERSION')" 2>/dev/null; then
+  echo "test-tools: installing aiosmtpd $AIOSMTPD_VERSION (PyPI)"
+  python3 -m pip install --quiet --root-user-action=ignore "aiosmtpd==$AIOSMTPD_VERSION"
+fi
+echo "test-tools: graphql-http $(node -p "require('./tests/http-contract/node_modules/graphql-http/package.json').version"), node $(node --version), httpx $(python3 -c 'import httpx; print(httpx.__version__)'), aiosmtpd $(python3 -c 'import aiosmtpd; print(aiosmtpd.__version__)')"

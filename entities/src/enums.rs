@@ -361,6 +361,52 @@ pub enum DeliveryStatus {
     Failed,
 }
 
+/// How a notification travels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(8))")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum NotificationChannel {
+    /// Web Push to a browser or installed app.
+    #[sea_orm(string_value = "PUSH")]
+    Push,
+    #[sea_orm(string_value = "SMS")]
+    Sms,
+    #[sea_orm(string_value = "EMAIL")]
+    Email,
+}
+
+/// Where a notification is in its delivery.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum NotificationStatus {
+    /// Waiting for its (next) attempt.
+    #[sea_orm(string_value = "PENDING")]
+    Pending,
+    /// The provider accepted it.
+    #[sea_orm(string_value = "SENT")]
+    Sent,
+    /// Dead letter: every retry failed, or the provider refused it for good.
+    #[sea_orm(string_value = "FAILED")]
+    Failed,
+    /// No longer worth sending (the offer it announced closed, the address opted out).
+    #[sea_orm(string_value = "CANCELLED")]
+    Cancelled,
+}
+
+/// Who a notification is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum NotificationAudience {
+    /// A login (contractor, admin or partner staff).
+    #[sea_orm(string_value = "USER")]
+    User,
+    /// A property owner (never a login).
+    #[sea_orm(string_value = "CUSTOMER")]
+    Customer,
+}
+
 /// Where a lead came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]

@@ -27,6 +27,8 @@ pub struct Model {
     pub cancelled_reason: Option<String>,
     /// The customer's satisfaction, 1 to 5, once completed.
     pub satisfaction: Option<i32>,
+    /// What the customer said with the rating (from the public rating page).
+    pub satisfaction_comment: Option<String>,
     /// When the customer must have been contacted (service level by urgency).
     pub contact_due_at: Option<DateTimeUtc>,
     /// When the job entered its current stage (idle-stage detection).

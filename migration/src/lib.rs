@@ -11,6 +11,7 @@ mod m20261121_000006_attachments;
 mod m20261121_000007_webhooks;
 mod m20261121_000008_stripe;
 mod m20261201_000009_hardening;
+mod m20261202_000010_notifications;
 
 /// Every migration of the product, in order.
 pub struct Migrator;
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000007_webhooks::Migration),
             Box::new(m20261121_000008_stripe::Migration),
             Box::new(m20261201_000009_hardening::Migration),
+            Box::new(m20261202_000010_notifications::Migration),
         ]
     }
 }

@@ -119,6 +119,22 @@ pub struct Config {
     pub metrics_token: Option<SecretString>,
     /// A second listener that serves only `/metrics`, without a token (for a monitoring network).
     pub metrics_bind_addr: Option<SocketAddr>,
+    /// The email channel's server (`SMTP_URL`); email is off without it.
+    pub smtp_url: Option<SecretString>,
+    /// The sender of every email (`EMAIL_FROM`).
+    pub email_from: String,
+    /// The SMS channel (Twilio, `TWILIO_*`); SMS is off without it.
+    pub twilio: Option<crate::notify::TwilioConfig>,
+    /// First notification retry delay; each further retry doubles it (capped at an hour).
+    pub notify_retry_base: Duration,
+    /// Attempts before a notification is a dead letter (`FAILED`).
+    pub notify_max_attempts: u32,
+    /// How long one send may take before it counts as failed.
+    pub notify_timeout: Duration,
+    /// Notifications sent at once by one instance.
+    pub notify_concurrency: usize,
+    /// How long a customer's rating link stays good.
+    pub rating_link_ttl: Duration,
 }
 
 /// The Stripe account NRP pays from.
@@ -228,7 +244,50 @@ impl Config {
             }
             None => crate::auth::SecretBox::default(),
         };
+        let smtp_url = lookup("SMTP_URL");
+        if let Some(url) = &smtp_url {
+            let parsed =
+                url::Url::parse(url).map_err(|_| err("SMTP_URL", "not a URL (smtps://user:pass@host:465)".into()))?;
+            let encrypted =
+                parsed.scheme() == "smtps" || parsed.query_pairs().any(|(k, v)| k == "tls" && v == "required");
+            let local = matches!(parsed.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
+            if environment == Environment::Production && !encrypted && !local {
+                return Err(err(
+                    "SMTP_URL",
+                    "must use TLS in production (smtps://, or smtp://…?tls=required) unless the relay is on this machine"
+                        .into(),
+                ));
+            }
+        }
+        let twilio = match lookup("TWILIO_ACCOUNT_SID") {
+            None => None,
+            Some(account_sid) => {
+                let auth_token = lookup("TWILIO_AUTH_TOKEN")
+                    .ok_or_else(|| err("TWILIO_AUTH_TOKEN", "is required with TWILIO_ACCOUNT_SID".into()))?;
+                let from = lookup("TWILIO_FROM");
+                let messaging_service_sid = lookup("TWILIO_MESSAGING_SERVICE_SID");
+                if from.is_none() && messaging_service_sid.is_none() {
+                    return Err(err("TWILIO_FROM", "or TWILIO_MESSAGING_SERVICE_SID is required to send SMS".into()));
+                }
+                Some(crate::notify::TwilioConfig {
+                    account_sid,
+                    auth_token: SecretString::from(auth_token),
+                    from,
+                    messaging_service_sid,
+                    api_base: lookup("TWILIO_API_BASE").unwrap_or_else(|| "https://api.twilio.com".into()),
+                })
+            }
+        };
         let config = Config {
+            smtp_url: smtp_url.map(SecretString::from),
+            email_from: lookup("EMAIL_FROM")
+                .unwrap_or_else(|| "National Recovery Partners <alerts@nrp.example>".into()),
+            twilio,
+            notify_retry_base: Duration::from_millis(parse_u64("NOTIFY_RETRY_BASE_MILLIS", 5_000)?),
+            notify_max_attempts: parse_u64("NOTIFY_MAX_ATTEMPTS", 8)? as u32,
+            notify_timeout: Duration::from_millis(parse_u64("NOTIFY_TIMEOUT_MILLIS", 10_000)?),
+            notify_concurrency: parse_u64("NOTIFY_CONCURRENCY", 16)? as usize,
+            rating_link_ttl: Duration::from_secs(parse_u64("RATING_LINK_DAYS", 30)? * 86_400),
             secret_box,
             report_zone,
             metrics_token,
@@ -342,6 +401,10 @@ impl Config {
             ("WEBHOOK_CONCURRENCY", config.webhook_concurrency as u64),
             ("WEBHOOK_PARTNER_CONCURRENCY", config.webhook_partner_concurrency as u64),
             ("PASSWORD_HASH_CONCURRENCY", config.password_hash_concurrency as u64),
+            ("NOTIFY_MAX_ATTEMPTS", u64::from(config.notify_max_attempts)),
+            ("NOTIFY_TIMEOUT_MILLIS", config.notify_timeout.as_millis() as u64),
+            ("NOTIFY_CONCURRENCY", config.notify_concurrency as u64),
+            ("RATING_LINK_DAYS", config.rating_link_ttl.as_secs()),
             ("CONTRACTOR_MAX_ACTIVE_JOBS", config.contractor_max_active_jobs as u64),
         ] {
             if value == 0 {

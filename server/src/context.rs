@@ -25,4 +25,13 @@ pub struct AppContext {
     pub attachments: Arc<dyn AttachmentStore>,
     /// Pays contractors; `None` when no provider is configured (payouts then wait).
     pub payments: Option<Arc<dyn PaymentProvider>>,
+    /// The notification channels this instance sends on (each off until configured).
+    pub channels: crate::notify::Channels,
+    /// Wakes this instance's notification sender when something is queued (the others find it
+    /// on their next sweep).
+    pub notifications_queued: Arc<tokio::sync::Notify>,
+    /// Counts the notification outcomes this instance has recorded (sent, retrying, failed,
+    /// cancelled): something to wait on for whoever watches deliveries (the tests, an operator's
+    /// console).
+    pub notification_outcomes: Arc<tokio::sync::watch::Sender<u64>>,
 }

@@ -1,4 +1,4 @@
-//! NRP CRM server: contractors, partners and (in later issues) leads, jobs, claims and payouts
+//! NRP CRM server: contractors, partners, leads, offers, jobs, claims, payouts and notifications
 //! behind a GraphQL API. Data flows one way: transport (`http`, `graphql`) → `services` → `store`.
 
 pub mod access;
@@ -11,6 +11,7 @@ pub mod error;
 pub mod events;
 pub mod graphql;
 pub mod http;
+pub mod notify;
 pub mod outbound;
 pub mod payments;
 pub mod services;

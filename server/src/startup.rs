@@ -159,7 +159,21 @@ pub async fn build_context(config: Config) -> anyhow::Result<AppContext> {
         );
     }
     let passwords = Arc::new(Passwords::new(config.password_hash_concurrency));
-    Ok(AppContext { db, config: Arc::new(config), jwt, limiter, passwords, redis, bus, attachments, payments })
+    let channels = crate::notify::Channels::from_config(&config)?;
+    Ok(AppContext {
+        db,
+        config: Arc::new(config),
+        jwt,
+        limiter,
+        passwords,
+        redis,
+        bus,
+        attachments,
+        payments,
+        channels,
+        notifications_queued: Arc::new(tokio::sync::Notify::new()),
+        notification_outcomes: Arc::new(tokio::sync::watch::Sender::new(0)),
+    })
 }
 
 /// Opens the database. SQLite gets its directory created, WAL journaling and a single connection
@@ -219,6 +233,8 @@ fn router(ctx: Arc<AppContext>) -> anyhow::Result<(Router, HttpState)> {
         .route("/attachments/{id}", get(http::attachments::download))
         .route("/reports/payouts.csv", get(http::reports::payouts_csv))
         .route("/webhooks/stripe", axum::routing::post(http::stripe::webhook))
+        .route("/rate/{token}", get(http::customer::rate_form).post(http::customer::rate_submit))
+        .route("/stop/{token}", get(http::customer::stop_form).post(http::customer::stop_submit))
         .with_state(state.clone());
 
     let request_id = HeaderName::from_static("x-request-id");

@@ -1,7 +1,7 @@
 //! Background work each instance runs, each kind in its own task so that none can hold up
 //! another: expiring offers (and cascading to the next candidates); routing leads left `NEW` by
 //! an instance that died mid-intake and flagging overdue jobs; delivering partner webhooks from
-//! the outbox; scheduled payout batches. Every step is exactly-once across instances (see
+//! the outbox; sending notifications (push, SMS, email) from theirs; scheduled payout batches. Every step is exactly-once across instances (see
 //! `services::offers`, `services::webhooks`, `services::payouts`), so all instances run them.
 //!
 //! Webhooks go out concurrently from a bounded pool, with a cap per partner: a partner whose
@@ -16,7 +16,7 @@ use tokio::task::JoinHandle;
 use uuid::Uuid;
 
 use crate::context::AppContext;
-use crate::services::{jobs, offers, payouts, webhooks};
+use crate::services::{jobs, notifications, offers, payouts, webhooks};
 
 /// Starts every background task; abort the handles to stop them.
 pub fn spawn_all(ctx: &Arc<AppContext>) -> Vec<JoinHandle<()>> {
@@ -24,6 +24,7 @@ pub fn spawn_all(ctx: &Arc<AppContext>) -> Vec<JoinHandle<()>> {
         tokio::spawn(run_offer_expiry(Arc::clone(ctx))),
         tokio::spawn(run_maintenance(Arc::clone(ctx))),
         tokio::spawn(run_webhook_delivery(Arc::clone(ctx))),
+        tokio::spawn(run_notification_delivery(Arc::clone(ctx))),
         tokio::spawn(run_payout_schedule(Arc::clone(ctx))),
     ]
 }
@@ -163,6 +164,60 @@ pub async fn run_webhook_delivery(ctx: Arc<AppContext>) {
                     in_flight.finish(partner, id);
                     drop(permit);
                 });
+            }
+        }
+    }
+}
+
+/// Claims due notifications and sends each in its own task, at most `NOTIFY_CONCURRENCY` at
+/// once. Wakes at once when this instance queues one (an offer's push must not wait for a
+/// sweep), and otherwise sweeps for what other instances queued, retries and reminders.
+pub async fn run_notification_delivery(ctx: Arc<AppContext>) {
+    let pool = Arc::new(Semaphore::new(ctx.config.notify_concurrency.max(1)));
+    let mut sends = tokio::task::JoinSet::new();
+    let mut tick = every(ctx.config.expiry_sweep_interval);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = ctx.notifications_queued.notified() => {}
+        }
+        while sends.try_join_next().is_some() {}
+        loop {
+            let free = pool.available_permits();
+            if free == 0 {
+                break;
+            }
+            let due = match notifications::due(&ctx, free as u64).await {
+                Ok(d) => d,
+                Err(e) => {
+                    tracing::error!(error = ?e, "reading due notifications failed");
+                    break;
+                }
+            };
+            let full = due.len() == free;
+            let mut claimed = 0;
+            for n in due {
+                let Ok(permit) = Arc::clone(&pool).try_acquire_owned() else { break };
+                let claim = match notifications::claim(&ctx, &n).await {
+                    Ok(Some(c)) => c,
+                    Ok(None) => continue,
+                    Err(e) => {
+                        tracing::error!(error = ?e, "claiming a notification failed");
+                        continue;
+                    }
+                };
+                claimed += 1;
+                let ctx = Arc::clone(&ctx);
+                sends.spawn(async move {
+                    if let Err(e) = notifications::deliver(&ctx, n, claim).await {
+                        tracing::error!(error = ?e, "recording a notification failed");
+                    }
+                    drop(permit);
+                });
+            }
+            // More may be waiting: take them now rather than at the next sweep.
+            if !full || claimed == 0 {
+                break;
             }
         }
     }

@@ -7,6 +7,7 @@
 
 pub mod browser;
 pub mod leads;
+pub mod notify;
 pub mod proxy;
 pub mod receiver;
 pub mod stripe;

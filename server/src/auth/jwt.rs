@@ -29,6 +29,9 @@ pub struct JwtKeys {
     encoding: EncodingKey,
     decoding: DecodingKey,
     ttl: Duration,
+    /// Signs the links NRP sends people without a login (rating, opt-out): derived from the
+    /// same secret, for another purpose.
+    links: [u8; 32],
 }
 
 impl std::fmt::Debug for JwtKeys {
@@ -39,8 +42,17 @@ impl std::fmt::Debug for JwtKeys {
 
 impl JwtKeys {
     pub fn new(secret: &SecretString, ttl: Duration) -> Self {
+        use hmac::Mac;
         let bytes = secret.expose_secret().as_bytes();
-        JwtKeys { encoding: EncodingKey::from_secret(bytes), decoding: DecodingKey::from_secret(bytes), ttl }
+        let links = hmac::Hmac::<sha2::Sha256>::new_from_slice(bytes)
+            .map(|m| m.chain_update(b"nrp signed links v1").finalize().into_bytes().into())
+            .unwrap_or([0u8; 32]);
+        JwtKeys { encoding: EncodingKey::from_secret(bytes), decoding: DecodingKey::from_secret(bytes), ttl, links }
+    }
+
+    /// The key of signed links (`auth::links`).
+    pub fn link_key(&self) -> &[u8; 32] {
+        &self.links
     }
 
     pub fn ttl(&self) -> Duration {

@@ -2,6 +2,7 @@
 //! rate limiter. Resolvers ask the [`Principal`]; services receive it inside [`RequestMeta`].
 
 mod jwt;
+pub mod links;
 mod password;
 mod principal;
 mod rate_limit;

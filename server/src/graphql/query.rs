@@ -10,8 +10,10 @@ use super::types::contractor::Contractor;
 use super::types::enums::{
     ClaimStatus, ContractorStatus, DamageType, JobStatus, LeadStatus, OfferStatus, PayoutStatus,
 };
+use super::types::enums::{NotificationChannel, NotificationStatus};
 use super::types::job::{Job, OverdueJob};
 use super::types::lead::Lead;
+use super::types::notification::Notification;
 use super::types::offer::Offer;
 use super::types::partner::Partner;
 use super::types::payout::{Payout, PayoutBatch, StripeEvent};
@@ -59,6 +61,19 @@ pub struct LeadFilterInput {
     pub status: Option<LeadStatus>,
     pub damage_type: Option<DamageType>,
     pub postcode: Option<String>,
+}
+
+/// Filters for `notifications`; all optional and combined with AND.
+#[derive(InputObject, Default)]
+pub struct NotificationFilterInput {
+    pub channel: Option<NotificationChannel>,
+    pub status: Option<NotificationStatus>,
+    /// e.g. `customer.assigned`.
+    pub template: Option<String>,
+    pub user_id: Option<ID>,
+    pub lead_id: Option<ID>,
+    /// An exact email address or E.164 phone number.
+    pub recipient: Option<String>,
 }
 
 type Page<N> = Connection<String, N, ConnectionTotals, EmptyFields>;
@@ -364,6 +379,32 @@ impl Query {
         let (rows, total) =
             crate::services::webhooks::deliveries(app(ctx), m, id, status, before, limit + 1).await.gql()?;
         Ok(to_page(rows, total, limit, after.is_some(), |d| d.id, WebhookDelivery))
+    }
+
+    /// The notification log, newest first (admins): every message on every channel, with its
+    /// status, attempts and last error. `status: FAILED` lists the dead letters.
+    #[graphql(complexity = "crate::graphql::ids::list_cost(first, child_complexity)")]
+    async fn notifications(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        filter: Option<NotificationFilterInput>,
+    ) -> Result<Page<Notification>> {
+        let f = filter.unwrap_or_default();
+        let filter = services::notifications::NotificationFilter {
+            channel: f.channel.map(Into::into),
+            status: f.status.map(Into::into),
+            template: f.template,
+            user_id: f.user_id.as_ref().map(|id| parse_id(id, "filter.userId")).transpose().gql()?,
+            lead_id: f.lead_id.as_ref().map(|id| parse_id(id, "filter.leadId")).transpose().gql()?,
+            destination: f.recipient,
+        };
+        let limit = page_size(first).gql()?;
+        let before = decode_cursor(after.as_deref()).gql()?;
+        let (rows, total) =
+            services::notifications::list(app(ctx), meta(ctx), filter, before, limit + 1).await.gql()?;
+        Ok(to_page(rows, total, limit, after.is_some(), |n| n.id, Notification))
     }
 
     /// Totals of the payouts created in a period (`from` inclusive, `to` exclusive), optionally in

@@ -1,6 +1,7 @@
 //! HTTP transport: the GraphQL endpoint and WebSocket, health, metrics and the web app.
 
 pub mod attachments;
+pub mod customer;
 pub mod graphql;
 pub mod health;
 pub mod limits;

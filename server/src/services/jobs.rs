@@ -265,8 +265,57 @@ pub async fn rate(ctx: &AppContext, meta: &RequestMeta, id: Uuid, score: i32) ->
             name(j.status)
         )));
     }
+    record_rating(ctx, meta, &j, score, None, crate::access::public_actor(&ctx.db, &meta.principal).await?).await
+}
+
+/// The customer's own rating of a completed job, from the signed link in its completion message
+/// (no login): 1 to 5 and an optional comment, once. It feeds the contractor's satisfaction.
+pub async fn rate_by_customer(
+    ctx: &AppContext,
+    token: &str,
+    score: i32,
+    comment: Option<String>,
+) -> ServiceResult<job::Model> {
+    let j = rating_job(ctx, token).await?;
+    if !(1..=5).contains(&score) {
+        return Err(ServiceError::validation("score", "choose 1 to 5 stars"));
+    }
+    let comment = comment.map(|c| c.trim().to_string()).filter(|c| !c.is_empty());
+    if comment.as_ref().is_some_and(|c| c.chars().count() > 2000) {
+        return Err(ServiceError::validation("comment", "keep the comment under 2,000 characters"));
+    }
+    if j.satisfaction.is_some() {
+        return Err(ServiceError::conflict("this job has been rated already; thank you"));
+    }
+    let meta = RequestMeta::system();
+    record_rating(ctx, &meta, &j, score, comment, "the customer".into()).await
+}
+
+/// The completed job a rating link names, if the link is good.
+pub async fn rating_job(ctx: &AppContext, token: &str) -> ServiceResult<job::Model> {
+    use crate::auth::links::{Purpose, Refused, open};
+    let id = open(ctx.jwt.link_key(), Purpose::Rate, token, Utc::now()).map_err(|r| match r {
+        Refused::Expired => ServiceError::validation("token", "this rating link has expired"),
+        Refused::Invalid => ServiceError::validation("token", "this link is not valid"),
+    })?;
+    let j = store::jobs::find(&ctx.db, id).await?.ok_or_else(|| ServiceError::not_found("job"))?;
+    if j.status != JobStatus::Completed {
+        return Err(ServiceError::conflict("this job is not finished"));
+    }
+    Ok(j)
+}
+
+/// Writes a rating once (a second one is a conflict), with its timeline entry and audit.
+async fn record_rating(
+    ctx: &AppContext,
+    meta: &RequestMeta,
+    j: &job::Model,
+    score: i32,
+    comment: Option<String>,
+    shown_as: String,
+) -> ServiceResult<job::Model> {
     let txn = ctx.db.begin().await?;
-    if !store::jobs::rate_once(&txn, j.id, score).await? {
+    if !store::jobs::rate_once(&txn, j.id, score, comment.clone()).await? {
         return Err(ServiceError::conflict("this job has been rated already"));
     }
     store::contractors::record_rating(&txn, j.contractor_id, score).await?;
@@ -278,12 +327,16 @@ pub async fn rate(ctx: &AppContext, meta: &RequestMeta, id: Uuid, score: i32) ->
             from_status: None,
             to_status: None,
             actor: meta.principal.audit_actor(),
-            actor_public: crate::access::public_actor(&txn, &meta.principal).await?,
-            note: Some(format!("{score}/5")),
+            actor_public: shown_as,
+            note: Some(match &comment {
+                Some(c) => format!("{score}/5: {c}"),
+                None => format!("{score}/5"),
+            }),
         },
     )
     .await?;
-    super::audit::record(&txn, meta, "job.rated", "job", Some(j.id), json!({ "score": score })).await?;
+    super::audit::record(&txn, meta, "job.rated", "job", Some(j.id), json!({ "score": score, "comment": comment }))
+        .await?;
     let rated = store::jobs::find(&txn, j.id).await?.ok_or_else(|| ServiceError::not_found("job"))?;
     txn.commit().await?;
     Ok(rated)

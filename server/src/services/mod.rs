@@ -11,6 +11,7 @@ pub mod dashboard;
 pub mod demo;
 pub mod jobs;
 pub mod leads;
+pub mod notifications;
 pub mod offers;
 pub mod partners;
 pub mod payouts;
@@ -26,12 +27,17 @@ use crate::context::AppContext;
 use crate::error::ServiceResult;
 use crate::events::Event;
 
-/// Ends a change: writes the partner webhooks for its events into the outbox (same transaction),
-/// commits, then tells live subscribers. Every change with events goes through here, so the
-/// durable record and the live notification never disagree.
+/// Ends a change: writes the partner webhooks and the notifications its events call for into
+/// their outboxes (same transaction), commits, then tells live subscribers and wakes this
+/// instance's notification sender. Every change with events goes through here, so the durable
+/// record, the messages and the live events never disagree.
 pub(crate) async fn commit(ctx: &AppContext, txn: DatabaseTransaction, events: Vec<Event>) -> ServiceResult<()> {
     webhooks::enqueue_events(&txn, &events).await?;
+    let queued = notifications::customers::for_events(ctx, &txn, &events).await?;
     txn.commit().await?;
+    if queued > 0 {
+        ctx.notifications_queued.notify_one();
+    }
     ctx.bus.publish(events).await;
     Ok(())
 }

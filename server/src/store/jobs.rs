@@ -32,6 +32,7 @@ pub async fn insert(
         completed_at: Set(None),
         cancelled_reason: Set(None),
         satisfaction: Set(None),
+        satisfaction_comment: Set(None),
         contact_due_at: Set(Some(contact_due_at)),
         stage_entered_at: Set(Some(now)),
         overdue_flagged_at: Set(None),
@@ -74,9 +75,15 @@ pub async fn move_stage(
 }
 
 /// Records the customer's rating once. Returns false if the job was rated already.
-pub async fn rate_once(db: &impl ConnectionTrait, id: Uuid, score: i32) -> Result<bool, DbErr> {
+pub async fn rate_once(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    score: i32,
+    comment: Option<String>,
+) -> Result<bool, DbErr> {
     let res = job::Entity::update_many()
         .col_expr(job::Column::Satisfaction, Expr::value(score))
+        .col_expr(job::Column::SatisfactionComment, Expr::value(comment))
         .col_expr(job::Column::UpdatedAt, Expr::value(Utc::now()))
         .filter(job::Column::Id.eq(id))
         .filter(job::Column::Status.eq(JobStatus::Completed))

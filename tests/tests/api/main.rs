@@ -19,6 +19,7 @@ mod instances;
 mod jobs;
 mod limits;
 mod money;
+mod notifications;
 mod offers;
 mod outbound;
 mod partners;

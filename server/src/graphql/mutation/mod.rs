@@ -3,6 +3,7 @@ mod claims;
 mod contractors;
 mod jobs;
 mod leads;
+mod notifications;
 mod partners;
 mod payouts;
 
@@ -18,4 +19,5 @@ pub struct Mutation(
     jobs::JobMutation,
     claims::ClaimMutation,
     payouts::PayoutMutation,
+    notifications::NotificationMutation,
 );

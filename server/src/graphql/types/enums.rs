@@ -184,3 +184,32 @@ pub enum PayoutStatus {
     Reversed,
     Held,
 }
+
+/// How a notification travels.
+#[derive(Enum, Copy, Clone, Debug, Eq, PartialEq)]
+#[graphql(remote = "entities::NotificationChannel")]
+pub enum NotificationChannel {
+    Push,
+    Sms,
+    Email,
+}
+
+/// Where a notification is: `PENDING` (waiting or retrying), `SENT` (the provider took it),
+/// `FAILED` (a dead letter: retries used up or refused for good), `CANCELLED` (no longer worth
+/// sending: its offer closed, or the address opted out).
+#[derive(Enum, Copy, Clone, Debug, Eq, PartialEq)]
+#[graphql(remote = "entities::NotificationStatus")]
+pub enum NotificationStatus {
+    Pending,
+    Sent,
+    Failed,
+    Cancelled,
+}
+
+/// Who a notification is for: a login, or a property owner.
+#[derive(Enum, Copy, Clone, Debug, Eq, PartialEq)]
+#[graphql(remote = "entities::NotificationAudience")]
+pub enum NotificationAudience {
+    User,
+    Customer,
+}

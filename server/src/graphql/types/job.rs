@@ -81,6 +81,10 @@ impl Job {
     async fn satisfaction(&self) -> Option<i32> {
         self.0.satisfaction
     }
+    /// What the customer wrote with their rating, if anything.
+    async fn satisfaction_comment(&self) -> Option<&str> {
+        self.0.satisfaction_comment.as_deref()
+    }
     /// The service level: when the customer must have been contacted.
     async fn contact_due_at(&self) -> Option<DateTime<Utc>> {
         self.0.contact_due_at

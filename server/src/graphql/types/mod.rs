@@ -10,6 +10,7 @@ pub mod enums;
 pub mod job;
 pub mod lead;
 pub mod money;
+pub mod notification;
 pub mod offer;
 pub mod partner;
 pub mod payout;

@@ -1,0 +1,188 @@
+//! The property owner hears from NRP at each step: who will call and by when once a company has
+//! the job, when it has been in touch or booked the inspection, when work starts, and when it is
+//! finished (with a link to rate it). By SMS, and by email when the lead has an address. Every
+//! message carries an opt-out link; an address that opted out gets nothing more (Spam Act).
+
+use chrono::Utc;
+use entities::{JobStatus, LeadStatus, NotificationAudience, NotificationChannel, job, lead, notification, opt_out};
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{ConnectionTrait, EntityTrait, Set, TransactionTrait};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::templates::{self, Company, Rendered};
+use super::{Outgoing, enqueue};
+use crate::auth::RequestMeta;
+use crate::auth::links::{self, Purpose};
+use crate::context::AppContext;
+use crate::domain::zones::zone_of;
+use crate::error::{ServiceError, ServiceResult};
+use crate::events::Event;
+use crate::store;
+
+/// The customer's link to stop messages on the channel this notification used.
+pub fn stop_link(ctx: &AppContext, notification_id: Uuid) -> String {
+    let far = Utc::now() + chrono::Duration::days(365 * 5);
+    let token = links::sign(ctx.jwt.link_key(), Purpose::OptOut, notification_id, far);
+    format!("{}/stop/{token}", ctx.config.public_base_url)
+}
+
+/// The customer's link to rate a completed job.
+pub fn rate_link(ctx: &AppContext, job_id: Uuid) -> String {
+    let until =
+        Utc::now() + chrono::Duration::from_std(ctx.config.rating_link_ttl).unwrap_or(chrono::Duration::days(30));
+    let token = links::sign(ctx.jwt.link_key(), Purpose::Rate, job_id, until);
+    format!("{}/rate/{token}", ctx.config.public_base_url)
+}
+
+/// One message per channel the customer can be reached on, each with its own opt-out link.
+fn to_customer(
+    ctx: &AppContext,
+    l: &lead::Model,
+    j: &job::Model,
+    template: &'static str,
+    key: &str,
+    render: impl Fn(&str) -> Option<Rendered>,
+) -> Vec<Outgoing> {
+    let mut out = Vec::new();
+    let reach = [
+        (NotificationChannel::Sms, Some(l.customer_phone.clone())),
+        (NotificationChannel::Email, l.customer_email.clone()),
+    ];
+    for (channel, destination) in reach {
+        let Some(destination) = destination.filter(|d| !d.trim().is_empty()) else { continue };
+        let id = Uuid::now_v7();
+        let stop = stop_link(ctx, id);
+        let Some(message) = render(&stop) else { continue };
+        let mut o = Outgoing::new(channel, template, NotificationAudience::Customer, destination, message);
+        o.id = id;
+        o.lead_id = Some(l.id);
+        o.job_id = Some(j.id);
+        o.data = Some(json!({ "unsubscribe": stop }));
+        o.dedupe_key = Some(format!("{key}:{}", channel_name(channel)));
+        out.push(o);
+    }
+    out
+}
+
+fn channel_name(c: NotificationChannel) -> &'static str {
+    match c {
+        NotificationChannel::Push => "push",
+        NotificationChannel::Sms => "sms",
+        NotificationChannel::Email => "email",
+    }
+}
+
+/// The customer messages these events call for, written in the change's transaction.
+pub async fn for_events(ctx: &AppContext, db: &impl ConnectionTrait, events: &[Event]) -> ServiceResult<usize> {
+    let mut items = Vec::new();
+    for e in events {
+        match e {
+            Event::Lead(u) if u.status == LeadStatus::Assigned && u.previous != Some(LeadStatus::Assigned) => {
+                let Some(l) = store::leads::find(db, u.lead_id).await? else { continue };
+                let Some(j) = store::jobs::find_by_lead(db, l.id).await? else { continue };
+                let Some(c) = store::contractors::find(db, j.contractor_id).await? else { continue };
+                let company = Company { name: &c.company_name, phone: &c.phone };
+                let zone = zone_of(&l.state, &l.postcode);
+                let due = j.contact_due_at.unwrap_or_else(Utc::now);
+                let key = format!("customer.assigned:{}", j.id);
+                items.extend(to_customer(ctx, &l, &j, "customer.assigned", &key, |stop| {
+                    Some(templates::customer_assigned(&l, &company, due, zone, stop))
+                }));
+            }
+            Event::Job(u)
+                if u.alert.is_none()
+                    && u.previous.is_some()
+                    && matches!(u.status, JobStatus::Contacted | JobStatus::InProgress | JobStatus::Completed) =>
+            {
+                let Some(j) = store::jobs::find(db, u.job_id).await? else { continue };
+                let Some(l) = store::leads::find(db, j.lead_id).await? else { continue };
+                let Some(c) = store::contractors::find(db, j.contractor_id).await? else { continue };
+                let company = Company { name: &c.company_name, phone: &c.phone };
+                let zone = zone_of(&l.state, &l.postcode);
+                let rate = (u.status == JobStatus::Completed).then(|| rate_link(ctx, j.id));
+                let key = format!("customer.stage:{}:{:?}", j.id, u.status);
+                items.extend(to_customer(ctx, &l, &j, "customer.stage", &key, |stop| {
+                    templates::customer_stage(&l, &company, u.status, j.scheduled_for, zone, rate.as_deref(), stop)
+                }));
+            }
+            _ => {}
+        }
+    }
+    enqueue(ctx, db, items).await
+}
+
+/// Why a queued notification should no longer go (its customer opted out since), if so.
+pub async fn no_longer_wanted(ctx: &AppContext, n: &notification::Model) -> ServiceResult<Option<String>> {
+    if n.audience == NotificationAudience::Customer && super::opted_out(&ctx.db, n.channel, &n.destination).await? {
+        return Ok(Some("the customer opted out".into()));
+    }
+    Ok(None)
+}
+
+/// What an opt-out link stops: the channel and a masked address, for the confirmation page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OptOutTarget {
+    pub notification_id: Uuid,
+    pub channel: NotificationChannel,
+    /// `04•• ••• 678`, `t•••@example.com`: enough to recognise, not to harvest.
+    pub shown_as: String,
+}
+
+/// The notification an opt-out link names, if the link is good.
+pub async fn opt_out_target(ctx: &AppContext, token: &str) -> ServiceResult<OptOutTarget> {
+    let id = links::open(ctx.jwt.link_key(), Purpose::OptOut, token, Utc::now())
+        .map_err(|_| ServiceError::validation("token", "this link is not valid"))?;
+    let n = notification::Entity::find_by_id(id).one(&ctx.db).await?.ok_or_else(|| ServiceError::not_found("link"))?;
+    Ok(OptOutTarget { notification_id: n.id, channel: n.channel, shown_as: mask(n.channel, &n.destination) })
+}
+
+fn mask(channel: NotificationChannel, d: &str) -> String {
+    match channel {
+        NotificationChannel::Email => match d.split_once('@') {
+            Some((user, domain)) => format!("{}•••@{domain}", user.chars().next().unwrap_or('•')),
+            None => "your email".into(),
+        },
+        _ => {
+            let digits: Vec<char> = d.chars().filter(char::is_ascii_digit).collect();
+            let tail: String = digits.iter().rev().take(3).rev().collect();
+            format!("•••• ••• {tail}")
+        }
+    }
+}
+
+/// Records the opt-out a customer asked for through a link (idempotent) and audits it. Whatever
+/// is still queued for that address is cancelled when its turn comes.
+pub async fn opt_out_by_link(ctx: &AppContext, token: &str) -> ServiceResult<OptOutTarget> {
+    let target = opt_out_target(ctx, token).await?;
+    let n = notification::Entity::find_by_id(target.notification_id)
+        .one(&ctx.db)
+        .await?
+        .ok_or_else(|| ServiceError::not_found("link"))?;
+    let destination = super::normalise(n.channel, &n.destination);
+    let txn = ctx.db.begin().await?;
+    let added = opt_out::Entity::insert(opt_out::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        channel: Set(n.channel),
+        destination: Set(destination.clone()),
+        via: Set("LINK".into()),
+        lead_id: Set(n.lead_id),
+        created_at: Set(Utc::now()),
+    })
+    .on_conflict(OnConflict::columns([opt_out::Column::Channel, opt_out::Column::Destination]).do_nothing().to_owned())
+    .exec_without_returning(&txn)
+    .await?;
+    if added > 0 {
+        super::super::audit::record(
+            &txn,
+            &RequestMeta::system(),
+            "customer.opted_out",
+            "notification",
+            Some(n.id),
+            json!({ "channel": n.channel, "via": "LINK", "leadId": n.lead_id }),
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(target)
+}

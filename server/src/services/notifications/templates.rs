@@ -1,0 +1,166 @@
+//! What each notification says, in Australian English: a plain-text body (SMS, push, email) and
+//! an HTML alternative for email. Dates and times are on the property's clock. Offers and
+//! alerts name the suburb, damage, urgency, value and deadline, never the customer: a customer's
+//! name, phone or address appears only in messages to the company that has won the lead.
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use entities::{DamageType, JobStatus, lead};
+
+/// A message ready to go on any channel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    pub subject: String,
+    pub text: String,
+    pub html: Option<String>,
+}
+
+/// `water`, `fire`, `mould`, `storm`.
+pub fn damage(d: DamageType) -> &'static str {
+    match d {
+        DamageType::Water => "water",
+        DamageType::Fire => "fire",
+        DamageType::Mould => "mould",
+        DamageType::Storm => "storm",
+    }
+}
+
+/// `3:05 pm Mon 7 Dec`, on this clock.
+pub fn when(t: DateTime<Utc>, zone: Tz) -> String {
+    t.with_timezone(&zone).format("%-I:%M %P %a %-d %b").to_string()
+}
+
+/// Text made safe inside HTML.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// An email's HTML: the paragraphs, each link a button-like anchor, and the opt-out line.
+fn html(paragraphs: &[String], link: Option<(&str, &str)>, stop: Option<&str>) -> String {
+    let mut body = String::from(
+        "<!doctype html><html lang=\"en-AU\"><body style=\"font-family:system-ui,sans-serif;line-height:1.5;\
+         color:#1a1a1a;max-width:36em;margin:0 auto;padding:1em\">",
+    );
+    for p in paragraphs {
+        body.push_str(&format!("<p>{}</p>", escape(p)));
+    }
+    if let Some((label, url)) = link {
+        body.push_str(&format!(
+            "<p><a href=\"{}\" style=\"display:inline-block;padding:.6em 1.2em;background:#0b5cab;color:#fff;\
+             border-radius:.3em;text-decoration:none\">{}</a></p>",
+            escape(url),
+            escape(label)
+        ));
+    }
+    body.push_str("<p style=\"color:#555;font-size:.9em\">National Recovery Partners</p>");
+    if let Some(url) = stop {
+        body.push_str(&format!(
+            "<p style=\"color:#555;font-size:.8em\">Don't want these messages? <a href=\"{}\">Unsubscribe</a>.</p>",
+            escape(url)
+        ));
+    }
+    body.push_str("</body></html>");
+    body
+}
+
+/// The company that will look after the customer, as the customer meets it.
+pub struct Company<'a> {
+    pub name: &'a str,
+    pub phone: &'a str,
+}
+
+/// To the customer, once a company has the job: who will call, and by when.
+pub fn customer_assigned(
+    l: &lead::Model,
+    c: &Company<'_>,
+    contact_by: DateTime<Utc>,
+    zone: Tz,
+    stop: &str,
+) -> Rendered {
+    let by = when(contact_by, zone);
+    let lead_in = format!(
+        "Hi {}, {} will contact you about the {} damage at {} by {by}.",
+        first_name(&l.customer_name),
+        c.name,
+        damage(l.damage_type),
+        l.suburb
+    );
+    let call = format!("Their number is {}.", c.phone);
+    Rendered {
+        subject: format!("{} will contact you about your {} damage", c.name, damage(l.damage_type)),
+        text: format!("National Recovery Partners: {lead_in} {call} Opt out: {stop}"),
+        html: Some(html(&[lead_in, call], None, Some(stop))),
+    }
+}
+
+/// To the customer, at the stages a customer cares about; `None` for the others. A completed
+/// job's message asks for a rating.
+pub fn customer_stage(
+    l: &lead::Model,
+    c: &Company<'_>,
+    stage: JobStatus,
+    scheduled_for: Option<DateTime<Utc>>,
+    zone: Tz,
+    rate: Option<&str>,
+    stop: &str,
+) -> Option<Rendered> {
+    let (subject, said, link) = match stage {
+        JobStatus::Contacted => match scheduled_for {
+            Some(at) => (
+                "Your inspection is booked".to_string(),
+                format!("{} has booked your inspection at {} for {}.", c.name, l.suburb, when(at, zone)),
+                None,
+            ),
+            None => (
+                format!("{} has been in touch", c.name),
+                format!("{} has been in touch about the {} damage at {}.", c.name, damage(l.damage_type), l.suburb),
+                None,
+            ),
+        },
+        JobStatus::InProgress => (
+            "Work has started".to_string(),
+            format!("{} has started the work at {}. Questions? Call them on {}.", c.name, l.suburb, c.phone),
+            None,
+        ),
+        JobStatus::Completed => (
+            format!("How did {} do?", c.name),
+            format!("{} has finished the work at {}. How did they do? Rate them from 1 to 5.", c.name, l.suburb),
+            rate,
+        ),
+        _ => return None,
+    };
+    let text = match link {
+        Some(url) => format!("National Recovery Partners: {said} {url} Opt out: {stop}"),
+        None => format!("National Recovery Partners: {said} Opt out: {stop}"),
+    };
+    Some(Rendered { subject, text, html: Some(html(&[said], link.map(|u| ("Rate the work", u)), Some(stop))) })
+}
+
+/// The first word of a name, for a greeting (never the whole name in a text).
+fn first_name(full: &str) -> &str {
+    full.split_whitespace().next().unwrap_or("there")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_are_on_the_propertys_clock_and_html_is_escaped() {
+        let t = DateTime::parse_from_rfc3339("2026-12-06T22:05:00Z").unwrap().with_timezone(&Utc);
+        assert_eq!(when(t, chrono_tz::Australia::Sydney), "9:05 am Mon 7 Dec");
+        assert_eq!(when(t, chrono_tz::Australia::Perth), "6:05 am Mon 7 Dec");
+        assert_eq!(escape("<b>\"Tom & Jo's\"</b>"), "&lt;b&gt;&quot;Tom &amp; Jo&#39;s&quot;&lt;/b&gt;");
+    }
+}
