@@ -24,6 +24,7 @@ pub mod payout;
 pub mod payout_batch;
 pub mod postcode_centroid;
 pub mod postcode_locality;
+pub mod push_subscription;
 pub mod refresh_token;
 pub mod stripe_event;
 pub mod user;

@@ -20,6 +20,8 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     pub expires_at: DateTimeUtc,
     pub responded_at: Option<DateTimeUtc>,
+    /// When the contractor first opened the offer in the app.
+    pub seen_at: Option<DateTimeUtc>,
     pub decline_reason: Option<String>,
 }
 

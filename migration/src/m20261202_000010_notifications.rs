@@ -1,7 +1,8 @@
 //! Notifications: one outbox for every channel (push, SMS, email), written in the same
 //! transaction as the change that causes it and kept as the delivery log; each user's alert
 //! settings and verified contacts; one-time codes that verify a phone or an email; and the
-//! addresses that opted out (Spam Act), honoured for every message that is not a login's own.
+//! addresses that opted out (Spam Act), honoured for every message that is not a login's own;
+//! each device's Web Push subscription; when an offer was first opened.
 
 use sea_orm_migration::prelude::*;
 
@@ -125,6 +126,38 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
+        m.create_table(
+            Table::create()
+                .table("push_subscriptions")
+                .col(ColumnDef::new("id").uuid().not_null().primary_key())
+                .col(ColumnDef::new("user_id").uuid().not_null())
+                .col(ColumnDef::new("endpoint").string_len(2000).not_null().unique_key())
+                .col(ColumnDef::new("p256dh").string_len(100).not_null())
+                .col(ColumnDef::new("auth").string_len(40).not_null())
+                .col(ColumnDef::new("label").string_len(100).null())
+                .col(ColumnDef::new("created_at").timestamp_with_time_zone().not_null())
+                .col(ColumnDef::new("last_sent_at").timestamp_with_time_zone().null())
+                .foreign_key(
+                    ForeignKey::create()
+                        .from("push_subscriptions", "user_id")
+                        .to("users", "id")
+                        .on_delete(ForeignKeyAction::Cascade),
+                )
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create().name("idx_push_subscriptions_user").table("push_subscriptions").col("user_id").to_owned(),
+        )
+        .await?;
+        // When a contractor first opened an offer (an unopened urgent offer is followed by an SMS).
+        m.alter_table(
+            Table::alter()
+                .table("offers")
+                .add_column(ColumnDef::new("seen_at").timestamp_with_time_zone().null())
+                .to_owned(),
+        )
+        .await?;
         // The customer's own rating comment, next to the score it already had.
         m.alter_table(
             Table::alter().table("jobs").add_column(ColumnDef::new("satisfaction_comment").text().null()).to_owned(),
@@ -134,7 +167,8 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
         m.alter_table(Table::alter().table("jobs").drop_column("satisfaction_comment").to_owned()).await?;
-        for t in ["opt_outs", "contact_verifications", "notification_settings", "notifications"] {
+        m.alter_table(Table::alter().table("offers").drop_column("seen_at").to_owned()).await?;
+        for t in ["push_subscriptions", "opt_outs", "contact_verifications", "notification_settings", "notifications"] {
             m.drop_table(Table::drop().table(t).to_owned()).await?;
         }
         Ok(())

@@ -53,6 +53,9 @@ pub enum Command {
     /// Re-seal every partner's webhook secret under the first key of WEBHOOK_SECRET_KEYS (run
     /// after putting a new key first; the old key can then be removed).
     ResealSecrets,
+    /// Print a new VAPID key pair for Web Push: put the private key in VAPID_PRIVATE_KEY (keep it
+    /// for good: changing it invalidates every device's subscription).
+    GenerateVapidKey,
     /// Print the GraphQL schema (SDL), or write it to a file.
     ExportSchema {
         #[arg(long, short)]
@@ -72,6 +75,10 @@ pub enum RoleArg {
 pub async fn run(cli: Cli) -> ExitCode {
     if let Some(Command::ExportSchema { output }) = &cli.command {
         return report(export_schema(output.as_deref()));
+    }
+    if let Some(Command::GenerateVapidKey) = &cli.command {
+        print_vapid_key();
+        return ExitCode::SUCCESS;
     }
     match Config::from_env() {
         Ok(config) => {
@@ -96,6 +103,11 @@ fn report(result: anyhow::Result<()>) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+fn print_vapid_key() {
+    let (private, public) = crate::notify::Vapid::generate();
+    println!("VAPID_PRIVATE_KEY={private}\n# public key (browsers subscribe with it): {public}");
 }
 
 fn export_schema(output: Option<&std::path::Path>) -> anyhow::Result<()> {
@@ -160,6 +172,10 @@ async fn execute(cli: Cli, config: Config) -> anyhow::Result<()> {
             Ok(())
         }
         Command::ExportSchema { output } => export_schema(output.as_deref()),
+        Command::GenerateVapidKey => {
+            print_vapid_key();
+            Ok(())
+        }
     }
 }
 

@@ -135,6 +135,10 @@ pub struct Config {
     pub notify_concurrency: usize,
     /// How long a customer's rating link stays good.
     pub rating_link_ttl: Duration,
+    /// NRP's Web Push identity (`VAPID_PRIVATE_KEY`, `VAPID_SUBJECT`); push is off without it.
+    pub vapid: Option<crate::notify::Vapid>,
+    /// How long an urgent offer may sit unopened before an SMS follows its push.
+    pub offer_sms_after: Duration,
 }
 
 /// The Stripe account NRP pays from.
@@ -278,7 +282,18 @@ impl Config {
                 })
             }
         };
+        let vapid = match lookup("VAPID_PRIVATE_KEY") {
+            None => None,
+            Some(key) => {
+                let subject = lookup("VAPID_SUBJECT").unwrap_or_else(|| "mailto:ops@nrp.example".into());
+                Some(crate::notify::Vapid::from_private(&key, &subject).map_err(|m| {
+                    err("VAPID_PRIVATE_KEY", format!("{m} (make one with `nrp-server generate-vapid-key`)"))
+                })?)
+            }
+        };
         let config = Config {
+            vapid,
+            offer_sms_after: Duration::from_secs(parse_u64("OFFER_SMS_AFTER_SECS", 120)?),
             smtp_url: smtp_url.map(SecretString::from),
             email_from: lookup("EMAIL_FROM")
                 .unwrap_or_else(|| "National Recovery Partners <alerts@nrp.example>".into()),

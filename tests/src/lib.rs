@@ -9,6 +9,7 @@ pub mod browser;
 pub mod leads;
 pub mod notify;
 pub mod proxy;
+pub mod push;
 pub mod receiver;
 pub mod stripe;
 pub mod ws;

@@ -247,3 +247,35 @@ fn error(status: StatusCode, code: i64, message: &str) -> Response {
     });
     (status, axum::Json(body)).into_response()
 }
+
+/// The admins' notification log query, with every field the tests read.
+pub const NOTIFICATION_LOG: &str = "query($f: NotificationFilterInput){ notifications(first: 50, filter: $f){ \
+    totalCount nodes { id channel template audience recipient leadId jobId subject body status attempts lastError \
+    providerRef resentFrom sentAt nextAttemptAt } } }";
+
+/// The log's rows for this filter, newest first.
+pub async fn notification_log(app: &crate::TestApp, admin: &str, filter: serde_json::Value) -> Vec<serde_json::Value> {
+    let body = app.ok(Some(admin), NOTIFICATION_LOG, serde_json::json!({"f": filter})).await;
+    body["notifications"]["nodes"].as_array().cloned().unwrap_or_default()
+}
+
+/// Waits until `pred` holds for the log: read again each time the sender records an outcome.
+pub async fn notification_log_until(
+    app: &crate::TestApp,
+    admin: &str,
+    filter: serde_json::Value,
+    pred: impl Fn(&[serde_json::Value]) -> bool,
+) -> Vec<serde_json::Value> {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    let mut recorded = app.ctx.notification_outcomes.subscribe();
+    loop {
+        recorded.mark_unchanged();
+        let rows = notification_log(app, admin, filter.clone()).await;
+        if pred(&rows) {
+            return rows;
+        }
+        if tokio::time::timeout_at(deadline, recorded.changed()).await.is_err() {
+            panic!("the notification log never got there: {rows:#?}");
+        }
+    }
+}

@@ -13,7 +13,7 @@ use super::types::enums::{
 use super::types::enums::{NotificationChannel, NotificationStatus};
 use super::types::job::{Job, OverdueJob};
 use super::types::lead::Lead;
-use super::types::notification::Notification;
+use super::types::notification::{Notification, NotificationSettings, PushSubscription};
 use super::types::offer::Offer;
 use super::types::partner::Partner;
 use super::types::payout::{Payout, PayoutBatch, StripeEvent};
@@ -379,6 +379,24 @@ impl Query {
         let (rows, total) =
             crate::services::webhooks::deliveries(app(ctx), m, id, status, before, limit + 1).await.gql()?;
         Ok(to_page(rows, total, limit, after.is_some(), |d| d.id, WebhookDelivery))
+    }
+
+    /// The key a browser subscribes to push alerts with (`applicationServerKey`, base64url), or
+    /// null when push alerts are not set up on this server.
+    async fn web_push_public_key(&self, ctx: &Context<'_>) -> Result<Option<String>> {
+        meta(ctx).principal.require_authenticated().gql()?;
+        Ok(app(ctx).channels.vapid.as_ref().map(|v| v.public_key().to_string()))
+    }
+
+    /// Your devices that receive push alerts.
+    async fn push_subscriptions(&self, ctx: &Context<'_>) -> Result<Vec<PushSubscription>> {
+        let rows = services::notifications::devices::list(app(ctx), meta(ctx)).await.gql()?;
+        Ok(rows.into_iter().map(PushSubscription).collect())
+    }
+
+    /// Your alert settings: channels per event, quiet hours, verified phone and email.
+    async fn notification_settings(&self, ctx: &Context<'_>) -> Result<NotificationSettings> {
+        services::notifications::settings::get(app(ctx), meta(ctx)).await.gql().map(NotificationSettings)
     }
 
     /// The notification log, newest first (admins): every message on every channel, with its

@@ -3,6 +3,7 @@
 //! whom and when is decided by `services::notifications`, which keeps the outbox and the log.
 
 mod email;
+mod push;
 mod sms;
 
 use std::sync::Arc;
@@ -13,6 +14,7 @@ use entities::{NotificationChannel, notification};
 use secrecy::ExposeSecret;
 
 pub use self::email::SmtpChannel;
+pub use self::push::{PushChannel, PushTarget, Vapid};
 pub use self::sms::{TwilioChannel, TwilioConfig};
 use crate::config::Config;
 
@@ -58,6 +60,8 @@ pub struct Channels {
     pub email: Option<Arc<dyn Channel>>,
     pub sms: Option<Arc<dyn Channel>>,
     pub push: Option<Arc<dyn Channel>>,
+    /// The key browsers subscribe with, when push is on.
+    pub vapid: Option<Vapid>,
 }
 
 impl Channels {
@@ -74,7 +78,12 @@ impl Channels {
             Some(t) => Some(Arc::new(TwilioChannel::new(t.clone(), config.notify_timeout)?) as Arc<dyn Channel>),
             None => None,
         };
-        Ok(Channels { email, sms, push: None })
+        let push = match &config.vapid {
+            Some(v) => Some(Arc::new(PushChannel::new(v.clone(), config.is_production(), config.notify_timeout)?)
+                as Arc<dyn Channel>),
+            None => None,
+        };
+        Ok(Channels { email, sms, push, vapid: config.vapid.clone() })
     }
 
     pub fn get(&self, kind: NotificationChannel) -> Option<&Arc<dyn Channel>> {

@@ -33,7 +33,7 @@ use crate::events::Event;
 /// record, the messages and the live events never disagree.
 pub(crate) async fn commit(ctx: &AppContext, txn: DatabaseTransaction, events: Vec<Event>) -> ServiceResult<()> {
     webhooks::enqueue_events(&txn, &events).await?;
-    let queued = notifications::customers::for_events(ctx, &txn, &events).await?;
+    let queued = notifications::for_events(ctx, &txn, &events).await?;
     txn.commit().await?;
     if queued > 0 {
         ctx.notifications_queued.notify_one();

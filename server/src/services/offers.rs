@@ -62,6 +62,16 @@ async fn own_offer(ctx: &AppContext, meta: &RequestMeta, id: Uuid) -> ServiceRes
     }
 }
 
+/// Notes that the contractor opened its offer in the app (the first time counts): an urgent
+/// offer opened in time is not followed by an SMS.
+pub async fn mark_seen(ctx: &AppContext, meta: &RequestMeta, id: Uuid) -> ServiceResult<bool> {
+    let o = own_offer(ctx, meta, id).await?;
+    if o.seen_at.is_some() {
+        return Ok(false);
+    }
+    Ok(store::offers::mark_seen(&ctx.db, o.id, Utc::now()).await?)
+}
+
 async fn locked_lead(txn: &DatabaseTransaction, id: Uuid) -> ServiceResult<lead::Model> {
     store::leads::lock(txn, id).await?.ok_or_else(|| ServiceError::not_found("lead"))
 }

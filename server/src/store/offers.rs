@@ -33,6 +33,7 @@ pub async fn insert(db: &impl ConnectionTrait, n: NewOffer, now: DateTime<Utc>) 
         created_at: Set(now),
         expires_at: Set(n.expires_at),
         responded_at: Set(None),
+        seen_at: Set(None),
         decline_reason: Set(None),
     }
     .insert(db)
@@ -195,4 +196,15 @@ pub async fn of_contractor(
         .filter(offer::Column::Id.is_in(ids.iter().copied()))
         .all(db)
         .await
+}
+
+/// Sets when the contractor first opened the offer; whether this was the first time.
+pub async fn mark_seen(db: &impl ConnectionTrait, id: Uuid, at: DateTime<Utc>) -> Result<bool, DbErr> {
+    let res = offer::Entity::update_many()
+        .col_expr(offer::Column::SeenAt, Expr::value(Some(at)))
+        .filter(offer::Column::Id.eq(id))
+        .filter(offer::Column::SeenAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(res.rows_affected == 1)
 }

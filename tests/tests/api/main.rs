@@ -25,6 +25,7 @@ mod outbound;
 mod partners;
 mod payments;
 mod postcodes;
+mod push;
 mod revocation;
 mod routing;
 mod schema;

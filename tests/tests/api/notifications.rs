@@ -9,11 +9,7 @@ use nrp_tests::leads::*;
 use nrp_tests::notify::*;
 use nrp_tests::*;
 use sea_orm::EntityTrait;
-use serde_json::{Value, json};
-
-const LOG: &str = "query($f: NotificationFilterInput){ notifications(first: 50, filter: $f){ totalCount \
-    nodes { id channel template audience recipient leadId jobId subject body status attempts lastError providerRef \
-    resentFrom sentAt nextAttemptAt } } }";
+use serde_json::json;
 
 /// A server whose email goes to `smtp` and SMS to `twilio`.
 fn channels(smtp: &SmtpSink, twilio: &str) -> TestOptions {
@@ -27,27 +23,6 @@ fn channels(smtp: &SmtpSink, twilio: &str) -> TestOptions {
         .env("NOTIFY_RETRY_BASE_MILLIS", "100")
         .env("NOTIFY_MAX_ATTEMPTS", "3")
         .env("EXPIRY_SWEEP_MILLIS", "100")
-}
-
-async fn log(app: &TestApp, admin: &str, filter: Value) -> Vec<Value> {
-    let body = app.ok(Some(admin), LOG, json!({"f": filter})).await;
-    body["notifications"]["nodes"].as_array().unwrap().clone()
-}
-
-/// Waits until `pred` holds for the log: re-read each time the sender records an outcome.
-async fn log_until(app: &TestApp, admin: &str, filter: Value, pred: impl Fn(&[Value]) -> bool) -> Vec<Value> {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-    let mut recorded = app.ctx.notification_outcomes.subscribe();
-    loop {
-        recorded.mark_unchanged();
-        let rows = log(app, admin, filter.clone()).await;
-        if pred(&rows) {
-            return rows;
-        }
-        if tokio::time::timeout_at(deadline, recorded.changed()).await.is_err() {
-            panic!("the log never got there: {rows:#?}");
-        }
-    }
 }
 
 /// The path of a link (`/rate/…`) found in a text.
@@ -124,9 +99,10 @@ async fn customer_journey(backend: Backend) {
     assert_eq!(parsed.header_raw("List-Unsubscribe-Post").map(str::trim), Some("List-Unsubscribe=One-Click"));
 
     // The log: both SENT, with the provider's ids; the email's Message-ID is the notification's.
-    let rows =
-        log_until(&app, &admin, json!({"leadId": lead}), |r| r.len() == 2 && r.iter().all(|n| n["status"] == "SENT"))
-            .await;
+    let rows = notification_log_until(&app, &admin, json!({"leadId": lead}), |r| {
+        r.len() == 2 && r.iter().all(|n| n["status"] == "SENT")
+    })
+    .await;
     let email_row = rows.iter().find(|n| n["channel"] == "EMAIL").unwrap();
     let sms_row = rows.iter().find(|n| n["channel"] == "SMS").unwrap();
     assert_eq!(email_row["template"], "customer.assigned");
@@ -156,7 +132,7 @@ async fn customer_journey(backend: Backend) {
     for t in &texts {
         assert!(!t.contains("Robin Q") && !t.contains("1 George St"), "no full name or address in a text: {t}");
     }
-    let rows = log_until(&app, &admin, json!({"leadId": lead, "channel": "EMAIL"}), |r| {
+    let rows = notification_log_until(&app, &admin, json!({"leadId": lead, "channel": "EMAIL"}), |r| {
         r.len() == 4 && r.iter().all(|n| n["status"] == "SENT")
     })
     .await;
@@ -232,16 +208,16 @@ async fn customer_journey(backend: Backend) {
     app.ok(Some(&c.token), ACCEPT, json!({"id": offer})).await;
     let mail = smtp.next().await;
     assert!(mail.parsed().subject().unwrap().contains("storm"));
-    let rows = log(&app, &admin, json!({"leadId": lead2})).await;
+    let rows = notification_log(&app, &admin, json!({"leadId": lead2})).await;
     assert_eq!(rows.len(), 1, "only the email: {rows:#?}");
     assert_eq!(rows[0]["channel"], "EMAIL");
     assert_eq!(twilio.accepted.lock().await.len(), 4, "no SMS after the opt-out");
 
     // The log is NRP's: nobody else reads it.
     for token in [&c.token, &key] {
-        assert_eq!(error_code(&app.gql(Some(token), LOG, json!({})).await), "FORBIDDEN");
+        assert_eq!(error_code(&app.gql(Some(token), NOTIFICATION_LOG, json!({})).await), "FORBIDDEN");
     }
-    assert_eq!(error_code(&app.gql(None, LOG, json!({})).await), "UNAUTHENTICATED");
+    assert_eq!(error_code(&app.gql(None, NOTIFICATION_LOG, json!({})).await), "UNAUTHENTICATED");
     drop(smtp);
 }
 
@@ -287,7 +263,9 @@ async fn failures_retry_then_dead_letter_and_an_admin_sends_them_again() {
     assert_eq!(requests.len(), 3, "500, 429, 201");
     let mail = smtp.next().await;
     assert_eq!(mail.to, vec!["first@home.example".to_string()]);
-    let rows = log_until(&app, &admin, json!({"leadId": lead}), |r| r.iter().all(|n| n["status"] == "SENT")).await;
+    let rows =
+        notification_log_until(&app, &admin, json!({"leadId": lead}), |r| r.iter().all(|n| n["status"] == "SENT"))
+            .await;
     let sms = rows.iter().find(|n| n["channel"] == "SMS").unwrap();
     assert_eq!(sms["attempts"], 3);
     assert_eq!(rows.iter().find(|n| n["channel"] == "EMAIL").unwrap()["attempts"], 2);
@@ -296,9 +274,10 @@ async fn failures_retry_then_dead_letter_and_an_admin_sends_them_again() {
     // once, with the reason; no retries are spent on them.
     twilio.answer([Answer::Invalid(21211)]).await;
     let (lead, _) = assigned_lead(&app, &admin, &key, &c, Some("refuse-me@home.example")).await;
-    let rows =
-        log_until(&app, &admin, json!({"leadId": lead}), |r| r.len() == 2 && r.iter().all(|n| n["status"] == "FAILED"))
-            .await;
+    let rows = notification_log_until(&app, &admin, json!({"leadId": lead}), |r| {
+        r.len() == 2 && r.iter().all(|n| n["status"] == "FAILED")
+    })
+    .await;
     for n in &rows {
         assert_eq!(n["attempts"], 1, "refused for good on the first try: {n}");
     }
@@ -306,13 +285,15 @@ async fn failures_retry_then_dead_letter_and_an_admin_sends_them_again() {
     assert!(sms["lastError"].as_str().unwrap().contains("21211"), "{sms}");
     let email = rows.iter().find(|n| n["channel"] == "EMAIL").unwrap();
     assert!(email["lastError"].as_str().unwrap().contains("550"), "{email}");
-    let dead = log(&app, &admin, json!({"status": "FAILED"})).await;
+    let dead = notification_log(&app, &admin, json!({"status": "FAILED"})).await;
     assert_eq!(dead.len(), 2, "the dead letters, by status");
 
     // Retries run out: three 500s make a dead letter after NOTIFY_MAX_ATTEMPTS.
     twilio.answer([Answer::ServerError, Answer::ServerError, Answer::ServerError]).await;
     let (lead, phone) = assigned_lead(&app, &admin, &key, &c, None).await;
-    let rows = log_until(&app, &admin, json!({"leadId": lead}), |r| r.len() == 1 && r[0]["status"] == "FAILED").await;
+    let rows =
+        notification_log_until(&app, &admin, json!({"leadId": lead}), |r| r.len() == 1 && r[0]["status"] == "FAILED")
+            .await;
     assert_eq!(rows[0]["attempts"], 3);
     // "Send again": a new entry naming the original, which is sent now that Twilio takes it.
     let again = app
@@ -325,9 +306,10 @@ async fn failures_retry_then_dead_letter_and_an_admin_sends_them_again() {
         .clone();
     assert_eq!(again["resentFrom"], rows[0]["id"]);
     twilio.until(|got| got.iter().any(|s| s.field("To") == Some(phone.as_str()))).await;
-    let rows =
-        log_until(&app, &admin, json!({"leadId": lead}), |r| r.len() == 2 && r.iter().any(|n| n["status"] == "SENT"))
-            .await;
+    let rows = notification_log_until(&app, &admin, json!({"leadId": lead}), |r| {
+        r.len() == 2 && r.iter().any(|n| n["status"] == "SENT")
+    })
+    .await;
     assert!(rows.iter().any(|n| n["status"] == "FAILED"), "the original keeps its history");
     // Bad asks: an unknown id, a malformed one, a non-admin.
     let unknown = app
@@ -417,7 +399,7 @@ async fn without_a_configured_channel_nothing_is_queued_for_it() {
     let got = twilio.until(|got| got.iter().any(|s| s.field("To") == Some(phone.as_str()))).await;
     assert_eq!(got[0].field("MessagingServiceSid"), Some("MG00000000000000000000000000000001"));
     assert_eq!(got[0].field("From"), None, "a messaging service, not a number");
-    let rows = log(&app, &admin, json!({"leadId": lead})).await;
+    let rows = notification_log(&app, &admin, json!({"leadId": lead})).await;
     assert_eq!(rows.len(), 1, "no email without SMTP_URL: {rows:#?}");
     assert_eq!(rows[0]["channel"], "SMS");
 }

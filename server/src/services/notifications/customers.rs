@@ -10,8 +10,8 @@ use sea_orm::{ConnectionTrait, EntityTrait, Set, TransactionTrait};
 use serde_json::json;
 use uuid::Uuid;
 
+use super::Outgoing;
 use super::templates::{self, Company, Rendered};
-use super::{Outgoing, enqueue};
 use crate::auth::RequestMeta;
 use crate::auth::links::{self, Purpose};
 use crate::context::AppContext;
@@ -73,8 +73,8 @@ fn channel_name(c: NotificationChannel) -> &'static str {
     }
 }
 
-/// The customer messages these events call for, written in the change's transaction.
-pub async fn for_events(ctx: &AppContext, db: &impl ConnectionTrait, events: &[Event]) -> ServiceResult<usize> {
+/// The customer messages these events call for.
+pub async fn for_events(ctx: &AppContext, db: &impl ConnectionTrait, events: &[Event]) -> ServiceResult<Vec<Outgoing>> {
     let mut items = Vec::new();
     for e in events {
         match e {
@@ -109,7 +109,7 @@ pub async fn for_events(ctx: &AppContext, db: &impl ConnectionTrait, events: &[E
             _ => {}
         }
     }
-    enqueue(ctx, db, items).await
+    Ok(items)
 }
 
 /// Why a queued notification should no longer go (its customer opted out since), if so.

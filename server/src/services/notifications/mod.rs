@@ -8,6 +8,9 @@
 //! out; then the notification is a dead letter (`FAILED`) that an admin can send again.
 
 pub mod customers;
+pub mod devices;
+pub mod offers;
+pub mod settings;
 pub mod templates;
 
 use std::time::Duration;
@@ -142,6 +145,21 @@ pub async fn enqueue(ctx: &AppContext, db: &impl ConnectionTrait, items: Vec<Out
     Ok(written)
 }
 
+/// Writes the notifications these events call for (customers' messages, offers' alerts) in the
+/// change's transaction; returns how many.
+pub async fn for_events(
+    ctx: &AppContext,
+    db: &impl ConnectionTrait,
+    events: &[crate::events::Event],
+) -> ServiceResult<usize> {
+    let mut items = customers::for_events(ctx, db, events).await?;
+    items.extend(offers::for_events(ctx, db, events).await?);
+    if items.is_empty() {
+        return Ok(0);
+    }
+    enqueue(ctx, db, items).await
+}
+
 /// Due notifications on the channels this instance has, oldest first.
 pub async fn due(ctx: &AppContext, limit: u64) -> ServiceResult<Vec<notification::Model>> {
     let channels: Vec<NotificationChannel> =
@@ -204,7 +222,11 @@ pub enum Outcome {
 
 /// Sends one claimed notification and records what happened.
 pub async fn deliver(ctx: &AppContext, n: notification::Model, claim: Claim) -> ServiceResult<Outcome> {
-    if let Some(why) = customers::no_longer_wanted(ctx, &n).await? {
+    let unwanted = match customers::no_longer_wanted(ctx, &n).await? {
+        Some(why) => Some(why),
+        None => offers::no_longer_wanted(ctx, &n).await?,
+    };
+    if let Some(why) = unwanted {
         return finish(ctx, &n, claim, Finish::Cancel(why)).await;
     }
     let Some(channel) = ctx.channels.get(n.channel).cloned() else {
@@ -290,6 +312,21 @@ async fn finish(ctx: &AppContext, n: &notification::Model, claim: Claim, step: F
     if !held {
         tracing::warn!(notification = %n.id, "notification lease lapsed before its outcome was recorded");
         return Ok(Outcome::Lost);
+    }
+    if let (Finish::Refused(Refusal::Gone { .. }), NotificationChannel::Push) = (&step, n.channel)
+        && let Ok(device) = Uuid::parse_str(&n.destination)
+    {
+        // The push service dropped the subscription: so do we.
+        entities::push_subscription::Entity::delete_by_id(device).exec(&ctx.db).await?;
+    }
+    if let (Finish::Sent(_), NotificationChannel::Push) = (&step, n.channel)
+        && let Ok(device) = Uuid::parse_str(&n.destination)
+    {
+        entities::push_subscription::Entity::update_many()
+            .col_expr(entities::push_subscription::Column::LastSentAt, Expr::value(Some(now)))
+            .filter(entities::push_subscription::Column::Id.eq(device))
+            .exec(&ctx.db)
+            .await?;
     }
     ctx.notification_outcomes.send_modify(|count| *count += 1);
     if let Finish::Refused(r) = &step {
