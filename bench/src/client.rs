@@ -37,7 +37,7 @@ impl Api {
         Ok(req.send().await?.json().await?)
     }
 
-    async fn data(&self, token: Option<&str>, query: &str, variables: Value) -> anyhow::Result<Value> {
+    pub async fn data(&self, token: Option<&str>, query: &str, variables: Value) -> anyhow::Result<Value> {
         let body = self.gql(token, query, variables).await?;
         if let Some(e) = body.get("errors") {
             bail!("GraphQL errors: {e}");

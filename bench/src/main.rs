@@ -2,11 +2,13 @@
 //! instances), loads real data, and prints the issue-3 figures:
 //! - lead committed → `OFFERED` frame received (p50/p95/p99), one instance and two via Redis;
 //! - accept latency under contention (p50/p99) and the exactly-once count;
-//! - server memory per idle authenticated subscription.
+//! - server memory per idle authenticated subscription;
+//! - lead committed → Web Push request at the push service (issue 10), one instance and two.
 //!
 //! Run it with `scripts/bench.sh` (builds in release, raises the file-descriptor limit).
 
 mod client;
+mod push;
 mod server;
 
 use std::collections::HashMap;
@@ -44,6 +46,9 @@ struct Args {
     /// Only the sign-up load run (accept latency alone, then beside parallel sign-ups).
     #[arg(long)]
     signup_only: bool,
+    /// Only the Web Push run (three devices per contractor).
+    #[arg(long)]
+    push_only: bool,
     /// Sign-ups in flight at once during the sign-up load run.
     #[arg(long, default_value_t = 50)]
     signups: usize,
@@ -85,6 +90,15 @@ async fn main() -> anyhow::Result<()> {
     )
     .await?;
 
+    let mut env = env;
+    let push_rx = if args.push_only {
+        let (base, rx) = push::push_service().await?;
+        let (private, public) = server::vapid_key(&env).await?;
+        env.push(("VAPID_PRIVATE_KEY".into(), private));
+        Some((base, public, rx))
+    } else {
+        None
+    };
     let a = Server::start(&env).await?;
     let api = Api::new(&a.base());
     let admin = api.login("bench@nrp.example", "bench-admin-password").await?;
@@ -100,6 +114,21 @@ async fn main() -> anyhow::Result<()> {
         db.rsplit('/').next().unwrap_or("")
     );
 
+    if let Some((base, public, mut rx)) = push_rx {
+        push::register_devices(&api, &tokens, &base, &public).await?;
+        let (one, missing) = push::push_latency(&api, &key, args.leads, &mut rx).await?;
+        report("lead committed -> push received, one instance (3 devices x 3 offers)", &one);
+        println!("pushes missing: {missing}");
+        let b = Server::start(&env).await?;
+        let api_b = Api::new(&b.base());
+        let (two, missing) = push::push_latency(&api_b, &key, args.leads, &mut rx).await?;
+        report("lead committed -> push received, two instances (leads through the second)", &two);
+        println!("pushes missing: {missing}");
+        drop(b);
+        drop(a);
+        server::drop_database(&args.pg, &db).await?;
+        return Ok(());
+    }
     if args.signup_only {
         signup_load(&args, &api, &admin, &key, &tokens).await?;
         drop(a);

@@ -25,6 +25,15 @@ pub async fn cli(env: &[(String, String)], args: &[&str]) -> anyhow::Result<()> 
     Ok(())
 }
 
+/// A new VAPID key pair from `nrp-server generate-vapid-key`: (private, public).
+pub async fn vapid_key(env: &[(String, String)]) -> anyhow::Result<(String, String)> {
+    let out = Command::new(binary()?).arg("generate-vapid-key").envs(env.iter().cloned()).output().await?;
+    let text = String::from_utf8(out.stdout)?;
+    let private = text.lines().find_map(|l| l.strip_prefix("VAPID_PRIVATE_KEY=")).context("a private key")?;
+    let public = text.lines().find_map(|l| l.rsplit_once(": ").map(|(_, k)| k)).context("a public key")?;
+    Ok((private.trim().to_string(), public.trim().to_string()))
+}
+
 /// A PostgreSQL database made for this run.
 pub async fn fresh_database(pg: &str) -> anyhow::Result<String> {
     let name = format!("nrp_bench_{}", uuid::Uuid::new_v4().simple());

@@ -69,7 +69,7 @@ pub fn contractor_app() -> impl IntoView {
             [] => view! { <Home /> }.into_any(),
             ["login"] => view! { <pages::login::LoginPage /> }.into_any(),
             ["signup"] => view! { <pages::signup::SignupPage /> }.into_any(),
-            ["offers"] => view! { <Guard role=c><pages::offers::OffersPage /></Guard> }.into_any(),
+            ["offers"] | ["offers", _] => view! { <Guard role=c><pages::offers::OffersPage /></Guard> }.into_any(),
             ["jobs"] => view! { <Guard role=c><pages::jobs::JobsBoard /></Guard> }.into_any(),
             ["jobs", _] => view! { <Guard role=c><pages::jobs::JobPage /></Guard> }.into_any(),
             ["payouts"] => view! { <Guard role=c><pages::payouts::PayoutsPage /></Guard> }.into_any(),
@@ -130,8 +130,12 @@ fn Guard(role: Role, children: ChildrenFn) -> impl IntoView {
 fn Nav() -> impl IntoView {
     let here = use_context::<Which>().unwrap_or(Which::Contractor);
     let sign_out = move |_| {
-        api::logout();
-        go(here, "/login");
+        leptos::task::spawn_local(async move {
+            // A shared phone must stop getting this person's offers: drop its alerts first.
+            crate::push::turn_off().await;
+            api::logout();
+            go(here, "/login");
+        });
     };
     view! {
         <header>

@@ -424,3 +424,43 @@ pub struct Dashboard;
     variables_derives = "Clone"
 )]
 pub struct AdminUpdateTerms;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/alerts.graphql",
+    response_derives = "Clone",
+    variables_derives = "Clone",
+    skip_serializing_none
+)]
+pub struct WebPushPublicKey;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/alerts.graphql",
+    response_derives = "Clone",
+    variables_derives = "Clone",
+    skip_serializing_none
+)]
+pub struct RegisterPushSubscription;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/alerts.graphql",
+    response_derives = "Clone",
+    variables_derives = "Clone",
+    skip_serializing_none
+)]
+pub struct RemovePushSubscription;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/alerts.graphql",
+    response_derives = "Clone",
+    variables_derives = "Clone",
+    skip_serializing_none
+)]
+pub struct MarkOfferSeen;

@@ -10,6 +10,7 @@ pub mod app;
 pub mod gql;
 pub mod nav;
 pub mod pages;
+pub mod push;
 pub mod session;
 pub mod ui;
 pub mod ws;

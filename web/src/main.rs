@@ -2,5 +2,6 @@
 
 fn main() {
     console_error_panic_hook::set_once();
+    nrp_web::push::register_worker();
     leptos::mount::mount_to_body(nrp_web::app::contractor_app);
 }

@@ -395,12 +395,17 @@ pub async fn flag_overdue(ctx: &AppContext) -> ServiceResult<usize> {
             continue;
         }
         let Some(reason) = alert(ctx, &j, now) else { continue };
-        if !store::jobs::flag_overdue(&ctx.db, j.id, now).await? {
+        // Flagged once across instances; the alerts are written with the flag.
+        let txn = ctx.db.begin().await?;
+        if !store::jobs::flag_overdue(&txn, j.id, now).await? {
+            txn.rollback().await?;
             continue;
         }
-        if let Some(l) = store::leads::find(&ctx.db, j.lead_id).await? {
-            ctx.bus.publish(vec![Event::Job(JobUpdate::of(&j, &l, None, Some(reason)))]).await;
-        }
+        let events = match store::leads::find(&txn, j.lead_id).await? {
+            Some(l) => vec![Event::Job(JobUpdate::of(&j, &l, None, Some(reason)))],
+            None => vec![],
+        };
+        super::commit(ctx, txn, events).await?;
         n += 1;
     }
     Ok(n)

@@ -54,6 +54,15 @@ pub async fn for_contractor(db: &impl ConnectionTrait, contractor_id: Uuid) -> R
     user::Entity::find().filter(user::Column::ContractorId.eq(contractor_id)).all(db).await
 }
 
+/// NRP's admins who can still sign in.
+pub async fn active_admins(db: &impl ConnectionTrait) -> Result<Vec<user::Model>, DbErr> {
+    user::Entity::find()
+        .filter(user::Column::Role.eq(Role::Admin))
+        .filter(user::Column::Disabled.eq(false))
+        .all(db)
+        .await
+}
+
 /// Sets `disabled` and returns the user as it now is.
 pub async fn set_disabled(db: &impl ConnectionTrait, id: Uuid, disabled: bool) -> Result<user::Model, DbErr> {
     user::Entity::update_many()

@@ -439,3 +439,95 @@ async fn the_refresh_token_is_out_of_reach_of_scripts_and_a_reload_keeps_the_ses
     p.find("svg.chart").await;
     p.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_app_installs_its_service_worker_and_a_push_shows_the_offer_then_opens_it() {
+    let app = TestApp::spawn_with(Backend::Sqlite, web()).await;
+    seed_postcodes(&app).await;
+    let admin = app.admin_token().await;
+    let (_, key) = insurer_key(&app, &admin, "Pocket Mutual").await;
+    let c = contractor(&app, &admin, "pocket", json!({"basePostcode": "2000"}), true).await;
+    let page = Browser::start().await;
+    page.sign_in(&app.base, &c.email, CONTRACTOR_PASSWORD).await;
+    page.until("the offers page", "location.pathname === '/offers'").await;
+
+    // Installable: a manifest with icons that load, and a service worker controlling '/'.
+    let manifest: serde_json::Value =
+        app.http.get(format!("{}/manifest.webmanifest", app.base)).send().await.unwrap().json().await.unwrap();
+    assert_eq!(manifest["start_url"], "/offers");
+    assert_eq!(manifest["display"], "standalone");
+    for icon in manifest["icons"].as_array().unwrap() {
+        let r = app.http.get(format!("{}{}", app.base, icon["src"].as_str().unwrap())).send().await.unwrap();
+        assert_eq!(r.status(), 200, "{icon}");
+        assert_eq!(r.headers()["content-type"], "image/png");
+    }
+    let scope = page
+        .run_async("const done = arguments[0]; navigator.serviceWorker.ready.then(r => done(r.scope + ' ' + r.active.scriptURL));")
+        .await;
+    assert_eq!(scope, json!(format!("{0}/ {0}/sw.js", app.base)));
+    page.find("#turn-on-alerts").await;
+
+    // A real offer, and a push for it delivered to the service worker through DevTools.
+    let (lead, _) = create_lead(&app, &key, lead_input()).await;
+    let offer = page.find(&format!("li.offer[data-lead='{lead}']")).await.attr("data-offer").await.unwrap().unwrap();
+    page.cdp("Browser.grantPermissions", json!({"origin": app.base, "permissions": ["notifications"]})).await.unwrap();
+    let push = |title: &str, kind: &str| {
+        json!({"kind": kind, "offerId": offer, "title": title, "body": "High · est. $12,500",
+               "tag": format!("offer-{offer}"), "url": format!("/offers/{offer}")})
+        .to_string()
+    };
+    // The registration's id is not exposed to pages; a fresh profile numbers them from 0.
+    let mut registration = None;
+    page.cdp("ServiceWorker.enable", json!({})).await.unwrap();
+    for id in 0..20 {
+        let params = json!({"origin": app.base, "registrationId": id.to_string(), "data": push("New water job in Sydney", "offer")});
+        if page.cdp("ServiceWorker.deliverPushMessage", params).await.is_ok() {
+            registration = Some(id);
+            break;
+        }
+    }
+    let registration = registration.expect("the push reached the service worker");
+    let shown = "const done = arguments[0]; navigator.serviceWorker.ready.then(r => r.getNotifications()).then(ns => \
+                 done(ns.map(n => ({title: n.title, body: n.body, tag: n.tag, url: n.data.url}))));";
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let notes = loop {
+        let v = page.run_async(shown).await;
+        if !v.as_array().unwrap().is_empty() || std::time::Instant::now() > deadline {
+            break v;
+        }
+        page.until("a frame", "true").await;
+    };
+    assert_eq!(
+        notes,
+        json!([{"title": "New water job in Sydney", "body": "High · est. $12,500", "tag": format!("offer-{offer}"), "url": format!("/offers/{offer}")}])
+    );
+    // The offer closes: the same tag replaces the notification rather than adding one.
+    let params = json!({"origin": app.base, "registrationId": registration.to_string(), "data": push("Offer taken", "offer.closed")});
+    page.cdp("ServiceWorker.deliverPushMessage", params).await.unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let notes = loop {
+        let v = page.run_async(shown).await;
+        if v[0]["title"] == "Offer taken" || std::time::Instant::now() > deadline {
+            break v;
+        }
+        page.until("a frame", "true").await;
+    };
+    assert_eq!(notes.as_array().unwrap().len(), 1, "replaced, not stacked: {notes}");
+    assert_eq!(notes[0]["title"], "Offer taken");
+
+    // The click opens the notification's page: the offer, highlighted, and marked as seen (so
+    // no SMS follows it).
+    page.goto(&format!("{}/offers/{offer}", app.base)).await;
+    page.find(&format!("li.offer.focused[data-offer='{offer}']")).await;
+    let id = uuid::Uuid::parse_str(&offer).unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let o = nrp_server::store::offers::find(&app.ctx.db, id).await.unwrap().unwrap();
+        if o.seen_at.is_some() {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the offer was never marked seen");
+        page.until("a frame", "true").await;
+    }
+    page.close().await;
+}

@@ -403,3 +403,68 @@ async fn without_a_configured_channel_nothing_is_queued_for_it() {
     assert_eq!(rows.len(), 1, "no email without SMTP_URL: {rows:#?}");
     assert_eq!(rows[0]["channel"], "SMS");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_hears_of_a_lead_nobody_took_once_their_email_is_proven() {
+    let mut smtp = SmtpSink::start(0).await;
+    let twilio = FakeTwilio::default();
+    let base = twilio.start().await;
+    let app = TestApp::spawn_with(Backend::Sqlite, channels(&smtp, &base)).await;
+    seed_postcodes(&app).await;
+    let admin = app.admin_token().await;
+    let (_, key) = insurer_key(&app, &admin, "Queue Mutual").await;
+
+    // Not proven yet: a lead with nobody to take it sends the admin nothing.
+    let mut input = lead_input();
+    input["customer"]["email"] = json!(null);
+    let (first, status) = create_lead(&app, &key, input.clone()).await;
+    assert_eq!(status, "UNASSIGNED", "no contractors at all");
+    assert!(notification_log(&app, &admin, json!({"leadId": first})).await.is_empty());
+
+    // Proving the email: a code by email; a bad code, a push "verification", then the right one.
+    let push = app.gql(Some(&admin), "mutation{ requestContactVerification(channel: PUSH) }", json!({})).await;
+    assert_eq!((error_code(&push), error_field(&push)), ("BAD_USER_INPUT", "channel"));
+    app.ok(Some(&admin), "mutation{ requestContactVerification(channel: EMAIL) }", json!({})).await;
+    let mail = smtp.next().await;
+    let parsed = mail.parsed();
+    let subject = parsed.subject().unwrap().to_string();
+    let code: String = subject.chars().filter(char::is_ascii_digit).collect();
+    assert_eq!(code.len(), 6, "{subject}");
+    let confirm = "mutation($c:String!){ confirmContactVerification(channel: EMAIL, code: $c){ emailVerified } }";
+    let bad = app.gql(Some(&admin), confirm, json!({"c": "12ab56"})).await;
+    assert_eq!(error_field(&bad), "code");
+    let ok = app.ok(Some(&admin), confirm, json!({"c": code})).await;
+    assert_eq!(ok["confirmContactVerification"]["emailVerified"], true);
+    assert_eq!(
+        error_code(&app.gql(Some(&key), "{ notificationSettings { emailVerified } }", json!({})).await),
+        "FORBIDDEN",
+        "an API key has no alert settings"
+    );
+
+    // Now the queue reaches the admin by email, linking to the lead.
+    let mut next = lead_input();
+    next["customer"]["email"] = json!(null);
+    let (lead, _) = create_lead(&app, &key, next).await;
+    let mail = smtp.next().await;
+    let parsed = mail.parsed();
+    assert_eq!(parsed.subject(), Some("Lead needs a contractor: water damage in Sydney"));
+    let text = parsed.body_text(0).unwrap().to_string();
+    assert!(text.contains(&format!("/admin/leads/{lead}")), "{text}");
+    assert!(!text.contains("Pat"), "no customer in an alert: {text}");
+    let rows =
+        notification_log_until(&app, &admin, json!({"leadId": lead}), |r| r.iter().any(|n| n["status"] == "SENT"))
+            .await;
+    assert_eq!(rows[0]["template"], "admin.unassigned_lead");
+    // Turning email off for it stops the next one.
+    app.ok(
+        Some(&admin),
+        "mutation{ updateNotificationSettings(input: {choices: [{event: UNASSIGNED_LEAD, channels: [PUSH]}]}){ phone } }",
+        json!({}),
+    )
+    .await;
+    let mut third = lead_input();
+    third["customer"]["email"] = json!(null);
+    let (lead3, _) = create_lead(&app, &key, third).await;
+    assert!(notification_log(&app, &admin, json!({"leadId": lead3})).await.is_empty());
+    assert!(smtp.quiet_for(Duration::from_millis(300)).await.is_none());
+}

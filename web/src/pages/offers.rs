@@ -6,6 +6,7 @@ use leptos::prelude::*;
 
 use crate::api;
 use crate::gql::{self, lead_offers};
+use crate::push::{self, AlertState};
 use crate::ui::{Cents, ErrorBox, constant, countdown, fixed, label, money, ms};
 use crate::ws::{self, LinkState};
 
@@ -92,6 +93,8 @@ pub fn OffersPage() -> impl IntoView {
         on_cleanup(move || h.clear());
     }
     on_cleanup(|| set_title("NRP CRM"));
+    // `/offers/{id}`: the offer an alert pointed to.
+    let focus = Memo::new(|_| crate::nav::segment(1));
 
     ws::subscribe::<gql::LeadOffers>(lead_offers::Variables, link, move |data| {
         let ev = data.lead_offers;
@@ -101,6 +104,10 @@ pub fn OffersPage() -> impl IntoView {
             it.reason = reason_for(&kind).map(String::from);
         }
         let mut fresh = false;
+        // Seen: the offer a notification opened, or any open offer shown on a visible page.
+        if it.status == "OPEN" && (push::page_visible() || focus.get_untracked().as_deref() == Some(it.id.as_str())) {
+            push::mark_seen(it.id.clone());
+        }
         items.update(|list| match list.iter_mut().find(|x| x.id == it.id) {
             Some(x) => {
                 x.status = it.status.clone();
@@ -129,6 +136,7 @@ pub fn OffersPage() -> impl IntoView {
                 <h1 id="offers-title">"Offers"</h1>
                 <LinkBadge link />
             </div>
+            <AlertsToggle />
             {move || banner.get().map(|b| view! {
                 <div class="banner" role="alert" on:click=move |_| { banner.set(None); set_title("NRP CRM"); }>
                     <strong>{b}</strong> <span class="muted">" (tap to dismiss)"</span>
@@ -140,7 +148,10 @@ pub fn OffersPage() -> impl IntoView {
                 n => format!("{n} open offers"),
             }}</p>
             <ul class="offers" aria-label="Offers">
-                {move || items.get().into_iter().map(|i| view! { <OfferCard item=i now items banner /> }).collect_view()}
+                {move || items.get().into_iter().map(|i| {
+                    let focused = focus.get().as_deref() == Some(i.id.as_str());
+                    view! { <OfferCard item=i now items banner focused /> }
+                }).collect_view()}
             </ul>
         </section>
     }
@@ -161,12 +172,54 @@ pub fn LinkBadge(link: RwSignal<LinkState>) -> impl IntoView {
     }
 }
 
+/// "Turn on alerts": offers reach this phone even when the app is closed.
+#[component]
+fn AlertsToggle() -> impl IntoView {
+    let state = RwSignal::new(None::<AlertState>);
+    let busy = RwSignal::new(false);
+    let problem = RwSignal::new(None::<String>);
+    leptos::task::spawn_local(async move { state.set(Some(push::state().await)) });
+    let turn_on = move |_| {
+        busy.set(true);
+        problem.set(None);
+        leptos::task::spawn_local(async move {
+            if let Err(e) = push::turn_on().await {
+                problem.set(Some(e));
+            }
+            state.set(Some(push::state().await));
+            busy.set(false);
+        });
+    };
+    view! {
+        <div class="alerts" data-alerts=move || match state.get() {
+            None => "", Some(AlertState::Unsupported) => "unsupported", Some(AlertState::Blocked) => "blocked",
+            Some(AlertState::Off) => "off", Some(AlertState::On) => "on" }>
+            {move || match state.get() {
+                Some(AlertState::On) => view! { <p class="muted">"✓ Alerts are on for this device."</p> }.into_any(),
+                Some(AlertState::Off) => view! {
+                    <p>"Get offers on this phone even when the app is closed."</p>
+                    <button class="secondary" id="turn-on-alerts" on:click=turn_on disabled=move || busy.get()>"Turn on alerts"</button>
+                }.into_any(),
+                Some(AlertState::Blocked) => view! {
+                    <p class="muted">"Alerts are blocked for this site. Allow notifications in your browser's site settings to get offers when the app is closed."</p>
+                }.into_any(),
+                Some(AlertState::Unsupported) => view! {
+                    <p class="muted">"This browser cannot show alerts. On iPhone, add the app to your Home Screen, then open it from there."</p>
+                }.into_any(),
+                None => view! { <span></span> }.into_any(),
+            }}
+            {move || problem.get().map(|p| view! { <p class="error" role="alert">{p}</p> })}
+        </div>
+    }
+}
+
 #[component]
 fn OfferCard(
     item: Item,
     now: RwSignal<f64>,
     items: RwSignal<Vec<Item>>,
     banner: RwSignal<Option<String>>,
+    focused: bool,
 ) -> impl IntoView {
     let busy = RwSignal::new(false);
     let error = RwSignal::new(None::<api::ApiError>);
@@ -230,7 +283,7 @@ fn OfferCard(
     let open_for_time = open.clone();
     let title = format!("{} damage — {}", label(&item.damage), item.suburb);
     view! {
-        <li class="offer card" class:closed=move || !open_for_class() data-offer=item.id.clone() data-lead=item.lead_id.clone() data-status=item.status.clone()>
+        <li class="offer card" class:closed=move || !open_for_class() class:focused=focused data-offer=item.id.clone() data-lead=item.lead_id.clone() data-status=item.status.clone()>
             <div class="offer-head">
                 <h2>{title}</h2>
                 <span class=format!("urgency u-{}", item.urgency.to_lowercase())>{label(&item.urgency)}</span>

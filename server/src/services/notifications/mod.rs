@@ -11,6 +11,7 @@ pub mod customers;
 pub mod devices;
 pub mod offers;
 pub mod settings;
+pub mod staff;
 pub mod templates;
 
 use std::time::Duration;
@@ -154,6 +155,7 @@ pub async fn for_events(
 ) -> ServiceResult<usize> {
     let mut items = customers::for_events(ctx, db, events).await?;
     items.extend(offers::for_events(ctx, db, events).await?);
+    items.extend(staff::for_events(ctx, db, events).await?);
     if items.is_empty() {
         return Ok(0);
     }
