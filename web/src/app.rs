@@ -96,6 +96,9 @@ pub fn admin_app() -> impl IntoView {
             }
             ["admin", "partners"] => view! { <Guard role=a><pages::partners::PartnersPage /></Guard> }.into_any(),
             ["admin", "audit"] => view! { <Guard role=a><pages::admin::AuditPage /></Guard> }.into_any(),
+            ["admin", "notifications"] => {
+                view! { <Guard role=a><pages::admin_notifications::NotificationsPage /></Guard> }.into_any()
+            }
             _ => not_found().into_any(),
         }
     })
@@ -153,6 +156,7 @@ fn Nav() -> impl IntoView {
                                 <A href="/admin/claims">"Claims"</A>
                                 <A href="/admin/payouts">"Payouts"</A>
                                 <A href="/admin/partners">"Partners"</A>
+                                <A href="/admin/notifications">"Notifications"</A>
                                 <A href="/admin/audit">"Audit log"</A>
                             }.into_any(),
                             (Role::Contractor, Which::Contractor) => view! {

@@ -464,3 +464,63 @@ pub struct RemovePushSubscription;
     skip_serializing_none
 )]
 pub struct MarkOfferSeen;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/admin.graphql",
+    response_derives = "Clone",
+    variables_derives = "Clone",
+    skip_serializing_none
+)]
+pub struct AdminNotifications;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/admin.graphql",
+    response_derives = "Clone",
+    variables_derives = "Clone",
+    skip_serializing_none
+)]
+pub struct ResendNotification;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/alerts.graphql",
+    response_derives = "Clone, Serialize",
+    variables_derives = "Clone",
+    skip_serializing_none
+)]
+pub struct MyAlertSettings;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/alerts.graphql",
+    response_derives = "Clone, Serialize",
+    variables_derives = "Clone",
+    skip_serializing_none
+)]
+pub struct UpdateAlertSettings;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/alerts.graphql",
+    response_derives = "Clone",
+    variables_derives = "Clone",
+    skip_serializing_none
+)]
+pub struct RequestCode;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/alerts.graphql",
+    response_derives = "Clone, Serialize",
+    variables_derives = "Clone",
+    skip_serializing_none
+)]
+pub struct ConfirmCode;

@@ -489,7 +489,7 @@ async fn the_app_installs_its_service_worker_and_a_push_shows_the_offer_then_ope
     let registration = registration.expect("the push reached the service worker");
     let shown = "const done = arguments[0]; navigator.serviceWorker.ready.then(r => r.getNotifications()).then(ns => \
                  done(ns.map(n => ({title: n.title, body: n.body, tag: n.tag, url: n.data.url}))));";
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
     let notes = loop {
         let v = page.run_async(shown).await;
         if !v.as_array().unwrap().is_empty() || std::time::Instant::now() > deadline {
@@ -504,7 +504,7 @@ async fn the_app_installs_its_service_worker_and_a_push_shows_the_offer_then_ope
     // The offer closes: the same tag replaces the notification rather than adding one.
     let params = json!({"origin": app.base, "registrationId": registration.to_string(), "data": push("Offer taken", "offer.closed")});
     page.cdp("ServiceWorker.deliverPushMessage", params).await.unwrap();
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
     let notes = loop {
         let v = page.run_async(shown).await;
         if v[0]["title"] == "Offer taken" || std::time::Instant::now() > deadline {
@@ -530,4 +530,60 @@ async fn the_app_installs_its_service_worker_and_a_push_shows_the_offer_then_ope
         page.until("a frame", "true").await;
     }
     page.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_finds_a_dead_letter_and_sends_it_again_and_a_contractor_saves_a_phone_for_alerts() {
+    use nrp_tests::notify::*;
+    let twilio = FakeTwilio::default();
+    let base = twilio.start().await;
+    let opts = web()
+        .env("TWILIO_ACCOUNT_SID", TWILIO_SID)
+        .env("TWILIO_AUTH_TOKEN", TWILIO_TOKEN)
+        .env("TWILIO_FROM", TWILIO_FROM)
+        .env("TWILIO_API_BASE", &base)
+        .env("NOTIFY_MAX_ATTEMPTS", "1");
+    let app = TestApp::spawn_with(Backend::Sqlite, opts).await;
+    seed_postcodes(&app).await;
+    let admin = app.admin_token().await;
+    let (_, key) = insurer_key(&app, &admin, "Dead Letter Mutual").await;
+    let c = contractor(&app, &admin, "deadletter", json!({"basePostcode": "2000"}), true).await;
+    // The customer's SMS is refused once (a 500, and one attempt allowed): a dead letter.
+    twilio.answer([Answer::ServerError]).await;
+    let (lead, _) = create_lead(&app, &key, lead_input()).await;
+    let offer =
+        open_offers(&lead_detail(&app, &admin, &lead).await).into_iter().find(|(_, cid)| *cid == c.id).unwrap().0;
+    app.ok(Some(&c.token), ACCEPT, json!({"id": offer})).await;
+    let rows =
+        notification_log_until(&app, &admin, json!({"leadId": lead}), |r| r.iter().any(|n| n["status"] == "FAILED"))
+            .await;
+    let dead = rows.iter().find(|n| n["status"] == "FAILED").unwrap()["id"].as_str().unwrap().to_string();
+
+    let email = format!("admin-notify-{}@nrp.example", uuid::Uuid::new_v4().simple());
+    create_admin(&app.ctx, &email, ADMIN_PASSWORD).await;
+    let p = Browser::start_sized(1280, 900).await;
+    p.sign_in(&app.base, &email, ADMIN_PASSWORD).await;
+    p.click("header a[href='/admin/notifications']").await;
+    let row = format!("tr[data-notification='{dead}'][data-status=FAILED]");
+    assert!(p.text(&row).await.contains("500"), "the last error shows");
+    p.click(&format!("{row} button.resend")).await;
+    p.until(
+        "the copy in the log",
+        "document.querySelector('.banner') && document.querySelector('.banner').innerText.includes('again')",
+    )
+    .await;
+    twilio.until(|got| !got.is_empty()).await;
+    p.close().await;
+
+    // The contractor's alert settings: a number saved is not used until proven.
+    let q = Browser::start().await;
+    q.sign_in(&app.base, &c.email, CONTRACTOR_PASSWORD).await;
+    q.goto(&format!("{}/profile", app.base)).await;
+    q.fill("#alert-phone", "0499 555 111").await;
+    q.click(".alerts-settings form button[type=submit]").await;
+    q.until("the number saved", "document.querySelector('.alerts-settings').innerText.includes('Not proven yet')")
+        .await;
+    let s = app.ok(Some(&c.token), "{ notificationSettings { phone phoneVerified } }", json!({})).await;
+    assert_eq!(s["notificationSettings"], json!({"phone": "+61499555111", "phoneVerified": false}));
+    q.close().await;
 }

@@ -468,3 +468,53 @@ async fn an_admin_hears_of_a_lead_nobody_took_once_their_email_is_proven() {
     assert!(notification_log(&app, &admin, json!({"leadId": lead3})).await.is_empty());
     assert!(smtp.quiet_for(Duration::from_millis(300)).await.is_none());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_contractor_hears_of_its_overdue_job_by_email_once() {
+    let mut smtp = SmtpSink::start(0).await;
+    let twilio = FakeTwilio::default();
+    let base = twilio.start().await;
+    let opts = channels(&smtp, &base).env("CONTACT_SLA_MINS_HIGH", "0").env("EXPIRY_SWEEP_MILLIS", "50");
+    let app = TestApp::spawn_with(Backend::Postgres, opts).await;
+    seed_postcodes(&app).await;
+    let admin = app.admin_token().await;
+    let (_, key) = insurer_key(&app, &admin, "Late Mutual").await;
+    let c = contractor(&app, &admin, "late", json!({"basePostcode": "2000"}), true).await;
+    // The contractor proves its email; the code is the only mail so far.
+    app.ok(Some(&c.token), "mutation{ requestContactVerification(channel: EMAIL) }", json!({})).await;
+    let code_mail = smtp.next().await;
+    assert_eq!(code_mail.to, vec![c.email.clone()]);
+    let subject = code_mail.parsed().subject().unwrap().to_string();
+    let code: String = subject.chars().filter(char::is_ascii_digit).collect();
+    app.ok(
+        Some(&c.token),
+        "mutation($c:String!){ confirmContactVerification(channel: EMAIL, code: $c){ emailVerified } }",
+        json!({"c": code}),
+    )
+    .await;
+
+    // A won job nobody contacts: past its (zero-minute) deadline it is flagged once, and the
+    // company's people hear of it; the customer's own messages go to the customer.
+    let mut input = lead_input();
+    input["customer"]["email"] = json!(null);
+    let (lead, _) = create_lead(&app, &key, input).await;
+    let offers = open_offers(&lead_detail(&app, &admin, &lead).await);
+    let (offer, _) = offers.into_iter().find(|(_, cid)| *cid == c.id).unwrap();
+    let won = app.ok(Some(&c.token), ACCEPT, json!({"id": offer})).await;
+    let job = won["acceptOffer"]["job"]["id"].as_str().unwrap().to_string();
+    let mail = smtp.next().await;
+    assert_eq!(mail.to, vec![c.email.clone()]);
+    let parsed = mail.parsed();
+    assert_eq!(parsed.subject(), Some("Job overdue: water damage in Sydney"));
+    let text = parsed.body_text(0).unwrap().to_string();
+    assert!(
+        text.contains("the customer has not been contacted in time") && text.contains(&format!("/jobs/{job}")),
+        "{text}"
+    );
+    let rows = notification_log_until(&app, &admin, json!({"leadId": lead, "channel": "EMAIL"}), |r| {
+        r.iter().any(|n| n["template"] == "job.overdue" && n["status"] == "SENT")
+    })
+    .await;
+    assert_eq!(rows.iter().filter(|n| n["template"] == "job.overdue").count(), 1, "once: {rows:#?}");
+    assert!(smtp.quiet_for(Duration::from_millis(500)).await.is_none(), "flagged once, told once");
+}

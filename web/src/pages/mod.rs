@@ -1,5 +1,7 @@
 pub mod admin;
+pub mod admin_notifications;
 pub mod admin_payouts;
+pub mod alerts;
 pub mod dashboard;
 pub mod jobs;
 pub mod leads;

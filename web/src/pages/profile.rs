@@ -57,6 +57,7 @@ pub fn ProfilePage() -> impl IntoView {
                         </div>
                     </div>
                     <Certifications c=c.clone() reload />
+                    <super::alerts::AlertSettings />
                 }.into_any(),
             }}
         </section>
