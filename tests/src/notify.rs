@@ -93,6 +93,29 @@ impl Drop for SmtpSink {
     }
 }
 
+/// Waits, woken by `arrived` (never on a clock), until `pred` holds for what `got` holds; panics
+/// after 20 s saying how many of `what` came.
+pub async fn arrivals_until<T: Clone>(
+    got: &Mutex<Vec<T>>,
+    arrived: &Notify,
+    what: &str,
+    pred: impl Fn(&[T]) -> bool,
+) -> Vec<T> {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let notified = arrived.notified();
+        {
+            let now = got.lock().await;
+            if pred(&now) {
+                return now.clone();
+            }
+        }
+        if tokio::time::timeout_at(deadline, notified).await.is_err() {
+            panic!("{what} did not arrive in time: {} so far", got.lock().await.len());
+        }
+    }
+}
+
 /// One request to the fake Twilio.
 #[derive(Debug, Clone)]
 pub struct Sms {
@@ -150,36 +173,7 @@ impl FakeTwilio {
 
     /// Waits (on arrivals) until `pred` holds for the accepted messages.
     pub async fn until(&self, pred: impl Fn(&[Sms]) -> bool) -> Vec<Sms> {
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-        loop {
-            let notified = self.arrived.notified();
-            {
-                let got = self.accepted.lock().await;
-                if pred(&got) {
-                    return got.clone();
-                }
-            }
-            if tokio::time::timeout_at(deadline, notified).await.is_err() {
-                panic!("SMS did not arrive in time: {:?}", self.accepted.lock().await);
-            }
-        }
-    }
-
-    /// Waits until this many requests arrived (accepted or not).
-    pub async fn until_requests(&self, n: usize) -> Vec<Sms> {
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-        loop {
-            let notified = self.arrived.notified();
-            {
-                let got = self.requests.lock().await;
-                if got.len() >= n {
-                    return got.clone();
-                }
-            }
-            if tokio::time::timeout_at(deadline, notified).await.is_err() {
-                panic!("{n} SMS requests did not arrive in time: {:?}", self.requests.lock().await);
-            }
-        }
+        arrivals_until(&self.accepted, &self.arrived, "SMS", pred).await
     }
 }
 

@@ -5,7 +5,7 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use aes_gcm::aead::{Aead, KeyInit};
 use aes_gcm::{Aes128Gcm, Nonce};
@@ -140,19 +140,7 @@ impl FakePushService {
 
     /// Waits (on arrivals) until `pred` holds for the accepted pushes.
     pub async fn until(&self, pred: impl Fn(&[Push]) -> bool) -> Vec<Push> {
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-        loop {
-            let notified = self.arrived.notified();
-            {
-                let got = self.accepted.lock().await;
-                if pred(&got) {
-                    return got.clone();
-                }
-            }
-            if tokio::time::timeout_at(deadline, notified).await.is_err() {
-                panic!("pushes did not arrive in time: {} so far", self.accepted.lock().await.len());
-            }
-        }
+        crate::notify::arrivals_until(&self.accepted, &self.arrived, "pushes", pred).await
     }
 }
 

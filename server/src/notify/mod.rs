@@ -45,6 +45,15 @@ impl Refusal {
     }
 }
 
+/// A provider's `Retry-After` in seconds, if it sent one.
+pub fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    headers
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(Duration::from_secs)
+}
+
 /// One way of reaching a person.
 #[async_trait]
 pub trait Channel: Send + Sync {

@@ -165,12 +165,7 @@ impl Channel for PushChannel {
             Err(_) => return Err(Refusal::Retry { why: "could not reach the push service".into(), after: None }),
         };
         let status = resp.status().as_u16();
-        let retry_after = resp
-            .headers()
-            .get(reqwest::header::RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .map(Duration::from_secs);
+        let retry_after = super::retry_after(resp.headers());
         let location = resp.headers().get(reqwest::header::LOCATION).and_then(|v| v.to_str().ok()).map(String::from);
         let why = format!("the push service answered {status}");
         match status {

@@ -76,12 +76,7 @@ impl Channel for TwilioChannel {
             Err(_) => return Err(Refusal::Retry { why: "could not reach the SMS provider".into(), after: None }),
         };
         let status = resp.status();
-        let retry_after = resp
-            .headers()
-            .get(reqwest::header::RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .map(Duration::from_secs);
+        let retry_after = super::retry_after(resp.headers());
         let body = resp.text().await.unwrap_or_default();
         if status.is_success() {
             let sid = serde_json::from_str::<Created>(&body).ok().map(|c| c.sid);

@@ -397,7 +397,7 @@ pub async fn flag_overdue(ctx: &AppContext) -> ServiceResult<usize> {
         let Some(reason) = alert(ctx, &j, now) else { continue };
         // Flagged once across instances; the alerts are written with the flag.
         let txn = ctx.db.begin().await?;
-        if !store::jobs::flag_overdue(&txn, j.id, now).await? {
+        if !store::jobs::flag_overdue(&txn, j.id, j.status, now).await? {
             txn.rollback().await?;
             continue;
         }

@@ -209,10 +209,18 @@ pub async fn overdue(
 }
 
 /// Marks a job as flagged once per stage; false if another instance (or an earlier sweep) did.
-pub async fn flag_overdue(db: &impl ConnectionTrait, id: Uuid, now: DateTime<Utc>) -> Result<bool, DbErr> {
+/// Flags a job overdue once, only while it is still in the stage it was found in (a job moved on
+/// meanwhile is not overdue any more).
+pub async fn flag_overdue(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    status: JobStatus,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
     let res = job::Entity::update_many()
         .col_expr(job::Column::OverdueFlaggedAt, Expr::value(now))
         .filter(job::Column::Id.eq(id))
+        .filter(job::Column::Status.eq(status))
         .filter(job::Column::OverdueFlaggedAt.is_null())
         .exec(db)
         .await?;

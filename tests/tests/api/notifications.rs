@@ -435,6 +435,16 @@ async fn an_admin_hears_of_a_lead_nobody_took_once_their_email_is_proven() {
     assert_eq!(error_field(&bad), "code");
     let ok = app.ok(Some(&admin), confirm, json!({"c": code})).await;
     assert_eq!(ok["confirmContactVerification"]["emailVerified"], true);
+    // The code is nobody's to read in the log, and it is never sent again.
+    let sent = notification_log_until(&app, &admin, json!({"template": "contact.verify"}), |r| {
+        r.iter().any(|n| n["status"] == "SENT")
+    })
+    .await;
+    assert!(!sent[0].to_string().contains(&code), "the log keeps no code: {}", sent[0]);
+    let again = app
+        .gql(Some(&admin), "mutation($id:ID!){ resendNotification(id:$id){ id } }", json!({"id": sent[0]["id"]}))
+        .await;
+    assert_eq!(error_code(&again), "CONFLICT");
     assert_eq!(
         error_code(&app.gql(Some(&key), "{ notificationSettings { emailVerified } }", json!({})).await),
         "FORBIDDEN",
@@ -517,4 +527,46 @@ async fn a_contractor_hears_of_its_overdue_job_by_email_once() {
     .await;
     assert_eq!(rows.iter().filter(|n| n["template"] == "job.overdue").count(), 1, "once: {rows:#?}");
     assert!(smtp.quiet_for(Duration::from_millis(500)).await.is_none(), "flagged once, told once");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn parallel_guesses_at_a_code_share_its_five_tries_and_long_names_never_block_a_job() {
+    let mut smtp = SmtpSink::start(0).await;
+    let twilio = FakeTwilio::default();
+    let base = twilio.start().await;
+    let app = TestApp::spawn_with(Backend::Postgres, channels(&smtp, &base)).await;
+    seed_postcodes(&app).await;
+    let admin = app.admin_token().await;
+    let (_, key) = insurer_key(&app, &admin, "Guess Mutual").await;
+    let name = format!("{} Restorations", "Very Long Name ".repeat(12)).chars().take(200).collect::<String>();
+    let c = contractor(&app, &admin, "guess", json!({"basePostcode": "2000", "companyName": name}), true).await;
+    app.ok(Some(&c.token), "mutation{ requestContactVerification(channel: EMAIL) }", json!({})).await;
+    let subject = smtp.next().await.parsed().subject().unwrap().to_string();
+    let code: String = subject.chars().filter(char::is_ascii_digit).collect();
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    let confirm = "mutation($c:String!){ confirmContactVerification(channel: EMAIL, code: $c){ emailVerified } }";
+    let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(12));
+    let guesses = (0..12).map(|_| {
+        let (app, barrier, token) = (&app, barrier.clone(), c.token.clone());
+        async move {
+            barrier.wait().await;
+            app.gql(Some(&token), confirm, json!({"c": wrong})).await
+        }
+    });
+    let answers = futures_util::future::join_all(guesses).await;
+    assert!(answers.iter().all(|a| error_field(a) == "code"), "{answers:?}");
+    let counted = answers.iter().filter(|a| a["errors"][0]["message"].as_str().unwrap().contains("not right")).count();
+    assert!(counted <= 5, "at most five tries are counted, however many arrive at once: {counted}");
+    let late = app.gql(Some(&c.token), confirm, json!({"c": code})).await;
+    assert_eq!(error_field(&late), "code", "the tries are spent, even for the right code: {late}");
+
+    // A 200-character company name: the customer's messages are queued (subjects clipped to
+    // fit), and the job is won.
+    let (lead, _) = create_lead(&app, &key, lead_input()).await;
+    let offer =
+        open_offers(&lead_detail(&app, &admin, &lead).await).into_iter().find(|(_, cid)| *cid == c.id).unwrap().0;
+    let won = app.ok(Some(&c.token), ACCEPT, json!({"id": offer})).await;
+    assert!(won["acceptOffer"]["job"]["id"].is_string());
+    let rows = notification_log_until(&app, &admin, json!({"leadId": lead}), |r| r.len() == 2).await;
+    assert!(rows.iter().all(|n| n["subject"].as_str().unwrap().chars().count() <= 200));
 }

@@ -4,9 +4,16 @@ use entities::{NotificationStatus as Status, notification};
 
 use super::enums::{NotificationAudience, NotificationChannel, NotificationStatus};
 use crate::graphql::ids::to_id;
+use crate::services::notifications::settings::{CODE_HIDDEN, CODE_TEMPLATE};
 
 /// One message on one channel to one place, and how its delivery went (admins).
 pub struct Notification(pub notification::Model);
+
+impl Notification {
+    fn is_code(&self) -> bool {
+        self.0.template == CODE_TEMPLATE
+    }
+}
 
 #[Object]
 impl Notification {
@@ -40,12 +47,14 @@ impl Notification {
     async fn offer_id(&self) -> Option<ID> {
         self.0.offer_id.map(to_id)
     }
+    /// One-time codes are never shown.
     async fn subject(&self) -> Option<&str> {
-        self.0.subject.as_deref()
+        if self.is_code() { Some(CODE_HIDDEN) } else { self.0.subject.as_deref() }
     }
-    /// The text as sent (SMS and push), or the email's plain-text part.
+    /// The text as sent (SMS and push), or the email's plain-text part; one-time codes are never
+    /// shown.
     async fn body(&self) -> &str {
-        &self.0.body_text
+        if self.is_code() { CODE_HIDDEN } else { &self.0.body_text }
     }
     async fn status(&self) -> NotificationStatus {
         self.0.status.into()

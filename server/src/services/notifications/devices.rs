@@ -50,6 +50,9 @@ pub async fn register(ctx: &AppContext, meta: &RequestMeta, d: NewDevice) -> Ser
         .check(&endpoint)
         .await
         .map_err(|m| ServiceError::validation("input.endpoint", format!("the push endpoint {m}")))?;
+    if url.as_str().len() > 2000 {
+        return Err(ServiceError::validation("input.endpoint", "the endpoint must be at most 2000 characters"));
+    }
     if ctx.config.is_production() && url.scheme() != "https" {
         return Err(ServiceError::validation("input.endpoint", "the push endpoint must use https"));
     }

@@ -124,7 +124,7 @@ pub async fn enqueue(ctx: &AppContext, db: &impl ConnectionTrait, items: Vec<Out
             job_id: Set(o.job_id),
             offer_id: Set(o.offer_id),
             destination: Set(o.destination),
-            subject: Set(Some(o.message.subject)),
+            subject: Set(Some(clip(&o.message.subject, 200))),
             body_text: Set(o.message.text),
             body_html: Set(o.message.html),
             data: Set(o.data.map(|d| d.to_string())),
@@ -160,6 +160,12 @@ pub async fn for_events(
         return Ok(0);
     }
     enqueue(ctx, db, items).await
+}
+
+/// At most `n` characters (the columns' widths; a long company name must never fail the change
+/// that queues a message about it).
+fn clip(s: &str, n: usize) -> String {
+    s.chars().take(n).collect()
 }
 
 /// Due notifications on the channels this instance has, oldest first.
@@ -224,10 +230,13 @@ pub enum Outcome {
 
 /// Sends one claimed notification and records what happened.
 pub async fn deliver(ctx: &AppContext, n: notification::Model, claim: Claim) -> ServiceResult<Outcome> {
-    let unwanted = match customers::no_longer_wanted(ctx, &n).await? {
-        Some(why) => Some(why),
-        None => offers::no_longer_wanted(ctx, &n).await?,
-    };
+    let mut unwanted = customers::no_longer_wanted(ctx, &n).await?;
+    if unwanted.is_none() {
+        unwanted = staff::no_longer_wanted(ctx, &n).await?;
+    }
+    if unwanted.is_none() {
+        unwanted = offers::no_longer_wanted(ctx, &n).await?;
+    }
     if let Some(why) = unwanted {
         return finish(ctx, &n, claim, Finish::Cancel(why)).await;
     }
@@ -235,7 +244,11 @@ pub async fn deliver(ctx: &AppContext, n: notification::Model, claim: Claim) -> 
         // Another instance may have the channel; this one lets go without using an attempt.
         return finish(ctx, &n, claim, Finish::Release("this instance has no such channel configured".into())).await;
     };
-    let result = channel.send(&n).await;
+    // The whole send, not each of its steps, fits in the timeout: the lease (twice it) outlasts it.
+    let result = match tokio::time::timeout(ctx.config.notify_timeout, channel.send(&n)).await {
+        Ok(r) => r,
+        Err(_) => Err(Refusal::Retry { why: "the provider did not answer in time".into(), after: None }),
+    };
     let step = match result {
         Ok(a) => Finish::Sent(a.provider_ref),
         Err(r) => Finish::Refused(r),
@@ -265,7 +278,7 @@ async fn finish(ctx: &AppContext, n: &notification::Model, claim: Claim, step: F
             q = q
                 .col_expr(notification::Column::Status, Expr::value(NotificationStatus::Sent))
                 .col_expr(notification::Column::Attempts, Expr::value(attempt))
-                .col_expr(notification::Column::ProviderRef, Expr::value(provider_ref.clone()))
+                .col_expr(notification::Column::ProviderRef, Expr::value(provider_ref.as_deref().map(|r| clip(r, 200))))
                 .col_expr(notification::Column::SentAt, Expr::value(Some(now)))
                 .col_expr(notification::Column::LastError, Expr::value(Option::<String>::None));
             Outcome::Sent
@@ -274,7 +287,7 @@ async fn finish(ctx: &AppContext, n: &notification::Model, claim: Claim, step: F
             let give_up = !matches!(r, Refusal::Retry { .. }) || attempt as u32 >= ctx.config.notify_max_attempts;
             q = q
                 .col_expr(notification::Column::Attempts, Expr::value(attempt))
-                .col_expr(notification::Column::LastError, Expr::value(Some(r.why().to_string())));
+                .col_expr(notification::Column::LastError, Expr::value(Some(clip(r.why(), 500))));
             if give_up {
                 q = q.col_expr(notification::Column::Status, Expr::value(NotificationStatus::Failed));
                 Outcome::Failed
@@ -292,7 +305,7 @@ async fn finish(ctx: &AppContext, n: &notification::Model, claim: Claim, step: F
         Finish::Cancel(why) => {
             q = q
                 .col_expr(notification::Column::Status, Expr::value(NotificationStatus::Cancelled))
-                .col_expr(notification::Column::LastError, Expr::value(Some(why.clone())));
+                .col_expr(notification::Column::LastError, Expr::value(Some(clip(why, 500))));
             Outcome::Cancelled
         }
         Finish::Release(why) => {
@@ -327,6 +340,16 @@ async fn finish(ctx: &AppContext, n: &notification::Model, claim: Claim, step: F
         entities::push_subscription::Entity::update_many()
             .col_expr(entities::push_subscription::Column::LastSentAt, Expr::value(Some(now)))
             .filter(entities::push_subscription::Column::Id.eq(device))
+            .exec(&ctx.db)
+            .await?;
+    }
+    if n.template == settings::CODE_TEMPLATE && !matches!(outcome, Outcome::Retrying) {
+        // A one-time code is nobody's to read afterwards, not even in the log.
+        notification::Entity::update_many()
+            .col_expr(notification::Column::Subject, Expr::value(Some(settings::CODE_HIDDEN.to_string())))
+            .col_expr(notification::Column::BodyText, Expr::value(settings::CODE_HIDDEN.to_string()))
+            .col_expr(notification::Column::BodyHtml, Expr::value(Option::<String>::None))
+            .filter(notification::Column::Id.eq(n.id))
             .exec(&ctx.db)
             .await?;
     }
@@ -396,6 +419,9 @@ pub async fn resend(ctx: &AppContext, meta: &RequestMeta, id: Uuid) -> ServiceRe
         .ok_or_else(|| ServiceError::not_found("notification"))?;
     if n.status == NotificationStatus::Pending {
         return Err(ServiceError::conflict("this notification is still being sent; wait for it to finish"));
+    }
+    if n.template == settings::CODE_TEMPLATE {
+        return Err(ServiceError::conflict("a one-time code is not sent again; the user asks for a new one"));
     }
     if !ctx.channels.has(n.channel) {
         return Err(ServiceError::conflict("that channel is not configured on this server"));

@@ -80,6 +80,25 @@ fn topic(offer_id: Uuid) -> String {
     offer_id.simple().to_string()
 }
 
+/// Where a push about this offer goes and how the push service should treat it.
+fn target(
+    sub: &push_subscription::Model,
+    payload: serde_json::Value,
+    offer: Uuid,
+    urgency: &str,
+    ttl_secs: u64,
+) -> PushTarget {
+    PushTarget {
+        endpoint: sub.endpoint.clone(),
+        p256dh: sub.p256dh.clone(),
+        auth: sub.auth.clone(),
+        payload,
+        topic: Some(topic(offer)),
+        urgency: urgency.into(),
+        ttl_secs,
+    }
+}
+
 fn push(sub: &push_subscription::Model, template: &'static str, o: &OfferSnapshot, target: PushTarget) -> Outgoing {
     let title = target.payload["title"].as_str().unwrap_or_default().to_string();
     let body = target.payload["body"].as_str().unwrap_or_default().to_string();
@@ -146,36 +165,28 @@ pub async fn for_events(
                     "url": format!("/offers/{}", o.id), "expiresAt": o.expires_at, "urgency": o.lead.urgency,
                     "requireInteraction": o.lead.urgency.is_urgent(),
                 });
-                let target = PushTarget {
-                    endpoint: sub.endpoint.clone(),
-                    p256dh: sub.p256dh.clone(),
-                    auth: sub.auth.clone(),
-                    payload,
-                    topic: Some(topic(o.id)),
-                    urgency: "high".into(),
-                    ttl_secs: ttl,
-                };
-                items.push(push(sub, "offer.new", o, target));
+                items.push(push(sub, "offer.new", o, target(sub, payload, o.id, "high", ttl)));
             }
             if o.lead.urgency.is_urgent() && ctx.channels.has(NotificationChannel::Sms) {
                 items.extend(sms_reminders(ctx, db, o, &title, &body, now).await?);
             }
         } else if let Some((title, body)) = closed_text(*kind, o) {
-            for sub in &subs {
+            // Only where the offer itself went: a device that never showed it has nothing to replace.
+            let told: Vec<String> = notification::Entity::find()
+                .filter(notification::Column::OfferId.eq(o.id))
+                .filter(notification::Column::Template.eq("offer.new"))
+                .filter(notification::Column::Channel.eq(NotificationChannel::Push))
+                .all(db)
+                .await?
+                .into_iter()
+                .map(|n| n.destination)
+                .collect();
+            for sub in subs.iter().filter(|s| told.contains(&s.id.to_string())) {
                 let payload = json!({
                     "kind": "offer.closed", "offerId": o.id, "title": title, "body": body,
                     "tag": format!("offer-{}", o.id), "url": "/offers", "status": o.status,
                 });
-                let target = PushTarget {
-                    endpoint: sub.endpoint.clone(),
-                    p256dh: sub.p256dh.clone(),
-                    auth: sub.auth.clone(),
-                    payload,
-                    topic: Some(topic(o.id)),
-                    urgency: "normal".into(),
-                    ttl_secs: 3600,
-                };
-                items.push(push(sub, "offer.closed", o, target));
+                items.push(push(sub, "offer.closed", o, target(sub, payload, o.id, "normal", 3600)));
             }
         }
     }

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Timelike, Utc};
 use entities::{NotificationAudience, NotificationChannel, Urgency, contact_verification, notification_settings};
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
 };
@@ -137,6 +137,11 @@ fn own_user(meta: &RequestMeta) -> ServiceResult<Uuid> {
     }
 }
 
+/// A login's settings as they apply now.
+pub async fn get_for(db: &impl ConnectionTrait, user_id: Uuid) -> ServiceResult<Settings> {
+    Ok(effective(row(db, user_id).await?.as_ref()))
+}
+
 /// The caller's settings.
 pub async fn get(ctx: &AppContext, meta: &RequestMeta) -> ServiceResult<Settings> {
     let user = own_user(meta)?;
@@ -163,6 +168,21 @@ fn minute_of(hhmm: &str, field: &str) -> ServiceResult<i32> {
         return Err(bad());
     }
     Ok(h * 60 + m)
+}
+
+/// A settings row with nothing chosen yet (the defaults apply).
+fn blank(user_id: Uuid, now: DateTime<Utc>) -> notification_settings::ActiveModel {
+    notification_settings::ActiveModel {
+        user_id: Set(user_id),
+        phone: Set(None),
+        phone_verified_at: Set(None),
+        email_verified_at: Set(None),
+        time_zone: Set(None),
+        quiet_start_minute: Set(None),
+        quiet_end_minute: Set(None),
+        choices: Set("{}".into()),
+        updated_at: Set(now),
+    }
 }
 
 /// Changes the caller's settings. A new phone must be verified again before it gets anything.
@@ -219,17 +239,7 @@ pub async fn update(ctx: &AppContext, meta: &RequestMeta, u: SettingsUpdate) -> 
     }
     let mut am = match &existing {
         Some(r) => notification_settings::ActiveModel::from(r.clone()),
-        None => notification_settings::ActiveModel {
-            user_id: Set(user),
-            phone: Set(None),
-            phone_verified_at: Set(None),
-            email_verified_at: Set(None),
-            time_zone: Set(None),
-            quiet_start_minute: Set(None),
-            quiet_end_minute: Set(None),
-            choices: Set("{}".into()),
-            updated_at: Set(now),
-        },
+        None => blank(user, now),
     };
     if let Some(p) = phone {
         if existing.as_ref().and_then(|r| r.phone.clone()) != p {
@@ -258,6 +268,10 @@ pub async fn update(ctx: &AppContext, meta: &RequestMeta, u: SettingsUpdate) -> 
 fn code_hash(user: Uuid, channel: NotificationChannel, code: &str) -> String {
     sha256_hex(&format!("{user}:{channel:?}:{code}"))
 }
+
+/// The template of one-time codes, and what the log shows of one once it is sent.
+pub const CODE_TEMPLATE: &str = "contact.verify";
+pub const CODE_HIDDEN: &str = "(a one-time code, not kept)";
 
 const CODE_TTL_MINUTES: i64 = 10;
 const CODE_TRIES: i32 = 5;
@@ -319,7 +333,7 @@ pub async fn request_verification(
         )),
         text,
     };
-    let mut n = Outgoing::new(channel, "contact.verify", NotificationAudience::User, destination.clone(), message);
+    let mut n = Outgoing::new(channel, CODE_TEMPLATE, NotificationAudience::User, destination.clone(), message);
     n.user_id = Some(user_id);
     enqueue(ctx, &txn, vec![n]).await?;
     super::super::audit::record(
@@ -368,12 +382,21 @@ pub async fn confirm_verification(
         .ok_or_else(|| {
             ServiceError::validation("code", "no code is waiting (it may have expired): ask for a new one")
         })?;
+    // Every try counts, atomically: parallel guesses cannot share one count.
+    let counted = contact_verification::Entity::update_many()
+        .col_expr(contact_verification::Column::Attempts, Expr::col(contact_verification::Column::Attempts).add(1))
+        .filter(contact_verification::Column::Id.eq(pending.id))
+        .filter(contact_verification::Column::Attempts.lt(CODE_TRIES))
+        .filter(contact_verification::Column::UsedAt.is_null())
+        .exec(&txn)
+        .await?
+        .rows_affected
+        == 1;
+    if !counted {
+        txn.commit().await?;
+        return Err(ServiceError::validation("code", "no code is waiting (it may have expired): ask for a new one"));
+    }
     if !constant_time_eq(pending.code_hash.as_bytes(), code_hash(user_id, channel, code).as_bytes()) {
-        contact_verification::Entity::update_many()
-            .col_expr(contact_verification::Column::Attempts, Expr::value(pending.attempts + 1))
-            .filter(contact_verification::Column::Id.eq(pending.id))
-            .exec(&txn)
-            .await?;
         txn.commit().await?;
         let left = CODE_TRIES - pending.attempts - 1;
         return Err(ServiceError::validation(
@@ -396,25 +419,21 @@ pub async fn confirm_verification(
     if !still_there {
         return Err(ServiceError::validation("code", "that code was for another number or address; ask for a new one"));
     }
-    contact_verification::Entity::update_many()
+    let first_use = contact_verification::Entity::update_many()
         .col_expr(contact_verification::Column::UsedAt, Expr::value(Some(now)))
         .filter(contact_verification::Column::Id.eq(pending.id))
+        .filter(contact_verification::Column::UsedAt.is_null())
         .exec(&txn)
-        .await?;
+        .await?
+        .rows_affected
+        == 1;
+    if !first_use {
+        return Err(ServiceError::validation("code", "that code was used already"));
+    }
     let exists = current.is_some();
     let mut am = match current {
         Some(r) => notification_settings::ActiveModel::from(r),
-        None => notification_settings::ActiveModel {
-            user_id: Set(user_id),
-            phone: Set(None),
-            phone_verified_at: Set(None),
-            email_verified_at: Set(None),
-            time_zone: Set(None),
-            quiet_start_minute: Set(None),
-            quiet_end_minute: Set(None),
-            choices: Set("{}".into()),
-            updated_at: Set(now),
-        },
+        None => blank(user_id, now),
     };
     match channel {
         NotificationChannel::Sms => am.phone_verified_at = Set(Some(now)),

@@ -113,6 +113,29 @@ pub async fn to_user(
     Ok(out)
 }
 
+/// Why a login's queued notification should no longer go: the login was disabled, or the phone
+/// or email it was queued for is no longer that login's proven one (a one-time code goes to the
+/// number being proven, so only the number must still be the same).
+pub async fn no_longer_wanted(ctx: &AppContext, n: &entities::notification::Model) -> ServiceResult<Option<String>> {
+    let (NotificationAudience::User, Some(user_id)) = (n.audience, n.user_id) else { return Ok(None) };
+    let Some(u) = store::users::find(&ctx.db, user_id).await? else {
+        return Ok(Some("the login no longer exists".into()));
+    };
+    if u.disabled {
+        return Ok(Some("the login is disabled".into()));
+    }
+    let code = n.template == settings::CODE_TEMPLATE;
+    let current = settings::get_for(&ctx.db, user_id).await?;
+    let still = match n.channel {
+        NotificationChannel::Sms if code => current.phone.as_deref() == Some(n.destination.as_str()),
+        NotificationChannel::Sms => current.phone_verified && current.phone.as_deref() == Some(n.destination.as_str()),
+        NotificationChannel::Email if code => u.email == n.destination,
+        NotificationChannel::Email => current.email_verified && u.email == n.destination,
+        NotificationChannel::Push => true,
+    };
+    Ok((!still).then(|| "the login's contact changed since this was queued".into()))
+}
+
 fn reason_words(alert: &str) -> &'static str {
     match alert {
         "CONTACT_OVERDUE" => "the customer has not been contacted in time",
@@ -152,9 +175,12 @@ pub async fn for_events(ctx: &AppContext, db: &impl ConnectionTrait, events: &[E
             }
             Event::Job(u) if u.alert.is_some() => {
                 let Some(l) = store::leads::find(db, u.lead_id).await? else { continue };
+                let Some(j) = store::jobs::find(db, u.job_id).await? else { continue };
                 let why = reason_words(u.alert.as_deref().unwrap_or_default());
                 let title = format!("Job overdue: {} damage in {}", damage(l.damage_type), l.suburb);
-                let key = format!("job.overdue:{}:{}", u.job_id, u.alert.as_deref().unwrap_or_default());
+                // Once per stage: a job can be overdue again in a later stage.
+                let stage = j.stage_entered_at.map(|t| t.timestamp_micros()).unwrap_or_default();
+                let key = format!("job.overdue:{}:{}:{stage}", u.job_id, u.alert.as_deref().unwrap_or_default());
                 let admin_alert = Alert {
                     kind: Kind::JobOverdue,
                     template: "admin.job_overdue",
