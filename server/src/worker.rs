@@ -48,11 +48,20 @@ pub async fn run_offer_expiry(ctx: Arc<AppContext>) {
     }
 }
 
-/// Less urgent sweeps: leads stranded in `NEW`, and jobs overdue for contact or idle.
+/// Less urgent sweeps: leads stranded in `NEW`, jobs overdue for contact or idle, and (hourly)
+/// certifications about to expire.
 pub async fn run_maintenance(ctx: Arc<AppContext>) {
     let mut tick = every(ctx.config.expiry_sweep_interval.saturating_mul(20));
+    let mut certificates_checked: Option<tokio::time::Instant> = None;
     loop {
         tick.tick().await;
+        // Certifications about to expire: hourly is often enough for a 30-day warning.
+        if certificates_checked.is_none_or(|t| t.elapsed() >= std::time::Duration::from_secs(3600)) {
+            certificates_checked = Some(tokio::time::Instant::now());
+            if let Err(e) = notifications::staff::certificates_expiring(&ctx).await {
+                tracing::error!(error = ?e, "warning of expiring certifications failed");
+            }
+        }
         if let Err(e) = offers::route_stranded(&ctx).await {
             tracing::error!(error = ?e, "routing stranded leads failed");
         }

@@ -300,6 +300,7 @@ async fn pay_one(
                         json!({ "transferId": transfer_id, "payoutCents": p.payout_cents, "batchId": b.id }),
                     )
                     .await?;
+                    super::notifications::staff::payout_sent(ctx, &txn, &p).await?;
                     Outcome::Paid(p.payout_cents)
                 }
                 // A Stripe event got there first (paid, failed or reversed): it stands.
@@ -310,6 +311,9 @@ async fn pay_one(
                 },
             };
             txn.commit().await?;
+            if matches!(outcome, Outcome::Paid(_)) {
+                ctx.notifications_queued.notify_one();
+            }
             Ok(outcome)
         }
         Err(ProviderError::Refused { code, message }) => {

@@ -108,7 +108,13 @@ pub async fn apply_event(ctx: &AppContext, body: &[u8]) -> ServiceResult<Applied
     let txn = ctx.db.begin().await?;
     let outcome = match kind {
         "account.updated" => account_updated(&txn, object, created).await?,
-        "transfer.created" => transfer_created(&txn, &meta, object, created).await?,
+        "transfer.created" => {
+            let (outcome, paid) = transfer_created(&txn, &meta, object, created).await?;
+            if let Some(p) = paid {
+                super::notifications::staff::payout_sent(ctx, &txn, &p).await?;
+            }
+            outcome
+        }
         "transfer.reversed" => transfer_reversed(&txn, &meta, object).await?,
         "transfer.failed" => transfer_failed(&txn, &meta, object).await?,
         other => format!("ignored: NRP does not act on {other}"),
@@ -124,6 +130,7 @@ pub async fn apply_event(ctx: &AppContext, body: &[u8]) -> ServiceResult<Applied
         Err(e) => return Err(e.into()),
     }
     txn.commit().await?;
+    ctx.notifications_queued.notify_one();
     tracing::info!(event = id, kind, outcome = %outcome, "stripe event applied");
     Ok(Applied { duplicate: false, outcome })
 }
@@ -198,16 +205,22 @@ async fn move_payout(
     Ok(format!("payout {} {}", p.id, super::payouts::status_name(to)))
 }
 
+/// Marks the payout paid (from `PROCESSING` only); the payout too when this event was what paid it.
 async fn transfer_created(
     db: &impl sea_orm::ConnectionTrait,
     meta: &RequestMeta,
     transfer: &Value,
     created: DateTime<Utc>,
-) -> ServiceResult<String> {
-    let Some((tid, p)) = payout_of(db, transfer).await? else { return Ok(NOT_CURRENT.into()) };
+) -> ServiceResult<(String, Option<entities::payout::Model>)> {
+    let Some((tid, p)) = payout_of(db, transfer).await? else { return Ok((NOT_CURRENT.into(), None)) };
+    let was_processing = p.status == PayoutStatus::Processing;
     let settle = Settle { transfer_id: Some(tid.clone()), paid_at: Some(created), ..Default::default() };
     let changes = json!({ "transferId": tid, "source": "stripe event" });
-    move_payout(db, meta, &p, &[PayoutStatus::Processing], PayoutStatus::Paid, settle, "payout.paid", changes).await
+    let outcome =
+        move_payout(db, meta, &p, &[PayoutStatus::Processing], PayoutStatus::Paid, settle, "payout.paid", changes)
+            .await?;
+    let paid = store::payouts::find(db, p.id).await?.filter(|now| was_processing && now.status == PayoutStatus::Paid);
+    Ok((outcome, paid))
 }
 
 async fn transfer_reversed(

@@ -449,3 +449,17 @@ pub async fn apply_stripe_state(
         .await?;
     Ok(res.rows_affected > 0)
 }
+
+/// Certifications with an expiry date before `before`, each with its company.
+pub async fn certifications_expiring_before(
+    db: &impl ConnectionTrait,
+    before: NaiveDate,
+) -> Result<Vec<(certification::Model, contractor::Model)>, DbErr> {
+    let rows = certification::Entity::find().filter(certification::Column::ExpiresOn.lt(before)).all(db).await?;
+    let ids: Vec<Uuid> = rows.iter().map(|c| c.contractor_id).collect();
+    let companies = find_many(db, &ids).await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|c| companies.iter().find(|x| x.id == c.contractor_id).cloned().map(|co| (c, co)))
+        .collect())
+}

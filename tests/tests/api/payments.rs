@@ -737,3 +737,75 @@ async fn the_server_runs_payout_batches_on_its_schedule() {
     assert_eq!(paid_by["startedBy"], "system");
     assert_eq!(stripe.transfers().len(), 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_contractor_hears_its_payout_was_sent_and_of_a_certification_about_to_expire() {
+    use nrp_tests::notify::*;
+    let stripe = FakeStripe::start().await;
+    let mut smtp = SmtpSink::start(0).await;
+    let opts = with_stripe(&stripe).env("SMTP_URL", &smtp.url()).env("EMAIL_FROM", "NRP <alerts@nrp.example>");
+    let app = TestApp::spawn_with(Backend::Postgres, opts).await;
+    let w = world(&app, "paidmail").await;
+    app.ok(Some(&w.c.token), "mutation{ requestContactVerification(channel: EMAIL) }", json!({})).await;
+    let subject = smtp.next().await.parsed().subject().unwrap().to_string();
+    let code: String = subject.chars().filter(char::is_ascii_digit).collect();
+    app.ok(
+        Some(&w.c.token),
+        "mutation($c:String!){ confirmContactVerification(channel: EMAIL, code: $c){ emailVerified } }",
+        json!({"c": code}),
+    )
+    .await;
+    onboard(&app, &w.c).await;
+    let (_, job) = completed_job(&app, &w.admin, &w.key, &w.c, 123_456).await;
+    let b = app.ok(Some(&w.admin), BATCH, json!({})).await["runPayoutBatch"].clone();
+    assert_eq!(b["paid"], 1, "{b}");
+    let p = payout(&app, &w.admin, &job).await;
+    let amount = cents(&p["payoutCents"]);
+    // The customer has an email too: skip the customer's messages to reach the payout's.
+    let mut got = None;
+    for _ in 0..12 {
+        let mail = smtp.next().await;
+        if mail.to == vec![w.c.email.clone()] {
+            got = Some(mail);
+            break;
+        }
+    }
+    let mail = got.expect("the contractor's payout email");
+    let parsed = mail.parsed();
+    let subject = parsed.subject().unwrap().to_string();
+    let dollars = format!("{:02}", amount % 100);
+    assert!(subject.starts_with("Payout sent: $") && subject.ends_with(&dollars), "{subject} for {amount} cents");
+    let text = parsed.body_text(0).unwrap().to_string();
+    assert!(text.contains("to your bank account") && text.contains("/payouts"), "{text}");
+    // Run again: paid once, told once.
+    app.ok(Some(&w.admin), BATCH, json!({})).await;
+    let rows = notification_log(&app, &w.admin, json!({"template": "payout.sent"})).await;
+    assert_eq!(rows.len(), 1, "{rows:#?}");
+
+    // A certification expiring in ten days on the company's clock: one warning, however often
+    // the sweep runs.
+    let add = "mutation($id:ID!,$input:CertificationInput!){ addCertification(contractorId:$id, input:$input){ id } }";
+    let in_ten = (chrono::Utc::now().with_timezone(&chrono_tz::Australia::Sydney).date_naive()
+        + chrono::Duration::days(10))
+    .to_string();
+    app.ok(
+        Some(&w.c.token),
+        add,
+        json!({"id": w.c.id, "input": {"kind": "IICRC WRT", "number": "W-77", "issuer": "IICRC", "expiresOn": in_ten}}),
+    )
+    .await;
+    let later = (chrono::Utc::now().date_naive() + chrono::Duration::days(90)).to_string();
+    app.ok(
+        Some(&w.c.token),
+        add,
+        json!({"id": w.c.id, "input": {"kind": "Asbestos", "number": "A-1", "issuer": "SafeWork", "expiresOn": later}}),
+    )
+    .await;
+    let n = nrp_server::services::notifications::staff::certificates_expiring(&app.ctx).await.unwrap();
+    assert_eq!(n, 1, "only the one within 30 days");
+    assert_eq!(nrp_server::services::notifications::staff::certificates_expiring(&app.ctx).await.unwrap(), 0, "once");
+    let mail = smtp.next().await;
+    let parsed = mail.parsed();
+    assert!(parsed.subject().unwrap().starts_with("Your IICRC WRT expires"), "{:?}", parsed.subject());
+    assert!(parsed.body_text(0).unwrap().contains("(10 days)"));
+}

@@ -24,16 +24,7 @@ use crate::store;
 
 /// `$12,500` from cents (whole dollars; an estimate needs no cents).
 pub fn aud(cents: i64) -> String {
-    let dollars = (cents.max(0) + 50) / 100;
-    let digits = dollars.to_string();
-    let mut out = String::new();
-    for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    format!("${out}")
+    format!("${}", super::templates::grouped(((cents.max(0) + 50) / 100) as u64))
 }
 
 fn urgency_word(u: Urgency) -> &'static str {

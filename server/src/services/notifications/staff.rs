@@ -136,6 +136,91 @@ pub async fn no_longer_wanted(ctx: &AppContext, n: &entities::notification::Mode
     Ok((!still).then(|| "the login's contact changed since this was queued".into()))
 }
 
+/// To the contractor's people, when a payout reaches Stripe (written with the change that marks
+/// it paid). Returns how many notifications were queued.
+pub async fn payout_sent(
+    ctx: &AppContext,
+    db: &impl ConnectionTrait,
+    p: &entities::payout::Model,
+) -> ServiceResult<usize> {
+    let job = store::jobs::find(db, p.job_id).await?;
+    let lead = match &job {
+        Some(j) => store::leads::find(db, j.lead_id).await?,
+        None => None,
+    };
+    let place = lead.as_ref().map(|l| format!(" for the job in {}", l.suburb)).unwrap_or_default();
+    let amount = super::templates::aud_exact(p.payout_cents);
+    let alert = Alert {
+        kind: Kind::PayoutSent,
+        template: "payout.sent",
+        urgency: Urgency::Low,
+        title: format!("Payout sent: {amount}"),
+        body: format!(
+            "NRP has sent {amount}{place} to your bank account through Stripe. It usually arrives within two business days."
+        ),
+        path: "/payouts".into(),
+        key: format!("payout.sent:{}", p.id),
+        lead_id: lead.as_ref().map(|l| l.id),
+        job_id: Some(p.job_id),
+        audience_note: "You get this for your company's payouts.",
+    };
+    let mut items = Vec::new();
+    for person in store::users::for_contractor(db, p.contractor_id).await? {
+        items.extend(to_user(ctx, db, &person, &alert).await?);
+    }
+    super::enqueue(ctx, db, items).await
+}
+
+/// Certifications expiring within 30 days, on each company's own clock: one alert per
+/// certification and expiry date (a renewed one with a new date is told again). Safe to run often
+/// and on every instance: each alert is written once. Returns how many were queued.
+pub async fn certificates_expiring(ctx: &AppContext) -> ServiceResult<usize> {
+    let today = crate::domain::zones::local_date(Utc::now(), ctx.config.report_zone);
+    let soon = store::contractors::certifications_expiring_before(&ctx.db, today + chrono::Duration::days(31)).await?;
+    let mut queued = 0;
+    for (cert, company) in soon {
+        let Some(expires) = cert.expires_on else { continue };
+        let local_today = crate::domain::zones::local_date(
+            Utc::now(),
+            crate::domain::zones::zone_of_postcode(&company.base_postcode),
+        );
+        let days = (expires - local_today).num_days();
+        if !(0..=30).contains(&days) {
+            continue;
+        }
+        let alert = Alert {
+            kind: Kind::CertExpiring,
+            template: "cert.expiring",
+            urgency: Urgency::Low,
+            title: format!("Your {} expires {}", cert.kind, expires.format("%-d %B %Y")),
+            body: format!(
+                "{}'s {} ({}) expires on {} ({} days). Upload the renewed one before then: without it, leads that need it stop coming.",
+                company.company_name,
+                cert.kind,
+                cert.number,
+                expires.format("%-d %B %Y"),
+                days
+            ),
+            path: "/profile".into(),
+            key: format!("cert.expiring:{}:{expires}", cert.id),
+            lead_id: None,
+            job_id: None,
+            audience_note: "You get this for your company's certifications.",
+        };
+        let txn = sea_orm::TransactionTrait::begin(&ctx.db).await?;
+        let mut items = Vec::new();
+        for person in store::users::for_contractor(&txn, company.id).await? {
+            items.extend(to_user(ctx, &txn, &person, &alert).await?);
+        }
+        queued += super::enqueue(ctx, &txn, items).await?;
+        txn.commit().await?;
+    }
+    if queued > 0 {
+        ctx.notifications_queued.notify_one();
+    }
+    Ok(queued)
+}
+
 fn reason_words(alert: &str) -> &'static str {
     match alert {
         "CONTACT_OVERDUE" => "the customer has not been contacted in time",

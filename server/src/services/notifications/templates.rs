@@ -25,6 +25,26 @@ pub fn damage(d: DamageType) -> &'static str {
     }
 }
 
+/// `12,500` from 12500: thousands grouped as Australians write them.
+pub fn grouped(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out
+}
+
+/// `$1,234.56` from 123456 cents, exact.
+pub fn aud_exact(cents: i64) -> String {
+    let sign = if cents < 0 { "-" } else { "" };
+    let abs = cents.unsigned_abs();
+    format!("{sign}${}.{:02}", grouped(abs / 100), abs % 100)
+}
+
 /// `3:05 pm Mon 7 Dec`, on this clock.
 pub fn when(t: DateTime<Utc>, zone: Tz) -> String {
     t.with_timezone(&zone).format("%-I:%M %P %a %-d %b").to_string()
@@ -161,6 +181,8 @@ mod tests {
         let t = DateTime::parse_from_rfc3339("2026-12-06T22:05:00Z").unwrap().with_timezone(&Utc);
         assert_eq!(when(t, chrono_tz::Australia::Sydney), "9:05 am Mon 7 Dec");
         assert_eq!(when(t, chrono_tz::Australia::Perth), "6:05 am Mon 7 Dec");
+        assert_eq!(aud_exact(123_456_789), "$1,234,567.89");
+        assert_eq!(aud_exact(5), "$0.05");
         assert_eq!(escape("<b>\"Tom & Jo's\"</b>"), "&lt;b&gt;&quot;Tom &amp; Jo&#39;s&quot;&lt;/b&gt;");
     }
 }
