@@ -233,6 +233,7 @@ fn router(ctx: Arc<AppContext>) -> anyhow::Result<(Router, HttpState)> {
         .route("/attachments/{id}", get(http::attachments::download))
         .route("/reports/payouts.csv", get(http::reports::payouts_csv))
         .route("/webhooks/stripe", axum::routing::post(http::stripe::webhook))
+        .route("/webhooks/twilio/sms", axum::routing::post(http::twilio::inbound_sms))
         .route("/rate/{token}", get(http::customer::rate_form).post(http::customer::rate_submit))
         .route("/stop/{token}", get(http::customer::stop_form).post(http::customer::stop_submit))
         .with_state(state.clone());

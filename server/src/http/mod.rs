@@ -10,6 +10,7 @@ pub mod reports;
 pub mod request;
 pub mod session;
 pub mod stripe;
+pub mod twilio;
 pub mod web;
 pub mod ws;
 pub mod ws_guard;

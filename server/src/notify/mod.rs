@@ -15,7 +15,7 @@ use secrecy::ExposeSecret;
 
 pub use self::email::SmtpChannel;
 pub use self::push::{PushChannel, PushTarget, Vapid};
-pub use self::sms::{TwilioChannel, TwilioConfig};
+pub use self::sms::{TwilioChannel, TwilioConfig, twilio_signature};
 use crate::config::Config;
 
 /// The provider took the message.

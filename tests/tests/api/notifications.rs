@@ -570,3 +570,89 @@ async fn parallel_guesses_at_a_code_share_its_five_tries_and_long_names_never_bl
     let rows = notification_log_until(&app, &admin, json!({"leadId": lead}), |r| r.len() == 2).await;
     assert!(rows.iter().all(|n| n["subject"].as_str().unwrap().chars().count() <= 200));
 }
+
+/// Posts a text a customer sent to NRP's number, as Twilio's inbound webhook does (signed).
+async fn text_back(app: &TestApp, from: &str, body: &str, sign: bool) -> (u16, String) {
+    let params = vec![
+        ("AccountSid".to_string(), TWILIO_SID.to_string()),
+        ("Body".to_string(), body.to_string()),
+        ("From".to_string(), from.to_string()),
+        ("MessageSid".to_string(), format!("SM{}", uuid::Uuid::new_v4().simple())),
+        ("To".to_string(), TWILIO_FROM.to_string()),
+    ];
+    let url = format!("{}/webhooks/twilio/sms", app.ctx.config.public_base_url);
+    let signature =
+        if sign { nrp_server::notify::twilio_signature(TWILIO_TOKEN, &url, &params) } else { "forged".to_string() };
+    let resp = app
+        .http
+        .post(format!("{}/webhooks/twilio/sms", app.base))
+        .header("x-twilio-signature", signature)
+        .form(&params)
+        .send()
+        .await
+        .unwrap();
+    (resp.status().as_u16(), resp.text().await.unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_customer_who_texts_stop_gets_no_more_texts_until_start() {
+    let smtp = SmtpSink::start(0).await;
+    let twilio = FakeTwilio::default();
+    let base = twilio.start().await;
+    let app = TestApp::spawn_with(Backend::Postgres, channels(&smtp, &base)).await;
+    seed_postcodes(&app).await;
+    let admin = app.admin_token().await;
+    let (_, key) = insurer_key(&app, &admin, "Reply Mutual").await;
+    let c = contractor(
+        &app,
+        &admin,
+        "reply",
+        json!({"basePostcode": "2000", "specialties": ["WATER", "STORM", "FIRE"]}),
+        true,
+    )
+    .await;
+    let phone = "+61488777666";
+    let lead_for = |damage: &str| {
+        let mut input = lead_input();
+        input["customer"]["phone"] = json!("0488 777 666");
+        input["customer"]["email"] = json!(null);
+        input["damageType"] = json!(damage);
+        input
+    };
+    let assign = |input: serde_json::Value| {
+        let (app, admin, key, c) = (&app, &admin, &key, &c);
+        async move {
+            let (lead, _) = create_lead(app, key, input).await;
+            let offer =
+                open_offers(&lead_detail(app, admin, &lead).await).into_iter().find(|(_, cid)| *cid == c.id).unwrap().0;
+            app.ok(Some(&c.token), ACCEPT, json!({"id": offer})).await;
+            lead
+        }
+    };
+
+    // Forged requests change nothing.
+    assert_eq!(text_back(&app, phone, "STOP", false).await.0, 403);
+    let (status, twiml) = text_back(&app, "0488 777 666", "Stop.", true).await;
+    assert_eq!(status, 200);
+    assert!(twiml.contains("<Response>"), "{twiml}");
+    let audit = app
+        .ok(
+            Some(&admin),
+            "{ auditLog(first: 5, filter: {action: \"customer.opted_out\"}){ nodes { changes } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(audit["auditLog"]["nodes"][0]["changes"]["via"], "REPLY");
+    let lead = assign(lead_for("WATER")).await;
+    assert!(notification_log(&app, &admin, json!({"leadId": lead})).await.is_empty(), "no text after STOP");
+
+    // Something else is not a keyword; START opts back in.
+    assert_eq!(text_back(&app, phone, "thanks, see you Tuesday", true).await.0, 200);
+    assert_eq!(text_back(&app, phone, "START", true).await.0, 200);
+    let lead = assign(lead_for("STORM")).await;
+    twilio.until(|got| got.iter().any(|s| s.field("To") == Some(phone))).await;
+    let rows =
+        notification_log_until(&app, &admin, json!({"leadId": lead}), |r| r.iter().any(|n| n["status"] == "SENT"))
+            .await;
+    assert_eq!(rows[0]["channel"], "SMS");
+}

@@ -122,10 +122,10 @@ async fn offers_reach_devices(backend: Backend) {
         .find(|b| b["kind"] == "offer.closed");
     assert_eq!(won.expect("b's own device hears it won")["title"], "Job won");
 
-    // The push service drops the laptop (410) and is busy once for the phone (429): the laptop is
-    // removed, the phone's push is retried.
+    // The push service drops the laptop (410), and fails (500) then is busy (429) for the phone:
+    // the laptop is removed, the phone's push is retried until it goes.
     push.answer(&laptop, [PushAnswer::Gone]).await;
-    push.answer(&phone, [PushAnswer::TooMany(1)]).await;
+    push.answer(&phone, [PushAnswer::ServerError, PushAnswer::TooMany(1)]).await;
     let (phone_before, laptop_before) = (push.accepted_for(&phone).await, push.requests_for(&laptop).await);
     let (lead2, _) = create_lead(&app, &key, lead_input()).await;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
@@ -136,7 +136,7 @@ async fn offers_reach_devices(backend: Backend) {
         }
         tokio::time::timeout_at(deadline, notified).await.expect("the pushes and the retry arrive");
     }
-    assert_eq!(push.requests_for(&phone).await, phone_before + 2, "429, then accepted");
+    assert_eq!(push.requests_for(&phone).await, phone_before + 3, "500, 429, then accepted");
     let rows = notification_log_until(&app, &admin, json!({"leadId": lead2, "channel": "PUSH"}), |r| {
         r.iter().any(|n| n["status"] == "FAILED")
     })

@@ -6,7 +6,7 @@
 use chrono::Utc;
 use entities::{JobStatus, LeadStatus, NotificationAudience, NotificationChannel, job, lead, notification, opt_out};
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ConnectionTrait, EntityTrait, Set, TransactionTrait};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -159,14 +159,27 @@ pub async fn opt_out_by_link(ctx: &AppContext, token: &str) -> ServiceResult<Opt
         .one(&ctx.db)
         .await?
         .ok_or_else(|| ServiceError::not_found("link"))?;
-    let destination = super::normalise(n.channel, &n.destination);
+    record_opt_out(ctx, n.channel, &n.destination, "LINK", n.lead_id, Some(n.id)).await?;
+    Ok(target)
+}
+
+/// Records an opt-out once (idempotent), audited; whether it was new.
+async fn record_opt_out(
+    ctx: &AppContext,
+    channel: NotificationChannel,
+    destination: &str,
+    via: &str,
+    lead_id: Option<Uuid>,
+    notification_id: Option<Uuid>,
+) -> ServiceResult<bool> {
+    let destination = super::normalise(channel, destination);
     let txn = ctx.db.begin().await?;
     let added = opt_out::Entity::insert(opt_out::ActiveModel {
         id: Set(Uuid::now_v7()),
-        channel: Set(n.channel),
-        destination: Set(destination.clone()),
-        via: Set("LINK".into()),
-        lead_id: Set(n.lead_id),
+        channel: Set(channel),
+        destination: Set(destination),
+        via: Set(via.into()),
+        lead_id: Set(lead_id),
         created_at: Set(Utc::now()),
     })
     .on_conflict(OnConflict::columns([opt_out::Column::Channel, opt_out::Column::Destination]).do_nothing().to_owned())
@@ -178,11 +191,58 @@ pub async fn opt_out_by_link(ctx: &AppContext, token: &str) -> ServiceResult<Opt
             &RequestMeta::system(),
             "customer.opted_out",
             "notification",
-            Some(n.id),
-            json!({ "channel": n.channel, "via": "LINK", "leadId": n.lead_id }),
+            notification_id,
+            json!({ "channel": channel, "via": via, "leadId": lead_id }),
         )
         .await?;
     }
     txn.commit().await?;
-    Ok(target)
+    Ok(added > 0)
+}
+
+/// The words that stop or restart texts, as carriers and Twilio recognise them.
+const STOP_WORDS: [&str; 6] = ["STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"];
+const START_WORDS: [&str; 3] = ["START", "UNSTOP", "YES"];
+
+/// What a reply to one of NRP's texts did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reply {
+    OptedOut,
+    OptedIn,
+    /// Anything else: not a keyword; nothing changes.
+    Other,
+}
+
+/// A text a customer sent back (Twilio's inbound webhook): `STOP` and its synonyms opt the
+/// number out of NRP's texts, `START` opts it back in; both audited.
+pub async fn reply(ctx: &AppContext, from: &str, body: &str) -> ServiceResult<Reply> {
+    let word = body.trim().trim_end_matches(['.', '!']).to_uppercase();
+    let from = crate::domain::Phone::parse(from).map(|p| p.into_inner()).unwrap_or_else(|_| from.trim().to_string());
+    if STOP_WORDS.contains(&word.as_str()) {
+        record_opt_out(ctx, NotificationChannel::Sms, &from, "REPLY", None, None).await?;
+        return Ok(Reply::OptedOut);
+    }
+    if START_WORDS.contains(&word.as_str()) {
+        let txn = ctx.db.begin().await?;
+        let removed = opt_out::Entity::delete_many()
+            .filter(opt_out::Column::Channel.eq(NotificationChannel::Sms))
+            .filter(opt_out::Column::Destination.eq(from.clone()))
+            .exec(&txn)
+            .await?
+            .rows_affected;
+        if removed > 0 {
+            super::super::audit::record(
+                &txn,
+                &RequestMeta::system(),
+                "customer.opted_in",
+                "notification",
+                None,
+                json!({ "channel": "SMS", "via": "REPLY" }),
+            )
+            .await?;
+        }
+        txn.commit().await?;
+        return Ok(Reply::OptedIn);
+    }
+    Ok(Reply::Other)
 }
