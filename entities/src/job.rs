@@ -29,6 +29,8 @@ pub struct Model {
     pub satisfaction: Option<i32>,
     /// What the customer said with the rating (from the public rating page).
     pub satisfaction_comment: Option<String>,
+    /// Who gave the score: `CUSTOMER` (their own link), or `NRP`/`PARTNER` on their behalf.
+    pub satisfaction_by: Option<String>,
     /// When the customer must have been contacted (service level by urgency).
     pub contact_due_at: Option<DateTimeUtc>,
     /// When the job entered its current stage (idle-stage detection).

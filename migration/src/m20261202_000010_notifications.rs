@@ -158,14 +158,20 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        // The customer's own rating comment, next to the score it already had.
+        // The customer's own rating comment next to the score it already had, and who gave the
+        // score (the customer's own word replaces one recorded on their behalf).
         m.alter_table(
             Table::alter().table("jobs").add_column(ColumnDef::new("satisfaction_comment").text().null()).to_owned(),
+        )
+        .await?;
+        m.alter_table(
+            Table::alter().table("jobs").add_column(ColumnDef::new("satisfaction_by").string_len(16).null()).to_owned(),
         )
         .await
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.alter_table(Table::alter().table("jobs").drop_column("satisfaction_by").to_owned()).await?;
         m.alter_table(Table::alter().table("jobs").drop_column("satisfaction_comment").to_owned()).await?;
         m.alter_table(Table::alter().table("offers").drop_column("seen_at").to_owned()).await?;
         for t in ["push_subscriptions", "opt_outs", "contact_verifications", "notification_settings", "notifications"] {

@@ -81,7 +81,7 @@ async fn company_of(state: &HttpState, contractor_id: uuid::Uuid) -> String {
 /// `GET /rate/{token}`: the rating form.
 pub async fn rate_form(State(state): State<HttpState>, Path(token): Path<String>) -> Response {
     match crate::services::jobs::rating_job(&state.ctx, &token).await {
-        Ok(j) if j.satisfaction.is_some() => {
+        Ok(j) if j.satisfaction_by.as_deref() == Some("CUSTOMER") => {
             page(StatusCode::OK, "Thanks, you've rated this job", "<p>Your rating has been recorded.</p>")
         }
         Ok(j) => page(StatusCode::OK, "Rate the work", &rating_form(&company_of(&state, j.contractor_id).await, None)),

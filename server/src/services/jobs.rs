@@ -265,7 +265,8 @@ pub async fn rate(ctx: &AppContext, meta: &RequestMeta, id: Uuid, score: i32) ->
             name(j.status)
         )));
     }
-    record_rating(ctx, meta, &j, score, None, crate::access::public_actor(&ctx.db, &meta.principal).await?).await
+    let by = if meta.principal.is_admin() { "NRP" } else { "PARTNER" };
+    record_rating(ctx, meta, &j, score, None, crate::access::public_actor(&ctx.db, &meta.principal).await?, by).await
 }
 
 /// The customer's own rating of a completed job, from the signed link in its completion message
@@ -284,11 +285,11 @@ pub async fn rate_by_customer(
     if comment.as_ref().is_some_and(|c| c.chars().count() > 2000) {
         return Err(ServiceError::validation("comment", "keep the comment under 2,000 characters"));
     }
-    if j.satisfaction.is_some() {
+    if j.satisfaction_by.as_deref() == Some("CUSTOMER") {
         return Err(ServiceError::conflict("this job has been rated already; thank you"));
     }
     let meta = RequestMeta::system();
-    record_rating(ctx, &meta, &j, score, comment, "the customer".into()).await
+    record_rating(ctx, &meta, &j, score, comment, "the customer".into(), "CUSTOMER").await
 }
 
 /// The completed job a rating link names, if the link is good.
@@ -305,7 +306,9 @@ pub async fn rating_job(ctx: &AppContext, token: &str) -> ServiceResult<job::Mod
     Ok(j)
 }
 
-/// Writes a rating once (a second one is a conflict), with its timeline entry and audit.
+/// Writes a rating once (a second one is a conflict), with its timeline entry and audit. The
+/// customer's own rating replaces one recorded on their behalf (by NRP or the partner): the
+/// customer's word stands, and the contractor's average swaps the one score for the other.
 async fn record_rating(
     ctx: &AppContext,
     meta: &RequestMeta,
@@ -313,12 +316,23 @@ async fn record_rating(
     score: i32,
     comment: Option<String>,
     shown_as: String,
+    by: &str,
 ) -> ServiceResult<job::Model> {
     let txn = ctx.db.begin().await?;
-    if !store::jobs::rate_once(&txn, j.id, score, comment.clone()).await? {
-        return Err(ServiceError::conflict("this job has been rated already"));
+    match (by, j.satisfaction) {
+        ("CUSTOMER", Some(previous)) => {
+            if !store::jobs::replace_rating_by_customer(&txn, j.id, previous, score, comment.clone()).await? {
+                return Err(ServiceError::conflict("this job has been rated already"));
+            }
+            store::contractors::replace_rating(&txn, j.contractor_id, previous, score).await?;
+        }
+        _ => {
+            if !store::jobs::rate_once(&txn, j.id, score, comment.clone(), by).await? {
+                return Err(ServiceError::conflict("this job has been rated already"));
+            }
+            store::contractors::record_rating(&txn, j.contractor_id, score).await?;
+        }
     }
-    store::contractors::record_rating(&txn, j.contractor_id, score).await?;
     store::jobs::insert_event(
         &txn,
         NewJobEvent {

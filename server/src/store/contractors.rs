@@ -403,6 +403,21 @@ pub async fn record_rating(db: &impl ConnectionTrait, id: Uuid, score: i32) -> R
     Ok(())
 }
 
+/// Swaps one rating already counted (`old`) for another (`new`): the count stays.
+pub async fn replace_rating(db: &impl ConnectionTrait, id: Uuid, old: i32, new: i32) -> Result<(), DbErr> {
+    contractor::Entity::update_many()
+        .col_expr(
+            contractor::Column::AvgRating,
+            Expr::cust(format!(
+                "CASE WHEN rating_count > 0 THEN (COALESCE(avg_rating, 0) * rating_count - {old} + {new}) * 1.0 / rating_count ELSE avg_rating END"
+            )),
+        )
+        .filter(contractor::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
 /// Records a contractor's connected account, unless one is already recorded; returns the
 /// account now on file.
 pub async fn set_stripe_account(

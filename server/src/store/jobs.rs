@@ -33,6 +33,7 @@ pub async fn insert(
         cancelled_reason: Set(None),
         satisfaction: Set(None),
         satisfaction_comment: Set(None),
+        satisfaction_by: Set(None),
         contact_due_at: Set(Some(contact_due_at)),
         stage_entered_at: Set(Some(now)),
         overdue_flagged_at: Set(None),
@@ -80,14 +81,38 @@ pub async fn rate_once(
     id: Uuid,
     score: i32,
     comment: Option<String>,
+    by: &str,
 ) -> Result<bool, DbErr> {
     let res = job::Entity::update_many()
         .col_expr(job::Column::Satisfaction, Expr::value(score))
         .col_expr(job::Column::SatisfactionComment, Expr::value(comment))
+        .col_expr(job::Column::SatisfactionBy, Expr::value(Some(by.to_string())))
         .col_expr(job::Column::UpdatedAt, Expr::value(Utc::now()))
         .filter(job::Column::Id.eq(id))
         .filter(job::Column::Status.eq(JobStatus::Completed))
         .filter(job::Column::Satisfaction.is_null())
+        .exec(db)
+        .await?;
+    Ok(res.rows_affected == 1)
+}
+
+/// The customer's own rating in place of one recorded on their behalf (`previous`, by someone
+/// other than the customer); whether it took.
+pub async fn replace_rating_by_customer(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    previous: i32,
+    score: i32,
+    comment: Option<String>,
+) -> Result<bool, DbErr> {
+    let res = job::Entity::update_many()
+        .col_expr(job::Column::Satisfaction, Expr::value(score))
+        .col_expr(job::Column::SatisfactionComment, Expr::value(comment))
+        .col_expr(job::Column::SatisfactionBy, Expr::value(Some("CUSTOMER".to_string())))
+        .col_expr(job::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(job::Column::Id.eq(id))
+        .filter(job::Column::Satisfaction.eq(previous))
+        .filter(job::Column::SatisfactionBy.ne("CUSTOMER"))
         .exec(db)
         .await?;
     Ok(res.rows_affected == 1)

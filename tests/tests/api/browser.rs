@@ -589,3 +589,29 @@ async fn an_admin_finds_a_dead_letter_and_sends_it_again_and_a_contractor_saves_
     assert_eq!(s["notificationSettings"], json!({"phone": "+61499555111", "phoneVerified": false}));
     q.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_click_on_an_alert_opens_its_offer_in_the_app_or_a_new_window() {
+    // Headless Chromium shows no notification to click: the service worker's own handlers run
+    // in Node against a stand-in for its scope.
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/sw/click.mjs");
+    let sw = concat!(env!("CARGO_MANIFEST_DIR"), "/../web/sw.js");
+    let out = tokio::task::spawn_blocking(move || std::process::Command::new("node").arg(script).arg(sw).output())
+        .await
+        .unwrap()
+        .expect("node runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let log = v["log"].as_array().unwrap();
+    let shown = &log[0]["shown"];
+    assert_eq!(shown["title"], "New water job in Sydney");
+    assert_eq!(shown["tag"], "offer-1");
+    assert_eq!(shown["requireInteraction"], true);
+    assert_eq!(shown["renotify"], true);
+    assert_eq!(shown["data"]["url"], "/offers/1");
+    assert_eq!(log[1], json!({"opened": "https://app.nrp.example/offers/1"}), "no window: a new one at the offer");
+    assert_eq!(log[2], json!({"focused": true}));
+    assert_eq!(log[3], json!({"navigated": "https://app.nrp.example/offers/2"}), "the open app goes to the offer");
+    assert_eq!(log[4], json!({"opened": "https://app.nrp.example/offers/3"}), "another site's window is not used");
+    assert_eq!(v["closed"], json!(["/offers/1", "/offers/2", "/offers/3"]), "each clicked notification closes");
+}

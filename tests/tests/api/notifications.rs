@@ -158,6 +158,8 @@ async fn customer_journey(backend: Backend) {
     assert!(page.contains("How did Dry &amp; Sons Restorations do?") && page.contains("name=\"score\""), "{page}");
     let bad = app.http.post(format!("{}{rate}", app.base)).form(&[("score", "9")]).send().await.unwrap();
     assert_eq!(bad.status(), 400, "a score outside 1 to 5 is refused");
+    // The insurer records a rating first (a phone survey): the customer's own word replaces it.
+    app.ok(Some(&key), "mutation($j:ID!){ rateJob(jobId:$j, score: 1){ satisfaction } }", json!({"j": job})).await;
     let sent = app
         .http
         .post(format!("{}{rate}", app.base))
@@ -178,6 +180,7 @@ async fn customer_journey(backend: Backend) {
     assert_eq!(j["job"]["satisfaction"], 4);
     assert_eq!(j["job"]["satisfactionComment"], "Quick & tidy <b>work</b>");
     assert_eq!(j["job"]["contractor"]["ratingCount"], 1, "it feeds the routing formula's satisfaction term");
+    assert_eq!(j["job"]["contractor"]["avgRating"], 4.0, "the customer's 4 replaced the insurer's 1");
     let mut tampered = rate.clone();
     tampered.push('A');
     let refused = app.http.get(format!("{}{tampered}", app.base)).send().await.unwrap();
