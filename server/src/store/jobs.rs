@@ -112,7 +112,12 @@ pub async fn replace_rating_by_customer(
         .col_expr(job::Column::UpdatedAt, Expr::value(Utc::now()))
         .filter(job::Column::Id.eq(id))
         .filter(job::Column::Satisfaction.eq(previous))
-        .filter(job::Column::SatisfactionBy.ne("CUSTOMER"))
+        // Recorded by someone else (or before who rated was kept).
+        .filter(
+            sea_orm::Condition::any()
+                .add(job::Column::SatisfactionBy.is_null())
+                .add(job::Column::SatisfactionBy.ne("CUSTOMER")),
+        )
         .exec(db)
         .await?;
     Ok(res.rows_affected == 1)
