@@ -319,6 +319,8 @@ async fn failures_retry_then_dead_letter_and_an_admin_sends_them_again() {
         .gql(Some(&admin), "mutation($id:ID!){ resendNotification(id:$id){ id } }", json!({"id": uuid::Uuid::now_v7()}))
         .await;
     assert_eq!(error_code(&unknown), "NOT_FOUND");
+    let bad_filter = app.gql(Some(&admin), NOTIFICATION_LOG, json!({"f": {"userId": "not-an-id"}})).await;
+    assert_eq!((error_code(&bad_filter), error_field(&bad_filter)), ("BAD_USER_INPUT", "filter.userId"));
     let garbage = app.gql(Some(&admin), "mutation{ resendNotification(id:\"x\"){ id } }", json!({})).await;
     assert_eq!(error_code(&garbage), "BAD_USER_INPUT");
     assert_eq!(error_field(&garbage), "id");
@@ -405,6 +407,19 @@ async fn without_a_configured_channel_nothing_is_queued_for_it() {
     let rows = notification_log(&app, &admin, json!({"leadId": lead})).await;
     assert_eq!(rows.len(), 1, "no email without SMTP_URL: {rows:#?}");
     assert_eq!(rows[0]["channel"], "SMS");
+    // Nothing can be set up on a channel that is off.
+    let email = app.gql(Some(&c.token), "mutation{ requestContactVerification(channel: EMAIL) }", json!({})).await;
+    assert_eq!((error_code(&email), error_field(&email)), ("BAD_USER_INPUT", "channel"));
+    let device = json!({"i": {"endpoint": "https://push.example/x", "p256dh": "x", "auth": "x"}});
+    let push = app
+        .gql(
+            Some(&c.token),
+            "mutation($i: PushSubscriptionInput!){ registerPushSubscription(input: $i){ id } }",
+            device,
+        )
+        .await;
+    assert_eq!(error_code(&push), "CONFLICT", "push is off: {push}");
+    assert_eq!(app.ok(Some(&c.token), "{ webPushPublicKey }", json!({})).await["webPushPublicKey"], json!(null));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -148,6 +148,8 @@ async fn offers_reach_devices(backend: Backend) {
 
     // Signing out removes the device by its endpoint; once gone, again is false.
     let remove = "mutation($e:String){ removePushSubscription(endpoint: $e) }";
+    let neither = app.gql(Some(&a.token), "mutation{ removePushSubscription }", json!({})).await;
+    assert_eq!((error_code(&neither), error_field(&neither)), ("BAD_USER_INPUT", "id"));
     let e = push.endpoint(&phone).await;
     let gone = app.ok(Some(&b.token), remove, json!({"e": e})).await;
     assert_eq!(gone["removePushSubscription"], false, "someone else's device is never touched");
@@ -199,6 +201,17 @@ async fn an_urgent_offer_left_unopened_is_followed_by_an_sms_to_a_verified_phone
     let bad =
         app.gql(Some(&c.token), SETTINGS, json!({"i": {"choices": [{"event": "OFFER", "channels": ["EMAIL"]}]}})).await;
     assert_eq!(error_field(&bad), "input.choices", "offers keep push or SMS");
+    let both = app
+        .gql(
+            Some(&c.token),
+            SETTINGS,
+            json!({"i": {"clearQuietHours": true, "quietHours": {"start": "22:00", "end": "07:00"}}}),
+        )
+        .await;
+    assert_eq!(error_field(&both), "input.clearQuietHours");
+    let same =
+        app.gql(Some(&c.token), SETTINGS, json!({"i": {"quietHours": {"start": "22:00", "end": "22:00"}}})).await;
+    assert_eq!(error_field(&same), "input.quietHours.end");
     let s = app.ok(Some(&c.token), SETTINGS, json!({"i": {"phone": "0499 111 222"}})).await;
     assert_eq!(s["updateNotificationSettings"]["phone"], "+61499111222");
     assert_eq!(s["updateNotificationSettings"]["phoneVerified"], false);

@@ -134,21 +134,11 @@ pub async fn opt_out_target(ctx: &AppContext, token: &str) -> ServiceResult<OptO
     let id = links::open(ctx.jwt.link_key(), Purpose::OptOut, token, Utc::now())
         .map_err(|_| ServiceError::validation("token", "this link is not valid"))?;
     let n = notification::Entity::find_by_id(id).one(&ctx.db).await?.ok_or_else(|| ServiceError::not_found("link"))?;
-    Ok(OptOutTarget { notification_id: n.id, channel: n.channel, shown_as: mask(n.channel, &n.destination) })
-}
-
-fn mask(channel: NotificationChannel, d: &str) -> String {
-    match channel {
-        NotificationChannel::Email => match d.split_once('@') {
-            Some((user, domain)) => format!("{}•••@{domain}", user.chars().next().unwrap_or('•')),
-            None => "your email".into(),
-        },
-        _ => {
-            let digits: Vec<char> = d.chars().filter(char::is_ascii_digit).collect();
-            let tail: String = digits.iter().rev().take(3).rev().collect();
-            format!("•••• ••• {tail}")
-        }
-    }
+    Ok(OptOutTarget {
+        notification_id: n.id,
+        channel: n.channel,
+        shown_as: templates::masked(n.channel, &n.destination),
+    })
 }
 
 /// Records the opt-out a customer asked for through a link (idempotent) and audits it. Whatever

@@ -5,6 +5,8 @@
 //! still unopened after `OFFER_SMS_AFTER_SECS` is followed by an SMS to each verified phone.
 //! Nothing here names the customer: suburb, damage, urgency, value and deadline only.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use entities::{
     NotificationAudience, NotificationChannel, OfferStatus, Urgency, notification, offer, push_subscription,
@@ -137,18 +139,24 @@ pub async fn for_events(
         if *kind == OfferEventKind::Offered {
             let (title, body) = offer_text(o);
             let ttl = (o.expires_at - now).num_seconds().max(0) as u64;
+            // One read of each person's settings, however many devices they have.
+            let mut people: HashMap<Uuid, settings::Settings> = HashMap::new();
             for sub in &subs {
-                if !settings::wants(
-                    db,
-                    ctx.config.report_zone,
-                    sub.user_id,
-                    settings::Event::Offer,
-                    NotificationChannel::Push,
-                    o.lead.urgency,
-                    now,
-                )
-                .await?
-                {
+                if let std::collections::hash_map::Entry::Vacant(e) = people.entry(sub.user_id) {
+                    e.insert(settings::get_for(db, sub.user_id).await?);
+                }
+            }
+            for sub in &subs {
+                let wanted = people.get(&sub.user_id).is_some_and(|s| {
+                    s.wants(
+                        ctx.config.report_zone,
+                        settings::Event::Offer,
+                        NotificationChannel::Push,
+                        o.lead.urgency,
+                        now,
+                    )
+                });
+                if !wanted {
                     continue;
                 }
                 let payload = json!({
@@ -203,18 +211,9 @@ async fn sms_reminders(
         if user.disabled {
             continue;
         }
-        let Some(phone) = settings::verified_phone(db, user.id).await? else { continue };
-        if !settings::wants(
-            db,
-            ctx.config.report_zone,
-            user.id,
-            settings::Event::Offer,
-            NotificationChannel::Sms,
-            o.lead.urgency,
-            due,
-        )
-        .await?
-        {
+        let s = settings::get_for(db, user.id).await?;
+        let Some(phone) = s.verified_phone().map(String::from) else { continue };
+        if !s.wants(ctx.config.report_zone, settings::Event::Offer, NotificationChannel::Sms, o.lead.urgency, due) {
             continue;
         }
         let link = format!("{}/offers/{}", ctx.config.public_base_url, o.id);

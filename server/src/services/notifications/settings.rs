@@ -97,36 +97,34 @@ pub fn is_quiet(s: &Settings, default_zone: chrono_tz::Tz, at: DateTime<Utc>) ->
     if start <= end { start <= m && m < end } else { m >= start || m < end }
 }
 
-/// Whether this user wants this event on this channel at `at`: it chose the channel, the contact
-/// is verified (for SMS and email), and it is not quiet hours (unless it is an emergency offer).
-pub async fn wants(
-    db: &impl ConnectionTrait,
-    default_zone: chrono_tz::Tz,
-    user_id: Uuid,
-    event: Event,
-    channel: NotificationChannel,
-    urgency: Urgency,
-    at: DateTime<Utc>,
-) -> ServiceResult<bool> {
-    let r = row(db, user_id).await?;
-    let s = effective(r.as_ref());
-    if !s.choices.get(&event).is_some_and(|c| c.contains(&channel)) {
-        return Ok(false);
+impl Settings {
+    /// Whether this user wants this event on this channel at `at`: it chose the channel, the
+    /// contact is verified (for SMS and email), and it is not quiet hours (unless it is an
+    /// emergency offer). Quiet hours are on the user's clock, `default_zone` when it has not said.
+    pub fn wants(
+        &self,
+        default_zone: chrono_tz::Tz,
+        event: Event,
+        channel: NotificationChannel,
+        urgency: Urgency,
+        at: DateTime<Utc>,
+    ) -> bool {
+        if !self.choices.get(&event).is_some_and(|c| c.contains(&channel)) {
+            return false;
+        }
+        let verified = match channel {
+            NotificationChannel::Push => true,
+            NotificationChannel::Sms => self.phone_verified,
+            NotificationChannel::Email => self.email_verified,
+        };
+        let emergency = event == Event::Offer && urgency == Urgency::Emergency;
+        verified && (emergency || !is_quiet(self, default_zone, at))
     }
-    let verified = match channel {
-        NotificationChannel::Push => true,
-        NotificationChannel::Sms => s.phone_verified,
-        NotificationChannel::Email => s.email_verified,
-    };
-    let emergency = event == Event::Offer && urgency == Urgency::Emergency;
-    // Quiet hours are on the user's clock, NRP's when it has not said.
-    let quiet = is_quiet(&s, default_zone, at);
-    Ok(verified && (emergency || !quiet))
-}
 
-/// The user's phone, once verified.
-pub async fn verified_phone(db: &impl ConnectionTrait, user_id: Uuid) -> ServiceResult<Option<String>> {
-    Ok(row(db, user_id).await?.filter(|r| r.phone_verified_at.is_some()).and_then(|r| r.phone))
+    /// The phone, once verified.
+    pub fn verified_phone(&self) -> Option<&str> {
+        self.phone.as_deref().filter(|_| self.phone_verified)
+    }
 }
 
 fn own_user(meta: &RequestMeta) -> ServiceResult<Uuid> {
@@ -347,14 +345,7 @@ pub async fn request_verification(
     .await?;
     txn.commit().await?;
     ctx.notifications_queued.notify_one();
-    Ok(mask(&destination))
-}
-
-fn mask(d: &str) -> String {
-    match d.split_once('@') {
-        Some((u, domain)) => format!("{}•••@{domain}", u.chars().next().unwrap_or('•')),
-        None => format!("•••• {}", d.chars().rev().take(3).collect::<String>().chars().rev().collect::<String>()),
-    }
+    Ok(super::templates::masked(channel, &destination))
 }
 
 /// Checks a code; on success the phone or email is verified.

@@ -48,6 +48,9 @@ pub async fn to_user(
     let zone = ctx.config.report_zone;
     let link = format!("{}{}", ctx.config.public_base_url, a.path);
     let mut out = Vec::new();
+    // One read of the person's settings for every channel.
+    let s = settings::get_for(db, u.id).await?;
+    let wants = |channel| s.wants(zone, a.kind, channel, a.urgency, now);
     let base = |channel: NotificationChannel, destination: String, message: Rendered| {
         let mut o = Outgoing::new(channel, a.template, NotificationAudience::User, destination, message);
         o.user_id = Some(u.id);
@@ -55,9 +58,7 @@ pub async fn to_user(
         o.job_id = a.job_id;
         o
     };
-    if ctx.channels.has(NotificationChannel::Push)
-        && settings::wants(db, zone, u.id, a.kind, NotificationChannel::Push, a.urgency, now).await?
-    {
+    if ctx.channels.has(NotificationChannel::Push) && wants(NotificationChannel::Push) {
         let devices =
             push_subscription::Entity::find().filter(push_subscription::Column::UserId.eq(u.id)).all(db).await?;
         for d in devices {
@@ -81,17 +82,15 @@ pub async fn to_user(
         }
     }
     if ctx.channels.has(NotificationChannel::Sms)
-        && settings::wants(db, zone, u.id, a.kind, NotificationChannel::Sms, a.urgency, now).await?
-        && let Some(phone) = settings::verified_phone(db, u.id).await?
+        && wants(NotificationChannel::Sms)
+        && let Some(phone) = s.verified_phone().map(String::from)
     {
         let text = format!("NRP: {}. {} {link}", a.title, a.body);
         let mut o = base(NotificationChannel::Sms, phone, Rendered { subject: a.title.clone(), text, html: None });
         o.dedupe_key = Some(format!("{}:{}:sms", a.key, u.id));
         out.push(o);
     }
-    if ctx.channels.has(NotificationChannel::Email)
-        && settings::wants(db, zone, u.id, a.kind, NotificationChannel::Email, a.urgency, now).await?
-    {
+    if ctx.channels.has(NotificationChannel::Email) && wants(NotificationChannel::Email) {
         let html = format!(
             "<!doctype html><html lang=\"en-AU\"><body style=\"font-family:system-ui,sans-serif;line-height:1.5\"><p>{}</p>\
              <p><a href=\"{}\">Open it in NRP CRM</a></p><p style=\"color:#555;font-size:.85em\">{} Change what you get \

@@ -50,6 +50,21 @@ pub fn when(t: DateTime<Utc>, zone: Tz) -> String {
     t.with_timezone(&zone).format("%-I:%M %P %a %-d %b").to_string()
 }
 
+/// An address shown to someone who may not be its owner: `t•••@example.com`, `•••• ••• 678`.
+pub fn masked(channel: entities::NotificationChannel, d: &str) -> String {
+    match channel {
+        entities::NotificationChannel::Email => match d.split_once('@') {
+            Some((user, domain)) => format!("{}•••@{domain}", user.chars().next().unwrap_or('•')),
+            None => "your email".into(),
+        },
+        _ => {
+            let digits: Vec<char> = d.chars().filter(char::is_ascii_digit).collect();
+            let tail: String = digits.iter().rev().take(3).rev().collect();
+            format!("•••• ••• {tail}")
+        }
+    }
+}
+
 /// Text made safe inside HTML.
 pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
