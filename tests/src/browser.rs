@@ -146,6 +146,86 @@ impl Browser {
         self.client.issue_cmd(Cdp { cmd: cmd.into(), params }).await.map_err(|e| e.to_string())
     }
 
+    /// The id DevTools gives the service worker registration whose scope starts with `origin`.
+    /// DevTools tells it only in events, which chromedriver's pass-through cannot receive, so this
+    /// talks to the browser's own DevTools socket: it attaches to the page and listens for
+    /// `ServiceWorker.workerRegistrationUpdated`.
+    pub async fn service_worker_registration(&self, origin: &str) -> String {
+        use futures_util::{SinkExt, StreamExt};
+        use tokio_tungstenite::tungstenite::Message;
+        let address = self
+            .client
+            .capabilities()
+            .and_then(|c| c.get("goog:chromeOptions"))
+            .and_then(|o| o["debuggerAddress"].as_str())
+            .expect("chromedriver reports the browser's DevTools address")
+            .to_string();
+        let version: Value = reqwest::get(format!("http://{address}/json/version"))
+            .await
+            .expect("DevTools answers")
+            .json()
+            .await
+            .expect("DevTools version");
+        let url = version["webSocketDebuggerUrl"].as_str().expect("a browser socket").to_string();
+        let (mut socket, _) = tokio_tungstenite::connect_async(url).await.expect("DevTools socket");
+        let mut next_id = 0u64;
+        let mut send = async |socket: &mut crate::ws::Socket, session: Option<&str>, method: &str, params: Value| {
+            next_id += 1;
+            let mut msg = json!({"id": next_id, "method": method, "params": params});
+            if let Some(s) = session {
+                msg["sessionId"] = json!(s);
+            }
+            socket.send(Message::text(msg.to_string())).await.expect("DevTools send");
+            next_id
+        };
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        let next = async |socket: &mut crate::ws::Socket| -> Value {
+            loop {
+                let frame = tokio::time::timeout_at(deadline, socket.next())
+                    .await
+                    .expect("DevTools told the registration in time")
+                    .expect("DevTools socket open")
+                    .expect("DevTools frame");
+                if let Message::Text(t) = frame {
+                    return serde_json::from_str(&t).expect("DevTools JSON");
+                }
+            }
+        };
+        let asked = send(&mut socket, None, "Target.getTargets", json!({})).await;
+        let targets = loop {
+            let v = next(&mut socket).await;
+            if v["id"] == json!(asked) {
+                break v;
+            }
+        };
+        let page = targets["result"]["targetInfos"]
+            .as_array()
+            .and_then(|ts| {
+                ts.iter().find(|t| t["type"] == "page" && t["url"].as_str().is_some_and(|u| u.starts_with(origin)))
+            })
+            .map(|t| t["targetId"].as_str().unwrap_or_default().to_string())
+            .unwrap_or_else(|| panic!("no page of {origin} in {targets}"));
+        let asked = send(&mut socket, None, "Target.attachToTarget", json!({"targetId": page, "flatten": true})).await;
+        let session = loop {
+            let v = next(&mut socket).await;
+            if v["id"] == json!(asked) {
+                break v["result"]["sessionId"].as_str().expect("a DevTools session").to_string();
+            }
+        };
+        send(&mut socket, Some(&session), "ServiceWorker.enable", json!({})).await;
+        loop {
+            let v = next(&mut socket).await;
+            if v["method"] == "ServiceWorker.workerRegistrationUpdated" {
+                for r in v["params"]["registrations"].as_array().into_iter().flatten() {
+                    if r["scopeURL"].as_str().is_some_and(|s| s.starts_with(origin)) && r["isDeleted"] != true {
+                        let _ = socket.close(None).await;
+                        return r["registrationId"].as_str().expect("a registration id").to_string();
+                    }
+                }
+            }
+        }
+    }
+
     /// Runs an async script (`arguments[arguments.length - 1]` is the callback) and returns what
     /// it passes back.
     pub async fn run_async(&self, script: &str) -> Value {
