@@ -488,3 +488,19 @@ mod tests {
         assert!(!Urgency::Low.is_urgent());
     }
 }
+
+/// What an emailed account link is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum LinkPurpose {
+    /// Sets a new password (30 minutes).
+    #[sea_orm(string_value = "RESET")]
+    Reset,
+    /// Proves the login's email address.
+    #[sea_orm(string_value = "VERIFY")]
+    Verify,
+    /// Sets the first password of a staff login an owner or admin invited.
+    #[sea_orm(string_value = "INVITE")]
+    Invite,
+}

@@ -2,6 +2,7 @@
 //!
 //! Business rules live in `nrp-server`'s services; this crate only describes tables.
 
+pub mod account_link;
 pub mod api_key;
 pub mod attachment;
 pub mod audit_entry;
@@ -26,6 +27,7 @@ pub mod postcode_centroid;
 pub mod postcode_locality;
 pub mod push_subscription;
 pub mod refresh_token;
+pub mod session;
 pub mod stripe_event;
 pub mod user;
 pub mod webhook_attempt;

@@ -12,6 +12,7 @@ mod m20261121_000007_webhooks;
 mod m20261121_000008_stripe;
 mod m20261201_000009_hardening;
 mod m20261202_000010_notifications;
+mod m20261203_000011_accounts;
 
 /// Every migration of the product, in order.
 pub struct Migrator;
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000008_stripe::Migration),
             Box::new(m20261201_000009_hardening::Migration),
             Box::new(m20261202_000010_notifications::Migration),
+            Box::new(m20261203_000011_accounts::Migration),
         ]
     }
 }

@@ -34,4 +34,7 @@ pub struct AppContext {
     /// cancelled): something to wait on for whoever watches deliveries (the tests, an operator's
     /// console).
     pub notification_outcomes: Arc<tokio::sync::watch::Sender<u64>>,
+    /// Counts the password-reset requests this instance has finished looking up (they run after
+    /// the answer, so the answer's timing says nothing about the address).
+    pub reset_requests_done: Arc<tokio::sync::watch::Sender<u64>>,
 }

@@ -173,6 +173,7 @@ pub async fn build_context(config: Config) -> anyhow::Result<AppContext> {
         channels,
         notifications_queued: Arc::new(tokio::sync::Notify::new()),
         notification_outcomes: Arc::new(tokio::sync::watch::Sender::new(0)),
+        reset_requests_done: Arc::new(tokio::sync::watch::Sender::new(0)),
     })
 }
 

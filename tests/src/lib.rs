@@ -329,14 +329,38 @@ pub fn registration(tag: &str) -> Value {
     })
 }
 
-pub const REGISTER: &str = "mutation($input: RegisterContractorInput!){ registerContractor(input:$input){ id status companyName abn phone email specialties servicePostcodes serviceRadiusKm maxActiveJobs } }";
+pub const REGISTER: &str =
+    "mutation($input: RegisterContractorInput!){ registerContractor(input:$input){ email message } }";
+
+/// The fields tests read of a contractor.
+pub const CONTRACTOR_FIELDS: &str =
+    "id status companyName abn phone email specialties servicePostcodes serviceRadiusKm maxActiveJobs";
+
+/// Signs a company up through the public form and returns its id. The form's answer names no
+/// company (it is the same for an address that already had a login), so the id is read from the
+/// database, by the login's email.
+pub async fn register_with(app: &TestApp, input: Value) -> String {
+    let email = input["email"].as_str().unwrap_or_default().trim().to_lowercase();
+    app.ok(None, REGISTER, json!({ "input": input })).await;
+    nrp_server::store::users::find_by_email(&app.ctx.db, &email)
+        .await
+        .expect("users read")
+        .and_then(|u| u.contractor_id)
+        .map(|id| id.to_string())
+        .expect("the sign-up made a contractor login")
+}
+
+/// A contractor as an admin reads it.
+pub async fn contractor_view(app: &TestApp, admin: &str, id: &str) -> Value {
+    let q = format!("query($id:ID!){{ contractor(id:$id){{ {CONTRACTOR_FIELDS} }} }}");
+    app.ok(Some(admin), &q, json!({ "id": id })).await["contractor"].clone()
+}
 
 /// Registers a contractor; returns (contractor id, email).
 pub async fn register_contractor(app: &TestApp, tag: &str) -> (String, String) {
     let input = registration(tag);
     let email = input["email"].as_str().unwrap_or_default().to_string();
-    let data = app.ok(None, REGISTER, json!({ "input": input })).await;
-    (data["registerContractor"]["id"].as_str().unwrap_or_default().to_string(), email)
+    (register_with(app, input).await, email)
 }
 
 /// A private Redis a test can stop and start, so the shared one stays up for the other tests.

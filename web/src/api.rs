@@ -27,6 +27,16 @@ impl ApiError {
         }
     }
 
+    /// An error the app itself finds in a form, on one field.
+    pub fn on_field(field: &str, message: &str) -> Self {
+        ApiError {
+            message: message.into(),
+            code: "BAD_USER_INPUT".into(),
+            field: Some(field.into()),
+            fields: Vec::new(),
+        }
+    }
+
     /// The message for one input field (`abn` matches `input.abn`), if the server named it.
     pub fn for_field(&self, name: &str) -> Option<String> {
         let matches = |f: &str| f == name || f.rsplit('.').next() == Some(name);

@@ -69,6 +69,9 @@ pub fn contractor_app() -> impl IntoView {
             [] => view! { <Home /> }.into_any(),
             ["login"] => view! { <pages::login::LoginPage /> }.into_any(),
             ["signup"] => view! { <pages::signup::SignupPage /> }.into_any(),
+            ["forgot-password"] => view! { <pages::account::ForgotPasswordPage /> }.into_any(),
+            ["reset-password"] => view! { <pages::account::ResetPasswordPage /> }.into_any(),
+            ["verify-email"] => view! { <pages::account::VerifyEmailPage /> }.into_any(),
             ["offers"] | ["offers", _] => view! { <Guard role=c><pages::offers::OffersPage /></Guard> }.into_any(),
             ["jobs"] => view! { <Guard role=c><pages::jobs::JobsBoard /></Guard> }.into_any(),
             ["jobs", _] => view! { <Guard role=c><pages::jobs::JobPage /></Guard> }.into_any(),
@@ -96,6 +99,10 @@ pub fn admin_app() -> impl IntoView {
             }
             ["admin", "partners"] => view! { <Guard role=a><pages::partners::PartnersPage /></Guard> }.into_any(),
             ["admin", "audit"] => view! { <Guard role=a><pages::admin::AuditPage /></Guard> }.into_any(),
+            ["admin", "account"] => view! {
+                <Guard role=a><section class="page"><h1>"Your account"</h1><pages::account::AccountSecurity /></section></Guard>
+            }
+            .into_any(),
             ["admin", "notifications"] => {
                 view! { <Guard role=a><pages::admin_notifications::NotificationsPage /></Guard> }.into_any()
             }
@@ -158,6 +165,7 @@ fn Nav() -> impl IntoView {
                                 <A href="/admin/partners">"Partners"</A>
                                 <A href="/admin/notifications">"Notifications"</A>
                                 <A href="/admin/audit">"Audit log"</A>
+                                <A href="/admin/account">"Account"</A>
                             }.into_any(),
                             (Role::Contractor, Which::Contractor) => view! {
                                 <A href="/offers">"Offers"</A>

@@ -99,6 +99,11 @@ pub fn may_read_user(p: &Principal, user_id: Uuid) -> bool {
     p.is_admin() || matches!(p, Principal::User { user_id: u, .. } if *u == user_id)
 }
 
+/// Whether the caller may end a login's session: its own, or anyone's for NRP.
+pub fn may_end_session(p: &Principal, owner: Uuid) -> bool {
+    may_read_user(p, owner)
+}
+
 /// Whether the caller sees NRP's people by name (staff emails in timelines and uploads): NRP only.
 /// Everyone else sees an actor's role and company (`public_actor`, `public_role`).
 pub fn sees_people(p: &Principal) -> bool {
@@ -139,12 +144,19 @@ pub async fn standing(ctx: &AppContext, principal: &Principal) -> ServiceResult<
     match principal {
         Principal::Anonymous { .. } => Ok(Standing::Revoked("authentication required")),
         Principal::System => Ok(Standing::Good),
-        Principal::User { user_id, role, contractor_id, partner_id, .. } => {
+        Principal::User { user_id, role, contractor_id, partner_id, session_id, .. } => {
             let Some(user) = store::users::find(&ctx.db, *user_id).await? else {
                 return Ok(Standing::Revoked("this account no longer exists"));
             };
             if user.disabled {
                 return Ok(Standing::Revoked("this account is disabled"));
+            }
+            // An access token lives no longer than its session: signing out, a new password or
+            // "sign out everywhere" ends it at once, not when it expires.
+            if let Some(sid) = session_id
+                && !store::tokens::family_live(&ctx.db, *sid).await?
+            {
+                return Ok(Standing::Revoked("this session has ended; please sign in again"));
             }
             if *role == Role::Partner
                 && let Some(pid) = partner_id
@@ -240,6 +252,10 @@ pub fn revokes(revocation: &Revocation, principal: &Principal) -> bool {
         (Revocation::Partner { partner_id }, p) => p.partner_id() == Some(*partner_id),
         (Revocation::ApiKey { key_id }, Principal::ApiKey { key_id: k, .. }) => key_id == k,
         (Revocation::Contractor { contractor_id }, p) => p.contractor_id() == Some(*contractor_id),
+        (Revocation::Session { session_id }, p) => p.session_id() == Some(*session_id),
+        (Revocation::Sessions { user_id, except }, Principal::User { user_id: u, session_id, .. }) => {
+            user_id == u && (except.is_none() || session_id != except)
+        }
         _ => false,
     }
 }
@@ -259,6 +275,7 @@ mod tests {
             role: Role::Contractor,
             contractor_id: Some(c),
             partner_id: None,
+            session_id: Some(k),
         };
         let partner_user = Principal::User {
             user_id: u,
@@ -266,6 +283,7 @@ mod tests {
             role: Role::Partner,
             contractor_id: None,
             partner_id: Some(p),
+            session_id: None,
         };
         let key = Principal::ApiKey {
             key_id: k,
@@ -283,5 +301,13 @@ mod tests {
         assert!(revokes(&Revocation::ApiKey { key_id: k }, &key));
         assert!(!revokes(&Revocation::ApiKey { key_id: k }, &partner_user));
         assert!(!revokes(&Revocation::User { user_id: u }, &key));
+        // Sessions: the one named, or all of a login's but the one kept.
+        assert!(revokes(&Revocation::Session { session_id: k }, &contractor));
+        assert!(!revokes(&Revocation::Session { session_id: c }, &contractor));
+        assert!(revokes(&Revocation::Sessions { user_id: u, except: None }, &contractor));
+        assert!(!revokes(&Revocation::Sessions { user_id: u, except: Some(k) }, &contractor));
+        assert!(revokes(&Revocation::Sessions { user_id: u, except: Some(k) }, &partner_user));
+        assert!(!revokes(&Revocation::Sessions { user_id: p, except: None }, &contractor));
+        assert!(!revokes(&Revocation::Sessions { user_id: u, except: None }, &key));
     }
 }

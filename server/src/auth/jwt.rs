@@ -18,6 +18,9 @@ pub struct AccessClaims {
     pub cid: Option<Uuid>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub pid: Option<Uuid>,
+    /// The session (refresh-token family) the token was issued to: ending the session ends it.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub sid: Option<Uuid>,
     pub iat: i64,
     pub exp: i64,
     pub iss: String,
@@ -67,6 +70,7 @@ impl JwtKeys {
         role: Role,
         contractor_id: Option<Uuid>,
         partner_id: Option<Uuid>,
+        session_id: Option<Uuid>,
     ) -> anyhow::Result<String> {
         let now = chrono::Utc::now().timestamp();
         let claims = AccessClaims {
@@ -75,6 +79,7 @@ impl JwtKeys {
             role,
             cid: contractor_id,
             pid: partner_id,
+            sid: session_id,
             iat: now,
             exp: now + self.ttl.as_secs() as i64,
             iss: ISSUER.into(),
@@ -106,7 +111,7 @@ mod tests {
     fn a_token_round_trips_with_its_claims() {
         let k = keys("0123456789abcdef0123456789abcdef", 60);
         let id = Uuid::now_v7();
-        let token = k.issue(id, "a@b.co", Role::Admin, None, None).unwrap();
+        let token = k.issue(id, "a@b.co", Role::Admin, None, None, None).unwrap();
         let claims = k.verify(&token).unwrap();
         assert_eq!(claims.sub, id);
         assert_eq!(claims.role, Role::Admin);
@@ -115,7 +120,7 @@ mod tests {
     #[test]
     fn a_token_signed_with_another_secret_is_rejected() {
         let token = keys("0123456789abcdef0123456789abcdef", 60)
-            .issue(Uuid::now_v7(), "a@b.co", Role::Admin, None, None)
+            .issue(Uuid::now_v7(), "a@b.co", Role::Admin, None, None, None)
             .unwrap();
         assert_eq!(keys("another-secret-another-secret-xx", 60).verify(&token).unwrap_err(), "invalid access token");
         assert!(keys("0123456789abcdef0123456789abcdef", 60).verify("garbage").is_err());

@@ -9,7 +9,15 @@ pub enum Principal {
     /// No credentials, or credentials that failed (`reason` says why, for a clear error).
     Anonymous { reason: Option<String> },
     /// A logged-in user (JWT access token).
-    User { user_id: Uuid, email: String, role: Role, contractor_id: Option<Uuid>, partner_id: Option<Uuid> },
+    User {
+        user_id: Uuid,
+        email: String,
+        role: Role,
+        contractor_id: Option<Uuid>,
+        partner_id: Option<Uuid>,
+        /// The session its access token belongs to (none for a token issued before sessions).
+        session_id: Option<Uuid>,
+    },
     /// A partner calling with an API key.
     ApiKey {
         key_id: Uuid,
@@ -26,6 +34,14 @@ pub enum Principal {
 impl Principal {
     pub fn anonymous() -> Self {
         Principal::Anonymous { reason: None }
+    }
+
+    /// The session of a signed-in user's access token.
+    pub fn session_id(&self) -> Option<Uuid> {
+        match self {
+            Principal::User { session_id, .. } => *session_id,
+            _ => None,
+        }
     }
 
     /// The contractor company this caller acts for, if any.
@@ -72,11 +88,13 @@ pub struct RequestMeta {
     pub principal: Principal,
     pub request_id: Option<String>,
     pub client_ip: Option<IpAddr>,
+    /// The client's `User-Agent`, for naming a new session's device.
+    pub user_agent: Option<String>,
 }
 
 impl RequestMeta {
     /// Background work, audited as SYSTEM.
     pub fn system() -> Self {
-        RequestMeta { principal: Principal::System, request_id: None, client_ip: None }
+        RequestMeta { principal: Principal::System, request_id: None, client_ip: None, user_agent: None }
     }
 }

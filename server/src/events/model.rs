@@ -159,6 +159,12 @@ pub enum Revocation {
     /// A contractor company was suspended: its users' live sockets close.
     #[serde(rename_all = "camelCase")]
     Contractor { contractor_id: Uuid },
+    /// One session (refresh-token family) was ended.
+    #[serde(rename_all = "camelCase")]
+    Session { session_id: Uuid },
+    /// Every session of a login but `except` was ended (a new password, "sign out everywhere").
+    #[serde(rename_all = "camelCase")]
+    Sessions { user_id: Uuid, except: Option<Uuid> },
 }
 
 /// Everything the bus carries. Events travel inside an `Arc`, so the variants' size difference

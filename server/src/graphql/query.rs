@@ -97,6 +97,20 @@ where
 
 #[Object]
 impl Query {
+    /// The signed-in person's live sessions (devices), most recently used first; `current`
+    /// marks the one asking.
+    async fn my_sessions(&self, ctx: &Context<'_>) -> Result<Vec<crate::graphql::types::auth::Session>> {
+        let rows = services::accounts::my_sessions(app(ctx), meta(ctx)).await.gql()?;
+        Ok(rows.into_iter().map(crate::graphql::types::auth::Session).collect())
+    }
+
+    /// Admin: a login's live sessions.
+    async fn user_sessions(&self, ctx: &Context<'_>, user_id: ID) -> Result<Vec<crate::graphql::types::auth::Session>> {
+        let id = crate::graphql::ids::parse_id(&user_id, "userId").gql()?;
+        let rows = services::accounts::user_sessions(app(ctx), meta(ctx), id).await.gql()?;
+        Ok(rows.into_iter().map(crate::graphql::types::auth::Session).collect())
+    }
+
     /// The logged-in user. `UNAUTHENTICATED` without a valid access token; an API key has no user.
     async fn me(&self, ctx: &Context<'_>) -> Result<User> {
         let meta = meta(ctx);

@@ -71,5 +71,12 @@ pub async fn request_meta(ctx: &AppContext, headers: &HeaderMap, peer: Option<So
         principal: principal_from(ctx, auth).await,
         request_id: request_id(headers),
         client_ip: client_ip(ctx, headers, peer),
+        user_agent: user_agent(headers),
     }
+}
+
+/// The `User-Agent`, trimmed to what a session list shows.
+pub fn user_agent(headers: &HeaderMap) -> Option<String> {
+    let ua = headers.get(axum::http::header::USER_AGENT)?.to_str().ok()?.trim();
+    (!ua.is_empty()).then(|| ua.chars().take(300).collect())
 }

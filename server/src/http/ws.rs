@@ -123,7 +123,7 @@ async fn serve(
         // The token ran out between the two reads: no socket without a clock.
         return close(socket, 4401, reason(4401)).await;
     }
-    let meta = RequestMeta { principal: principal.clone(), request_id: rid, client_ip: ip };
+    let meta = RequestMeta { principal: principal.clone(), request_id: rid, client_ip: ip, user_agent: None };
     let mut data = Data::default();
     data.insert(meta.clone());
     data.insert(request_loaders(&ctx.db));

@@ -49,12 +49,14 @@ pub async fn login(ctx: &AppContext, meta: &RequestMeta, email: &str, password: 
     if store::users::lock(&txn, user.id).await?.is_none_or(|u| u.disabled) {
         return Err(ServiceError::Unauthenticated(BAD_CREDENTIALS.into()));
     }
-    let refresh = issue_refresh(&txn, ctx, user.id, Uuid::now_v7()).await?;
+    let family = Uuid::now_v7();
+    let refresh = issue_refresh(&txn, ctx, user.id, family).await?;
+    store::sessions::open(&txn, family, user.id, meta).await?;
     store::users::touch_last_login(&txn, user.id).await?;
     let meta = RequestMeta { principal: principal_of(&user), ..meta.clone() };
-    super::audit::record(&txn, &meta, "auth.login", "user", Some(user.id), json!({})).await?;
+    super::audit::record(&txn, &meta, "auth.login", "user", Some(user.id), json!({ "session": family })).await?;
     txn.commit().await?;
-    session(ctx, user, refresh)
+    session(ctx, user, refresh, family)
 }
 
 /// Rotates a refresh token: the presented one is retired and a new one of the same family issued.
@@ -109,17 +111,19 @@ pub async fn refresh(ctx: &AppContext, meta: &RequestMeta, token: &str) -> Servi
                 json!({ "family": row.family_id, "revoked": revoked }),
             )
             .await?;
-            txn.commit().await?;
+            let ended = crate::events::Event::Revoked(crate::events::Revocation::Session { session_id: row.family_id });
+            super::commit(ctx, txn, vec![ended]).await?;
             tracing::warn!(user_id = %row.user_id, "refresh token reuse: family revoked");
             return Err(ServiceError::Unauthenticated("refresh token already used; please log in again".into()));
         }
     }
     let refresh = issue_refresh(&txn, ctx, user.id, row.family_id).await?;
+    store::sessions::touch(&txn, row.family_id, row.user_id, meta).await?;
     let meta = RequestMeta { principal: principal_of(&user), ..meta.clone() };
     super::audit::record(&txn, &meta, "auth.refresh", "user", Some(user.id), json!({ "graceReuse": grace_reuse }))
         .await?;
     txn.commit().await?;
-    session(ctx, user, refresh)
+    session(ctx, user, refresh, row.family_id)
 }
 
 /// Revokes the refresh token's whole family. Unknown tokens are accepted silently.
@@ -130,10 +134,13 @@ pub async fn logout(ctx: &AppContext, meta: &RequestMeta, token: &str) -> Servic
     };
     let txn = ctx.db.begin().await?;
     let revoked = store::tokens::revoke_family(&txn, row.family_id).await?;
+    let mut events = vec![];
     if revoked > 0 {
-        super::audit::record(&txn, meta, "auth.logout", "user", Some(row.user_id), json!({})).await?;
+        super::audit::record(&txn, meta, "auth.logout", "user", Some(row.user_id), json!({ "session": row.family_id }))
+            .await?;
+        events.push(crate::events::Event::Revoked(crate::events::Revocation::Session { session_id: row.family_id }));
     }
-    txn.commit().await?;
+    super::commit(ctx, txn, events).await?;
     Ok(true)
 }
 
@@ -164,6 +171,7 @@ pub async fn identify(ctx: &AppContext, bearer: &str) -> ServiceResult<Principal
                 role: c.role,
                 contractor_id: c.cid,
                 partner_id: c.pid,
+                session_id: c.sid,
             },
             Err(reason) => Principal::Anonymous { reason: Some(reason) },
         });
@@ -199,6 +207,7 @@ pub fn principal_of(u: &user::Model) -> Principal {
         role: u.role,
         contractor_id: u.contractor_id,
         partner_id: u.partner_id,
+        session_id: None,
     }
 }
 
@@ -218,7 +227,8 @@ async fn issue_refresh(
     Ok(token)
 }
 
-fn session(ctx: &AppContext, user: user::Model, refresh_token: String) -> ServiceResult<Session> {
-    let access_token = ctx.jwt.issue(user.id, &user.email, user.role, user.contractor_id, user.partner_id)?;
+fn session(ctx: &AppContext, user: user::Model, refresh_token: String, family: Uuid) -> ServiceResult<Session> {
+    let access_token =
+        ctx.jwt.issue(user.id, &user.email, user.role, user.contractor_id, user.partner_id, Some(family))?;
     Ok(Session { access_token, refresh_token, expires_in_secs: ctx.jwt.ttl().as_secs(), user })
 }

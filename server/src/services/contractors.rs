@@ -28,9 +28,16 @@ pub struct Registration {
     pub max_active_jobs: i32,
 }
 
-/// Creates the company in `PENDING` and its first user, in one transaction.
+/// Creates the company in `PENDING` and its first user, in one transaction, and emails a link
+/// that proves the address. An address that already has a login gets nothing new: its owner is
+/// told someone tried, and the caller's answer is the same as for a new address (`None` here),
+/// so sign-up tells no stranger who is registered.
 #[tracing::instrument(skip_all)]
-pub async fn register(ctx: &AppContext, meta: &RequestMeta, r: Registration) -> ServiceResult<contractor::Model> {
+pub async fn register(
+    ctx: &AppContext,
+    meta: &RequestMeta,
+    r: Registration,
+) -> ServiceResult<Option<contractor::Model>> {
     if r.specialties.is_empty() {
         return Err(ServiceError::validation("input.specialties", "choose at least one specialty"));
     }
@@ -47,11 +54,25 @@ pub async fn register(ctx: &AppContext, meta: &RequestMeta, r: Registration) -> 
     // (or, on SQLite, the one writer) while it runs.
     let password_hash = ctx.passwords.hash(r.password.expose().to_string()).await?;
     let txn = ctx.db.begin().await?;
-    if store::users::email_taken(&txn, r.email.as_str()).await? {
-        return Err(ServiceError::conflict_on("input.email", "an account with this email already exists"));
-    }
+    // The ABN register is public: a taken ABN may be said. An email may not.
     if store::contractors::abn_taken(&txn, r.abn.as_str(), None).await? {
         return Err(ServiceError::conflict_on("input.abn", "a contractor with this ABN is already registered"));
+    }
+    if let Some(existing) = store::users::find_by_email(&txn, r.email.as_str()).await? {
+        super::accounts::queue_signup_attempt(ctx, &txn, &existing).await?;
+        let meta = RequestMeta { principal: crate::auth::Principal::System, ..meta.clone() };
+        super::audit::record(
+            &txn,
+            &meta,
+            "contractor.registration_for_existing_email",
+            "user",
+            Some(existing.id),
+            json!({}),
+        )
+        .await?;
+        txn.commit().await?;
+        ctx.notifications_queued.notify_one();
+        return Ok(None);
     }
     let c = store::contractors::insert(
         &txn,
@@ -95,8 +116,10 @@ pub async fn register(ctx: &AppContext, meta: &RequestMeta, r: Registration) -> 
                 "basePostcode": c.base_postcode, "serviceRadiusKm": c.service_radius_km }),
     )
     .await?;
+    super::accounts::queue_verification(ctx, &txn, &user).await?;
     txn.commit().await?;
-    Ok(c)
+    ctx.notifications_queued.notify_one();
+    Ok(Some(c))
 }
 
 /// Capacity feeds the availability term of routing, so a company cannot declare itself more
@@ -114,6 +137,18 @@ fn too_many_jobs(ctx: &AppContext) -> ServiceError {
 /// Admin: `PENDING → ACTIVE`.
 #[tracing::instrument(skip_all, fields(contractor_id = %id))]
 pub async fn verify(ctx: &AppContext, meta: &RequestMeta, id: Uuid) -> ServiceResult<contractor::Model> {
+    meta.principal.require_admin()?;
+    // The login that signed the company up must have proven its email first (where this server
+    // sends email at all: without SMTP_URL no address can be proven, and NRP checks by itself).
+    if ctx.channels.has(entities::NotificationChannel::Email)
+        && let Some(owner) = store::users::for_contractor(&ctx.db, id).await?.into_iter().min_by_key(|u| u.created_at)
+        && !super::notifications::settings::email_proven(&ctx.db, owner.id).await?
+    {
+        return Err(ServiceError::conflict(format!(
+            "{} has not confirmed its email yet; it can ask for a new link after signing in",
+            owner.email
+        )));
+    }
     change_status(ctx, meta, id, &[ContractorStatus::Pending], ContractorStatus::Active, None, "contractor.verified")
         .await
 }

@@ -1,6 +1,7 @@
 //! The business rules. Each public function is one transaction and is instrumented with tracing;
 //! every successful change writes its audit entry inside that same transaction.
 
+pub mod accounts;
 pub mod attachments;
 pub mod audit;
 pub mod auth;

@@ -1,6 +1,7 @@
 //! sea-orm queries, one module per aggregate: the only place that knows the schema.
 //! Functions take any connection or transaction, so services decide the transaction boundary.
 
+pub mod account_links;
 pub mod attachments;
 pub mod audit;
 pub mod claims;
@@ -12,6 +13,7 @@ pub mod offers;
 pub mod partners;
 pub mod payouts;
 pub mod postcodes;
+pub mod sessions;
 pub mod stripe_events;
 pub mod tokens;
 pub mod users;

@@ -90,3 +90,33 @@ pub async fn use_grace(db: &impl ConnectionTrait, id: Uuid) -> Result<bool, DbEr
         .await?;
     Ok(res.rows_affected == 1)
 }
+
+/// Revokes every live token of a login except those of one family (the session kept). Returns
+/// the families it ended.
+pub async fn revoke_user_except(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+    keep: Option<Uuid>,
+) -> Result<Vec<Uuid>, DbErr> {
+    use sea_orm::QuerySelect;
+    let mut q = refresh_token::Entity::find()
+        .select_only()
+        .column(refresh_token::Column::FamilyId)
+        .filter(refresh_token::Column::UserId.eq(user_id))
+        .filter(refresh_token::Column::RevokedAt.is_null())
+        .distinct();
+    if let Some(k) = keep {
+        q = q.filter(refresh_token::Column::FamilyId.ne(k));
+    }
+    let families: Vec<Uuid> = q.into_tuple().all(db).await?;
+    if families.is_empty() {
+        return Ok(families);
+    }
+    refresh_token::Entity::update_many()
+        .col_expr(refresh_token::Column::RevokedAt, Utc::now().into())
+        .filter(refresh_token::Column::FamilyId.is_in(families.clone()))
+        .filter(refresh_token::Column::RevokedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(families)
+}

@@ -79,3 +79,13 @@ pub async fn lock(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<user::Mo
     use sea_orm::QuerySelect;
     user::Entity::find_by_id(id).lock_exclusive().one(db).await
 }
+
+/// Replaces the login's password hash.
+pub async fn set_password(db: &impl ConnectionTrait, id: Uuid, password_hash: String) -> Result<(), DbErr> {
+    user::Entity::update_many()
+        .col_expr(user::Column::PasswordHash, password_hash.into())
+        .filter(user::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}

@@ -1,3 +1,4 @@
+pub mod account;
 pub mod admin;
 pub mod admin_notifications;
 pub mod admin_payouts;

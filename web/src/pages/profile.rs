@@ -58,6 +58,7 @@ pub fn ProfilePage() -> impl IntoView {
                     </div>
                     <Certifications c=c.clone() reload />
                     <super::alerts::AlertSettings />
+                    <super::account::AccountSecurity />
                 }.into_any(),
             }}
         </section>

@@ -68,7 +68,7 @@ pub fn SignupPage() -> impl IntoView {
     let chosen = RwSignal::new(vec![false; SPECIALTIES.len()]);
     let error = RwSignal::new(None::<ApiError>);
     let busy = RwSignal::new(false);
-    let done = RwSignal::new(false);
+    let done = RwSignal::new(None::<String>);
     let vals = values.clone();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -96,7 +96,7 @@ pub fn SignupPage() -> impl IntoView {
         error.set(None);
         leptos::task::spawn_local(async move {
             match api::call::<gql::Register>(gql::register::Variables { input }).await {
-                Ok(_) => done.set(true),
+                Ok(d) => done.set(Some(d.register_contractor.message)),
                 Err(e) => error.set(Some(e)),
             }
             busy.set(false);
@@ -104,10 +104,11 @@ pub fn SignupPage() -> impl IntoView {
     };
     let field_error = move |name: &'static str| error.with(|e| e.as_ref().and_then(|e| e.for_field(name)));
     view! {
-        <Show when=move || !done.get() fallback=|| view! {
-            <section class="card narrow" role="status">
-                <h1>"Thanks — you're registered"</h1>
-                <p>"NRP checks every new contractor before offers start. We'll email you once you're verified; you can sign in now to finish your profile."</p>
+        <Show when=move || done.with(Option::is_none) fallback=move || view! {
+            <section class="card narrow" role="status" id="signup-done">
+                <h1>"Check your email"</h1>
+                <p>{done.get()}</p>
+                <p>"NRP checks every new contractor before offers start. You can sign in now to finish your profile."</p>
                 <A href="/login">"Sign in"</A>
             </section>
         }>

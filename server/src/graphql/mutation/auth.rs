@@ -55,6 +55,63 @@ impl AuthMutation {
         services::auth::logout(app(ctx), meta(ctx), &refresh_token).await.gql()
     }
 
+    /// Asks for a password-reset link by email. Always `true`, whether or not the address has a
+    /// login (nothing tells a stranger who is registered); where it has one, the email carries a
+    /// link that works once, for 30 minutes, until a newer one is asked for. `RATE_LIMITED` per
+    /// client address; at most five emails an hour go to one address.
+    async fn request_password_reset(&self, ctx: &Context<'_>, email: String) -> Result<bool> {
+        services::accounts::request_password_reset(app(ctx), meta(ctx), &email).await.gql().map(|()| true)
+    }
+
+    /// Sets a new password with the token of a reset link. The password rules apply (field
+    /// `password`); a bad, used, replaced or expired token is `BAD_USER_INPUT` on `token`. Every
+    /// session of the login ends, on every instance.
+    async fn reset_password(&self, ctx: &Context<'_>, token: String, password: String) -> Result<bool> {
+        services::accounts::reset_password(app(ctx), meta(ctx), &token, &password).await.gql().map(|()| true)
+    }
+
+    /// Changes the signed-in person's password. A wrong current password is `BAD_USER_INPUT` on
+    /// `currentPassword` (and counts like a failed sign-in); the new one must meet the rules
+    /// (`newPassword`). The person's other sessions end; this one stays.
+    async fn change_password(&self, ctx: &Context<'_>, current_password: String, new_password: String) -> Result<bool> {
+        services::accounts::change_password(app(ctx), meta(ctx), &current_password, &new_password)
+            .await
+            .gql()
+            .map(|()| true)
+    }
+
+    /// Confirms a login's email with the token of the link sent to it. Returns the address.
+    async fn verify_email(&self, ctx: &Context<'_>, token: String) -> Result<String> {
+        services::accounts::verify_email(app(ctx), meta(ctx), &token).await.gql()
+    }
+
+    /// Sends the signed-in person a new link to confirm their email (five an hour).
+    async fn resend_email_verification(&self, ctx: &Context<'_>) -> Result<bool> {
+        services::accounts::resend_verification(app(ctx), meta(ctx)).await.gql().map(|()| true)
+    }
+
+    /// Ends one session (the caller's own, or anyone's for an admin): its tokens stop working
+    /// and its WebSockets close on every instance. `NOT_FOUND` for a session that is not live or
+    /// not the caller's.
+    async fn end_session(&self, ctx: &Context<'_>, id: ID) -> Result<bool> {
+        let id = parse_id(&id, "id").gql()?;
+        services::accounts::end_session(app(ctx), meta(ctx), id).await.gql().map(|()| true)
+    }
+
+    /// Ends every session of the caller except the one it is using ("sign out everywhere
+    /// else"). Returns how many ended.
+    async fn end_other_sessions(&self, ctx: &Context<'_>) -> Result<i32> {
+        let n = services::accounts::end_other_sessions(app(ctx), meta(ctx), None).await.gql()?;
+        Ok(i32::try_from(n).unwrap_or(i32::MAX))
+    }
+
+    /// Admin: ends every session of a login. Returns how many ended.
+    async fn end_user_sessions(&self, ctx: &Context<'_>, user_id: ID) -> Result<i32> {
+        let id = parse_id(&user_id, "userId").gql()?;
+        let n = services::accounts::end_other_sessions(app(ctx), meta(ctx), Some(id)).await.gql()?;
+        Ok(i32::try_from(n).unwrap_or(i32::MAX))
+    }
+
     /// Admin: creates a login.
     async fn create_user(&self, ctx: &Context<'_>, input: CreateUserInput) -> Result<User> {
         let meta = meta(ctx);

@@ -223,10 +223,25 @@ impl CertificationInput {
 #[Object]
 impl ContractorMutation {
     /// Public sign-up. Every field is checked and all problems are reported at once
-    /// (`extensions.fieldErrors`); a duplicate email or ABN is a `CONFLICT` naming the field.
-    async fn register_contractor(&self, ctx: &Context<'_>, input: RegisterContractorInput) -> Result<Contractor> {
+    /// (`extensions.fieldErrors`); an ABN already registered is a `CONFLICT` on `input.abn`. The
+    /// answer is the same for an address that already has a login (its owner is told by email
+    /// that someone tried) as for a new one (which gets a link to confirm it): sign in with the
+    /// new password, and confirm the email before NRP can verify the company.
+    async fn register_contractor(
+        &self,
+        ctx: &Context<'_>,
+        input: RegisterContractorInput,
+    ) -> Result<crate::graphql::types::auth::SignUpReceipt> {
         let r = input.parse().gql()?;
-        services::contractors::register(app(ctx), meta(ctx), r).await.gql().map(Contractor)
+        let email = r.email.as_str().to_string();
+        services::contractors::register(app(ctx), meta(ctx), r).await.gql()?;
+        Ok(crate::graphql::types::auth::SignUpReceipt {
+            message: format!(
+                "Thanks. We've emailed {email}: open the link in it to confirm your address, then NRP checks \
+                 your company. If that address already has a login, the email says so instead."
+            ),
+            email,
+        })
     }
 
     /// Admin: `PENDING → ACTIVE`.

@@ -4,14 +4,15 @@ use entities::{NotificationStatus as Status, notification};
 
 use super::enums::{NotificationAudience, NotificationChannel, NotificationStatus};
 use crate::graphql::ids::to_id;
-use crate::services::notifications::settings::{CODE_HIDDEN, CODE_TEMPLATE};
+use crate::services::notifications::settings::CODE_HIDDEN;
+use crate::services::notifications::templates::carries_secret;
 
 /// One message on one channel to one place, and how its delivery went (admins).
 pub struct Notification(pub notification::Model);
 
 impl Notification {
     fn is_code(&self) -> bool {
-        self.0.template == CODE_TEMPLATE
+        carries_secret(&self.0.template)
     }
 }
 

@@ -39,6 +39,11 @@ impl User {
         let Some(id) = self.0.partner_id else { return Ok(None) };
         services::partners::get(app(ctx), meta(ctx), id).await.gql().map(|p| Some(Partner(p)))
     }
+    /// Whether the login's email address is proven (a link or code sent to it came back). A
+    /// contractor company is verified by NRP only once its signing-up login has confirmed.
+    async fn email_verified(&self, ctx: &Context<'_>) -> Result<bool> {
+        services::notifications::settings::email_proven(&app(ctx).db, self.0.id).await.gql()
+    }
     /// A disabled login cannot sign in, and its tokens and sockets stop working.
     async fn disabled(&self) -> bool {
         self.0.disabled

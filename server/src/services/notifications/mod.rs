@@ -343,8 +343,8 @@ async fn finish(ctx: &AppContext, n: &notification::Model, claim: Claim, step: F
             .exec(&ctx.db)
             .await?;
     }
-    if n.template == settings::CODE_TEMPLATE && !matches!(outcome, Outcome::Retrying) {
-        // A one-time code is nobody's to read afterwards, not even in the log.
+    if templates::carries_secret(&n.template) && !matches!(outcome, Outcome::Retrying) {
+        // A one-time code or link is nobody's to read afterwards, not even in the log.
         notification::Entity::update_many()
             .col_expr(notification::Column::Subject, Expr::value(Some(settings::CODE_HIDDEN.to_string())))
             .col_expr(notification::Column::BodyText, Expr::value(settings::CODE_HIDDEN.to_string()))
@@ -420,8 +420,8 @@ pub async fn resend(ctx: &AppContext, meta: &RequestMeta, id: Uuid) -> ServiceRe
     if n.status == NotificationStatus::Pending {
         return Err(ServiceError::conflict("this notification is still being sent; wait for it to finish"));
     }
-    if n.template == settings::CODE_TEMPLATE {
-        return Err(ServiceError::conflict("a one-time code is not sent again; the user asks for a new one"));
+    if templates::carries_secret(&n.template) {
+        return Err(ServiceError::conflict("a one-time code or link is not sent again; the user asks for a new one"));
     }
     if !ctx.channels.has(n.channel) {
         return Err(ServiceError::conflict("that channel is not configured on this server"));

@@ -183,6 +183,39 @@ fn blank(user_id: Uuid, now: DateTime<Utc>) -> notification_settings::ActiveMode
     }
 }
 
+/// Records that the login's email address is proven (a code or a link sent to it came back).
+pub async fn mark_email_proven(db: &impl ConnectionTrait, user_id: Uuid, at: DateTime<Utc>) -> ServiceResult<()> {
+    let current = row(db, user_id).await?;
+    let exists = current.is_some();
+    let mut am = match current {
+        Some(r) => notification_settings::ActiveModel::from(r),
+        None => blank(user_id, at),
+    };
+    am.email_verified_at = Set(Some(at));
+    am.updated_at = Set(at);
+    if exists {
+        am.update(db).await?;
+    } else {
+        am.insert(db).await?;
+    }
+    Ok(())
+}
+
+/// Forgets that the login's email was proven (the address changed).
+pub async fn forget_email_proof(db: &impl ConnectionTrait, user_id: Uuid) -> ServiceResult<()> {
+    notification_settings::Entity::update_many()
+        .col_expr(notification_settings::Column::EmailVerifiedAt, Expr::value(Option::<DateTime<Utc>>::None))
+        .filter(notification_settings::Column::UserId.eq(user_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Whether the login's email address is proven.
+pub async fn email_proven(db: &impl ConnectionTrait, user_id: Uuid) -> ServiceResult<bool> {
+    Ok(row(db, user_id).await?.is_some_and(|r| r.email_verified_at.is_some()))
+}
+
 /// Changes the caller's settings. A new phone must be verified again before it gets anything.
 pub async fn update(ctx: &AppContext, meta: &RequestMeta, u: SettingsUpdate) -> ServiceResult<Settings> {
     let user = own_user(meta)?;
@@ -269,7 +302,7 @@ fn code_hash(user: Uuid, channel: NotificationChannel, code: &str) -> String {
 
 /// The template of one-time codes, and what the log shows of one once it is sent.
 pub const CODE_TEMPLATE: &str = "contact.verify";
-pub const CODE_HIDDEN: &str = "(a one-time code, not kept)";
+pub const CODE_HIDDEN: &str = "(a one-time code or link, not kept)";
 
 const CODE_TTL_MINUTES: i64 = 10;
 const CODE_TRIES: i32 = 5;

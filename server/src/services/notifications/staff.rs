@@ -124,11 +124,13 @@ pub async fn no_longer_wanted(ctx: &AppContext, n: &entities::notification::Mode
         return Ok(Some("the login is disabled".into()));
     }
     let code = n.template == settings::CODE_TEMPLATE;
+    // Account emails go to the login's address proven or not: they are how it is proven.
+    let account = code || super::templates::about_the_account(&n.template);
     let current = settings::get_for(&ctx.db, user_id).await?;
     let still = match n.channel {
         NotificationChannel::Sms if code => current.phone.as_deref() == Some(n.destination.as_str()),
         NotificationChannel::Sms => current.phone_verified && current.phone.as_deref() == Some(n.destination.as_str()),
-        NotificationChannel::Email if code => u.email == n.destination,
+        NotificationChannel::Email if account => u.email == n.destination,
         NotificationChannel::Email => current.email_verified && u.email == n.destination,
         NotificationChannel::Push => true,
     };

@@ -182,6 +182,80 @@ pub fn customer_stage(
     Some(Rendered { subject, text, html: Some(html(&[said], link.map(|u| ("Rate the work", u)), Some(stop))) })
 }
 
+/// Account emails: the templates that carry a single-use secret (its body is not kept once sent,
+/// and it is never sent again from the log) and those that go to a login's address whether or
+/// not the address has been proven (they are how it is proven, or about the account itself).
+pub const ACCOUNT_RESET: &str = "account.reset";
+pub const ACCOUNT_VERIFY: &str = "account.verify";
+pub const ACCOUNT_INVITE: &str = "account.invite";
+pub const ACCOUNT_SIGNUP_EXISTS: &str = "account.signup_exists";
+pub const ACCOUNT_PASSWORD_CHANGED: &str = "account.password_changed";
+
+/// Whether a template's message carries a secret (a one-time code or a single-use link).
+pub fn carries_secret(template: &str) -> bool {
+    matches!(template, super::settings::CODE_TEMPLATE | ACCOUNT_RESET | ACCOUNT_VERIFY | ACCOUNT_INVITE)
+}
+
+/// Whether a template is about the login itself, sent to its address proven or not.
+pub fn about_the_account(template: &str) -> bool {
+    template.starts_with("account.")
+}
+
+/// A link to set a new password.
+pub fn account_reset(link: &str, minutes: i64) -> Rendered {
+    let said = format!(
+        "Someone (we hope you) asked to reset the password of your National Recovery Partners login. \
+         The link below works once, for {minutes} minutes."
+    );
+    let ignore = "If it wasn't you, ignore this email: your password stays as it is.".to_string();
+    Rendered {
+        subject: "Reset your NRP password".into(),
+        text: format!("{said}\n\n{link}\n\n{ignore}\n\nNational Recovery Partners"),
+        html: Some(html(&[said, ignore], Some(("Choose a new password", link)), None)),
+    }
+}
+
+/// A link that proves the login's email address.
+pub fn account_verify(link: &str, hours: i64) -> Rendered {
+    let said = format!(
+        "Please confirm this is your email address, so NRP can verify your company and reach you about \
+         work. The link works once, for {hours} hours."
+    );
+    let ignore = "If you didn't sign up with National Recovery Partners, ignore this email.".to_string();
+    Rendered {
+        subject: "Confirm your email for NRP".into(),
+        text: format!("{said}\n\n{link}\n\n{ignore}\n\nNational Recovery Partners"),
+        html: Some(html(&[said, ignore], Some(("Confirm my email", link)), None)),
+    }
+}
+
+/// To the owner of an address someone tried to sign up with again.
+pub fn account_signup_exists(reset_page: &str) -> Rendered {
+    let said = "Someone tried to sign up for National Recovery Partners with this email address, which \
+                already has a login. No new account was made."
+        .to_string();
+    let hint = "If it was you and you've forgotten your password, you can reset it.".to_string();
+    let ignore = "If it wasn't you, you can ignore this email.".to_string();
+    Rendered {
+        subject: "Someone tried to sign up with your email".into(),
+        text: format!("{said}\n\n{hint} {reset_page}\n\n{ignore}\n\nNational Recovery Partners"),
+        html: Some(html(&[said, hint, ignore], Some(("Reset my password", reset_page)), None)),
+    }
+}
+
+/// After the password changed, to the login's address.
+pub fn account_password_changed(how: &str) -> Rendered {
+    let said = format!(
+        "The password of your National Recovery Partners login was {how}, and your other sessions were signed out."
+    );
+    let warn = "If this wasn't you, reset your password now and tell NRP.".to_string();
+    Rendered {
+        subject: "Your NRP password was changed".into(),
+        text: format!("{said}\n\n{warn}\n\nNational Recovery Partners"),
+        html: Some(html(&[said, warn], None, None)),
+    }
+}
+
 /// The first word of a name, for a greeting (never the whole name in a text).
 fn first_name(full: &str) -> &str {
     full.split_whitespace().next().unwrap_or("there")

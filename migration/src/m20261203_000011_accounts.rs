@@ -1,0 +1,75 @@
+//! Accounts people run themselves: single-use links sent by email (password reset, email
+//! verification, staff invitations), stored only as hashes; and each login's sessions (one per
+//! refresh-token family) with the device and address it was opened from.
+
+use sea_orm_migration::prelude::*;
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            Table::create()
+                .table("account_links")
+                .col(ColumnDef::new("id").uuid().not_null().primary_key())
+                .col(ColumnDef::new("user_id").uuid().not_null())
+                .col(ColumnDef::new("purpose").string_len(16).not_null())
+                .col(ColumnDef::new("token_hash").string_len(64).not_null().unique_key())
+                .col(ColumnDef::new("email").string_len(254).not_null())
+                .col(ColumnDef::new("created_at").timestamp_with_time_zone().not_null())
+                .col(ColumnDef::new("expires_at").timestamp_with_time_zone().not_null())
+                .col(ColumnDef::new("used_at").timestamp_with_time_zone().null())
+                .foreign_key(
+                    ForeignKey::create()
+                        .from("account_links", "user_id")
+                        .to("users", "id")
+                        .on_delete(ForeignKeyAction::Cascade),
+                )
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("idx_account_links_user")
+                .table("account_links")
+                .col("user_id")
+                .col("purpose")
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            Table::create()
+                .table("sessions")
+                .col(ColumnDef::new("id").uuid().not_null().primary_key())
+                .col(ColumnDef::new("user_id").uuid().not_null())
+                .col(ColumnDef::new("user_agent").string_len(300).null())
+                .col(ColumnDef::new("ip_address").string_len(64).null())
+                .col(ColumnDef::new("created_at").timestamp_with_time_zone().not_null())
+                .col(ColumnDef::new("last_used_at").timestamp_with_time_zone().not_null())
+                .foreign_key(
+                    ForeignKey::create()
+                        .from("sessions", "user_id")
+                        .to("users", "id")
+                        .on_delete(ForeignKeyAction::Cascade),
+                )
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(Index::create().name("idx_sessions_user").table("sessions").col("user_id").to_owned()).await?;
+        // Ending every session of a login looks its tokens up by user.
+        m.create_index(
+            Index::create().name("idx_refresh_tokens_user").table("refresh_tokens").col("user_id").to_owned(),
+        )
+        .await
+    }
+
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.drop_index(Index::drop().name("idx_refresh_tokens_user").table("refresh_tokens").to_owned()).await?;
+        for t in ["sessions", "account_links"] {
+            m.drop_table(Table::drop().table(t).to_owned()).await?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,363 @@
+//! Accounts people run themselves: asking for a reset link, choosing a new password from one,
+//! confirming an email from its link, and (signed in, on the profile) confirming the email,
+//! changing the password and seeing and ending sessions. Every error is shown beside its field.
+
+use leptos::prelude::*;
+
+use crate::api::{self, ApiError};
+use crate::gql::{self, my_sessions};
+use crate::nav::{self, A};
+use crate::ui::{ErrorBox, Load, Loading, when};
+
+/// The message for `name`, or the error's own when it names no field and `name` is where
+/// general errors go.
+fn beside(error: RwSignal<Option<ApiError>>, name: &'static str) -> impl Fn() -> Option<String> + Copy {
+    move || error.with(|e| e.as_ref().and_then(|e| e.for_field(name)))
+}
+
+fn general(error: RwSignal<Option<ApiError>>, fields: &'static [&'static str]) -> impl Fn() -> Option<String> + Copy {
+    move || {
+        error.with(|e| {
+            e.as_ref().filter(|e| !fields.iter().any(|f| e.for_field(f).is_some())).map(|e| e.message.clone())
+        })
+    }
+}
+
+/// One labelled input with its error beneath it.
+#[component]
+fn Field(
+    id: &'static str,
+    label: &'static str,
+    kind: &'static str,
+    autocomplete: &'static str,
+    value: RwSignal<String>,
+    error: RwSignal<Option<ApiError>>,
+    /// The server's name for the field, if not `id`.
+    #[prop(optional)]
+    field: Option<&'static str>,
+    #[prop(optional)] hint: Option<&'static str>,
+) -> impl IntoView {
+    let message = beside(error, field.unwrap_or(id));
+    let err_id = format!("{id}-error");
+    let described = match hint {
+        Some(_) => format!("{id}-hint {err_id}"),
+        None => err_id.clone(),
+    };
+    view! {
+        <div class="field" class:invalid=move || message().is_some()>
+            <label for=id>{label}</label>
+            <input id=id type=kind autocomplete=autocomplete required aria-describedby=described
+                aria-invalid=move || if message().is_some() { "true" } else { "false" }
+                prop:value=value on:input=move |ev| value.set(event_target_value(&ev)) />
+            {hint.map(|h| view! { <p class="hint" id=format!("{id}-hint")>{h}</p> })}
+            <p class="field-error" id=err_id aria-live="polite">{message}</p>
+        </div>
+    }
+}
+
+/// `/forgot-password`: asks for a reset link. The answer is the same whether or not the address
+/// has a login.
+#[component]
+pub fn ForgotPasswordPage() -> impl IntoView {
+    let email = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<ApiError>);
+    let busy = RwSignal::new(false);
+    let sent = RwSignal::new(None::<String>);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        busy.set(true);
+        error.set(None);
+        let address = email.get_untracked().trim().to_string();
+        leptos::task::spawn_local(async move {
+            let vars = gql::request_password_reset::Variables { email: address.clone() };
+            match api::call::<gql::RequestPasswordReset>(vars).await {
+                Ok(_) => sent.set(Some(address)),
+                Err(e) => error.set(Some(e)),
+            }
+            busy.set(false);
+        });
+    };
+    view! {
+        {move || match sent.get() {
+            Some(address) => view! {
+                <section class="card narrow" role="status" id="reset-sent">
+                    <h1>"Check your email"</h1>
+                    <p>"If " <strong>{address}</strong> " has an NRP login, we've sent it a link to choose a new password. The link works once, for 30 minutes."</p>
+                    <p class="muted">"Nothing there? Check your spam folder, or ask again in a few minutes."</p>
+                    <A href="/login">"Back to sign in"</A>
+                </section>
+            }.into_any(),
+            None => view! {
+                <form class="card narrow" on:submit=submit novalidate aria-labelledby="forgot-title">
+                    <h1 id="forgot-title">"Forgot your password?"</h1>
+                    <p>"Enter your login email and we'll send you a link to choose a new one."</p>
+                    <Field id="email" label="Email" kind="email" autocomplete="username" value=email error />
+                    <button type="submit" disabled=move || busy.get()>
+                        {move || if busy.get() { "Sending…" } else { "Send the link" }}
+                    </button>
+                    <p class="error" role="alert">{general(error, &["email"])}</p>
+                    <p><A href="/login">"Back to sign in"</A></p>
+                </form>
+            }.into_any(),
+        }}
+    }
+}
+
+/// `/reset-password?token=…`: chooses a new password with an emailed link.
+#[component]
+pub fn ResetPasswordPage() -> impl IntoView {
+    let token = nav::query("token").unwrap_or_default();
+    let password = RwSignal::new(String::new());
+    let confirm = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<ApiError>);
+    let busy = RwSignal::new(false);
+    let done = RwSignal::new(false);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if password.get_untracked() != confirm.get_untracked() {
+            error.set(Some(ApiError::on_field("confirm", "the two passwords differ")));
+            return;
+        }
+        busy.set(true);
+        error.set(None);
+        let vars = gql::reset_password::Variables { token: token.clone(), password: password.get_untracked() };
+        leptos::task::spawn_local(async move {
+            match api::call::<gql::ResetPassword>(vars).await {
+                Ok(_) => done.set(true),
+                Err(e) => error.set(Some(e)),
+            }
+            busy.set(false);
+        });
+    };
+    view! {
+        <Show when=move || !done.get() fallback=|| view! {
+            <section class="card narrow" role="status" id="reset-done">
+                <h1>"Password changed"</h1>
+                <p>"Every device that was signed in has been signed out. Sign in with your new password."</p>
+                <A href="/login">"Sign in"</A>
+            </section>
+        }>
+            <form class="card narrow" on:submit=submit.clone() novalidate aria-labelledby="reset-title">
+                <h1 id="reset-title">"Choose a new password"</h1>
+                <Field id="password" label="New password" kind="password" autocomplete="new-password" value=password
+                    error hint="At least 10 characters" />
+                <Field id="confirm" label="The same again" kind="password" autocomplete="new-password" value=confirm error />
+                <p class="field-error" id="token-error" role="alert">{beside(error, "token")}</p>
+                {move || beside(error, "token")().map(|_| view! { <p><A href="/forgot-password">"Ask for a new link"</A></p> })}
+                <button type="submit" disabled=move || busy.get()>
+                    {move || if busy.get() { "Saving…" } else { "Save the new password" }}
+                </button>
+                <p class="error" role="alert">{general(error, &["password", "confirm", "token"])}</p>
+            </form>
+        </Show>
+    }
+}
+
+/// `/verify-email?token=…`: confirms the address the link was sent to, at once.
+#[component]
+pub fn VerifyEmailPage() -> impl IntoView {
+    let token = nav::query("token").unwrap_or_default();
+    let state = RwSignal::new(Load::<String>::Loading);
+    leptos::task::spawn_local(async move {
+        state.set(match api::call::<gql::VerifyEmail>(gql::verify_email::Variables { token }).await {
+            Ok(d) => Load::Ready(d.verify_email),
+            Err(e) => Load::Failed(e),
+        });
+    });
+    view! {
+        <section class="card narrow" aria-live="polite" id="verify-email">
+            {move || match state.get() {
+                Load::Loading => view! { <Loading what="your confirmation" /> }.into_any(),
+                Load::Ready(address) => view! {
+                    <h1>"Email confirmed"</h1>
+                    <p><strong>{address}</strong> " is confirmed. NRP can now check your company; we'll email you when you're verified."</p>
+                    <A href="/">"Continue"</A>
+                }.into_any(),
+                Load::Failed(e) => view! {
+                    <h1>"This link didn't work"</h1>
+                    <ErrorBox error=e />
+                    <p>"Sign in and ask for a new link from your profile."</p>
+                    <A href="/profile">"Your profile"</A>
+                }.into_any(),
+            }}
+        </section>
+    }
+}
+
+/// The signed-in person's own account: confirming the email, changing the password, and the
+/// sessions (devices) signed in, each of which can be ended.
+#[component]
+pub fn AccountSecurity() -> impl IntoView {
+    let state = RwSignal::new(Load::<my_sessions::ResponseData>::Loading);
+    let load = move || {
+        leptos::task::spawn_local(async move {
+            state.set(match api::call::<gql::MySessions>(my_sessions::Variables {}).await {
+                Ok(d) => Load::Ready(d),
+                Err(e) => Load::Failed(e),
+            });
+        });
+    };
+    load();
+    let reload = Callback::new(move |_| load());
+    view! {
+        <section class="card account-security" aria-labelledby="security-h">
+            <h2 id="security-h">"Sign-in and security"</h2>
+            {move || match state.get() {
+                Load::Loading => view! { <Loading what="your sessions" /> }.into_any(),
+                Load::Failed(e) => view! { <ErrorBox error=e retry=reload /> }.into_any(),
+                Load::Ready(d) => view! {
+                    <EmailStatus email=d.me.email.clone() verified=d.me.email_verified />
+                    <ChangePassword reload />
+                    <Sessions sessions=d.my_sessions.clone() reload />
+                }.into_any(),
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn EmailStatus(email: String, verified: bool) -> impl IntoView {
+    let note = RwSignal::new(None::<Result<String, ApiError>>);
+    let resend = move |_| {
+        leptos::task::spawn_local(async move {
+            let r = api::call::<gql::ResendEmailVerification>(gql::resend_email_verification::Variables {}).await;
+            note.set(Some(r.map(|_| "Sent: open the link in the email.".to_string())));
+        });
+    };
+    view! {
+        <p class="email-status">
+            "Login email: " <strong>{email}</strong> " "
+            {if verified {
+                view! { <span class="muted">"✓ Confirmed"</span> }.into_any()
+            } else {
+                view! {
+                    <span class="warn">"Not confirmed yet: NRP verifies your company once it is."</span>
+                    " " <button class="secondary" id="resend-verification" on:click=resend>"Send the link again"</button>
+                }.into_any()
+            }}
+        </p>
+        {move || note.get().map(|r| match r {
+            Ok(m) => view! { <p class="banner" role="status">{m}</p> }.into_any(),
+            Err(e) => view! { <ErrorBox error=e /> }.into_any(),
+        })}
+    }
+}
+
+#[component]
+fn ChangePassword(reload: Callback<()>) -> impl IntoView {
+    let current = RwSignal::new(String::new());
+    let new = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<ApiError>);
+    let busy = RwSignal::new(false);
+    let saved = RwSignal::new(false);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        busy.set(true);
+        error.set(None);
+        saved.set(false);
+        let vars = gql::change_password::Variables {
+            current_password: current.get_untracked(),
+            new_password: new.get_untracked(),
+        };
+        leptos::task::spawn_local(async move {
+            match api::call::<gql::ChangePassword>(vars).await {
+                Ok(_) => {
+                    current.set(String::new());
+                    new.set(String::new());
+                    saved.set(true);
+                    reload.run(());
+                }
+                Err(e) => error.set(Some(e)),
+            }
+            busy.set(false);
+        });
+    };
+    view! {
+        <form class="change-password" on:submit=submit novalidate aria-labelledby="change-h">
+            <h3 id="change-h">"Change your password"</h3>
+            <Field id="current-password" field="currentPassword" label="Current password" kind="password"
+                autocomplete="current-password" value=current error />
+            <Field id="new-password" field="newPassword" label="New password" kind="password"
+                autocomplete="new-password" value=new error hint="At least 10 characters" />
+            <button type="submit" disabled=move || busy.get()>"Change password"</button>
+            {move || saved.get().then(|| view! { <p class="banner" role="status">"Password changed. Your other devices were signed out."</p> })}
+            <p class="error" role="alert">{general(error, &["currentPassword", "newPassword"])}</p>
+        </form>
+    }
+}
+
+/// A short name for a browser from its `User-Agent`.
+fn device(agent: Option<&str>) -> String {
+    let Some(a) = agent else { return "Unknown device".into() };
+    let browser = ["Edg/", "Firefox/", "Chrome/", "Safari/"].iter().find(|b| a.contains(*b)).map(|b| match *b {
+        "Edg/" => "Edge",
+        "Firefox/" => "Firefox",
+        "Chrome/" => "Chrome",
+        _ => "Safari",
+    });
+    let system = [
+        ("iPhone", "iPhone"),
+        ("iPad", "iPad"),
+        ("Android", "Android"),
+        ("Windows", "Windows"),
+        ("Mac OS", "Mac"),
+        ("Linux", "Linux"),
+    ]
+    .iter()
+    .find(|(k, _)| a.contains(k))
+    .map(|(_, v)| *v);
+    match (browser, system) {
+        (Some(b), Some(s)) => format!("{b} on {s}"),
+        (Some(b), None) => b.into(),
+        (None, Some(s)) => s.into(),
+        (None, None) => a.chars().take(40).collect(),
+    }
+}
+
+#[component]
+fn Sessions(sessions: Vec<my_sessions::MySessionsMySessions>, reload: Callback<()>) -> impl IntoView {
+    let error = RwSignal::new(None::<ApiError>);
+    let others = sessions.iter().filter(|s| !s.current).count();
+    let end = move |id: String| {
+        leptos::task::spawn_local(async move {
+            match api::call::<gql::EndSession>(gql::end_session::Variables { id }).await {
+                Ok(_) => reload.run(()),
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+    let end_others = move |_| {
+        leptos::task::spawn_local(async move {
+            match api::call::<gql::EndOtherSessions>(gql::end_other_sessions::Variables {}).await {
+                Ok(_) => reload.run(()),
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+    view! {
+        <h3>"Where you're signed in"</h3>
+        <ul class="sessions">
+            {sessions.into_iter().map(|s| {
+                let id = s.id.clone();
+                view! {
+                    <li class="session" data-session=s.id.clone() class:current=s.current>
+                        <strong>{device(s.user_agent.as_deref())}</strong>
+                        {s.current.then(|| view! { " " <span class="muted">"(this device)"</span> })}
+                        <br />
+                        <span class="muted">
+                            {s.ip_address.clone().unwrap_or_default()} " · last used " {when(&s.last_used_at)}
+                            " · signed in " {when(&s.created_at)}
+                        </span>
+                        {(!s.current).then(|| view! {
+                            " " <button class="secondary end-session" on:click=move |_| end(id.clone())>"Sign out"</button>
+                        })}
+                    </li>
+                }
+            }).collect_view()}
+        </ul>
+        {(others > 0).then(|| view! {
+            <button class="secondary" id="end-other-sessions" on:click=end_others>"Sign out everywhere else"</button>
+        })}
+        {move || error.get().map(|e| view! { <ErrorBox error=e /> })}
+    }
+}
