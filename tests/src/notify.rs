@@ -28,6 +28,9 @@ impl Mail {
     }
 }
 
+/// The subject of the email that confirms a sign-up's address.
+pub const SIGN_UP_CONFIRMATION: &str = "Confirm your email for NRP";
+
 /// aiosmtpd on a free port, for as long as this lives.
 pub struct SmtpSink {
     pub port: u16,
@@ -73,8 +76,20 @@ impl SmtpSink {
         format!("smtp://127.0.0.1:{}", self.port)
     }
 
-    /// The next message accepted (awaited, not polled).
+    /// The next message accepted (awaited, not polled), leaving out the confirmation email every
+    /// company signed up through the form gets (`SIGN_UP_CONFIRMATION`): only the accounts tests
+    /// wait for that one, with [`SmtpSink::next_any`].
     pub async fn next(&mut self) -> Mail {
+        loop {
+            let m = self.next_any().await;
+            if m.parsed().subject() != Some(SIGN_UP_CONFIRMATION) {
+                return m;
+            }
+        }
+    }
+
+    /// The next message accepted, whatever it is.
+    pub async fn next_any(&mut self) -> Mail {
         tokio::time::timeout(Duration::from_secs(20), self.mails.recv())
             .await
             .expect("an email arrived in time")
@@ -82,8 +97,15 @@ impl SmtpSink {
     }
 
     /// Whether a message arrives within `wait` (for "nothing more is sent").
+    /// (Sign-up confirmations do not count, as for [`SmtpSink::next`].)
     pub async fn quiet_for(&mut self, wait: Duration) -> Option<Mail> {
-        tokio::time::timeout(wait, self.mails.recv()).await.ok().flatten()
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            let m = tokio::time::timeout_at(deadline, self.mails.recv()).await.ok().flatten()?;
+            if m.parsed().subject() != Some(SIGN_UP_CONFIRMATION) {
+                return Some(m);
+            }
+        }
     }
 }
 
