@@ -12,6 +12,8 @@ pub struct Model {
     pub ip_address: Option<String>,
     pub created_at: DateTimeUtc,
     pub last_used_at: DateTimeUtc,
+    /// When the session passed a second factor (at sign-in, or by enrolling one in it).
+    pub second_factor_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,6 +1,8 @@
 //! Accounts people run themselves: single-use links sent by email (password reset, email
 //! verification, staff invitations), stored only as hashes; and each login's sessions (one per
-//! refresh-token family) with the device and address it was opened from.
+//! refresh-token family) with the device and address it was opened from, and whether it passed
+//! a second factor; each login's TOTP second factor (its secret sealed), its single-use recovery
+//! codes (hashed) and the short-lived challenges a sign-in with a second factor goes through.
 
 use sea_orm_migration::prelude::*;
 
@@ -48,6 +50,7 @@ impl MigrationTrait for Migration {
                 .col(ColumnDef::new("ip_address").string_len(64).null())
                 .col(ColumnDef::new("created_at").timestamp_with_time_zone().not_null())
                 .col(ColumnDef::new("last_used_at").timestamp_with_time_zone().not_null())
+                .col(ColumnDef::new("second_factor_at").timestamp_with_time_zone().null())
                 .foreign_key(
                     ForeignKey::create()
                         .from("sessions", "user_id")
@@ -58,6 +61,62 @@ impl MigrationTrait for Migration {
         )
         .await?;
         m.create_index(Index::create().name("idx_sessions_user").table("sessions").col("user_id").to_owned()).await?;
+        m.create_table(
+            Table::create()
+                .table("second_factors")
+                .col(ColumnDef::new("user_id").uuid().not_null().primary_key())
+                .col(ColumnDef::new("secret").string_len(200).not_null())
+                .col(ColumnDef::new("confirmed_at").timestamp_with_time_zone().null())
+                .col(ColumnDef::new("last_step").big_integer().null())
+                .col(ColumnDef::new("created_at").timestamp_with_time_zone().not_null())
+                .foreign_key(
+                    ForeignKey::create()
+                        .from("second_factors", "user_id")
+                        .to("users", "id")
+                        .on_delete(ForeignKeyAction::Cascade),
+                )
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            Table::create()
+                .table("recovery_codes")
+                .col(ColumnDef::new("id").uuid().not_null().primary_key())
+                .col(ColumnDef::new("user_id").uuid().not_null())
+                .col(ColumnDef::new("code_hash").string_len(64).not_null())
+                .col(ColumnDef::new("used_at").timestamp_with_time_zone().null())
+                .foreign_key(
+                    ForeignKey::create()
+                        .from("recovery_codes", "user_id")
+                        .to("users", "id")
+                        .on_delete(ForeignKeyAction::Cascade),
+                )
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create().name("idx_recovery_codes_user").table("recovery_codes").col("user_id").to_owned(),
+        )
+        .await?;
+        m.create_table(
+            Table::create()
+                .table("login_challenges")
+                .col(ColumnDef::new("id").uuid().not_null().primary_key())
+                .col(ColumnDef::new("user_id").uuid().not_null())
+                .col(ColumnDef::new("token_hash").string_len(64).not_null().unique_key())
+                .col(ColumnDef::new("attempts").integer().not_null())
+                .col(ColumnDef::new("created_at").timestamp_with_time_zone().not_null())
+                .col(ColumnDef::new("expires_at").timestamp_with_time_zone().not_null())
+                .col(ColumnDef::new("used_at").timestamp_with_time_zone().null())
+                .foreign_key(
+                    ForeignKey::create()
+                        .from("login_challenges", "user_id")
+                        .to("users", "id")
+                        .on_delete(ForeignKeyAction::Cascade),
+                )
+                .to_owned(),
+        )
+        .await?;
         // Ending every session of a login looks its tokens up by user.
         m.create_index(
             Index::create().name("idx_refresh_tokens_user").table("refresh_tokens").col("user_id").to_owned(),
@@ -67,7 +126,7 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
         m.drop_index(Index::drop().name("idx_refresh_tokens_user").table("refresh_tokens").to_owned()).await?;
-        for t in ["sessions", "account_links"] {
+        for t in ["login_challenges", "recovery_codes", "second_factors", "sessions", "account_links"] {
             m.drop_table(Table::drop().table(t).to_owned()).await?;
         }
         Ok(())

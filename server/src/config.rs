@@ -123,6 +123,9 @@ pub struct Config {
     pub smtp_url: Option<SecretString>,
     /// The sender of every email (`EMAIL_FROM`).
     pub email_from: String,
+    /// Whether admins must pass a second factor (`ADMIN_SECOND_FACTOR=required|optional`; required
+    /// by default in production). An admin without one may only enrol until it has.
+    pub admin_second_factor_required: bool,
     /// The SMS channel (Twilio, `TWILIO_*`); SMS is off without it.
     pub twilio: Option<crate::notify::TwilioConfig>,
     /// First notification retry delay; each further retry doubles it (capped at an hour).
@@ -295,6 +298,16 @@ impl Config {
             vapid,
             offer_sms_after: Duration::from_secs(parse_u64("OFFER_SMS_AFTER_SECS", 120)?),
             smtp_url: smtp_url.map(SecretString::from),
+            admin_second_factor_required: match lookup("ADMIN_SECOND_FACTOR")
+                .as_deref()
+                .map(str::to_ascii_lowercase)
+                .as_deref()
+            {
+                None => environment == Environment::Production,
+                Some("required") => true,
+                Some("optional") => false,
+                Some(v) => return Err(err("ADMIN_SECOND_FACTOR", format!("expected required or optional, got {v:?}"))),
+            },
             email_from: lookup("EMAIL_FROM")
                 .unwrap_or_else(|| "National Recovery Partners <alerts@nrp.example>".into()),
             twilio,

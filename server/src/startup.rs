@@ -226,6 +226,7 @@ fn router(ctx: Arc<AppContext>) -> anyhow::Result<(Router, HttpState)> {
         .route("/graphql", get(http::graphql::get_graphql).post(http::graphql::graphql))
         .route("/graphql/ws", get(http::ws::upgrade))
         .route("/auth/login", axum::routing::post(http::session::login))
+        .route("/auth/second-factor", axum::routing::post(http::session::second_factor))
         .route("/auth/refresh", axum::routing::post(http::session::refresh))
         .route("/auth/logout", axum::routing::post(http::session::logout))
         .route("/healthz", get(http::health::healthz))

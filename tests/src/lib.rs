@@ -229,7 +229,7 @@ impl TestApp {
         let data = self
             .ok(
                 None,
-                "mutation($e:String!,$p:String!){ login(email:$e,password:$p){ accessToken } }",
+                "mutation($e:String!,$p:String!){ login(email:$e,password:$p){ ... on AuthPayload { accessToken } } }",
                 json!({"e": email, "p": password}),
             )
             .await;

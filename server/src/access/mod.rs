@@ -35,14 +35,24 @@ impl Principal {
         }
     }
 
+    /// NRP: an admin (one that has passed the second factor NRP requires), or the system.
     pub fn is_admin(&self) -> bool {
-        matches!(self, Principal::User { role: Role::Admin, .. } | Principal::System)
+        matches!(self, Principal::User { role: Role::Admin, enrol_first: false, .. } | Principal::System)
     }
 
-    /// `UNAUTHENTICATED` for anonymous callers, `FORBIDDEN` for anyone but an admin.
+    /// `UNAUTHENTICATED` for anonymous callers, `FORBIDDEN` for anyone but an admin (saying so
+    /// to an admin that must enrol a second factor first).
     pub fn require_admin(&self) -> Result<(), ServiceError> {
         self.require_authenticated()?;
-        if self.is_admin() { Ok(()) } else { Err(ServiceError::forbidden()) }
+        if self.is_admin() {
+            return Ok(());
+        }
+        if matches!(self, Principal::User { enrol_first: true, .. }) {
+            return Err(ServiceError::Forbidden(
+                "NRP requires admins to use a second factor: set one up (enrolSecondFactor), then sign in again".into(),
+            ));
+        }
+        Err(ServiceError::forbidden())
     }
 
     /// Admins may act on any contractor; a contractor's user only on its own company.
@@ -276,6 +286,7 @@ mod tests {
             contractor_id: Some(c),
             partner_id: None,
             session_id: Some(k),
+            enrol_first: false,
         };
         let partner_user = Principal::User {
             user_id: u,
@@ -284,6 +295,7 @@ mod tests {
             contractor_id: None,
             partner_id: Some(p),
             session_id: None,
+            enrol_first: false,
         };
         let key = Principal::ApiKey {
             key_id: k,

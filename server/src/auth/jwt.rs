@@ -21,9 +21,24 @@ pub struct AccessClaims {
     /// The session (refresh-token family) the token was issued to: ending the session ends it.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub sid: Option<Uuid>,
+    /// An admin that must enrol a second factor before it may act as one.
+    #[serde(skip_serializing_if = "std::ops::Not::not", default)]
+    pub enr: bool,
     pub iat: i64,
     pub exp: i64,
     pub iss: String,
+}
+
+/// Whom an access token is issued to.
+#[derive(Debug, Clone)]
+pub struct Subject<'a> {
+    pub user_id: Uuid,
+    pub email: &'a str,
+    pub role: Role,
+    pub contractor_id: Option<Uuid>,
+    pub partner_id: Option<Uuid>,
+    pub session_id: Option<Uuid>,
+    pub enrol_first: bool,
 }
 
 /// HS256 signing and verification keys derived from the configured secret.
@@ -63,23 +78,16 @@ impl JwtKeys {
     }
 
     /// Signs a token for the user, valid for the configured lifetime.
-    pub fn issue(
-        &self,
-        user_id: Uuid,
-        email: &str,
-        role: Role,
-        contractor_id: Option<Uuid>,
-        partner_id: Option<Uuid>,
-        session_id: Option<Uuid>,
-    ) -> anyhow::Result<String> {
+    pub fn issue(&self, who: &Subject<'_>) -> anyhow::Result<String> {
         let now = chrono::Utc::now().timestamp();
         let claims = AccessClaims {
-            sub: user_id,
-            email: email.to_string(),
-            role,
-            cid: contractor_id,
-            pid: partner_id,
-            sid: session_id,
+            sub: who.user_id,
+            email: who.email.to_string(),
+            role: who.role,
+            cid: who.contractor_id,
+            pid: who.partner_id,
+            sid: who.session_id,
+            enr: who.enrol_first,
             iat: now,
             exp: now + self.ttl.as_secs() as i64,
             iss: ISSUER.into(),
@@ -103,6 +111,18 @@ impl JwtKeys {
 mod tests {
     use super::*;
 
+    fn subject(user_id: Uuid) -> Subject<'static> {
+        Subject {
+            user_id,
+            email: "a@b.co",
+            role: Role::Admin,
+            contractor_id: None,
+            partner_id: None,
+            session_id: None,
+            enrol_first: false,
+        }
+    }
+
     fn keys(secret: &str, ttl: u64) -> JwtKeys {
         JwtKeys::new(&SecretString::from(secret.to_string()), Duration::from_secs(ttl))
     }
@@ -111,7 +131,7 @@ mod tests {
     fn a_token_round_trips_with_its_claims() {
         let k = keys("0123456789abcdef0123456789abcdef", 60);
         let id = Uuid::now_v7();
-        let token = k.issue(id, "a@b.co", Role::Admin, None, None, None).unwrap();
+        let token = k.issue(&subject(id)).unwrap();
         let claims = k.verify(&token).unwrap();
         assert_eq!(claims.sub, id);
         assert_eq!(claims.role, Role::Admin);
@@ -119,9 +139,7 @@ mod tests {
 
     #[test]
     fn a_token_signed_with_another_secret_is_rejected() {
-        let token = keys("0123456789abcdef0123456789abcdef", 60)
-            .issue(Uuid::now_v7(), "a@b.co", Role::Admin, None, None, None)
-            .unwrap();
+        let token = keys("0123456789abcdef0123456789abcdef", 60).issue(&subject(Uuid::now_v7())).unwrap();
         assert_eq!(keys("another-secret-another-secret-xx", 60).verify(&token).unwrap_err(), "invalid access token");
         assert!(keys("0123456789abcdef0123456789abcdef", 60).verify("garbage").is_err());
     }

@@ -9,7 +9,7 @@ mod rate_limit;
 mod sealed;
 mod secret_token;
 
-pub use jwt::{AccessClaims, JwtKeys};
+pub use jwt::{AccessClaims, JwtKeys, Subject};
 pub use password::{Passwords, hash_password, verify_password};
 pub use principal::{Principal, RequestMeta};
 pub use rate_limit::{Hit, RateLimitDecision, RateLimiter, client_key};

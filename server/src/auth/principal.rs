@@ -17,6 +17,8 @@ pub enum Principal {
         partner_id: Option<Uuid>,
         /// The session its access token belongs to (none for a token issued before sessions).
         session_id: Option<Uuid>,
+        /// An admin that must enrol a second factor before acting as one (NRP requires one).
+        enrol_first: bool,
     },
     /// A partner calling with an API key.
     ApiKey {

@@ -104,6 +104,16 @@ impl Query {
         Ok(rows.into_iter().map(crate::graphql::types::auth::Session).collect())
     }
 
+    /// The signed-in person's second factor.
+    async fn second_factor(&self, ctx: &Context<'_>) -> Result<crate::graphql::types::auth::SecondFactorStatus> {
+        let s = services::second_factor::status(app(ctx), meta(ctx)).await.gql()?;
+        Ok(crate::graphql::types::auth::SecondFactorStatus {
+            on: s.on,
+            recovery_codes_left: s.recovery_codes_left,
+            required: s.required,
+        })
+    }
+
     /// Admin: a login's live sessions.
     async fn user_sessions(&self, ctx: &Context<'_>, user_id: ID) -> Result<Vec<crate::graphql::types::auth::Session>> {
         let id = crate::graphql::ids::parse_id(&user_id, "userId").gql()?;

@@ -1,4 +1,5 @@
-//! The web apps' sessions: `POST /auth/login`, `POST /auth/refresh` and `POST /auth/logout`.
+//! The web apps' sessions: `POST /auth/login`, `POST /auth/second-factor` (the code a login with
+//! a second factor asks for), `POST /auth/refresh` and `POST /auth/logout`.
 //! The refresh token travels only in a cookie that scripts cannot read (`HttpOnly`), that only
 //! this site's own requests carry (`SameSite=Strict`), only to these endpoints (`Path=/auth`),
 //! and only over HTTPS (`Secure`, wherever the public address is HTTPS, and always in
@@ -21,7 +22,7 @@ use serde_json::{Value, json};
 use super::graphql::HttpState;
 use super::request::request_meta;
 use crate::error::ServiceError;
-use crate::services::auth::Session;
+use crate::services::auth::{LoginOutcome, Session};
 
 const COOKIE: &str = "nrp_refresh";
 
@@ -29,6 +30,12 @@ const COOKIE: &str = "nrp_refresh";
 pub struct Credentials {
     email: String,
     password: String,
+}
+
+#[derive(Deserialize)]
+pub struct SecondFactorCode {
+    challenge: String,
+    code: String,
 }
 
 fn json_body(headers: &HeaderMap) -> bool {
@@ -111,6 +118,28 @@ pub async fn login(
     let (true, Some(Json(c))) = (json_body(&headers), body) else { return not_json() };
     let meta = request_meta(&state.ctx, &headers, Some(peer)).await;
     match crate::services::auth::login(&state.ctx, &meta, &c.email, c.password).await {
+        Ok(LoginOutcome::Session(s)) => signed_in(&state, s),
+        // No session yet, so no cookie: the code goes to `/auth/second-factor` with the challenge.
+        Ok(LoginOutcome::SecondFactor { challenge, expires_in_secs }) => (
+            [(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))],
+            Json(json!({ "data": { "secondFactor": { "challenge": challenge, "expiresIn": expires_in_secs } } })),
+        )
+            .into_response(),
+        Err(e) => error(&e),
+    }
+}
+
+/// `POST /auth/second-factor` with `{"challenge", "code"}`: completes a login that asked for
+/// its second factor, answering like `/auth/login`.
+pub async fn second_factor(
+    State(state): State<HttpState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Option<Json<SecondFactorCode>>,
+) -> Response {
+    let (true, Some(Json(c))) = (json_body(&headers), body) else { return not_json() };
+    let meta = request_meta(&state.ctx, &headers, Some(peer)).await;
+    match crate::services::second_factor::verify(&state.ctx, &meta, &c.challenge, &c.code).await {
         Ok(s) => signed_in(&state, s),
         Err(e) => error(&e),
     }

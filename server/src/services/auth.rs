@@ -10,6 +10,14 @@ use crate::domain::{AtField, Email};
 use crate::error::{ServiceError, ServiceResult};
 use crate::store;
 
+/// What a sign-in with the right password leads to: a session, or (for a login with a second
+/// factor) a short-lived challenge that `second_factor::verify` completes with a code.
+#[derive(Debug)]
+pub enum LoginOutcome {
+    Session(Session),
+    SecondFactor { challenge: String, expires_in_secs: u64 },
+}
+
 /// What a successful login or refresh returns.
 #[derive(Debug)]
 pub struct Session {
@@ -24,7 +32,7 @@ const BAD_CREDENTIALS: &str = "invalid email or password";
 /// Checks email and password, counting the attempt against both the email's and the client
 /// address's limits, and opens a new refresh-token family.
 #[tracing::instrument(skip_all)]
-pub async fn login(ctx: &AppContext, meta: &RequestMeta, email: &str, password: String) -> ServiceResult<Session> {
+pub async fn login(ctx: &AppContext, meta: &RequestMeta, email: &str, password: String) -> ServiceResult<LoginOutcome> {
     let cfg = &ctx.config;
     // Guessing is bounded per client address and per (address, email); there is deliberately
     // no limit per email alone, which would let anyone lock a user out with wrong passwords.
@@ -44,7 +52,21 @@ pub async fn login(ctx: &AppContext, meta: &RequestMeta, email: &str, password: 
         return Err(ServiceError::Unauthenticated(why.into()));
     }
     ctx.limiter.reset(&pair_key).await;
+    if super::second_factor::is_on(&ctx.db, user.id).await? {
+        let (challenge, expires_in_secs) = super::second_factor::challenge(ctx, meta, &user).await?;
+        return Ok(LoginOutcome::SecondFactor { challenge, expires_in_secs });
+    }
+    open_session(ctx, meta, user, None).await.map(LoginOutcome::Session)
+}
 
+/// Opens a new session for a login whose credentials were just proven (`second_factor` names
+/// the factor, when one was), in one transaction with its audit entry.
+pub(crate) async fn open_session(
+    ctx: &AppContext,
+    meta: &RequestMeta,
+    user: user::Model,
+    second_factor: Option<&str>,
+) -> ServiceResult<Session> {
     let txn = ctx.db.begin().await?;
     if store::users::lock(&txn, user.id).await?.is_none_or(|u| u.disabled) {
         return Err(ServiceError::Unauthenticated(BAD_CREDENTIALS.into()));
@@ -52,11 +74,15 @@ pub async fn login(ctx: &AppContext, meta: &RequestMeta, email: &str, password: 
     let family = Uuid::now_v7();
     let refresh = issue_refresh(&txn, ctx, user.id, family).await?;
     store::sessions::open(&txn, family, user.id, meta).await?;
+    if second_factor.is_some() {
+        store::sessions::mark_second_factor(&txn, family).await?;
+    }
     store::users::touch_last_login(&txn, user.id).await?;
     let meta = RequestMeta { principal: principal_of(&user), ..meta.clone() };
-    super::audit::record(&txn, &meta, "auth.login", "user", Some(user.id), json!({ "session": family })).await?;
+    let changes = json!({ "session": family, "secondFactor": second_factor });
+    super::audit::record(&txn, &meta, "auth.login", "user", Some(user.id), changes).await?;
     txn.commit().await?;
-    session(ctx, user, refresh, family)
+    session(ctx, user, refresh, family, second_factor.is_some())
 }
 
 /// Rotates a refresh token: the presented one is retired and a new one of the same family issued.
@@ -119,11 +145,12 @@ pub async fn refresh(ctx: &AppContext, meta: &RequestMeta, token: &str) -> Servi
     }
     let refresh = issue_refresh(&txn, ctx, user.id, row.family_id).await?;
     store::sessions::touch(&txn, row.family_id, row.user_id, meta).await?;
+    let passed = store::sessions::find(&txn, row.family_id).await?.is_some_and(|s| s.second_factor_at.is_some());
     let meta = RequestMeta { principal: principal_of(&user), ..meta.clone() };
     super::audit::record(&txn, &meta, "auth.refresh", "user", Some(user.id), json!({ "graceReuse": grace_reuse }))
         .await?;
     txn.commit().await?;
-    session(ctx, user, refresh, row.family_id)
+    session(ctx, user, refresh, row.family_id, passed)
 }
 
 /// Revokes the refresh token's whole family. Unknown tokens are accepted silently.
@@ -172,6 +199,7 @@ pub async fn identify(ctx: &AppContext, bearer: &str) -> ServiceResult<Principal
                 contractor_id: c.cid,
                 partner_id: c.pid,
                 session_id: c.sid,
+                enrol_first: c.enr,
             },
             Err(reason) => Principal::Anonymous { reason: Some(reason) },
         });
@@ -208,6 +236,7 @@ pub fn principal_of(u: &user::Model) -> Principal {
         contractor_id: u.contractor_id,
         partner_id: u.partner_id,
         session_id: None,
+        enrol_first: false,
     }
 }
 
@@ -227,8 +256,23 @@ async fn issue_refresh(
     Ok(token)
 }
 
-fn session(ctx: &AppContext, user: user::Model, refresh_token: String, family: Uuid) -> ServiceResult<Session> {
-    let access_token =
-        ctx.jwt.issue(user.id, &user.email, user.role, user.contractor_id, user.partner_id, Some(family))?;
+fn session(
+    ctx: &AppContext,
+    user: user::Model,
+    refresh_token: String,
+    family: Uuid,
+    passed_second_factor: bool,
+) -> ServiceResult<Session> {
+    let enrol_first =
+        user.role == entities::Role::Admin && ctx.config.admin_second_factor_required && !passed_second_factor;
+    let access_token = ctx.jwt.issue(&crate::auth::Subject {
+        user_id: user.id,
+        email: &user.email,
+        role: user.role,
+        contractor_id: user.contractor_id,
+        partner_id: user.partner_id,
+        session_id: Some(family),
+        enrol_first,
+    })?;
     Ok(Session { access_token, refresh_token, expires_in_secs: ctx.jwt.ttl().as_secs(), user })
 }

@@ -21,6 +21,7 @@ pub async fn open(db: &impl ConnectionTrait, id: Uuid, user_id: Uuid, meta: &Req
         ip_address: Set(address(meta)),
         created_at: Set(now),
         last_used_at: Set(now),
+        second_factor_at: Set(None),
     }
     .insert(db)
     .await?;
@@ -67,4 +68,14 @@ pub async fn live_for_user(db: &impl ConnectionTrait, user_id: Uuid) -> Result<V
 
 pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<session::Model>, DbErr> {
     session::Entity::find_by_id(id).one(db).await
+}
+
+/// Marks the session as having passed a second factor.
+pub async fn mark_second_factor(db: &impl ConnectionTrait, id: Uuid) -> Result<(), DbErr> {
+    session::Entity::update_many()
+        .col_expr(session::Column::SecondFactorAt, Utc::now().into())
+        .filter(session::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
 }

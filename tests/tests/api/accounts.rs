@@ -13,7 +13,8 @@ use nrp_tests::*;
 use serde_json::{Value, json};
 
 const ME: &str = "{ me { id email emailVerified } }";
-const LOGIN: &str = "mutation($e:String!,$p:String!){ login(email:$e,password:$p){ accessToken refreshToken } }";
+const LOGIN: &str =
+    "mutation($e:String!,$p:String!){ login(email:$e,password:$p){ ... on AuthPayload { accessToken refreshToken } } }";
 const REFRESH: &str = "mutation($t:String!){ refreshToken(refreshToken:$t){ accessToken refreshToken } }";
 const FORGOT: &str = "mutation($e:String!){ requestPasswordReset(email:$e) }";
 const RESET: &str = "mutation($t:String!,$p:String!){ resetPassword(token:$t, password:$p) }";

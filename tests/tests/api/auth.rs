@@ -2,7 +2,7 @@ use chrono::Utc;
 use nrp_tests::*;
 use serde_json::json;
 
-const LOGIN: &str = "mutation($e:String!,$p:String!){ login(email:$e,password:$p){ accessToken refreshToken expiresIn user { id role } } }";
+const LOGIN: &str = "mutation($e:String!,$p:String!){ login(email:$e,password:$p){ ... on AuthPayload { accessToken refreshToken expiresIn user { id role } } } }";
 const REFRESH: &str =
     "mutation($t:String!){ refreshToken(refreshToken:$t){ accessToken refreshToken expiresIn user { id role } } }";
 const ME: &str = "{ me { id email role contractor { id status } } }";

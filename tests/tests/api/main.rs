@@ -30,5 +30,6 @@ mod push;
 mod revocation;
 mod routing;
 mod schema;
+mod second_factor;
 mod webhooks;
 mod websocket;

@@ -14,7 +14,8 @@ const DISABLE: &str = "mutation($id:ID!,$r:String){ disableUser(id:$id, reason:$
 const ENABLE: &str = "mutation($id:ID!){ enableUser(id:$id){ id disabled } }";
 const DEACTIVATE: &str = "mutation($id:ID!,$r:String){ deactivatePartner(id:$id, reason:$r){ id active } }";
 const REACTIVATE: &str = "mutation($id:ID!){ reactivatePartner(id:$id){ id active } }";
-const LOGIN: &str = "mutation($e:String!,$p:String!){ login(email:$e,password:$p){ accessToken refreshToken } }";
+const LOGIN: &str =
+    "mutation($e:String!,$p:String!){ login(email:$e,password:$p){ ... on AuthPayload { accessToken refreshToken } } }";
 const REFRESH: &str = "mutation($t:String!){ refreshToken(refreshToken:$t){ accessToken refreshToken } }";
 
 /// Waits for the socket to close and returns its close code.

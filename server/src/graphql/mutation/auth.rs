@@ -4,7 +4,7 @@ use crate::domain::{AtField, Email, Password, optional_text};
 use crate::error::ServiceError;
 use crate::graphql::IntoGql;
 use crate::graphql::ids::parse_id;
-use crate::graphql::types::auth::AuthPayload;
+use crate::graphql::types::auth::{AuthPayload, LoginResult, SecondFactorChallenge, SecondFactorEnrolment};
 use crate::graphql::types::enums::Role;
 use crate::graphql::types::user::User;
 use crate::graphql::types::{app, meta};
@@ -39,8 +39,54 @@ impl AuthMutation {
     /// Logs in. Attempts are rate limited per client address and per email from one address
     /// (`RATE_LIMITED`, with `extensions.retryAfterSeconds`); wrong passwords from elsewhere never
     /// lock a user out.
-    async fn login(&self, ctx: &Context<'_>, email: String, password: String) -> Result<AuthPayload> {
-        services::auth::login(app(ctx), meta(ctx), &email, password).await.gql().map(payload)
+    /// A login with a second factor gets a `SecondFactorChallenge` instead of a session.
+    async fn login(&self, ctx: &Context<'_>, email: String, password: String) -> Result<LoginResult> {
+        Ok(match services::auth::login(app(ctx), meta(ctx), &email, password).await.gql()? {
+            services::auth::LoginOutcome::Session(s) => LoginResult::Session(payload(s)),
+            services::auth::LoginOutcome::SecondFactor { challenge, expires_in_secs } => {
+                LoginResult::SecondFactor(SecondFactorChallenge { challenge, expires_in: expires_in_secs })
+            }
+        })
+    }
+
+    /// Completes a sign-in that asked for the second factor: six digits from the authenticator
+    /// app, or one of the recovery codes. A wrong code is `BAD_USER_INPUT` on `code` (five tries
+    /// per challenge, and sign-in attempts are limited per login); a code is accepted once. An
+    /// expired or spent challenge is `UNAUTHENTICATED`: sign in again.
+    async fn verify_second_factor(&self, ctx: &Context<'_>, challenge: String, code: String) -> Result<AuthPayload> {
+        services::second_factor::verify(app(ctx), meta(ctx), &challenge, &code).await.gql().map(payload)
+    }
+
+    /// Starts setting up a second factor (TOTP): a new key, in force once confirmed. `CONFLICT`
+    /// while one is on.
+    async fn enrol_second_factor(&self, ctx: &Context<'_>) -> Result<SecondFactorEnrolment> {
+        let e = services::second_factor::enrol(app(ctx), meta(ctx)).await.gql()?;
+        Ok(SecondFactorEnrolment { secret: e.secret, uri: e.uri, qr_svg: e.qr_svg })
+    }
+
+    /// Confirms the second factor being set up with a first code. Returns ten recovery codes,
+    /// shown this once: each signs in once in place of a code.
+    async fn confirm_second_factor(&self, ctx: &Context<'_>, code: String) -> Result<Vec<String>> {
+        services::second_factor::confirm(app(ctx), meta(ctx), &code).await.gql()
+    }
+
+    /// Replaces the recovery codes (a current code as proof). Returns the new ones, shown once.
+    async fn replace_recovery_codes(&self, ctx: &Context<'_>, code: String) -> Result<Vec<String>> {
+        services::second_factor::new_recovery(app(ctx), meta(ctx), &code).await.gql()
+    }
+
+    /// Turns the caller's second factor off (a current code or a recovery code as proof).
+    /// `CONFLICT` where NRP requires one.
+    async fn turn_off_second_factor(&self, ctx: &Context<'_>, code: String) -> Result<bool> {
+        services::second_factor::turn_off(app(ctx), meta(ctx), &code).await.gql().map(|()| true)
+    }
+
+    /// Admin: removes another login's second factor (a lost phone): its sessions end everywhere
+    /// and it is told by email. Audited.
+    async fn reset_second_factor(&self, ctx: &Context<'_>, user_id: ID, reason: Option<String>) -> Result<bool> {
+        let id = parse_id(&user_id, "userId").gql()?;
+        let reason = optional_text(reason.as_deref(), "reason", 500).at("reason").map_err(ServiceError::from).gql()?;
+        services::second_factor::reset(app(ctx), meta(ctx), id, reason).await.gql().map(|()| true)
     }
 
     /// Trades a refresh token for a new pair. Each refresh token works once; presenting a used one

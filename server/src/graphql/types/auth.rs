@@ -1,4 +1,4 @@
-use async_graphql::{ID, Object, SimpleObject};
+use async_graphql::{ID, Object, SimpleObject, Union};
 use chrono::{DateTime, Utc};
 
 use crate::graphql::ids::to_id;
@@ -15,6 +15,44 @@ pub struct AuthPayload {
     /// Seconds until `accessToken` expires.
     pub expires_in: u64,
     pub user: User,
+}
+
+/// A sign-in whose password was right and that now needs the login's second factor: send
+/// `challenge` with a code to `verifySecondFactor` within `expiresIn` seconds.
+#[derive(SimpleObject)]
+pub struct SecondFactorChallenge {
+    pub challenge: String,
+    pub expires_in: u64,
+}
+
+/// What `login` gives: a session, or a challenge for the second factor.
+#[derive(Union)]
+pub enum LoginResult {
+    Session(AuthPayload),
+    SecondFactor(SecondFactorChallenge),
+}
+
+/// A second factor being set up: scan `qrSvg` (or type `secret`) into an authenticator app,
+/// then confirm with a first code.
+#[derive(SimpleObject)]
+pub struct SecondFactorEnrolment {
+    /// The key in base32.
+    pub secret: String,
+    /// The `otpauth://` address the QR code holds.
+    pub uri: String,
+    /// The QR code as an SVG document.
+    pub qr_svg: String,
+}
+
+/// The signed-in person's second factor.
+#[derive(SimpleObject)]
+pub struct SecondFactorStatus {
+    /// Whether sign-in asks for a code.
+    pub on: bool,
+    /// Unused recovery codes.
+    pub recovery_codes_left: u64,
+    /// Whether NRP requires one for this login (admins, in production).
+    pub required: bool,
 }
 
 /// The answer to a sign-up: the same whether or not the address already had a login.

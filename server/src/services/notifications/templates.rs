@@ -190,6 +190,7 @@ pub const ACCOUNT_VERIFY: &str = "account.verify";
 pub const ACCOUNT_INVITE: &str = "account.invite";
 pub const ACCOUNT_SIGNUP_EXISTS: &str = "account.signup_exists";
 pub const ACCOUNT_PASSWORD_CHANGED: &str = "account.password_changed";
+pub const ACCOUNT_SECOND_FACTOR: &str = "account.second_factor";
 
 /// Whether a template's message carries a secret (a one-time code or a single-use link).
 pub fn carries_secret(template: &str) -> bool {
@@ -251,6 +252,17 @@ pub fn account_password_changed(how: &str) -> Rendered {
     let warn = "If this wasn't you, reset your password now and tell NRP.".to_string();
     Rendered {
         subject: "Your NRP password was changed".into(),
+        text: format!("{said}\n\n{warn}\n\nNational Recovery Partners"),
+        html: Some(html(&[said, warn], None, None)),
+    }
+}
+
+/// After the second factor was turned on, off, or reset by NRP.
+pub fn account_second_factor(what: &str) -> Rendered {
+    let said = format!("The second factor (authenticator app) of your National Recovery Partners login was {what}.");
+    let warn = "If this wasn't you or NRP at your request, reset your password now and tell NRP.".to_string();
+    Rendered {
+        subject: format!("Your NRP second factor was {what}"),
         text: format!("{said}\n\n{warn}\n\nNational Recovery Partners"),
         html: Some(html(&[said, warn], None, None)),
     }
