@@ -199,10 +199,38 @@ fn signed_in(d: &serde_json::Value) -> Session {
     }
 }
 
-/// Signs in with email and password (the refresh token comes back as an HttpOnly cookie).
-pub async fn login(email: String, password: String) -> Result<(), ApiError> {
+/// Where a sign-in stands after the password.
+pub enum SignIn {
+    /// Signed in.
+    Done,
+    /// The login has a second factor: send a code with this challenge (`second_factor`).
+    Code(String),
+}
+
+/// Signs in with email and password (the refresh token comes back as an HttpOnly cookie), or
+/// learns that a second-factor code is needed first.
+pub async fn login(email: String, password: String) -> Result<SignIn, ApiError> {
     let body = serde_json::json!({ "email": email, "password": password }).to_string();
     let d = post_path("/auth/login", body, None).await?;
+    if let Some(challenge) = d["secondFactor"]["challenge"].as_str() {
+        return Ok(SignIn::Code(challenge.to_string()));
+    }
+    session::set(Some(signed_in(&d)));
+    Ok(SignIn::Done)
+}
+
+/// Completes a sign-in with the second factor's code (or a recovery code).
+pub async fn second_factor(challenge: String, code: String) -> Result<(), ApiError> {
+    let body = serde_json::json!({ "challenge": challenge, "code": code }).to_string();
+    let d = post_path("/auth/second-factor", body, None).await?;
+    session::set(Some(signed_in(&d)));
+    Ok(())
+}
+
+/// Renews the access token now (after something about the session changed, such as a second
+/// factor set up in it).
+pub async fn renew() -> Result<(), ApiError> {
+    let d = post_path("/auth/refresh", "{}".into(), None).await?;
     session::set(Some(signed_in(&d)));
     Ok(())
 }

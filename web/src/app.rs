@@ -123,9 +123,13 @@ fn Home() -> impl IntoView {
 /// Shows `children` to a signed-in user of `role`; otherwise the sign-in form or a refusal.
 #[component]
 fn Guard(role: Role, children: ChildrenFn) -> impl IntoView {
+    // Only a change of who is signed in re-renders the page: a renewed token must not (the page
+    // would lose what is typed or shown once, such as new recovery codes).
+    let signed_in_as = Memo::new(move |_| session::signal().get().map(|s| s.role));
     move || {
-        match session::signal().get().map(|s| s.role) {
+        match signed_in_as.get() {
         None => view! { <pages::login::LoginPage /> }.into_any(),
+        Some(Role::Admin) if role == Role::Admin => view! { <AdminGate children=children.clone() /> }.into_any(),
         Some(r) if r == role => children().into_any(),
         Some(r) => view! {
             <section class="card narrow" role="alert"><h1>"Not for this account"</h1>
@@ -184,5 +188,37 @@ fn Nav() -> impl IntoView {
                 }}
             </nav>
         </header>
+    }
+}
+
+thread_local! {
+    /// Whether this admin must still set up the second factor NRP requires (asked once a page load).
+    static MUST_ENROL: RwSignal<Option<bool>> = RwSignal::new(None);
+}
+
+/// An admin's pages, once NRP's second-factor rule is met: until then, the set-up.
+#[component]
+fn AdminGate(children: ChildrenFn) -> impl IntoView {
+    let must = MUST_ENROL.with(|m| *m);
+    if must.get_untracked().is_none() {
+        leptos::task::spawn_local(async move {
+            let r = api::call::<crate::gql::SecondFactorStatus>(crate::gql::second_factor_status::Variables {}).await;
+            must.set(Some(r.is_ok_and(|d| d.second_factor.required && !d.second_factor.on)));
+        });
+    }
+    move || {
+        match must.get() {
+        None => view! { <p class="loading">"Checking your account…"</p> }.into_any(),
+        Some(true) => view! {
+            <section class="card narrow" aria-labelledby="enrol-h">
+                <h1 id="enrol-h">"Set up your second factor"</h1>
+                <p>"NRP requires admins to sign in with a code from their phone as well as a password. Set it up to continue."</p>
+                <pages::account::SecondFactor />
+                <p><a href="/admin" id="enrol-continue">"Continue to the dashboard"</a></p>
+            </section>
+        }
+        .into_any(),
+        Some(false) => children().into_any(),
+    }
     }
 }

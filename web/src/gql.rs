@@ -108,6 +108,56 @@ pub struct EndOtherSessions;
 #[derive(GraphQLQuery)]
 #[graphql(
     schema_path = "../schema.graphql",
+    query_path = "graphql/auth.graphql",
+    response_derives = "Clone",
+    variables_derives = "Clone",
+    skip_serializing_none
+)]
+pub struct SecondFactorStatus;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/auth.graphql",
+    response_derives = "Clone",
+    variables_derives = "Clone",
+    skip_serializing_none
+)]
+pub struct EnrolSecondFactor;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/auth.graphql",
+    response_derives = "Clone",
+    variables_derives = "Clone",
+    skip_serializing_none
+)]
+pub struct ConfirmSecondFactor;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/auth.graphql",
+    response_derives = "Clone",
+    variables_derives = "Clone",
+    skip_serializing_none
+)]
+pub struct TurnOffSecondFactor;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/auth.graphql",
+    response_derives = "Clone",
+    variables_derives = "Clone",
+    skip_serializing_none
+)]
+pub struct ReplaceRecoveryCodes;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
     query_path = "graphql/offers.graphql",
     response_derives = "Clone",
     variables_derives = "Clone",

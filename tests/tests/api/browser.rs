@@ -608,3 +608,119 @@ async fn a_click_on_an_alert_opens_its_offer_in_the_app_or_a_new_window() {
     assert_eq!(log[4], json!({"opened": "https://app.nrp.example/offers/3"}), "another site's window is not used");
     assert_eq!(v["closed"], json!(["/offers/1", "/offers/2", "/offers/3"]), "each clicked notification closes");
 }
+
+/// The code Debian's `oathtool` gives for the key, `steps` 30-second steps from now.
+fn oath(secret: &str, steps: i64) -> String {
+    let at = chrono::Utc::now().timestamp() + steps * 30;
+    let out = std::process::Command::new("oathtool")
+        .args(["--totp", "-b", "--now", &format!("@{at}"), secret])
+        .output()
+        .expect("oathtool runs (scripts/test-tools.sh installs it)");
+    String::from_utf8(out.stdout).expect("digits").trim().to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_contractor_sets_up_a_second_factor_resets_a_forgotten_password_signs_in_with_a_code_and_signs_out_everywhere()
+ {
+    use nrp_tests::notify::SmtpSink;
+    let mut smtp = SmtpSink::start(0).await;
+    let opts = web().env("SMTP_URL", &smtp.url()).env("EMAIL_FROM", "NRP <accounts@nrp.example>");
+    let app = TestApp::spawn_with(Backend::Sqlite, opts).await;
+    let admin = app.admin_token().await;
+    let c = contractor(&app, &admin, "webreset", json!({}), true).await;
+
+    // Set up the second factor from the profile, typing the key into an independent generator.
+    let page = Browser::start().await;
+    page.sign_in(&app.base, &c.email, CONTRACTOR_PASSWORD).await;
+    page.goto(&format!("{}/profile", app.base)).await;
+    page.click("#set-up-factor").await;
+    let secret = page.text("#factor-secret").await;
+    assert!(page.find(".qr svg").await.is_displayed().await.unwrap(), "a QR code to scan");
+    page.fill("#factor-code", "000000").await;
+    page.click(".factor-setup button[type=submit]").await;
+    page.until(
+        "the wrong code said beside its field",
+        "document.querySelector('#factor-code-error').innerText.length > 0",
+    )
+    .await;
+    page.fill("#factor-code", &oath(&secret, 0)).await;
+    page.click(".factor-setup button[type=submit]").await;
+    let codes = page.until("the recovery codes", "document.querySelectorAll('.recovery-codes code').length").await;
+    assert_eq!(codes, json!(10));
+    let recovery = page.text(".recovery-codes li:first-child code").await;
+    page.click("#codes-saved").await;
+    page.close().await;
+
+    // Forgotten: the reset asked for and done in the browser, from the emailed link.
+    let page = Browser::start().await;
+    page.goto(&format!("{}/login", app.base)).await;
+    page.click("a[href='/forgot-password']").await;
+    page.fill("#email", &c.email).await;
+    page.click("form button[type=submit]").await;
+    page.find("#reset-sent").await;
+    let mail = loop {
+        let m = smtp.next().await;
+        if m.parsed().subject() == Some("Reset your NRP password") {
+            break m;
+        }
+    };
+    let text = mail.parsed().body_text(0).unwrap().to_string();
+    let at = text.find("/reset-password?token=").expect("a reset link");
+    let path: String = text[at..].chars().take_while(|c| !c.is_whitespace()).collect();
+    page.goto(&format!("{}{path}", app.base)).await;
+    page.fill("#password", "a fresh new passphrase").await;
+    page.fill("#confirm", "not the same one").await;
+    page.click("form button[type=submit]").await;
+    page.until(
+        "the mismatch beside its field",
+        "document.querySelector('#confirm-error').innerText.includes('differ')",
+    )
+    .await;
+    page.fill("#confirm", "a fresh new passphrase").await;
+    page.click("form button[type=submit]").await;
+    page.find("#reset-done").await;
+
+    // Signing in now asks for the code.
+    page.click("#reset-done a[href='/login']").await;
+    page.fill("#email", &c.email).await;
+    page.fill("#password", "a fresh new passphrase").await;
+    page.click("form button[type=submit]").await;
+    page.fill("#code", "123456").await;
+    page.click("form button[type=submit]").await;
+    page.until("the wrong code said", "document.querySelector('#code-error').innerText.includes('not right')").await;
+    page.fill("#code", &oath(&secret, 1)).await;
+    page.click("form button[type=submit]").await;
+    page.until("signed in", "location.pathname === '/offers' && document.querySelector('header .who')").await;
+
+    // Another device signs in (with a recovery code); signing out everywhere else ends it.
+    let other = app
+        .ok(
+            None,
+            "mutation($e:String!,$p:String!){ login(email:$e,password:$p){ ... on SecondFactorChallenge { challenge } } }",
+            json!({"e": c.email, "p": "a fresh new passphrase"}),
+        )
+        .await["login"]["challenge"]
+        .clone();
+    let tablet = app
+        .ok(
+            None,
+            "mutation($c:String!,$k:String!){ verifySecondFactor(challenge:$c, code:$k){ accessToken } }",
+            json!({"c": other, "k": recovery}),
+        )
+        .await["verifySecondFactor"]["accessToken"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        error_code(&app.gql(Some(&c.token), "{ me { id } }", json!({})).await),
+        "UNAUTHENTICATED",
+        "the reset ended it"
+    );
+    page.goto(&format!("{}/profile", app.base)).await;
+    page.until("two sessions", "document.querySelectorAll('li.session').length === 2").await;
+    page.click("#end-other-sessions").await;
+    page.until("one session", "document.querySelectorAll('li.session').length === 1").await;
+    assert_eq!(error_code(&app.gql(Some(&tablet), "{ me { id } }", json!({})).await), "UNAUTHENTICATED");
+    page.find("li.session.current").await;
+    page.close().await;
+}

@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 
 use crate::api::{self, ApiError};
-use crate::gql::{self, my_sessions};
+use crate::gql::{self, my_sessions, second_factor_status};
 use crate::nav::{self, A};
 use crate::ui::{ErrorBox, Load, Loading, when};
 
@@ -208,6 +208,7 @@ pub fn AccountSecurity() -> impl IntoView {
                 Load::Ready(d) => view! {
                     <EmailStatus email=d.me.email.clone() verified=d.me.email_verified />
                     <ChangePassword reload />
+                    <SecondFactor />
                     <Sessions sessions=d.my_sessions.clone() reload />
                 }.into_any(),
             }}
@@ -359,5 +360,126 @@ fn Sessions(sessions: Vec<my_sessions::MySessionsMySessions>, reload: Callback<(
             <button class="secondary" id="end-other-sessions" on:click=end_others>"Sign out everywhere else"</button>
         })}
         {move || error.get().map(|e| view! { <ErrorBox error=e /> })}
+    }
+}
+
+/// Recovery codes, shown once, with a way to keep them.
+#[component]
+fn RecoveryCodes(codes: Vec<String>, done: Callback<()>) -> impl IntoView {
+    view! {
+        <div class="recovery-codes" role="status">
+            <p><strong>"Your recovery codes."</strong> " Each one signs you in once if you lose your phone. Keep them somewhere safe: they are not shown again."</p>
+            <ul class="codes">{codes.into_iter().map(|c| view! { <li><code>{c}</code></li> }).collect_view()}</ul>
+            <button class="secondary" id="codes-saved" on:click=move |_| done.run(())>"I've saved them"</button>
+        </div>
+    }
+}
+
+/// The second factor: set it up (QR code or key, then a first code), replace the recovery
+/// codes, or turn it off.
+#[component]
+pub fn SecondFactor() -> impl IntoView {
+    let state = RwSignal::new(Load::<second_factor_status::SecondFactorStatusSecondFactor>::Loading);
+    let load = move || {
+        leptos::task::spawn_local(async move {
+            let r = api::call::<gql::SecondFactorStatus>(second_factor_status::Variables {}).await;
+            state.set(match r {
+                Ok(d) => Load::Ready(d.second_factor),
+                Err(e) => Load::Failed(e),
+            });
+        });
+    };
+    load();
+    let setting_up = RwSignal::new(None::<gql::enrol_second_factor::EnrolSecondFactorEnrolSecondFactor>);
+    let codes = RwSignal::new(None::<Vec<String>>);
+    let code = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<ApiError>);
+    let busy = RwSignal::new(false);
+    let start = move |_| {
+        error.set(None);
+        leptos::task::spawn_local(async move {
+            match api::call::<gql::EnrolSecondFactor>(gql::enrol_second_factor::Variables {}).await {
+                Ok(d) => setting_up.set(Some(d.enrol_second_factor)),
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+    // One form for every step that takes a code: confirming, new codes, turning off.
+    let act = move |what: &'static str| {
+        busy.set(true);
+        error.set(None);
+        let typed = code.get_untracked();
+        leptos::task::spawn_local(async move {
+            let result = match what {
+                "confirm" => {
+                    api::call::<gql::ConfirmSecondFactor>(gql::confirm_second_factor::Variables { code: typed })
+                        .await
+                        .map(|d| Some(d.confirm_second_factor))
+                }
+                "codes" => {
+                    api::call::<gql::ReplaceRecoveryCodes>(gql::replace_recovery_codes::Variables { code: typed })
+                        .await
+                        .map(|d| Some(d.replace_recovery_codes))
+                }
+                _ => api::call::<gql::TurnOffSecondFactor>(gql::turn_off_second_factor::Variables { code: typed })
+                    .await
+                    .map(|_| None),
+            };
+            match result {
+                Ok(shown) => {
+                    code.set(String::new());
+                    setting_up.set(None);
+                    if what == "confirm" {
+                        // This session has now passed the factor: a fresh token says so.
+                        let _ = api::renew().await;
+                    }
+                    codes.set(shown);
+                    load();
+                }
+                Err(e) => error.set(Some(e)),
+            }
+            busy.set(false);
+        });
+    };
+    let code_field = move || {
+        view! { <Field id="factor-code" field="code" label="Code from your authenticator app" kind="text"
+        autocomplete="one-time-code" value=code error /> }
+    };
+    view! {
+        <section class="second-factor" aria-labelledby="factor-h">
+            <h3 id="factor-h">"Second factor"</h3>
+            {move || codes.get().map(|c| view! { <RecoveryCodes codes=c done=Callback::new(move |_| codes.set(None)) /> })}
+            {move || match (state.get(), setting_up.get()) {
+                (Load::Loading, _) => view! { <Loading what="your second factor" /> }.into_any(),
+                (Load::Failed(e), _) => view! { <ErrorBox error=e /> }.into_any(),
+                (Load::Ready(_), Some(e)) => view! {
+                    <form class="factor-setup" on:submit=move |ev: leptos::ev::SubmitEvent| { ev.prevent_default(); act("confirm") } novalidate>
+                        <p>"Scan this with an authenticator app (Google Authenticator, Microsoft Authenticator, 1Password…), then enter the code it shows."</p>
+                        <div class="qr" inner_html=e.qr_svg.clone()></div>
+                        <p>"Can't scan? Type this key: " <code id="factor-secret">{e.secret.clone()}</code></p>
+                        {code_field()}
+                        <button type="submit" disabled=move || busy.get()>"Turn on"</button>
+                    </form>
+                }.into_any(),
+                (Load::Ready(s), None) if !s.on => view! {
+                    <p>
+                        {if s.required { "NRP requires a second factor for your account: set one up to continue." } else {
+                            "Protect your login with a code from your phone as well as your password." }}
+                    </p>
+                    <button id="set-up-factor" on:click=start>"Set up a second factor"</button>
+                }.into_any(),
+                (Load::Ready(s), None) => view! {
+                    <p>"✓ On. " {format!("{} recovery codes left.", s.recovery_codes_left)}</p>
+                    <form on:submit=move |ev: leptos::ev::SubmitEvent| ev.prevent_default() novalidate>
+                        {code_field()}
+                        <button type="button" class="secondary" id="new-codes" disabled=move || busy.get() on:click=move |_| act("codes")>"New recovery codes"</button>
+                        {(!s.required).then(|| view! {
+                            " " <button type="button" class="secondary" id="turn-off-factor" disabled=move || busy.get() on:click=move |_| act("off")>"Turn off"</button>
+                        })}
+                    </form>
+                }.into_any(),
+            }}
+            <p class="error" role="alert">{general(error, &["code"])}</p>
+        </section>
     }
 }
