@@ -447,3 +447,15 @@ macro_rules! on_both_databases_with {
         }
     };
 }
+
+/// The TOTP code Debian's `oathtool` (an RFC 6238 implementation independent of the server's)
+/// gives for a base32 key, `steps` 30-second steps from now.
+pub fn oath(secret: &str, steps: i64) -> String {
+    let at = chrono::Utc::now().timestamp() + steps * 30;
+    let out = std::process::Command::new("oathtool")
+        .args(["--totp", "-b", "--now", &format!("@{at}"), secret])
+        .output()
+        .expect("oathtool runs (scripts/test-tools.sh installs it)");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).expect("digits").trim().to_string()
+}

@@ -192,15 +192,17 @@ fn Nav() -> impl IntoView {
 }
 
 thread_local! {
-    /// Whether this admin must still set up the second factor NRP requires (asked once a page load).
-    static MUST_ENROL: RwSignal<Option<bool>> = RwSignal::new(None);
+    /// Whether this admin must still set up the second factor NRP requires (asked once a page
+    /// load). Reference-counted, not owned by the page that first asked: it outlives navigation.
+    static MUST_ENROL: ArcRwSignal<Option<bool>> = ArcRwSignal::new(None);
 }
 
 /// An admin's pages, once NRP's second-factor rule is met: until then, the set-up.
 #[component]
 fn AdminGate(children: ChildrenFn) -> impl IntoView {
-    let must = MUST_ENROL.with(|m| *m);
+    let must = MUST_ENROL.with(ArcRwSignal::clone);
     if must.get_untracked().is_none() {
+        let must = must.clone();
         leptos::task::spawn_local(async move {
             let r = api::call::<crate::gql::SecondFactorStatus>(crate::gql::second_factor_status::Variables {}).await;
             must.set(Some(r.is_ok_and(|d| d.second_factor.required && !d.second_factor.on)));

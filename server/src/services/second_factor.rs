@@ -469,3 +469,28 @@ pub async fn verify(ctx: &AppContext, meta: &RequestMeta, challenge: &str, code:
     ctx.limiter.reset(&format!("second-factor:{}", user.id)).await;
     super::auth::open_session(ctx, meta, user, Some(proof.name())).await
 }
+
+/// Re-seals every TOTP key not sealed under the current key (only where nobody changed it
+/// meanwhile). Returns how many were re-sealed, and those that could not be.
+pub async fn reseal(ctx: &AppContext) -> ServiceResult<(usize, Vec<String>)> {
+    let boxed = &ctx.config.secret_box;
+    let (mut n, mut failed) = (0, Vec::new());
+    for f in second_factor::Entity::find().all(&ctx.db).await? {
+        if boxed.is_current(&f.secret) {
+            continue;
+        }
+        match boxed.open(f.user_id, &f.secret).and_then(|plain| boxed.seal(f.user_id, &plain)) {
+            Ok(sealed) => {
+                n += second_factor::Entity::update_many()
+                    .col_expr(second_factor::Column::Secret, Expr::value(sealed))
+                    .filter(second_factor::Column::UserId.eq(f.user_id))
+                    .filter(second_factor::Column::Secret.eq(f.secret.clone()))
+                    .exec(&ctx.db)
+                    .await?
+                    .rows_affected as usize;
+            }
+            Err(why) => failed.push(format!("second factor of user {}: {why}", f.user_id)),
+        }
+    }
+    Ok((n, failed))
+}

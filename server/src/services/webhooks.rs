@@ -393,7 +393,7 @@ pub async fn attempts(ctx: &AppContext, delivery_id: Uuid) -> ServiceResult<Vec<
         .await?)
 }
 
-/// Re-seals every partner's webhook secret under the current key (after adding a key to the
+/// Re-seals every partner's webhook secret and every login's TOTP key under the current key (after adding a key to the
 /// front of `WEBHOOK_SECRET_KEYS`); returns how many were re-sealed. The old key can go once
 /// this has run.
 pub async fn reseal_secrets(ctx: &AppContext) -> ServiceResult<usize> {
@@ -414,6 +414,10 @@ pub async fn reseal_secrets(ctx: &AppContext) -> ServiceResult<usize> {
             Err(why) => failed.push(format!("partner {}: {why}", p.id)),
         }
     }
+    // The second factors' TOTP keys are sealed with the same keys.
+    let (more, more_failed) = super::second_factor::reseal(ctx).await?;
+    n += more;
+    failed.extend(more_failed);
     if !failed.is_empty() {
         // The others are done; keep the old key until these are sorted out.
         return Err(ServiceError::Internal(anyhow::anyhow!(

@@ -609,16 +609,6 @@ async fn a_click_on_an_alert_opens_its_offer_in_the_app_or_a_new_window() {
     assert_eq!(v["closed"], json!(["/offers/1", "/offers/2", "/offers/3"]), "each clicked notification closes");
 }
 
-/// The code Debian's `oathtool` gives for the key, `steps` 30-second steps from now.
-fn oath(secret: &str, steps: i64) -> String {
-    let at = chrono::Utc::now().timestamp() + steps * 30;
-    let out = std::process::Command::new("oathtool")
-        .args(["--totp", "-b", "--now", &format!("@{at}"), secret])
-        .output()
-        .expect("oathtool runs (scripts/test-tools.sh installs it)");
-    String::from_utf8(out.stdout).expect("digits").trim().to_string()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_contractor_sets_up_a_second_factor_resets_a_forgotten_password_signs_in_with_a_code_and_signs_out_everywhere()
  {

@@ -14,7 +14,11 @@ const SET_HOOK: &str = "mutation($u:String){ setPartnerWebhook(url:$u){ secret p
 const DELIVERIES: &str = "{ webhookDeliveries { edges { node { status attempts lastStatusCode lastError } } } }";
 
 fn production() -> TestOptions {
-    TestOptions::default().env("NRP_ENV", "production").env("EXPIRY_SWEEP_MILLIS", "50")
+    // (Production requires admins' second factor; these tests are about outbound addresses.)
+    TestOptions::default()
+        .env("NRP_ENV", "production")
+        .env("ADMIN_SECOND_FACTOR", "optional")
+        .env("EXPIRY_SWEEP_MILLIS", "50")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

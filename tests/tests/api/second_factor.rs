@@ -19,17 +19,6 @@ const RESET: &str = "mutation($u:ID!,$r:String){ resetSecondFactor(userId:$u, re
 const REFRESH: &str = "mutation($t:String!){ refreshToken(refreshToken:$t){ accessToken refreshToken } }";
 const ME: &str = "{ me { id } }";
 
-/// The code `oathtool` gives for the key, `steps` 30-second steps from now.
-fn oath(secret: &str, steps: i64) -> String {
-    let at = chrono::Utc::now().timestamp() + steps * 30;
-    let out = std::process::Command::new("oathtool")
-        .args(["--totp", "-b", "--now", &format!("@{at}"), secret])
-        .output()
-        .expect("oathtool runs (scripts/test-tools.sh installs it)");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).expect("digits").trim().to_string()
-}
-
 async fn login(app: &TestApp, email: &str, password: &str) -> Value {
     app.ok(None, LOGIN, json!({"e": email, "p": password})).await["login"].clone()
 }

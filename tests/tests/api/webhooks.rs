@@ -196,13 +196,22 @@ async fn signing_secrets_are_sealed_at_rest_and_survive_a_key_rotation() {
     create_lead(&app, &key, lead_input()).await;
     let got = receiver.until(|g| !g.is_empty()).await;
     assert!(verify(&secret, &got[0].0, &got[0].1), "signed with the secret the partner was given");
+    // An admin's TOTP key is sealed with the same keys.
+    let totp = app.ok(Some(&admin), "mutation{ enrolSecondFactor { secret } }", json!({})).await["enrolSecondFactor"]
+        ["secret"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    app.ok(Some(&admin), "mutation($k:String!){ confirmSecondFactor(code:$k) }", json!({"k": oath(&totp, 0)})).await;
+    let admin_email =
+        app.ok(Some(&admin), "{ me { email } }", json!({})).await["me"]["email"].as_str().unwrap().to_string();
     app.stop().await;
 
     // A new key goes first; the old one still opens; re-sealing moves every secret to the new one.
     let new_key = "t2:YW5vdGhlci1zZWFsaW5nLWtleS0zMi1ieXRlcy1vayE=";
     let rotated = fast().env("WEBHOOK_SECRET_KEYS", &format!("{new_key},{TEST_SEALING_KEYS}"));
     let app = TestApp::spawn_on(db.clone(), rotated).await;
-    assert_eq!(nrp_server::services::webhooks::reseal_secrets(&app.ctx).await.unwrap(), 1);
+    assert_eq!(nrp_server::services::webhooks::reseal_secrets(&app.ctx).await.unwrap(), 2, "the webhook and TOTP keys");
     assert!(stored_secret(&app, &partner).await.starts_with("v1:t2:"));
     app.stop().await;
 
@@ -212,6 +221,11 @@ async fn signing_secrets_are_sealed_at_rest_and_survive_a_key_rotation() {
     create_lead(&app, &key, lead_input()).await;
     let got = receiver.until(|g| g.len() > before).await;
     assert!(got[before..].iter().all(|(h, b)| verify(&secret, h, b)));
+    let login =
+        "mutation($e:String!,$p:String!){ login(email:$e,password:$p){ ... on SecondFactorChallenge { challenge } } }";
+    let ch = app.ok(None, login, json!({"e": admin_email, "p": ADMIN_PASSWORD})).await["login"]["challenge"].clone();
+    let verify_code = "mutation($c:String!,$k:String!){ verifySecondFactor(challenge:$c, code:$k){ accessToken } }";
+    app.ok(None, verify_code, json!({"c": ch, "k": oath(&totp, 1)})).await;
     app.stop().await;
 
     // With a key that never sealed it, nothing unsigned goes out: the attempt says why.
