@@ -504,3 +504,16 @@ pub enum LinkPurpose {
     #[sea_orm(string_value = "INVITE")]
     Invite,
 }
+
+/// A login's place in its company.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(8))")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum CompanyRole {
+    /// Runs the company's account: profile, payouts and bank details, and its staff.
+    #[sea_orm(string_value = "OWNER")]
+    Owner,
+    /// Accepts offers and works jobs; nothing about money or the company's settings.
+    #[sea_orm(string_value = "STAFF")]
+    Staff,
+}

@@ -1,6 +1,6 @@
 use sea_orm::entity::prelude::*;
 
-use crate::Role;
+use crate::{CompanyRole, Role};
 
 /// A person who logs in: an NRP admin, a contractor company's user or a partner's user.
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
@@ -17,6 +17,10 @@ pub struct Model {
     pub disabled: bool,
     pub created_at: DateTimeUtc,
     pub last_login_at: Option<DateTimeUtc>,
+    /// Within its company (contractor or partner): the owner, or staff the owner invited.
+    pub company_role: CompanyRole,
+    /// Invited and not yet accepted: no password works until the invitation sets one.
+    pub invite_pending: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -2,7 +2,8 @@
 //! verification, staff invitations), stored only as hashes; and each login's sessions (one per
 //! refresh-token family) with the device and address it was opened from, and whether it passed
 //! a second factor; each login's TOTP second factor (its secret sealed), its single-use recovery
-//! codes (hashed) and the short-lived challenges a sign-in with a second factor goes through.
+//! codes (hashed) and the short-lived challenges a sign-in with a second factor goes through;
+//! each login's place in its company (owner or staff) and whether its invitation is pending.
 
 use sea_orm_migration::prelude::*;
 
@@ -117,6 +118,22 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
+        // A company's logins: its owner (every login so far) and the staff it invites, who
+        // set their password from the invitation.
+        m.alter_table(
+            Table::alter()
+                .table("users")
+                .add_column(ColumnDef::new("company_role").string_len(8).not_null().default("OWNER"))
+                .to_owned(),
+        )
+        .await?;
+        m.alter_table(
+            Table::alter()
+                .table("users")
+                .add_column(ColumnDef::new("invite_pending").boolean().not_null().default(false))
+                .to_owned(),
+        )
+        .await?;
         // Ending every session of a login looks its tokens up by user.
         m.create_index(
             Index::create().name("idx_refresh_tokens_user").table("refresh_tokens").col("user_id").to_owned(),
@@ -125,6 +142,8 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.alter_table(Table::alter().table("users").drop_column("invite_pending").to_owned()).await?;
+        m.alter_table(Table::alter().table("users").drop_column("company_role").to_owned()).await?;
         m.drop_index(Index::drop().name("idx_refresh_tokens_user").table("refresh_tokens").to_owned()).await?;
         for t in ["login_challenges", "recovery_codes", "second_factors", "sessions", "account_links"] {
             m.drop_table(Table::drop().table(t).to_owned()).await?;

@@ -55,6 +55,21 @@ impl Principal {
         Err(ServiceError::forbidden())
     }
 
+    /// Whether this is staff of a company rather than its owner.
+    pub fn is_staff(&self) -> bool {
+        matches!(self, Principal::User { staff: true, .. })
+    }
+
+    /// Admins may run any contractor's account; its owner only its own: the profile, service
+    /// area, pauses, certifications, bank onboarding. Staff may not.
+    pub fn require_company_owner(&self, contractor_id: Uuid) -> Result<(), ServiceError> {
+        self.require_contractor_access(contractor_id)?;
+        if self.is_staff() {
+            return Err(ServiceError::Forbidden("only the company's owner can do this".into()));
+        }
+        Ok(())
+    }
+
     /// Admins may act on any contractor; a contractor's user only on its own company.
     pub fn require_contractor_access(&self, contractor_id: Uuid) -> Result<(), ServiceError> {
         self.require_authenticated()?;
@@ -109,9 +124,33 @@ pub fn may_read_user(p: &Principal, user_id: Uuid) -> bool {
     p.is_admin() || matches!(p, Principal::User { user_id: u, .. } if *u == user_id)
 }
 
+/// Whether the caller may run another login (disable or enable it, send its invitation again):
+/// an admin any login; a company's owner its own staff.
+pub fn may_run_login(p: &Principal, target: &entities::user::Model) -> bool {
+    if p.is_admin() {
+        return true;
+    }
+    let staff = target.company_role == entities::CompanyRole::Staff;
+    match p {
+        Principal::User { role: Role::Contractor, contractor_id: Some(c), staff: false, .. } => {
+            staff && target.contractor_id == Some(*c)
+        }
+        Principal::User { role: Role::Partner, partner_id: Some(pid), staff: false, .. } => {
+            staff && target.partner_id == Some(*pid)
+        }
+        _ => false,
+    }
+}
+
 /// Whether the caller may end a login's session: its own, or anyone's for NRP.
 pub fn may_end_session(p: &Principal, owner: Uuid) -> bool {
     may_read_user(p, owner)
+}
+
+/// Whether the caller may see money between NRP and a company (payouts, statements): not its
+/// staff.
+pub fn may_see_money(p: &Principal) -> bool {
+    !p.is_staff()
 }
 
 /// Whether the caller sees NRP's people by name (staff emails in timelines and uploads): NRP only.
@@ -287,6 +326,7 @@ mod tests {
             partner_id: None,
             session_id: Some(k),
             enrol_first: false,
+            staff: false,
         };
         let partner_user = Principal::User {
             user_id: u,
@@ -296,6 +336,7 @@ mod tests {
             partner_id: Some(p),
             session_id: None,
             enrol_first: false,
+            staff: false,
         };
         let key = Principal::ApiKey {
             key_id: k,

@@ -33,7 +33,7 @@ pub fn may_read_claim(p: &Principal, c: &claim::Model, l: &lead::Model) -> bool 
 
 /// Whether the caller may see a contractor's commercial terms (commission, Stripe account).
 pub fn may_see_terms(p: &Principal, contractor_id: Uuid) -> bool {
-    p.is_admin() || p.contractor_id() == Some(contractor_id)
+    p.is_admin() || (p.contractor_id() == Some(contractor_id) && !p.is_staff())
 }
 
 /// Whether the caller may follow an offer to its contractor's record, and see a job's payout:

@@ -24,6 +24,9 @@ pub struct AccessClaims {
     /// An admin that must enrol a second factor before it may act as one.
     #[serde(skip_serializing_if = "std::ops::Not::not", default)]
     pub enr: bool,
+    /// Staff of its company rather than its owner.
+    #[serde(skip_serializing_if = "std::ops::Not::not", default)]
+    pub stf: bool,
     pub iat: i64,
     pub exp: i64,
     pub iss: String,
@@ -39,6 +42,7 @@ pub struct Subject<'a> {
     pub partner_id: Option<Uuid>,
     pub session_id: Option<Uuid>,
     pub enrol_first: bool,
+    pub staff: bool,
 }
 
 /// HS256 signing and verification keys derived from the configured secret.
@@ -88,6 +92,7 @@ impl JwtKeys {
             pid: who.partner_id,
             sid: who.session_id,
             enr: who.enrol_first,
+            stf: who.staff,
             iat: now,
             exp: now + self.ttl.as_secs() as i64,
             iss: ISSUER.into(),
@@ -120,6 +125,7 @@ mod tests {
             partner_id: None,
             session_id: None,
             enrol_first: false,
+            staff: false,
         }
     }
 

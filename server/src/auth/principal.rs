@@ -19,6 +19,8 @@ pub enum Principal {
         session_id: Option<Uuid>,
         /// An admin that must enrol a second factor before acting as one (NRP requires one).
         enrol_first: bool,
+        /// Staff of its company (not its owner): no money, settings or staff of its own.
+        staff: bool,
     },
     /// A partner calling with an API key.
     ApiKey {

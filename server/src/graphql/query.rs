@@ -95,6 +95,15 @@ where
     conn
 }
 
+/// Which logins to list.
+#[derive(InputObject, Default)]
+pub struct UserFilterInput {
+    /// Part of the email, any case.
+    pub search: Option<String>,
+    pub role: Option<crate::graphql::types::enums::Role>,
+    pub status: Option<crate::graphql::types::enums::UserStatus>,
+}
+
 #[Object]
 impl Query {
     /// The signed-in person's live sessions (devices), most recently used first; `current`
@@ -102,6 +111,36 @@ impl Query {
     async fn my_sessions(&self, ctx: &Context<'_>) -> Result<Vec<crate::graphql::types::auth::Session>> {
         let rows = services::accounts::my_sessions(app(ctx), meta(ctx)).await.gql()?;
         Ok(rows.into_iter().map(crate::graphql::types::auth::Session).collect())
+    }
+
+    /// Logins, newest first: every one for admins, its own company's for a company's owner.
+    /// `search` matches part of the email.
+    #[graphql(complexity = "crate::graphql::ids::list_cost(first, child_complexity)")]
+    async fn users(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        filter: Option<UserFilterInput>,
+    ) -> Result<Page<User>> {
+        let limit = page_size(first).gql()?;
+        let before = decode_cursor(after.as_deref()).gql()?;
+        let f = filter.unwrap_or_default();
+        let status = f.status;
+        let filter = crate::store::users::UserFilter {
+            search: f.search.map(|s| s.trim().to_string()).filter(|s| !s.is_empty()),
+            role: f.role.map(Into::into),
+            disabled: status.map(|s| s == crate::graphql::types::enums::UserStatus::Disabled),
+            invite_pending: status.and_then(|s| match s {
+                crate::graphql::types::enums::UserStatus::Invited => Some(true),
+                crate::graphql::types::enums::UserStatus::Active => Some(false),
+                crate::graphql::types::enums::UserStatus::Disabled => None,
+            }),
+            contractor_id: None,
+            partner_id: None,
+        };
+        let (rows, total) = services::users::list(app(ctx), meta(ctx), filter, before, limit + 1).await.gql()?;
+        Ok(to_page(rows, total, limit, after.is_some(), |m| m.id, User))
     }
 
     /// The signed-in person's second factor.

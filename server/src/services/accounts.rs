@@ -113,7 +113,7 @@ async fn send_reset(ctx: &AppContext, meta: &RequestMeta, email: &str) -> Servic
 }
 
 /// Finds a live link of this purpose by its token, or says why it does not work.
-async fn live_link(
+pub(crate) async fn live_link(
     db: &impl ConnectionTrait,
     token: &str,
     purpose: LinkPurpose,

@@ -45,7 +45,7 @@ pub async fn login(ctx: &AppContext, meta: &RequestMeta, email: &str, password: 
     let found = store::users::find_by_email(&ctx.db, email.as_str()).await?;
     let ok = ctx.passwords.verify(password, found.as_ref().map(|u| u.password_hash.clone())).await?;
     let user = match found {
-        Some(u) if ok && !u.disabled => u,
+        Some(u) if ok && !u.disabled && !u.invite_pending => u,
         _ => return Err(ServiceError::Unauthenticated(BAD_CREDENTIALS.into())),
     };
     if let crate::access::Standing::Revoked(why) = crate::access::standing(ctx, &principal_of(&user)).await? {
@@ -200,6 +200,7 @@ pub async fn identify(ctx: &AppContext, bearer: &str) -> ServiceResult<Principal
                 partner_id: c.pid,
                 session_id: c.sid,
                 enrol_first: c.enr,
+                staff: c.stf,
             },
             Err(reason) => Principal::Anonymous { reason: Some(reason) },
         });
@@ -237,6 +238,7 @@ pub fn principal_of(u: &user::Model) -> Principal {
         partner_id: u.partner_id,
         session_id: None,
         enrol_first: false,
+        staff: u.company_role == entities::CompanyRole::Staff,
     }
 }
 
@@ -273,6 +275,7 @@ fn session(
         partner_id: user.partner_id,
         session_id: Some(family),
         enrol_first,
+        staff: user.company_role == entities::CompanyRole::Staff,
     })?;
     Ok(Session { access_token, refresh_token, expires_in_secs: ctx.jwt.ttl().as_secs(), user })
 }

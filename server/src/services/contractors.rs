@@ -102,6 +102,8 @@ pub async fn register(
             role: Role::Contractor,
             contractor_id: Some(c.id),
             partner_id: None,
+            company_role: entities::CompanyRole::Owner,
+            invite_pending: false,
         },
     )
     .await?;
@@ -266,7 +268,7 @@ pub async fn update_profile(
     id: Uuid,
     u: ProfileUpdate,
 ) -> ServiceResult<contractor::Model> {
-    meta.principal.require_contractor_access(id)?;
+    meta.principal.require_company_owner(id)?;
     if !crate::access::may_set_terms(&meta.principal) {
         for (set, field) in [
             (u.company_name.is_some(), "input.companyName"),
@@ -356,7 +358,7 @@ pub async fn pause(
     id: Uuid,
     until: DateTime<Utc>,
 ) -> ServiceResult<contractor::Model> {
-    meta.principal.require_contractor_access(id)?;
+    meta.principal.require_company_owner(id)?;
     let now = Utc::now();
     if until <= now {
         return Err(ServiceError::validation("until", "the pause must end in the future"));
@@ -370,7 +372,7 @@ pub async fn pause(
 /// Ends a pause now.
 #[tracing::instrument(skip_all, fields(contractor_id = %id))]
 pub async fn resume(ctx: &AppContext, meta: &RequestMeta, id: Uuid) -> ServiceResult<contractor::Model> {
-    meta.principal.require_contractor_access(id)?;
+    meta.principal.require_company_owner(id)?;
     set_pause(ctx, meta, id, None, "contractor.resumed").await
 }
 
@@ -413,7 +415,7 @@ pub async fn add_certification(
     contractor_id: Uuid,
     c: NewCertification,
 ) -> ServiceResult<certification::Model> {
-    meta.principal.require_contractor_access(contractor_id)?;
+    meta.principal.require_company_owner(contractor_id)?;
     let txn = ctx.db.begin().await?;
     load(&txn, contractor_id).await?;
     let cert = store::contractors::insert_certification(
@@ -447,7 +449,7 @@ pub async fn remove_certification(ctx: &AppContext, meta: &RequestMeta, id: Uuid
     let cert = store::contractors::find_certification(&txn, id)
         .await?
         .ok_or_else(|| ServiceError::not_found("certification"))?;
-    meta.principal.require_contractor_access(cert.contractor_id)?;
+    meta.principal.require_company_owner(cert.contractor_id)?;
     store::contractors::delete_certification(&txn, id).await?;
     super::audit::record(
         &txn,

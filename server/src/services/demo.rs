@@ -283,6 +283,8 @@ pub async fn seed(ctx: &AppContext) -> ServiceResult<SeedReport> {
             role: Role::Admin,
             contractor_id: None,
             partner_id: None,
+            company_role: entities::CompanyRole::Owner,
+            invite_pending: false,
         },
     )
     .await?;
@@ -307,6 +309,8 @@ pub async fn seed(ctx: &AppContext) -> ServiceResult<SeedReport> {
             role: Role::Partner,
             contractor_id: None,
             partner_id: Some(partner.id),
+            company_role: entities::CompanyRole::Owner,
+            invite_pending: false,
         },
     )
     .await?;
@@ -361,6 +365,8 @@ pub async fn seed(ctx: &AppContext) -> ServiceResult<SeedReport> {
                 role: Role::Contractor,
                 contractor_id: Some(c.id),
                 partner_id: None,
+                company_role: entities::CompanyRole::Owner,
+                invite_pending: false,
             },
         )
         .await?;

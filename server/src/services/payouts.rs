@@ -466,6 +466,9 @@ pub async fn list(
     before: Option<Uuid>,
     limit: u64,
 ) -> ServiceResult<(Vec<payout::Model>, u64)> {
+    if !crate::access::may_see_money(&meta.principal) {
+        return Err(ServiceError::Forbidden("payouts are for the company's owner".into()));
+    }
     match crate::access::scope(&meta.principal)? {
         Scope::Everything => {}
         Scope::Contractor(c) => filter.contractor_id = Some(c),
@@ -503,6 +506,9 @@ pub async fn report(
     meta: &RequestMeta,
     mut filter: PayoutFilter,
 ) -> ServiceResult<(Vec<payout::Model>, Totals)> {
+    if !crate::access::may_see_money(&meta.principal) {
+        return Err(ServiceError::Forbidden("payouts are for the company's owner".into()));
+    }
     match crate::access::scope(&meta.principal)? {
         Scope::Everything => {}
         Scope::Contractor(c) => filter.contractor_id = Some(c),

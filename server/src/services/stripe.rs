@@ -26,7 +26,7 @@ pub async fn onboarding_link(
     meta: &RequestMeta,
     contractor_id: Uuid,
 ) -> ServiceResult<OnboardingLink> {
-    meta.principal.require_contractor_access(contractor_id)?;
+    meta.principal.require_company_owner(contractor_id)?;
     let provider = ctx.payments.clone().ok_or_else(|| ServiceError::conflict(super::payouts::NO_PROVIDER))?;
     let c =
         store::contractors::find(&ctx.db, contractor_id).await?.ok_or_else(|| ServiceError::not_found("contractor"))?;

@@ -48,6 +48,9 @@ pub async fn set_endpoint(
     url: Option<String>,
 ) -> ServiceResult<(partner::Model, Option<String>)> {
     meta.principal.require_partner_access(partner_id)?;
+    if meta.principal.is_staff() {
+        return Err(ServiceError::Forbidden("only the partner's owner sets its webhook".into()));
+    }
     let url = checked_url(ctx, url, "url").await?;
     let txn = ctx.db.begin().await?;
     let p = store::partners::find(&txn, partner_id).await?.ok_or_else(|| ServiceError::not_found("partner"))?;

@@ -1,5 +1,5 @@
 use chrono::Utc;
-use entities::{Role, user};
+use entities::{CompanyRole, Role, user};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set};
 use uuid::Uuid;
 
@@ -10,6 +10,9 @@ pub struct NewUser {
     pub role: Role,
     pub contractor_id: Option<Uuid>,
     pub partner_id: Option<Uuid>,
+    pub company_role: CompanyRole,
+    /// Invited: no password works until the invitation sets one.
+    pub invite_pending: bool,
 }
 
 pub async fn insert(db: &impl ConnectionTrait, new: NewUser) -> Result<user::Model, DbErr> {
@@ -23,6 +26,8 @@ pub async fn insert(db: &impl ConnectionTrait, new: NewUser) -> Result<user::Mod
         disabled: Set(false),
         created_at: Set(Utc::now()),
         last_login_at: Set(None),
+        company_role: Set(new.company_role),
+        invite_pending: Set(new.invite_pending),
     }
     .insert(db)
     .await
@@ -88,4 +93,73 @@ pub async fn set_password(db: &impl ConnectionTrait, id: Uuid, password_hash: St
         .exec(db)
         .await?;
     Ok(())
+}
+
+/// Filters for the admins' list of logins.
+#[derive(Debug, Default, Clone)]
+pub struct UserFilter {
+    /// Part of the email, any case.
+    pub search: Option<String>,
+    pub role: Option<Role>,
+    /// `Some(true)`: disabled only; `Some(false)`: not disabled.
+    pub disabled: Option<bool>,
+    /// `Some(true)`: invitations not yet accepted only.
+    pub invite_pending: Option<bool>,
+    pub contractor_id: Option<Uuid>,
+    pub partner_id: Option<Uuid>,
+}
+
+fn filtered(f: &UserFilter) -> sea_orm::Select<user::Entity> {
+    let mut q = user::Entity::find();
+    if let Some(s) = &f.search {
+        q = q.filter(super::contains_ci(user::Column::Email, s));
+    }
+    if let Some(r) = f.role {
+        q = q.filter(user::Column::Role.eq(r));
+    }
+    if let Some(d) = f.disabled {
+        q = q.filter(user::Column::Disabled.eq(d));
+    }
+    if let Some(i) = f.invite_pending {
+        q = q.filter(user::Column::InvitePending.eq(i));
+    }
+    if let Some(c) = f.contractor_id {
+        q = q.filter(user::Column::ContractorId.eq(c));
+    }
+    if let Some(p) = f.partner_id {
+        q = q.filter(user::Column::PartnerId.eq(p));
+    }
+    q
+}
+
+/// Newest first; `before` is the id of the last row of the previous page.
+pub async fn page(
+    db: &impl ConnectionTrait,
+    f: &UserFilter,
+    before: Option<Uuid>,
+    limit: u64,
+) -> Result<Vec<user::Model>, DbErr> {
+    use sea_orm::{QueryOrder, QuerySelect};
+    let mut q = filtered(f);
+    if let Some(b) = before {
+        q = q.filter(user::Column::Id.lt(b));
+    }
+    q.order_by_desc(user::Column::Id).limit(limit).all(db).await
+}
+
+pub async fn count(db: &impl ConnectionTrait, f: &UserFilter) -> Result<u64, DbErr> {
+    use sea_orm::PaginatorTrait;
+    filtered(f).count(db).await
+}
+
+/// An accepted invitation: the password it set, and the login is no longer pending.
+pub async fn accept_invite(db: &impl ConnectionTrait, id: Uuid, password_hash: String) -> Result<bool, DbErr> {
+    let res = user::Entity::update_many()
+        .col_expr(user::Column::PasswordHash, password_hash.into())
+        .col_expr(user::Column::InvitePending, false.into())
+        .filter(user::Column::Id.eq(id))
+        .filter(user::Column::InvitePending.eq(true))
+        .exec(db)
+        .await?;
+    Ok(res.rows_affected == 1)
 }

@@ -31,5 +31,6 @@ mod revocation;
 mod routing;
 mod schema;
 mod second_factor;
+mod staff;
 mod webhooks;
 mod websocket;

@@ -13,6 +13,15 @@ use crate::services::{self, auth::Session, users::NewAccount};
 #[derive(Default)]
 pub struct AuthMutation;
 
+/// A staff login to invite.
+#[derive(InputObject)]
+pub struct InviteUserInput {
+    pub email: String,
+    /// Admins: the contractor company (or give `partnerId`). Owners invite to their own.
+    pub contractor_id: Option<async_graphql::ID>,
+    pub partner_id: Option<async_graphql::ID>,
+}
+
 /// A login for an admin, a contractor company or a partner (admins only).
 #[derive(InputObject)]
 pub struct CreateUserInput {
@@ -175,7 +184,37 @@ impl AuthMutation {
         services::users::create(app(ctx), meta, account).await.gql().map(User)
     }
 
-    /// Admin: disables a login. Its refresh tokens are revoked, its access token stops working on
+    /// Invites a staff login by email: an admin names the company (`contractorId` or
+    /// `partnerId`), a company's owner invites to its own. The email's link (seven days, once)
+    /// sets the password. Staff accept offers and work jobs but see no payouts or bank details
+    /// and change neither the company nor its staff. `CONFLICT` on `input.email` for an address
+    /// that already has a login.
+    async fn invite_user(&self, ctx: &Context<'_>, input: InviteUserInput) -> Result<User> {
+        let inv = (|| -> Result<services::users::Invitation, ServiceError> {
+            Ok(services::users::Invitation {
+                email: Email::parse(&input.email).at("input.email")?,
+                contractor_id: input.contractor_id.as_ref().map(|i| parse_id(i, "input.contractorId")).transpose()?,
+                partner_id: input.partner_id.as_ref().map(|i| parse_id(i, "input.partnerId")).transpose()?,
+            })
+        })()
+        .gql()?;
+        services::users::invite(app(ctx), meta(ctx), inv).await.gql().map(User)
+    }
+
+    /// Sends a pending invitation again, with a new link (the old one stops working). Admins, or
+    /// the company's owner.
+    async fn resend_invitation(&self, ctx: &Context<'_>, user_id: ID) -> Result<User> {
+        let id = parse_id(&user_id, "userId").gql()?;
+        services::users::resend_invite(app(ctx), meta(ctx), id).await.gql().map(User)
+    }
+
+    /// Accepts an invitation with the token of its link, choosing the password (the password
+    /// rules apply, on `password`). Returns the login's email; sign in with it.
+    async fn accept_invitation(&self, ctx: &Context<'_>, token: String, password: String) -> Result<String> {
+        services::users::accept_invite(app(ctx), meta(ctx), &token, &password).await.gql()
+    }
+
+    /// Disables a login (admins any; a company's owner its own staff). Its refresh tokens are revoked, its access token stops working on
     /// the next request, and its open WebSockets close (4403) on every instance.
     async fn disable_user(&self, ctx: &Context<'_>, id: ID, reason: Option<String>) -> Result<User> {
         let id = parse_id(&id, "id").gql()?;
@@ -183,7 +222,7 @@ impl AuthMutation {
         services::users::set_disabled(app(ctx), meta(ctx), id, true, reason).await.gql().map(User)
     }
 
-    /// Admin: lets a disabled login sign in again.
+    /// Lets a disabled login sign in again (admins any; a company's owner its own staff).
     async fn enable_user(&self, ctx: &Context<'_>, id: ID) -> Result<User> {
         let id = parse_id(&id, "id").gql()?;
         services::users::set_disabled(app(ctx), meta(ctx), id, false, None).await.gql().map(User)

@@ -11,6 +11,26 @@ pub enum Role {
     Partner,
 }
 
+/// A login's place in its company: the owner runs the account (profile, payouts, bank details,
+/// staff); staff accept offers and work jobs.
+#[derive(Enum, Copy, Clone, Debug, Eq, PartialEq)]
+#[graphql(remote = "entities::CompanyRole")]
+pub enum CompanyRole {
+    Owner,
+    Staff,
+}
+
+/// Where a login stands.
+#[derive(Enum, Copy, Clone, Debug, Eq, PartialEq)]
+pub enum UserStatus {
+    /// Signs in.
+    Active,
+    /// Invited; the invitation has not set a password yet.
+    Invited,
+    /// Cannot sign in.
+    Disabled,
+}
+
 /// A contractor company's standing: `PENDING` gets no offers until an admin verifies it.
 #[derive(Enum, Copy, Clone, Debug, Eq, PartialEq)]
 #[graphql(remote = "entities::ContractorStatus")]

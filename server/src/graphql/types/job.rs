@@ -111,7 +111,9 @@ impl Job {
     /// contractor).
     async fn payout(&self, ctx: &Context<'_>) -> Result<Option<super::payout::Payout>> {
         let p = &meta(ctx).principal;
-        if !crate::access::records::may_follow_to_contractor(p, self.0.contractor_id) {
+        if !crate::access::records::may_follow_to_contractor(p, self.0.contractor_id)
+            || !crate::access::may_see_money(p)
+        {
             return Ok(None);
         }
         Ok(loaders(ctx).payout_by_job.load_one(self.0.id).await.map_err(loader_error).gql()?.map(super::payout::Payout))

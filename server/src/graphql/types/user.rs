@@ -3,7 +3,7 @@ use chrono::{DateTime, Utc};
 use entities::user;
 
 use super::contractor::Contractor;
-use super::enums::Role;
+use super::enums::{CompanyRole, Role, UserStatus};
 use super::partner::Partner;
 use super::{app, meta};
 use crate::graphql::IntoGql;
@@ -43,6 +43,17 @@ impl User {
     /// contractor company is verified by NRP only once its signing-up login has confirmed.
     async fn email_verified(&self, ctx: &Context<'_>) -> Result<bool> {
         services::notifications::settings::email_proven(&app(ctx).db, self.0.id).await.gql()
+    }
+    /// Owner or staff of its company (admins are owners of nothing; `OWNER`).
+    async fn company_role(&self) -> CompanyRole {
+        self.0.company_role.into()
+    }
+    async fn status(&self) -> UserStatus {
+        match (self.0.disabled, self.0.invite_pending) {
+            (true, _) => UserStatus::Disabled,
+            (false, true) => UserStatus::Invited,
+            (false, false) => UserStatus::Active,
+        }
     }
     /// A disabled login cannot sign in, and its tokens and sockets stop working.
     async fn disabled(&self) -> bool {

@@ -257,6 +257,20 @@ pub fn account_password_changed(how: &str) -> Rendered {
     }
 }
 
+/// An invitation to a company's staff login.
+pub fn account_invite(company: &str, inviter: &str, link: &str, days: i64) -> Rendered {
+    let said = format!(
+        "{inviter} has invited you to {company}'s National Recovery Partners account, where you'll get job \
+         offers and work jobs. Choose your password with the link below; it works once, for {days} days."
+    );
+    let ignore = "Not expecting this? Ignore this email and no login is made for you.".to_string();
+    Rendered {
+        subject: format!("You're invited to {company} on NRP"),
+        text: format!("{said}\n\n{link}\n\n{ignore}\n\nNational Recovery Partners"),
+        html: Some(html(&[said, ignore], Some(("Choose my password", link)), None)),
+    }
+}
+
 /// After the second factor was turned on, off, or reset by NRP.
 pub fn account_second_factor(what: &str) -> Rendered {
     let said = format!("The second factor (authenticator app) of your National Recovery Partners login was {what}.");

@@ -1,0 +1,208 @@
+//! A company's owner and its staff: the owner (or NRP) invites staff by email, the invitation
+//! sets the password, staff take offers and work jobs but see no money and change nothing of the
+//! company's, and the first accept still wins once for the company. Admins find every login.
+
+use nrp_tests::leads::*;
+use nrp_tests::notify::*;
+use nrp_tests::*;
+use serde_json::{Value, json};
+
+const INVITE: &str = "mutation($i:InviteUserInput!){ inviteUser(input:$i){ id email role companyRole status } }";
+const ACCEPT_INVITE: &str = "mutation($t:String!,$p:String!){ acceptInvitation(token:$t, password:$p) }";
+const RESEND: &str = "mutation($u:ID!){ resendInvitation(userId:$u){ id status } }";
+const USERS: &str = "query($f:UserFilterInput){ users(first: 50, filter:$f){ totalCount edges { node { id email role companyRole status } } } }";
+const DISABLE: &str = "mutation($id:ID!){ disableUser(id:$id){ id disabled } }";
+const ME: &str = "{ me { id companyRole status } }";
+const STAFF_PASSWORD: &str = "a technician's passphrase";
+
+fn mail_options(smtp: &SmtpSink) -> TestOptions {
+    TestOptions::default().env("SMTP_URL", &smtp.url()).env("EMAIL_FROM", "NRP <accounts@nrp.example>")
+}
+
+/// The token of the next invitation email, and whom it went to.
+async fn invitation(smtp: &mut SmtpSink) -> (String, Vec<String>) {
+    loop {
+        let m = smtp.next().await;
+        if !m.parsed().subject().is_some_and(|s| s.starts_with("You're invited to")) {
+            continue;
+        }
+        let text = m.parsed().body_text(0).expect("text").to_string();
+        let at = text.find("/accept-invite?token=").expect("an invitation link") + "/accept-invite?token=".len();
+        let token = text[at..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect();
+        return (token, m.to.clone());
+    }
+}
+
+fn emails(list: &Value) -> Vec<String> {
+    list["users"]["edges"]
+        .as_array()
+        .expect("edges")
+        .iter()
+        .map(|e| e["node"]["email"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_owners_invited_staff_take_offers_and_work_jobs_but_see_no_money_and_change_nothing() {
+    let mut smtp = SmtpSink::start(0).await;
+    let app = TestApp::spawn_with(Backend::Postgres, mail_options(&smtp)).await;
+    seed_postcodes(&app).await;
+    let admin = app.admin_token().await;
+    let (_, key) = insurer_key(&app, &admin, "Team Mutual").await;
+    let owner = contractor(&app, &admin, "owner", json!({"basePostcode": "2000"}), true).await;
+    let other = contractor(&app, &admin, "elsewhere", json!({"basePostcode": "4000"}), true).await;
+    let tech = format!("tech-{}@contractor.example", uuid::Uuid::new_v4().simple());
+
+    // The invitation: pending, staff, and nothing signs in until it is accepted.
+    let invited = app.ok(Some(&owner.token), INVITE, json!({"i": {"email": tech}})).await["inviteUser"].clone();
+    assert_eq!(
+        (invited["role"].as_str(), invited["companyRole"].as_str(), invited["status"].as_str()),
+        (Some("CONTRACTOR"), Some("STAFF"), Some("INVITED"))
+    );
+    let (token, to) = invitation(&mut smtp).await;
+    assert_eq!(to, vec![tech.clone()]);
+    for bad in [
+        json!({"email": owner.email}),
+        json!({"email": "nope"}),
+        json!({"email": "x@y.example", "contractorId": other.id}),
+    ] {
+        let body = app.gql(Some(&owner.token), INVITE, json!({"i": bad})).await;
+        assert!(["CONFLICT", "BAD_USER_INPUT", "FORBIDDEN"].contains(&error_code(&body)), "{bad}: {body}");
+    }
+    assert_eq!(
+        error_field(&app.gql(Some(&owner.token), INVITE, json!({"i": {"email": owner.email}})).await),
+        "input.email"
+    );
+    let weak = app.gql(None, ACCEPT_INVITE, json!({"t": token, "p": "short"})).await;
+    assert_eq!(error_field(&weak), "password");
+    assert_eq!(
+        error_code(&app.gql(None, ACCEPT_INVITE, json!({"t": "forged", "p": STAFF_PASSWORD})).await),
+        "BAD_USER_INPUT"
+    );
+    assert_eq!(
+        app.ok(None, ACCEPT_INVITE, json!({"t": token, "p": STAFF_PASSWORD})).await["acceptInvitation"],
+        json!(tech)
+    );
+    assert_eq!(
+        error_field(&app.gql(None, ACCEPT_INVITE, json!({"t": token, "p": STAFF_PASSWORD})).await),
+        "token",
+        "once"
+    );
+    let staff = app.login(&tech, STAFF_PASSWORD).await;
+    let me = app.ok(Some(&staff), ME, json!({})).await["me"].clone();
+    assert_eq!((me["companyRole"].as_str(), me["status"].as_str()), (Some("STAFF"), Some("ACTIVE")));
+    let resend = app.gql(Some(&owner.token), RESEND, json!({"u": me["id"]})).await;
+    assert_eq!(error_code(&resend), "CONFLICT", "accepted already");
+
+    // No money, no company settings, no staff of its own.
+    let forbidden = [
+        ("{ payouts { totalCount } }", json!({})),
+        ("mutation{ stripeOnboardingLink { url } }", json!({})),
+        ("mutation($id:ID!){ updateContractor(id:$id, input:{serviceRadiusKm: 10}){ id } }", json!({"id": owner.id})),
+        (INVITE, json!({"i": {"email": "another@contractor.example"}})),
+        (USERS, json!({})),
+        (DISABLE, json!({"id": app.user_id(&owner.token).await})),
+    ];
+    for (q, vars) in forbidden {
+        assert_eq!(error_code(&app.gql(Some(&staff), q, vars).await), "FORBIDDEN", "{q}");
+    }
+    let terms = app
+        .ok(
+            Some(&staff),
+            "query($id:ID!){ contractor(id:$id){ companyName commissionBps stripe { payoutsEnabled } } }",
+            json!({"id": owner.id}),
+        )
+        .await;
+    assert_eq!(terms["contractor"]["stripe"], Value::Null);
+    assert!(terms["contractor"]["companyName"].is_string(), "the company itself is readable");
+
+    // An offer reaches the company; owner and staff accept it at once: one job, once.
+    let (lead, _) = create_lead(&app, &key, lead_input()).await;
+    let offer = open_offers(&lead_detail(&app, &admin, &lead).await)
+        .into_iter()
+        .find(|(_, c)| *c == owner.id)
+        .expect("an offer to the company")
+        .0;
+    let mine = "{ myOffers(status: OPEN) { id } }";
+    assert!(app.ok(Some(&staff), mine, json!({})).await.to_string().contains(&offer), "staff see the company's offers");
+    let (a, b) = tokio::join!(
+        app.gql(Some(&owner.token), ACCEPT, json!({"id": offer})),
+        app.gql(Some(&staff), ACCEPT, json!({"id": offer}))
+    );
+    let wins = [&a, &b].iter().filter(|r| r.get("errors").is_none()).count();
+    assert_eq!(wins, 1, "one accept wins: {a} {b}");
+    let job = [&a, &b].iter().find(|r| r.get("errors").is_none()).unwrap()["data"]["acceptOffer"]["job"]["id"].clone();
+    let note = "mutation($id:ID!){ addJobNote(jobId:$id, note: \"Called the customer\"){ id } }";
+    app.ok(Some(&staff), note, json!({"id": job})).await;
+    let payout = app.ok(Some(&staff), "query($id:ID!){ job(id:$id){ id payout { id } } }", json!({"id": job})).await;
+    assert_eq!(payout["job"]["payout"], Value::Null);
+
+    // The owner sees its own company's logins only, and can switch its staff off.
+    let team = app.ok(Some(&owner.token), USERS, json!({})).await;
+    let mut got = emails(&team);
+    got.sort();
+    let mut want = vec![owner.email.clone(), tech.clone()];
+    want.sort();
+    assert_eq!(got, want);
+    assert_eq!(
+        error_code(&app.gql(Some(&owner.token), DISABLE, json!({"id": app.user_id(&other.token).await})).await),
+        "NOT_FOUND"
+    );
+    assert_eq!(
+        error_code(&app.gql(Some(&owner.token), DISABLE, json!({"id": app.user_id(&owner.token).await})).await),
+        "FORBIDDEN"
+    );
+    app.ok(Some(&owner.token), DISABLE, json!({"id": me["id"]})).await;
+    assert_eq!(error_code(&app.gql(Some(&staff), ME, json!({})).await), "UNAUTHENTICATED");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admins_invite_a_partners_staff_and_find_logins_by_email_role_and_status() {
+    let mut smtp = SmtpSink::start(0).await;
+    let app = TestApp::spawn_with(Backend::Sqlite, mail_options(&smtp)).await;
+    let admin = app.admin_token().await;
+    let (partner, _) = insurer_key(&app, &admin, "Staffed Mutual").await;
+    let c = contractor(&app, &admin, "listed", json!({}), false).await;
+    let clerk = format!("claims-clerk-{}@insurer.example", uuid::Uuid::new_v4().simple());
+
+    for bad in [json!({"email": clerk}), json!({"email": clerk, "partnerId": partner, "contractorId": c.id})] {
+        assert_eq!(
+            error_code(&app.gql(Some(&admin), INVITE, json!({"i": bad})).await),
+            "BAD_USER_INPUT",
+            "name one company"
+        );
+    }
+    let missing =
+        app.gql(Some(&admin), INVITE, json!({"i": {"email": clerk, "partnerId": uuid::Uuid::now_v7()}})).await;
+    assert_eq!(error_code(&missing), "NOT_FOUND");
+    let u =
+        app.ok(Some(&admin), INVITE, json!({"i": {"email": clerk, "partnerId": partner}})).await["inviteUser"].clone();
+    assert_eq!((u["role"].as_str(), u["status"].as_str()), (Some("PARTNER"), Some("INVITED")));
+    let (first, _) = invitation(&mut smtp).await;
+    app.ok(Some(&admin), RESEND, json!({"u": u["id"]})).await;
+    let (second, _) = invitation(&mut smtp).await;
+    let old = app.gql(None, ACCEPT_INVITE, json!({"t": first, "p": STAFF_PASSWORD})).await;
+    assert_eq!(error_field(&old), "token", "the newer link replaced it");
+
+    // The admins' list: by status, role and part of the email.
+    let invited = app.ok(Some(&admin), USERS, json!({"f": {"status": "INVITED"}})).await;
+    assert_eq!(emails(&invited), vec![clerk.clone()]);
+    let partners = app.ok(Some(&admin), USERS, json!({"f": {"role": "PARTNER"}})).await;
+    assert_eq!(emails(&partners), vec![clerk.clone()]);
+    let found = app.ok(Some(&admin), USERS, json!({"f": {"search": "CLAIMS-CLERK"}})).await;
+    assert_eq!(found["users"]["totalCount"], 1);
+    let contractors = app.ok(Some(&admin), USERS, json!({"f": {"role": "CONTRACTOR", "status": "ACTIVE"}})).await;
+    assert_eq!(emails(&contractors), vec![c.email.clone()]);
+    assert_eq!(error_code(&app.gql(None, USERS, json!({})).await), "UNAUTHENTICATED");
+
+    app.ok(None, ACCEPT_INVITE, json!({"t": second, "p": STAFF_PASSWORD})).await;
+    let token = app.login(&clerk, STAFF_PASSWORD).await;
+    let hook = app
+        .gql(Some(&token), "mutation{ setPartnerWebhook(url: \"https://hooks.example/x\"){ secret } }", json!({}))
+        .await;
+    assert_eq!(error_code(&hook), "FORBIDDEN", "the partner's staff do not set its webhook");
+    let leads = app.ok(Some(&token), "{ leads { totalCount } }", json!({})).await;
+    assert_eq!(leads["leads"]["totalCount"], 0, "but read the partner's leads");
+    let active = app.ok(Some(&admin), USERS, json!({"f": {"status": "INVITED"}})).await;
+    assert_eq!(active["users"]["totalCount"], 0);
+}
