@@ -196,6 +196,7 @@ fn signed_in(d: &serde_json::Value) -> Session {
         email: text(&d["user"]["email"]),
         role: role(d["user"]["role"].as_str().unwrap_or_default()),
         contractor_id: d["user"]["contractorId"].as_str().map(String::from),
+        staff: d["user"]["companyRole"] == "STAFF",
     }
 }
 

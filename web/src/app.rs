@@ -72,6 +72,7 @@ pub fn contractor_app() -> impl IntoView {
             ["forgot-password"] => view! { <pages::account::ForgotPasswordPage /> }.into_any(),
             ["reset-password"] => view! { <pages::account::ResetPasswordPage /> }.into_any(),
             ["verify-email"] => view! { <pages::account::VerifyEmailPage /> }.into_any(),
+            ["accept-invite"] => view! { <pages::team::AcceptInvitePage /> }.into_any(),
             ["offers"] | ["offers", _] => view! { <Guard role=c><pages::offers::OffersPage /></Guard> }.into_any(),
             ["jobs"] => view! { <Guard role=c><pages::jobs::JobsBoard /></Guard> }.into_any(),
             ["jobs", _] => view! { <Guard role=c><pages::jobs::JobPage /></Guard> }.into_any(),
@@ -99,6 +100,7 @@ pub fn admin_app() -> impl IntoView {
             }
             ["admin", "partners"] => view! { <Guard role=a><pages::partners::PartnersPage /></Guard> }.into_any(),
             ["admin", "audit"] => view! { <Guard role=a><pages::admin::AuditPage /></Guard> }.into_any(),
+            ["admin", "users"] => view! { <Guard role=a><pages::team::UsersPage /></Guard> }.into_any(),
             ["admin", "account"] => view! {
                 <Guard role=a><section class="page"><h1>"Your account"</h1><pages::account::AccountSecurity /></section></Guard>
             }
@@ -167,6 +169,7 @@ fn Nav() -> impl IntoView {
                                 <A href="/admin/claims">"Claims"</A>
                                 <A href="/admin/payouts">"Payouts"</A>
                                 <A href="/admin/partners">"Partners"</A>
+                                <A href="/admin/users">"Logins"</A>
                                 <A href="/admin/notifications">"Notifications"</A>
                                 <A href="/admin/audit">"Audit log"</A>
                                 <A href="/admin/account">"Account"</A>
@@ -174,7 +177,7 @@ fn Nav() -> impl IntoView {
                             (Role::Contractor, Which::Contractor) => view! {
                                 <A href="/offers">"Offers"</A>
                                 <A href="/jobs">"My jobs"</A>
-                                <A href="/payouts">"Payouts"</A>
+                                {(!s.staff).then(|| view! { <A href="/payouts">"Payouts"</A> })}
                                 <A href="/profile">"Profile"</A>
                             }.into_any(),
                             (r, _) => view! { <a href=start_page(r)>"Your start page"</a> }.into_any(),

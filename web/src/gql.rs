@@ -654,3 +654,83 @@ pub struct RequestCode;
     skip_serializing_none
 )]
 pub struct ConfirmCode;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/team.graphql",
+    response_derives = "Clone",
+    variables_derives = "Clone",
+    skip_serializing_none
+)]
+pub struct Users;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/team.graphql",
+    response_derives = "Clone",
+    variables_derives = "Clone",
+    skip_serializing_none
+)]
+pub struct InviteUser;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/team.graphql",
+    response_derives = "Clone",
+    variables_derives = "Clone",
+    skip_serializing_none
+)]
+pub struct ResendInvitation;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/team.graphql",
+    response_derives = "Clone",
+    variables_derives = "Clone",
+    skip_serializing_none
+)]
+pub struct DisableUser;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/team.graphql",
+    response_derives = "Clone",
+    variables_derives = "Clone",
+    skip_serializing_none
+)]
+pub struct EnableUser;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/team.graphql",
+    response_derives = "Clone",
+    variables_derives = "Clone",
+    skip_serializing_none
+)]
+pub struct AcceptInvitation;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/team.graphql",
+    response_derives = "Clone",
+    variables_derives = "Clone",
+    skip_serializing_none
+)]
+pub struct ResetSecondFactor;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/team.graphql",
+    response_derives = "Clone",
+    variables_derives = "Clone",
+    skip_serializing_none
+)]
+pub struct EndUserSessions;

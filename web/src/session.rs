@@ -29,6 +29,8 @@ pub struct Session {
     pub email: String,
     pub role: Role,
     pub contractor_id: Option<String>,
+    /// Staff of the company, not its owner: no payouts, company settings or staff.
+    pub staff: bool,
 }
 
 thread_local! {

@@ -97,6 +97,7 @@ fn signed_in(state: &HttpState, s: Session) -> Response {
             "email": s.user.email,
             "role": format!("{:?}", s.user.role).to_uppercase(),
             "contractorId": s.user.contractor_id,
+            "companyRole": if s.user.company_role == entities::CompanyRole::Staff { "STAFF" } else { "OWNER" },
         }
     }});
     let cookie = set_cookie(state, &s.refresh_token, state.ctx.config.refresh_token_ttl.as_secs());

@@ -714,3 +714,78 @@ async fn a_contractor_sets_up_a_second_factor_resets_a_forgotten_password_signs_
     page.find("li.session.current").await;
     page.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_owner_invites_a_technician_who_joins_from_the_email_and_an_admin_switches_them_off() {
+    use nrp_tests::notify::SmtpSink;
+    let mut smtp = SmtpSink::start(0).await;
+    let opts = web().env("SMTP_URL", &smtp.url()).env("EMAIL_FROM", "NRP <accounts@nrp.example>");
+    let app = TestApp::spawn_with(Backend::Sqlite, opts).await;
+    let admin = app.admin_token().await;
+    let owner = contractor(&app, &admin, "webteam", json!({}), true).await;
+    let tech = format!("tech-{}@contractor.example", uuid::Uuid::new_v4().simple());
+
+    let page = Browser::start().await;
+    page.sign_in(&app.base, &owner.email, CONTRACTOR_PASSWORD).await;
+    page.goto(&format!("{}/profile", app.base)).await;
+    page.fill("#invite-email", "not an email").await;
+    page.click(".team form.invite button[type=submit]").await;
+    page.until(
+        "the bad address beside its field",
+        "document.querySelector('#invite-email-error').innerText.length > 0",
+    )
+    .await;
+    page.fill("#invite-email", &tech).await;
+    page.click(".team form.invite button[type=submit]").await;
+    page.find(".team tr[data-status=INVITED]").await;
+    page.close().await;
+
+    let mail = loop {
+        let m = smtp.next().await;
+        if m.parsed().subject().is_some_and(|s| s.starts_with("You're invited")) {
+            break m;
+        }
+    };
+    let text = mail.parsed().body_text(0).unwrap().to_string();
+    let at = text.find("/accept-invite?token=").expect("an invitation link");
+    let path: String = text[at..].chars().take_while(|c| !c.is_whitespace()).collect();
+    let page = Browser::start().await;
+    page.goto(&format!("{}{path}", app.base)).await;
+    page.fill("#password", "short").await;
+    page.click("form button[type=submit]").await;
+    page.until("the rule beside the field", "document.querySelector('#password-error').innerText.length > 0").await;
+    page.fill("#password", "a technician's passphrase").await;
+    page.click("form button[type=submit]").await;
+    page.find("#invite-done").await;
+    page.sign_in(&app.base, &tech, "a technician's passphrase").await;
+    page.until("the offers page", "location.pathname === '/offers'").await;
+    let nav = page.text("header nav").await;
+    assert!(nav.contains("Offers") && !nav.contains("Payouts"), "staff see no payouts: {nav}");
+    page.goto(&format!("{}/profile", app.base)).await;
+    page.until("the staff profile", "document.body.innerText.includes(\"owner looks after\")").await;
+    page.close().await;
+
+    let email = format!("admin-team-{}@nrp.example", uuid::Uuid::new_v4().simple());
+    create_admin(&app.ctx, &email, ADMIN_PASSWORD).await;
+    let p = Browser::start_sized(1280, 900).await;
+    p.sign_in(&app.base, &email, ADMIN_PASSWORD).await;
+    p.click("header a[href='/admin/users']").await;
+    p.fill("#user-search", "tech-").await;
+    p.click("form.filters button[type=submit]").await;
+    let row = "tr[data-status=ACTIVE]";
+    assert!(p.text(row).await.contains(&tech));
+    p.click(&format!("{row} button.disable")).await;
+    p.find("tr[data-status=DISABLED]").await;
+    p.close().await;
+    assert_eq!(
+        error_code(
+            &app.gql(
+                None,
+                "mutation($e:String!,$p:String!){ login(email:$e,password:$p){ __typename } }",
+                json!({"e": tech, "p": "a technician's passphrase"})
+            )
+            .await
+        ),
+        "UNAUTHENTICATED"
+    );
+}

@@ -12,3 +12,4 @@ pub mod partners;
 pub mod payouts;
 pub mod profile;
 pub mod signup;
+pub mod team;

@@ -17,6 +17,18 @@ const DAMAGE: [(&str, update_profile::DamageType); 4] = [
 
 #[component]
 pub fn ProfilePage() -> impl IntoView {
+    // Staff get offers and work jobs: their own alerts and sign-in, not the company's settings.
+    if session::current().is_some_and(|s| s.staff) {
+        return view! {
+            <section class="page" aria-labelledby="profile-title">
+                <h1 id="profile-title">"Profile"</h1>
+                <p class="muted">"Your company's owner looks after the company's details, payouts and staff."</p>
+                <super::alerts::AlertSettings />
+                <super::account::AccountSecurity />
+            </section>
+        }
+        .into_any();
+    }
     let id = session::current().and_then(|s| s.contractor_id).unwrap_or_default();
     let state = RwSignal::new(Load::<my_profile::MyProfileContractor>::Loading);
     let load = {
@@ -57,12 +69,14 @@ pub fn ProfilePage() -> impl IntoView {
                         </div>
                     </div>
                     <Certifications c=c.clone() reload />
+                    <super::team::Team />
                     <super::alerts::AlertSettings />
                     <super::account::AccountSecurity />
                 }.into_any(),
             }}
         </section>
     }
+    .into_any()
 }
 
 #[component]
