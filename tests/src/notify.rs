@@ -28,6 +28,19 @@ impl Mail {
     }
 }
 
+/// Options for servers that send email to this sink.
+pub fn mail_options(smtp: &SmtpSink) -> crate::TestOptions {
+    crate::TestOptions::default().env("SMTP_URL", &smtp.url()).env("EMAIL_FROM", "NRP <accounts@nrp.example>")
+}
+
+/// The token of the link to `page` (`/reset-password?token=…`) in an email's text.
+pub fn link_token(mail: &Mail, page: &str) -> String {
+    let text = mail.parsed().body_text(0).expect("a text body").to_string();
+    let marker = format!("/{page}?token=");
+    let at = text.find(&marker).unwrap_or_else(|| panic!("no {page} link in: {text}")) + marker.len();
+    text[at..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect()
+}
+
 /// The subject of the email that confirms a sign-up's address.
 pub const SIGN_UP_CONFIRMATION: &str = "Confirm your email for NRP";
 

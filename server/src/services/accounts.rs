@@ -181,7 +181,8 @@ async fn commit_and_wake(ctx: &AppContext, txn: sea_orm::DatabaseTransaction, ev
     Ok(())
 }
 
-fn own(meta: &RequestMeta) -> ServiceResult<(Uuid, Option<Uuid>)> {
+/// The signed-in person asking, and the session they ask from.
+pub(crate) fn own(meta: &RequestMeta) -> ServiceResult<(Uuid, Option<Uuid>)> {
     match &meta.principal {
         Principal::User { user_id, session_id, .. } => Ok((*user_id, *session_id)),
         Principal::Anonymous { reason } => {

@@ -16,6 +16,7 @@ use serde_json::json;
 use totp_rs::{Algorithm, TOTP};
 use uuid::Uuid;
 
+use super::accounts::own;
 use super::auth::Session;
 use super::notifications::{self, Outgoing, templates};
 use crate::auth::{Principal, RequestMeta, constant_time_eq, new_refresh_token, sha256_hex};
@@ -78,16 +79,6 @@ pub async fn status(ctx: &AppContext, meta: &RequestMeta) -> ServiceResult<Statu
 
 fn required(ctx: &AppContext, user: &user::Model) -> bool {
     user.role == Role::Admin && ctx.config.admin_second_factor_required
-}
-
-fn own(meta: &RequestMeta) -> ServiceResult<(Uuid, Option<Uuid>)> {
-    match &meta.principal {
-        Principal::User { user_id, session_id, .. } => Ok((*user_id, *session_id)),
-        Principal::Anonymous { reason } => {
-            Err(ServiceError::Unauthenticated(reason.clone().unwrap_or_else(|| "authentication required".into())))
-        }
-        _ => Err(ServiceError::Forbidden("only a signed-in person has a second factor".into())),
-    }
 }
 
 /// A second factor being set up: the key to scan or type, not yet in force.

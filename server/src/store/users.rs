@@ -85,10 +85,12 @@ pub async fn lock(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<user::Mo
     user::Entity::find_by_id(id).lock_exclusive().one(db).await
 }
 
-/// Replaces the login's password hash.
+/// Replaces the login's password hash. A password its owner set through its own email ends a
+/// pending invitation too.
 pub async fn set_password(db: &impl ConnectionTrait, id: Uuid, password_hash: String) -> Result<(), DbErr> {
     user::Entity::update_many()
         .col_expr(user::Column::PasswordHash, password_hash.into())
+        .col_expr(user::Column::InvitePending, false.into())
         .filter(user::Column::Id.eq(id))
         .exec(db)
         .await?;

@@ -25,10 +25,6 @@ const END: &str = "mutation($id:ID!){ endSession(id:$id) }";
 const END_OTHERS: &str = "mutation{ endOtherSessions }";
 const NEW_PASSWORD: &str = "a brand new passphrase";
 
-fn mail_options(smtp: &SmtpSink) -> TestOptions {
-    TestOptions::default().env("SMTP_URL", &smtp.url()).env("EMAIL_FROM", "NRP <accounts@nrp.example>")
-}
-
 /// The next email with this subject (others, such as the sign-up's confirmation, are skipped).
 async fn mail_titled(smtp: &mut SmtpSink, subject: &str) -> Mail {
     loop {
@@ -37,14 +33,6 @@ async fn mail_titled(smtp: &mut SmtpSink, subject: &str) -> Mail {
             return m;
         }
     }
-}
-
-/// The token of the link to `page` in an email's text.
-fn token_in(mail: &Mail, page: &str) -> String {
-    let text = mail.parsed().body_text(0).expect("a text body").to_string();
-    let at = text.find(&format!("/{page}?token=")).unwrap_or_else(|| panic!("no {page} link in: {text}"));
-    let rest = &text[at + page.len() + 8..];
-    rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect()
 }
 
 /// Waits for the socket to close and returns its close code.
@@ -105,11 +93,11 @@ async fn a_forgotten_password_is_reset_once_by_the_newest_link_and_every_session
 
     // Two requests: only the newer link works.
     assert_eq!(a.ok(None, FORGOT, json!({"e": c.email})).await["requestPasswordReset"], true);
-    let first = token_in(&mail_titled(&mut smtp, "Reset your NRP password").await, "reset-password");
+    let first = link_token(&mail_titled(&mut smtp, "Reset your NRP password").await, "reset-password");
     a.ok(None, FORGOT, json!({"e": c.email.to_uppercase()})).await;
     let mail = mail_titled(&mut smtp, "Reset your NRP password").await;
     assert_eq!(mail.to, vec![c.email.clone()]);
-    let second = token_in(&mail, "reset-password");
+    let second = link_token(&mail, "reset-password");
     assert_ne!(first, second);
     let old = a.gql(None, RESET, json!({"t": first, "p": NEW_PASSWORD})).await;
     assert_eq!(error_code(&old), "BAD_USER_INPUT");
@@ -161,7 +149,7 @@ async fn an_expired_reset_link_is_refused_and_sets_nothing(backend: Backend) {
     let admin = app.admin_token().await;
     let c = contractor(&app, &admin, "expired", json!({}), false).await;
     app.ok(None, FORGOT, json!({"e": c.email})).await;
-    let t = token_in(&mail_titled(&mut smtp, "Reset your NRP password").await, "reset-password");
+    let t = link_token(&mail_titled(&mut smtp, "Reset your NRP password").await, "reset-password");
     // Thirty minutes pass.
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
     entities::account_link::Entity::update_many()
@@ -292,7 +280,7 @@ async fn a_sign_up_proves_its_email_by_link_before_nrp_verifies_it_and_a_taken_a
         nrp_server::store::users::find_by_email(&app.ctx.db, &email).await.unwrap().unwrap().contractor_id.unwrap();
     let mail = mail_titled(&mut smtp, SIGN_UP_CONFIRMATION).await;
     assert_eq!(mail.to, vec![email.clone()]);
-    let t = token_in(&mail, "verify-email");
+    let t = link_token(&mail, "verify-email");
 
     let verify = "mutation($id:ID!){ verifyContractor(id:$id){ status } }";
     let early = app.gql(Some(&admin), verify, json!({"id": id})).await;

@@ -772,7 +772,8 @@ async fn an_owner_invites_a_technician_who_joins_from_the_email_and_an_admin_swi
     p.click("header a[href='/admin/users']").await;
     p.fill("#user-search", "tech-").await;
     p.click("form.filters button[type=submit]").await;
-    let row = "tr[data-status=ACTIVE]";
+    p.until("only the technician listed", "document.querySelectorAll('table.logins tbody tr').length === 1").await;
+    let row = "table.logins tr[data-status=ACTIVE]";
     assert!(p.text(row).await.contains(&tech));
     p.click(&format!("{row} button.disable")).await;
     p.find("tr[data-status=DISABLED]").await;
