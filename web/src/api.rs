@@ -125,6 +125,19 @@ pub async fn call<Q: GraphQLQuery>(vars: Q::Variables) -> Result<Q::ResponseData
     })
 }
 
+/// Runs one operation of a schema-checked document (`gql::x::QUERY`, `gql::x::OPERATION_NAME`)
+/// with variables given as JSON, and returns its `data` as JSON. Not generic: the screens that
+/// use it (accounts, staff) read a few fields, and a typed response per operation would cost the
+/// phone's download more than the screens themselves.
+pub async fn run(
+    query: &'static str,
+    operation: &'static str,
+    variables: serde_json::Value,
+) -> Result<serde_json::Value, ApiError> {
+    let body = serde_json::json!({ "query": query, "operationName": operation, "variables": variables }).to_string();
+    call_raw(body).await
+}
+
 fn call_raw(body: String) -> LocalBoxFuture<'static, Result<serde_json::Value, ApiError>> {
     Box::pin(async move {
         let token = access_token().await;

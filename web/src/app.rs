@@ -11,6 +11,8 @@ use crate::{api, pages};
 pub enum Which {
     Contractor,
     Admin,
+    /// Sign-in and security, a company's team, and the pages emailed links open (`/account`).
+    Account,
 }
 
 /// Where a role starts, and whether that is in this bundle (else a full page load).
@@ -23,7 +25,13 @@ pub fn start_page(role: Role) -> &'static str {
 
 /// Goes to `path`: inside this app in place, into the other app by loading it.
 pub fn go(here: Which, path: &str) {
-    let target = if path.starts_with("/admin") { Which::Admin } else { Which::Contractor };
+    let target = if path.starts_with("/admin") {
+        Which::Admin
+    } else if path.starts_with("/account") {
+        Which::Account
+    } else {
+        Which::Contractor
+    };
     if target == here {
         nav::navigate(path);
     } else if let Some(w) = web_sys::window() {
@@ -69,10 +77,6 @@ pub fn contractor_app() -> impl IntoView {
             [] => view! { <Home /> }.into_any(),
             ["login"] => view! { <pages::login::LoginPage /> }.into_any(),
             ["signup"] => view! { <pages::signup::SignupPage /> }.into_any(),
-            ["forgot-password"] => view! { <pages::account::ForgotPasswordPage /> }.into_any(),
-            ["reset-password"] => view! { <pages::account::ResetPasswordPage /> }.into_any(),
-            ["verify-email"] => view! { <pages::account::VerifyEmailPage /> }.into_any(),
-            ["accept-invite"] => view! { <pages::team::AcceptInvitePage /> }.into_any(),
             ["offers"] | ["offers", _] => view! { <Guard role=c><pages::offers::OffersPage /></Guard> }.into_any(),
             ["jobs"] => view! { <Guard role=c><pages::jobs::JobsBoard /></Guard> }.into_any(),
             ["jobs", _] => view! { <Guard role=c><pages::jobs::JobPage /></Guard> }.into_any(),
@@ -87,30 +91,48 @@ pub fn contractor_app() -> impl IntoView {
 pub fn admin_app() -> impl IntoView {
     shell(Which::Admin, move || {
         let segments: Vec<String> = nav::path().split('/').filter(|s| !s.is_empty()).map(String::from).collect();
-        let a = Role::Admin;
         match segments.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
-            ["admin"] => view! { <Guard role=a><pages::dashboard::DashboardPage /></Guard> }.into_any(),
-            ["admin", "leads"] => view! { <Guard role=a><pages::leads::LeadsPage /></Guard> }.into_any(),
-            ["admin", "leads", _] => view! { <Guard role=a><pages::leads::LeadPage /></Guard> }.into_any(),
-            ["admin", "contractors"] => view! { <Guard role=a><pages::admin::ContractorsPage /></Guard> }.into_any(),
-            ["admin", "jobs"] => view! { <Guard role=a><pages::admin::JobsPage /></Guard> }.into_any(),
-            ["admin", "claims"] => view! { <Guard role=a><pages::admin::ClaimsPage /></Guard> }.into_any(),
+            ["admin"] => view! { <AdminOnly><pages::dashboard::DashboardPage /></AdminOnly> }.into_any(),
+            ["admin", "leads"] => view! { <AdminOnly><pages::leads::LeadsPage /></AdminOnly> }.into_any(),
+            ["admin", "leads", _] => view! { <AdminOnly><pages::leads::LeadPage /></AdminOnly> }.into_any(),
+            ["admin", "contractors"] => view! { <AdminOnly><pages::admin::ContractorsPage /></AdminOnly> }.into_any(),
+            ["admin", "jobs"] => view! { <AdminOnly><pages::admin::JobsPage /></AdminOnly> }.into_any(),
+            ["admin", "claims"] => view! { <AdminOnly><pages::admin::ClaimsPage /></AdminOnly> }.into_any(),
             ["admin", "payouts"] => {
-                view! { <Guard role=a><pages::admin_payouts::AdminPayoutsPage /></Guard> }.into_any()
+                view! { <AdminOnly><pages::admin_payouts::AdminPayoutsPage /></AdminOnly> }.into_any()
             }
-            ["admin", "partners"] => view! { <Guard role=a><pages::partners::PartnersPage /></Guard> }.into_any(),
-            ["admin", "audit"] => view! { <Guard role=a><pages::admin::AuditPage /></Guard> }.into_any(),
-            ["admin", "users"] => view! { <Guard role=a><pages::team::UsersPage /></Guard> }.into_any(),
-            ["admin", "account"] => view! {
-                <Guard role=a><section class="page"><h1>"Your account"</h1><pages::account::AccountSecurity /></section></Guard>
-            }
-            .into_any(),
+            ["admin", "partners"] => view! { <AdminOnly><pages::partners::PartnersPage /></AdminOnly> }.into_any(),
+            ["admin", "audit"] => view! { <AdminOnly><pages::admin::AuditPage /></AdminOnly> }.into_any(),
+            ["admin", "users"] => view! { <AdminOnly><pages::team::UsersPage /></AdminOnly> }.into_any(),
             ["admin", "notifications"] => {
-                view! { <Guard role=a><pages::admin_notifications::NotificationsPage /></Guard> }.into_any()
+                view! { <AdminOnly><pages::admin_notifications::NotificationsPage /></AdminOnly> }.into_any()
             }
             _ => not_found().into_any(),
         }
     })
+}
+
+/// The account app, under `/account`: anyone signed in runs their own account there (and an
+/// owner its team); the pages emailed links open need no sign-in.
+pub fn account_app() -> impl IntoView {
+    shell(Which::Account, move || {
+        let segments: Vec<String> = nav::path().split('/').filter(|s| !s.is_empty()).map(String::from).collect();
+        match segments.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+            ["account"] => view! { <SignedIn><pages::account::AccountPage /></SignedIn> }.into_any(),
+            ["account", "forgot-password"] => view! { <pages::account::ForgotPasswordPage /> }.into_any(),
+            ["account", "reset-password"] => view! { <pages::account::ResetPasswordPage /> }.into_any(),
+            ["account", "verify-email"] => view! { <pages::account::VerifyEmailPage /> }.into_any(),
+            ["account", "accept-invite"] => view! { <pages::team::AcceptInvitePage /> }.into_any(),
+            _ => not_found().into_any(),
+        }
+    })
+}
+
+/// Shows `children` to anyone signed in; otherwise the sign-in form.
+#[component]
+fn SignedIn(children: ChildrenFn) -> impl IntoView {
+    let signed_in = Memo::new(move |_| session::signal().with(Option::is_some));
+    move || if signed_in.get() { children().into_any() } else { view! { <pages::login::LoginPage /> }.into_any() }
 }
 
 /// `/`: where each role starts.
@@ -131,7 +153,6 @@ fn Guard(role: Role, children: ChildrenFn) -> impl IntoView {
     move || {
         match signed_in_as.get() {
         None => view! { <pages::login::LoginPage /> }.into_any(),
-        Some(Role::Admin) if role == Role::Admin => view! { <AdminGate children=children.clone() /> }.into_any(),
         Some(r) if r == role => children().into_any(),
         Some(r) => view! {
             <section class="card narrow" role="alert"><h1>"Not for this account"</h1>
@@ -172,13 +193,17 @@ fn Nav() -> impl IntoView {
                                 <A href="/admin/users">"Logins"</A>
                                 <A href="/admin/notifications">"Notifications"</A>
                                 <A href="/admin/audit">"Audit log"</A>
-                                <A href="/admin/account">"Account"</A>
+                                <a href="/account">"Account"</a>
                             }.into_any(),
                             (Role::Contractor, Which::Contractor) => view! {
                                 <A href="/offers">"Offers"</A>
                                 <A href="/jobs">"My jobs"</A>
                                 {(!s.staff).then(|| view! { <A href="/payouts">"Payouts"</A> })}
                                 <A href="/profile">"Profile"</A>
+                            }.into_any(),
+                            (r, Which::Account) => view! {
+                                <a href=start_page(r)>"Back to the app"</a>
+                                <A href="/account">"Account"</A>
                             }.into_any(),
                             (r, _) => view! { <a href=start_page(r)>"Your start page"</a> }.into_any(),
                         };
@@ -200,6 +225,13 @@ thread_local! {
     static MUST_ENROL: ArcRwSignal<Option<bool>> = ArcRwSignal::new(None);
 }
 
+/// An admin page (the admin app only: the contractor bundle never carries the set-up screens).
+#[component]
+fn AdminOnly(children: ChildrenFn) -> impl IntoView {
+    let gated: ChildrenFn = std::sync::Arc::new(move || view! { <AdminGate children=children.clone() /> }.into_any());
+    view! { <Guard role=Role::Admin children=gated /> }
+}
+
 /// An admin's pages, once NRP's second-factor rule is met: until then, the set-up.
 #[component]
 fn AdminGate(children: ChildrenFn) -> impl IntoView {
@@ -207,8 +239,9 @@ fn AdminGate(children: ChildrenFn) -> impl IntoView {
     if must.get_untracked().is_none() {
         let must = must.clone();
         leptos::task::spawn_local(async move {
-            let r = api::call::<crate::gql::SecondFactorStatus>(crate::gql::second_factor_status::Variables {}).await;
-            must.set(Some(r.is_ok_and(|d| d.second_factor.required && !d.second_factor.on)));
+            let (q, op) = (crate::gql::second_factor_status::QUERY, crate::gql::second_factor_status::OPERATION_NAME);
+            let r = api::run(q, op, serde_json::json!({})).await;
+            must.set(Some(r.is_ok_and(|d| d["secondFactor"]["required"] == true && d["secondFactor"]["on"] != true)));
         });
     }
     move || {

@@ -1,5 +1,6 @@
 //! The web apps: static files from the Trunk builds; deep links fall back to each app's
-//! `index.html` (the admin app's under `/admin`, the contractor app's everywhere else).
+//! `index.html` (the admin app's under `/admin`, the account app's under `/account`, the
+//! contractor app's everywhere else).
 //! Trunk's hashed assets are cached for a year (their name changes with their content) and sent
 //! gzipped when the build left a `.gz` beside them; `index.html` is never cached, so a deploy is
 //! picked up at the next load.
@@ -29,14 +30,19 @@ pub fn router(dist: &Path) -> Router {
             )
         });
     }
-    let policy = page_policy(&[index.clone(), dist.join("admin").join("index.html")]);
+    let policy =
+        page_policy(&[index.clone(), dist.join("admin").join("index.html"), dist.join("account").join("index.html")]);
     let serve = ServeDir::new(dist).precompressed_gzip().fallback(ServeFile::new(index));
     let mut router = Router::new();
-    let admin = dist.join("admin");
-    let admin_index = admin.join("index.html");
-    if admin_index.is_file() {
-        router = router
-            .nest_service("/admin", ServeDir::new(&admin).precompressed_gzip().fallback(ServeFile::new(admin_index)));
+    for app in ["admin", "account"] {
+        let root = dist.join(app);
+        let app_index = root.join("index.html");
+        if app_index.is_file() {
+            router = router.nest_service(
+                &format!("/{app}"),
+                ServeDir::new(&root).precompressed_gzip().fallback(ServeFile::new(app_index)),
+            );
+        }
     }
     router.fallback_service(serve).layer(middleware::from_fn(move |req: Request, next: Next| {
         let policy = policy.clone();

@@ -103,7 +103,7 @@ async fn send_reset(ctx: &AppContext, meta: &RequestMeta, email: &str) -> Servic
     }
     let txn = ctx.db.begin().await?;
     let token = new_link(&txn, &user, LinkPurpose::Reset, &user.email, Duration::minutes(RESET_MINUTES)).await?;
-    let message = templates::account_reset(&link(ctx, "reset-password", &token), RESET_MINUTES);
+    let message = templates::account_reset(&link(ctx, "account/reset-password", &token), RESET_MINUTES);
     notifications::enqueue(ctx, &txn, vec![account_email(&user, templates::ACCOUNT_RESET, message)]).await?;
     let meta = RequestMeta { principal: Principal::System, ..meta.clone() };
     super::audit::record(&txn, &meta, "auth.password_reset_requested", "user", Some(user.id), json!({})).await?;
@@ -236,7 +236,7 @@ pub async fn queue_verification(ctx: &AppContext, db: &impl ConnectionTrait, use
         return Ok(());
     }
     let token = new_link(db, user, LinkPurpose::Verify, &user.email, Duration::hours(VERIFY_HOURS)).await?;
-    let message = templates::account_verify(&link(ctx, "verify-email", &token), VERIFY_HOURS);
+    let message = templates::account_verify(&link(ctx, "account/verify-email", &token), VERIFY_HOURS);
     notifications::enqueue(ctx, db, vec![account_email(user, templates::ACCOUNT_VERIFY, message)]).await?;
     Ok(())
 }
@@ -252,7 +252,7 @@ pub async fn queue_signup_attempt(
         return Ok(());
     }
     let message = templates::account_signup_exists(&format!(
-        "{}/forgot-password",
+        "{}/account/forgot-password",
         ctx.config.public_base_url.trim_end_matches('/')
     ));
     notifications::enqueue(ctx, db, vec![account_email(user, templates::ACCOUNT_SIGNUP_EXISTS, message)]).await?;

@@ -207,7 +207,7 @@ async fn queue_invitation(
         Utc::now() + Duration::days(INVITE_DAYS),
     )
     .await?;
-    let link = format!("{}/accept-invite?token={token}", ctx.config.public_base_url.trim_end_matches('/'));
+    let link = format!("{}/account/accept-invite?token={token}", ctx.config.public_base_url.trim_end_matches('/'));
     let company = company_name(db, u).await?;
     let message = super::notifications::templates::account_invite(&company, inviter, &link, INVITE_DAYS);
     let mut o = super::notifications::Outgoing::new(

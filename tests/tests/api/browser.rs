@@ -619,10 +619,11 @@ async fn a_contractor_sets_up_a_second_factor_resets_a_forgotten_password_signs_
     let admin = app.admin_token().await;
     let c = contractor(&app, &admin, "webreset", json!({}), true).await;
 
-    // Set up the second factor from the profile, typing the key into an independent generator.
+    // Set up the second factor in the account settings, typing the key into an independent
+    // generator.
     let page = Browser::start().await;
     page.sign_in(&app.base, &c.email, CONTRACTOR_PASSWORD).await;
-    page.goto(&format!("{}/profile", app.base)).await;
+    page.goto(&format!("{}/account", app.base)).await;
     page.click("#set-up-factor").await;
     let secret = page.text("#factor-secret").await;
     assert!(page.find(".qr svg").await.is_displayed().await.unwrap(), "a QR code to scan");
@@ -644,7 +645,7 @@ async fn a_contractor_sets_up_a_second_factor_resets_a_forgotten_password_signs_
     // Forgotten: the reset asked for and done in the browser, from the emailed link.
     let page = Browser::start().await;
     page.goto(&format!("{}/login", app.base)).await;
-    page.click("a[href='/forgot-password']").await;
+    page.click("a[href='/account/forgot-password']").await;
     page.fill("#email", &c.email).await;
     page.click("form button[type=submit]").await;
     page.find("#reset-sent").await;
@@ -655,7 +656,7 @@ async fn a_contractor_sets_up_a_second_factor_resets_a_forgotten_password_signs_
         }
     };
     let text = mail.parsed().body_text(0).unwrap().to_string();
-    let at = text.find("/reset-password?token=").expect("a reset link");
+    let at = text.find("/account/reset-password?token=").expect("a reset link");
     let path: String = text[at..].chars().take_while(|c| !c.is_whitespace()).collect();
     page.goto(&format!("{}{path}", app.base)).await;
     page.fill("#password", "a fresh new passphrase").await;
@@ -706,7 +707,7 @@ async fn a_contractor_sets_up_a_second_factor_resets_a_forgotten_password_signs_
         "UNAUTHENTICATED",
         "the reset ended it"
     );
-    page.goto(&format!("{}/profile", app.base)).await;
+    page.goto(&format!("{}/account", app.base)).await;
     page.until("two sessions", "document.querySelectorAll('li.session').length === 2").await;
     page.click("#end-other-sessions").await;
     page.until("one session", "document.querySelectorAll('li.session').length === 1").await;
@@ -728,6 +729,8 @@ async fn an_owner_invites_a_technician_who_joins_from_the_email_and_an_admin_swi
     let page = Browser::start().await;
     page.sign_in(&app.base, &owner.email, CONTRACTOR_PASSWORD).await;
     page.goto(&format!("{}/profile", app.base)).await;
+    page.click("#account-link").await;
+    page.until("the account app", "location.pathname === '/account'").await;
     page.fill("#invite-email", "not an email").await;
     page.click(".team form.invite button[type=submit]").await;
     page.until(
@@ -747,7 +750,7 @@ async fn an_owner_invites_a_technician_who_joins_from_the_email_and_an_admin_swi
         }
     };
     let text = mail.parsed().body_text(0).unwrap().to_string();
-    let at = text.find("/accept-invite?token=").expect("an invitation link");
+    let at = text.find("/account/accept-invite?token=").expect("an invitation link");
     let path: String = text[at..].chars().take_while(|c| !c.is_whitespace()).collect();
     let page = Browser::start().await;
     page.goto(&format!("{}{path}", app.base)).await;

@@ -5,8 +5,11 @@
 use leptos::prelude::*;
 
 use crate::api::{self, ApiError};
-use crate::gql::{self, my_sessions, second_factor_status};
+use serde_json::{Value, json};
+
+use crate::gql;
 use crate::nav::{self, A};
+use crate::session;
 use crate::ui::{ErrorBox, Load, Loading, when};
 
 /// The message for `name`, or the error's own when it names no field and `name` is where
@@ -21,6 +24,45 @@ fn general(error: RwSignal<Option<ApiError>>, fields: &'static [&'static str]) -
             e.as_ref().filter(|e| !fields.iter().any(|f| e.for_field(f).is_some())).map(|e| e.message.clone())
         })
     }
+}
+
+/// A JSON string, or empty.
+fn text(v: &Value) -> String {
+    v.as_str().unwrap_or_default().to_string()
+}
+
+fn codes_of(v: &Value) -> Vec<String> {
+    v.as_array().map(|a| a.iter().map(text).collect()).unwrap_or_default()
+}
+
+/// One of the person's sessions.
+#[derive(Clone)]
+struct SessionRow {
+    id: String,
+    user_agent: Option<String>,
+    ip_address: Option<String>,
+    created_at: String,
+    last_used_at: String,
+    current: bool,
+}
+
+fn sessions(d: &Value) -> Vec<SessionRow> {
+    let opt = |v: &Value| v.as_str().map(String::from);
+    d["mySessions"]
+        .as_array()
+        .map(|rows| {
+            rows.iter()
+                .map(|s| SessionRow {
+                    id: text(&s["id"]),
+                    user_agent: opt(&s["userAgent"]),
+                    ip_address: opt(&s["ipAddress"]),
+                    created_at: text(&s["createdAt"]),
+                    last_used_at: text(&s["lastUsedAt"]),
+                    current: s["current"] == true,
+                })
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// One labelled input with its error beneath it.
@@ -69,8 +111,8 @@ pub fn ForgotPasswordPage() -> impl IntoView {
         error.set(None);
         let address = email.get_untracked().trim().to_string();
         leptos::task::spawn_local(async move {
-            let vars = gql::request_password_reset::Variables { email: address.clone() };
-            match api::call::<gql::RequestPasswordReset>(vars).await {
+            let (q, op) = (gql::request_password_reset::QUERY, gql::request_password_reset::OPERATION_NAME);
+            match api::run(q, op, json!({ "email": address })).await {
                 Ok(_) => sent.set(Some(address)),
                 Err(e) => error.set(Some(e)),
             }
@@ -84,7 +126,7 @@ pub fn ForgotPasswordPage() -> impl IntoView {
                     <h1>"Check your email"</h1>
                     <p>"If " <strong>{address}</strong> " has an NRP login, we've sent it a link to choose a new password. The link works once, for 30 minutes."</p>
                     <p class="muted">"Nothing there? Check your spam folder, or ask again in a few minutes."</p>
-                    <A href="/login">"Back to sign in"</A>
+                    <a href="/login">"Back to sign in"</a>
                 </section>
             }.into_any(),
             None => view! {
@@ -96,7 +138,7 @@ pub fn ForgotPasswordPage() -> impl IntoView {
                         {move || if busy.get() { "Sending…" } else { "Send the link" }}
                     </button>
                     <p class="error" role="alert">{general(error, &["email"])}</p>
-                    <p><A href="/login">"Back to sign in"</A></p>
+                    <p><a href="/login">"Back to sign in"</a></p>
                 </form>
             }.into_any(),
         }}
@@ -120,9 +162,9 @@ pub fn ResetPasswordPage() -> impl IntoView {
         }
         busy.set(true);
         error.set(None);
-        let vars = gql::reset_password::Variables { token: token.clone(), password: password.get_untracked() };
+        let vars = json!({ "token": token, "password": password.get_untracked() });
         leptos::task::spawn_local(async move {
-            match api::call::<gql::ResetPassword>(vars).await {
+            match api::run(gql::reset_password::QUERY, gql::reset_password::OPERATION_NAME, vars).await {
                 Ok(_) => done.set(true),
                 Err(e) => error.set(Some(e)),
             }
@@ -134,7 +176,7 @@ pub fn ResetPasswordPage() -> impl IntoView {
             <section class="card narrow" role="status" id="reset-done">
                 <h1>"Password changed"</h1>
                 <p>"Every device that was signed in has been signed out. Sign in with your new password."</p>
-                <A href="/login">"Sign in"</A>
+                <a href="/login">"Sign in"</a>
             </section>
         }>
             <form class="card narrow" on:submit=submit.clone() novalidate aria-labelledby="reset-title">
@@ -143,7 +185,7 @@ pub fn ResetPasswordPage() -> impl IntoView {
                     error hint="At least 10 characters" />
                 <Field id="confirm" label="The same again" kind="password" autocomplete="new-password" value=confirm error />
                 <p class="field-error" id="token-error" role="alert">{beside(error, "token")}</p>
-                {move || beside(error, "token")().map(|_| view! { <p><A href="/forgot-password">"Ask for a new link"</A></p> })}
+                {move || beside(error, "token")().map(|_| view! { <p><A href="/account/forgot-password">"Ask for a new link"</A></p> })}
                 <button type="submit" disabled=move || busy.get()>
                     {move || if busy.get() { "Saving…" } else { "Save the new password" }}
                 </button>
@@ -159,8 +201,9 @@ pub fn VerifyEmailPage() -> impl IntoView {
     let token = nav::query("token").unwrap_or_default();
     let state = RwSignal::new(Load::<String>::Loading);
     leptos::task::spawn_local(async move {
-        state.set(match api::call::<gql::VerifyEmail>(gql::verify_email::Variables { token }).await {
-            Ok(d) => Load::Ready(d.verify_email),
+        let r = api::run(gql::verify_email::QUERY, gql::verify_email::OPERATION_NAME, json!({ "token": token })).await;
+        state.set(match r {
+            Ok(d) => Load::Ready(d["verifyEmail"].as_str().unwrap_or_default().to_string()),
             Err(e) => Load::Failed(e),
         });
     });
@@ -171,15 +214,28 @@ pub fn VerifyEmailPage() -> impl IntoView {
                 Load::Ready(address) => view! {
                     <h1>"Email confirmed"</h1>
                     <p><strong>{address}</strong> " is confirmed. NRP can now check your company; we'll email you when you're verified."</p>
-                    <A href="/">"Continue"</A>
+                    <a href="/">"Continue"</a>
                 }.into_any(),
                 Load::Failed(e) => view! {
                     <h1>"This link didn't work"</h1>
                     <ErrorBox error=e />
-                    <p>"Sign in and ask for a new link from your profile."</p>
-                    <A href="/profile">"Your profile"</A>
+                    <p>"Sign in and ask for a new link from your account."</p>
+                    <A href="/account">"Your account"</A>
                 }.into_any(),
             }}
+        </section>
+    }
+}
+
+/// `/account`: the signed-in person's own settings, and a company owner's team.
+#[component]
+pub fn AccountPage() -> impl IntoView {
+    let owner = session::current().is_some_and(|s| !s.staff && s.role != session::Role::Admin);
+    view! {
+        <section class="page" aria-labelledby="account-title">
+            <h1 id="account-title">"Your account"</h1>
+            <AccountSecurity />
+            {owner.then(|| view! { <super::team::Team /> })}
         </section>
     }
 }
@@ -188,10 +244,11 @@ pub fn VerifyEmailPage() -> impl IntoView {
 /// sessions (devices) signed in, each of which can be ended.
 #[component]
 pub fn AccountSecurity() -> impl IntoView {
-    let state = RwSignal::new(Load::<my_sessions::ResponseData>::Loading);
+    let state = RwSignal::new(Load::<Value>::Loading);
     let load = move || {
         leptos::task::spawn_local(async move {
-            state.set(match api::call::<gql::MySessions>(my_sessions::Variables {}).await {
+            let r = api::run(gql::my_sessions::QUERY, gql::my_sessions::OPERATION_NAME, json!({})).await;
+            state.set(match r {
                 Ok(d) => Load::Ready(d),
                 Err(e) => Load::Failed(e),
             });
@@ -206,10 +263,10 @@ pub fn AccountSecurity() -> impl IntoView {
                 Load::Loading => view! { <Loading what="your sessions" /> }.into_any(),
                 Load::Failed(e) => view! { <ErrorBox error=e retry=reload /> }.into_any(),
                 Load::Ready(d) => view! {
-                    <EmailStatus email=d.me.email.clone() verified=d.me.email_verified />
+                    <EmailStatus email=text(&d["me"]["email"]) verified=d["me"]["emailVerified"] == true />
                     <ChangePassword reload />
                     <SecondFactor />
-                    <Sessions sessions=d.my_sessions.clone() reload />
+                    <Sessions sessions=sessions(&d) reload />
                 }.into_any(),
             }}
         </section>
@@ -221,7 +278,8 @@ fn EmailStatus(email: String, verified: bool) -> impl IntoView {
     let note = RwSignal::new(None::<Result<String, ApiError>>);
     let resend = move |_| {
         leptos::task::spawn_local(async move {
-            let r = api::call::<gql::ResendEmailVerification>(gql::resend_email_verification::Variables {}).await;
+            let (q, op) = (gql::resend_email_verification::QUERY, gql::resend_email_verification::OPERATION_NAME);
+            let r = api::run(q, op, json!({})).await;
             note.set(Some(r.map(|_| "Sent: open the link in the email.".to_string())));
         });
     };
@@ -256,12 +314,9 @@ fn ChangePassword(reload: Callback<()>) -> impl IntoView {
         busy.set(true);
         error.set(None);
         saved.set(false);
-        let vars = gql::change_password::Variables {
-            current_password: current.get_untracked(),
-            new_password: new.get_untracked(),
-        };
+        let vars = json!({ "currentPassword": current.get_untracked(), "newPassword": new.get_untracked() });
         leptos::task::spawn_local(async move {
-            match api::call::<gql::ChangePassword>(vars).await {
+            match api::run(gql::change_password::QUERY, gql::change_password::OPERATION_NAME, vars).await {
                 Ok(_) => {
                     current.set(String::new());
                     new.set(String::new());
@@ -316,12 +371,12 @@ fn device(agent: Option<&str>) -> String {
 }
 
 #[component]
-fn Sessions(sessions: Vec<my_sessions::MySessionsMySessions>, reload: Callback<()>) -> impl IntoView {
+fn Sessions(sessions: Vec<SessionRow>, reload: Callback<()>) -> impl IntoView {
     let error = RwSignal::new(None::<ApiError>);
     let others = sessions.iter().filter(|s| !s.current).count();
     let end = move |id: String| {
         leptos::task::spawn_local(async move {
-            match api::call::<gql::EndSession>(gql::end_session::Variables { id }).await {
+            match api::run(gql::end_session::QUERY, gql::end_session::OPERATION_NAME, json!({ "id": id })).await {
                 Ok(_) => reload.run(()),
                 Err(e) => error.set(Some(e)),
             }
@@ -329,7 +384,7 @@ fn Sessions(sessions: Vec<my_sessions::MySessionsMySessions>, reload: Callback<(
     };
     let end_others = move |_| {
         leptos::task::spawn_local(async move {
-            match api::call::<gql::EndOtherSessions>(gql::end_other_sessions::Variables {}).await {
+            match api::run(gql::end_other_sessions::QUERY, gql::end_other_sessions::OPERATION_NAME, json!({})).await {
                 Ok(_) => reload.run(()),
                 Err(e) => error.set(Some(e)),
             }
@@ -379,18 +434,19 @@ fn RecoveryCodes(codes: Vec<String>, done: Callback<()>) -> impl IntoView {
 /// codes, or turn it off.
 #[component]
 pub fn SecondFactor() -> impl IntoView {
-    let state = RwSignal::new(Load::<second_factor_status::SecondFactorStatusSecondFactor>::Loading);
+    let state = RwSignal::new(Load::<Value>::Loading);
     let load = move || {
         leptos::task::spawn_local(async move {
-            let r = api::call::<gql::SecondFactorStatus>(second_factor_status::Variables {}).await;
+            let r =
+                api::run(gql::second_factor_status::QUERY, gql::second_factor_status::OPERATION_NAME, json!({})).await;
             state.set(match r {
-                Ok(d) => Load::Ready(d.second_factor),
+                Ok(d) => Load::Ready(d["secondFactor"].clone()),
                 Err(e) => Load::Failed(e),
             });
         });
     };
     load();
-    let setting_up = RwSignal::new(None::<gql::enrol_second_factor::EnrolSecondFactorEnrolSecondFactor>);
+    let setting_up = RwSignal::new(None::<Value>);
     let codes = RwSignal::new(None::<Vec<String>>);
     let code = RwSignal::new(String::new());
     let error = RwSignal::new(None::<ApiError>);
@@ -398,8 +454,8 @@ pub fn SecondFactor() -> impl IntoView {
     let start = move |_| {
         error.set(None);
         leptos::task::spawn_local(async move {
-            match api::call::<gql::EnrolSecondFactor>(gql::enrol_second_factor::Variables {}).await {
-                Ok(d) => setting_up.set(Some(d.enrol_second_factor)),
+            match api::run(gql::enrol_second_factor::QUERY, gql::enrol_second_factor::OPERATION_NAME, json!({})).await {
+                Ok(d) => setting_up.set(Some(d["enrolSecondFactor"].clone())),
                 Err(e) => error.set(Some(e)),
             }
         });
@@ -410,18 +466,19 @@ pub fn SecondFactor() -> impl IntoView {
         error.set(None);
         let typed = code.get_untracked();
         leptos::task::spawn_local(async move {
+            let vars = json!({ "code": typed });
             let result = match what {
                 "confirm" => {
-                    api::call::<gql::ConfirmSecondFactor>(gql::confirm_second_factor::Variables { code: typed })
+                    api::run(gql::confirm_second_factor::QUERY, gql::confirm_second_factor::OPERATION_NAME, vars)
                         .await
-                        .map(|d| Some(d.confirm_second_factor))
+                        .map(|d| Some(codes_of(&d["confirmSecondFactor"])))
                 }
                 "codes" => {
-                    api::call::<gql::ReplaceRecoveryCodes>(gql::replace_recovery_codes::Variables { code: typed })
+                    api::run(gql::replace_recovery_codes::QUERY, gql::replace_recovery_codes::OPERATION_NAME, vars)
                         .await
-                        .map(|d| Some(d.replace_recovery_codes))
+                        .map(|d| Some(codes_of(&d["replaceRecoveryCodes"])))
                 }
-                _ => api::call::<gql::TurnOffSecondFactor>(gql::turn_off_second_factor::Variables { code: typed })
+                _ => api::run(gql::turn_off_second_factor::QUERY, gql::turn_off_second_factor::OPERATION_NAME, vars)
                     .await
                     .map(|_| None),
             };
@@ -455,25 +512,25 @@ pub fn SecondFactor() -> impl IntoView {
                 (Load::Ready(_), Some(e)) => view! {
                     <form class="factor-setup" on:submit=move |ev: leptos::ev::SubmitEvent| { ev.prevent_default(); act("confirm") } novalidate>
                         <p>"Scan this with an authenticator app (Google Authenticator, Microsoft Authenticator, 1Password…), then enter the code it shows."</p>
-                        <div class="qr" inner_html=e.qr_svg.clone()></div>
-                        <p>"Can't scan? Type this key: " <code id="factor-secret">{e.secret.clone()}</code></p>
+                        <div class="qr" inner_html=text(&e["qrSvg"])></div>
+                        <p>"Can't scan? Type this key: " <code id="factor-secret">{text(&e["secret"])}</code></p>
                         {code_field()}
                         <button type="submit" disabled=move || busy.get()>"Turn on"</button>
                     </form>
                 }.into_any(),
-                (Load::Ready(s), None) if !s.on => view! {
+                (Load::Ready(s), None) if s["on"] != true => view! {
                     <p>
-                        {if s.required { "NRP requires a second factor for your account: set one up to continue." } else {
+                        {if s["required"] == true { "NRP requires a second factor for your account: set one up to continue." } else {
                             "Protect your login with a code from your phone as well as your password." }}
                     </p>
                     <button id="set-up-factor" on:click=start>"Set up a second factor"</button>
                 }.into_any(),
                 (Load::Ready(s), None) => view! {
-                    <p>"✓ On. " {format!("{} recovery codes left.", s.recovery_codes_left)}</p>
+                    <p>"✓ On. " {format!("{} recovery codes left.", s["recoveryCodesLeft"].as_u64().unwrap_or(0))}</p>
                     <form on:submit=move |ev: leptos::ev::SubmitEvent| ev.prevent_default() novalidate>
                         {code_field()}
                         <button type="button" class="secondary" id="new-codes" disabled=move || busy.get() on:click=move |_| act("codes")>"New recovery codes"</button>
-                        {(!s.required).then(|| view! {
+                        {(s["required"] != true).then(|| view! {
                             " " <button type="button" class="secondary" id="turn-off-factor" disabled=move || busy.get() on:click=move |_| act("off")>"Turn off"</button>
                         })}
                     </form>

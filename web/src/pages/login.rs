@@ -17,7 +17,10 @@ pub fn LoginPage() -> impl IntoView {
     let busy = RwSignal::new(false);
     let here = use_context::<Which>().unwrap_or(Which::Contractor);
     let arrive = move || {
-        if let Some(s) = session::current() {
+        // In the account app the page asked for stays (it shows once signed in).
+        if let Some(s) = session::current()
+            && here != Which::Account
+        {
             go(here, start_page(s.role));
         }
     };
@@ -87,7 +90,7 @@ pub fn LoginPage() -> impl IntoView {
                 }}
             </button>
             <p class="error" role="alert">{general}</p>
-            <p><a href="/forgot-password">"Forgot your password?"</a></p>
+            <p><a href="/account/forgot-password">"Forgot your password?"</a></p>
             <p>"New contractor? " <a href="/signup">"Join the network"</a></p>
         </form>
     }

@@ -24,7 +24,7 @@ pub fn ProfilePage() -> impl IntoView {
                 <h1 id="profile-title">"Profile"</h1>
                 <p class="muted">"Your company's owner looks after the company's details, payouts and staff."</p>
                 <super::alerts::AlertSettings />
-                <super::account::AccountSecurity />
+                <AccountLink />
             </section>
         }
         .into_any();
@@ -69,9 +69,8 @@ pub fn ProfilePage() -> impl IntoView {
                         </div>
                     </div>
                     <Certifications c=c.clone() reload />
-                    <super::team::Team />
                     <super::alerts::AlertSettings />
-                    <super::account::AccountSecurity />
+                    <AccountLink />
                 }.into_any(),
             }}
         </section>
@@ -291,6 +290,23 @@ fn Certifications(c: my_profile::MyProfileContractor, reload: Callback<()>) -> i
                 <button type="submit" class="small">"Add"</button>
             </form>
             {move || error.get().map(|e| view! { <ErrorBox error=e /> })}
+        </section>
+    }
+}
+
+/// Where the login's own settings live (their own bundle, not in the phone's first load).
+#[component]
+fn AccountLink() -> impl IntoView {
+    let owner = session::current().is_some_and(|s| !s.staff);
+    view! {
+        <section class="card" aria-labelledby="account-h">
+            <h2 id="account-h">"Sign-in and security"</h2>
+            <p>{if owner {
+                "Your password, second factor and signed-in devices, and your team: who else in your company gets offers."
+            } else {
+                "Your password, second factor and signed-in devices."
+            }}</p>
+            <a href="/account" id="account-link">"Open your account settings"</a>
         </section>
     }
 }

@@ -4,35 +4,62 @@
 
 use leptos::prelude::*;
 
+use serde_json::{Value, json};
+
 use crate::api::{self, ApiError};
-use crate::gql::{self, users};
-use crate::nav::{self, A};
+use crate::gql;
+use crate::nav;
 use crate::ui::{ErrorBox, Load, Loading, label, when};
 
-type Row = users::UsersUsersEdgesNode;
+/// One login as the lists show it.
+#[derive(Clone)]
+struct Row {
+    id: String,
+    email: String,
+    role: String,
+    company_role: String,
+    status: String,
+    last_login_at: Option<String>,
+}
 
-fn status(r: &Row) -> String {
-    label(&crate::ui::constant(&r.status))
+fn rows(d: &Value) -> Vec<Row> {
+    let text = |v: &Value| v.as_str().unwrap_or_default().to_string();
+    d["users"]["edges"]
+        .as_array()
+        .map(|edges| {
+            edges
+                .iter()
+                .map(|e| &e["node"])
+                .map(|n| Row {
+                    id: text(&n["id"]),
+                    email: text(&n["email"]),
+                    role: text(&n["role"]),
+                    company_role: text(&n["companyRole"]),
+                    status: text(&n["status"]),
+                    last_login_at: n["lastLoginAt"].as_str().map(String::from),
+                })
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 fn is(r: &Row, s: &str) -> bool {
-    crate::ui::constant(&r.status) == s
+    r.status == s
 }
 
 /// One action on a login, then the list reloads; an error shows above the list.
 fn act(what: &'static str, id: String, error: RwSignal<Option<ApiError>>, done: Callback<()>) {
     leptos::task::spawn_local(async move {
-        let r = match what {
-            "resend" => {
-                api::call::<gql::ResendInvitation>(gql::resend_invitation::Variables { user_id: id }).await.map(|_| ())
-            }
-            "disable" => api::call::<gql::DisableUser>(gql::disable_user::Variables { id }).await.map(|_| ()),
-            "enable" => api::call::<gql::EnableUser>(gql::enable_user::Variables { id }).await.map(|_| ()),
-            "reset-factor" => api::call::<gql::ResetSecondFactor>(gql::reset_second_factor::Variables { user_id: id })
-                .await
-                .map(|_| ()),
-            _ => api::call::<gql::EndUserSessions>(gql::end_user_sessions::Variables { user_id: id }).await.map(|_| ()),
+        // Switching off and on name the login `id`; the others `userId`.
+        let vars = if matches!(what, "disable" | "enable") { json!({ "id": id }) } else { json!({ "userId": id }) };
+        let (q, op) = match what {
+            "resend" => (gql::resend_invitation::QUERY, gql::resend_invitation::OPERATION_NAME),
+            "disable" => (gql::disable_user::QUERY, gql::disable_user::OPERATION_NAME),
+            "enable" => (gql::enable_user::QUERY, gql::enable_user::OPERATION_NAME),
+            "reset-factor" => (gql::reset_second_factor::QUERY, gql::reset_second_factor::OPERATION_NAME),
+            _ => (gql::end_user_sessions::QUERY, gql::end_user_sessions::OPERATION_NAME),
         };
+        let r = api::run(q, op, vars).await.map(|_| ());
         match r {
             Ok(()) => {
                 error.set(None);
@@ -51,14 +78,14 @@ fn Logins(rows: Vec<Row>, admin: bool, error: RwSignal<Option<ApiError>>, reload
             <thead><tr><th>"Email"</th><th>"Role"</th><th>"Status"</th><th>"Last sign-in"</th><th></th></tr></thead>
             <tbody>
                 {rows.into_iter().map(|r| {
-                    let staff = crate::ui::constant(&r.company_role) == "STAFF";
+                    let staff = r.company_role == "STAFF";
                     let may_run = admin || staff;
                     let (i1, i2, i3, i4, i5) = (r.id.clone(), r.id.clone(), r.id.clone(), r.id.clone(), r.id.clone());
                     view! {
-                        <tr data-user=r.id.clone() data-status=crate::ui::constant(&r.status)>
+                        <tr data-user=r.id.clone() data-status=r.status.clone()>
                             <td>{r.email.clone()}</td>
-                            <td>{label(&crate::ui::constant(&r.role))} {staff.then_some(" (staff)")}</td>
-                            <td>{status(&r)}</td>
+                            <td>{label(&r.role)} {staff.then_some(" (staff)")}</td>
+                            <td>{label(&r.status)}</td>
                             <td>{r.last_login_at.as_deref().map(when).unwrap_or_else(|| "never".into())}</td>
                             <td class="actions">
                                 {(may_run && is(&r, "INVITED")).then(|| view! {
@@ -83,11 +110,11 @@ fn Logins(rows: Vec<Row>, admin: bool, error: RwSignal<Option<ApiError>>, reload
     }
 }
 
-fn load_into(state: RwSignal<Load<Vec<Row>>>, filter: Option<users::UserFilterInput>) {
+fn load_into(state: RwSignal<Load<Vec<Row>>>, filter: Value) {
     leptos::task::spawn_local(async move {
-        let r = api::call::<gql::Users>(users::Variables { filter, after: None }).await;
+        let r = api::run(gql::users::QUERY, gql::users::OPERATION_NAME, json!({ "filter": filter })).await;
         state.set(match r {
-            Ok(d) => Load::Ready(d.users.edges.into_iter().map(|e| e.node).collect()),
+            Ok(d) => Load::Ready(rows(&d)),
             Err(e) => Load::Failed(e),
         });
     });
@@ -97,7 +124,7 @@ fn load_into(state: RwSignal<Load<Vec<Row>>>, filter: Option<users::UserFilterIn
 #[component]
 pub fn Team() -> impl IntoView {
     let state = RwSignal::new(Load::<Vec<Row>>::Loading);
-    let reload = Callback::new(move |_| load_into(state, None));
+    let reload = Callback::new(move |_| load_into(state, Value::Null));
     reload.run(());
     let email = RwSignal::new(String::new());
     let error = RwSignal::new(None::<ApiError>);
@@ -106,9 +133,9 @@ pub fn Team() -> impl IntoView {
         ev.prevent_default();
         error.set(None);
         let address = email.get_untracked().trim().to_string();
-        let input = gql::invite_user::InviteUserInput { email: address.clone(), contractor_id: None, partner_id: None };
+        let vars = json!({ "input": { "email": address } });
         leptos::task::spawn_local(async move {
-            match api::call::<gql::InviteUser>(gql::invite_user::Variables { input }).await {
+            match api::run(gql::invite_user::QUERY, gql::invite_user::OPERATION_NAME, vars).await {
                 Ok(_) => {
                     email.set(String::new());
                     sent.set(Some(address));
@@ -152,11 +179,17 @@ pub fn UsersPage() -> impl IntoView {
     let standing = RwSignal::new(String::new());
     let error = RwSignal::new(None::<ApiError>);
     let filter = move || {
-        let pick = |v: String| (!v.is_empty()).then_some(serde_json::Value::String(v));
-        let role = pick(role.get_untracked()).and_then(|v| serde_json::from_value(v).ok());
-        let status = pick(standing.get_untracked()).and_then(|v| serde_json::from_value(v).ok());
-        let text = search.get_untracked().trim().to_string();
-        Some(users::UserFilterInput { search: (!text.is_empty()).then_some(text), role, status })
+        let mut f = serde_json::Map::new();
+        for (key, v) in [
+            ("search", search.get_untracked().trim().to_string()),
+            ("role", role.get_untracked()),
+            ("status", standing.get_untracked()),
+        ] {
+            if !v.is_empty() {
+                f.insert(key.into(), Value::String(v));
+            }
+        }
+        Value::Object(f)
     };
     let reload = Callback::new(move |_| load_into(state, filter()));
     reload.run(());
@@ -203,10 +236,10 @@ pub fn AcceptInvitePage() -> impl IntoView {
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         error.set(None);
-        let vars = gql::accept_invitation::Variables { token: token.clone(), password: password.get_untracked() };
+        let vars = json!({ "token": token, "password": password.get_untracked() });
         leptos::task::spawn_local(async move {
-            match api::call::<gql::AcceptInvitation>(vars).await {
-                Ok(d) => done.set(Some(d.accept_invitation)),
+            match api::run(gql::accept_invitation::QUERY, gql::accept_invitation::OPERATION_NAME, vars).await {
+                Ok(d) => done.set(Some(d["acceptInvitation"].as_str().unwrap_or_default().to_string())),
                 Err(e) => error.set(Some(e)),
             }
         });
@@ -217,7 +250,7 @@ pub fn AcceptInvitePage() -> impl IntoView {
             <section class="card narrow" role="status" id="invite-done">
                 <h1>"You're in"</h1>
                 <p>"Sign in as " <strong>{done.get()}</strong> " with the password you chose."</p>
-                <A href="/login">"Sign in"</A>
+                <a href="/login">"Sign in"</a>
             </section>
         }>
             <form class="card narrow" on:submit=submit.clone() novalidate aria-labelledby="invite-title">
