@@ -503,6 +503,9 @@ pub enum LinkPurpose {
     /// Sets the first password of a staff login an owner or admin invited.
     #[sea_orm(string_value = "INVITE")]
     Invite,
+    /// Moves the login to a new email address (the link went to the new one).
+    #[sea_orm(string_value = "NEW_EMAIL")]
+    NewEmail,
 }
 
 /// A login's place in its company.

@@ -21,6 +21,8 @@ pub struct Model {
     pub company_role: CompanyRole,
     /// Invited and not yet accepted: no password works until the invitation sets one.
     pub invite_pending: bool,
+    /// Switched off by NRP (not the company's owner): only NRP switches it on again.
+    pub disabled_by_nrp: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

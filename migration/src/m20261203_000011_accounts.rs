@@ -134,6 +134,14 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
+        // Whether NRP (not the company's owner) switched the login off: only NRP switches it on.
+        m.alter_table(
+            Table::alter()
+                .table("users")
+                .add_column(ColumnDef::new("disabled_by_nrp").boolean().not_null().default(false))
+                .to_owned(),
+        )
+        .await?;
         // Ending every session of a login looks its tokens up by user.
         m.create_index(
             Index::create().name("idx_refresh_tokens_user").table("refresh_tokens").col("user_id").to_owned(),
@@ -142,6 +150,7 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.alter_table(Table::alter().table("users").drop_column("disabled_by_nrp").to_owned()).await?;
         m.alter_table(Table::alter().table("users").drop_column("invite_pending").to_owned()).await?;
         m.alter_table(Table::alter().table("users").drop_column("company_role").to_owned()).await?;
         m.drop_index(Index::drop().name("idx_refresh_tokens_user").table("refresh_tokens").to_owned()).await?;

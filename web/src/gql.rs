@@ -113,6 +113,16 @@ pub struct EndOtherSessions;
     variables_derives = "Clone",
     skip_serializing_none
 )]
+pub struct ChangeEmail;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/auth.graphql",
+    response_derives = "Clone",
+    variables_derives = "Clone",
+    skip_serializing_none
+)]
 pub struct SecondFactorStatus;
 
 #[derive(GraphQLQuery)]

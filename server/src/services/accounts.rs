@@ -98,7 +98,9 @@ pub async fn request_password_reset(ctx: &AppContext, meta: &RequestMeta, email:
 
 async fn send_reset(ctx: &AppContext, meta: &RequestMeta, email: &str) -> ServiceResult<()> {
     let Some(user) = store::users::find_by_email(&ctx.db, email).await? else { return Ok(()) };
-    if user.disabled || !address_allowance(ctx, email).await {
+    // A pending invitation is accepted from its own link (which names the company), never by a
+    // reset that would slip the person into a company they did not choose.
+    if user.disabled || user.invite_pending || !address_allowance(ctx, email).await {
         return Ok(());
     }
     let txn = ctx.db.begin().await?;
@@ -109,6 +111,20 @@ async fn send_reset(ctx: &AppContext, meta: &RequestMeta, email: &str) -> Servic
     super::audit::record(&txn, &meta, "auth.password_reset_requested", "user", Some(user.id), json!({})).await?;
     txn.commit().await?;
     ctx.notifications_queued.notify_one();
+    Ok(())
+}
+
+/// Ends what was under way with the old password or address: sign-ins waiting for a second
+/// factor, and unused reset and change-of-address links.
+pub(crate) async fn retire_secrets(db: &impl ConnectionTrait, user_id: Uuid) -> ServiceResult<()> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    entities::login_challenge::Entity::delete_many()
+        .filter(entities::login_challenge::Column::UserId.eq(user_id))
+        .exec(db)
+        .await?;
+    for purpose in [LinkPurpose::Reset, LinkPurpose::NewEmail] {
+        store::account_links::retire(db, user_id, purpose).await?;
+    }
     Ok(())
 }
 
@@ -126,7 +142,9 @@ pub(crate) async fn live_link(
     let Some(l) = store::account_links::find_by_hash(db, &sha256_hex(token)).await? else {
         return Err(bad("this link is not valid; ask for a new one"));
     };
-    if l.purpose != purpose {
+    // A confirmation link is one of two kinds: a sign-up's, or a change of address.
+    let accepted = l.purpose == purpose || (purpose == LinkPurpose::Verify && l.purpose == LinkPurpose::NewEmail);
+    if !accepted {
         return Err(bad("this link is not valid; ask for a new one"));
     }
     if l.used_at.is_some() {
@@ -151,14 +169,16 @@ pub async fn reset_password(ctx: &AppContext, meta: &RequestMeta, token: &str, p
     if user.disabled {
         return Err(ServiceError::validation("token", "this login is disabled; ask NRP"));
     }
+    if found.email != user.email {
+        return Err(ServiceError::validation("token", "this link went to an address this login no longer uses"));
+    }
     if !store::account_links::spend(&txn, found.id).await? {
         return Err(ServiceError::validation("token", "this link was used already; ask for a new one"));
     }
     store::users::set_password(&txn, user.id, hash).await?;
     let ended = store::tokens::revoke_user_except(&txn, user.id, None).await?;
-    if found.email == user.email {
-        notifications::settings::mark_email_proven(&txn, user.id, Utc::now()).await?;
-    }
+    retire_secrets(&txn, user.id).await?;
+    notifications::settings::mark_email_proven(&txn, user.id, Utc::now()).await?;
     let message = templates::account_password_changed("reset with an emailed link");
     notifications::enqueue(ctx, &txn, vec![account_email(&user, templates::ACCOUNT_PASSWORD_CHANGED, message)]).await?;
     let meta = RequestMeta { principal: super::auth::principal_of(&user), ..meta.clone() };
@@ -214,6 +234,7 @@ pub async fn change_password(ctx: &AppContext, meta: &RequestMeta, current: &str
     let user = store::users::lock(&txn, user_id).await?.ok_or_else(|| ServiceError::not_found("user"))?;
     store::users::set_password(&txn, user.id, hash).await?;
     let ended = store::tokens::revoke_user_except(&txn, user.id, session).await?;
+    retire_secrets(&txn, user.id).await?;
     let message = templates::account_password_changed("changed while signed in");
     notifications::enqueue(ctx, &txn, vec![account_email(&user, templates::ACCOUNT_PASSWORD_CHANGED, message)]).await?;
     super::audit::record(
@@ -259,6 +280,24 @@ pub async fn queue_signup_attempt(
     Ok(())
 }
 
+/// Writes the "that ABN already has an account" email to an address a sign-up named (capped
+/// per address per hour), in the caller's transaction.
+pub async fn queue_abn_taken(ctx: &AppContext, db: &impl ConnectionTrait, email: &str, abn: &str) -> ServiceResult<()> {
+    if !address_allowance(ctx, email).await {
+        return Ok(());
+    }
+    let message = templates::account_signup_abn_taken(abn);
+    let o = Outgoing::new(
+        NotificationChannel::Email,
+        templates::ACCOUNT_SIGNUP_ABN_TAKEN,
+        NotificationAudience::Customer,
+        email.to_string(),
+        message,
+    );
+    notifications::enqueue(ctx, db, vec![o]).await?;
+    Ok(())
+}
+
 /// A signed-in person: sends a new link to prove the login's email (five an hour).
 #[tracing::instrument(skip_all)]
 pub async fn resend_verification(ctx: &AppContext, meta: &RequestMeta) -> ServiceResult<()> {
@@ -278,25 +317,82 @@ pub async fn resend_verification(ctx: &AppContext, meta: &RequestMeta) -> Servic
     commit_and_wake(ctx, txn, vec![]).await
 }
 
-/// Anyone holding a verification link: proves the email it was sent to, if that is still the
-/// login's address. Returns the address proven.
+/// Anyone holding a confirmation link: proves the email it was sent to. A sign-up's link proves
+/// the login's address; a change-of-address link moves the login to the new address (proven by
+/// the link reaching it) and tells the old one. Returns the address proven.
 #[tracing::instrument(skip_all)]
 pub async fn verify_email(ctx: &AppContext, meta: &RequestMeta, token: &str) -> ServiceResult<String> {
     let found = live_link(&ctx.db, token, LinkPurpose::Verify).await?;
     let txn = ctx.db.begin().await?;
     let user = store::users::lock(&txn, found.user_id).await?.ok_or_else(|| ServiceError::not_found("user"))?;
-    if user.email != found.email {
+    let moving = found.purpose == LinkPurpose::NewEmail;
+    if !moving && user.email != found.email {
         return Err(ServiceError::validation("token", "this link was for an address this login no longer uses"));
+    }
+    if moving && store::users::email_taken(&txn, &found.email).await? {
+        return Err(ServiceError::validation("token", "that address has an NRP login of its own now"));
     }
     if !store::account_links::spend(&txn, found.id).await? {
         return Err(ServiceError::validation("token", "this link was used already; ask for a new one"));
     }
+    if moving {
+        store::users::set_email(&txn, user.id, &found.email).await?;
+        // Links and sign-ins under way for the old address end with it.
+        retire_secrets(&txn, user.id).await?;
+        let told = templates::account_email_changed(&found.email);
+        notifications::enqueue(ctx, &txn, vec![account_email(&user, templates::ACCOUNT_EMAIL_CHANGED, told)]).await?;
+    }
     notifications::settings::mark_email_proven(&txn, user.id, Utc::now()).await?;
     let meta = RequestMeta { principal: super::auth::principal_of(&user), ..meta.clone() };
-    super::audit::record(&txn, &meta, "auth.email_verified", "user", Some(user.id), json!({ "email": user.email }))
-        .await?;
+    let (action, changes) = if moving {
+        ("auth.email_changed", json!({ "from": user.email, "to": found.email }))
+    } else {
+        ("auth.email_verified", json!({ "email": user.email }))
+    };
+    super::audit::record(&txn, &meta, action, "user", Some(user.id), changes).await?;
     txn.commit().await?;
-    Ok(user.email)
+    ctx.notifications_queued.notify_one();
+    Ok(found.email)
+}
+
+/// A signed-in person: asks to move the login to a new email address, the password as proof.
+/// The address changes when the link sent to it is opened; until then the old one stays.
+#[tracing::instrument(skip_all)]
+pub async fn change_email(ctx: &AppContext, meta: &RequestMeta, password: &str, email: &str) -> ServiceResult<()> {
+    let (user_id, _) = own(meta)?;
+    let email = Email::parse(email).at("email")?;
+    if !ctx.channels.has(NotificationChannel::Email) {
+        return Err(ServiceError::conflict("this server sends no email (SMTP_URL is not set); ask NRP to change it"));
+    }
+    let cfg = &ctx.config;
+    let key = format!("change-email:{user_id}");
+    crate::access::limits::throttle(ctx, &key, cfg.login_limit_per_address_email, cfg.login_limit_window).await?;
+    let user = store::users::find(&ctx.db, user_id).await?.ok_or_else(|| ServiceError::not_found("user"))?;
+    if !ctx.passwords.verify(password.to_string(), Some(user.password_hash.clone())).await? {
+        return Err(ServiceError::validation("password", "that is not your password"));
+    }
+    if email.as_str() == user.email {
+        return Err(ServiceError::validation("email", "that is already your login email"));
+    }
+    let txn = ctx.db.begin().await?;
+    if store::users::email_taken(&txn, email.as_str()).await? {
+        return Err(ServiceError::conflict_on("email", "this address already has an NRP login"));
+    }
+    let token = new_link(&txn, &user, LinkPurpose::NewEmail, email.as_str(), Duration::hours(VERIFY_HOURS)).await?;
+    let message = templates::account_verify(&link(ctx, "account/verify-email", &token), VERIFY_HOURS);
+    let mut o = account_email(&user, templates::ACCOUNT_VERIFY, message);
+    o.destination = email.as_str().to_string();
+    notifications::enqueue(ctx, &txn, vec![o]).await?;
+    super::audit::record(
+        &txn,
+        meta,
+        "auth.email_change_requested",
+        "user",
+        Some(user.id),
+        json!({ "to": email.as_str() }),
+    )
+    .await?;
+    commit_and_wake(ctx, txn, vec![]).await
 }
 
 /// One of a login's live sessions, and whether it is the caller's own.
@@ -337,6 +433,9 @@ pub async fn end_session(ctx: &AppContext, meta: &RequestMeta, id: Uuid) -> Serv
         return Err(ServiceError::not_found("session"));
     }
     let txn = ctx.db.begin().await?;
+    // Under the login's row lock, as a refresh takes it: a refresh in flight either finished
+    // (its new token is revoked here) or waits and then finds the family ended.
+    store::users::lock(&txn, s.user_id).await?;
     if store::tokens::revoke_family(&txn, id).await? == 0 {
         return Err(ServiceError::not_found("session"));
     }
@@ -359,6 +458,7 @@ pub async fn end_other_sessions(ctx: &AppContext, meta: &RequestMeta, user_id: O
         None => own(meta)?,
     };
     let txn = ctx.db.begin().await?;
+    store::users::lock(&txn, target).await?;
     let ended = store::tokens::revoke_user_except(&txn, target, keep).await?;
     let count = ended.len() as u64;
     super::audit::record(&txn, meta, "auth.sessions_ended", "user", Some(target), json!({ "sessions": ended })).await?;

@@ -160,6 +160,7 @@ pub async fn logout(ctx: &AppContext, meta: &RequestMeta, token: &str) -> Servic
         return Ok(true);
     };
     let txn = ctx.db.begin().await?;
+    store::users::lock(&txn, row.user_id).await?;
     let revoked = store::tokens::revoke_family(&txn, row.family_id).await?;
     let mut events = vec![];
     if revoked > 0 {

@@ -54,11 +54,27 @@ pub async fn register(
     // (or, on SQLite, the one writer) while it runs.
     let password_hash = ctx.passwords.hash(r.password.expose().to_string()).await?;
     let txn = ctx.db.begin().await?;
-    // The ABN register is public: a taken ABN may be said. An email may not.
-    if store::contractors::abn_taken(&txn, r.abn.as_str(), None).await? {
-        return Err(ServiceError::conflict_on("input.abn", "a contractor with this ABN is already registered"));
+    // A taken ABN or email gets the answer a new sign-up gets (else a second sign-up with the
+    // same ABN would tell whether the first made a company, and so whether its email was new);
+    // the address is told by email instead.
+    let existing = store::users::find_by_email(&txn, r.email.as_str()).await?;
+    if existing.is_none() && store::contractors::abn_taken(&txn, r.abn.as_str(), None).await? {
+        super::accounts::queue_abn_taken(ctx, &txn, r.email.as_str(), r.abn.as_str()).await?;
+        let meta = RequestMeta { principal: crate::auth::Principal::System, ..meta.clone() };
+        super::audit::record(
+            &txn,
+            &meta,
+            "contractor.registration_for_taken_abn",
+            "contractor",
+            None,
+            json!({ "abn": r.abn.as_str() }),
+        )
+        .await?;
+        txn.commit().await?;
+        ctx.notifications_queued.notify_one();
+        return Ok(None);
     }
-    if let Some(existing) = store::users::find_by_email(&txn, r.email.as_str()).await? {
+    if let Some(existing) = existing {
         super::accounts::queue_signup_attempt(ctx, &txn, &existing).await?;
         let meta = RequestMeta { principal: crate::auth::Principal::System, ..meta.clone() };
         super::audit::record(

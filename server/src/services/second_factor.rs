@@ -237,17 +237,19 @@ async fn new_recovery_codes(db: &impl ConnectionTrait, user_id: Uuid) -> Service
     Ok(shown)
 }
 
-/// Code attempts per login per window, across challenges (someone holding the password cannot
-/// start challenge after challenge to keep guessing).
-async fn throttle(ctx: &AppContext, user_id: Uuid) -> ServiceResult<()> {
+/// Code attempts per window, across challenges (someone holding the password cannot start
+/// challenge after challenge to keep guessing): per login and client address, and five times that
+/// per login from everywhere, so guesses from one place cannot lock the owner out elsewhere.
+async fn throttle(ctx: &AppContext, meta: &RequestMeta, user_id: Uuid) -> ServiceResult<()> {
     let cfg = &ctx.config;
-    crate::access::limits::throttle(
-        ctx,
-        &format!("second-factor:{user_id}"),
-        cfg.login_limit_per_address_email,
-        cfg.login_limit_window,
-    )
-    .await
+    let address = crate::access::limits::address_of(meta);
+    let (per_place, window) = (cfg.login_limit_per_address_email, cfg.login_limit_window);
+    crate::access::limits::throttle(ctx, &place_key(user_id, &address), per_place, window).await?;
+    crate::access::limits::throttle(ctx, &format!("second-factor:{user_id}"), per_place.saturating_mul(5), window).await
+}
+
+fn place_key(user_id: Uuid, address: &str) -> String {
+    format!("second-factor:{user_id}:{address}")
 }
 
 fn account_email(user: &user::Model, what: &str) -> Outgoing {
@@ -267,7 +269,7 @@ fn account_email(user: &user::Model, what: &str) -> Outgoing {
 #[tracing::instrument(skip_all)]
 pub async fn confirm(ctx: &AppContext, meta: &RequestMeta, code: &str) -> ServiceResult<Vec<String>> {
     let (user_id, session) = own(meta)?;
-    throttle(ctx, user_id).await?;
+    throttle(ctx, meta, user_id).await?;
     let user = store::users::find(&ctx.db, user_id).await?.ok_or_else(|| ServiceError::not_found("user"))?;
     let f = factor(&ctx.db, user_id)
         .await?
@@ -301,7 +303,7 @@ pub async fn confirm(ctx: &AppContext, meta: &RequestMeta, code: &str) -> Servic
 #[tracing::instrument(skip_all)]
 pub async fn new_recovery(ctx: &AppContext, meta: &RequestMeta, code: &str) -> ServiceResult<Vec<String>> {
     let (user_id, _) = own(meta)?;
-    throttle(ctx, user_id).await?;
+    throttle(ctx, meta, user_id).await?;
     let user = store::users::find(&ctx.db, user_id).await?.ok_or_else(|| ServiceError::not_found("user"))?;
     let f = factor(&ctx.db, user_id)
         .await?
@@ -320,7 +322,7 @@ pub async fn new_recovery(ctx: &AppContext, meta: &RequestMeta, code: &str) -> S
 #[tracing::instrument(skip_all)]
 pub async fn turn_off(ctx: &AppContext, meta: &RequestMeta, code: &str) -> ServiceResult<()> {
     let (user_id, _) = own(meta)?;
-    throttle(ctx, user_id).await?;
+    throttle(ctx, meta, user_id).await?;
     let user = store::users::find(&ctx.db, user_id).await?.ok_or_else(|| ServiceError::not_found("user"))?;
     if required(ctx, &user) {
         return Err(ServiceError::conflict("NRP requires a second factor for admins; it cannot be turned off"));
@@ -360,6 +362,7 @@ pub async fn reset(ctx: &AppContext, meta: &RequestMeta, id: Uuid, reason: Optio
         return Err(ServiceError::conflict("this login has no second factor"));
     }
     remove(&txn, id).await?;
+    super::accounts::retire_secrets(&txn, id).await?;
     let ended = store::tokens::revoke_user_except(&txn, id, None).await?;
     notifications::enqueue(ctx, &txn, vec![account_email(&user, "reset by NRP")]).await?;
     super::audit::record(
@@ -417,7 +420,7 @@ pub async fn verify(ctx: &AppContext, meta: &RequestMeta, challenge: &str, code:
     if c.used_at.is_some() || c.expires_at <= Utc::now() || c.attempts >= CHALLENGE_TRIES {
         return Err(gone());
     }
-    throttle(ctx, c.user_id).await?;
+    throttle(ctx, meta, c.user_id).await?;
     let user = match store::users::find(&ctx.db, c.user_id).await? {
         Some(u) if !u.disabled => u,
         _ => return Err(gone()),
@@ -457,7 +460,7 @@ pub async fn verify(ctx: &AppContext, meta: &RequestMeta, challenge: &str, code:
     if !spent {
         return Err(gone());
     }
-    ctx.limiter.reset(&format!("second-factor:{}", user.id)).await;
+    ctx.limiter.reset(&place_key(user.id, &crate::access::limits::address_of(meta))).await;
     super::auth::open_session(ctx, meta, user, Some(proof.name())).await
 }
 

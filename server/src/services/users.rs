@@ -121,7 +121,10 @@ pub async fn set_disabled(
         let state = if disabled { "already disabled" } else { "not disabled" };
         return Err(ServiceError::conflict(format!("this user is {state}")));
     }
-    let updated = store::users::set_disabled(&txn, id, disabled).await?;
+    if !disabled && current.disabled_by_nrp && !meta.principal.is_admin() {
+        return Err(ServiceError::Forbidden("NRP switched this login off; only NRP can switch it on".into()));
+    }
+    let updated = store::users::set_disabled(&txn, id, disabled, meta.principal.is_admin()).await?;
     let revoked = if disabled { store::tokens::revoke_user(&txn, id).await? } else { 0 };
     super::audit::record(
         &txn,
@@ -237,6 +240,13 @@ fn inviter_name(p: &Principal) -> String {
 pub async fn invite(ctx: &AppContext, meta: &RequestMeta, inv: Invitation) -> ServiceResult<user::Model> {
     meta.principal.require_authenticated()?;
     let (role, contractor_id, partner_id) = invitation_company(&meta.principal, &inv)?;
+    // A company NRP has not verified (or has suspended) cannot bring people in.
+    if !meta.principal.is_admin()
+        && let Some(c) = contractor_id
+        && !store::contractors::find(&ctx.db, c).await?.is_some_and(|c| c.status == entities::ContractorStatus::Active)
+    {
+        return Err(ServiceError::Forbidden("your company can invite staff once NRP has verified it".into()));
+    }
     if !ctx.channels.has(NotificationChannel::Email) {
         return Err(ServiceError::conflict("this server sends no email (SMTP_URL is not set), so it cannot invite"));
     }

@@ -28,6 +28,7 @@ pub async fn insert(db: &impl ConnectionTrait, new: NewUser) -> Result<user::Mod
         last_login_at: Set(None),
         company_role: Set(new.company_role),
         invite_pending: Set(new.invite_pending),
+        disabled_by_nrp: Set(false),
     }
     .insert(db)
     .await
@@ -68,10 +69,16 @@ pub async fn active_admins(db: &impl ConnectionTrait) -> Result<Vec<user::Model>
         .await
 }
 
-/// Sets `disabled` and returns the user as it now is.
-pub async fn set_disabled(db: &impl ConnectionTrait, id: Uuid, disabled: bool) -> Result<user::Model, DbErr> {
+/// Sets `disabled` (and whether NRP did it) and returns the user as it now is.
+pub async fn set_disabled(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    disabled: bool,
+    by_nrp: bool,
+) -> Result<user::Model, DbErr> {
     user::Entity::update_many()
         .col_expr(user::Column::Disabled, disabled.into())
+        .col_expr(user::Column::DisabledByNrp, (disabled && by_nrp).into())
         .filter(user::Column::Id.eq(id))
         .exec(db)
         .await?;
@@ -164,4 +171,14 @@ pub async fn accept_invite(db: &impl ConnectionTrait, id: Uuid, password_hash: S
         .exec(db)
         .await?;
     Ok(res.rows_affected == 1)
+}
+
+/// Moves the login to another email address.
+pub async fn set_email(db: &impl ConnectionTrait, id: Uuid, email: &str) -> Result<(), DbErr> {
+    user::Entity::update_many()
+        .col_expr(user::Column::Email, email.into())
+        .filter(user::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
 }

@@ -377,3 +377,45 @@ async fn sessions_are_listed_with_their_device_and_ended_one_at_a_time_or_all_bu
         actions.contains(&"auth.session_ended".to_string()) && actions.contains(&"auth.sessions_ended".to_string())
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_login_moves_to_a_new_address_only_once_the_new_address_confirms() {
+    let mut smtp = SmtpSink::start(0).await;
+    let app = TestApp::spawn_with(Backend::Postgres, mail_options(&smtp)).await;
+    let admin = app.admin_token().await;
+    let c = contractor(&app, &admin, "moving", json!({}), true).await;
+    let change = "mutation($p:String!,$e:String!){ changeEmail(password:$p, email:$e) }";
+    let new = format!("moved-{}@contractor.example", uuid::Uuid::new_v4().simple());
+    let admin_email = app.ok(Some(&admin), "{ me { email } }", json!({})).await["me"]["email"].clone();
+    let cases = [
+        (json!({"p": "not my password", "e": new}), "BAD_USER_INPUT", "password"),
+        (json!({"p": CONTRACTOR_PASSWORD, "e": c.email}), "BAD_USER_INPUT", "email"),
+        (json!({"p": CONTRACTOR_PASSWORD, "e": "no at sign"}), "BAD_USER_INPUT", "email"),
+        (json!({"p": CONTRACTOR_PASSWORD, "e": admin_email}), "CONFLICT", "email"),
+    ];
+    for (vars, code, field) in cases {
+        let body = app.gql(Some(&c.token), change, vars.clone()).await;
+        assert_eq!((error_code(&body), error_field(&body)), (code, field), "{vars}");
+    }
+    app.ok(Some(&c.token), change, json!({"p": CONTRACTOR_PASSWORD, "e": new})).await;
+    // (The sign-up's own confirmation went to the old address first.)
+    let mail = loop {
+        let m = mail_titled(&mut smtp, SIGN_UP_CONFIRMATION).await;
+        if m.to != vec![c.email.clone()] {
+            break m;
+        }
+    };
+    assert_eq!(mail.to, vec![new.clone()], "the link goes to the new address");
+    let t = link_token(&mail, "verify-email");
+    // Nothing moves until the new address answers.
+    app.login(&c.email, CONTRACTOR_PASSWORD).await;
+    assert_eq!(app.ok(None, VERIFY_EMAIL, json!({"t": t})).await["verifyEmail"], json!(new));
+    assert_eq!(error_code(&app.gql(None, VERIFY_EMAIL, json!({"t": t})).await), "BAD_USER_INPUT", "once");
+    let token = app.login(&new, CONTRACTOR_PASSWORD).await;
+    assert_eq!(app.ok(Some(&token), ME, json!({})).await["me"]["emailVerified"], true);
+    let old = app.gql(None, LOGIN, json!({"e": c.email, "p": CONTRACTOR_PASSWORD})).await;
+    assert_eq!(error_code(&old), "UNAUTHENTICATED");
+    let told = mail_titled(&mut smtp, "Your NRP login email was changed").await;
+    assert_eq!(told.to, vec![c.email.clone()], "the old address is told");
+    assert!(audit_actions(&app, &admin).await.contains(&"auth.email_changed".to_string()));
+}

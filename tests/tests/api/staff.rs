@@ -146,6 +146,17 @@ async fn an_owners_invited_staff_take_offers_and_work_jobs_but_see_no_money_and_
     );
     app.ok(Some(&owner.token), DISABLE, json!({"id": me["id"]})).await;
     assert_eq!(error_code(&app.gql(Some(&staff), ME, json!({})).await), "UNAUTHENTICATED");
+    let enable = "mutation($id:ID!){ enableUser(id:$id){ id disabled } }";
+    app.ok(Some(&owner.token), enable, json!({"id": me["id"]})).await;
+    // What NRP switches off, only NRP switches on.
+    app.ok(Some(&admin), DISABLE, json!({"id": me["id"]})).await;
+    assert_eq!(error_code(&app.gql(Some(&owner.token), enable, json!({"id": me["id"]})).await), "FORBIDDEN");
+    app.ok(Some(&admin), enable, json!({"id": me["id"]})).await;
+
+    // A company NRP has not verified yet brings nobody in.
+    let pending = contractor(&app, &admin, "unverified", json!({}), false).await;
+    let body = app.gql(Some(&pending.token), INVITE, json!({"i": {"email": "friend@contractor.example"}})).await;
+    assert_eq!(error_code(&body), "FORBIDDEN");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -299,6 +299,45 @@ fn EmailStatus(email: String, verified: bool) -> impl IntoView {
             Ok(m) => view! { <p class="banner" role="status">{m}</p> }.into_any(),
             Err(e) => view! { <ErrorBox error=e /> }.into_any(),
         })}
+        <ChangeEmail />
+    }
+}
+
+#[component]
+fn ChangeEmail() -> impl IntoView {
+    let email = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<ApiError>);
+    let sent = RwSignal::new(None::<String>);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        error.set(None);
+        let address = email.get_untracked().trim().to_string();
+        let vars = json!({ "password": password.get_untracked(), "email": address });
+        leptos::task::spawn_local(async move {
+            match api::run(gql::change_email::QUERY, gql::change_email::OPERATION_NAME, vars).await {
+                Ok(_) => {
+                    password.set(String::new());
+                    sent.set(Some(address));
+                }
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+    view! {
+        <details class="change-email">
+            <summary>"Use another email address"</summary>
+            <form on:submit=submit novalidate>
+                <Field id="new-email" field="email" label="New email" kind="email" autocomplete="email" value=email error />
+                <Field id="email-password" field="password" label="Your password" kind="password"
+                    autocomplete="current-password" value=password error />
+                <button type="submit">"Send a confirmation link"</button>
+                <p class="error" role="alert">{general(error, &["email", "password"])}</p>
+            </form>
+            {move || sent.get().map(|a| view! {
+                <p class="banner" role="status">"We've emailed " {a} ": your login moves there once you open the link."</p>
+            })}
+        </details>
     }
 }
 

@@ -140,6 +140,14 @@ impl AuthMutation {
         services::accounts::verify_email(app(ctx), meta(ctx), &token).await.gql()
     }
 
+    /// Moves the signed-in person's login to a new email address, the password as proof
+    /// (`BAD_USER_INPUT` on `password`; `CONFLICT` on `email` for an address with a login). A link
+    /// goes to the new address; the login moves when it is opened (`verifyEmail`), and the old
+    /// address is told.
+    async fn change_email(&self, ctx: &Context<'_>, password: String, email: String) -> Result<bool> {
+        services::accounts::change_email(app(ctx), meta(ctx), &password, &email).await.gql().map(|()| true)
+    }
+
     /// Sends the signed-in person a new link to confirm their email (five an hour).
     async fn resend_email_verification(&self, ctx: &Context<'_>) -> Result<bool> {
         services::accounts::resend_verification(app(ctx), meta(ctx)).await.gql().map(|()| true)

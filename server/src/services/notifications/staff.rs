@@ -130,6 +130,9 @@ pub async fn no_longer_wanted(ctx: &AppContext, n: &entities::notification::Mode
     let still = match n.channel {
         NotificationChannel::Sms if code => current.phone.as_deref() == Some(n.destination.as_str()),
         NotificationChannel::Sms => current.phone_verified && current.phone.as_deref() == Some(n.destination.as_str()),
+        // A change of address is confirmed at the new address, and the old one is told after.
+        NotificationChannel::Email if n.template == super::templates::ACCOUNT_VERIFY => true,
+        NotificationChannel::Email if n.template == super::templates::ACCOUNT_EMAIL_CHANGED => true,
         NotificationChannel::Email if account => u.email == n.destination,
         NotificationChannel::Email => current.email_verified && u.email == n.destination,
         NotificationChannel::Push => true,

@@ -191,6 +191,8 @@ pub const ACCOUNT_INVITE: &str = "account.invite";
 pub const ACCOUNT_SIGNUP_EXISTS: &str = "account.signup_exists";
 pub const ACCOUNT_PASSWORD_CHANGED: &str = "account.password_changed";
 pub const ACCOUNT_SECOND_FACTOR: &str = "account.second_factor";
+pub const ACCOUNT_EMAIL_CHANGED: &str = "account.email_changed";
+pub const ACCOUNT_SIGNUP_ABN_TAKEN: &str = "account.signup_abn_taken";
 
 /// Whether a template's message carries a secret (a one-time code or a single-use link).
 pub fn carries_secret(template: &str) -> bool {
@@ -268,6 +270,34 @@ pub fn account_invite(company: &str, inviter: &str, link: &str, days: i64) -> Re
         subject: format!("You're invited to {company} on NRP"),
         text: format!("{said}\n\n{link}\n\n{ignore}\n\nNational Recovery Partners"),
         html: Some(html(&[said, ignore], Some(("Choose my password", link)), None)),
+    }
+}
+
+/// To an address someone signed up with, for a company whose ABN NRP already has.
+pub fn account_signup_abn_taken(abn: &str) -> Rendered {
+    let said = format!(
+        "Someone signed up for National Recovery Partners with this email address and the ABN {abn}, which \
+         already has an NRP account. No new account was made."
+    );
+    let hint = "If you work for that company, ask its owner to invite you; if the ABN is yours and you \
+                did not register it, tell NRP."
+        .to_string();
+    Rendered {
+        subject: "That ABN already has an NRP account".into(),
+        text: format!("{said}\n\n{hint}\n\nNational Recovery Partners"),
+        html: Some(html(&[said, hint], None, None)),
+    }
+}
+
+/// To the old address, once the login moved to a new one.
+pub fn account_email_changed(new: &str) -> Rendered {
+    let said =
+        format!("Your National Recovery Partners login now uses {new}; this address gets nothing more about it.");
+    let warn = "If this wasn't you, tell NRP at once.".to_string();
+    Rendered {
+        subject: "Your NRP login email was changed".into(),
+        text: format!("{said}\n\n{warn}\n\nNational Recovery Partners"),
+        html: Some(html(&[said, warn], None, None)),
     }
 }
 
