@@ -6,7 +6,12 @@ RUN rustup target add wasm32-unknown-unknown \
  && apt-get update && apt-get install -y --no-install-recommends binaryen && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
-RUN trunk build --offline --release --cargo-profile web-release \
+# The three web bundles, as scripts/build-web.sh builds them: the contractor app at /, the admin
+# app at /admin and the account app at /account, with precompressed copies.
+RUN trunk build web/index.html --offline --release --cargo-profile web-release \
+ && trunk build web/admin.html --offline --release --cargo-profile web-release --public-url /admin/ --dist web/dist/admin \
+ && trunk build web/account.html --offline --release --cargo-profile web-release --public-url /account/ --dist web/dist/account \
+ && find web/dist -name '*.wasm' -o -name '*.js' -o -name '*.css' | xargs gzip -9 -k -f \
  && cargo build --release -p nrp-server
 
 FROM debian:bookworm-slim
