@@ -132,7 +132,7 @@ pub enum LeadStatus {
 impl LeadStatus {
     /// `NEW → OFFERING → ASSIGNED → COMPLETED`; `OFFERING → UNASSIGNED` when candidates run out;
     /// an unassigned lead can be offered again (re-route) or assigned by hand; any lead not yet
-    /// completed can be cancelled.
+    /// completed can be cancelled; a `DUPLICATE` an admin finds is not one goes back to `NEW`.
     pub fn can_transition_to(self, next: LeadStatus) -> bool {
         use LeadStatus::*;
         matches!(
@@ -146,6 +146,8 @@ impl LeadStatus {
                 | (Unassigned, Assigned)
                 | (Assigned, Completed)
                 | (New | Offering | Assigned | Unassigned, Cancelled)
+                // An admin releases a false duplicate into routing.
+                | (Duplicate, New)
         )
     }
 
@@ -443,6 +445,8 @@ mod tests {
         assert!(LeadStatus::Offering.can_transition_to(LeadStatus::Assigned));
         assert!(!LeadStatus::Assigned.can_transition_to(LeadStatus::Offering));
         assert!(!LeadStatus::Duplicate.can_transition_to(LeadStatus::Offering));
+        assert!(LeadStatus::Duplicate.can_transition_to(LeadStatus::New));
+        assert!(!LeadStatus::Cancelled.can_transition_to(LeadStatus::New));
         assert!(OfferStatus::Open.can_transition_to(OfferStatus::Taken));
         assert!(!OfferStatus::Accepted.can_transition_to(OfferStatus::Taken));
         assert!(!OfferStatus::Open.can_transition_to(OfferStatus::Open));

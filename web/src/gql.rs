@@ -423,6 +423,16 @@ pub struct RerouteLead;
     variables_derives = "Clone",
     skip_serializing_none
 )]
+pub struct ReleaseDuplicate;
+
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../schema.graphql",
+    query_path = "graphql/ops.graphql",
+    response_derives = "Clone",
+    variables_derives = "Clone",
+    skip_serializing_none
+)]
 pub struct CancelLead;
 
 #[derive(GraphQLQuery)]

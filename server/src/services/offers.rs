@@ -348,6 +348,44 @@ pub async fn reroute(ctx: &AppContext, meta: &RequestMeta, lead_id: Uuid) -> Ser
     Ok(filled.lead)
 }
 
+/// Admin: releases a lead wrongly held as a `DUPLICATE` (another property, another event) into
+/// routing, with the reason, audited: `DUPLICATE → NEW`, then routed at once in the same
+/// transaction. The lead it was taken for a copy of stays named in `duplicateOf`.
+#[tracing::instrument(skip_all, fields(lead_id = %lead_id))]
+pub async fn release_duplicate(
+    ctx: &AppContext,
+    meta: &RequestMeta,
+    lead_id: Uuid,
+    reason: String,
+) -> ServiceResult<lead::Model> {
+    meta.principal.require_admin()?;
+    let txn = ctx.db.begin().await?;
+    let l = locked_lead(&txn, lead_id).await?;
+    if l.status != LeadStatus::Duplicate {
+        return Err(ServiceError::conflict(format!(
+            "only a DUPLICATE lead can be released; this one is {}",
+            lead_status_name(l.status)
+        )));
+    }
+    let duplicate_of = l.duplicate_of;
+    let mut am = l.into_active_model();
+    am.status = Set(LeadStatus::New);
+    let released = store::leads::save(&txn, am).await?;
+    super::audit::record(
+        &txn,
+        meta,
+        "lead.duplicate_released",
+        "lead",
+        Some(lead_id),
+        json!({ "reason": reason, "duplicateOf": duplicate_of, "status": { "from": LeadStatus::Duplicate, "to": LeadStatus::New } }),
+    )
+    .await?;
+    let mut filled = super::routing::fill(ctx, &txn, released, Utc::now()).await?;
+    filled.events.push(Event::Lead(LeadUpdate::of(&filled.lead, Some(LeadStatus::Duplicate))));
+    super::commit(ctx, txn, filled.events).await?;
+    Ok(filled.lead)
+}
+
 /// Admin: cancels a lead that no one works on yet, withdrawing open offers.
 #[tracing::instrument(skip_all, fields(lead_id = %lead_id))]
 pub async fn cancel(

@@ -221,7 +221,10 @@ async fn the_admin_app_shows_the_network_and_says_what_went_wrong() {
     let admin = app.admin_token().await;
     let (_, key) = insurer_key(&app, &admin, "Admin UI Mutual").await;
     let c = contractor(&app, &admin, "admin-ui", json!({"basePostcode": "2000"}), true).await;
-    let (offered, _) = create_lead(&app, &key, lead_input()).await;
+    let first = lead_input();
+    let (offered, _) = create_lead(&app, &key, first.clone()).await;
+    let (copy, status) = create_lead(&app, &key, first).await;
+    assert_eq!(status, "DUPLICATE");
     let mut far = lead_input();
     far["property"] = json!({"address": "1 Queen St", "suburb": "Brisbane", "state": "QLD", "postcode": "4000"});
     let (stranded, status) = create_lead(&app, &key, far).await;
@@ -240,6 +243,13 @@ async fn the_admin_app_shows_the_network_and_says_what_went_wrong() {
     p.goto(&format!("{}/admin/leads/{offered}", app.base)).await;
     let row = p.text(&format!("tr[data-candidate='{}']", c.id)).await;
     assert!(row.contains("yes"), "the routing explanation lists the offered contractor: {row}");
+    // A false duplicate goes to routing, with a reason (asked for beside its field).
+    p.goto(&format!("{}/admin/leads/{copy}", app.base)).await;
+    p.click("form.release-duplicate button[type=submit]").await;
+    p.until("the reason asked for", "document.querySelector('#release-reason-error').innerText.length > 0").await;
+    p.fill("#release-reason", "unit 4, not unit 2").await;
+    p.click("form.release-duplicate button[type=submit]").await;
+    p.until("routed", "document.querySelector('[data-status=OFFERING]')").await;
 
     p.click("header a[href='/admin/payouts']").await;
     p.click("#run-batch").await;

@@ -245,3 +245,41 @@ fn set_path(v: &mut Value, path: &str, value: Value) {
     }
     cur[parts[parts.len() - 1]] = value;
 }
+
+on_both_databases!(a_false_duplicate_is_released_into_routing_with_a_reason, |app: TestApp| async move {
+    seed_postcodes(&app).await;
+    let admin = app.admin_token().await;
+    let (_, key) = insurer_key(&app, &admin, "Twice Mutual").await;
+    let c = contractor(&app, &admin, "released", json!({"basePostcode": "2000"}), true).await;
+    let input = lead_input();
+    let (original, _) = create_lead(&app, &key, input.clone()).await;
+    let dup = app.ok(Some(&key), CREATE_LEAD, json!({"input": input})).await["createLead"].clone();
+    assert_eq!(dup["status"], "DUPLICATE");
+    let id = dup["id"].as_str().unwrap().to_string();
+    let release = "mutation($l:ID!,$r:String!){ releaseDuplicate(leadId:$l, reason:$r){ id status duplicateOf } }";
+    for token in [&c.token, &key] {
+        let body = app.gql(Some(token), release, json!({"l": id, "r": "another flat"})).await;
+        assert_eq!(error_code(&body), "FORBIDDEN");
+    }
+    let blank = app.gql(Some(&admin), release, json!({"l": id, "r": "   "})).await;
+    assert_eq!((error_code(&blank), error_field(&blank)), ("BAD_USER_INPUT", "reason"));
+    assert_eq!(lead_detail(&app, &admin, &id).await["status"], "DUPLICATE", "a refused release changes nothing");
+
+    let released =
+        app.ok(Some(&admin), release, json!({"l": id, "r": "unit 4, not unit 2"})).await["releaseDuplicate"].clone();
+    assert_eq!(released["status"], "OFFERING", "routed at once: {released}");
+    assert_eq!(released["duplicateOf"], json!(original), "the lead it was taken for stays named");
+    assert!(open_offers(&lead_detail(&app, &admin, &id).await).iter().any(|(_, cid)| *cid == c.id));
+    let again = app.gql(Some(&admin), release, json!({"l": id, "r": "again"})).await;
+    assert_eq!(error_code(&again), "CONFLICT");
+    assert_eq!(error_code(&app.gql(Some(&admin), release, json!({"l": original, "r": "x"})).await), "CONFLICT");
+    let audit = app.ok(Some(&admin), "{ auditLog(first: 50) { edges { node { action changes } } } }", json!({})).await;
+    let entry = audit["auditLog"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["node"]["action"] == "lead.duplicate_released")
+        .expect("the release is audited")
+        .clone();
+    assert!(entry.to_string().contains("unit 4, not unit 2"), "{entry}");
+});

@@ -250,6 +250,21 @@ fn LeadView(l: lead_detail::LeadDetailLead, reload: Callback<()>) -> impl IntoVi
             }
         });
     };
+    let duplicate = status == "DUPLICATE";
+    let why = RwSignal::new(String::new());
+    let lid = l.id.clone();
+    let release = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let vars = serde_json::json!({ "lead": lid, "reason": why.get_untracked() });
+        leptos::task::spawn_local(async move {
+            let (q, op) = (gql::release_duplicate::QUERY, gql::release_duplicate::OPERATION_NAME);
+            match api::run(q, op, vars).await {
+                Ok(_) => reload.run(()),
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+    let why_error = move || error.with(|e| e.as_ref().and_then(|e| e.for_field("reason")));
     let routing = l.routing.clone();
     view! {
         <h1 id="lead-title">{format!("{} damage — {} {}", label(&constant(&l.damage_type)), l.property.suburb, l.property.postcode)}</h1>
@@ -275,7 +290,19 @@ fn LeadView(l: lead_detail::LeadDetailLead, reload: Callback<()>) -> impl IntoVi
                         <button class="small secondary" on:click=cancel>"Cancel lead"</button>
                     </div>
                 })}
-                {move || error.get().map(|e| view! { <ErrorBox error=e /> })}
+                {duplicate.then(|| view! {
+                    <form class="release-duplicate" on:submit=release novalidate>
+                        <p class="muted">"Held as a copy of an earlier lead. If it is not (another unit, another event), send it to routing."</p>
+                        <div class="field" class:invalid=move || why_error().is_some()>
+                            <label for="release-reason">"Why it is not a duplicate"</label>
+                            <input id="release-reason" type="text" required aria-describedby="release-reason-error"
+                                prop:value=why on:input=move |ev| why.set(event_target_value(&ev)) />
+                            <p class="field-error" id="release-reason-error" aria-live="polite">{why_error}</p>
+                        </div>
+                        <button type="submit" class="small">"Not a duplicate: route it"</button>
+                    </form>
+                })}
+                {move || error.get().filter(|e| e.for_field("reason").is_none()).map(|e| view! { <ErrorBox error=e /> })}
             </section>
             <section class="card" aria-labelledby="offers-h">
                 <h2 id="offers-h">"Offers"</h2>

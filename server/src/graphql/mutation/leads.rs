@@ -189,6 +189,17 @@ impl LeadMutation {
         services::offers::reroute(app(ctx), meta(ctx), lead_id).await.gql().map(Lead)
     }
 
+    /// Admin: releases a lead wrongly held as a `DUPLICATE` into routing (`DUPLICATE → NEW`, then
+    /// offered at once), with the reason (required, on `reason`). Audited. `CONFLICT` for a lead
+    /// that is not a duplicate.
+    async fn release_duplicate(&self, ctx: &Context<'_>, lead_id: ID, reason: String) -> Result<Lead> {
+        let lead_id = parse_id(&lead_id, "leadId").gql()?;
+        let reason = crate::domain::required_text(&reason, "a reason", 500)
+            .map_err(|m| ServiceError::validation("reason", m))
+            .gql()?;
+        services::offers::release_duplicate(app(ctx), meta(ctx), lead_id, reason).await.gql().map(Lead)
+    }
+
     /// Admin: cancels a lead nobody works on yet; open offers are withdrawn.
     async fn cancel_lead(&self, ctx: &Context<'_>, lead_id: ID, reason: Option<String>) -> Result<Lead> {
         let lead_id = parse_id(&lead_id, "leadId").gql()?;
