@@ -387,6 +387,52 @@ pub async fn deliveries(
     Ok((rows, total))
 }
 
+/// Sends a dead letter (`FAILED`) again: the same event (same id, same signed body) goes back
+/// into the outbox for a new round of attempts, once however many ask at the same moment (the
+/// move from `FAILED` is conditional: the others get `CONFLICT`). Admins for any partner, a
+/// partner for its own; audited. The attempt log keeps every earlier attempt.
+#[tracing::instrument(skip_all, fields(delivery = %id))]
+pub async fn redeliver(ctx: &AppContext, meta: &RequestMeta, id: Uuid) -> ServiceResult<webhook_delivery::Model> {
+    meta.principal.require_authenticated()?;
+    let d = webhook_delivery::Entity::find_by_id(id)
+        .one(&ctx.db)
+        .await?
+        .filter(|d| meta.principal.require_partner_access(d.partner_id).is_ok())
+        .ok_or_else(|| ServiceError::not_found("webhook delivery"))?;
+    if d.status != DeliveryStatus::Failed {
+        return Err(ServiceError::conflict("only a failed delivery (a dead letter) is sent again"));
+    }
+    let txn = ctx.db.begin().await?;
+    let moved = webhook_delivery::Entity::update_many()
+        .col_expr(webhook_delivery::Column::Status, Expr::value(DeliveryStatus::Pending))
+        .col_expr(webhook_delivery::Column::Attempts, Expr::value(0))
+        .col_expr(webhook_delivery::Column::NextAttemptAt, Expr::value(Utc::now().trunc_subsecs(6)))
+        .filter(webhook_delivery::Column::Id.eq(id))
+        .filter(webhook_delivery::Column::Status.eq(DeliveryStatus::Failed))
+        .exec(&txn)
+        .await?
+        .rows_affected
+        == 1;
+    if !moved {
+        return Err(ServiceError::conflict("this delivery is being sent again already"));
+    }
+    super::audit::record(
+        &txn,
+        meta,
+        "webhook.redelivered",
+        "webhook_delivery",
+        Some(id),
+        json!({ "eventType": d.event_type, "previousAttempts": d.attempts, "lastError": d.last_error }),
+    )
+    .await?;
+    let sent = webhook_delivery::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| ServiceError::not_found("webhook delivery"))?;
+    txn.commit().await?;
+    Ok(sent)
+}
+
 /// The attempts of one delivery, oldest first.
 pub async fn attempts(ctx: &AppContext, delivery_id: Uuid) -> ServiceResult<Vec<webhook_attempt::Model>> {
     Ok(webhook_attempt::Entity::find()

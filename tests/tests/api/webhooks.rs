@@ -254,3 +254,80 @@ async fn signing_secrets_are_sealed_at_rest_and_survive_a_key_rotation() {
     assert_eq!(node["attempts"], 0, "NRP's own problem does not use up the partner's retries");
     assert_eq!(receiver.got.lock().await.len(), count, "nothing was sent");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dead_letter_is_sent_again_once_with_its_event_id() {
+    let opts = fast().env("WEBHOOK_MAX_ATTEMPTS", "2");
+    let app = TestApp::spawn_with(Backend::Postgres, opts).await;
+    let admin = app.admin_token().await;
+    let (pid, key) = insurer_key(&app, &admin, "Dead Letter Mutual").await;
+    let receiver = Receiver::default();
+    receiver.fail_next.store(1_000, Ordering::SeqCst);
+    let url = receiver.start().await;
+    app.ok(Some(&key), SET_HOOK, json!({"u": url})).await;
+    let (lead, _) = create_lead(&app, &key, lead_input()).await;
+
+    // Every delivery fails twice and is given up: dead letters.
+    let q = "query($p:ID){ webhookDeliveries(partnerId:$p, status: \"FAILED\"){ totalCount edges { node { id status attempts attemptLog { attempt } } } } }";
+    let mut dead = Value::Null;
+    for _ in 0..400 {
+        dead = app.ok(Some(&admin), q, json!({"p": pid})).await["webhookDeliveries"].clone();
+        let pending = app
+            .ok(
+                Some(&admin),
+                "query($p:ID){ webhookDeliveries(partnerId:$p, status: \"PENDING\"){ totalCount } }",
+                json!({"p": pid}),
+            )
+            .await;
+        if dead["totalCount"].as_u64().unwrap_or(0) > 0 && pending["webhookDeliveries"]["totalCount"] == 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let first = dead["edges"][0]["node"].clone();
+    assert_eq!(first["attempts"], 2, "{dead}");
+    let id = first["id"].as_str().unwrap().to_string();
+
+    // The receiver is fixed; two admins press "deliver again" at once: one round, one arrival.
+    receiver.fail_next.store(0, Ordering::SeqCst);
+    let again = "mutation($d:ID!){ redeliverWebhook(deliveryId:$d){ id status attempts } }";
+    let (a, b) =
+        tokio::join!(app.gql(Some(&admin), again, json!({"d": id})), app.gql(Some(&key), again, json!({"d": id})));
+    let wins: Vec<&Value> = [&a, &b].into_iter().filter(|r| r.get("errors").is_none()).collect();
+    assert_eq!(wins.len(), 1, "{a} {b}");
+    assert_eq!(wins[0]["data"]["redeliverWebhook"]["status"], "PENDING");
+    let lost = if a.get("errors").is_some() { &a } else { &b };
+    assert_eq!(error_code(lost), "CONFLICT");
+    let got = receiver.until(|g| g.iter().any(|(h, _)| h["x-nrp-event-id"].to_str().unwrap_or("") == id)).await;
+    let arrivals = got.iter().filter(|(h, _)| h["x-nrp-event-id"].to_str().unwrap_or("") == id).count();
+    assert_eq!(arrivals, 1, "the same event id, once");
+    assert!(got.iter().any(|(_, body)| body.contains(&lead)));
+
+    // The success is recorded just after the receiver answers.
+    let status =
+        "query($p:ID){ webhookDeliveries(partnerId:$p){ edges { node { id status attemptLog { attempt } } } } }";
+    let mut node = Value::Null;
+    for _ in 0..400 {
+        let log = app.ok(Some(&admin), status, json!({"p": pid})).await;
+        node = log["webhookDeliveries"]["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["node"]["id"] == json!(id))
+            .unwrap()["node"]
+            .clone();
+        if node["status"] == "DELIVERED" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    assert_eq!(node["status"], "DELIVERED");
+    // Only a dead letter goes again; another partner's is unknown; the log keeps every attempt.
+    assert_eq!(error_code(&app.gql(Some(&admin), again, json!({"d": id})).await), "CONFLICT", "delivered already");
+    assert_eq!(node["attemptLog"].as_array().unwrap().len(), 3, "two failures and the success: {node}");
+    let (_, stranger) = insurer_key(&app, &admin, "Other Mutual").await;
+    assert_eq!(error_code(&app.gql(Some(&stranger), again, json!({"d": id})).await), "NOT_FOUND");
+    assert_eq!(error_field(&app.gql(Some(&admin), again, json!({"d": "nope"})).await), "deliveryId");
+    let audit = app.ok(Some(&admin), "{ auditLog(first: 50) { edges { node { action } } } }", json!({})).await;
+    assert!(audit.to_string().contains("webhook.redelivered"));
+}

@@ -51,6 +51,22 @@ impl PartnerMutation {
         Ok(CreateApiKeyPayload { api_key: ApiKey(key), secret })
     }
 
+    /// Sends a dead letter (`FAILED` delivery) again: the same event, same id and signed body,
+    /// for a new round of attempts; once, however many ask at once (the others get `CONFLICT`,
+    /// as does a delivery that has not failed). Admins for any partner, a partner for its own;
+    /// another's is `NOT_FOUND`. Audited.
+    async fn redeliver_webhook(
+        &self,
+        ctx: &Context<'_>,
+        delivery_id: ID,
+    ) -> Result<crate::graphql::types::webhook::WebhookDelivery> {
+        let id = crate::graphql::ids::parse_id(&delivery_id, "deliveryId").gql()?;
+        crate::services::webhooks::redeliver(app(ctx), meta(ctx), id)
+            .await
+            .gql()
+            .map(crate::graphql::types::webhook::WebhookDelivery)
+    }
+
     /// Sets (or, with no URL, removes) a partner's webhook endpoint and makes a new signing
     /// secret, returned here only. Admins for any partner; a partner for itself.
     async fn set_partner_webhook(

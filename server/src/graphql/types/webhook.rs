@@ -33,6 +33,8 @@ impl WebhookDelivery {
     async fn payload(&self) -> &str {
         &self.0.payload
     }
+    /// Attempts in the current round (sending a dead letter again starts a new one; `attemptLog`
+    /// lists every attempt ever made).
     async fn attempts(&self) -> i32 {
         self.0.attempts
     }
