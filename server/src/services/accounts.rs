@@ -30,13 +30,6 @@ fn link(ctx: &AppContext, page: &str, token: &str) -> String {
     format!("{}/{page}?token={token}", ctx.config.public_base_url.trim_end_matches('/'))
 }
 
-fn account_email(user: &user::Model, template: &'static str, message: templates::Rendered) -> Outgoing {
-    let mut o =
-        Outgoing::new(NotificationChannel::Email, template, NotificationAudience::User, user.email.clone(), message);
-    o.user_id = Some(user.id);
-    o
-}
-
 /// Whether one more email about this address may go this hour (silently capped: the caller
 /// answers the same either way).
 async fn address_allowance(ctx: &AppContext, email: &str) -> bool {
@@ -106,7 +99,7 @@ async fn send_reset(ctx: &AppContext, meta: &RequestMeta, email: &str) -> Servic
     let txn = ctx.db.begin().await?;
     let token = new_link(&txn, &user, LinkPurpose::Reset, &user.email, Duration::minutes(RESET_MINUTES)).await?;
     let message = templates::account_reset(&link(ctx, "account/reset-password", &token), RESET_MINUTES);
-    notifications::enqueue(ctx, &txn, vec![account_email(&user, templates::ACCOUNT_RESET, message)]).await?;
+    notifications::enqueue(ctx, &txn, vec![Outgoing::account_email(&user, templates::ACCOUNT_RESET, message)]).await?;
     let meta = RequestMeta { principal: Principal::System, ..meta.clone() };
     super::audit::record(&txn, &meta, "auth.password_reset_requested", "user", Some(user.id), json!({})).await?;
     txn.commit().await?;
@@ -180,7 +173,12 @@ pub async fn reset_password(ctx: &AppContext, meta: &RequestMeta, token: &str, p
     retire_secrets(&txn, user.id).await?;
     notifications::settings::mark_email_proven(&txn, user.id, Utc::now()).await?;
     let message = templates::account_password_changed("reset with an emailed link");
-    notifications::enqueue(ctx, &txn, vec![account_email(&user, templates::ACCOUNT_PASSWORD_CHANGED, message)]).await?;
+    notifications::enqueue(
+        ctx,
+        &txn,
+        vec![Outgoing::account_email(&user, templates::ACCOUNT_PASSWORD_CHANGED, message)],
+    )
+    .await?;
     let meta = RequestMeta { principal: super::auth::principal_of(&user), ..meta.clone() };
     super::audit::record(
         &txn,
@@ -236,7 +234,12 @@ pub async fn change_password(ctx: &AppContext, meta: &RequestMeta, current: &str
     let ended = store::tokens::revoke_user_except(&txn, user.id, session).await?;
     retire_secrets(&txn, user.id).await?;
     let message = templates::account_password_changed("changed while signed in");
-    notifications::enqueue(ctx, &txn, vec![account_email(&user, templates::ACCOUNT_PASSWORD_CHANGED, message)]).await?;
+    notifications::enqueue(
+        ctx,
+        &txn,
+        vec![Outgoing::account_email(&user, templates::ACCOUNT_PASSWORD_CHANGED, message)],
+    )
+    .await?;
     super::audit::record(
         &txn,
         meta,
@@ -258,7 +261,7 @@ pub async fn queue_verification(ctx: &AppContext, db: &impl ConnectionTrait, use
     }
     let token = new_link(db, user, LinkPurpose::Verify, &user.email, Duration::hours(VERIFY_HOURS)).await?;
     let message = templates::account_verify(&link(ctx, "account/verify-email", &token), VERIFY_HOURS);
-    notifications::enqueue(ctx, db, vec![account_email(user, templates::ACCOUNT_VERIFY, message)]).await?;
+    notifications::enqueue(ctx, db, vec![Outgoing::account_email(user, templates::ACCOUNT_VERIFY, message)]).await?;
     Ok(())
 }
 
@@ -276,7 +279,8 @@ pub async fn queue_signup_attempt(
         "{}/account/forgot-password",
         ctx.config.public_base_url.trim_end_matches('/')
     ));
-    notifications::enqueue(ctx, db, vec![account_email(user, templates::ACCOUNT_SIGNUP_EXISTS, message)]).await?;
+    notifications::enqueue(ctx, db, vec![Outgoing::account_email(user, templates::ACCOUNT_SIGNUP_EXISTS, message)])
+        .await?;
     Ok(())
 }
 
@@ -340,7 +344,8 @@ pub async fn verify_email(ctx: &AppContext, meta: &RequestMeta, token: &str) -> 
         // Links and sign-ins under way for the old address end with it.
         retire_secrets(&txn, user.id).await?;
         let told = templates::account_email_changed(&found.email);
-        notifications::enqueue(ctx, &txn, vec![account_email(&user, templates::ACCOUNT_EMAIL_CHANGED, told)]).await?;
+        notifications::enqueue(ctx, &txn, vec![Outgoing::account_email(&user, templates::ACCOUNT_EMAIL_CHANGED, told)])
+            .await?;
     }
     notifications::settings::mark_email_proven(&txn, user.id, Utc::now()).await?;
     let meta = RequestMeta { principal: super::auth::principal_of(&user), ..meta.clone() };
@@ -380,7 +385,7 @@ pub async fn change_email(ctx: &AppContext, meta: &RequestMeta, password: &str, 
     }
     let token = new_link(&txn, &user, LinkPurpose::NewEmail, email.as_str(), Duration::hours(VERIFY_HOURS)).await?;
     let message = templates::account_verify(&link(ctx, "account/verify-email", &token), VERIFY_HOURS);
-    let mut o = account_email(&user, templates::ACCOUNT_VERIFY, message);
+    let mut o = Outgoing::account_email(&user, templates::ACCOUNT_VERIFY, message);
     o.destination = email.as_str().to_string();
     notifications::enqueue(ctx, &txn, vec![o]).await?;
     super::audit::record(

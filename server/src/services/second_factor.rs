@@ -6,7 +6,7 @@
 //! accepted). The secret is kept sealed, the recovery codes and challenges hashed.
 
 use chrono::{Duration, Utc};
-use entities::{NotificationAudience, NotificationChannel, Role, login_challenge, recovery_code, second_factor, user};
+use entities::{Role, login_challenge, recovery_code, second_factor, user};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Set,
@@ -253,15 +253,7 @@ fn place_key(user_id: Uuid, address: &str) -> String {
 }
 
 fn account_email(user: &user::Model, what: &str) -> Outgoing {
-    let mut o = Outgoing::new(
-        NotificationChannel::Email,
-        templates::ACCOUNT_SECOND_FACTOR,
-        NotificationAudience::User,
-        user.email.clone(),
-        templates::account_second_factor(what),
-    );
-    o.user_id = Some(user.id);
-    o
+    Outgoing::account_email(user, templates::ACCOUNT_SECOND_FACTOR, templates::account_second_factor(what))
 }
 
 /// Confirms the factor being set up with a first code from it; the factor is then in force, the

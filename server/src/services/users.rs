@@ -1,5 +1,5 @@
 use chrono::{Duration, Utc};
-use entities::{CompanyRole, LinkPurpose, NotificationAudience, NotificationChannel, Role, user};
+use entities::{CompanyRole, LinkPurpose, NotificationChannel, Role, user};
 use sea_orm::TransactionTrait;
 use serde_json::json;
 use uuid::Uuid;
@@ -213,14 +213,7 @@ async fn queue_invitation(
     let link = format!("{}/account/accept-invite?token={token}", ctx.config.public_base_url.trim_end_matches('/'));
     let company = company_name(db, u).await?;
     let message = super::notifications::templates::account_invite(&company, inviter, &link, INVITE_DAYS);
-    let mut o = super::notifications::Outgoing::new(
-        NotificationChannel::Email,
-        super::notifications::templates::ACCOUNT_INVITE,
-        NotificationAudience::User,
-        u.email.clone(),
-        message,
-    );
-    o.user_id = Some(u.id);
+    let o = super::notifications::Outgoing::account_email(u, super::notifications::templates::ACCOUNT_INVITE, message);
     super::notifications::enqueue(ctx, db, vec![o]).await?;
     Ok(())
 }

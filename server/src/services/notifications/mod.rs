@@ -80,6 +80,21 @@ impl Outgoing {
     }
 }
 
+impl Outgoing {
+    /// An email about the login itself (reset, confirmation, invitation, …) to its address.
+    pub fn account_email(user: &entities::user::Model, template: &'static str, message: Rendered) -> Self {
+        let mut o = Outgoing::new(
+            NotificationChannel::Email,
+            template,
+            NotificationAudience::User,
+            user.email.clone(),
+            message,
+        );
+        o.user_id = Some(user.id);
+        o
+    }
+}
+
 /// Whether this address asked to hear nothing more.
 pub async fn opted_out(
     db: &impl ConnectionTrait,
