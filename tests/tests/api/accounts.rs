@@ -419,3 +419,26 @@ async fn a_login_moves_to_a_new_address_only_once_the_new_address_confirms() {
     assert_eq!(told.to, vec![c.email.clone()], "the old address is told");
     assert!(audit_actions(&app, &admin).await.contains(&"auth.email_changed".to_string()));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_email_the_steps_that_send_a_link_say_they_cannot_be_done_here() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let admin = app.admin_token().await;
+    let c = contractor(&app, &admin, "nomail", json!({}), true).await;
+    let steps = [
+        ("mutation{ resendEmailVerification }", json!({})),
+        (
+            "mutation($p:String!,$e:String!){ changeEmail(password:$p, email:$e) }",
+            json!({"p": CONTRACTOR_PASSWORD, "e": "new@contractor.example"}),
+        ),
+        (
+            "mutation($i:InviteUserInput!){ inviteUser(input:$i){ id } }",
+            json!({"i": {"email": "tech@contractor.example"}}),
+        ),
+    ];
+    for (q, vars) in steps {
+        let body = app.gql(Some(&c.token), q, vars).await;
+        assert_eq!(error_code(&body), "CONFLICT", "{q}: {body}");
+        assert!(body["errors"][0]["message"].as_str().unwrap().contains("SMTP_URL"), "{body}");
+    }
+}

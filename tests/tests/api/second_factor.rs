@@ -199,3 +199,31 @@ async fn admins_must_enrol_before_acting_and_another_admin_resets_a_lost_one() {
     let audit = app.ok(Some(&b2), "{ auditLog(first: 100) { edges { node { action } } } }", json!({})).await;
     assert!(audit.to_string().contains("auth.second_factor_reset"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn second_factor_steps_out_of_order_or_by_the_wrong_caller_are_refused_with_a_code() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let admin = app.admin_token().await;
+    let (_, key) = insurer_key(&app, &admin, "Factorless Mutual").await;
+    let c = contractor(&app, &admin, "ordering", json!({}), false).await;
+    assert_eq!(error_code(&app.gql(None, ENROL, json!({})).await), "UNAUTHENTICATED");
+    assert_eq!(error_code(&app.gql(Some(&key), ENROL, json!({})).await), "FORBIDDEN", "an API key has no factor");
+    assert_eq!(error_code(&app.gql(Some(&key), STATUS, json!({})).await), "FORBIDDEN");
+    // Nothing set up yet: nothing to confirm, replace or turn off.
+    let replace = "mutation($k:String!){ replaceRecoveryCodes(code:$k) }";
+    for q in [CONFIRM, TURN_OFF, replace] {
+        assert_eq!(error_code(&app.gql(Some(&c.token), q, json!({"k": "123456"})).await), "CONFLICT", "{q}");
+    }
+    let user = app.user_id(&c.token).await;
+    assert_eq!(error_code(&app.gql(Some(&admin), RESET, json!({"u": user})).await), "CONFLICT", "no factor to reset");
+    assert_eq!(error_field(&app.gql(Some(&admin), RESET, json!({"u": "nope"})).await), "userId");
+    let unknown = app.gql(Some(&admin), RESET, json!({"u": uuid::Uuid::now_v7()})).await;
+    assert_eq!(error_code(&unknown), "NOT_FOUND");
+    assert_eq!(error_code(&app.gql(None, VERIFY, json!({"c": "", "k": "123456"})).await), "UNAUTHENTICATED");
+    // A code that is neither six digits nor a recovery code is said to be so, on `code`.
+    let (secret, _) = enrol(&app, &c.token).await;
+    let ch = login(&app, &c.email, CONTRACTOR_PASSWORD).await["challenge"].as_str().unwrap().to_string();
+    let odd = app.gql(None, VERIFY, json!({"c": ch, "k": "12-34"})).await;
+    assert_eq!(error_field(&odd), "code");
+    app.ok(None, VERIFY, json!({"c": ch, "k": oath(&secret, 1)})).await;
+}
