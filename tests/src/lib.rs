@@ -459,3 +459,20 @@ pub fn oath(secret: &str, steps: i64) -> String {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8(out.stdout).expect("digits").trim().to_string()
 }
+
+pub const UPLOAD: &str = "mutation($j: ID!, $f: Upload!){ uploadAttachment(jobId:$j, file:$f){ id kind filename contentType sizeBytes sha256 url } }";
+
+/// Uploads a file to a job as a GraphQL multipart request and returns the whole answer.
+pub async fn upload_file(app: &TestApp, token: &str, job: &str, filename: &str, bytes: Vec<u8>, mime: &str) -> Value {
+    let operations = json!({"query": UPLOAD, "variables": {"j": job, "f": null}});
+    let part =
+        reqwest::multipart::Part::bytes(bytes).file_name(filename.to_string()).mime_str(mime).expect("a MIME type");
+    let form = reqwest::multipart::Form::new()
+        .text("operations", operations.to_string())
+        .text("map", json!({"0": ["variables.f"]}).to_string())
+        .part("0", part);
+    let resp =
+        app.http.post(format!("{}/graphql", app.base)).bearer_auth(token).multipart(form).send().await.expect("upload");
+    assert!(resp.status().is_success(), "HTTP {}", resp.status());
+    resp.json().await.expect("a JSON answer")
+}

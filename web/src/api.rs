@@ -282,6 +282,32 @@ pub async fn upload_attachment(job_id: &str, file: web_sys::File) -> Result<(), 
     }
 }
 
+/// Fetches a file the API guards (`/attachments/…`) with the session's token and returns a
+/// `blob:` URL for it, for an `<img>` or a new tab. Revoke it with `Url::revoke_object_url`.
+pub async fn blob_url(path: &str) -> Result<String, ApiError> {
+    let token = access_token().await.unwrap_or_default();
+    let resp = Request::get(path)
+        .header("Authorization", &format!("Bearer {token}"))
+        .send()
+        .await
+        .map_err(|_| ApiError::network())?;
+    if !resp.ok() {
+        return Err(ApiError {
+            message: format!("The file could not be opened (the server answered {}).", resp.status()),
+            code: "HTTP".into(),
+            field: None,
+            fields: vec![],
+        });
+    }
+    let kind = resp.headers().get("content-type").unwrap_or_default();
+    let bytes = resp.binary().await.map_err(|_| ApiError::network())?;
+    let array = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes.as_slice()));
+    let opts = web_sys::BlobPropertyBag::new();
+    opts.set_type(&kind);
+    let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&array, &opts).map_err(|_| ApiError::network())?;
+    web_sys::Url::create_object_url_with_blob(&blob).map_err(|_| ApiError::network())
+}
+
 /// Downloads `path` (e.g. `/reports/payouts.csv?…`) with the session's token and saves it as
 /// `filename` through the browser.
 pub async fn download(path: &str, filename: &str) -> Result<(), ApiError> {

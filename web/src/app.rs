@@ -94,10 +94,15 @@ pub fn admin_app() -> impl IntoView {
         match segments.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
             ["admin"] => view! { <AdminOnly><pages::dashboard::DashboardPage /></AdminOnly> }.into_any(),
             ["admin", "leads"] => view! { <AdminOnly><pages::leads::LeadsPage /></AdminOnly> }.into_any(),
+            ["admin", "leads", "new"] => {
+                view! { <AdminOnly><pages::admin_intake::IntakePage /></AdminOnly> }.into_any()
+            }
             ["admin", "leads", _] => view! { <AdminOnly><pages::leads::LeadPage /></AdminOnly> }.into_any(),
             ["admin", "contractors"] => view! { <AdminOnly><pages::admin::ContractorsPage /></AdminOnly> }.into_any(),
             ["admin", "jobs"] => view! { <AdminOnly><pages::admin::JobsPage /></AdminOnly> }.into_any(),
+            ["admin", "jobs", _] => view! { <AdminOnly><pages::admin_job::AdminJobPage /></AdminOnly> }.into_any(),
             ["admin", "claims"] => view! { <AdminOnly><pages::admin::ClaimsPage /></AdminOnly> }.into_any(),
+            ["admin", "claims", _] => view! { <AdminOnly><pages::admin_job::AdminClaimPage /></AdminOnly> }.into_any(),
             ["admin", "payouts"] => {
                 view! { <AdminOnly><pages::admin_payouts::AdminPayoutsPage /></AdminOnly> }.into_any()
             }

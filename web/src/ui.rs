@@ -115,6 +115,20 @@ pub fn countdown(ms_left: f64) -> String {
     }
 }
 
+/// A phone number the Australian way: `+61412345678` → `0412 345 678`, `+61298765432` →
+/// `(02) 9876 5432`, `+611300123456` → `1300 123 456`; anything else as given.
+pub fn phone(e164: &str) -> String {
+    let Some(n) = e164.strip_prefix("+61").filter(|n| n.bytes().all(|b| b.is_ascii_digit())) else {
+        return e164.to_string();
+    };
+    match n.len() {
+        9 if n.starts_with('4') || n.starts_with('5') => format!("0{} {} {}", &n[..3], &n[3..6], &n[6..]),
+        9 => format!("(0{}) {} {}", &n[..1], &n[1..5], &n[5..]),
+        10 if n.starts_with("1300") || n.starts_with("1800") => format!("{} {} {}", &n[..4], &n[4..7], &n[7..]),
+        _ => format!("0{n}"),
+    }
+}
+
 /// `WATER` → `Water`, `IN_PROGRESS` → `In progress`.
 pub fn label(constant: &str) -> String {
     let lower = constant.to_lowercase().replace('_', " ");
@@ -141,6 +155,34 @@ pub fn ErrorBox(error: ApiError, #[prop(optional, into)] retry: Option<Callback<
             <p>{error.message.clone()}</p>
             {retry.map(|r| view! { <button class="secondary" on:click=move |_| r.run(())>"Try again"</button> })}
         </div>
+    }
+}
+
+/// Fetches into `state` (loading first), for the `shown` helper to draw.
+pub fn fetch_into<T: Send + Sync + 'static>(
+    state: RwSignal<Load<T>>,
+    fut: impl std::future::Future<Output = Result<T, ApiError>> + 'static,
+) {
+    state.set(Load::Loading);
+    leptos::task::spawn_local(async move {
+        state.set(match fut.await {
+            Ok(v) => Load::Ready(v),
+            Err(e) => Load::Failed(e),
+        });
+    });
+}
+
+/// Draws a fetched region: a loading line, the error with a retry, or `ready`'s view.
+pub fn shown<T: Clone + Send + Sync + 'static>(
+    state: RwSignal<Load<T>>,
+    what: &'static str,
+    retry: Callback<()>,
+    ready: impl Fn(T) -> AnyView + Send + Sync + 'static,
+) -> impl Fn() -> AnyView + Send + Sync + 'static {
+    move || match state.get() {
+        Load::Loading => view! { <Loading what=what /> }.into_any(),
+        Load::Failed(e) => view! { <ErrorBox error=e retry=retry /> }.into_any(),
+        Load::Ready(v) => ready(v),
     }
 }
 

@@ -11,7 +11,7 @@ mod text;
 pub mod zones;
 
 pub use abn::Abn;
-pub use business_days::add_business_days;
+pub use business_days::{add_business_days, business_days_between};
 pub use email::Email;
 pub use money::{BPS_WHOLE, split_commission};
 pub use password::Password;

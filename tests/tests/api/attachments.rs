@@ -1,19 +1,6 @@
 use nrp_tests::leads::*;
 use nrp_tests::*;
-use serde_json::{Value, json};
-
-const UPLOAD: &str = "mutation($j: ID!, $f: Upload!){ uploadAttachment(jobId:$j, file:$f){ id kind filename contentType sizeBytes sha256 url } }";
-
-async fn upload(app: &TestApp, token: &str, job: &str, filename: &str, bytes: Vec<u8>, mime: &str) -> Value {
-    let operations = json!({"query": UPLOAD, "variables": {"j": job, "f": null}});
-    let form = reqwest::multipart::Form::new()
-        .text("operations", operations.to_string())
-        .text("map", json!({"0": ["variables.f"]}).to_string())
-        .part("0", reqwest::multipart::Part::bytes(bytes).file_name(filename.to_string()).mime_str(mime).unwrap());
-    let resp = app.http.post(format!("{}/graphql", app.base)).bearer_auth(token).multipart(form).send().await.unwrap();
-    assert!(resp.status().is_success(), "HTTP {}", resp.status());
-    resp.json().await.unwrap()
-}
+use serde_json::json;
 
 fn png(size: usize) -> Vec<u8> {
     let mut v = b"\x89PNG\r\n\x1a\n".to_vec();
@@ -43,7 +30,8 @@ on_both_databases!(
 
         // 2 MB: more than the 1 MB JSON limit, fine for an upload.
         let bytes = png(2 * 1024 * 1024);
-        let body = upload(&app, &c.token, &job, "C:\\\\phone\\\\kitchen ceiling.png", bytes.clone(), "image/png").await;
+        let body =
+            upload_file(&app, &c.token, &job, "C:\\\\phone\\\\kitchen ceiling.png", bytes.clone(), "image/png").await;
         assert!(body.get("errors").is_none(), "{body}");
         let a = &body["data"]["uploadAttachment"];
         assert_eq!(a["kind"], "PHOTO");
@@ -67,8 +55,11 @@ on_both_databases!(
             app.ok(Some(&key), "query($id:ID!){ job(id:$id){ attachments { sha256 } } }", json!({"id": job})).await;
         assert_eq!(listed["job"]["attachments"][0]["sha256"], a["sha256"]);
         // A stranger cannot add files; the insurer reads but does not upload.
-        assert_eq!(error_code(&upload(&app, &stranger.token, &job, "x.png", png(100), "image/png").await), "NOT_FOUND");
-        assert_eq!(error_code(&upload(&app, &key, &job, "x.png", png(100), "image/png").await), "FORBIDDEN");
+        assert_eq!(
+            error_code(&upload_file(&app, &stranger.token, &job, "x.png", png(100), "image/png").await),
+            "NOT_FOUND"
+        );
+        assert_eq!(error_code(&upload_file(&app, &key, &job, "x.png", png(100), "image/png").await), "FORBIDDEN");
     }
 );
 
@@ -85,12 +76,13 @@ async fn bad_types_and_oversized_files_are_refused_and_nothing_is_stored() {
     let (_, job) = won_job(&app, &admin, &key, &c).await;
 
     // A script that claims to be a JPEG is judged by its bytes.
-    let fake = upload(&app, &c.token, &job, "photo.jpg", b"<script>alert(1)</script>".to_vec(), "image/jpeg").await;
+    let fake =
+        upload_file(&app, &c.token, &job, "photo.jpg", b"<script>alert(1)</script>".to_vec(), "image/jpeg").await;
     assert_eq!(error_code(&fake), "BAD_USER_INPUT");
     assert_eq!(error_field(&fake), "file");
-    let empty = upload(&app, &c.token, &job, "empty.png", vec![], "image/png").await;
+    let empty = upload_file(&app, &c.token, &job, "empty.png", vec![], "image/png").await;
     assert_eq!(error_field(&empty), "file");
-    let big = upload(&app, &c.token, &job, "big.png", png(5000), "image/png").await;
+    let big = upload_file(&app, &c.token, &job, "big.png", png(5000), "image/png").await;
     assert_eq!(error_field(&big), "file");
     assert!(big["errors"][0]["message"].as_str().unwrap().contains("4096"));
     // Far over the limit: refused before it is read.
@@ -108,7 +100,7 @@ async fn bad_types_and_oversized_files_are_refused_and_nothing_is_stored() {
     let listed = app.ok(Some(&admin), "query($id:ID!){ job(id:$id){ attachments { id } } }", json!({"id": job})).await;
     assert_eq!(listed["job"]["attachments"], json!([]));
 
-    let pdf = upload(
+    let pdf = upload_file(
         &app,
         &c.token,
         &job,

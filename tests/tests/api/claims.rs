@@ -2,8 +2,8 @@ use nrp_tests::leads::*;
 use nrp_tests::*;
 use serde_json::json;
 
-const CREATE: &str = "mutation($input: CreateClaimInput!){ createClaim(input:$input){ id status claimNumber claimedCents excessCents decisionDueOn decisionOverdue allowedTransitions } }";
-const UPDATE: &str = "mutation($input: UpdateClaimInput!){ updateClaim(input:$input){ id status approvedCents excessCents decisionNote allowedTransitions } }";
+const CREATE: &str = "mutation($input: CreateClaimInput!){ createClaim(input:$input){ id status claimNumber claimedCents excessCents decisionDueOn decisionDueAt decisionBusinessDaysLeft decisionOverdue allowedTransitions } }";
+const UPDATE: &str = "mutation($input: UpdateClaimInput!){ updateClaim(input:$input){ id status approvedCents excessCents decisionNote decisionBusinessDaysLeft allowedTransitions } }";
 
 on_both_databases!(an_insurer_lodges_assesses_decides_and_settles_its_claim, |app: TestApp| async move {
     seed_postcodes(&app).await;
@@ -28,6 +28,12 @@ on_both_databases!(an_insurer_lodges_assesses_decides_and_settles_its_claim, |ap
     // Ten business days from the lodgement day in Sydney (the lead's state), not in UTC.
     let sydney = chrono::Utc::now().with_timezone(&chrono_tz::Australia::Sydney).date_naive();
     assert_eq!(due, nrp_server::domain::add_business_days(sydney, 10));
+    // The Code of Practice clock: ten business days to go, ending at midnight after the due day
+    // in Sydney.
+    assert_eq!(claim["decisionBusinessDaysLeft"], 10);
+    let ends = chrono::DateTime::parse_from_rfc3339(claim["decisionDueAt"].as_str().unwrap()).unwrap();
+    let ends = ends.with_timezone(&chrono_tz::Australia::Sydney);
+    assert_eq!((ends.date_naive(), ends.time()), (due.succ_opt().unwrap(), chrono::NaiveTime::MIN));
     assert_eq!(claim["allowedTransitions"], json!(["ASSESSING"]));
     let id = claim["id"].as_str().unwrap().to_string();
 
@@ -58,6 +64,7 @@ on_both_databases!(an_insurer_lodges_assesses_decides_and_settles_its_claim, |ap
     assert_eq!(cents(&part["approvedCents"]), 1_200_000);
     assert_eq!(part["decisionNote"], "carpet excluded");
     assert_eq!(part["allowedTransitions"], json!(["SETTLED"]));
+    assert_eq!(part["decisionBusinessDaysLeft"], json!(null), "a decided claim's clock stops");
 
     // The contractor reads the claim of its job but cannot touch it; another insurer cannot see it.
     let view = app

@@ -9,6 +9,7 @@ mod attachments;
 mod auth;
 mod background;
 mod browser;
+mod browser_admin;
 mod capacity;
 mod claims;
 mod contractors;

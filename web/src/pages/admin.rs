@@ -329,7 +329,7 @@ pub fn JobsPage() -> impl IntoView {
                                 <tbody>
                                     {d.jobs.nodes.into_iter().map(|j| view! {
                                         <tr data-job=j.id.clone()>
-                                            <td>{when(&j.updated_at)}</td>
+                                            <td><A href=format!("/admin/jobs/{}", j.id)>{when(&j.updated_at)}</A></td>
                                             <td>{j.contractor.map(|c| c.company_name).unwrap_or_default()}</td>
                                             <td><A href=format!("/admin/leads/{}", j.lead.id)>{format!("{} {}", j.lead.property.suburb, j.lead.property.postcode)}</A>
                                                 <br/><span class="muted">{format!("{} · {}", label(&constant(&j.lead.damage_type)), label(&constant(&j.lead.urgency)))}</span></td>
@@ -385,7 +385,7 @@ pub fn ClaimsPage() -> impl IntoView {
                         <tbody>
                             {rows.into_iter().map(|c| view! {
                                 <tr data-claim=c.id.clone()>
-                                    <td><A href=format!("/admin/leads/{}", c.lead_id)>{c.claim_number.clone()}</A><br/><span class="muted">{when(&c.lodged_at)}</span></td>
+                                    <td><A href=format!("/admin/claims/{}", c.id)>{c.claim_number.clone()}</A><br/><span class="muted">{when(&c.lodged_at)}</span></td>
                                     <td>{c.insurer.map(|i| i.name).unwrap_or_default()}</td>
                                     <td>{label(&constant(&c.status))}</td>
                                     <td>{format!("{} / {}", money(c.claimed_cents), c.approved_cents.map(money).unwrap_or_else(|| "—".into()))}</td>

@@ -147,7 +147,8 @@ pub fn LeadsPage() -> impl IntoView {
     };
     view! {
         <section class="page" aria-labelledby="leads-title">
-            <div class="page-head"><h1 id="leads-title">"Leads"</h1><LinkBadge link /></div>
+            <div class="page-head"><h1 id="leads-title">"Leads"</h1><LinkBadge link />
+                <A href="/admin/leads/new">"New lead by phone"</A></div>
             <section class="card queue" aria-labelledby="queue-h">
                 <h2 id="queue-h">"Unassigned queue " <span class="count">{move || queue.with(Vec::len)}</span></h2>
                 {move || if queue.with(Vec::is_empty) {
@@ -270,7 +271,7 @@ fn LeadView(l: lead_detail::LeadDetailLead, reload: Callback<()>) -> impl IntoVi
         <h1 id="lead-title">{format!("{} damage — {} {}", label(&constant(&l.damage_type)), l.property.suburb, l.property.postcode)}</h1>
         <p class="status-line">"Status: " <strong data-status=status.clone()>{label(&status)}</strong>
             {l.assigned_contractor.clone().map(|c| format!(" · assigned to {}", c.company_name))}
-            {l.job.clone().map(|j| format!(" · job {}", label(&constant(&j.status))))}</p>
+            {l.job.clone().map(|j| view! { " · " <A href=format!("/admin/jobs/{}", j.id)>{format!("job {}", label(&constant(&j.status)).to_lowercase())}</A> })}</p>
         <div class="grid2">
             <section class="card" aria-labelledby="lead-facts">
                 <h2 id="lead-facts">"The property"</h2>

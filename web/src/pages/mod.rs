@@ -1,5 +1,7 @@
 pub mod account;
 pub mod admin;
+pub mod admin_intake;
+pub mod admin_job;
 pub mod admin_notifications;
 pub mod admin_payouts;
 pub mod alerts;

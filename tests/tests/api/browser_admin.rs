@@ -1,0 +1,264 @@
+//! The admin app's working screens end to end in headless Chromium: a lead taken by phone, the
+//! job page's steps (approve, cancel, rate, files) and the claim page's.
+
+use nrp_tests::browser::{Browser, web_dist};
+use nrp_tests::leads::*;
+use nrp_tests::*;
+use serde_json::json;
+
+fn web() -> TestOptions {
+    TestOptions::default().env("WEB_DIST_DIR", &web_dist())
+}
+
+/// A new admin, signed in on a desktop-sized window.
+async fn admin_browser(app: &TestApp, tag: &str) -> Browser {
+    let email = format!("admin-{tag}-{}@nrp.example", uuid::Uuid::new_v4().simple());
+    create_admin(&app.ctx, &email, ADMIN_PASSWORD).await;
+    let p = Browser::start_sized(1280, 900).await;
+    p.sign_in(&app.base, &email, ADMIN_PASSWORD).await;
+    p.until("the admin start page", "location.pathname === '/admin'").await;
+    p
+}
+
+/// Waits until the field's own error line says something, and returns it.
+async fn field_error(p: &Browser, id: &str) -> String {
+    let script = format!("document.querySelector('#{id}-error') && document.querySelector('#{id}-error').innerText");
+    p.until(&format!("the error beside #{id}"), &script).await.as_str().unwrap_or_default().to_string()
+}
+
+/// `$11,040.00` from cents, as the app shows money.
+fn aud(cents: i64) -> String {
+    let dollars = (cents / 100).to_string();
+    let mut grouped = String::new();
+    for (i, ch) in dollars.chars().enumerate() {
+        if i > 0 && (dollars.len() - i).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(ch);
+    }
+    format!("${grouped}.{:02}", cents % 100)
+}
+
+async fn lead_count(app: &TestApp, admin: &str) -> i64 {
+    app.ok(Some(admin), "{ leads(first: 1) { totalCount } }", json!({})).await["leads"]["totalCount"].as_i64().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_takes_a_lead_by_phone_a_contractor_accepts_it_and_the_admin_cancels_the_job() {
+    let app = TestApp::spawn_with(Backend::Postgres, web()).await;
+    seed_postcodes(&app).await;
+    let admin = app.admin_token().await;
+    let (insurer, _) = insurer_key(&app, &admin, "Phone Mutual").await;
+    let c = contractor(&app, &admin, "intake", json!({"basePostcode": "2000"}), true).await;
+    let p = admin_browser(&app, "intake").await;
+    p.click("header a[href='/admin/leads']").await;
+    p.click("a[href='/admin/leads/new']").await;
+    p.fill("#c-name", "Sam Caller").await;
+    p.fill("#c-phone", "12345").await;
+    p.fill("#p-address", "1 George St").await;
+    p.fill("#p-suburb", "Sydney").await;
+    p.fill("#p-postcode", "20O0").await;
+    p.fill("#l-value", "8,500").await;
+    p.fill("#l-description", "Water through the ceiling after the storm").await;
+    p.find(&format!("#l-insurer option[value='{insurer}']")).await;
+    p.find("#l-insurer").await.select_by_value(&insurer).await.unwrap();
+    p.find("#l-urgency").await.select_by_value("EMERGENCY").await.unwrap();
+    p.fill("#l-claim", "PM-1001").await;
+    p.click("form.intake button[type=submit]").await;
+    // Both bad fields are named beside themselves at once, and nothing is saved.
+    assert!(field_error(&p, "c-phone").await.contains("Australian number"));
+    assert!(!field_error(&p, "p-postcode").await.is_empty());
+    assert_eq!(p.text("#c-name-error").await, "", "a good field stays quiet");
+    assert_eq!(lead_count(&app, &admin).await, 0, "a refused lead leaves nothing behind");
+
+    p.fill("#c-phone", "0412 345 678").await;
+    p.fill("#p-postcode", "2000").await;
+    p.click("form.intake button[type=submit]").await;
+    let path = p
+        .until(
+            "the new lead's page",
+            "location.pathname.startsWith('/admin/leads/') && !location.pathname.endsWith('/new') && location.pathname",
+        )
+        .await;
+    let lead = path.as_str().unwrap().rsplit('/').next().unwrap().to_string();
+    p.find("#lead-title").await;
+    p.find("[data-status=OFFERING]").await;
+    let saved = app
+        .ok(
+            Some(&admin),
+            "query($id:ID!){ lead(id:$id){ source urgency claimNumber estimatedValueCents customer { phone } insurer { id } } }",
+            json!({"id": lead}),
+        )
+        .await["lead"]
+        .clone();
+    assert_eq!(
+        saved,
+        json!({"source": "ADMIN", "urgency": "EMERGENCY", "claimNumber": "PM-1001", "estimatedValueCents": "850000",
+            "customer": {"phone": "+61412345678"}, "insurer": {"id": insurer}})
+    );
+
+    // The contractor accepts the offer routing sent; the lead's page leads to the job's.
+    let offer =
+        open_offers(&lead_detail(&app, &admin, &lead).await).into_iter().find(|(_, cid)| *cid == c.id).unwrap().0;
+    app.ok(Some(&c.token), ACCEPT, json!({"id": offer})).await;
+    p.goto(&format!("{}/admin/leads/{lead}", app.base)).await;
+    p.click("a[href^='/admin/jobs/']").await;
+    p.find("[data-status=AWAITING_CONTACT]").await;
+    let facts = p.text("section[aria-labelledby=customer-h]").await;
+    assert!(facts.contains("Sam Caller") && facts.contains("0412 345 678"), "the phone the Australian way: {facts}");
+
+    // A cancellation needs its reason, shown beside the field; then the lead is back in the queue.
+    p.click("form.cancel-job button[type=submit]").await;
+    assert!(!field_error(&p, "cancel-reason").await.is_empty());
+    assert_eq!(lead_detail(&app, &admin, &lead).await["job"]["status"], "AWAITING_CONTACT");
+    p.fill("#cancel-reason", "The customer found their own plumber").await;
+    p.click("form.cancel-job button[type=submit]").await;
+    p.find("[data-status=CANCELLED]").await;
+    assert!(p.text("section[aria-labelledby=contractor-h]").await.contains("their own plumber"));
+    assert_eq!(lead_detail(&app, &admin, &lead).await["status"], "UNASSIGNED");
+    p.close().await;
+}
+
+/// A real 1×1 PNG, so the page can show it.
+const PIXEL_PNG: &str = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_approves_a_quote_and_once_the_job_is_done_sees_the_payout_rates_it_and_opens_its_files() {
+    use base64::Engine;
+    let app = TestApp::spawn_with(Backend::Sqlite, web()).await;
+    seed_postcodes(&app).await;
+    let admin = app.admin_token().await;
+    let (_, key) = insurer_key(&app, &admin, "Quote Mutual").await;
+    let c = contractor(&app, &admin, "quoting", json!({"basePostcode": "2000"}), true).await;
+    let (_, job) = won_job(&app, &admin, &key, &c).await;
+    for (to, extra) in
+        [("CONTACTED", json!({})), ("INSPECTED", json!({})), ("QUOTED", json!({"quoteCents": 1_234_567}))]
+    {
+        let mut input = json!({"jobId": job, "to": to});
+        input.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        app.ok(Some(&c.token), ADVANCE, json!({"input": input})).await;
+    }
+    let png = base64::engine::general_purpose::STANDARD.decode(PIXEL_PNG).unwrap();
+    upload_file(&app, &c.token, &job, "ceiling.png", png, "image/png").await;
+    upload_file(&app, &c.token, &job, "moisture-report.pdf", b"%PDF-1.4\n%report\n".to_vec(), "application/pdf").await;
+
+    let p = admin_browser(&app, "quote").await;
+    p.click("header a[href='/admin/jobs']").await;
+    p.click(&format!("tr[data-job='{job}'] a[href='/admin/jobs/{job}']")).await;
+    p.find("[data-status=QUOTED]").await;
+    assert_eq!(p.find("#approved").await.prop("value").await.unwrap().unwrap(), "12,345.67", "the quote, to approve");
+    // The photo shows in place (fetched with the session's token); the report opens in a tab.
+    p.until(
+        "the photo drawn",
+        "[...document.querySelectorAll('img.attachment')].some(i => i.complete && i.naturalWidth === 1)",
+    )
+    .await;
+    let before = p.client.windows().await.unwrap();
+    p.click("button.open-file").await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    let tab = loop {
+        if let Some(w) = p.client.windows().await.unwrap().into_iter().find(|w| !before.contains(w)) {
+            break w;
+        }
+        assert!(std::time::Instant::now() < deadline, "the report opened no tab");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    let here = p.client.window().await.unwrap();
+    p.client.switch_to_window(tab).await.unwrap();
+    p.until("the report in the tab", "location.href.startsWith('blob:')").await;
+    p.client.close_window().await.unwrap();
+    p.client.switch_to_window(here).await.unwrap();
+
+    // A typo in the amount is caught beside the field; the approval goes through with 12,000.
+    p.fill("#approved", "12,000.005").await;
+    p.click("button.move[data-to=APPROVED]").await;
+    assert!(field_error(&p, "approved").await.contains("dollars"));
+    p.fill("#approved", "12,000").await;
+    p.click("button.move[data-to=APPROVED]").await;
+    p.find("[data-status=APPROVED]").await;
+    assert_eq!(p.text("dd.approved").await, "$12,000.00");
+
+    for to in ["IN_PROGRESS", "COMPLETED"] {
+        app.ok(Some(&c.token), ADVANCE, json!({"input": {"jobId": job, "to": to}})).await;
+    }
+    p.goto(&format!("{}/admin/jobs/{job}", app.base)).await;
+    p.find("[data-status=COMPLETED]").await;
+    let payout = p.text("section.payout").await;
+    assert!(payout.contains("$12,000.00") && payout.contains("Pending"), "the ledger entry: {payout}");
+    let ledger = app
+        .ok(
+            Some(&admin),
+            "query($id:ID!){ job(id:$id){ payout { grossCents commissionCents payoutCents } } }",
+            json!({"id": job}),
+        )
+        .await;
+    let to_contractor = cents(&ledger["job"]["payout"]["payoutCents"]);
+    assert!(to_contractor < 1_200_000, "less NRP's commission");
+    assert_eq!(p.text("dd.payout-amount").await, aud(to_contractor));
+
+    p.click("form.rate-job button[type=submit]").await;
+    assert!(!field_error(&p, "rating").await.is_empty(), "no score chosen");
+    p.find("#rating").await.select_by_value("4").await.unwrap();
+    p.click("form.rate-job button[type=submit]").await;
+    assert_eq!(p.text("dd.rating").await, "4 / 5");
+    let rated = app.ok(Some(&admin), "query($id:ID!){ job(id:$id){ satisfaction } }", json!({"id": job})).await;
+    assert_eq!(rated["job"]["satisfaction"], 4);
+    p.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_lodges_a_claim_then_decides_it_in_part_and_settles_it_from_the_claim_page() {
+    let app = TestApp::spawn_with(Backend::Sqlite, web()).await;
+    seed_postcodes(&app).await;
+    let admin = app.admin_token().await;
+    let (_, key) = insurer_key(&app, &admin, "Decision Mutual").await;
+    let c = contractor(&app, &admin, "claim-ui", json!({"basePostcode": "2000"}), true).await;
+    let mut input = lead_input();
+    input["claimNumber"] = json!("DM-77");
+    let (lead, _) = create_lead(&app, &key, input).await;
+    let offer =
+        open_offers(&lead_detail(&app, &admin, &lead).await).into_iter().find(|(_, cid)| *cid == c.id).unwrap().0;
+    let won = app.ok(Some(&c.token), ACCEPT, json!({"id": offer})).await;
+    let job = won["acceptOffer"]["job"]["id"].as_str().unwrap().to_string();
+
+    let p = admin_browser(&app, "claim").await;
+    p.goto(&format!("{}/admin/jobs/{job}", app.base)).await;
+    p.fill("#claimed", "eight thousand").await;
+    p.click("form.lodge-claim button[type=submit]").await;
+    assert!(field_error(&p, "claimed").await.contains("dollars"));
+    p.fill("#claimed", "8,000").await;
+    p.fill("#excess", "500").await;
+    p.click("form.lodge-claim button[type=submit]").await;
+    p.find("[data-claim-status=LODGED]").await;
+    let clock = p.text(".decision-clock").await;
+    assert!(clock.contains("10 business days left") || clock.contains("9 business days left"), "the clock: {clock}");
+
+    p.click("header a[href='/admin/claims']").await;
+    p.click("a[href^='/admin/claims/']").await;
+    p.find("#claim-title").await;
+    assert!(p.text("#claim-title").await.contains("DM-77"));
+    p.click("button.claim-move[data-to=ASSESSING]").await;
+    p.find("[data-claim-status=ASSESSING]").await;
+    p.click("button.claim-move[data-to=PARTIALLY_APPROVED]").await;
+    assert!(field_error(&p, "claim-amount").await.contains("amount"));
+    p.fill("#claim-amount", "6,500.50").await;
+    p.fill("#claim-note", "Carpet not covered").await;
+    p.click("button.claim-move[data-to=PARTIALLY_APPROVED]").await;
+    p.find("[data-claim-status=PARTIALLY_APPROVED]").await;
+    assert_eq!(p.text("dd.claim-approved").await, "$6,500.50");
+    assert!(p.text(".decision-clock").await.contains("decided"));
+    p.click("button.claim-move[data-to=SETTLED]").await;
+    p.find("[data-claim-status=SETTLED]").await;
+    let claim = app
+        .ok(
+            Some(&admin),
+            "query($id:ID!){ lead(id:$id){ claim { status approvedCents excessCents decisionNote } } }",
+            json!({"id": lead}),
+        )
+        .await;
+    assert_eq!(
+        claim["lead"]["claim"],
+        json!({"status": "SETTLED", "approvedCents": "650050", "excessCents": "50000", "decisionNote": "Carpet not covered"})
+    );
+    p.close().await;
+}
