@@ -107,6 +107,7 @@ pub fn admin_app() -> impl IntoView {
                 view! { <AdminOnly><pages::admin_payouts::AdminPayoutsPage /></AdminOnly> }.into_any()
             }
             ["admin", "partners"] => view! { <AdminOnly><pages::partners::PartnersPage /></AdminOnly> }.into_any(),
+            ["admin", "partners", _] => view! { <AdminOnly><pages::partner::PartnerPage /></AdminOnly> }.into_any(),
             ["admin", "audit"] => view! { <AdminOnly><pages::admin::AuditPage /></AdminOnly> }.into_any(),
             ["admin", "users"] => view! { <AdminOnly><pages::team::UsersPage /></AdminOnly> }.into_any(),
             ["admin", "notifications"] => {

@@ -47,6 +47,7 @@ operations!("graphql/alerts.graphql" with "Clone, Serialize": MyAlertSettings, U
 operations!("graphql/team.graphql": Users, InviteUser, ResendInvitation, DisableUser, EnableUser, AcceptInvitation, ResetSecondFactor, EndUserSessions);
 operations!("graphql/admin_job.graphql" with "Clone, PartialEq": AdminJob, AdminAdvanceJob, CancelJob, RateJob, LodgeClaim, UpdateClaim, CreateLead);
 operations!("graphql/admin_job.graphql" with "Clone, PartialEq, Serialize": AdminClaim);
+operations!("graphql/partner.graphql": PartnerPage, Deliveries, SetWebhook, Redeliver);
 
 /// The same GraphQL value as another operation's generated type (each operation has its own copy
 /// of an enum, input or fragment): `JobStatus` of the job's query as the `JobStatus` of the move.

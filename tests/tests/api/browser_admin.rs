@@ -262,3 +262,83 @@ async fn an_admin_lodges_a_claim_then_decides_it_in_part_and_settles_it_from_the
     );
     p.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_sets_a_partners_webhook_finds_its_dead_letter_and_delivers_it_again() {
+    use nrp_tests::receiver::{Receiver, verify};
+    use std::sync::atomic::Ordering;
+    let opts = web().env("WEBHOOK_RETRY_BASE_MILLIS", "100").env("WEBHOOK_MAX_ATTEMPTS", "2");
+    let app = TestApp::spawn_with(Backend::Sqlite, opts).await;
+    let admin = app.admin_token().await;
+    let (pid, key) = insurer_key(&app, &admin, "Hook Mutual").await;
+    let receiver = Receiver::default();
+    receiver.fail_next.store(1_000, Ordering::SeqCst);
+    let url = receiver.start().await;
+
+    let p = admin_browser(&app, "hooks").await;
+    p.click("header a[href='/admin/partners']").await;
+    p.click(&format!("a[href='/admin/partners/{pid}']")).await;
+    p.fill("#webhook-url", "ftp://hooks.example/nrp").await;
+    p.click("section.webhook button[type=submit]").await;
+    assert!(!field_error(&p, "webhook-url").await.is_empty());
+    p.fill("#webhook-url", &url).await;
+    p.click("section.webhook button[type=submit]").await;
+    let secret = p.text("section.webhook code.secret").await;
+    let (lead, _) = create_lead(&app, &key, lead_input()).await;
+
+    // Both attempts fail: a dead letter. (The delivery log has no push channel; poll it.)
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let q = "query($p:ID,$s:String){ webhookDeliveries(partnerId:$p, status:$s){ totalCount nodes { id payload } } }";
+    let dead = loop {
+        let d = app.ok(Some(&admin), q, json!({"p": pid, "s": "FAILED"})).await["webhookDeliveries"].clone();
+        let pending =
+            app.ok(Some(&admin), q, json!({"p": pid, "s": "PENDING"})).await["webhookDeliveries"]["totalCount"].clone();
+        if d["totalCount"].as_i64().unwrap() > 0 && pending == 0 {
+            break d["nodes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|n| n["payload"].as_str().unwrap().contains(&lead))
+                .unwrap()["id"]
+                .as_str()
+                .unwrap()
+                .to_string();
+        }
+        assert!(std::time::Instant::now() < deadline, "no dead letter: {d}");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    p.find("#log-status").await.select_by_value("FAILED").await.unwrap();
+    let row = format!("tr[data-delivery='{dead}'][data-status=FAILED]");
+    let text = p.text(&row).await;
+    assert!(text.contains("Dead letter") && text.contains("HTTP 503"), "{text}");
+    receiver.fail_next.store(0, Ordering::SeqCst);
+    let before = receiver.got.lock().await.len();
+    p.click(&format!("{row} button.redeliver")).await;
+    p.until(
+        "the notice",
+        "document.querySelector('.banner') && document.querySelector('.banner').innerText.includes('again')",
+    )
+    .await;
+    let got = receiver.until(|got| got.len() > before).await;
+    let (headers, body) = got.last().unwrap();
+    assert!(body.contains(&lead) && verify(&secret, headers, body), "signed with the secret shown once");
+    let fetched = "query($p:ID){ webhookDeliveries(partnerId:$p){ nodes { id status attemptLog { attempt } } } }";
+    let delivered = loop {
+        let d = app.ok(Some(&admin), fetched, json!({"p": pid})).await;
+        let n = d["webhookDeliveries"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|n| n["id"] == dead.as_str())
+            .unwrap()
+            .clone();
+        if n["status"] == "DELIVERED" {
+            break n;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    assert_eq!(delivered["attemptLog"].as_array().unwrap().len(), 3, "two failures and the success: {delivered}");
+    p.find("#log-status").await.select_by_value("").await.unwrap();
+    p.find(&format!("tr[data-delivery='{dead}'][data-status=DELIVERED]")).await;
+    p.close().await;
+}

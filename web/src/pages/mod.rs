@@ -10,6 +10,7 @@ pub mod jobs;
 pub mod leads;
 pub mod login;
 pub mod offers;
+pub mod partner;
 pub mod partners;
 pub mod payouts;
 pub mod profile;

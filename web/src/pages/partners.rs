@@ -5,6 +5,7 @@ use leptos::prelude::*;
 
 use crate::api::{self, ApiError};
 use crate::gql::{self, create_partner, partners};
+use crate::nav::A;
 use crate::ui::{ErrorBox, Load, Loading, constant, label, when};
 
 #[component]
@@ -99,9 +100,10 @@ pub fn PartnersPage() -> impl IntoView {
                     let (pid, pname) = (p.id.clone(), p.name.clone());
                     view! {
                         <section class="card" data-partner=p.id.clone()>
-                            <div class="page-head"><h2>{p.name.clone()} <span class="muted">{format!(" · {}", label(&constant(&p.kind)))}</span></h2>
+                            <div class="page-head"><h2><A href=format!("/admin/partners/{}", p.id)>{p.name.clone()}</A> <span class="muted">{format!(" · {}", label(&constant(&p.kind)))}</span></h2>
                                 <button class="small" on:click=move |_| new_key(pid.clone(), pname.clone())>"New API key"</button></div>
-                            <p class="muted">{p.webhook_url.clone().map(|u| format!("Webhook: {u}")).unwrap_or_else(|| "No webhook".into())}</p>
+                            <p class="muted">{p.webhook_url.clone().map(|u| format!("Webhook: {u}")).unwrap_or_else(|| "No webhook".into())}
+                                " · " <A href=format!("/admin/partners/{}", p.id)>"Webhook and deliveries"</A></p>
                             <ul class="plain">
                                 {p.api_keys.into_iter().map(|k| {
                                     let st = constant(&k.status);
