@@ -29,6 +29,7 @@ pub mod postcode_locality;
 pub mod push_subscription;
 pub mod recovery_code;
 pub mod refresh_token;
+pub mod search_document;
 pub mod second_factor;
 pub mod session;
 pub mod stripe_event;

@@ -13,6 +13,7 @@ mod m20261121_000008_stripe;
 mod m20261201_000009_hardening;
 mod m20261202_000010_notifications;
 mod m20261203_000011_accounts;
+mod m20261204_000012_search;
 
 /// Every migration of the product, in order.
 pub struct Migrator;
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000009_hardening::Migration),
             Box::new(m20261202_000010_notifications::Migration),
             Box::new(m20261203_000011_accounts::Migration),
+            Box::new(m20261204_000012_search::Migration),
         ]
     }
 }

@@ -1,5 +1,5 @@
 //! Subcommands of `nrp-server`: serve (default), migrate, create-user, seed-demo,
-//! import-postcodes, export-schema.
+//! import-postcodes, reindex-search, export-schema.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -53,6 +53,9 @@ pub enum Command {
     /// Re-seal every partner's webhook secret under the first key of WEBHOOK_SECRET_KEYS (run
     /// after putting a new key first; the old key can then be removed).
     ResealSecrets,
+    /// Write every search document again from the leads, jobs, claims and contractors (after a
+    /// bulk import done outside the server; safe beside live traffic).
+    ReindexSearch,
     /// Print a new VAPID key pair for Web Push: put the private key in VAPID_PRIVATE_KEY (keep it
     /// for good: changing it invalidates every device's subscription).
     GenerateVapidKey,
@@ -169,6 +172,13 @@ async fn execute(cli: Cli, config: Config) -> anyhow::Result<()> {
             let ctx = build_context(config).await?;
             let n = services::webhooks::reseal_secrets(&ctx).await?;
             println!("re-sealed {n} webhook secret(s) under the current key");
+            Ok(())
+        }
+        Command::ReindexSearch => {
+            let ctx = build_context(config).await?;
+            let started = std::time::Instant::now();
+            let n = crate::store::search::rebuild(&ctx.db, 1000).await?;
+            println!("wrote {n} search document(s) in {:.1} s", started.elapsed().as_secs_f64());
             Ok(())
         }
         Command::ExportSchema { output } => export_schema(output.as_deref()),

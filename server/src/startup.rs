@@ -122,6 +122,11 @@ async fn shutdown_signal() {
 pub async fn build_context(config: Config) -> anyhow::Result<AppContext> {
     let db = connect_database(&config).await?;
     Migrator::up(&db, None).await.context("running migrations")?;
+    // A database from before search existed: index what it holds (once; idempotent).
+    let indexed = crate::store::search::fill_if_empty(&db).await.context("filling the search index")?;
+    if indexed > 0 {
+        tracing::info!(documents = indexed, "filled the search index");
+    }
     let (redis, bus) = match &config.redis_url {
         Some(url) => {
             let (client, conn) = connect_redis(url).await?;

@@ -17,6 +17,7 @@ use super::types::notification::{Notification, NotificationSettings, PushSubscri
 use super::types::offer::Offer;
 use super::types::partner::Partner;
 use super::types::payout::{Payout, PayoutBatch, StripeEvent};
+use super::types::search::{SearchKind, SearchResult};
 use super::types::user::User;
 use super::types::webhook::WebhookDelivery;
 use super::types::{ConnectionTotals, app, meta};
@@ -176,6 +177,37 @@ impl Query {
     async fn contractor(&self, ctx: &Context<'_>, id: ID) -> Result<Contractor> {
         let id = parse_id(&id, "id").gql()?;
         services::contractors::get(app(ctx), meta(ctx), id).await.gql().map(Contractor)
+    }
+
+    /// One search box for leads, jobs, claims and contractors: customer name, phone number (any
+    /// spacing, `04…` or `+61…`, or part of one), email, claim number, street address, suburb,
+    /// postcode, company name or ABN. Every word must match (anywhere in the text from three
+    /// characters; one or two match the start of a word); newest first. Admins search
+    /// everything, a partner its own leads with their jobs and claims, a contractor its own
+    /// jobs. `kinds` narrows what is found (all by default). A query with nothing to search for,
+    /// over 200 characters or over 8 words is `BAD_USER_INPUT` on `query`. Paged by cursor only:
+    /// a search does not count its matches.
+    #[graphql(complexity = "crate::graphql::ids::list_cost(first, child_complexity)")]
+    async fn search(
+        &self,
+        ctx: &Context<'_>,
+        query: String,
+        kinds: Option<Vec<SearchKind>>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Connection<String, SearchResult, EmptyFields, EmptyFields>> {
+        let limit = page_size(first).gql()?;
+        let position = services::search::decode_position(after.as_deref()).gql()?;
+        let kinds: Vec<crate::store::search::Kind> = kinds.unwrap_or_default().into_iter().map(Into::into).collect();
+        let hits = services::search::run(app(ctx), meta(ctx), &query, &kinds, limit + 1, position).await.gql()?;
+        let has_next = hits.len() as u64 > limit;
+        let mut conn = Connection::new(after.is_some(), has_next);
+        conn.edges.extend(
+            hits.into_iter()
+                .take(limit as usize)
+                .map(|(at, hit)| Edge::new(services::search::encode_position(at), SearchResult::from(hit))),
+        );
+        Ok(conn)
     }
 
     /// Contractors, newest first (admins).

@@ -18,6 +18,7 @@ pub mod partners;
 pub mod payouts;
 pub mod postcodes;
 pub mod routing;
+pub mod search;
 pub mod second_factor;
 pub mod stripe;
 pub mod users;

@@ -21,7 +21,7 @@ pub struct NewClaim {
 
 pub async fn insert(db: &impl ConnectionTrait, n: NewClaim) -> Result<claim::Model, DbErr> {
     let now = Utc::now();
-    claim::ActiveModel {
+    let m = claim::ActiveModel {
         id: Set(Uuid::now_v7()),
         lead_id: Set(n.lead_id),
         insurer_id: Set(n.insurer_id),
@@ -40,7 +40,9 @@ pub async fn insert(db: &impl ConnectionTrait, n: NewClaim) -> Result<claim::Mod
         updated_at: Set(now),
     }
     .insert(db)
-    .await
+    .await?;
+    super::search::index_claim(db, &m).await?;
+    Ok(m)
 }
 
 pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<claim::Model>, DbErr> {

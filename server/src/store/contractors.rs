@@ -28,7 +28,7 @@ pub struct NewContractor {
 
 pub async fn insert(db: &impl ConnectionTrait, new: NewContractor) -> Result<contractor::Model, DbErr> {
     let now = Utc::now();
-    contractor::ActiveModel {
+    let m = contractor::ActiveModel {
         id: Set(Uuid::now_v7()),
         company_name: Set(new.company_name),
         abn: Set(new.abn),
@@ -64,7 +64,9 @@ pub async fn insert(db: &impl ConnectionTrait, new: NewContractor) -> Result<con
         updated_at: Set(now),
     }
     .insert(db)
-    .await
+    .await?;
+    super::search::index_contractor(db, &m).await?;
+    Ok(m)
 }
 
 pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<contractor::Model>, DbErr> {
@@ -107,7 +109,9 @@ pub async fn transition_status(
 /// Saves changed columns of an active model, stamping `updated_at`.
 pub async fn save(db: &impl ConnectionTrait, mut am: contractor::ActiveModel) -> Result<contractor::Model, DbErr> {
     am.updated_at = Set(Utc::now());
-    am.update(db).await
+    let m = am.update(db).await?;
+    super::search::index_contractor(db, &m).await?;
+    Ok(m)
 }
 
 pub async fn set_paused_until(db: &impl ConnectionTrait, id: Uuid, until: Option<DateTime<Utc>>) -> Result<(), DbErr> {

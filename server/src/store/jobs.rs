@@ -16,7 +16,7 @@ pub async fn insert(
     contact_due_at: DateTime<Utc>,
 ) -> Result<job::Model, DbErr> {
     let now = Utc::now();
-    job::ActiveModel {
+    let m = job::ActiveModel {
         id: Set(Uuid::now_v7()),
         lead_id: Set(lead_id),
         contractor_id: Set(contractor_id),
@@ -39,7 +39,9 @@ pub async fn insert(
         overdue_flagged_at: Set(None),
     }
     .insert(db)
-    .await
+    .await?;
+    super::search::index_job(db, &m).await?;
+    Ok(m)
 }
 
 pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<job::Model>, DbErr> {

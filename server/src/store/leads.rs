@@ -32,7 +32,7 @@ pub struct NewLead {
 
 pub async fn insert(db: &impl ConnectionTrait, n: NewLead) -> Result<lead::Model, DbErr> {
     let now = Utc::now();
-    lead::ActiveModel {
+    let m = lead::ActiveModel {
         id: Set(Uuid::now_v7()),
         status: Set(n.status),
         customer_name: Set(n.customer_name),
@@ -63,7 +63,9 @@ pub async fn insert(db: &impl ConnectionTrait, n: NewLead) -> Result<lead::Model
         completed_at: Set(None),
     }
     .insert(db)
-    .await
+    .await?;
+    super::search::index_lead(db, &m).await?;
+    Ok(m)
 }
 
 pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<lead::Model>, DbErr> {

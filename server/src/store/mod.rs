@@ -13,6 +13,7 @@ pub mod offers;
 pub mod partners;
 pub mod payouts;
 pub mod postcodes;
+pub mod search;
 pub mod sessions;
 pub mod stripe_events;
 pub mod tokens;
@@ -21,8 +22,13 @@ pub mod users;
 use sea_orm::ColumnTrait;
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, SimpleExpr};
 
+/// `s` for a LIKE pattern with `\` as the escape: its own `%`, `_` and `\` taken literally.
+pub(crate) fn like_escape(s: &str) -> String {
+    s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+}
+
 /// `lower(col) LIKE '%needle%'`, with the needle's own `%`, `_` and `\` taken literally.
 pub(crate) fn contains_ci(col: impl ColumnTrait, needle: &str) -> SimpleExpr {
-    let escaped = needle.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    let escaped = like_escape(&needle.to_lowercase());
     Expr::expr(Func::lower(Expr::col(col.as_column_ref()))).like(LikeExpr::new(format!("%{escaped}%")).escape('\\'))
 }

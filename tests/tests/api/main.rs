@@ -31,6 +31,7 @@ mod push;
 mod revocation;
 mod routing;
 mod schema;
+mod search;
 mod second_factor;
 mod staff;
 mod webhooks;

@@ -14,6 +14,7 @@ pub mod notification;
 pub mod offer;
 pub mod partner;
 pub mod payout;
+pub mod search;
 pub mod user;
 pub mod webhook;
 
