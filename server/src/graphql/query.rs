@@ -199,8 +199,9 @@ impl Query {
         let limit = page_size(first).gql()?;
         let position = services::search::decode_position(after.as_deref()).gql()?;
         let kinds: Vec<crate::store::search::Kind> = kinds.unwrap_or_default().into_iter().map(Into::into).collect();
-        let hits = services::search::run(app(ctx), meta(ctx), &query, &kinds, limit + 1, position).await.gql()?;
-        let has_next = hits.len() as u64 > limit;
+        let (hits, found) =
+            services::search::run(app(ctx), meta(ctx), &query, &kinds, limit + 1, position).await.gql()?;
+        let has_next = found as u64 > limit;
         let mut conn = Connection::new(after.is_some(), has_next);
         conn.edges.extend(
             hits.into_iter()

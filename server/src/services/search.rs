@@ -44,6 +44,9 @@ pub fn parse(query: &str) -> ServiceResult<Vec<Term>> {
     if q.chars().count() > MAX_QUERY_CHARS {
         return Err(ServiceError::validation("query", format!("a search is at most {MAX_QUERY_CHARS} characters")));
     }
+    if q.chars().any(char::is_control) {
+        return Err(ServiceError::validation("query", "a search cannot contain control characters"));
+    }
     let is_number_char = |c: char| c.is_ascii_digit() || " +()-.".contains(c);
     let digit_count = q.chars().filter(char::is_ascii_digit).count();
     if !q.is_empty() && q.chars().all(is_number_char) && digit_count >= 6 {
@@ -54,7 +57,8 @@ pub fn parse(query: &str) -> ServiceResult<Vec<Term>> {
         let word = raw.trim_matches(|c: char| ",;:!?\"'()[]{}".contains(c)).to_lowercase();
         let term = if word.len() >= 6 && word.chars().all(|c| c.is_ascii_digit()) {
             number(&word)
-        } else if word.chars().count() >= 3 {
+        } else if word.chars().count() >= 3 && word.chars().any(char::is_alphanumeric) {
+            // (Punctuation alone has no trigrams to look up: it is not a term.)
             Term::Text(word)
         } else if !word.is_empty() && word.chars().all(char::is_alphanumeric) {
             Term::Word(word)
@@ -75,7 +79,8 @@ pub fn parse(query: &str) -> ServiceResult<Vec<Term>> {
 }
 
 /// Finds what matches every term of `query` among `kinds` (all when empty) that the caller may
-/// see, newest first: at most `first` hits after `after`, each with its cursor position.
+/// see, newest first: at most `first` hits after `after`, each with its cursor position, and how
+/// many documents the index found (before the records' own rules dropped any), for paging.
 pub async fn run(
     ctx: &AppContext,
     meta: &RequestMeta,
@@ -83,7 +88,7 @@ pub async fn run(
     kinds: &[Kind],
     first: u64,
     after: Option<After>,
-) -> ServiceResult<Vec<(After, Hit)>> {
+) -> ServiceResult<(Vec<(After, Hit)>, usize)> {
     let scope = match crate::access::scope(&meta.principal)? {
         crate::access::Scope::Everything => Scope::Everything,
         crate::access::Scope::Partner(p) => Scope::Partner(p),
@@ -91,6 +96,7 @@ pub async fn run(
     };
     let terms = parse(query)?;
     let docs = search::find(&ctx.db, &terms, kinds, &scope, first, after).await?;
+    let found = docs.len();
 
     let ids = |k: Kind| -> Vec<Uuid> { docs.iter().filter(|d| d.kind == k.as_str()).map(|d| d.entity_id).collect() };
     let jobs: HashMap<Uuid, job::Model> = job::Entity::find()
@@ -153,7 +159,7 @@ pub async fn run(
             hits.push((at, h));
         }
     }
-    Ok(hits)
+    Ok((hits, found))
 }
 
 /// A cursor for a position: its time in microseconds and its sequence number.
@@ -175,7 +181,9 @@ pub fn decode_position(cursor: Option<&str>) -> ServiceResult<Option<After>> {
     micros.copy_from_slice(&bytes[..8]);
     let mut seq = [0u8; 8];
     seq.copy_from_slice(&bytes[8..]);
-    let at: DateTime<Utc> = DateTime::from_timestamp_micros(i64::from_be_bytes(micros)).ok_or_else(bad)?;
+    let at: DateTime<Utc> = DateTime::from_timestamp_micros(i64::from_be_bytes(micros))
+        .filter(|t| (1970..=9999).contains(&chrono::Datelike::year(t)))
+        .ok_or_else(bad)?;
     Ok(Some((at, i64::from_be_bytes(seq))))
 }
 
@@ -223,6 +231,8 @@ mod tests {
         }
         assert!(parse(&"a".repeat(MAX_QUERY_CHARS + 1)).is_err());
         assert!(parse("a b c d e f g h i").is_err(), "nine words");
+        assert!(parse("ab\u{0}c").is_err(), "a NUL byte");
+        assert!(parse("--- smith").unwrap() == vec![Term::Text("smith".into())], "punctuation alone is no term");
     }
 
     #[test]
@@ -230,6 +240,8 @@ mod tests {
         let at = DateTime::from_timestamp_micros(1_764_000_000_123_456).unwrap();
         assert_eq!(decode_position(Some(&encode_position((at, 42)))).unwrap(), Some((at, 42)));
         assert!(decode_position(Some("short")).is_err());
+        let far = DateTime::from_timestamp_micros(i64::MAX / 2).unwrap();
+        assert!(decode_position(Some(&encode_position((far, 1)))).is_err(), "a year PostgreSQL cannot hold");
         assert_eq!(decode_position(None).unwrap(), None);
     }
 }

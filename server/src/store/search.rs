@@ -370,9 +370,19 @@ pub async fn find(
     if pg {
         for t in terms {
             cond = cond.add(match t {
-                Term::Digits(forms) => forms
-                    .iter()
-                    .fold(Condition::any(), |c, d| c.add(cust(pg, "digits LIKE ?", format!("%{}%", like_escape(d))))),
+                // A number may be a phone or ABN (digits) or in the text (a claim number, a street).
+                Term::Digits(forms) => forms.iter().fold(Condition::any(), |c, d| {
+                    let pattern = format!("%{}%", like_escape(d));
+                    c.add(cust(pg, "digits LIKE ?", pattern.clone())).add(cust(pg, "body LIKE ?", pattern))
+                }),
+                Term::Text(s) if s.bytes().all(|b| b.is_ascii_digit()) => {
+                    let pattern = format!("%{}%", like_escape(s));
+                    Condition::any().add(cust(pg, "body LIKE ?", pattern.clone())).add(cust(
+                        pg,
+                        "digits LIKE ?",
+                        pattern,
+                    ))
+                }
                 Term::Text(s) => cust(pg, "body LIKE ?", format!("%{}%", like_escape(s))).into(),
                 Term::Word(w) => cust(pg, "words @@ to_tsquery('simple', ?)", format!("{w}:*")).into(),
             });
@@ -384,8 +394,15 @@ pub async fn find(
             .filter_map(|t| match t {
                 Term::Digits(forms) => Some(format!(
                     "({})",
-                    forms.iter().map(|d| format!("digits : \"{d}\"")).collect::<Vec<_>>().join(" OR ")
+                    forms
+                        .iter()
+                        .map(|d| format!("digits : \"{d}\" OR body : \"{d}\""))
+                        .collect::<Vec<_>>()
+                        .join(" OR ")
                 )),
+                Term::Text(s) if s.bytes().all(|b| b.is_ascii_digit()) => {
+                    Some(format!("(body : \"{s}\" OR digits : \"{s}\")"))
+                }
                 Term::Text(s) => Some(format!("body : \"{}\"", s.replace('"', "\"\""))),
                 Term::Word(_) => None,
             })

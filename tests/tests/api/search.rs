@@ -97,13 +97,15 @@ on_both_databases!(
         let abn = contractor_view(&app, &admin, &c.id).await["abn"].as_str().unwrap().to_string();
         assert_eq!(found(&app, &admin, &abn, json!(null)).await, vec![format!("Contractor:{}", c.id)], "ABN {abn}");
         assert_eq!(found(&app, &admin, &abn.replace(' ', ""), json!(null)).await, vec![format!("Contractor:{}", c.id)]);
+        // A name with the number, as people type it.
+        assert_eq!(found(&app, &admin, "margaret 0412 777 301", json!(null)).await, everything);
         // Every word must match; kinds narrow it.
         assert!(found(&app, &admin, "oyelaran sydney", json!(null)).await.is_empty());
         assert_eq!(found(&app, &admin, "Nguyen", json!(null)).await, vec![format!("Lead:{other}")]);
         assert_eq!(found(&app, &admin, "Oyelaran", json!(["JOB", "CLAIM"])).await, everything[..2].to_vec());
         // A wildcard typed is a character, not a pattern.
         assert!(found(&app, &admin, "o%n", json!(null)).await.is_empty());
-        assert!(found(&app, &admin, "___", json!(null)).await.is_empty());
+        assert!(found(&app, &admin, "o_n", json!(null)).await.is_empty());
 
         // Scoped: the insurer finds its own lead, job and claim, and no contractor; another insurer
         // nothing; the contractor its job only.
@@ -162,6 +164,8 @@ on_both_databases!(search_pages_newest_first_and_refuses_what_it_cannot_search_f
     for (q, why) in [
         ("", "empty"),
         ("  % ", "nothing to search for"),
+        ("--- ...", "punctuation only"),
+        ("page\u{0}wood", "a NUL byte"),
         (&"x".repeat(201)[..], "too long"),
         ("a b c d e f g h i", "nine words"),
     ] {
@@ -169,6 +173,19 @@ on_both_databases!(search_pages_newest_first_and_refuses_what_it_cannot_search_f
         assert_eq!(error_code(&r), "BAD_USER_INPUT", "{why}");
         assert_eq!(error_field(&r), "query", "{why}");
     }
+    // A number that is neither phone nor ABN: an insurer's all-digit claim number.
+    let mut input = lead_with("Ned Numbers", "0412 000 555", "2 Long St", "Sydney", "2000", "n@mail.example");
+    input["claimNumber"] = json!("55501234");
+    let (numbered, _) = create_lead(&app, &key, input).await;
+    let d = app.ok(Some(&admin), SEARCH, json!({"q": "55501234"})).await;
+    assert_eq!(d["search"]["nodes"][0]["id"], json!(numbered));
+    // A cursor forged far past any date the database holds is refused, not a server error.
+    use base64::Engine;
+    let mut forged = (i64::MAX / 2).to_be_bytes().to_vec();
+    forged.extend(7i64.to_be_bytes());
+    let forged = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(forged);
+    let r = app.gql(Some(&admin), SEARCH, json!({"q": "pagewood", "after": forged})).await;
+    assert_eq!((error_code(&r), error_field(&r)), ("BAD_USER_INPUT", "after"));
     let r = app.gql(Some(&admin), SEARCH, json!({"q": "pagewood", "after": "garbage"})).await;
     assert_eq!((error_code(&r), error_field(&r)), ("BAD_USER_INPUT", "after"));
     let r = app.gql(Some(&admin), SEARCH, json!({"q": "pagewood", "first": 101})).await;

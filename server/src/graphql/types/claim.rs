@@ -71,7 +71,8 @@ impl Claim {
         self.0.decision_due_at
     }
     /// The Code of Practice clock: business days from today (on the property's clock) to the
-    /// decision date; 0 on the day itself, negative once overdue; null once decided.
+    /// decision date; 0 on the day itself, negative once the date has passed (at least -1);
+    /// null once decided.
     async fn decision_business_days_left(&self, ctx: &Context<'_>) -> Result<Option<i32>> {
         if self.0.status.is_decided() {
             return Ok(None);
@@ -79,7 +80,12 @@ impl Claim {
         let l = loaders(ctx).leads.load_one(self.0.lead_id).await.map_err(loader_error).gql()?;
         let zone = l.map_or(chrono_tz::Australia::Sydney, |l| crate::domain::zones::zone_of(&l.state, &l.postcode));
         let today = crate::domain::zones::local_date(Utc::now(), zone);
-        let left = crate::domain::business_days_between(today, self.0.decision_due_on);
+        let mut left = crate::domain::business_days_between(today, self.0.decision_due_on);
+        if today > self.0.decision_due_on {
+            // Due on a Friday and read at the weekend: no business day has passed, but the
+            // deadline has.
+            left = left.min(-1);
+        }
         Ok(Some(i32::try_from(left).unwrap_or(if left < 0 { i32::MIN } else { i32::MAX })))
     }
     async fn decided_at(&self) -> Option<DateTime<Utc>> {
