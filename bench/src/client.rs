@@ -49,7 +49,7 @@ impl Api {
         let d = self
             .data(
                 None,
-                "mutation($e:String!,$p:String!){ login(email:$e,password:$p){ accessToken } }",
+                "mutation($e:String!,$p:String!){ login(email:$e,password:$p){ ... on AuthPayload { accessToken } } }",
                 json!({"e": email, "p": password}),
             )
             .await?;

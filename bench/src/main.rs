@@ -3,12 +3,14 @@
 //! - lead committed → `OFFERED` frame received (p50/p95/p99), one instance and two via Redis;
 //! - accept latency under contention (p50/p99) and the exactly-once count;
 //! - server memory per idle authenticated subscription;
-//! - lead committed → Web Push request at the push service (issue 10), one instance and two.
+//! - lead committed → Web Push request at the push service (issue 10), one instance and two;
+//! - `search` latency over 100,000 leads (issue 12, `--search-only`).
 //!
 //! Run it with `scripts/bench.sh` (builds in release, raises the file-descriptor limit).
 
 mod client;
 mod push;
+mod search;
 mod server;
 
 use std::collections::HashMap;
@@ -49,6 +51,12 @@ struct Args {
     /// Only the Web Push run (three devices per contractor).
     #[arg(long)]
     push_only: bool,
+    /// Only the search run (issue 12): bulk-loaded leads, `search` timed through the API.
+    #[arg(long)]
+    search_only: bool,
+    /// Leads in the search run.
+    #[arg(long, default_value_t = 100_000)]
+    search_leads: u64,
     /// Sign-ups in flight at once during the sign-up load run.
     #[arg(long, default_value_t = 50)]
     signups: usize,
@@ -103,6 +111,12 @@ async fn main() -> anyhow::Result<()> {
     let api = Api::new(&a.base());
     let admin = api.login("bench@nrp.example", "bench-admin-password").await?;
     let key = api.insurer_key(&admin).await?;
+    if args.search_only {
+        search::run(&env, &db, &api, &admin, &key, args.search_leads).await?;
+        drop(a);
+        server::drop_database(&args.pg, &db).await?;
+        return Ok(());
+    }
     let mut tokens = Vec::new();
     for i in 0..args.contractors {
         let (id, token) = api.contractor(&admin, BASES[i % BASES.len()], i, &["WATER"]).await?;
