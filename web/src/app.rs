@@ -87,8 +87,14 @@ pub fn contractor_app() -> impl IntoView {
     })
 }
 
+/// Something an app adds to the header for its own people (the admin's search box): given as
+/// context, so the contractor bundle never carries it.
+#[derive(Clone)]
+pub struct HeaderExtra(pub ViewFn);
+
 /// The admin app, under `/admin`.
 pub fn admin_app() -> impl IntoView {
+    provide_context(HeaderExtra(ViewFn::from(|| view! { <pages::search::SearchBox /> })));
     shell(Which::Admin, move || {
         let segments: Vec<String> = nav::path().split('/').filter(|s| !s.is_empty()).map(String::from).collect();
         match segments.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
@@ -109,6 +115,7 @@ pub fn admin_app() -> impl IntoView {
             ["admin", "partners"] => view! { <AdminOnly><pages::partners::PartnersPage /></AdminOnly> }.into_any(),
             ["admin", "partners", _] => view! { <AdminOnly><pages::partner::PartnerPage /></AdminOnly> }.into_any(),
             ["admin", "audit"] => view! { <AdminOnly><pages::admin::AuditPage /></AdminOnly> }.into_any(),
+            ["admin", "search"] => view! { <AdminOnly><pages::search::SearchPage /></AdminOnly> }.into_any(),
             ["admin", "users"] => view! { <AdminOnly><pages::team::UsersPage /></AdminOnly> }.into_any(),
             ["admin", "notifications"] => {
                 view! { <AdminOnly><pages::admin_notifications::NotificationsPage /></AdminOnly> }.into_any()
@@ -189,6 +196,7 @@ fn Nav() -> impl IntoView {
                     Some(s) => {
                         let links = match (s.role, here) {
                             (Role::Admin, Which::Admin) => view! {
+                                {use_context::<HeaderExtra>().map(|x| x.0.run())}
                                 <A href="/admin">"Dashboard"</A>
                                 <A href="/admin/leads">"Leads"</A>
                                 <A href="/admin/contractors">"Contractors"</A>

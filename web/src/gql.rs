@@ -48,6 +48,7 @@ operations!("graphql/team.graphql": Users, InviteUser, ResendInvitation, Disable
 operations!("graphql/admin_job.graphql" with "Clone, PartialEq": AdminJob, AdminAdvanceJob, CancelJob, RateJob, LodgeClaim, UpdateClaim, CreateLead);
 operations!("graphql/admin_job.graphql" with "Clone, PartialEq, Serialize": AdminClaim);
 operations!("graphql/partner.graphql": PartnerPage, Deliveries, SetWebhook, Redeliver);
+operations!("graphql/search.graphql": Search);
 
 /// The same GraphQL value as another operation's generated type (each operation has its own copy
 /// of an enum, input or fragment): `JobStatus` of the job's query as the `JobStatus` of the move.

@@ -342,3 +342,44 @@ async fn an_admin_sets_a_partners_webhook_finds_its_dead_letter_and_delivers_it_
     p.find(&format!("tr[data-delivery='{dead}'][data-status=DELIVERED]")).await;
     p.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_finds_a_customer_by_phone_from_the_header_and_opens_the_job() {
+    let app = TestApp::spawn_with(Backend::Sqlite, web()).await;
+    seed_postcodes(&app).await;
+    let admin = app.admin_token().await;
+    let (_, key) = insurer_key(&app, &admin, "Search UI Mutual").await;
+    let c = contractor(&app, &admin, "search-ui", json!({"basePostcode": "2000"}), true).await;
+    let mut input = lead_input();
+    input["customer"] = json!({"name": "Priya Halvorsen", "phone": "0412 777 302"});
+    let (lead, _) = create_lead(&app, &key, input).await;
+    let offer =
+        open_offers(&lead_detail(&app, &admin, &lead).await).into_iter().find(|(_, cid)| *cid == c.id).unwrap().0;
+    let job = app.ok(Some(&c.token), ACCEPT, json!({"id": offer})).await["acceptOffer"]["job"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    create_lead(&app, &key, lead_input()).await;
+
+    let p = admin_browser(&app, "search").await;
+    p.fill("#global-search", "+61 412 777 302").await;
+    p.find("#global-search").await.send_keys("\u{E007}").await.unwrap();
+    p.until("the results page", "location.pathname === '/admin/search'").await;
+    p.find(&format!("li.result[data-kind=JOB][data-id='{job}']")).await;
+    let results = p.text("ul.results").await;
+    assert!(results.contains("Priya Halvorsen") && results.contains("0412 777 302"), "{results}");
+    assert_eq!(
+        p.until("two results", "document.querySelectorAll('li.result').length").await,
+        json!(2),
+        "the job and the lead, not the other customer"
+    );
+    p.click(&format!("li.result[data-kind=JOB] a[href='/admin/jobs/{job}']")).await;
+    p.find("[data-status=AWAITING_CONTACT]").await;
+    // A search with nothing to search for says so.
+    p.goto(&format!("{}/admin/search?q=%25%25", app.base)).await;
+    let shown = p
+        .until("the refusal", "document.querySelector('.error-box') && document.querySelector('.error-box').innerText")
+        .await;
+    assert!(shown.as_str().unwrap().contains("search for"), "{shown}");
+    p.close().await;
+}

@@ -11,7 +11,12 @@ type Rows = (Vec<contractors::ContractorsContractorsNodes>, i64);
 
 #[component]
 pub fn ContractorsPage() -> impl IntoView {
-    let search = RwSignal::new(String::new());
+    // `?search=` (from a search result) fills the box.
+    let given = crate::nav::query("search").map(|raw| {
+        let raw = raw.replace('+', " ");
+        js_sys::decode_uri_component(&raw).map(String::from).unwrap_or(raw)
+    });
+    let search = RwSignal::new(given.unwrap_or_default());
     let status = RwSignal::new(String::new());
     let state = RwSignal::new(Load::<Rows>::Loading);
     let load = move || {

@@ -6,22 +6,27 @@ use leptos::prelude::*;
 use crate::api::{self, ApiError};
 use crate::gql::{self, create_lead, partners};
 use crate::nav::{self, A};
-use crate::ui::{ErrorBox, constant, parse_dollars};
+use crate::ui::{ErrorBox, parse_dollars};
 
 const STATES: [&str; 8] = ["NSW", "VIC", "QLD", "SA", "WA", "TAS", "NT", "ACT"];
 
 #[component]
 pub fn IntakePage() -> impl IntoView {
     let insurers = RwSignal::new(Vec::<(String, String)>::new());
+    let insurers_error = RwSignal::new(None::<ApiError>);
     leptos::task::spawn_local(async move {
-        if let Ok(d) = api::call::<gql::Partners>(partners::Variables {}).await {
-            insurers.set(
+        match api::call::<gql::Partners>(partners::Variables {}).await {
+            Ok(d) => insurers.set(
                 d.partners
                     .into_iter()
-                    .filter(|p| p.active && constant(&p.kind) == "INSURER")
+                    .filter(|p| p.active && matches!(p.kind, partners::PartnerKind::INSURER))
                     .map(|p| (p.id, p.name))
                     .collect(),
-            );
+            ),
+            Err(e) => insurers_error.set(Some(ApiError {
+                message: format!("The insurers could not be loaded ({e}); reload before saving an insured lead."),
+                ..e
+            })),
         }
     });
     let text = |v: &str| RwSignal::new(v.to_string());
@@ -151,6 +156,7 @@ pub fn IntakePage() -> impl IntoView {
                     </div>
                 </fieldset>
                 <fieldset><legend>"Insurance (optional)"</legend>
+                    {move || insurers_error.get().map(|e| view! { <ErrorBox error=e /> })}
                     {move || {
                         let mut options = vec![(String::new(), "No insurer".to_string())];
                         options.extend(insurers.get());

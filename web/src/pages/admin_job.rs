@@ -216,14 +216,20 @@ fn Moves(
 fn CancelJob(job_id: String, reload: Callback<()>) -> impl IntoView {
     let reason = RwSignal::new(String::new());
     let error = RwSignal::new(None::<ApiError>);
+    let busy = RwSignal::new(false);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
+        if busy.get_untracked() {
+            return;
+        }
         let vars = gql::cancel_job::Variables { job_id: job_id.clone(), reason: reason.get_untracked() };
+        busy.set(true);
         leptos::task::spawn_local(async move {
             match api::call::<gql::CancelJob>(vars).await {
                 Ok(_) => reload.run(()),
                 Err(e) => error.set(Some(e)),
             }
+            busy.set(false);
         });
     };
     let reason_error = move || error.with(|e| e.as_ref().and_then(|e| e.for_field("reason")));
@@ -236,7 +242,7 @@ fn CancelJob(job_id: String, reload: Callback<()>) -> impl IntoView {
                 <p class="field-error" id="cancel-reason-error" aria-live="polite">{reason_error}</p>
             </div>
             <p class="muted">"The lead goes back to the unassigned queue."</p>
-            <button type="submit" class="small danger">"Cancel the job"</button>
+            <button type="submit" class="small danger" disabled=move || busy.get()>"Cancel the job"</button>
             {move || error.get().filter(|e| e.for_field("reason").is_none()).map(|e| view! { <ErrorBox error=e /> })}
         </form>
     }
@@ -246,17 +252,23 @@ fn CancelJob(job_id: String, reload: Callback<()>) -> impl IntoView {
 fn RateJob(job_id: String, reload: Callback<()>) -> impl IntoView {
     let score = RwSignal::new(String::new());
     let error = RwSignal::new(None::<ApiError>);
+    let busy = RwSignal::new(false);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let Ok(s) = score.get_untracked().parse::<i64>() else {
             return error.set(Some(ApiError::on_field("score", "choose a score from 1 to 5")));
         };
+        if busy.get_untracked() {
+            return;
+        }
         let vars = gql::rate_job::Variables { job_id: job_id.clone(), score: s };
+        busy.set(true);
         leptos::task::spawn_local(async move {
             match api::call::<gql::RateJob>(vars).await {
                 Ok(_) => reload.run(()),
                 Err(e) => error.set(Some(e)),
             }
+            busy.set(false);
         });
     };
     let score_error = move || error.with(|e| e.as_ref().and_then(|e| e.for_field("score")));
@@ -270,7 +282,7 @@ fn RateJob(job_id: String, reload: Callback<()>) -> impl IntoView {
                 </select>
                 <p class="field-error" id="rating-error" aria-live="polite">{score_error}</p>
             </div>
-            <button type="submit" class="small">"Save the rating"</button>
+            <button type="submit" class="small" disabled=move || busy.get()>"Save the rating"</button>
             {move || error.get().filter(|e| e.for_field("score").is_none()).map(|e| view! { <ErrorBox error=e /> })}
         </form>
     }
@@ -280,9 +292,14 @@ fn RateJob(job_id: String, reload: Callback<()>) -> impl IntoView {
 fn Note(job_id: String, reload: Callback<()>) -> impl IntoView {
     let text = RwSignal::new(String::new());
     let error = RwSignal::new(None::<ApiError>);
+    let busy = RwSignal::new(false);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
+        if busy.get_untracked() {
+            return;
+        }
         let vars = gql::add_job_note::Variables { job_id: job_id.clone(), note: text.get_untracked() };
+        busy.set(true);
         leptos::task::spawn_local(async move {
             match api::call::<gql::AddJobNote>(vars).await {
                 Ok(_) => {
@@ -291,14 +308,16 @@ fn Note(job_id: String, reload: Callback<()>) -> impl IntoView {
                 }
                 Err(e) => error.set(Some(e)),
             }
+            busy.set(false);
         });
     };
     view! {
         <form class="inline" on:submit=submit>
             <label for="note">"Add a note"</label>
-            <input id="note" required prop:value=text on:input=move |ev| text.set(event_target_value(&ev)) />
-            <button type="submit" class="small">"Add"</button>
-            {move || error.get().map(|e| view! { <ErrorBox error=e /> })}
+            <input id="note" required aria-describedby="note-error" prop:value=text on:input=move |ev| text.set(event_target_value(&ev)) />
+            <button type="submit" class="small" disabled=move || busy.get()>"Add"</button>
+            <p class="field-error" id="note-error" aria-live="polite">{move || error.with(|e| e.as_ref().and_then(|e| e.for_field("note")))}</p>
+            {move || error.get().filter(|e| e.for_field("note").is_none()).map(|e| view! { <ErrorBox error=e /> })}
         </form>
     }
 }
@@ -468,6 +487,7 @@ fn LodgeClaim(lead_id: String, reload: Callback<()>) -> impl IntoView {
     let claimed = RwSignal::new(String::new());
     let excess = RwSignal::new(String::new());
     let error = RwSignal::new(None::<ApiError>);
+    let busy = RwSignal::new(false);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let Some(claimed_cents) = parse_dollars(&claimed.get_untracked()) else {
@@ -481,17 +501,22 @@ fn LodgeClaim(lead_id: String, reload: Callback<()>) -> impl IntoView {
                 .set(Some(ApiError::on_field("excessCents", "enter the excess in dollars (or leave it empty)")));
         };
         let n = number.get_untracked();
+        if busy.get_untracked() {
+            return;
+        }
         let input = gql::lodge_claim::CreateClaimInput {
             lead_id: lead_id.clone(),
             claim_number: (!n.trim().is_empty()).then(|| n.trim().to_string()),
             claimed_cents,
             excess_cents: Some(excess_cents),
         };
+        busy.set(true);
         leptos::task::spawn_local(async move {
             match api::call::<gql::LodgeClaim>(gql::lodge_claim::Variables { input }).await {
                 Ok(_) => reload.run(()),
                 Err(e) => error.set(Some(e)),
             }
+            busy.set(false);
         });
     };
     let fe = move |f: &'static str| move || error.with(|e| e.as_ref().and_then(|e| e.for_field(f)));
@@ -514,7 +539,7 @@ fn LodgeClaim(lead_id: String, reload: Callback<()>) -> impl IntoView {
                 <input id="excess" inputmode="decimal" aria-describedby="excess-error" prop:value=excess on:input=move |ev| excess.set(event_target_value(&ev)) />
                 <p class="field-error" id="excess-error" aria-live="polite">{fe("excessCents")}</p>
             </div>
-            <button type="submit" class="small">"Lodge the claim"</button>
+            <button type="submit" class="small" disabled=move || busy.get()>"Lodge the claim"</button>
             {move || error.get().filter(|e| known.iter().all(|f| e.for_field(f).is_none())).map(|e| view! { <ErrorBox error=e /> })}
         </form>
     }
@@ -546,7 +571,12 @@ pub fn Attachments(files: Vec<(String, String, String, i64, String)>) -> impl In
 #[component]
 fn InlineImage(url: String, name: String) -> impl IntoView {
     let src = RwSignal::new(None::<Result<String, ApiError>>);
-    leptos::task::spawn_local(async move { src.set(Some(api::blob_url(&url).await)) });
+    leptos::task::spawn_local(async move {
+        // Gone from the page before the file arrived (the job reloaded): let the URL go.
+        if let Some(Some(Ok(u))) = src.try_set(Some(api::blob_url(&url).await)) {
+            let _ = web_sys::Url::revoke_object_url(&u);
+        }
+    });
     on_cleanup(move || {
         if let Some(Ok(u)) = src.try_get_untracked().flatten() {
             let _ = web_sys::Url::revoke_object_url(&u);
@@ -617,7 +647,10 @@ pub fn AdminClaimPage() -> impl IntoView {
                     <p class="status-line">{format!("{} · {} · {}", l.customer.name, phone(&l.customer.phone), l.property.address)}
                         " · " <A href=format!("/admin/leads/{}", l.id)>"the lead"</A>
                         {l.job.clone().map(|j| view! { " · " <A href=format!("/admin/jobs/{}", j.id)>{format!("the job ({})", label(&constant(&j.status)).to_lowercase())}</A> })}</p>
-                    <ClaimPanel claim=fields lead_id=l.id.clone() has_insurer=true reload />
+                    {match fields {
+                        Some(f) => view! { <ClaimPanel claim=Some(f) lead_id=l.id.clone() has_insurer=true reload /> }.into_any(),
+                        None => view! { <ErrorBox error=ApiError::on_field("claim", "The app could not read this claim; reload the page.") /> }.into_any(),
+                    }}
                 }.into_any()
             })}
         </section>

@@ -14,5 +14,6 @@ pub mod partner;
 pub mod partners;
 pub mod payouts;
 pub mod profile;
+pub mod search;
 pub mod signup;
 pub mod team;

@@ -43,9 +43,16 @@ fn Webhook(partner_id: String, url: Option<String>) -> impl IntoView {
     let secret = RwSignal::new(None::<String>);
     let error = RwSignal::new(None::<ApiError>);
     let has_url = RwSignal::new(url.is_some());
+    // One change at a time: two racing saves could leave a secret on screen that the second
+    // already replaced.
+    let busy = RwSignal::new(false);
     let save = move |to: Option<String>| {
+        if busy.get_untracked() {
+            return;
+        }
         let vars = gql::set_webhook::Variables { partner: Some(partner_id.clone()), url: to };
         error.set(None);
+        busy.set(true);
         leptos::task::spawn_local(async move {
             match api::call::<gql::SetWebhook>(vars).await {
                 Ok(d) => {
@@ -56,6 +63,7 @@ fn Webhook(partner_id: String, url: Option<String>) -> impl IntoView {
                 }
                 Err(e) => error.set(Some(e)),
             }
+            busy.set(false);
         });
     };
     let submit = {
@@ -88,7 +96,7 @@ fn Webhook(partner_id: String, url: Option<String>) -> impl IntoView {
                         prop:value=typed on:input=move |ev| typed.set(event_target_value(&ev)) />
                     <p class="field-error" id="webhook-url-error" aria-live="polite">{url_error}</p>
                 </div>
-                <button type="submit" class="small">{move || if has_url.get() { "Save and rotate the secret" } else { "Save" }}</button>
+                <button type="submit" class="small" disabled=move || busy.get()>{move || if has_url.get() { "Save and rotate the secret" } else { "Save" }}</button>
                 <Show when=move || has_url.get()>
                     <button type="button" class="small secondary remove-webhook" on:click={
                         let remove = remove.clone();
@@ -109,9 +117,15 @@ fn DeliveryLog(partner_id: String) -> impl IntoView {
     let rows = RwSignal::new(Vec::<Delivery>::new());
     let state = RwSignal::new(Load::<(i64, Option<String>)>::Loading);
     let notice = RwSignal::new(None::<String>);
+    // Each fetch is numbered; an answer to one the filter has since replaced is dropped.
+    let generation = RwSignal::new(0u32);
     let fetch = {
         let partner_id = partner_id.clone();
         move |after: Option<String>| {
+            if after.is_none() {
+                generation.update(|g| *g += 1);
+            }
+            let mine = generation.get_untracked();
             let st = status.get_untracked();
             let vars = deliveries::Variables {
                 partner: Some(partner_id.clone()),
@@ -120,6 +134,9 @@ fn DeliveryLog(partner_id: String) -> impl IntoView {
             };
             fetch_into(state, async move {
                 let d = api::call::<gql::Deliveries>(vars).await?.webhook_deliveries;
+                if generation.get_untracked() != mine {
+                    return Ok((0, None));
+                }
                 if after.is_none() {
                     rows.set(d.nodes);
                 } else {

@@ -1,0 +1,120 @@
+//! `/admin/search?q=…`: what the header's search box found — leads, jobs, claims and
+//! contractors, newest first, each opening its own page; "Load more" follows the cursor.
+
+use leptos::prelude::*;
+
+use crate::api;
+use crate::gql::{self, search};
+use crate::nav::{self, A};
+use crate::ui::{Load, constant, fetch_into, label, phone, shown, when};
+
+use search::SearchSearchNodes as Node;
+
+/// The text of `?q=`, decoded.
+fn typed_query() -> String {
+    let raw = nav::query("q").unwrap_or_default().replace('+', " ");
+    js_sys::decode_uri_component(&raw).map(String::from).unwrap_or(raw)
+}
+
+/// Goes to the results for `q`.
+pub fn go_search(q: &str) {
+    let encoded: String = js_sys::encode_uri_component(q.trim()).into();
+    nav::navigate(&format!("/admin/search?q={encoded}"));
+}
+
+/// The search box in the admin's header.
+#[component]
+pub fn SearchBox() -> impl IntoView {
+    let text = RwSignal::new(String::new());
+    view! {
+        <form class="global-search" role="search" on:submit=move |ev: leptos::ev::SubmitEvent| {
+            ev.prevent_default();
+            if !text.get_untracked().trim().is_empty() {
+                go_search(&text.get_untracked());
+            }
+        }>
+            <label for="global-search" class="visually-hidden">"Search leads, jobs, claims and contractors"</label>
+            <input id="global-search" type="search" placeholder="Name, phone, claim, address…"
+                prop:value=text on:input=move |ev| text.set(event_target_value(&ev)) />
+        </form>
+    }
+}
+
+#[component]
+pub fn SearchPage() -> impl IntoView {
+    let rows = RwSignal::new(Vec::<Node>::new());
+    let state = RwSignal::new(Load::<Option<String>>::Loading);
+    let fetch = move |after: Option<String>| {
+        let q = typed_query();
+        fetch_into(state, async move {
+            let d = api::call::<gql::Search>(search::Variables { q, after: after.clone() }).await?.search;
+            if after.is_none() {
+                rows.set(d.nodes);
+            } else {
+                rows.update(|r| r.extend(d.nodes));
+            }
+            Ok(d.page_info.has_next_page.then_some(d.page_info.end_cursor).flatten())
+        });
+    };
+    Effect::new(move |_| {
+        let _ = typed_query();
+        fetch(None);
+    });
+    view! {
+        <section class="page" aria-labelledby="search-title">
+            <h1 id="search-title">{move || format!("Search: {}", typed_query())}</h1>
+            {move || (!rows.with(Vec::is_empty)).then(|| view! {
+                <ul class="results plain">{rows.get().into_iter().map(result).collect_view()}</ul>
+            })}
+            {shown(state, "the results", Callback::new(move |_| fetch(None)), move |next| {
+                view! {
+                    {rows.with(Vec::is_empty).then(|| view! { <p class="empty">"Nothing matches. Try part of a name, the phone number or the claim number."</p> })}
+                    {next.map(|cursor| view! {
+                        <button class="secondary small load-more" on:click=move |_| fetch(Some(cursor.clone()))>"Load more"</button>
+                    })}
+                }.into_any()
+            })}
+        </section>
+    }
+}
+
+fn result(n: Node) -> AnyView {
+    match n {
+        Node::Lead(l) => view! {
+            <li class="result card" data-kind="LEAD" data-id=l.id.clone()>
+                <span class="kind">"Lead"</span>
+                <A href=format!("/admin/leads/{}", l.id)><strong>{l.customer.name.clone()}</strong></A>
+                {format!(" · {} · {}, {} {} {}", phone(&l.customer.phone), l.property.address, l.property.suburb, l.property.state, l.property.postcode)}
+                <br/><span class="muted">{format!("{} damage · {} · {}{}", label(&constant(&l.damage_type)), label(&constant(&l.status)), when(&l.created_at),
+                    l.claim_number.clone().map(|c| format!(" · claim {c}")).unwrap_or_default())}</span>
+            </li>
+        }.into_any(),
+        Node::Job(j) => view! {
+            <li class="result card" data-kind="JOB" data-id=j.id.clone()>
+                <span class="kind">"Job"</span>
+                <A href=format!("/admin/jobs/{}", j.id)><strong>{j.lead.customer.name.clone()}</strong></A>
+                {format!(" · {} · {}, {} {}", phone(&j.lead.customer.phone), j.lead.property.address, j.lead.property.suburb, j.lead.property.postcode)}
+                <br/><span class="muted">{format!("{} · {} · {}", label(&constant(&j.status)), j.contractor.clone().map(|c| c.company_name).unwrap_or_default(), when(&j.created_at))}</span>
+            </li>
+        }.into_any(),
+        Node::Claim(c) => view! {
+            <li class="result card" data-kind="CLAIM" data-id=c.id.clone()>
+                <span class="kind">"Claim"</span>
+                <A href=format!("/admin/claims/{}", c.id)><strong>{c.claim_number.clone()}</strong></A>
+                {format!(" · {} · {}, {} {}", c.lead.customer.name, c.lead.property.address, c.lead.property.suburb, c.lead.property.postcode)}
+                <br/><span class="muted">{format!("{} · {} · lodged {}", label(&constant(&c.status)), c.insurer.clone().map(|i| i.name).unwrap_or_default(), when(&c.lodged_at))}</span>
+            </li>
+        }.into_any(),
+        Node::Contractor(c) => {
+            let encoded: String = js_sys::encode_uri_component(&c.company_name).into();
+            view! {
+                <li class="result card" data-kind="CONTRACTOR" data-id=c.id.clone()>
+                    <span class="kind">"Contractor"</span>
+                    <A href=format!("/admin/contractors?search={encoded}")><strong>{c.company_name.clone()}</strong></A>
+                    {format!(" · {} · {} · ABN {}", c.contact_name, phone(&c.phone), c.abn)}
+                    <br/><span class="muted">{format!("{} · based in {}", label(&constant(&c.status)), c.base_postcode)}</span>
+                </li>
+            }.into_any()
+        }
+    }
+}
