@@ -19,7 +19,8 @@ pub enum Which {
 pub fn start_page(role: Role) -> &'static str {
     match role {
         Role::Admin => "/admin",
-        _ => "/offers",
+        Role::Partner => "/admin/portal",
+        Role::Contractor => "/offers",
     }
 }
 
@@ -106,16 +107,24 @@ pub fn admin_app() -> impl IntoView {
             ["admin", "leads", _] => view! { <AdminOnly><pages::leads::LeadPage /></AdminOnly> }.into_any(),
             ["admin", "contractors"] => view! { <AdminOnly><pages::admin::ContractorsPage /></AdminOnly> }.into_any(),
             ["admin", "jobs"] => view! { <AdminOnly><pages::admin::JobsPage /></AdminOnly> }.into_any(),
-            ["admin", "jobs", _] => view! { <AdminOnly><pages::admin_job::AdminJobPage /></AdminOnly> }.into_any(),
-            ["admin", "claims"] => view! { <AdminOnly><pages::admin::ClaimsPage /></AdminOnly> }.into_any(),
-            ["admin", "claims", _] => view! { <AdminOnly><pages::admin_job::AdminClaimPage /></AdminOnly> }.into_any(),
+            ["admin", "portal"] => view! { <Guard role=Role::Partner><pages::portal::PortalPage /></Guard> }.into_any(),
+            ["admin", "jobs", _] => {
+                view! { <AdminOrPartner><pages::admin_job::AdminJobPage /></AdminOrPartner> }.into_any()
+            }
+            ["admin", "claims"] => view! { <AdminOrPartner><pages::admin::ClaimsPage /></AdminOrPartner> }.into_any(),
+            ["admin", "claims", _] => {
+                view! { <AdminOrPartner><pages::admin_job::AdminClaimPage /></AdminOrPartner> }.into_any()
+            }
             ["admin", "payouts"] => {
                 view! { <AdminOnly><pages::admin_payouts::AdminPayoutsPage /></AdminOnly> }.into_any()
             }
             ["admin", "partners"] => view! { <AdminOnly><pages::partners::PartnersPage /></AdminOnly> }.into_any(),
+            ["admin", "partners", "me"] => {
+                view! { <Guard role=Role::Partner><pages::partner::PartnerPage /></Guard> }.into_any()
+            }
             ["admin", "partners", _] => view! { <AdminOnly><pages::partner::PartnerPage /></AdminOnly> }.into_any(),
             ["admin", "audit"] => view! { <AdminOnly><pages::admin::AuditPage /></AdminOnly> }.into_any(),
-            ["admin", "search"] => view! { <AdminOnly><pages::search::SearchPage /></AdminOnly> }.into_any(),
+            ["admin", "search"] => view! { <AdminOrPartner><pages::search::SearchPage /></AdminOrPartner> }.into_any(),
             ["admin", "users"] => view! { <AdminOnly><pages::team::UsersPage /></AdminOnly> }.into_any(),
             ["admin", "notifications"] => {
                 view! { <AdminOnly><pages::admin_notifications::NotificationsPage /></AdminOnly> }.into_any()
@@ -209,6 +218,13 @@ fn Nav() -> impl IntoView {
                                 <A href="/admin/audit">"Audit log"</A>
                                 <a href="/account">"Account"</a>
                             }.into_any(),
+                            (Role::Partner, Which::Admin) => view! {
+                                {use_context::<HeaderExtra>().map(|x| x.0.run())}
+                                <A href="/admin/portal">"Your jobs"</A>
+                                <A href="/admin/claims">"Claims"</A>
+                                <A href="/admin/partners/me">"Webhook"</A>
+                                <a href="/account">"Account"</a>
+                            }.into_any(),
                             (Role::Contractor, Which::Contractor) => view! {
                                 <A href="/offers">"Offers"</A>
                                 <A href="/jobs">"My jobs"</A>
@@ -244,6 +260,25 @@ thread_local! {
 fn AdminOnly(children: ChildrenFn) -> impl IntoView {
     let gated: ChildrenFn = std::sync::Arc::new(move || view! { <AdminGate children=children.clone() /> }.into_any());
     view! { <Guard role=Role::Admin children=gated /> }
+}
+
+/// A page for admins (past NRP's second-factor rule) and for partner users, whom the access
+/// policy shows only their own.
+#[component]
+fn AdminOrPartner(children: ChildrenFn) -> impl IntoView {
+    let role = Memo::new(move |_| session::signal().get().map(|s| s.role));
+    move || {
+        match role.get() {
+        None => view! { <pages::login::LoginPage /> }.into_any(),
+        Some(Role::Admin) => view! { <AdminGate children=children.clone() /> }.into_any(),
+        Some(Role::Partner) => children().into_any(),
+        Some(r) => view! {
+            <section class="card narrow" role="alert"><h1>"Not for this account"</h1>
+                <p>"This page is for another kind of account."</p><a href=start_page(r)>"Go to your start page"</a></section>
+        }
+        .into_any(),
+    }
+    }
 }
 
 /// An admin's pages, once NRP's second-factor rule is met: until then, the set-up.

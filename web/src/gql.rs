@@ -41,7 +41,7 @@ operations!("graphql/offers.graphql": LeadOffers, AcceptOffer, DeclineOffer);
 operations!("graphql/jobs.graphql": MyJobs, JobDetail, AdvanceJob, AddJobNote);
 operations!("graphql/admin.graphql": Contractors, VerifyContractor, SuspendContractor, ReinstateContractor, AuditLog, AdminNotifications, ResendNotification);
 operations!("graphql/contractor.graphql": MyProfile, UpdateProfile, PauseMe, ResumeMe, AddCertification, RemoveCertification, MyPayouts, StripeLink);
-operations!("graphql/ops.graphql": Leads, LeadUpdates, LeadDetail, AssignLead, RerouteLead, ReleaseDuplicate, CancelLead, AdminPayouts, RunPayoutBatch, HoldPayout, ReleasePayout, RetryPayout, ReversePayout, Partners, CreatePartner, CreateApiKey, RevokeApiKey, AdminJobs, AdminClaims, Dashboard);
+operations!("graphql/ops.graphql": Leads, LeadUpdates, LeadDetail, AssignLead, RerouteLead, ReleaseDuplicate, CancelLead, AdminPayouts, RunPayoutBatch, HoldPayout, ReleasePayout, RetryPayout, ReversePayout, Partners, CreatePartner, CreateApiKey, RevokeApiKey, AdminJobs, AdminClaims, Dashboard, JobUpdates);
 operations!("graphql/alerts.graphql": WebPushPublicKey, RegisterPushSubscription, RemovePushSubscription, MarkOfferSeen, RequestCode);
 operations!("graphql/alerts.graphql" with "Clone, Serialize": MyAlertSettings, UpdateAlertSettings, ConfirmCode);
 operations!("graphql/team.graphql": Users, InviteUser, ResendInvitation, DisableUser, EnableUser, AcceptInvitation, ResetSecondFactor, EndUserSessions);
@@ -49,6 +49,7 @@ operations!("graphql/admin_job.graphql" with "Clone, PartialEq": AdminJob, Admin
 operations!("graphql/admin_job.graphql" with "Clone, PartialEq, Serialize": AdminClaim);
 operations!("graphql/partner.graphql": PartnerPage, Deliveries, SetWebhook, Redeliver);
 operations!("graphql/search.graphql": Search);
+operations!("graphql/portal.graphql" with "Clone, PartialEq": PortalJobs, PortalLeads);
 
 /// The same GraphQL value as another operation's generated type (each operation has its own copy
 /// of an enum, input or fragment): `JobStatus` of the job's query as the `JobStatus` of the move.

@@ -51,6 +51,12 @@ pub fn signal() -> RwSignal<Option<Session>> {
 }
 
 /// The current session, without subscribing.
+/// Whether an NRP admin is signed in, tracked (partner users share some admin pages, without
+/// NRP's own parts).
+pub fn is_admin() -> bool {
+    signal().with(|s| s.as_ref().is_some_and(|s| s.role == Role::Admin))
+}
+
 pub fn current() -> Option<Session> {
     signal().get_untracked()
 }

@@ -29,12 +29,13 @@ pub enum Hit {
     Contractor(contractor::Model),
 }
 
-/// A number as typed and, when different, in national form: `61 412…` may be a phone number
-/// (`0412…`) or an ABN, so both are looked for.
+/// A number in national form and, when different, as typed: `61 412…` may be a phone number
+/// (`0412…`) or an ABN, so both are looked for (`+61 412…` only as a phone).
 fn number(typed: &str) -> Term {
     let raw: String = typed.chars().filter(char::is_ascii_digit).collect();
     let national = search::national_digits(typed);
-    Term::Digits(if national == raw { vec![raw] } else { vec![national, raw] })
+    // `+61…` is a phone number, never an ABN.
+    Term::Digits(if national == raw || typed.contains('+') { vec![national] } else { vec![national, raw] })
 }
 
 /// The parts of a query: a number typed with spaces, brackets or `+61` is one number; otherwise

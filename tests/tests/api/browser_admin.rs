@@ -383,3 +383,116 @@ async fn an_admin_finds_a_customer_by_phone_from_the_header_and_opens_the_job() 
     assert!(shown.as_str().unwrap().contains("search for"), "{shown}");
     p.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_insurer_sees_only_its_own_work_with_its_clocks_and_approves_a_quote() {
+    let app = TestApp::spawn_with(Backend::Postgres, web()).await;
+    seed_postcodes(&app).await;
+    let admin = app.admin_token().await;
+    let (pid, key) = insurer_key(&app, &admin, "Portal Mutual").await;
+    let (_, other_key) = insurer_key(&app, &admin, "Rival Insurance").await;
+    let c = contractor(&app, &admin, "portal", json!({"basePostcode": "2000"}), true).await;
+    let email = format!("claims-{}@portal-mutual.example", uuid::Uuid::new_v4().simple());
+    app.ok(
+        Some(&admin),
+        "mutation($input: CreateUserInput!){ createUser(input:$input){ id } }",
+        json!({"input": {"email": email, "password": "partner-password-1", "role": "PARTNER", "partnerId": pid}}),
+    )
+    .await;
+    let mut mine = lead_input();
+    mine["customer"]["name"] = json!("Quinn Ownlead");
+    mine["claimNumber"] = json!("PM-555");
+    let (lead, _) = create_lead(&app, &key, mine).await;
+    let offer =
+        open_offers(&lead_detail(&app, &admin, &lead).await).into_iter().find(|(_, cid)| *cid == c.id).unwrap().0;
+    let job = app.ok(Some(&c.token), ACCEPT, json!({"id": offer})).await["acceptOffer"]["job"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for (to, extra) in [("CONTACTED", json!({})), ("INSPECTED", json!({})), ("QUOTED", json!({"quoteCents": 640_000}))]
+    {
+        let mut input = json!({"jobId": job, "to": to});
+        input.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        app.ok(Some(&c.token), ADVANCE, json!({"input": input})).await;
+    }
+    app.ok(
+        Some(&key),
+        "mutation($l:ID!){ createClaim(input:{leadId:$l, claimedCents:\"640000\"}){ id } }",
+        json!({"l": lead}),
+    )
+    .await;
+    let mut theirs = lead_input();
+    theirs["customer"]["name"] = json!("Rory Rivalcustomer");
+    let (rival, _) = create_lead(&app, &other_key, theirs).await;
+    let offer =
+        open_offers(&lead_detail(&app, &admin, &rival).await).into_iter().find(|(_, cid)| *cid == c.id).unwrap().0;
+    let rival_job = app.ok(Some(&c.token), ACCEPT, json!({"id": offer})).await["acceptOffer"]["job"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    let p = Browser::start_sized(1280, 900).await;
+    p.sign_in(&app.base, &email, "partner-password-1").await;
+    p.until("the portal", "location.pathname === '/admin/portal'").await;
+    let row = format!("tr[data-job='{job}']");
+    let text = p.text(&row).await;
+    assert!(
+        text.contains("Quinn Ownlead") && text.contains("To approve") && text.contains("business day(s) left"),
+        "{text}"
+    );
+    assert_eq!(p.text(&format!("{row} td.days")).await, "0", "quoted today");
+    let page = p.text("main").await;
+    assert!(!page.contains("Rivalcustomer"), "nothing of another insurer's: {page}");
+    assert!(p.text("header nav").await.contains("Your jobs") && !p.text("header nav").await.contains("Contractors"));
+
+    // The job page: the quote to approve, and none of NRP's own parts.
+    p.click(&format!("{row} a[href='/admin/jobs/{job}']")).await;
+    p.find("[data-status=QUOTED]").await;
+    let moves = p.client.find_all(fantoccini::Locator::Css("button.move")).await.unwrap();
+    assert_eq!(moves.len(), 1, "approving is the insurer's only move");
+    assert!(p.client.find_all(fantoccini::Locator::Css("form.cancel-job, section.payout")).await.unwrap().is_empty());
+    p.fill("#approved", "6,200").await;
+    p.click("button.move[data-to=APPROVED]").await;
+    p.find("[data-status=APPROVED]").await;
+    assert_eq!(p.text("dd.approved").await, "$6,200.00");
+
+    // Another insurer's job is not found; its customer is not found by search either.
+    p.goto(&format!("{}/admin/jobs/{rival_job}", app.base)).await;
+    p.until("a refusal", "document.querySelector('.error-box')").await;
+    assert!(!p.text("main").await.contains("Rivalcustomer"));
+    p.fill("#global-search", "Rivalcustomer").await;
+    p.find("#global-search").await.send_keys("\u{E007}").await.unwrap();
+    p.find(".empty").await;
+    p.goto(&format!("{}/admin/search?q=Ownlead", app.base)).await;
+    p.find(&format!("li.result[data-kind=JOB][data-id='{job}']")).await;
+
+    // Its claims, and its own webhook page.
+    p.click("header a[href='/admin/claims']").await;
+    p.until("its claim", "document.querySelectorAll('tr[data-claim]').length === 1").await;
+    assert!(p.text("main").await.contains("PM-555"));
+    p.click("header a[href='/admin/partners/me']").await;
+    assert!(p.text("#partner-title").await.contains("Portal Mutual"));
+    p.find("#webhook-url").await;
+    p.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dashboard_follows_the_network_live_and_says_when_there_is_no_data() {
+    let app = TestApp::spawn_with(Backend::Sqlite, web()).await;
+    seed_postcodes(&app).await;
+    let admin = app.admin_token().await;
+    let (_, key) = insurer_key(&app, &admin, "Live Mutual").await;
+    let p = admin_browser(&app, "live").await;
+    p.find(".link[data-state=live]").await;
+    assert_eq!(p.text(".kpi.unassigned strong").await, "0");
+    let empty = p.text("main").await;
+    assert!(empty.contains("No data yet: no leads") && empty.contains("No data yet: no payouts"), "{empty}");
+    // No contractor covers it: the lead lands in the unassigned queue, and the dashboard shows
+    // it without a reload.
+    let (lead, status) = create_lead(&app, &key, lead_input()).await;
+    assert_eq!(status, "UNASSIGNED");
+    p.until("the queue counts it", "document.querySelector('.kpi.unassigned strong').innerText === '1'").await;
+    p.find(&format!("ul.queue li[data-lead='{lead}']")).await;
+    assert!(!p.text("main").await.contains("no leads in this period"), "the chart has its lead");
+    p.close().await;
+}

@@ -9,6 +9,7 @@ use crate::api::{self, ApiError};
 use crate::gql::admin_job::{self, ClaimFields, ClaimStatus, JobStatus};
 use crate::gql::{self, admin_advance_job, admin_claim, retype};
 use crate::nav::A;
+use crate::session::is_admin;
 use crate::ui::{ErrorBox, Load, constant, fetch_into, label, money, parse_dollars, phone, shown, when};
 
 type Job = admin_job::AdminJobJob;
@@ -26,7 +27,11 @@ pub fn AdminJobPage() -> impl IntoView {
     let reload = Callback::new(move |_| load());
     view! {
         <section class="page" aria-labelledby="job-title">
-            <p><A href="/admin/jobs">"← Jobs"</A></p>
+            {move || if is_admin() {
+                view! { <p><A href="/admin/jobs">"← Jobs"</A></p> }.into_any()
+            } else {
+                view! { <p><A href="/admin/portal">"← Your jobs"</A></p> }.into_any()
+            }}
             {shown(state, "the job", reload, move |j| view! { <JobView job=j reload /> }.into_any())}
         </section>
     }
@@ -45,7 +50,7 @@ fn JobView(job: Job, reload: Callback<()>) -> impl IntoView {
         <p class="status-line">"Stage: " <strong data-status=constant(&status)>{label(&constant(&status))}</strong>
             {stage_since}
             {job.alert.clone().map(|a| view! { <span class="alert-tag">{label(&a)}</span> })}
-            " · " <A href=format!("/admin/leads/{}", l.id)>"the lead"</A></p>
+            {is_admin().then(|| view! { " · " <A href=format!("/admin/leads/{}", l.id)>"the lead"</A> })}</p>
         <div class="grid2">
             <section class="card" aria-labelledby="customer-h">
                 <h2 id="customer-h">"Customer and property"</h2>
@@ -91,7 +96,7 @@ fn JobView(job: Job, reload: Callback<()>) -> impl IntoView {
         </div>
         <div class="grid2">
             <ClaimPanel claim lead_id=l.id.clone() has_insurer=l.insurer.is_some() reload />
-            <Payout payout=job.payout.clone() approved=job.approved_cents.is_some() />
+            {is_admin().then(|| view! { <Payout payout=job.payout.clone() approved=job.approved_cents.is_some() /> })}
         </div>
         <Attachments files=job.attachments.iter().map(|a| (a.url.clone(), a.filename.clone(), a.content_type.clone(), a.size_bytes, a.created_at.clone())).collect() />
         <section class="card" aria-labelledby="timeline-h">
@@ -645,7 +650,7 @@ pub fn AdminClaimPage() -> impl IntoView {
                 view! {
                     <h1 id="claim-title">{format!("Claim {} — {} {}", number, l.property.suburb, l.property.postcode)}</h1>
                     <p class="status-line">{format!("{} · {} · {}", l.customer.name, phone(&l.customer.phone), l.property.address)}
-                        " · " <A href=format!("/admin/leads/{}", l.id)>"the lead"</A>
+                        {is_admin().then(|| view! { " · " <A href=format!("/admin/leads/{}", l.id)>"the lead"</A> })}
                         {l.job.clone().map(|j| view! { " · " <A href=format!("/admin/jobs/{}", j.id)>{format!("the job ({})", label(&constant(&j.status)).to_lowercase())}</A> })}</p>
                     {match fields {
                         Some(f) => view! { <ClaimPanel claim=Some(f) lead_id=l.id.clone() has_insurer=true reload /> }.into_any(),

@@ -5,7 +5,10 @@ use leptos::prelude::*;
 
 use crate::api;
 use crate::gql::{self, dashboard};
-use crate::ui::{Cents, ErrorBox, Load, Loading, constant, fixed, label, money};
+use crate::pages::offers::LinkBadge;
+use crate::ui::{Cents, ErrorBox, Load, Loading, constant, fixed, label, money, when};
+use crate::ws::{self, LinkState};
+use gloo_timers::future::TimeoutFuture;
 
 const COLOURS: [(&str, &str); 4] =
     [("WATER", "#1f77b4"), ("FIRE", "#d62728"), ("MOULD", "#2ca02c"), ("STORM", "#9467bd")];
@@ -21,23 +24,58 @@ fn duration(secs: i64) -> String {
 #[component]
 pub fn DashboardPage() -> impl IntoView {
     let days = RwSignal::new(30i64);
-    let state = RwSignal::new(Load::<dashboard::DashboardDashboard>::Loading);
-    let load = move || {
+    let state = RwSignal::new(Load::<dashboard::ResponseData>::Loading);
+    // `quiet`: keep showing the figures while new ones load (a live update, not a first load).
+    let load = move |quiet: bool| {
         let d = days.get_untracked();
+        if !quiet {
+            state.set(Load::Loading);
+        }
         leptos::task::spawn_local(async move {
-            state.set(match api::call::<gql::Dashboard>(dashboard::Variables { days: Some(d) }).await {
-                Ok(r) => Load::Ready(r.dashboard),
+            let r = api::call::<gql::Dashboard>(dashboard::Variables { days: Some(d) }).await;
+            let _ = state.try_set(match r {
+                Ok(r) => Load::Ready(r),
+                Err(_) if quiet && state.with_untracked(|s| matches!(s, Load::Ready(_))) => return,
                 Err(e) => Load::Failed(e),
             });
         });
     };
-    load();
+    load(false);
+    // Live: leads and jobs moving anywhere in the network reload the figures, at most once a
+    // second and a half however busy the day; a link that comes back reloads what it missed.
+    let pending = RwSignal::new(false);
+    let soon = move || {
+        if pending.get_untracked() {
+            return;
+        }
+        pending.set(true);
+        leptos::task::spawn_local(async move {
+            TimeoutFuture::new(1_500).await;
+            if pending.try_set(false).is_none() {
+                load(true);
+            }
+        });
+    };
+    let leads_link = RwSignal::new(LinkState::Connecting);
+    let jobs_link = RwSignal::new(LinkState::Connecting);
+    ws::subscribe::<gql::LeadUpdates>(gql::lead_updates::Variables, leads_link, move |_| soon());
+    ws::subscribe::<gql::JobUpdates>(gql::job_updates::Variables, jobs_link, move |_| soon());
+    let was_lost = RwSignal::new(false);
+    Effect::new(move |_| match leads_link.get() {
+        LinkState::Offline(_) => was_lost.set(true),
+        LinkState::Live if was_lost.get_untracked() => {
+            was_lost.set(false);
+            soon();
+        }
+        _ => {}
+    });
     view! {
         <section class="page" aria-labelledby="dash-title">
             <div class="page-head">
                 <h1 id="dash-title">"Dashboard"</h1>
+                <LinkBadge link=leads_link />
                 <label class="check">"Period "
-                    <select on:change=move |ev| { days.set(event_target_value(&ev).parse().unwrap_or(30)); load(); }>
+                    <select on:change=move |ev| { days.set(event_target_value(&ev).parse().unwrap_or(30)); load(false); }>
                         <option value="7">"7 days"</option>
                         <option value="30" selected>"30 days"</option>
                         <option value="90">"90 days"</option>
@@ -46,8 +84,8 @@ pub fn DashboardPage() -> impl IntoView {
             </div>
             {move || match state.get() {
                 Load::Loading => view! { <Loading what="the dashboard" /> }.into_any(),
-                Load::Failed(e) => view! { <ErrorBox error=e retry=Callback::new(move |_| load()) /> }.into_any(),
-                Load::Ready(d) => { let overdue_class = if d.overdue_jobs > 0 { "bad" } else { "" }; view! {
+                Load::Failed(e) => view! { <ErrorBox error=e retry=Callback::new(move |_| load(false)) /> }.into_any(),
+                Load::Ready(r) => { let d = r.dashboard; let q = r.unassigned; let overdue_class = if d.overdue_jobs > 0 { "bad" } else { "" }; let queue_class = if q.total_count > 0 { "bad" } else { "" }; view! {
                     <div class="kpis">
                         <div class="card kpi"><span class="kpi-label">"Offer acceptance"</span>
                             <strong>{d.acceptance_rate.map(|r| format!("{}%", fixed(r * 100.0, 0))).unwrap_or_else(|| "—".into())}</strong>
@@ -57,7 +95,21 @@ pub fn DashboardPage() -> impl IntoView {
                         <div class="card kpi"><span class="kpi-label">"Overdue jobs"</span>
                             <strong class=overdue_class>{d.overdue_jobs}</strong>
                             <A href="/admin/jobs">"See jobs"</A></div>
+                        <div class="card kpi unassigned"><span class="kpi-label">"Unassigned queue"</span>
+                            <strong class=queue_class>{q.total_count}</strong>
+                            <A href="/admin/leads">"See the queue"</A></div>
                     </div>
+                    {(!q.nodes.is_empty()).then(|| view! {
+                        <section class="card" aria-labelledby="queue-h">
+                            <h2 id="queue-h">"Waiting for a contractor"</h2>
+                            <ul class="plain queue">
+                                {q.nodes.into_iter().map(|l| view! {
+                                    <li data-lead=l.id.clone()><A href=format!("/admin/leads/{}", l.id)>{format!("{} {} {}", l.property.suburb, l.property.state, l.property.postcode)}</A>
+                                        {format!(" · {} · {} · {}", label(&constant(&l.damage_type)), label(&constant(&l.urgency)), when(&l.created_at))}</li>
+                                }).collect_view()}
+                            </ul>
+                        </section>
+                    })}
                     <div class="grid2">
                         <LeadsChart days=d.leads_per_day.clone() />
                         <StagesChart stages=d.jobs_by_stage.clone() />
@@ -92,7 +144,8 @@ fn LeadsChart(days: Vec<dashboard::DashboardDashboardLeadsPerDay>) -> impl IntoV
     view! {
         <section class="card" aria-labelledby="leads-chart-h">
             <h2 id="leads-chart-h">"Leads per day"</h2>
-            <svg viewBox=format!("0 0 {w} {}", h + 20.0) role="img" aria-label=summary.clone() class="chart">
+            {(total == 0).then(|| view! { <p class="empty no-data">"No data yet: no leads in this period."</p> })}
+            <svg style=(total == 0).then_some("display:none") viewBox=format!("0 0 {w} {}", h + 20.0) role="img" aria-label=summary.clone() class="chart">
                 <title>{summary.clone()}</title>
                 {per_day.iter().enumerate().map(|(x, (day, counts))| {
                     let mut y = h;
@@ -115,16 +168,19 @@ fn LeadsChart(days: Vec<dashboard::DashboardDashboardLeadsPerDay>) -> impl IntoV
 #[component]
 fn StagesChart(stages: Vec<dashboard::DashboardDashboardJobsByStage>) -> impl IntoView {
     let max = stages.iter().map(|s| s.count).max().unwrap_or(0).max(1);
+    let empty = stages.iter().all(|s| s.count == 0);
     let row = 26.0;
     let h = row * stages.len() as f64;
     view! {
         <section class="card" aria-labelledby="stages-h">
             <h2 id="stages-h">"Jobs by stage"</h2>
-            <svg viewBox=format!("0 0 400 {h}") role="img" aria-label="Jobs in each stage" class="chart">
+            {empty.then(|| view! { <p class="empty no-data">"No data yet: no jobs."</p> })}
+            // 600 wide like the other charts, so their text is one size on any screen.
+            <svg style=empty.then_some("display:none") viewBox=format!("0 0 600 {h}") role="img" aria-label="Jobs in each stage" class="chart">
                 {stages.into_iter().enumerate().map(|(i, s)| {
                     let y = i as f64 * row;
                     let name = label(&constant(&s.status));
-                    let bw = s.count as f64 / max as f64 * 230.0;
+                    let bw = s.count as f64 / max as f64 * 420.0;
                     view! {
                         <text x=0 y=y + 17.0 class="tick">{name.clone()}</text>
                         <rect x=130 y=y + 4.0 width=bw.max(1.0) height=row - 8.0 fill="#145f8c"><title>{format!("{name}: {}", s.count)}</title></rect>
@@ -150,7 +206,8 @@ fn MoneyChart(weeks: Vec<dashboard::DashboardDashboardMoneyByWeek>) -> impl Into
         <section class="card" aria-labelledby="money-h">
             <h2 id="money-h">"Commission and payouts by week"</h2>
             <p class="muted">{summary.clone()}</p>
-            <svg viewBox=format!("0 0 {w} {}", h + 20.0) role="img" aria-label=summary class="chart">
+            {(total_c == 0 && total_p == 0).then(|| view! { <p class="empty no-data">"No data yet: no payouts in this period."</p> })}
+            <svg style=(total_c == 0 && total_p == 0).then_some("display:none") viewBox=format!("0 0 {w} {}", h + 20.0) role="img" aria-label=summary class="chart">
                 {weeks.into_iter().enumerate().map(|(i, wk)| {
                     let x = i as f64 * gw;
                     let ch = wk.commission_cents.0 as f64 / max as f64 * (h - 10.0);

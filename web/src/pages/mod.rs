@@ -13,6 +13,7 @@ pub mod offers;
 pub mod partner;
 pub mod partners;
 pub mod payouts;
+pub mod portal;
 pub mod profile;
 pub mod search;
 pub mod signup;

@@ -13,7 +13,8 @@ type Delivery = deliveries::DeliveriesWebhookDeliveriesNodes;
 
 #[component]
 pub fn PartnerPage() -> impl IntoView {
-    let id = move || crate::nav::segment(2);
+    // `/admin/partners/me`: a partner user's own (the server answers a partner only for itself).
+    let id = move || crate::nav::segment(2).filter(|s| s != "me");
     let state = RwSignal::new(Load::<partner_page::PartnerPagePartner>::Loading);
     let load = move || {
         let id = id();
@@ -25,7 +26,7 @@ pub fn PartnerPage() -> impl IntoView {
     let reload = Callback::new(move |_| load());
     view! {
         <section class="page" aria-labelledby="partner-title">
-            <p><A href="/admin/partners">"← Partners"</A></p>
+            {move || crate::session::is_admin().then(|| view! { <p><A href="/admin/partners">"← Partners"</A></p> })}
             {shown(state, "the partner", reload, move |p| view! {
                 <h1 id="partner-title">{p.name.clone()} <span class="muted">{format!(" · {}", label(&constant(&p.kind)))}</span></h1>
                 <Webhook partner_id=p.id.clone() url=p.webhook_url.clone() />

@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use crate::api;
 use crate::gql::{self, search};
 use crate::nav::{self, A};
+use crate::session::is_admin;
 use crate::ui::{Load, constant, fetch_into, label, phone, shown, when};
 
 use search::SearchSearchNodes as Node;
@@ -64,7 +65,7 @@ pub fn SearchPage() -> impl IntoView {
         <section class="page" aria-labelledby="search-title">
             <h1 id="search-title">{move || format!("Search: {}", typed_query())}</h1>
             {move || (!rows.with(Vec::is_empty)).then(|| view! {
-                <ul class="results plain">{rows.get().into_iter().map(result).collect_view()}</ul>
+                <ul class="results plain">{rows.get().into_iter().map(|n| result(n, is_admin())).collect_view()}</ul>
             })}
             {shown(state, "the results", Callback::new(move |_| fetch(None)), move |next| {
                 view! {
@@ -78,12 +79,17 @@ pub fn SearchPage() -> impl IntoView {
     }
 }
 
-fn result(n: Node) -> AnyView {
+/// One hit; `admin` links a lead to its page (partners open their work from the job).
+fn result(n: Node, admin: bool) -> AnyView {
     match n {
         Node::Lead(l) => view! {
             <li class="result card" data-kind="LEAD" data-id=l.id.clone()>
                 <span class="kind">"Lead"</span>
-                <A href=format!("/admin/leads/{}", l.id)><strong>{l.customer.name.clone()}</strong></A>
+                {if admin {
+                    view! { <A href=format!("/admin/leads/{}", l.id)><strong>{l.customer.name.clone()}</strong></A> }.into_any()
+                } else {
+                    view! { <strong>{l.customer.name.clone()}</strong> }.into_any()
+                }}
                 {format!(" · {} · {}, {} {} {}", phone(&l.customer.phone), l.property.address, l.property.suburb, l.property.state, l.property.postcode)}
                 <br/><span class="muted">{format!("{} damage · {} · {}{}", label(&constant(&l.damage_type)), label(&constant(&l.status)), when(&l.created_at),
                     l.claim_number.clone().map(|c| format!(" · claim {c}")).unwrap_or_default())}</span>
