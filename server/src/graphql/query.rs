@@ -26,8 +26,7 @@ use crate::domain::{AtField, Postcode};
 use crate::error::ServiceError;
 use crate::services;
 use crate::store::{
-    audit::AuditFilter, claims::ClaimFilter, contractors::ContractorFilter, jobs::JobFilter, leads::LeadFilter,
-    payouts::PayoutFilter,
+    audit::AuditFilter, claims::ClaimFilter, contractors::ContractorFilter, jobs::JobFilter, payouts::PayoutFilter,
 };
 
 #[derive(Default)]
@@ -62,6 +61,31 @@ pub struct LeadFilterInput {
     pub status: Option<LeadStatus>,
     pub damage_type: Option<DamageType>,
     pub postcode: Option<String>,
+    /// Received on or after this day (NRP's clock, `REPORT_TIME_ZONE`).
+    pub received_from: Option<chrono::NaiveDate>,
+    /// Received on or before this day (NRP's clock).
+    pub received_to: Option<chrono::NaiveDate>,
+}
+
+/// The orders `leads` can come in.
+#[derive(async_graphql::Enum, Copy, Clone, Debug, Default, Eq, PartialEq)]
+pub enum LeadSort {
+    /// Newest first (the default).
+    #[default]
+    Newest,
+    Oldest,
+    /// The highest estimated value first; leads without one last.
+    Value,
+}
+
+impl From<LeadSort> for crate::store::leads::LeadOrder {
+    fn from(s: LeadSort) -> Self {
+        match s {
+            LeadSort::Newest => Self::Newest,
+            LeadSort::Oldest => Self::Oldest,
+            LeadSort::Value => Self::Value,
+        }
+    }
 }
 
 /// Filters for `notifications`; all optional and combined with AND.
@@ -279,7 +303,8 @@ impl Query {
         services::leads::get(app(ctx), meta(ctx), id).await.gql().map(Lead)
     }
 
-    /// Leads, newest first: all for admins, their own for partners, assigned ones for contractors.
+    /// Leads, newest first unless `sort` says otherwise: all for admins, their own for partners,
+    /// assigned ones for contractors. `GET /reports/leads.csv` exports the same list.
     #[graphql(complexity = "crate::graphql::ids::list_cost(first, child_complexity)")]
     async fn leads(
         &self,
@@ -287,22 +312,27 @@ impl Query {
         first: Option<i32>,
         after: Option<String>,
         filter: Option<LeadFilterInput>,
+        sort: Option<LeadSort>,
     ) -> Result<Page<Lead>> {
         let limit = page_size(first).gql()?;
-        let before = decode_cursor(after.as_deref()).gql()?;
+        let position = services::leads::decode_position(after.as_deref()).gql()?;
         let f = filter.unwrap_or_default();
-        let postcode = match f.postcode.as_deref() {
-            Some(p) => Some(Postcode::parse(p).at("filter.postcode").map_err(ServiceError::from).gql()?.into_inner()),
-            None => None,
-        };
-        let filter = LeadFilter {
-            status: f.status.map(Into::into),
-            damage_type: f.damage_type.map(Into::into),
-            postcode,
-            ..Default::default()
-        };
-        let (rows, total) = services::leads::list(app(ctx), meta(ctx), filter, before, limit + 1).await.gql()?;
-        Ok(to_page(rows, total, limit, after.is_some(), |m| m.id, Lead))
+        let zone = app(ctx).config.report_zone;
+        let (status, damage) = (f.status.map(Into::into), f.damage_type.map(Into::into));
+        let filter =
+            services::leads::filter(zone, status, damage, f.postcode.as_deref(), f.received_from, f.received_to)
+                .gql()?;
+        let (rows, total) =
+            services::leads::list(app(ctx), meta(ctx), filter, sort.unwrap_or_default().into(), position, limit + 1)
+                .await
+                .gql()?;
+        let has_next = rows.len() as u64 > limit;
+        let mut conn =
+            Connection::with_additional_fields(after.is_some(), has_next, ConnectionTotals { total_count: total });
+        conn.edges.extend(
+            rows.into_iter().take(limit as usize).map(|m| Edge::new(services::leads::encode_position(&m), Lead(m))),
+        );
+        Ok(conn)
     }
 
     /// Your offers, newest first (contractors), optionally in one status.

@@ -46,12 +46,18 @@ pub async fn payouts_csv(
         (Ok(f), Ok(t)) => (f, t),
         (Err(e), _) | (_, Err(e)) => return (StatusCode::BAD_REQUEST, e).into_response(),
     };
-    match services::payouts::report_csv(&state.ctx, &meta, PayoutFilter { status, from, to, contractor_id: None }).await
-    {
+    let report =
+        services::payouts::report_csv(&state.ctx, &meta, PayoutFilter { status, from, to, contractor_id: None });
+    csv_response(report.await, "payouts.csv")
+}
+
+/// A CSV answer, or the refusal said plainly with its status.
+fn csv_response(result: Result<String, ServiceError>, filename: &'static str) -> Response {
+    match result {
         Ok(csv) => (
             [
-                (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-                (header::CONTENT_DISPOSITION, "attachment; filename=\"payouts.csv\""),
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+                (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{filename}\"")),
             ],
             csv,
         )
@@ -60,8 +66,53 @@ pub async fn payouts_csv(
         Err(ServiceError::Forbidden(m)) => (StatusCode::FORBIDDEN, m).into_response(),
         Err(ServiceError::Validation { message, .. }) => (StatusCode::BAD_REQUEST, message).into_response(),
         Err(e) => {
-            tracing::error!(error = ?e, "payout report failed");
+            tracing::error!(error = ?e, report = filename, "report failed");
             StatusCode::INTERNAL_SERVER_ERROR.into_response()
         }
+    }
+}
+
+/// `GET /reports/leads.csv?status=&damageType=&postcode=&from=&to=&sort=`: the leads list as
+/// shown (same filters, order and scope: admins all, partners their own), at most 10,000 rows.
+/// Days are `YYYY-MM-DD` on NRP's clock, `to` inclusive; `sort` is `NEWEST`, `OLDEST` or `VALUE`.
+pub async fn leads_csv(
+    State(state): State<HttpState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let meta = request_meta(&state.ctx, &headers, Some(peer)).await;
+    fn parsed<T: serde::de::DeserializeOwned>(q: &HashMap<String, String>, k: &str) -> Result<Option<T>, String> {
+        match q.get(k).filter(|v| !v.is_empty()) {
+            None => Ok(None),
+            Some(v) => serde_json::from_value(serde_json::Value::String(v.clone()))
+                .map(Some)
+                .map_err(|_| format!("{k} is not one of its values: {v}")),
+        }
+    }
+    let day = |k: &str| -> Result<Option<chrono::NaiveDate>, String> {
+        match q.get(k).filter(|v| !v.is_empty()) {
+            None => Ok(None),
+            Some(v) => chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d")
+                .map(Some)
+                .map_err(|_| format!("{k} must be a date such as 2026-11-01")),
+        }
+    };
+    let order = match q.get("sort").map(String::as_str).unwrap_or("NEWEST") {
+        "NEWEST" => crate::store::leads::LeadOrder::Newest,
+        "OLDEST" => crate::store::leads::LeadOrder::Oldest,
+        "VALUE" => crate::store::leads::LeadOrder::Value,
+        _ => return (StatusCode::BAD_REQUEST, "sort must be NEWEST, OLDEST or VALUE").into_response(),
+    };
+    let filter = (|| {
+        let (status, damage) = (parsed(&q, "status")?, parsed(&q, "damageType")?);
+        let (from, to) = (day("from")?, day("to")?);
+        let postcode = q.get("postcode").map(String::as_str).filter(|p| !p.is_empty());
+        services::leads::filter(state.ctx.config.report_zone, status, damage, postcode, from, to)
+            .map_err(|e| e.to_string())
+    })();
+    match filter {
+        Ok(f) => csv_response(services::leads::list_csv(&state.ctx, &meta, f, order).await, "leads.csv"),
+        Err(m) => (StatusCode::BAD_REQUEST, m).into_response(),
     }
 }

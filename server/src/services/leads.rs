@@ -12,7 +12,7 @@ use crate::context::AppContext;
 use crate::domain::{Email, Phone, Postcode};
 use crate::error::{ServiceError, ServiceResult};
 use crate::events::{Event, LeadUpdate};
-use crate::store::{self, leads::LeadFilter, leads::NewLead};
+use crate::store::{self, leads::LeadFilter, leads::LeadOrder, leads::LeadPosition, leads::NewLead};
 
 /// Leads for the same customer phone, postcode and damage within this window are duplicates.
 pub const DUPLICATE_WINDOW_HOURS: i64 = 72;
@@ -175,7 +175,8 @@ pub async fn list(
     ctx: &AppContext,
     meta: &RequestMeta,
     mut filter: LeadFilter,
-    before: Option<Uuid>,
+    order: LeadOrder,
+    after: Option<LeadPosition>,
     limit: u64,
 ) -> ServiceResult<(Vec<lead::Model>, u64)> {
     match crate::access::scope(&meta.principal)? {
@@ -183,7 +184,127 @@ pub async fn list(
         Scope::Partner(pid) => filter.partner_id = Some(pid),
         Scope::Contractor(cid) => filter.assigned_contractor_id = Some(cid),
     }
-    let rows = store::leads::page(&ctx.db, &filter, before, limit).await?;
+    let rows = store::leads::page(&ctx.db, &filter, order, after, limit).await?;
     let total = store::leads::count(&ctx.db, &filter).await?;
     Ok((rows, total))
+}
+
+/// A lead filter as the store takes it: the postcode checked, the days as instants on NRP's
+/// clock (`to` inclusive), a range that ends before it starts refused. Shared with the CSV export.
+pub fn filter(
+    zone: chrono_tz::Tz,
+    status: Option<entities::LeadStatus>,
+    damage_type: Option<entities::DamageType>,
+    postcode: Option<&str>,
+    from: Option<chrono::NaiveDate>,
+    to: Option<chrono::NaiveDate>,
+) -> Result<LeadFilter, ServiceError> {
+    use crate::domain::AtField;
+    use crate::domain::zones::start_of_day;
+    let postcode = match postcode {
+        Some(p) => Some(Postcode::parse(p).at("filter.postcode").map_err(ServiceError::from)?.into_inner()),
+        None => None,
+    };
+    if let (Some(f), Some(t)) = (from, to)
+        && t < f
+    {
+        return Err(ServiceError::validation("filter.receivedTo", "the last day is before the first"));
+    }
+    Ok(LeadFilter {
+        status,
+        damage_type,
+        postcode,
+        received_from: from.map(|d| start_of_day(d, zone)),
+        received_to: to.and_then(|d| d.succ_opt()).map(|d| start_of_day(d, zone)),
+        ..Default::default()
+    })
+}
+
+/// An enum's wire name (`ASSIGNED`).
+fn wire_name(v: &impl serde::Serialize) -> String {
+    serde_json::to_value(v).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default()
+}
+
+/// The most rows one CSV export holds.
+pub const CSV_MAX_ROWS: u64 = 10_000;
+
+/// The leads a list shows (same filter, order and scope), as CSV: at most [`CSV_MAX_ROWS`];
+/// more is `BAD_USER_INPUT` asking for a narrower filter.
+pub async fn list_csv(
+    ctx: &AppContext,
+    meta: &RequestMeta,
+    filter: LeadFilter,
+    order: LeadOrder,
+) -> ServiceResult<String> {
+    let (rows, total) = list(ctx, meta, filter, order, None, CSV_MAX_ROWS).await?;
+    if total > CSV_MAX_ROWS {
+        return Err(ServiceError::validation(
+            "filter",
+            format!("{total} leads match; narrow the filter (dates, status) to {CSV_MAX_ROWS} or fewer to export them"),
+        ));
+    }
+    let insurers: std::collections::HashMap<Uuid, String> =
+        store::partners::find_many(&ctx.db, &rows.iter().filter_map(|l| l.insurer_id).collect::<Vec<_>>())
+            .await?
+            .into_iter()
+            .map(|p| (p.id, p.name))
+            .collect();
+    let mut w = super::csv_out::CsvOut::default();
+    w.row([
+        "lead_id",
+        "received_at",
+        "status",
+        "damage",
+        "urgency",
+        "customer",
+        "phone",
+        "email",
+        "address",
+        "suburb",
+        "state",
+        "postcode",
+        "estimated_value_aud",
+        "insurer",
+        "claim_number",
+    ])?;
+    for l in &rows {
+        w.row([
+            l.id.to_string(),
+            l.created_at.to_rfc3339(),
+            wire_name(&l.status),
+            wire_name(&l.damage_type),
+            wire_name(&l.urgency),
+            l.customer_name.clone(),
+            l.customer_phone.clone(),
+            l.customer_email.clone().unwrap_or_default(),
+            l.address.clone(),
+            l.suburb.clone(),
+            l.state.clone(),
+            l.postcode.clone(),
+            l.estimated_value_cents.map(super::payouts::dollars).unwrap_or_default(),
+            l.insurer_id.and_then(|i| insurers.get(&i).cloned()).unwrap_or_default(),
+            l.claim_number.clone().unwrap_or_default(),
+        ])?;
+    }
+    w.finish()
+}
+
+/// A list cursor: the lead's value (-1 for none) and id, so any order can continue from it.
+pub fn encode_position(l: &lead::Model) -> String {
+    use base64::Engine;
+    let mut bytes = l.estimated_value_cents.unwrap_or(-1).to_be_bytes().to_vec();
+    bytes.extend_from_slice(l.id.as_bytes());
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+pub fn decode_position(cursor: Option<&str>) -> ServiceResult<Option<LeadPosition>> {
+    use base64::Engine;
+    let Some(c) = cursor else { return Ok(None) };
+    let bad = || ServiceError::validation("after", "not a valid cursor");
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(c).map_err(|_| bad())?;
+    let bytes: [u8; 24] = bytes.try_into().map_err(|_| bad())?;
+    let mut value = [0u8; 8];
+    value.copy_from_slice(&bytes[..8]);
+    let id = Uuid::from_slice(&bytes[8..]).map_err(|_| bad())?;
+    Ok(Some(LeadPosition { id, value: i64::from_be_bytes(value) }))
 }

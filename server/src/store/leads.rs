@@ -176,6 +176,27 @@ pub struct LeadFilter {
     /// Only leads this partner sent or insures.
     pub partner_id: Option<Uuid>,
     pub assigned_contractor_id: Option<Uuid>,
+    /// Received at or after this instant.
+    pub received_from: Option<DateTime<Utc>>,
+    /// Received before this instant.
+    pub received_to: Option<DateTime<Utc>>,
+}
+
+/// The orders a list of leads comes in.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum LeadOrder {
+    #[default]
+    Newest,
+    Oldest,
+    /// The highest estimated value first (leads without one last), newest first among equals.
+    Value,
+}
+
+/// Where a page continues: after this lead (and, by value, after its value; -1 for none).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LeadPosition {
+    pub id: Uuid,
+    pub value: i64,
 }
 
 fn filtered(f: &LeadFilter) -> Select<lead::Entity> {
@@ -195,21 +216,43 @@ fn filtered(f: &LeadFilter) -> Select<lead::Entity> {
     if let Some(c) = f.assigned_contractor_id {
         q = q.filter(lead::Column::AssignedContractorId.eq(c));
     }
+    if let Some(t) = f.received_from {
+        q = q.filter(lead::Column::CreatedAt.gte(t));
+    }
+    if let Some(t) = f.received_to {
+        q = q.filter(lead::Column::CreatedAt.lt(t));
+    }
     q
 }
 
-/// Newest first; `before` is the id of the last row of the previous page.
+/// A page in `order`, continuing after `after` (ids are time-ordered, so by id is by arrival).
 pub async fn page(
     db: &impl ConnectionTrait,
     f: &LeadFilter,
-    before: Option<Uuid>,
+    order: LeadOrder,
+    after: Option<LeadPosition>,
     limit: u64,
 ) -> Result<Vec<lead::Model>, DbErr> {
     let mut q = filtered(f);
-    if let Some(b) = before {
-        q = q.filter(lead::Column::Id.lt(b));
+    let value = || Expr::cust("COALESCE(estimated_value_cents, -1)");
+    match (order, after) {
+        (LeadOrder::Newest, Some(a)) => q = q.filter(lead::Column::Id.lt(a.id)),
+        (LeadOrder::Oldest, Some(a)) => q = q.filter(lead::Column::Id.gt(a.id)),
+        (LeadOrder::Value, Some(a)) => {
+            q = q.filter(
+                Condition::any()
+                    .add(value().lt(a.value))
+                    .add(Condition::all().add(value().eq(a.value)).add(lead::Column::Id.lt(a.id))),
+            )
+        }
+        (_, None) => {}
     }
-    q.order_by_desc(lead::Column::Id).limit(limit).all(db).await
+    q = match order {
+        LeadOrder::Newest => q.order_by_desc(lead::Column::Id),
+        LeadOrder::Oldest => q.order_by_asc(lead::Column::Id),
+        LeadOrder::Value => q.order_by(value(), sea_orm::Order::Desc).order_by_desc(lead::Column::Id),
+    };
+    q.limit(limit).all(db).await
 }
 
 pub async fn count(db: &impl ConnectionTrait, f: &LeadFilter) -> Result<u64, DbErr> {

@@ -31,6 +31,10 @@ pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<partner:
     partner::Entity::find_by_id(id).one(db).await
 }
 
+pub async fn find_many(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<Vec<partner::Model>, DbErr> {
+    partner::Entity::find().filter(partner::Column::Id.is_in(ids.iter().copied())).all(db).await
+}
+
 pub async fn find_by_name(db: &impl ConnectionTrait, name: &str) -> Result<Option<partner::Model>, DbErr> {
     partner::Entity::find().filter(partner::Column::Name.eq(name)).one(db).await
 }

@@ -496,3 +496,49 @@ async fn the_dashboard_follows_the_network_live_and_says_when_there_is_no_data()
     assert!(!p.text("main").await.contains("no leads in this period"), "the chart has its lead");
     p.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_leads_list_loads_past_its_first_page_sorts_and_filters_by_dates_in_one_row() {
+    let app = TestApp::spawn_with(Backend::Sqlite, web()).await;
+    seed_postcodes(&app).await;
+    let admin = app.admin_token().await;
+    let (_, key) = insurer_key(&app, &admin, "Many Leads Mutual").await;
+    let mut top = String::new();
+    for i in 0..52 {
+        let mut input = lead_input();
+        input["estimatedValueCents"] = json!(if i == 7 { 9_900_000 } else { 100_000 + i });
+        let (id, _) = create_lead(&app, &key, input).await;
+        if i == 7 {
+            top = id;
+        }
+    }
+    let p = admin_browser(&app, "lists").await;
+    p.click("header a[href='/admin/leads']").await;
+    p.until("the first page", "document.querySelector('.list-count') && document.querySelector('.list-count').innerText.startsWith('50 of 52')")
+        .await;
+    p.click("button.load-more").await;
+    p.until("every lead", "document.querySelector('.list-count') && document.querySelector('.list-count').innerText.startsWith('52 of 52')")
+        .await;
+    assert!(p.client.find_all(fantoccini::Locator::Css("button.load-more")).await.unwrap().is_empty(), "nothing more");
+    p.find("#lead-sort").await.select_by_value("VALUE").await.unwrap();
+    p.until(
+        "the most valuable first",
+        &format!(
+            "(document.querySelector('form.filters ~ .table-wrap tr[data-lead]') || {{}}).dataset?.lead === '{top}'"
+        ),
+    )
+    .await;
+    // The filters sit in one row on a desktop, above the table.
+    let rows = p.until("the filter row", "(() => { const f = [...document.querySelectorAll('form.filters .field')]; return f.length && new Set(f.map(e => Math.round(e.getBoundingClientRect().bottom / 8))).size })()").await;
+    assert_eq!(rows, json!(1), "one row of filters at 1280 px");
+    // (A date field takes what the date picker gives it: set as the picker would.)
+    let pick = "for (const [id, v] of [['#lead-from', '2026-12-02'], ['#lead-to', '2026-12-01']]) { \
+        const e = document.querySelector(id); e.value = v; e.dispatchEvent(new Event('change', {bubbles: true})); }";
+    p.client.execute(pick, vec![]).await.unwrap();
+    p.until(
+        "the range refused beside its field",
+        "document.querySelector('#lead-to-error').innerText.includes('before')",
+    )
+    .await;
+    p.close().await;
+}

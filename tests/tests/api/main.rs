@@ -20,6 +20,7 @@ mod http_contract;
 mod instances;
 mod jobs;
 mod limits;
+mod lists;
 mod money;
 mod notifications;
 mod offers;

@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use crate::api::{self, ApiError};
 use crate::gql::{self, lead_detail, lead_updates, leads};
 use crate::pages::offers::LinkBadge;
-use crate::ui::{Cents, ErrorBox, Load, Loading, constant, fixed, label, money, when};
+use crate::ui::{Cents, ErrorBox, Load, Loading, constant, fetch_into, fixed, label, money, when};
 use crate::ws::{self, LinkState};
 
 const STATUSES: [&str; 7] = ["NEW", "OFFERING", "ASSIGNED", "COMPLETED", "UNASSIGNED", "CANCELLED", "DUPLICATE"];
@@ -23,80 +23,103 @@ struct Row {
     place: String,
 }
 
+fn to_row(l: leads::LeadsLeadsNodes) -> Row {
+    Row {
+        id: l.id,
+        status: constant(&l.status),
+        damage: constant(&l.damage_type),
+        urgency: constant(&l.urgency),
+        created: l.created_at,
+        value: l.estimated_value_cents,
+        place: format!("{} {} {}", l.property.suburb, l.property.state, l.property.postcode),
+    }
+}
+
 #[component]
 pub fn LeadsPage() -> impl IntoView {
     let status = RwSignal::new(String::new());
     let postcode = RwSignal::new(String::new());
     let damage = RwSignal::new(String::new());
-    let state = RwSignal::new(Load::<(Vec<Row>, i64)>::Loading);
+    let from = RwSignal::new(String::new());
+    let to = RwSignal::new(String::new());
+    let sort = RwSignal::new("NEWEST".to_string());
+    let rows = RwSignal::new(Vec::<Row>::new());
+    // (total matching, the cursor to continue from)
+    let state = RwSignal::new(Load::<(i64, Option<String>)>::Loading);
     let queue = RwSignal::new(Vec::<Row>::new());
     let link = RwSignal::new(LinkState::Connecting);
-    let load = move || {
-        let st = status.get_untracked();
-        let pc = postcode.get_untracked();
-        let dmg = damage.get_untracked();
-        leptos::task::spawn_local(async move {
-            let filter = leads::LeadFilterInput {
-                status: STATUSES.iter().find(|s| **s == st).map(|s| match *s {
-                    "NEW" => leads::LeadStatus::NEW,
-                    "OFFERING" => leads::LeadStatus::OFFERING,
-                    "ASSIGNED" => leads::LeadStatus::ASSIGNED,
-                    "COMPLETED" => leads::LeadStatus::COMPLETED,
-                    "UNASSIGNED" => leads::LeadStatus::UNASSIGNED,
-                    "CANCELLED" => leads::LeadStatus::CANCELLED,
-                    _ => leads::LeadStatus::DUPLICATE,
-                }),
-                damage_type: match dmg.as_str() {
-                    "WATER" => Some(leads::DamageType::WATER),
-                    "FIRE" => Some(leads::DamageType::FIRE),
-                    "MOULD" => Some(leads::DamageType::MOULD),
-                    "STORM" => Some(leads::DamageType::STORM),
-                    _ => None,
-                },
-                postcode: Some(pc.trim().to_string()).filter(|p| !p.is_empty()),
-            };
-            state.set(match api::call::<gql::Leads>(leads::Variables { filter: Some(filter), after: None }).await {
-                Ok(d) => Load::Ready((
-                    d.leads
-                        .nodes
-                        .into_iter()
-                        .map(|l| Row {
-                            id: l.id,
-                            status: constant(&l.status),
-                            damage: constant(&l.damage_type),
-                            urgency: constant(&l.urgency),
-                            created: l.created_at,
-                            value: l.estimated_value_cents,
-                            place: format!("{} {} {}", l.property.suburb, l.property.state, l.property.postcode),
-                        })
-                        .collect(),
-                    d.leads.total_count,
-                )),
-                Err(e) => Load::Failed(e),
-            });
+    let generation = RwSignal::new(0u32);
+    let filter = move || {
+        let text = |s: RwSignal<String>| Some(s.get_untracked().trim().to_string()).filter(|t| !t.is_empty());
+        leads::LeadFilterInput {
+            status: text(status).and_then(|s| serde_json::from_value(serde_json::Value::String(s)).ok()),
+            damage_type: text(damage).and_then(|s| serde_json::from_value(serde_json::Value::String(s)).ok()),
+            postcode: text(postcode),
+            received_from: text(from),
+            received_to: text(to),
+        }
+    };
+    let load = move |after: Option<String>| {
+        if after.is_none() {
+            generation.update(|g| *g += 1);
+        }
+        let mine = generation.get_untracked();
+        let vars = leads::Variables {
+            filter: Some(filter()),
+            after: after.clone(),
+            sort: serde_json::from_value(serde_json::Value::String(sort.get_untracked())).ok(),
+        };
+        fetch_into(state, async move {
+            let d = api::call::<gql::Leads>(vars).await?.leads;
+            if generation.get_untracked() != mine {
+                return Ok((0, None)); // a newer filter has replaced this one
+            }
+            let more: Vec<Row> = d.nodes.into_iter().map(to_row).collect();
+            if after.is_none() {
+                rows.set(more);
+            } else {
+                rows.update(|r| r.extend(more));
+            }
+            Ok((d.total_count, d.page_info.has_next_page.then_some(d.page_info.end_cursor).flatten()))
         });
     };
-    load();
+    load(None);
+    let export_error = RwSignal::new(None::<ApiError>);
+    let export = move |_| {
+        let mut q = Vec::new();
+        for (k, v) in [
+            ("status", status),
+            ("damageType", damage),
+            ("postcode", postcode),
+            ("from", from),
+            ("to", to),
+            ("sort", sort),
+        ] {
+            let t = v.get_untracked();
+            if !t.trim().is_empty() {
+                q.push(format!("{k}={}", String::from(js_sys::encode_uri_component(t.trim()))));
+            }
+        }
+        let path = format!("/reports/leads.csv?{}", q.join("&"));
+        export_error.set(None);
+        leptos::task::spawn_local(async move {
+            if let Err(e) = api::download(&path, "leads.csv").await {
+                export_error.set(Some(e));
+            }
+        });
+    };
     // The unassigned queue, live: a lead that lands in UNASSIGNED joins it, one that leaves goes.
     leptos::task::spawn_local(async move {
-        let filter =
-            leads::LeadFilterInput { status: Some(leads::LeadStatus::UNASSIGNED), damage_type: None, postcode: None };
-        if let Ok(d) = api::call::<gql::Leads>(leads::Variables { filter: Some(filter), after: None }).await {
-            queue.set(
-                d.leads
-                    .nodes
-                    .into_iter()
-                    .map(|l| Row {
-                        id: l.id,
-                        status: "UNASSIGNED".into(),
-                        damage: constant(&l.damage_type),
-                        urgency: constant(&l.urgency),
-                        created: l.created_at,
-                        value: l.estimated_value_cents,
-                        place: format!("{} {} {}", l.property.suburb, l.property.state, l.property.postcode),
-                    })
-                    .collect(),
-            );
+        let filter = leads::LeadFilterInput {
+            status: Some(leads::LeadStatus::UNASSIGNED),
+            damage_type: None,
+            postcode: None,
+            received_from: None,
+            received_to: None,
+        };
+        if let Ok(d) = api::call::<gql::Leads>(leads::Variables { filter: Some(filter), after: None, sort: None }).await
+        {
+            queue.set(d.leads.nodes.into_iter().map(to_row).collect());
         }
     });
     ws::subscribe::<gql::LeadUpdates>(lead_updates::Variables, link, move |d| {
@@ -118,10 +141,8 @@ pub fn LeadsPage() -> impl IntoView {
                 q.insert(0, row.clone());
             }
         });
-        state.update(|s| {
-            if let Load::Ready((rows, _)) = s
-                && let Some(r) = rows.iter_mut().find(|r| r.id == row.id)
-            {
+        rows.update(|rs| {
+            if let Some(r) = rs.iter_mut().find(|r| r.id == row.id) {
                 r.status = status.clone();
             }
         });
@@ -157,26 +178,47 @@ pub fn LeadsPage() -> impl IntoView {
                     table(queue.get()).into_any()
                 }}
             </section>
-            <form class="filters" role="search" on:submit=move |ev: leptos::ev::SubmitEvent| { ev.prevent_default(); load(); }>
-                <label for="lead-status">"Status"</label>
-                <select id="lead-status" on:change=move |ev| { status.set(event_target_value(&ev)); load(); }>
+            <form class="filters" role="search" novalidate on:submit=move |ev: leptos::ev::SubmitEvent| { ev.prevent_default(); load(None); }>
+                <div class="field"><label for="lead-status">"Status"</label>
+                <select id="lead-status" on:change=move |ev| { status.set(event_target_value(&ev)); load(None); }>
                     <option value="">"All"</option>
                     {STATUSES.iter().map(|s| view! { <option value=*s>{label(s)}</option> }).collect_view()}
-                </select>
-                <label for="lead-damage">"Damage"</label>
-                <select id="lead-damage" on:change=move |ev| { damage.set(event_target_value(&ev)); load(); }>
+                </select></div>
+                <div class="field"><label for="lead-damage">"Damage"</label>
+                <select id="lead-damage" on:change=move |ev| { damage.set(event_target_value(&ev)); load(None); }>
                     <option value="">"All"</option>
                     {["WATER", "FIRE", "MOULD", "STORM"].into_iter().map(|d| view! { <option value=d>{label(d)}</option> }).collect_view()}
-                </select>
-                <label for="lead-postcode">"Postcode"</label>
-                <input id="lead-postcode" inputmode="numeric" prop:value=postcode on:input=move |ev| postcode.set(event_target_value(&ev)) />
+                </select></div>
+                <div class="field"><label for="lead-postcode">"Postcode"</label>
+                <input id="lead-postcode" inputmode="numeric" aria-describedby="lead-postcode-error" prop:value=postcode on:input=move |ev| postcode.set(event_target_value(&ev)) />
+                <p class="field-error" id="lead-postcode-error">{move || state.with(|s| match s { Load::Failed(e) => e.for_field("postcode"), _ => None })}</p></div>
+                <div class="field"><label for="lead-from">"Received from"</label>
+                <input id="lead-from" type="date" prop:value=from on:change=move |ev| { from.set(event_target_value(&ev)); load(None); } /></div>
+                <div class="field"><label for="lead-to">"to"</label>
+                <input id="lead-to" type="date" aria-describedby="lead-to-error" prop:value=to on:change=move |ev| { to.set(event_target_value(&ev)); load(None); } />
+                <p class="field-error" id="lead-to-error">{move || state.with(|s| match s { Load::Failed(e) => e.for_field("receivedTo"), _ => None })}</p></div>
+                <div class="field"><label for="lead-sort">"Order"</label>
+                <select id="lead-sort" on:change=move |ev| { sort.set(event_target_value(&ev)); load(None); }>
+                    <option value="NEWEST">"Newest first"</option>
+                    <option value="OLDEST">"Oldest first"</option>
+                    <option value="VALUE">"Highest value first"</option>
+                </select></div>
                 <button type="submit" class="small">"Filter"</button>
+                <button type="button" class="small secondary export" on:click=export>"Export CSV"</button>
             </form>
+            {move || export_error.get().map(|e| view! { <ErrorBox error=e /> })}
+            {move || (!rows.with(Vec::is_empty)).then(|| table(rows.get()))}
             {move || match state.get() {
                 Load::Loading => view! { <Loading what="leads" /> }.into_any(),
-                Load::Failed(e) => view! { <ErrorBox error=e retry=Callback::new(move |_| load()) /> }.into_any(),
-                Load::Ready((rows, _)) if rows.is_empty() => view! { <p class="empty">"No leads match."</p> }.into_any(),
-                Load::Ready((rows, total)) => view! { <p class="muted">{format!("{total} lead(s)")}</p> {table(rows)} }.into_any(),
+                Load::Failed(e) if e.for_field("postcode").is_some() || e.for_field("receivedTo").is_some() => ().into_any(),
+                Load::Failed(e) => view! { <ErrorBox error=e retry=Callback::new(move |_| load(None)) /> }.into_any(),
+                Load::Ready(_) if rows.with(Vec::is_empty) => view! { <p class="empty">"No leads match."</p> }.into_any(),
+                Load::Ready((total, next)) => view! {
+                    <p class="muted list-count">{format!("{} of {total} lead(s) shown", rows.with(Vec::len))}</p>
+                    {next.map(|cursor| view! {
+                        <button class="secondary small load-more" on:click=move |_| load(Some(cursor.clone()))>"Load more"</button>
+                    })}
+                }.into_any(),
             }}
         </section>
     }
