@@ -88,14 +88,45 @@ pub fn contractor_app() -> impl IntoView {
     })
 }
 
-/// Something an app adds to the header for its own people (the admin's search box): given as
-/// context, so the contractor bundle never carries it.
+/// The header's links for the people of an app that brings its own (the admin app: admins and
+/// insurer users, with the search box): given as context, so the contractor bundle never
+/// carries them.
 #[derive(Clone)]
 pub struct HeaderExtra(pub ViewFn);
 
+/// The admin app's header links, by who is signed in.
+fn admin_links() -> AnyView {
+    match session::signal().get().map(|s| s.role) {
+        Some(Role::Admin) => view! {
+            <pages::search::SearchBox />
+            <A href="/admin">"Dashboard"</A>
+            <A href="/admin/leads">"Leads"</A>
+            <A href="/admin/contractors">"Contractors"</A>
+            <A href="/admin/jobs">"Jobs"</A>
+            <A href="/admin/claims">"Claims"</A>
+            <A href="/admin/payouts">"Payouts"</A>
+            <A href="/admin/partners">"Partners"</A>
+            <A href="/admin/users">"Logins"</A>
+            <A href="/admin/notifications">"Notifications"</A>
+            <A href="/admin/audit">"Audit log"</A>
+            <a href="/account">"Account"</a>
+        }
+        .into_any(),
+        Some(Role::Partner) => view! {
+            <pages::search::SearchBox />
+            <A href="/admin/portal">"Your jobs"</A>
+            <A href="/admin/claims">"Claims"</A>
+            <A href="/admin/partners/me">"Webhook"</A>
+            <a href="/account">"Account"</a>
+        }
+        .into_any(),
+        _ => ().into_any(),
+    }
+}
+
 /// The admin app, under `/admin`.
 pub fn admin_app() -> impl IntoView {
-    provide_context(HeaderExtra(ViewFn::from(|| view! { <pages::search::SearchBox /> })));
+    provide_context(HeaderExtra(ViewFn::from(admin_links)));
     shell(Which::Admin, move || {
         let segments: Vec<String> = nav::path().split('/').filter(|s| !s.is_empty()).map(String::from).collect();
         match segments.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
@@ -204,32 +235,19 @@ fn Nav() -> impl IntoView {
                     None => view! { <a href="/login">"Sign in"</a> <a href="/signup">"Join"</a> }.into_any(),
                     Some(s) => {
                         let links = match (s.role, here) {
-                            (Role::Admin, Which::Admin) => view! {
-                                {use_context::<HeaderExtra>().map(|x| x.0.run())}
-                                <A href="/admin">"Dashboard"</A>
-                                <A href="/admin/leads">"Leads"</A>
-                                <A href="/admin/contractors">"Contractors"</A>
-                                <A href="/admin/jobs">"Jobs"</A>
-                                <A href="/admin/claims">"Claims"</A>
-                                <A href="/admin/payouts">"Payouts"</A>
-                                <A href="/admin/partners">"Partners"</A>
-                                <A href="/admin/users">"Logins"</A>
-                                <A href="/admin/notifications">"Notifications"</A>
-                                <A href="/admin/audit">"Audit log"</A>
-                                <a href="/account">"Account"</a>
-                            }.into_any(),
-                            (Role::Partner, Which::Admin) => view! {
-                                {use_context::<HeaderExtra>().map(|x| x.0.run())}
-                                <A href="/admin/portal">"Your jobs"</A>
-                                <A href="/admin/claims">"Claims"</A>
-                                <A href="/admin/partners/me">"Webhook"</A>
-                                <a href="/account">"Account"</a>
-                            }.into_any(),
+                            // The admin app's own links (and search box), given by that app: the
+                            // contractor bundle carries none of them.
+                            (Role::Admin | Role::Partner, Which::Admin) => {
+                                use_context::<HeaderExtra>().map(|x| x.0.run()).into_any()
+                            }
+                            // On a phone these are a tab bar at the bottom of the screen.
                             (Role::Contractor, Which::Contractor) => view! {
-                                <A href="/offers">"Offers"</A>
-                                <A href="/jobs">"My jobs"</A>
-                                {(!s.staff).then(|| view! { <A href="/payouts">"Payouts"</A> })}
-                                <A href="/profile">"Profile"</A>
+                                <div class="tabs">
+                                    <A href="/offers">"Offers"</A>
+                                    <A href="/jobs">"My jobs"</A>
+                                    {(!s.staff).then(|| view! { <A href="/payouts">"Payouts"</A> })}
+                                    <A href="/profile">"Profile"</A>
+                                </div>
                             }.into_any(),
                             (r, Which::Account) => view! {
                                 <a href=start_page(r)>"Back to the app"</a>

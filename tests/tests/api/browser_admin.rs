@@ -1,4 +1,4 @@
-//! The admin app's working screens end to end in headless Chromium: a lead taken by phone, the
+//! The web apps' working screens end to end in headless Chromium: a lead taken by phone, the
 //! job page's steps (approve, cancel, rate, files) and the claim page's.
 
 use nrp_tests::browser::{Browser, web_dist};
@@ -540,5 +540,29 @@ async fn the_leads_list_loads_past_its_first_page_sorts_and_filters_by_dates_in_
         "document.querySelector('#lead-to-error').innerText.includes('before')",
     )
     .await;
+    p.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_a_phone_the_contractor_header_is_one_row_and_the_sections_are_a_bottom_tab_bar() {
+    let app = TestApp::spawn_with(Backend::Sqlite, web()).await;
+    let admin = app.admin_token().await;
+    let c = contractor(&app, &admin, "phone-tabs", json!({}), true).await;
+    let p = Browser::start_sized(390, 844).await;
+    p.sign_in(&app.base, &c.email, CONTRACTOR_PASSWORD).await;
+    p.until("the offers page", "location.pathname === '/offers'").await;
+    let layout = p
+        .until(
+            "the layout",
+            "(() => { const t = document.querySelector('header .tabs'); if (!t) return null; const r = t.getBoundingClientRect(); \
+             return {tabBottom: Math.round(r.bottom), screen: innerHeight, tabs: t.querySelectorAll('a').length, \
+             header: Math.round(document.querySelector('header').getBoundingClientRect().height)}; })()",
+        )
+        .await;
+    assert_eq!(layout["tabBottom"], layout["screen"], "the tab bar sits at the bottom: {layout}");
+    assert_eq!(layout["tabs"], 4, "Offers, My jobs, Payouts, Profile: {layout}");
+    assert!(layout["header"].as_i64().unwrap() < 70, "the header is one row: {layout}");
+    p.click("header .tabs a[href='/jobs']").await;
+    p.until("the jobs page", "location.pathname === '/jobs'").await;
     p.close().await;
 }
