@@ -123,8 +123,13 @@ impl Browser {
         e.send_keys(text).await.expect("type");
     }
 
+    /// Clicks `css` as a person would: scrolled to the middle of the screen first, so no fixed
+    /// bar (the phone's tab bar) lies over it.
     pub async fn click(&self, css: &str) {
-        self.find(css).await.click().await.unwrap_or_else(|e| panic!("click {css}: {e}"));
+        let e = self.find(css).await;
+        let arg = serde_json::to_value(&e).expect("an element reference");
+        let _ = self.client.execute("arguments[0].scrollIntoView({block: 'center'});", vec![arg]).await;
+        e.click().await.unwrap_or_else(|e| panic!("click {css}: {e}"));
     }
 
     pub async fn text(&self, css: &str) -> String {

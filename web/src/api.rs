@@ -282,8 +282,9 @@ pub async fn upload_attachment(job_id: &str, file: web_sys::File) -> Result<(), 
     }
 }
 
-/// Fetches a file the API guards (`/attachments/…`) with the session's token and returns a
-/// `blob:` URL for it, for an `<img>` or a new tab. Revoke it with `Url::revoke_object_url`.
+/// Fetches a file the API guards (`/attachments/…`, `/reports/…`) with the session's token and
+/// returns a `blob:` URL for it, for an `<img>`, a new tab or a download. Revoke it with
+/// `Url::revoke_object_url`. A refusal carries the server's own words.
 pub async fn blob_url(path: &str) -> Result<String, ApiError> {
     let token = access_token().await.unwrap_or_default();
     let resp = Request::get(path)
@@ -292,8 +293,10 @@ pub async fn blob_url(path: &str) -> Result<String, ApiError> {
         .await
         .map_err(|_| ApiError::network())?;
     if !resp.ok() {
+        let status = resp.status();
+        let text = resp.text().await.unwrap_or_default();
         return Err(ApiError {
-            message: format!("The file could not be opened (the server answered {}).", resp.status()),
+            message: if text.trim().is_empty() { format!("The server answered {status}.") } else { text },
             code: "HTTP".into(),
             field: None,
             fields: vec![],
@@ -312,27 +315,7 @@ pub async fn blob_url(path: &str) -> Result<String, ApiError> {
 /// `filename` through the browser.
 pub async fn download(path: &str, filename: &str) -> Result<(), ApiError> {
     use wasm_bindgen::JsCast;
-    let token = access_token().await.unwrap_or_default();
-    let resp = Request::get(path)
-        .header("Authorization", &format!("Bearer {token}"))
-        .send()
-        .await
-        .map_err(|_| ApiError::network())?;
-    if !resp.ok() {
-        let text = resp.text().await.unwrap_or_default();
-        return Err(ApiError {
-            message: format!("The download failed: {text}"),
-            code: "HTTP".into(),
-            field: None,
-            fields: vec![],
-        });
-    }
-    let bytes = resp.binary().await.map_err(|_| ApiError::network())?;
-    let array = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes.as_slice()));
-    let opts = web_sys::BlobPropertyBag::new();
-    opts.set_type("text/csv");
-    let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&array, &opts).map_err(|_| ApiError::network())?;
-    let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(|_| ApiError::network())?;
+    let url = blob_url(path).await?;
     let document = web_sys::window().and_then(|w| w.document()).ok_or_else(ApiError::network)?;
     let a = document
         .create_element("a")

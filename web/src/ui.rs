@@ -172,6 +172,25 @@ pub fn fetch_into<T: Send + Sync + 'static>(
     });
 }
 
+/// As [`fetch_into`], for a fetch that a newer one may replace (a changed filter): the answer is
+/// kept only while `current()` still holds, so a slow, stale answer never overwrites a newer one.
+pub fn fetch_latest<T: Send + Sync + 'static>(
+    state: RwSignal<Load<T>>,
+    current: impl Fn() -> bool + 'static,
+    fut: impl std::future::Future<Output = Result<T, ApiError>> + 'static,
+) {
+    state.set(Load::Loading);
+    leptos::task::spawn_local(async move {
+        let r = fut.await;
+        if current() {
+            let _ = state.try_set(match r {
+                Ok(v) => Load::Ready(v),
+                Err(e) => Load::Failed(e),
+            });
+        }
+    });
+}
+
 /// Draws a fetched region: a loading line, the error with a retry, or `ready`'s view.
 pub fn shown<T: Clone + Send + Sync + 'static>(
     state: RwSignal<Load<T>>,

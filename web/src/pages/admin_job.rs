@@ -9,6 +9,7 @@ use crate::api::{self, ApiError};
 use crate::gql::admin_job::{self, ClaimFields, ClaimStatus, JobStatus};
 use crate::gql::{self, admin_advance_job, admin_claim, retype};
 use crate::nav::A;
+use crate::pages::jobs::{Timeline, TimelineEntry};
 use crate::session::is_admin;
 use crate::ui::{ErrorBox, Load, constant, fetch_into, label, money, parse_dollars, phone, shown, when};
 
@@ -99,23 +100,8 @@ fn JobView(job: Job, reload: Callback<()>) -> impl IntoView {
             {is_admin().then(|| view! { <Payout payout=job.payout.clone() approved=job.approved_cents.is_some() /> })}
         </div>
         <Attachments files=job.attachments.iter().map(|a| (a.url.clone(), a.filename.clone(), a.content_type.clone(), a.size_bytes, a.created_at.clone())).collect() />
-        <section class="card" aria-labelledby="timeline-h">
-            <h2 id="timeline-h">"Timeline"</h2>
-            <Note job_id=job.id.clone() reload />
-            <ol class="timeline">
-                {job.timeline.iter().rev().map(|e| view! {
-                    <li>
-                        <time>{when(&e.at)}</time>
-                        <span>{match (&e.from_status, &e.to_status) {
-                            (_, Some(to)) => format!("→ {}", label(&constant(to))),
-                            _ => label(&constant(&e.kind)),
-                        }}</span>
-                        <span class="muted">{format!(" by {}", e.actor)}</span>
-                        {e.note.clone().map(|n| view! { <p class="note">{n}</p> })}
-                    </li>
-                }).collect_view()}
-            </ol>
-        </section>
+        <Timeline job_id=job.id.clone() reload entries=job.timeline.iter().map(|e| TimelineEntry::new(
+            &e.at, e.to_status.as_ref().map(constant), constant(&e.kind), &e.actor, e.note.clone())).collect() />
     }
 }
 
@@ -289,40 +275,6 @@ fn RateJob(job_id: String, reload: Callback<()>) -> impl IntoView {
             </div>
             <button type="submit" class="small" disabled=move || busy.get()>"Save the rating"</button>
             {move || error.get().filter(|e| e.for_field("score").is_none()).map(|e| view! { <ErrorBox error=e /> })}
-        </form>
-    }
-}
-
-#[component]
-fn Note(job_id: String, reload: Callback<()>) -> impl IntoView {
-    let text = RwSignal::new(String::new());
-    let error = RwSignal::new(None::<ApiError>);
-    let busy = RwSignal::new(false);
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        if busy.get_untracked() {
-            return;
-        }
-        let vars = gql::add_job_note::Variables { job_id: job_id.clone(), note: text.get_untracked() };
-        busy.set(true);
-        leptos::task::spawn_local(async move {
-            match api::call::<gql::AddJobNote>(vars).await {
-                Ok(_) => {
-                    text.set(String::new());
-                    reload.run(());
-                }
-                Err(e) => error.set(Some(e)),
-            }
-            busy.set(false);
-        });
-    };
-    view! {
-        <form class="inline" on:submit=submit>
-            <label for="note">"Add a note"</label>
-            <input id="note" required aria-describedby="note-error" prop:value=text on:input=move |ev| text.set(event_target_value(&ev)) />
-            <button type="submit" class="small" disabled=move || busy.get()>"Add"</button>
-            <p class="field-error" id="note-error" aria-live="polite">{move || error.with(|e| e.as_ref().and_then(|e| e.for_field("note")))}</p>
-            {move || error.get().filter(|e| e.for_field("note").is_none()).map(|e| view! { <ErrorBox error=e /> })}
         </form>
     }
 }

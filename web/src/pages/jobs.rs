@@ -139,23 +139,8 @@ fn JobView(job: job_detail::JobDetailJob, reload: Callback<()>) -> impl IntoView
             </section>
         })}
         <Photos job_id=job_id.clone() attachments=job.attachments.clone() reload />
-        <section class="card" aria-labelledby="timeline-h">
-            <h2 id="timeline-h">"Timeline"</h2>
-            <Note job_id=job_id.clone() reload />
-            <ol class="timeline">
-                {job.timeline.iter().rev().map(|e| view! {
-                    <li>
-                        <time>{when(&e.at)}</time>
-                        <span>{match (&e.from_status, &e.to_status) {
-                            (_, Some(to)) => format!("→ {}", label(&constant(to))),
-                            _ => label(&constant(&e.kind)),
-                        }}</span>
-                        <span class="muted">{format!(" by {}", e.actor)}</span>
-                        {e.note.clone().map(|n| view! { <p class="note">{n}</p> })}
-                    </li>
-                }).collect_view()}
-            </ol>
-        </section>
+        <Timeline job_id=job_id.clone() reload entries=job.timeline.iter().map(|e| TimelineEntry::new(
+            &e.at, e.to_status.as_ref().map(constant), constant(&e.kind), &e.actor, e.note.clone())).collect() />
     }
 }
 
@@ -227,30 +212,76 @@ fn Moves(job_id: String, allowed: Vec<String>, reload: Callback<()>) -> impl Int
     }
 }
 
+/// One line of a job's timeline, from any of the operations that read one.
+pub struct TimelineEntry {
+    at: String,
+    what: String,
+    actor: String,
+    note: Option<String>,
+}
+
+impl TimelineEntry {
+    /// `to`: the stage a move went to (`CONTACTED`); else the event's `kind` names it.
+    pub fn new(at: &str, to: Option<String>, kind: String, actor: &str, note: Option<String>) -> Self {
+        let what = match to {
+            Some(to) => format!("→ {}", label(&to)),
+            None => label(&kind),
+        };
+        TimelineEntry { at: at.to_string(), what, actor: actor.to_string(), note }
+    }
+}
+
+/// The job's timeline, newest first, with the form that adds a note.
+#[component]
+pub fn Timeline(job_id: String, entries: Vec<TimelineEntry>, reload: Callback<()>) -> impl IntoView {
+    view! {
+        <section class="card" aria-labelledby="timeline-h">
+            <h2 id="timeline-h">"Timeline"</h2>
+            <Note job_id reload />
+            <ol class="timeline">
+                {entries.into_iter().rev().map(|e| view! {
+                    <li>
+                        <time>{when(&e.at)}</time>
+                        <span>{e.what}</span>
+                        <span class="muted">{format!(" by {}", e.actor)}</span>
+                        {e.note.map(|n| view! { <p class="note">{n}</p> })}
+                    </li>
+                }).collect_view()}
+            </ol>
+        </section>
+    }
+}
+
 #[component]
 fn Note(job_id: String, reload: Callback<()>) -> impl IntoView {
     let text = RwSignal::new(String::new());
     let error = RwSignal::new(None::<ApiError>);
+    let busy = RwSignal::new(false);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let job_id = job_id.clone();
-        let note = text.get_untracked();
+        if busy.get_untracked() {
+            return;
+        }
+        let vars = gql::add_job_note::Variables { job_id: job_id.clone(), note: text.get_untracked() };
+        busy.set(true);
         leptos::task::spawn_local(async move {
-            match api::call::<gql::AddJobNote>(gql::add_job_note::Variables { job_id, note }).await {
+            match api::call::<gql::AddJobNote>(vars).await {
                 Ok(_) => {
                     text.set(String::new());
                     reload.run(());
                 }
                 Err(e) => error.set(Some(e)),
             }
+            busy.set(false);
         });
     };
     view! {
         <form class="inline" on:submit=submit>
             <label for="note">"Add a note"</label>
-            <input id="note" required prop:value=text on:input=move |ev| text.set(event_target_value(&ev)) />
-            <button type="submit" class="small">"Add"</button>
-            {move || error.get().map(|e| view! { <ErrorBox error=e /> })}
+            <input id="note" required aria-describedby="note-error" prop:value=text on:input=move |ev| text.set(event_target_value(&ev)) />
+            <button type="submit" class="small" disabled=move || busy.get()>"Add"</button>
+            <p class="field-error" id="note-error" aria-live="polite">{move || error.with(|e| e.as_ref().and_then(|e| e.for_field("note")))}</p>
+            {move || error.get().filter(|e| e.for_field("note").is_none()).map(|e| view! { <ErrorBox error=e /> })}
         </form>
     }
 }

@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use crate::api::{self, ApiError};
 use crate::gql::{self, lead_detail, lead_updates, leads};
 use crate::pages::offers::LinkBadge;
-use crate::ui::{Cents, ErrorBox, Load, Loading, constant, fetch_into, fixed, label, money, when};
+use crate::ui::{Cents, ErrorBox, Load, Loading, constant, fetch_latest, fixed, label, money, when};
 use crate::ws::{self, LinkState};
 
 const STATUSES: [&str; 7] = ["NEW", "OFFERING", "ASSIGNED", "COMPLETED", "UNASSIGNED", "CANCELLED", "DUPLICATE"];
@@ -69,10 +69,11 @@ pub fn LeadsPage() -> impl IntoView {
             after: after.clone(),
             sort: serde_json::from_value(serde_json::Value::String(sort.get_untracked())).ok(),
         };
-        fetch_into(state, async move {
+        let current = move || generation.try_get_untracked() == Some(mine);
+        fetch_latest(state, current, async move {
             let d = api::call::<gql::Leads>(vars).await?.leads;
-            if generation.get_untracked() != mine {
-                return Ok((0, None)); // a newer filter has replaced this one
+            if !current() {
+                return Ok((0, None)); // a newer filter has replaced this one; dropped unseen
             }
             let more: Vec<Row> = d.nodes.into_iter().map(to_row).collect();
             if after.is_none() {

@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use crate::api::{self, ApiError};
 use crate::gql::{self, deliveries, partner_page};
 use crate::nav::A;
-use crate::ui::{ErrorBox, Load, constant, fetch_into, label, shown, when};
+use crate::ui::{ErrorBox, Load, constant, fetch_into, fetch_latest, label, shown, when};
 
 type Delivery = deliveries::DeliveriesWebhookDeliveriesNodes;
 
@@ -133,10 +133,11 @@ fn DeliveryLog(partner_id: String) -> impl IntoView {
                 status: (!st.is_empty()).then_some(st),
                 after: after.clone(),
             };
-            fetch_into(state, async move {
+            let current = move || generation.try_get_untracked() == Some(mine);
+            fetch_latest(state, current, async move {
                 let d = api::call::<gql::Deliveries>(vars).await?.webhook_deliveries;
-                if generation.get_untracked() != mine {
-                    return Ok((0, None));
+                if !current() {
+                    return Ok((0, None)); // replaced by a newer filter; dropped unseen
                 }
                 if after.is_none() {
                     rows.set(d.nodes);
