@@ -19,8 +19,10 @@ trunk build web/admin.html --offline=true "${profile[@]}" --public-url /admin/ -
 # The account screens (security, team, the pages emailed links open) at /account: not in the
 # phone's first load.
 trunk build web/account.html --offline=true "${profile[@]}" --public-url /account/ --dist web/dist/account
-# Precompressed copies: the server sends them to browsers that accept gzip.
+# Precompressed copies: the server sends brotli to browsers that accept it (every current one over
+# HTTPS and on localhost; about a fifth smaller than gzip for the wasm), gzip to the rest.
 for f in web/dist/*.wasm web/dist/*.js web/dist/*.css web/dist/{admin,account}/*.wasm web/dist/{admin,account}/*.js \
   web/dist/{admin,account}/*.css; do
   gzip -9 -k -f "$f"
+  brotli -q 11 -k -f "$f"
 done

@@ -35,4 +35,10 @@ if ! "$BINARYEN_DIR/node_modules/.bin/wasm-opt" --version 2>/dev/null | grep -q 
   mkdir -p "$BINARYEN_DIR"
   npm install --prefix "$BINARYEN_DIR" --no-audit --no-fund --silent "binaryen@$BINARYEN_VERSION"
 fi
+# brotli: the precompressed .br copies scripts/build-web.sh writes beside the .gz ones.
+if ! command -v brotli >/dev/null 2>&1; then
+  echo "web-tools: installing brotli"
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq brotli >/dev/null
+fi
 echo "web-tools: trunk $TRUNK_VERSION, wasm-bindgen $WBG_VERSION, $("$BINARYEN_DIR/node_modules/.bin/wasm-opt" --version)"

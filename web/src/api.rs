@@ -284,8 +284,9 @@ pub async fn upload_attachment(job_id: &str, file: web_sys::File) -> Result<(), 
 
 /// Fetches a file the API guards (`/attachments/…`, `/reports/…`) with the session's token and
 /// returns a `blob:` URL for it, for an `<img>`, a new tab or a download. Revoke it with
-/// `Url::revoke_object_url`. A refusal carries the server's own words.
-pub async fn blob_url(path: &str) -> Result<String, ApiError> {
+/// `Url::revoke_object_url`. A refusal carries the server's own words. `kind` is the file's type
+/// as the caller knows it (the attachment's, `text/csv`).
+pub async fn blob_url(path: &str, kind: &str) -> Result<String, ApiError> {
     let token = access_token().await.unwrap_or_default();
     let resp = Request::get(path)
         .header("Authorization", &format!("Bearer {token}"))
@@ -302,11 +303,10 @@ pub async fn blob_url(path: &str) -> Result<String, ApiError> {
             fields: vec![],
         });
     }
-    let kind = resp.headers().get("content-type").unwrap_or_default();
     let bytes = resp.binary().await.map_err(|_| ApiError::network())?;
     let array = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes.as_slice()));
     let opts = web_sys::BlobPropertyBag::new();
-    opts.set_type(&kind);
+    opts.set_type(kind);
     let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&array, &opts).map_err(|_| ApiError::network())?;
     web_sys::Url::create_object_url_with_blob(&blob).map_err(|_| ApiError::network())
 }
@@ -315,7 +315,7 @@ pub async fn blob_url(path: &str) -> Result<String, ApiError> {
 /// `filename` through the browser.
 pub async fn download(path: &str, filename: &str) -> Result<(), ApiError> {
     use wasm_bindgen::JsCast;
-    let url = blob_url(path).await?;
+    let url = blob_url(path, "text/csv").await?;
     let document = web_sys::window().and_then(|w| w.document()).ok_or_else(ApiError::network)?;
     let a = document
         .create_element("a")

@@ -32,7 +32,7 @@ pub fn router(dist: &Path) -> Router {
     }
     let policy =
         page_policy(&[index.clone(), dist.join("admin").join("index.html"), dist.join("account").join("index.html")]);
-    let serve = ServeDir::new(dist).precompressed_gzip().fallback(ServeFile::new(index));
+    let serve = ServeDir::new(dist).precompressed_br().precompressed_gzip().fallback(ServeFile::new(index));
     let mut router = Router::new();
     for app in ["admin", "account"] {
         let root = dist.join(app);
@@ -40,7 +40,7 @@ pub fn router(dist: &Path) -> Router {
         if app_index.is_file() {
             router = router.nest_service(
                 &format!("/{app}"),
-                ServeDir::new(&root).precompressed_gzip().fallback(ServeFile::new(app_index)),
+                ServeDir::new(&root).precompressed_br().precompressed_gzip().fallback(ServeFile::new(app_index)),
             );
         }
     }

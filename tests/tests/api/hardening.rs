@@ -162,7 +162,7 @@ async fn cors_allows_only_the_configured_origins() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_two_web_apps_are_served_with_deep_links_caching_and_gzip() {
+async fn the_two_web_apps_are_served_with_deep_links_caching_and_compression() {
     use std::io::Write;
     let dist = tempfile::tempdir().unwrap();
     let write = |path: &str, body: &[u8]| {
@@ -176,6 +176,8 @@ async fn the_two_web_apps_are_served_with_deep_links_caching_and_gzip() {
     // The server sends the precompressed file as it is; its bytes stand for a real gzip.
     let gz = b"precompressed-gzip-bytes".to_vec();
     write("nrp-web-0123456789abcdef.js.gz", &gz);
+    let br = b"precompressed-brotli-bytes".to_vec();
+    write("nrp-web-0123456789abcdef.js.br", &br);
     write("admin/nrp-admin-fedcba9876543210.js", b"console.log('admin');");
     let app =
         TestApp::spawn_with(Backend::Sqlite, TestOptions::default().env("WEB_DIST_DIR", dist.path().to_str().unwrap()))
@@ -203,6 +205,16 @@ async fn the_two_web_apps_are_served_with_deep_links_caching_and_gzip() {
     assert_eq!(js.headers()["cache-control"], "public, max-age=31536000, immutable");
     assert_eq!(js.headers()["content-encoding"], "gzip", "the precompressed copy is sent");
     assert_eq!(js.bytes().await.unwrap().as_ref(), gz.as_slice());
+    let js = app
+        .http
+        .get(format!("{}/nrp-web-0123456789abcdef.js", app.base))
+        .header("accept-encoding", "gzip, deflate, br, zstd")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(js.headers()["content-encoding"], "br", "brotli, the smaller copy, for a browser that takes it");
+    assert_eq!(js.headers()["cache-control"], "public, max-age=31536000, immutable");
+    assert_eq!(js.bytes().await.unwrap().as_ref(), br.as_slice());
     let plain = get("/nrp-web-0123456789abcdef.js").await.unwrap();
     assert!(plain.headers().get("content-encoding").is_none(), "no gzip for a client that did not ask");
     assert_eq!(plain.text().await.unwrap(), "console.log('contractor');");

@@ -515,9 +515,9 @@ pub fn Attachments(files: Vec<(String, String, String, i64, String)>) -> impl In
                 {files.into_iter().map(|(url, name, kind, size, at)| {
                     let facts = format!("{} KB · {}", (size + 1023) / 1024, when(&at));
                     if kind.starts_with("image/") {
-                        view! { <li><InlineImage url name=name.clone() /><span class="muted">{format!("{name} · {facts}")}</span></li> }.into_any()
+                        view! { <li><InlineImage url name=name.clone() kind=kind.clone() /><span class="muted">{format!("{name} · {facts}")}</span></li> }.into_any()
                     } else {
-                        view! { <li><OpenInTab url name=name.clone() /><span class="muted">{format!(" · {facts}")}</span></li> }.into_any()
+                        view! { <li><OpenInTab url name=name.clone() kind=kind.clone() /><span class="muted">{format!(" · {facts}")}</span></li> }.into_any()
                     }
                 }).collect_view()}
             </ul>
@@ -526,11 +526,11 @@ pub fn Attachments(files: Vec<(String, String, String, i64, String)>) -> impl In
 }
 
 #[component]
-fn InlineImage(url: String, name: String) -> impl IntoView {
+fn InlineImage(url: String, name: String, kind: String) -> impl IntoView {
     let src = RwSignal::new(None::<Result<String, ApiError>>);
     leptos::task::spawn_local(async move {
         // Gone from the page before the file arrived (the job reloaded): let the URL go.
-        if let Some(Some(Ok(u))) = src.try_set(Some(api::blob_url(&url).await)) {
+        if let Some(Some(Ok(u))) = src.try_set(Some(api::blob_url(&url, &kind).await)) {
             let _ = web_sys::Url::revoke_object_url(&u);
         }
     });
@@ -549,7 +549,7 @@ fn InlineImage(url: String, name: String) -> impl IntoView {
 }
 
 #[component]
-fn OpenInTab(url: String, name: String) -> impl IntoView {
+fn OpenInTab(url: String, name: String, kind: String) -> impl IntoView {
     let error = RwSignal::new(None::<ApiError>);
     let open = move |_| {
         // The tab opens now, while the click counts as the user's (a pop-up blocker would stop
@@ -558,9 +558,9 @@ fn OpenInTab(url: String, name: String) -> impl IntoView {
             return error
                 .set(Some(ApiError::on_field("file", "The browser blocked the new tab; allow pop-ups for NRP.")));
         };
-        let url = url.clone();
+        let (url, kind) = (url.clone(), kind.clone());
         leptos::task::spawn_local(async move {
-            match api::blob_url(&url).await {
+            match api::blob_url(&url, &kind).await {
                 Ok(u) => {
                     let _ = tab.location().set_href(&u);
                 }

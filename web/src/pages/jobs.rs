@@ -280,8 +280,7 @@ fn Note(job_id: String, reload: Callback<()>) -> impl IntoView {
             <label for="note">"Add a note"</label>
             <input id="note" required aria-describedby="note-error" prop:value=text on:input=move |ev| text.set(event_target_value(&ev)) />
             <button type="submit" class="small" disabled=move || busy.get()>"Add"</button>
-            <p class="field-error" id="note-error" aria-live="polite">{move || error.with(|e| e.as_ref().and_then(|e| e.for_field("note")))}</p>
-            {move || error.get().filter(|e| e.for_field("note").is_none()).map(|e| view! { <ErrorBox error=e /> })}
+            <p class="field-error" id="note-error" aria-live="polite">{move || error.get().map(|e| e.message)}</p>
         </form>
     }
 }
