@@ -18,6 +18,14 @@ pub struct Model {
     /// The actor as outsiders see it (role and company); the label above is for NRP only.
     pub actor_public: Option<String>,
     pub note: Option<String>,
+    /// The phone's own key for this item, so a resend finds the first copy (unique per job).
+    pub client_key: Option<String>,
+    /// When the person took it on site, by the phone's clock (it may reach the server later).
+    pub captured_at: Option<DateTimeUtc>,
+    /// Where it was taken, when the person allowed the phone to say (WGS 84 degrees, metres).
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    pub accuracy_m: Option<f64>,
     pub created_at: DateTimeUtc,
 }
 

@@ -14,6 +14,7 @@ mod m20261201_000009_hardening;
 mod m20261202_000010_notifications;
 mod m20261203_000011_accounts;
 mod m20261204_000012_search;
+mod m20261205_000013_field_capture;
 
 /// Every migration of the product, in order.
 pub struct Migrator;
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000010_notifications::Migration),
             Box::new(m20261203_000011_accounts::Migration),
             Box::new(m20261204_000012_search::Migration),
+            Box::new(m20261205_000013_field_capture::Migration),
         ]
     }
 }

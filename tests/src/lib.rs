@@ -464,7 +464,21 @@ pub const UPLOAD: &str = "mutation($j: ID!, $f: Upload!){ uploadAttachment(jobId
 
 /// Uploads a file to a job as a GraphQL multipart request and returns the whole answer.
 pub async fn upload_file(app: &TestApp, token: &str, job: &str, filename: &str, bytes: Vec<u8>, mime: &str) -> Value {
-    let operations = json!({"query": UPLOAD, "variables": {"j": job, "f": null}});
+    upload_as(app, token, UPLOAD, json!({"j": job}), filename, bytes, mime).await
+}
+
+/// A multipart upload of `query` whose `$f` is the file.
+pub async fn upload_as(
+    app: &TestApp,
+    token: &str,
+    query: &str,
+    mut variables: Value,
+    filename: &str,
+    bytes: Vec<u8>,
+    mime: &str,
+) -> Value {
+    variables["f"] = Value::Null;
+    let operations = json!({"query": query, "variables": variables});
     let part =
         reqwest::multipart::Part::bytes(bytes).file_name(filename.to_string()).mime_str(mime).expect("a MIME type");
     let form = reqwest::multipart::Form::new()

@@ -2,6 +2,7 @@
 
 mod abn;
 mod business_days;
+pub mod capture;
 mod email;
 mod money;
 mod password;

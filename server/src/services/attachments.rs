@@ -12,6 +12,7 @@ use uuid::Uuid;
 use crate::access::records::works_job;
 use crate::auth::RequestMeta;
 use crate::context::AppContext;
+use crate::domain::capture::CaptureInput;
 use crate::error::{ServiceError, ServiceResult};
 use crate::store::{self, attachments::NewAttachment};
 
@@ -52,11 +53,13 @@ pub async fn upload(
     job_id: Uuid,
     filename: &str,
     bytes: Bytes,
+    capture: Option<CaptureInput>,
 ) -> ServiceResult<attachment::Model> {
     let (job, role) = super::jobs::get(ctx, meta, job_id).await?;
     if !works_job(role) {
         return Err(ServiceError::Forbidden("only the contractor or an NRP admin adds files to a job".into()));
     }
+    let capture = capture.map(|c| c.check(job.created_at)).transpose()?;
     let max = ctx.config.attachment_max_bytes;
     if bytes.is_empty() {
         return Err(ServiceError::validation("file", "the file is empty"));
@@ -67,9 +70,16 @@ pub async fn upload(
     let (content_type, kind) = sniff(&bytes).ok_or_else(|| {
         ServiceError::validation("file", "only JPEG, PNG, WebP and HEIC photos and PDF reports are accepted")
     })?;
+    let sha256 = hex::encode(Sha256::digest(&bytes));
+    // A resend from the phone (its first answer was lost) finds the first copy.
+    let client_key = capture.as_ref().map(|c| c.client_key.clone());
+    if let Some(k) = &client_key
+        && let Some(first) = store::attachments::by_client_key(&ctx.db, job.id, k).await?
+    {
+        return same_file(first, &sha256);
+    }
     let id = Uuid::now_v7();
     let key = format!("{}/{}", job.id, id);
-    let sha256 = hex::encode(Sha256::digest(&bytes));
     let size = bytes.len() as i64;
     ctx.attachments
         .put(&key, bytes)
@@ -87,9 +97,10 @@ pub async fn upload(
                 filename: clean_filename(filename),
                 content_type: content_type.into(),
                 size_bytes: size,
-                sha256,
+                sha256: sha256.clone(),
                 storage_key: key.clone(),
                 uploaded_by: who,
+                capture,
             },
         )
         .await?;
@@ -109,8 +120,24 @@ pub async fn upload(
     if recorded.is_err() {
         // Nothing half-done: the row failed, so the bytes go too.
         let _ = ctx.attachments.delete(&key).await;
+        // Two copies of one resend raced and the other one's row is in: answer with it.
+        if let Some(k) = &client_key
+            && let Some(first) = store::attachments::by_client_key(&ctx.db, job.id, k).await?
+        {
+            return same_file(first, &sha256);
+        }
     }
     recorded
+}
+
+/// The first upload under a key is the answer to every resend of the same bytes; other bytes under
+/// that key are refused (the phone reused a key).
+fn same_file(first: attachment::Model, sha256: &str) -> ServiceResult<attachment::Model> {
+    if first.sha256 == sha256 {
+        Ok(first)
+    } else {
+        Err(ServiceError::conflict_on("capture.clientKey", "this key was already used for another file on this job"))
+    }
 }
 
 /// An attachment and its bytes, for someone who may see the job.

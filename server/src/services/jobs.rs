@@ -15,6 +15,7 @@ use crate::access::Scope;
 use crate::access::records::{JobRole, job_role as role, may_move, may_rate, works_job};
 use crate::auth::RequestMeta;
 use crate::context::AppContext;
+use crate::domain::capture::CaptureInput;
 use crate::error::{ServiceError, ServiceResult};
 use crate::events::{Event, JobUpdate, LeadUpdate};
 use crate::store::{self, jobs::JobFilter, jobs::NewJobEvent};
@@ -228,25 +229,59 @@ pub async fn cancel(ctx: &AppContext, meta: &RequestMeta, id: Uuid, reason: Stri
 }
 
 /// Adds a note to the timeline (anyone who may see the job).
-pub async fn add_note(ctx: &AppContext, meta: &RequestMeta, id: Uuid, note: String) -> ServiceResult<job_event::Model> {
+/// With a capture (a note written on site), a resend under the same key answers with the first.
+pub async fn add_note(
+    ctx: &AppContext,
+    meta: &RequestMeta,
+    id: Uuid,
+    note: String,
+    capture: Option<CaptureInput>,
+) -> ServiceResult<job_event::Model> {
     let (j, _, _) = load(ctx, meta, id).await?;
-    let txn = ctx.db.begin().await?;
-    let e = store::jobs::insert_event(
-        &txn,
-        NewJobEvent {
-            job_id: j.id,
-            kind: JobEventKind::Note,
-            from_status: None,
-            to_status: None,
-            actor: meta.principal.audit_actor(),
-            actor_public: crate::access::public_actor(&txn, &meta.principal).await?,
-            note: Some(note),
-        },
-    )
-    .await?;
-    super::audit::record(&txn, meta, "job.noted", "job", Some(j.id), json!({ "eventId": e.id })).await?;
-    txn.commit().await?;
-    Ok(e)
+    let capture = capture.map(|c| c.check(j.created_at)).transpose()?;
+    let client_key = capture.as_ref().map(|c| c.client_key.clone());
+    if let Some(k) = &client_key
+        && let Some(first) = store::jobs::event_by_client_key(&ctx.db, j.id, k).await?
+    {
+        return same_note(first, &note);
+    }
+    let written = async {
+        let txn = ctx.db.begin().await?;
+        let e = store::jobs::insert_captured_event(
+            &txn,
+            NewJobEvent {
+                job_id: j.id,
+                kind: JobEventKind::Note,
+                from_status: None,
+                to_status: None,
+                actor: meta.principal.audit_actor(),
+                actor_public: crate::access::public_actor(&txn, &meta.principal).await?,
+                note: Some(note.clone()),
+            },
+            capture.as_ref(),
+        )
+        .await?;
+        super::audit::record(&txn, meta, "job.noted", "job", Some(j.id), json!({ "eventId": e.id })).await?;
+        txn.commit().await?;
+        Ok::<_, ServiceError>(e)
+    }
+    .await;
+    if written.is_err()
+        && let Some(k) = &client_key
+        && let Some(first) = store::jobs::event_by_client_key(&ctx.db, j.id, k).await?
+    {
+        // A concurrent copy of the same resend got in first.
+        return same_note(first, &note);
+    }
+    written
+}
+
+fn same_note(first: job_event::Model, note: &str) -> ServiceResult<job_event::Model> {
+    if first.kind == JobEventKind::Note && first.note.as_deref() == Some(note) {
+        Ok(first)
+    } else {
+        Err(ServiceError::conflict_on("capture.clientKey", "this key was already used for another note on this job"))
+    }
 }
 
 /// Records the customer's satisfaction (1–5) on a completed job, once; it feeds the contractor's

@@ -7,6 +7,8 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use crate::domain::capture::Capture;
+
 /// Creates the job for a lead. A partial unique index allows one job per lead that is not cancelled.
 pub async fn insert(
     db: &impl ConnectionTrait,
@@ -138,6 +140,16 @@ pub struct NewJobEvent {
 }
 
 pub async fn insert_event(db: &impl ConnectionTrait, e: NewJobEvent) -> Result<job_event::Model, DbErr> {
+    insert_captured_event(db, e, None).await
+}
+
+/// A timeline entry a phone took on site: its key (unique per job), time and position.
+pub async fn insert_captured_event(
+    db: &impl ConnectionTrait,
+    e: NewJobEvent,
+    capture: Option<&Capture>,
+) -> Result<job_event::Model, DbErr> {
+    let position = capture.and_then(|c| c.position);
     job_event::ActiveModel {
         id: Set(Uuid::now_v7()),
         job_id: Set(e.job_id),
@@ -149,10 +161,28 @@ pub async fn insert_event(db: &impl ConnectionTrait, e: NewJobEvent) -> Result<j
         actor_label: Set(e.actor.2),
         actor_public: Set(Some(e.actor_public)),
         note: Set(e.note),
+        client_key: Set(capture.map(|c| c.client_key.clone())),
+        captured_at: Set(capture.map(|c| c.captured_at)),
+        latitude: Set(position.map(|p| p.latitude)),
+        longitude: Set(position.map(|p| p.longitude)),
+        accuracy_m: Set(position.and_then(|p| p.accuracy_m)),
         created_at: Set(Utc::now()),
     }
     .insert(db)
     .await
+}
+
+/// The entry a phone sent before under this key, if any.
+pub async fn event_by_client_key(
+    db: &impl ConnectionTrait,
+    job_id: Uuid,
+    client_key: &str,
+) -> Result<Option<job_event::Model>, DbErr> {
+    job_event::Entity::find()
+        .filter(job_event::Column::JobId.eq(job_id))
+        .filter(job_event::Column::ClientKey.eq(client_key))
+        .one(db)
+        .await
 }
 
 /// A job's timeline, oldest first.

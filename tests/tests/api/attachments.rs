@@ -1,6 +1,6 @@
 use nrp_tests::leads::*;
 use nrp_tests::*;
-use serde_json::json;
+use serde_json::{Value, json};
 
 fn png(size: usize) -> Vec<u8> {
     let mut v = b"\x89PNG\r\n\x1a\n".to_vec();
@@ -62,6 +62,103 @@ on_both_databases!(
         assert_eq!(error_code(&upload_file(&app, &key, &job, "x.png", png(100), "image/png").await), "FORBIDDEN");
     }
 );
+
+const CAPTURED: &str = "mutation($j: ID!, $f: Upload!, $c: CaptureInput){ uploadAttachment(jobId:$j, file:$f, capture:$c){ id sha256 capturedAt createdAt position { latitude longitude accuracyMetres } } }";
+const NOTE: &str = "mutation($j: ID!, $n: String!, $c: CaptureInput){ addJobNote(jobId:$j, note:$n, capture:$c){ id note capturedAt position { latitude } } }";
+
+on_both_databases!(a_photo_or_note_sent_again_under_its_key_is_kept_once, |app: TestApp| async move {
+    seed_postcodes(&app).await;
+    let admin = app.admin_token().await;
+    let (_, key) = insurer_key(&app, &admin, "Resend Mutual").await;
+    let c = contractor(&app, &admin, "resend", json!({"basePostcode": "2150"}), true).await;
+    let (_, job) = won_job(&app, &admin, &key, &c).await;
+    let taken = (chrono::Utc::now() - chrono::Duration::minutes(40)).format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string();
+    let capture = |k: &str| json!({"clientKey": k, "capturedAt": taken, "position": {"latitude": -33.815, "longitude": 151.001, "accuracyMetres": 8.5}});
+    let photo = png(20_000);
+    let send = |k: &'static str, bytes: Vec<u8>| {
+        let (app, token, job, cap) = (&app, c.token.clone(), job.clone(), capture(k));
+        async move { upload_as(app, &token, CAPTURED, json!({"j": job, "c": cap}), "site.png", bytes, "image/png").await }
+    };
+    let first = send("0193f0c2-photo-0001", photo.clone()).await;
+    assert!(first.get("errors").is_none(), "{first}");
+    let a = &first["data"]["uploadAttachment"];
+    assert_eq!(
+        chrono::DateTime::parse_from_rfc3339(a["capturedAt"].as_str().unwrap()).unwrap(),
+        chrono::DateTime::parse_from_rfc3339(&taken).unwrap()
+    );
+    assert_ne!(a["capturedAt"], a["createdAt"], "taken on site is not when the server got it");
+    assert_eq!(a["position"], json!({"latitude": -33.815, "longitude": 151.001, "accuracyMetres": 8.5}));
+
+    // The answer was lost; the phone sends it again, several times at once on a flaky link.
+    let again = futures_util::future::join_all((0..6).map(|_| send("0193f0c2-photo-0001", photo.clone()))).await;
+    for r in &again {
+        assert_eq!(r["data"]["uploadAttachment"]["id"], a["id"], "{r}");
+    }
+    // A fresh key, sent by several copies at once: one row and one stored file.
+    let racing = futures_util::future::join_all((0..6).map(|_| send("0193f0c2-photo-0002", png(30_000)))).await;
+    let ids: std::collections::BTreeSet<String> = racing
+        .iter()
+        .map(|r| r["data"]["uploadAttachment"]["id"].as_str().unwrap_or_else(|| panic!("{r}")).into())
+        .collect();
+    assert_eq!(ids.len(), 1, "{racing:?}");
+    let listed =
+        app.ok(Some(&c.token), "query($id:ID!){ job(id:$id){ attachments { id } } }", json!({"id": job})).await;
+    assert_eq!(listed["job"]["attachments"].as_array().unwrap().len(), 2);
+    assert_eq!(files_in(app.db.files.path()).await, 2, "the racing copies left no stray bytes");
+
+    // The same key for other bytes is the phone's mistake, said on the key.
+    let other = send("0193f0c2-photo-0001", png(999)).await;
+    assert_eq!(error_code(&other), "CONFLICT");
+    assert_eq!(error_field(&other), "capture.clientKey");
+    // A capture dated in the future or before the job: refused on its field, nothing stored.
+    let mut late = capture("0193f0c2-photo-0003");
+    late["capturedAt"] = json!((chrono::Utc::now() + chrono::Duration::hours(2)).to_rfc3339());
+    let late = upload_as(&app, &c.token, CAPTURED, json!({"j": job, "c": late}), "x.png", png(500), "image/png").await;
+    assert_eq!(error_code(&late), "BAD_USER_INPUT");
+    assert_eq!(error_field(&late), "capture.capturedAt");
+    let mut nowhere = capture("0193f0c2-photo-0004");
+    nowhere["position"]["latitude"] = json!(123.0);
+    let nowhere =
+        upload_as(&app, &c.token, CAPTURED, json!({"j": job, "c": nowhere}), "x.png", png(500), "image/png").await;
+    assert_eq!(error_field(&nowhere), "capture.position.latitude");
+    let short =
+        upload_as(&app, &c.token, CAPTURED, json!({"j": job, "c": capture("k1")}), "x.png", png(500), "image/png")
+            .await;
+    assert_eq!(error_field(&short), "capture.clientKey");
+    assert_eq!(files_in(app.db.files.path()).await, 2);
+
+    // Notes: the same, on the timeline.
+    let note = |k: &str, text: &str| {
+        let vars = json!({"j": job, "n": text, "c": capture(k)});
+        let (app, token) = (&app, c.token.clone());
+        async move { app.gql(Some(&token), NOTE, vars).await }
+    };
+    let notes =
+        futures_util::future::join_all((0..6).map(|_| note("0193f0c2-note-0001", "Ceiling soaked; meter reads 38%")))
+            .await;
+    let first_note = &notes[0]["data"]["addJobNote"];
+    assert_eq!(first_note["position"]["latitude"], -33.815);
+    for r in &notes {
+        assert_eq!(r["data"]["addJobNote"]["id"], first_note["id"], "{r}");
+    }
+    let clash = note("0193f0c2-note-0001", "Something else").await;
+    assert_eq!(error_field(&clash), "capture.clientKey");
+    let timeline =
+        app.ok(Some(&admin), "query($id:ID!){ job(id:$id){ timeline { note capturedAt } } }", json!({"id": job})).await;
+    let kept: Vec<&Value> = timeline["job"]["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["note"] == "Ceiling soaked; meter reads 38%")
+        .collect();
+    assert_eq!(kept.len(), 1, "{timeline}");
+    assert!(kept[0]["capturedAt"].is_string());
+    // One audit entry for the one note.
+    let audit = app
+        .ok(Some(&admin), "query{ auditLog(first: 100, filter:{action:\"job.noted\"}){ totalCount } }", json!({}))
+        .await;
+    assert_eq!(audit["auditLog"]["totalCount"], 1, "{audit}");
+});
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_types_and_oversized_files_are_refused_and_nothing_is_stored() {

@@ -15,6 +15,45 @@ use crate::services::{self, jobs::Advance};
 #[derive(Default)]
 pub struct JobMutation;
 
+/// What the phone knew when a photo or note was taken on site, perhaps well before it could be
+/// sent. Send the same `clientKey` again after a lost answer: the first copy is the answer, none is
+/// added twice.
+#[derive(InputObject)]
+pub struct CaptureInput {
+    /// The phone's own key for this item, 8 to 64 letters, digits, `-` or `_` (a UUID fits);
+    /// unique per job.
+    pub client_key: String,
+    /// When it was taken, by the phone's clock (at most five minutes ahead of the server's).
+    pub captured_at: DateTime<Utc>,
+    /// Where, when the person allowed the phone to tell.
+    pub position: Option<PositionInput>,
+}
+
+/// A position on the earth (WGS 84).
+#[derive(InputObject)]
+pub struct PositionInput {
+    /// Degrees, -90 to 90.
+    pub latitude: f64,
+    /// Degrees, -180 to 180.
+    pub longitude: f64,
+    /// The radius the phone is confident of, in metres.
+    pub accuracy_metres: Option<f64>,
+}
+
+impl From<CaptureInput> for crate::domain::capture::CaptureInput {
+    fn from(c: CaptureInput) -> Self {
+        Self {
+            client_key: c.client_key,
+            captured_at: c.captured_at,
+            position: c.position.map(|p| crate::domain::capture::Position {
+                latitude: p.latitude,
+                longitude: p.longitude,
+                accuracy_m: p.accuracy_metres,
+            }),
+        }
+    }
+}
+
 /// A move to the next stage.
 #[derive(InputObject)]
 pub struct AdvanceJobInput {
@@ -57,11 +96,18 @@ impl JobMutation {
         services::jobs::cancel(app(ctx), meta(ctx), id, reason).await.gql().map(Job)
     }
 
-    /// Adds a note to the job's timeline.
-    async fn add_job_note(&self, ctx: &Context<'_>, job_id: ID, note: String) -> Result<JobEvent> {
+    /// Adds a note to the job's timeline; `capture` for a note written on site (sent again after
+    /// a lost answer, it is added once).
+    async fn add_job_note(
+        &self,
+        ctx: &Context<'_>,
+        job_id: ID,
+        note: String,
+        capture: Option<CaptureInput>,
+    ) -> Result<JobEvent> {
         let id = parse_id(&job_id, "jobId").gql()?;
         let note = required_text(&note, "note", 2000).at("note").map_err(ServiceError::from).gql()?;
-        services::jobs::add_note(app(ctx), meta(ctx), id, note).await.gql().map(JobEvent)
+        services::jobs::add_note(app(ctx), meta(ctx), id, note, capture.map(Into::into)).await.gql().map(JobEvent)
     }
 
     /// Records the customer's satisfaction (1–5) on a completed job, once. Admins and the lead's
@@ -73,11 +119,18 @@ impl JobMutation {
 
     /// Adds a photo (JPEG, PNG, WebP, HEIC) or report (PDF) to a job, as a GraphQL multipart
     /// upload. The type is checked from the file's bytes; the size limit is `ATTACHMENT_MAX_BYTES`.
-    async fn upload_attachment(&self, ctx: &Context<'_>, job_id: ID, file: Upload) -> Result<Attachment> {
+    /// `capture` for a photo taken on site: sent again after a lost answer, it is stored once.
+    async fn upload_attachment(
+        &self,
+        ctx: &Context<'_>,
+        job_id: ID,
+        file: Upload,
+        capture: Option<CaptureInput>,
+    ) -> Result<Attachment> {
         let id = parse_id(&job_id, "jobId").gql()?;
         let value =
             file.value(ctx).map_err(|_| ServiceError::validation("file", "the file could not be read")).gql()?;
-        services::attachments::upload(app(ctx), meta(ctx), id, &value.filename, value.content)
+        services::attachments::upload(app(ctx), meta(ctx), id, &value.filename, value.content, capture.map(Into::into))
             .await
             .gql()
             .map(Attachment)

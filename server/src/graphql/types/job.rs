@@ -176,6 +176,15 @@ impl JobEvent {
     async fn at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
+    /// When it was taken on site, by the phone's clock; null when it was sent as it was taken
+    /// (`createdAt` is when the server got it).
+    async fn captured_at(&self) -> Option<DateTime<Utc>> {
+        self.0.captured_at
+    }
+    /// Where it was taken, when the person allowed the phone to tell.
+    async fn position(&self) -> Option<super::Position> {
+        super::Position::of(self.0.latitude, self.0.longitude, self.0.accuracy_m)
+    }
 }
 
 /// A job that needs an admin's attention.

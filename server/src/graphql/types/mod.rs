@@ -46,3 +46,19 @@ pub struct ConnectionTotals {
     /// How many items match the filter, across all pages.
     pub total_count: u64,
 }
+
+/// Where a photo or note was taken (WGS 84), as the phone reported it.
+#[derive(SimpleObject)]
+pub struct Position {
+    pub latitude: f64,
+    pub longitude: f64,
+    /// The radius the phone was confident of, in metres.
+    pub accuracy_metres: Option<f64>,
+}
+
+impl Position {
+    /// The position kept on a row, if the phone gave one.
+    pub fn of(latitude: Option<f64>, longitude: Option<f64>, accuracy_m: Option<f64>) -> Option<Self> {
+        Some(Position { latitude: latitude?, longitude: longitude?, accuracy_metres: accuracy_m })
+    }
+}
