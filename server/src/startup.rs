@@ -263,9 +263,10 @@ fn router(ctx: Arc<AppContext>) -> anyhow::Result<(Router, HttpState)> {
         .layer(security_header(header::REFERRER_POLICY, "no-referrer"))
         .layer(security_header(HeaderName::from_static("cross-origin-opener-policy"), "same-origin"))
         .layer(security_header(header::CONTENT_SECURITY_POLICY, http::web::BASE_POLICY))
+        // The camera and the position for photos taken on site (the phone still asks the person).
         .layer(security_header(
             HeaderName::from_static("permissions-policy"),
-            "camera=(self), geolocation=(), microphone=()",
+            "camera=(self), geolocation=(self), microphone=()",
         ));
     if cfg.is_production() {
         app = app.layer(security_header(header::STRICT_TRANSPORT_SECURITY, "max-age=63072000; includeSubDomains"));

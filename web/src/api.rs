@@ -258,15 +258,19 @@ pub fn logout() {
 }
 
 /// Uploads a photo or report to a job (GraphQL multipart request).
-pub async fn upload_attachment(job_id: &str, file: web_sys::File) -> Result<(), ApiError> {
-    let operations = serde_json::json!({
-        "query": "mutation($jobId: ID!, $file: Upload!){ uploadAttachment(jobId: $jobId, file: $file){ id } }",
-        "variables": { "jobId": job_id, "file": null }
-    });
+/// Sends a photo or report as a GraphQL multipart request; `capture` for one taken on site (its
+/// key makes a resend after a lost answer harmless).
+pub async fn upload_attachment(
+    vars: crate::gql::upload_attachment::Variables,
+    file: &web_sys::Blob,
+    filename: &str,
+) -> Result<(), ApiError> {
+    use crate::gql::UploadAttachment;
+    let operations = serde_json::to_string(&UploadAttachment::build_query(vars)).map_err(|_| ApiError::network())?;
     let form = web_sys::FormData::new().map_err(|_| ApiError::network())?;
-    let _ = form.append_with_str("operations", &operations.to_string());
+    let _ = form.append_with_str("operations", &operations);
     let _ = form.append_with_str("map", r#"{"0":["variables.file"]}"#);
-    let _ = form.append_with_blob_and_filename("0", &file, &file.name());
+    let _ = form.append_with_blob_and_filename("0", file, filename);
     let token = access_token().await.unwrap_or_default();
     let resp = Request::post("/graphql")
         .header("Authorization", &format!("Bearer {token}"))
@@ -275,6 +279,9 @@ pub async fn upload_attachment(job_id: &str, file: web_sys::File) -> Result<(), 
         .send()
         .await
         .map_err(|_| ApiError::network())?;
+    if resp.status() == 413 {
+        return Err(ApiError::on_field("file", "The file is larger than the server takes."));
+    }
     let parsed: Response<serde_json::Value> = resp.json().await.map_err(|_| ApiError::network())?;
     match parsed.errors.as_ref().and_then(|e| e.first()) {
         Some(e) => Err(from_graphql(e)),

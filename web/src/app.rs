@@ -71,6 +71,7 @@ fn not_found() -> impl IntoView {
 
 /// The contractor app (and sign-in, sign-up for everyone).
 pub fn contractor_app() -> impl IntoView {
+    crate::field::start();
     shell(Which::Contractor, move || {
         let segments: Vec<String> = nav::path().split('/').filter(|s| !s.is_empty()).map(String::from).collect();
         let c = Role::Contractor;

@@ -12,6 +12,8 @@ pub type DateTime = String;
 pub type NaiveDate = String;
 /// Free-form JSON (audit changes).
 pub type JSON = serde_json::Value;
+/// A multipart upload's file: `null` in the variables, the bytes in the form's part.
+pub type Upload = ();
 /// AUD cents, a string of digits on the wire.
 pub type Money = crate::ui::Cents;
 
@@ -38,7 +40,7 @@ macro_rules! operations {
 
 operations!("graphql/auth.graphql": Register, RequestPasswordReset, ResetPassword, VerifyEmail, ResendEmailVerification, ChangePassword, MySessions, EndSession, EndOtherSessions, ChangeEmail, SecondFactorStatus, EnrolSecondFactor, ConfirmSecondFactor, TurnOffSecondFactor, ReplaceRecoveryCodes);
 operations!("graphql/offers.graphql": LeadOffers, AcceptOffer, DeclineOffer);
-operations!("graphql/jobs.graphql": MyJobs, JobDetail, AdvanceJob, AddJobNote);
+operations!("graphql/jobs.graphql": MyJobs, JobDetail, AdvanceJob, AddJobNote, UploadAttachment);
 operations!("graphql/admin.graphql": Contractors, VerifyContractor, SuspendContractor, ReinstateContractor, AuditLog, AdminNotifications, ResendNotification);
 operations!("graphql/contractor.graphql": MyProfile, UpdateProfile, PauseMe, ResumeMe, AddCertification, RemoveCertification, MyPayouts, StripeLink);
 operations!("graphql/ops.graphql": Leads, LeadUpdates, LeadDetail, AssignLead, RerouteLead, ReleaseDuplicate, CancelLead, AdminPayouts, RunPayoutBatch, HoldPayout, ReleasePayout, RetryPayout, ReversePayout, Partners, CreatePartner, CreateApiKey, RevokeApiKey, AdminJobs, AdminClaims, Dashboard, JobUpdates);

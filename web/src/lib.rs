@@ -7,6 +7,7 @@
 
 pub mod api;
 pub mod app;
+pub mod field;
 pub mod gql;
 pub mod nav;
 pub mod pages;

@@ -5,7 +5,7 @@ use std::time::Duration;
 use nrp_tests::browser::{Browser, web_dist};
 use nrp_tests::leads::*;
 use nrp_tests::*;
-use serde_json::json;
+use serde_json::{Value, json};
 
 fn web() -> TestOptions {
     TestOptions::default().env("WEB_DIST_DIR", &web_dist()).env("EXPIRY_SWEEP_MILLIS", "100")
@@ -802,4 +802,115 @@ async fn an_owner_invites_a_technician_who_joins_from_the_email_and_an_admin_swi
         ),
         "UNAUTHENTICATED"
     );
+}
+
+/// On a site with no signal the contractor takes a photo and writes a note: both wait on the
+/// phone (IndexedDB) with the time taken and where; when the link half returns (the server gets
+/// the photo but its answer is lost) and then fully, each reaches the job exactly once, in order,
+/// without the person doing anything. The photo then opens from the job page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_photo_and_a_note_taken_offline_reach_the_job_once_when_the_link_returns() {
+    let app = TestApp::spawn_with(Backend::Sqlite, web()).await;
+    let proxy = nrp_tests::proxy::Proxy::start(app.addr).await;
+    seed_postcodes(&app).await;
+    let admin = app.admin_token().await;
+    let (_, key) = insurer_key(&app, &admin, "Field Mutual").await;
+    let c = contractor(&app, &admin, "field", json!({"basePostcode": "2150"}), true).await;
+    let (_, job) = won_job(&app, &admin, &key, &c).await;
+    let photo = tempfile::Builder::new().suffix(".png").tempfile().unwrap();
+    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+    png.extend((0..40_000u32).map(|i| (i % 251) as u8));
+    std::fs::write(photo.path(), &png).unwrap();
+
+    let p = Browser::start_sized(390, 844).await;
+    // The person has let the app know where the phone is.
+    p.cdp("Browser.grantPermissions", json!({"origin": proxy.base, "permissions": ["geolocation"]})).await.unwrap();
+    p.cdp("Emulation.setGeolocationOverride", json!({"latitude": -33.8151, "longitude": 151.0012, "accuracy": 9}))
+        .await
+        .unwrap();
+    p.sign_in(&proxy.base, &c.email, CONTRACTOR_PASSWORD).await;
+    p.goto(&format!("{}/jobs/{job}", proxy.base)).await;
+    p.find("#job-title").await;
+
+    proxy.cut();
+    let input = p.find("input#photo").await;
+    input.send_keys(&photo.path().display().to_string()).await.unwrap();
+    p.fill("#note", "Ceiling soaked, meter reads 38%").await;
+    p.click("form.inline button[type=submit]").await;
+    p.until("both wait on the phone", "document.querySelectorAll('.queue li[data-queue-state=waiting]').length === 2")
+        .await;
+    let queue = p.text(".queue").await;
+    assert!(queue.contains("Photo") && queue.contains("Note") && queue.contains("taken"), "{queue}");
+    // Kept in IndexedDB, not only on the screen.
+    let kept = p
+        .run_async(
+            "const done = arguments[0]; const r = indexedDB.open('nrp-field'); \
+             r.onsuccess = () => { const q = r.result.transaction('queue').objectStore('queue').getAll(); \
+             q.onsuccess = () => done(q.result.map(x => ({ meta: JSON.parse(x.meta), file: x.file ? x.file.size : null }))); };",
+        )
+        .await;
+    assert_eq!(kept.as_array().unwrap().len(), 2, "{kept}");
+    assert_eq!(kept[0]["file"], png.len(), "the photo's bytes are on the phone: {kept}");
+    assert_eq!(kept[0]["meta"]["position"][0], -33.8151, "{kept}");
+    assert_eq!(kept[1]["meta"]["note"], "Ceiling soaked, meter reads 38%");
+
+    // The link half returns: the server stores the photo, its answer is lost.
+    proxy.lose_answers();
+    p.click(".queue button").await;
+    let files = "query($id:ID!){ job(id:$id){ attachments { id capturedAt position { latitude longitude accuracyMetres } } timeline { note capturedAt } } }";
+    let stored = async {
+        loop {
+            let j = app.ok(Some(&admin), files, json!({"id": job})).await;
+            if !j["job"]["attachments"].as_array().unwrap().is_empty() {
+                return j;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(20), stored).await.expect("the server got the photo");
+    assert_eq!(p.until("still waiting", "document.querySelectorAll('.queue li').length").await, json!(2));
+
+    // The link returns: the queue sends again by itself, and the resend is the same photo.
+    proxy.restore();
+    p.until("the queue is empty", "!document.querySelector('.queue')").await;
+    let j = app.ok(Some(&admin), files, json!({"id": job})).await;
+    let attachments = j["job"]["attachments"].as_array().unwrap();
+    assert_eq!(attachments.len(), 1, "the photo once: {j}");
+    assert_eq!(attachments[0]["position"], json!({"latitude": -33.8151, "longitude": 151.0012, "accuracyMetres": 9.0}));
+    assert!(attachments[0]["capturedAt"].is_string());
+    let notes: Vec<&Value> = j["job"]["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["note"] == "Ceiling soaked, meter reads 38%")
+        .collect();
+    assert_eq!(notes.len(), 1, "the note once: {j}");
+    assert!(notes[0]["capturedAt"].is_string());
+    let left = p
+        .run_async(
+            "const done = arguments[0]; const r = indexedDB.open('nrp-field'); \
+             r.onsuccess = () => { const q = r.result.transaction('queue').objectStore('queue').count(); q.onsuccess = () => done(q.result); };",
+        )
+        .await;
+    assert_eq!(left, json!(0), "nothing left on the phone");
+
+    // The photo opens from the job page, through the guarded download.
+    let name = photo.path().file_name().unwrap().to_string_lossy().to_string();
+    p.until(
+        "the photo is listed",
+        &format!("document.querySelector('.files') && document.querySelector('.files').textContent.includes('{name}')"),
+    )
+    .await;
+    p.click("button.open-file").await;
+    let tabs = async {
+        loop {
+            if p.client.windows().await.unwrap().len() == 2 {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(10), tabs).await.expect("the photo opened in a new tab");
+    assert!(p.client.find_all(fantoccini::Locator::Css(".files .error")).await.unwrap().is_empty());
+    p.close().await;
 }

@@ -9,6 +9,7 @@ use crate::api::{self, ApiError};
 use crate::gql::admin_job::{self, ClaimFields, ClaimStatus, JobStatus};
 use crate::gql::{self, admin_advance_job, admin_claim, retype};
 use crate::nav::A;
+use crate::pages::files::{FileRow, Files};
 use crate::pages::jobs::{Timeline, TimelineEntry};
 use crate::session::is_admin;
 use crate::ui::{ErrorBox, Load, constant, fetch_into, label, money, parse_dollars, phone, shown, when};
@@ -46,6 +47,32 @@ fn JobView(job: Job, reload: Callback<()>) -> impl IntoView {
     let claim = l.claim.clone();
     let can_cancel = job.allowed_transitions.contains(&JobStatus::CANCELLED);
     let ratable = status == JobStatus::COMPLETED && job.satisfaction.is_none();
+    let files: Vec<FileRow> = job
+        .attachments
+        .iter()
+        .map(|a| FileRow {
+            url: a.url.clone(),
+            name: a.filename.clone(),
+            kind: a.content_type.clone(),
+            size: a.size_bytes,
+            at: a.created_at.clone(),
+            taken: a.captured_at.clone(),
+        })
+        .collect();
+    let entries: Vec<TimelineEntry> = job
+        .timeline
+        .iter()
+        .map(|e| {
+            TimelineEntry::new(
+                &e.at,
+                e.to_status.as_ref().map(constant),
+                constant(&e.kind),
+                &e.actor,
+                e.note.clone(),
+                e.captured_at.clone(),
+            )
+        })
+        .collect();
     view! {
         <h1 id="job-title">{format!("{} — {} {}", l.customer.name, l.property.suburb, l.property.postcode)}</h1>
         <p class="status-line">"Stage: " <strong data-status=constant(&status)>{label(&constant(&status))}</strong>
@@ -99,9 +126,11 @@ fn JobView(job: Job, reload: Callback<()>) -> impl IntoView {
             <ClaimPanel claim lead_id=l.id.clone() has_insurer=l.insurer.is_some() reload />
             {is_admin().then(|| view! { <Payout payout=job.payout.clone() approved=job.approved_cents.is_some() /> })}
         </div>
-        <Attachments files=job.attachments.iter().map(|a| (a.url.clone(), a.filename.clone(), a.content_type.clone(), a.size_bytes, a.created_at.clone())).collect() />
-        <Timeline job_id=job.id.clone() reload entries=job.timeline.iter().map(|e| TimelineEntry::new(
-            &e.at, e.to_status.as_ref().map(constant), constant(&e.kind), &e.actor, e.note.clone())).collect() />
+        <section class="card" aria-labelledby="files-h">
+            <h2 id="files-h">"Photos and reports"</h2>
+            <Files inline=true files=files />
+        </section>
+        <Timeline job_id=job.id.clone() reload entries />
     }
 }
 
@@ -499,81 +528,6 @@ fn LodgeClaim(lead_id: String, reload: Callback<()>) -> impl IntoView {
             <button type="submit" class="small" disabled=move || busy.get()>"Lodge the claim"</button>
             {move || error.get().filter(|e| known.iter().all(|f| e.for_field(f).is_none())).map(|e| view! { <ErrorBox error=e /> })}
         </form>
-    }
-}
-
-/// A job's photos and reports: images shown in place, PDFs opened in a new tab. Both are fetched
-/// with the session's token (the download route is guarded like the API), so nothing about a
-/// customer's property is reachable by a bare link.
-#[component]
-pub fn Attachments(files: Vec<(String, String, String, i64, String)>) -> impl IntoView {
-    view! {
-        <section class="card" aria-labelledby="files-h">
-            <h2 id="files-h">"Photos and reports"</h2>
-            {files.is_empty().then(|| view! { <p class="muted">"None yet."</p> })}
-            <ul class="files gallery">
-                {files.into_iter().map(|(url, name, kind, size, at)| {
-                    let facts = format!("{} KB · {}", (size + 1023) / 1024, when(&at));
-                    if kind.starts_with("image/") {
-                        view! { <li><InlineImage url name=name.clone() kind=kind.clone() /><span class="muted">{format!("{name} · {facts}")}</span></li> }.into_any()
-                    } else {
-                        view! { <li><OpenInTab url name=name.clone() kind=kind.clone() /><span class="muted">{format!(" · {facts}")}</span></li> }.into_any()
-                    }
-                }).collect_view()}
-            </ul>
-        </section>
-    }
-}
-
-#[component]
-fn InlineImage(url: String, name: String, kind: String) -> impl IntoView {
-    let src = RwSignal::new(None::<Result<String, ApiError>>);
-    leptos::task::spawn_local(async move {
-        // Gone from the page before the file arrived (the job reloaded): let the URL go.
-        if let Some(Some(Ok(u))) = src.try_set(Some(api::blob_url(&url, &kind).await)) {
-            let _ = web_sys::Url::revoke_object_url(&u);
-        }
-    });
-    on_cleanup(move || {
-        if let Some(Ok(u)) = src.try_get_untracked().flatten() {
-            let _ = web_sys::Url::revoke_object_url(&u);
-        }
-    });
-    move || match src.get() {
-        None => view! { <p class="loading">"Loading the photo…"</p> }.into_any(),
-        Some(Ok(u)) => {
-            view! { <img class="attachment" src=u alt=format!("Photo: {name}") loading="lazy" /> }.into_any()
-        }
-        Some(Err(e)) => view! { <ErrorBox error=e /> }.into_any(),
-    }
-}
-
-#[component]
-fn OpenInTab(url: String, name: String, kind: String) -> impl IntoView {
-    let error = RwSignal::new(None::<ApiError>);
-    let open = move |_| {
-        // The tab opens now, while the click counts as the user's (a pop-up blocker would stop
-        // one opened after the download); the file goes into it when it arrives.
-        let Some(tab) = web_sys::window().and_then(|w| w.open_with_url_and_target("", "_blank").ok().flatten()) else {
-            return error
-                .set(Some(ApiError::on_field("file", "The browser blocked the new tab; allow pop-ups for NRP.")));
-        };
-        let (url, kind) = (url.clone(), kind.clone());
-        leptos::task::spawn_local(async move {
-            match api::blob_url(&url, &kind).await {
-                Ok(u) => {
-                    let _ = tab.location().set_href(&u);
-                }
-                Err(e) => {
-                    let _ = tab.close();
-                    error.set(Some(e));
-                }
-            }
-        });
-    };
-    view! {
-        <button class="link-button open-file" on:click=open>{format!("Open {name}")}</button>
-        {move || error.get().map(|e| view! { <ErrorBox error=e /> })}
     }
 }
 

@@ -6,6 +6,7 @@ use leptos::prelude::*;
 
 use crate::api::{self, ApiError};
 use crate::gql::{self, advance_job, job_detail, my_jobs};
+use crate::pages::files::{FileRow, Files};
 use crate::ui::{ErrorBox, Load, Loading, constant, label, money, parse_dollars, when};
 
 const STAGES: [&str; 7] =
@@ -29,6 +30,12 @@ pub fn JobsBoard() -> impl IntoView {
         <section class="page" aria-labelledby="jobs-title">
             <div class="page-head"><h1 id="jobs-title">"My jobs"</h1>
                 <button class="secondary small" on:click=move |_| reload()>"Refresh"</button></div>
+            {move || {
+                let n = crate::field::waiting().iter().filter(|w| w.item.refused.is_none()).count();
+                (n > 0).then(|| view! {
+                    <p class="queue" role="status">{format!("{n} photo(s) or note(s) on this phone wait to be sent; they go as soon as there is signal.")}</p>
+                })
+            }}
             {move || match state.get() {
                 Load::Loading => view! { <Loading what="your jobs" /> }.into_any(),
                 Load::Failed(e) => view! { <ErrorBox error=e retry=Callback::new(move |_| reload()) /> }.into_any(),
@@ -72,35 +79,89 @@ pub fn JobsBoard() -> impl IntoView {
 pub fn JobPage() -> impl IntoView {
     let id = move || crate::nav::segment(1).unwrap_or_default();
     let state = RwSignal::new(Load::<job_detail::JobDetailJob>::Loading);
-    let load = move || {
+    // The files and the timeline, renewed on their own when the phone's queue sends something
+    // (the rest of the page, and whatever is typed in it, stays).
+    let latest = RwSignal::new(None::<job_detail::JobDetailJob>);
+    let fetch = move |whole: bool| {
         let id = id();
         leptos::task::spawn_local(async move {
-            state.set(match api::call::<gql::JobDetail>(job_detail::Variables { id }).await {
-                Ok(d) => Load::Ready(d.job),
-                Err(e) => Load::Failed(e),
-            });
+            match api::call::<gql::JobDetail>(job_detail::Variables { id }).await {
+                Ok(d) => {
+                    latest.set(Some(d.job.clone()));
+                    if whole {
+                        state.set(Load::Ready(d.job));
+                    }
+                }
+                Err(e) if whole => state.set(Load::Failed(e)),
+                Err(_) => {}
+            }
         });
     };
+    let load = move || fetch(true);
     Effect::new(move |_| {
         let _ = id();
         load();
     });
+    Effect::new(move |first: Option<()>| {
+        let _ = crate::field::sent();
+        if first.is_some() {
+            fetch(false);
+        }
+    });
+    // Where the photos are taken, if the person has already allowed it (no prompt on load).
+    crate::field::locate(true);
     view! {
         <section class="page" aria-labelledby="job-title">
             <p><A href="/jobs">"← My jobs"</A></p>
             {move || match state.get() {
                 Load::Loading => view! { <Loading what="the job" /> }.into_any(),
                 Load::Failed(e) => view! { <ErrorBox error=e retry=Callback::new(move |_| load()) /> }.into_any(),
-                Load::Ready(j) => view! { <JobView job=j reload=Callback::new(move |_| load()) /> }.into_any(),
+                Load::Ready(j) => view! { <JobView job=j latest reload=Callback::new(move |_| load()) /> }.into_any(),
             }}
         </section>
     }
 }
 
 #[component]
-fn JobView(job: job_detail::JobDetailJob, reload: Callback<()>) -> impl IntoView {
+fn JobView(
+    job: job_detail::JobDetailJob,
+    latest: RwSignal<Option<job_detail::JobDetailJob>>,
+    reload: Callback<()>,
+) -> impl IntoView {
     let l = job.lead.clone();
     let job_id = job.id.clone();
+    let files = Signal::derive(move || {
+        latest.with(|j| {
+            j.iter()
+                .flat_map(|j| &j.attachments)
+                .map(|a| FileRow {
+                    url: a.url.clone(),
+                    name: a.filename.clone(),
+                    kind: a.content_type.clone(),
+                    size: a.size_bytes,
+                    at: a.created_at.clone(),
+                    taken: a.captured_at.clone(),
+                })
+                .collect()
+        })
+    });
+    let entries = Signal::derive(move || {
+        latest.with(|j| {
+            j.iter()
+                .flat_map(|j| &j.timeline)
+                .map(|e| {
+                    TimelineEntry::new(
+                        &e.at,
+                        e.to_status.as_ref().map(constant),
+                        constant(&e.kind),
+                        &e.actor,
+                        e.note.clone(),
+                        e.captured_at.clone(),
+                    )
+                })
+                .collect()
+        })
+    });
     view! {
         <h1 id="job-title">{format!("{} — {}", l.customer.name, l.property.suburb)}</h1>
         <p class="status-line">"Stage: " <strong data-status=constant(&job.status)>{label(&constant(&job.status))}</strong>
@@ -138,9 +199,8 @@ fn JobView(job: job_detail::JobDetailJob, reload: Callback<()>) -> impl IntoView
                 {c.decision_note.clone().map(|n| view! { <p class="note">{n}</p> })}
             </section>
         })}
-        <Photos job_id=job_id.clone() attachments=job.attachments.clone() reload />
-        <Timeline job_id=job_id.clone() reload entries=job.timeline.iter().map(|e| TimelineEntry::new(
-            &e.at, e.to_status.as_ref().map(constant), constant(&e.kind), &e.actor, e.note.clone())).collect() />
+        <Photos job_id=job_id.clone() files />
+        <Timeline job_id=job_id.clone() reload entries on_site=true />
     }
 }
 
@@ -213,37 +273,54 @@ fn Moves(job_id: String, allowed: Vec<String>, reload: Callback<()>) -> impl Int
 }
 
 /// One line of a job's timeline, from any of the operations that read one.
+#[derive(Clone, Debug, PartialEq)]
 pub struct TimelineEntry {
     at: String,
     what: String,
     actor: String,
     note: Option<String>,
+    taken: Option<String>,
 }
 
 impl TimelineEntry {
-    /// `to`: the stage a move went to (`CONTACTED`); else the event's `kind` names it.
-    pub fn new(at: &str, to: Option<String>, kind: String, actor: &str, note: Option<String>) -> Self {
+    /// `to`: the stage a move went to (`CONTACTED`); else the event's `kind` names it. `taken`:
+    /// when a note written on site was written, if it waited on the phone.
+    pub fn new(
+        at: &str,
+        to: Option<String>,
+        kind: String,
+        actor: &str,
+        note: Option<String>,
+        taken: Option<String>,
+    ) -> Self {
         let what = match to {
             Some(to) => format!("→ {}", label(&to)),
             None => label(&kind),
         };
-        TimelineEntry { at: at.to_string(), what, actor: actor.to_string(), note }
+        TimelineEntry { at: at.to_string(), what, actor: actor.to_string(), note, taken }
     }
 }
 
-/// The job's timeline, newest first, with the form that adds a note.
+/// The job's timeline, newest first, with the form that adds a note. `on_site` (the contractor's
+/// phone): the note is kept on the phone first and sent from its queue.
 #[component]
-pub fn Timeline(job_id: String, entries: Vec<TimelineEntry>, reload: Callback<()>) -> impl IntoView {
+pub fn Timeline(
+    job_id: String,
+    #[prop(into)] entries: Signal<Vec<TimelineEntry>>,
+    reload: Callback<()>,
+    #[prop(optional)] on_site: bool,
+) -> impl IntoView {
     view! {
         <section class="card" aria-labelledby="timeline-h">
             <h2 id="timeline-h">"Timeline"</h2>
-            <Note job_id reload />
+            <Note job_id reload on_site />
             <ol class="timeline">
-                {entries.into_iter().rev().map(|e| view! {
+                {move || entries.get().into_iter().rev().map(|e| view! {
                     <li>
                         <time>{when(&e.at)}</time>
                         <span>{e.what}</span>
                         <span class="muted">{format!(" by {}", e.actor)}</span>
+                        {e.taken.map(|t| view! { <span class="muted">{format!(" · written {}", when(&t))}</span> })}
                         {e.note.map(|n| view! { <p class="note">{n}</p> })}
                     </li>
                 }).collect_view()}
@@ -253,7 +330,7 @@ pub fn Timeline(job_id: String, entries: Vec<TimelineEntry>, reload: Callback<()
 }
 
 #[component]
-fn Note(job_id: String, reload: Callback<()>) -> impl IntoView {
+fn Note(job_id: String, reload: Callback<()>, on_site: bool) -> impl IntoView {
     let text = RwSignal::new(String::new());
     let error = RwSignal::new(None::<ApiError>);
     let busy = RwSignal::new(false);
@@ -262,7 +339,16 @@ fn Note(job_id: String, reload: Callback<()>) -> impl IntoView {
         if busy.get_untracked() {
             return;
         }
-        let vars = gql::add_job_note::Variables { job_id: job_id.clone(), note: text.get_untracked() };
+        let note = text.get_untracked();
+        if note.trim().is_empty() {
+            return error.set(Some(ApiError::on_field("note", "Write the note first.")));
+        }
+        error.set(None);
+        if on_site {
+            crate::field::write_note(job_id.clone(), note);
+            return text.set(String::new());
+        }
+        let vars = gql::add_job_note::Variables { job_id: job_id.clone(), note, capture: None };
         busy.set(true);
         leptos::task::spawn_local(async move {
             match api::call::<gql::AddJobNote>(vars).await {
@@ -278,48 +364,85 @@ fn Note(job_id: String, reload: Callback<()>) -> impl IntoView {
     view! {
         <form class="inline" on:submit=submit>
             <label for="note">"Add a note"</label>
-            <input id="note" required aria-describedby="note-error" prop:value=text on:input=move |ev| text.set(event_target_value(&ev)) />
+            <input id="note" required aria-describedby="note-error" prop:value=text on:input=move |ev| text.set(event_target_value(&ev))
+                on:focus=move |_| if on_site { crate::field::locate(false) } />
             <button type="submit" class="small" disabled=move || busy.get()>"Add"</button>
             <p class="field-error" id="note-error" aria-live="polite">{move || error.get().map(|e| e.message)}</p>
         </form>
     }
 }
 
+/// The job's photos and reports, with the camera button. A photo is kept on the phone first and
+/// sent from its queue, shown here until the server has it.
 #[component]
-fn Photos(
-    job_id: String,
-    attachments: Vec<job_detail::JobDetailJobAttachments>,
-    reload: Callback<()>,
-) -> impl IntoView {
-    let error = RwSignal::new(None::<ApiError>);
-    let busy = RwSignal::new(false);
+fn Photos(job_id: String, files: Signal<Vec<FileRow>>) -> impl IntoView {
+    let for_queue = job_id.clone();
     let on_file = move |ev: leptos::ev::Event| {
         use wasm_bindgen::JsCast;
         let Some(input) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) else { return };
-        let Some(file) = input.files().and_then(|f| f.get(0)) else { return };
-        let job_id = job_id.clone();
-        busy.set(true);
-        error.set(None);
-        leptos::task::spawn_local(async move {
-            match api::upload_attachment(&job_id, file).await {
-                Ok(()) => reload.run(()),
-                Err(e) => error.set(Some(e)),
+        let Some(list) = input.files() else { return };
+        for i in 0..list.length() {
+            if let Some(file) = list.get(i) {
+                crate::field::take_photo(job_id.clone(), file);
             }
-            busy.set(false);
-        });
+        }
+        // The same photo may be chosen again.
+        input.set_value("");
     };
     view! {
         <section class="card" aria-labelledby="photos-h">
             <h2 id="photos-h">"Photos and reports"</h2>
-            <label class="button-like" for="photo">{move || if busy.get() { "Uploading…" } else { "Take or add a photo" }}</label>
-            <input id="photo" class="visually-hidden" type="file" accept="image/*,application/pdf" capture="environment" on:change=on_file />
-            {move || error.get().map(|e| view! { <ErrorBox error=e /> })}
-            {attachments.is_empty().then(|| view! { <p class="muted">"None yet."</p> })}
-            <ul class="files">
-                {attachments.into_iter().map(|a| view! {
-                    <li>{a.filename} <span class="muted">{format!(" · {} · {} KB · {}", a.kind.to_lowercase(), (a.size_bytes + 1023) / 1024, when(&a.created_at))}</span></li>
-                }).collect_view()}
-            </ul>
+            <label class="button-like" for="photo" on:pointerdown=move |_| crate::field::locate(false)>"Take or add a photo"</label>
+            <input id="photo" class="visually-hidden" type="file" multiple accept="image/*,application/pdf" capture="environment" on:change=on_file />
+            <Queue job_id=for_queue />
+            <Files files />
         </section>
+    }
+}
+
+/// What this phone still has to send for a job: photos and notes in the order taken, with where
+/// each stands; a refused one keeps the server's reason until the person discards it.
+#[component]
+fn Queue(job_id: String) -> impl IntoView {
+    let mine = move || {
+        let job = job_id.clone();
+        crate::field::waiting().into_iter().filter(move |w| w.item.job_id == job).collect::<Vec<_>>()
+    };
+    move || {
+        let items = mine();
+        (!items.is_empty()).then(|| {
+            let online = web_sys::window().is_none_or(|w| w.navigator().on_line());
+            view! {
+                <div class="queue" role="status" aria-live="polite">
+                    <h3>{format!("Waiting to send ({})", items.len())}</h3>
+                    <ul>
+                        {items.into_iter().map(|w| {
+                            let what = match (&w.item.note, &w.item.filename) {
+                                (Some(n), _) => format!("Note “{}”", n.chars().take(40).collect::<String>()),
+                                (None, f) => format!("Photo {}", f.as_deref().unwrap_or("")),
+                            };
+                            let state = match (&w.item.refused, w.sending) {
+                                (Some(why), _) => format!("Not accepted: {why}"),
+                                (None, true) => "Sending…".to_string(),
+                                (None, false) if !online => "Waiting for signal".to_string(),
+                                (None, false) => "Waiting to retry".to_string(),
+                            };
+                            let seq = w.seq;
+                            view! {
+                                <li data-queue-state=if w.item.refused.is_some() { "refused" } else if w.sending { "sending" } else { "waiting" }>
+                                    <strong>{what}</strong>
+                                    <span class="muted">{format!(" · taken {}", when(&w.item.captured_at))}</span>
+                                    <span class="queue-state">{format!(" · {state}")}</span>
+                                    {w.item.refused.is_some().then(|| view! {
+                                        <button class="link-button" on:click=move |_| crate::field::discard(seq)>"Discard"</button>
+                                    })}
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                    <button class="secondary small" on:click=move |_| crate::field::send_now()>"Send now"</button>
+                </div>
+            }
+        })
     }
 }

@@ -6,6 +6,7 @@ pub mod admin_notifications;
 pub mod admin_payouts;
 pub mod alerts;
 pub mod dashboard;
+pub mod files;
 pub mod jobs;
 pub mod leads;
 pub mod login;
