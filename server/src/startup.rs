@@ -240,6 +240,7 @@ fn router(ctx: Arc<AppContext>) -> anyhow::Result<(Router, HttpState)> {
         .route("/attachments/{id}", get(http::attachments::download))
         .route("/reports/payouts.csv", get(http::reports::payouts_csv))
         .route("/reports/leads.csv", get(http::reports::leads_csv))
+        .route("/reports/jobs.csv", get(http::reports::jobs_csv))
         .route("/webhooks/stripe", axum::routing::post(http::stripe::webhook))
         .route("/webhooks/twilio/sms", axum::routing::post(http::twilio::inbound_sms))
         .route("/rate/{token}", get(http::customer::rate_form).post(http::customer::rate_submit))

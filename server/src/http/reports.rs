@@ -116,3 +116,39 @@ pub async fn leads_csv(
         Err(m) => (StatusCode::BAD_REQUEST, m).into_response(),
     }
 }
+
+/// `GET /reports/jobs.csv?status=&contractorId=&from=&to=`: the jobs list as shown (same filters,
+/// order and scope: admins all, partners their leads' jobs, contractors their own), newest first,
+/// at most 10,000 rows. Days are `YYYY-MM-DD` on NRP's clock, `to` inclusive.
+pub async fn jobs_csv(
+    State(state): State<HttpState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let meta = request_meta(&state.ctx, &headers, Some(peer)).await;
+    let given = |k: &str| q.get(k).map(String::as_str).filter(|v| !v.is_empty());
+    let day = |k: &str| -> Result<Option<chrono::NaiveDate>, String> {
+        given(k)
+            .map(|v| chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d"))
+            .transpose()
+            .map_err(|_| format!("{k} must be a date such as 2026-11-01"))
+    };
+    let filter = (|| {
+        let status = given("status")
+            .map(|v| serde_json::from_value::<entities::JobStatus>(serde_json::Value::String(v.into())))
+            .transpose()
+            .map_err(|_| "status is not a job stage, e.g. QUOTED".to_string())?;
+        let contractor = given("contractorId")
+            .map(uuid::Uuid::parse_str)
+            .transpose()
+            .map_err(|_| "contractorId is not an id".to_string())?;
+        let (from, to) = (day("from")?, day("to")?);
+        services::jobs::filter(state.ctx.config.report_zone, status, contractor, from, to, "to")
+            .map_err(|e| e.to_string())
+    })();
+    match filter {
+        Ok(f) => csv_response(services::jobs::list_csv(&state.ctx, &meta, f).await, "jobs.csv"),
+        Err(m) => (StatusCode::BAD_REQUEST, m).into_response(),
+    }
+}

@@ -409,6 +409,90 @@ pub async fn list(
     Ok((rows, total))
 }
 
+/// A job filter as the store takes it: the days of creation as instants on NRP's clock (`to`
+/// inclusive), a range that ends before it starts refused on `to_field`. Shared with the CSV.
+pub fn filter(
+    zone: chrono_tz::Tz,
+    status: Option<JobStatus>,
+    contractor_id: Option<Uuid>,
+    from: Option<chrono::NaiveDate>,
+    to: Option<chrono::NaiveDate>,
+    to_field: &str,
+) -> ServiceResult<JobFilter> {
+    use crate::domain::zones::start_of_day;
+    if let (Some(f), Some(t)) = (from, to)
+        && t < f
+    {
+        return Err(ServiceError::validation(to_field, "the last day is before the first"));
+    }
+    Ok(JobFilter {
+        status,
+        contractor_id,
+        partner_id: None,
+        created_from: from.map(|d| start_of_day(d, zone)),
+        created_before: to.and_then(|d| d.succ_opt()).map(|d| start_of_day(d, zone)),
+    })
+}
+
+/// The jobs a list shows (same filter, order and scope), as CSV: at most
+/// [`super::leads::CSV_MAX_ROWS`]; more is `BAD_USER_INPUT` asking for a narrower filter.
+pub async fn list_csv(ctx: &AppContext, meta: &RequestMeta, filter: JobFilter) -> ServiceResult<String> {
+    let max = super::leads::CSV_MAX_ROWS;
+    let (rows, total) = list(ctx, meta, filter, None, max).await?;
+    if total > max {
+        return Err(ServiceError::validation(
+            "filter",
+            format!("{total} jobs match; narrow the filter (dates, stage) to {max} or fewer to export them"),
+        ));
+    }
+    let leads: std::collections::HashMap<Uuid, entities::lead::Model> =
+        store::leads::find_many(&ctx.db, &rows.iter().map(|j| j.lead_id).collect::<Vec<_>>())
+            .await?
+            .into_iter()
+            .map(|l| (l.id, l))
+            .collect();
+    let companies: std::collections::HashMap<Uuid, String> =
+        store::contractors::find_many(&ctx.db, &rows.iter().map(|j| j.contractor_id).collect::<Vec<_>>())
+            .await?
+            .into_iter()
+            .map(|c| (c.id, c.company_name))
+            .collect();
+    use super::leads::wire_name as wire;
+    let mut w = super::csv_out::CsvOut::default();
+    w.row([
+        "job_id",
+        "created_at",
+        "stage",
+        "contractor",
+        "suburb",
+        "state",
+        "postcode",
+        "damage",
+        "urgency",
+        "quote_aud",
+        "approved_aud",
+        "completed_at",
+    ])?;
+    for j in &rows {
+        let l = leads.get(&j.lead_id);
+        w.row([
+            j.id.to_string(),
+            j.created_at.to_rfc3339(),
+            name(j.status).to_string(),
+            companies.get(&j.contractor_id).cloned().unwrap_or_default(),
+            l.map(|l| l.suburb.clone()).unwrap_or_default(),
+            l.map(|l| l.state.clone()).unwrap_or_default(),
+            l.map(|l| l.postcode.clone()).unwrap_or_default(),
+            l.map(|l| wire(&l.damage_type)).unwrap_or_default(),
+            l.map(|l| wire(&l.urgency)).unwrap_or_default(),
+            j.quote_cents.map(super::payouts::dollars).unwrap_or_default(),
+            j.approved_cents.map(super::payouts::dollars).unwrap_or_default(),
+            j.completed_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
+        ])?;
+    }
+    w.finish()
+}
+
 /// Why a job needs an admin's attention, if it does.
 pub fn alert(ctx: &AppContext, j: &job::Model, now: DateTime<Utc>) -> Option<&'static str> {
     if !j.status.is_open() {

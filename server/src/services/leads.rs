@@ -221,7 +221,7 @@ pub fn filter(
 }
 
 /// An enum's wire name (`ASSIGNED`).
-fn wire_name(v: &impl serde::Serialize) -> String {
+pub(crate) fn wire_name(v: &impl serde::Serialize) -> String {
     serde_json::to_value(v).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default()
 }
 

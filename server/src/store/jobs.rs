@@ -201,6 +201,10 @@ pub struct JobFilter {
     pub contractor_id: Option<Uuid>,
     /// Only jobs of leads this partner sent in or insures.
     pub partner_id: Option<Uuid>,
+    /// Created at or after this instant.
+    pub created_from: Option<DateTime<Utc>>,
+    /// Created before this instant.
+    pub created_before: Option<DateTime<Utc>>,
 }
 
 fn filtered(f: &JobFilter) -> Select<job::Entity> {
@@ -210,6 +214,12 @@ fn filtered(f: &JobFilter) -> Select<job::Entity> {
     }
     if let Some(c) = f.contractor_id {
         q = q.filter(job::Column::ContractorId.eq(c));
+    }
+    if let Some(t) = f.created_from {
+        q = q.filter(job::Column::CreatedAt.gte(t));
+    }
+    if let Some(t) = f.created_before {
+        q = q.filter(job::Column::CreatedAt.lt(t));
     }
     if let Some(p) = f.partner_id {
         q = q.filter(

@@ -81,3 +81,72 @@ on_both_databases!(
         assert_eq!(anon.status(), 401);
     }
 );
+
+const JOBS: &str = "query($first:Int,$after:String,$from:NaiveDate,$to:NaiveDate){ jobs(first:$first, after:$after, createdFrom:$from, createdTo:$to){ \
+    totalCount pageInfo { hasNextPage endCursor } nodes { id } } }";
+
+on_both_databases!(the_jobs_list_pages_filters_by_days_and_exports_what_it_shows, |app: TestApp| async move {
+    seed_postcodes(&app).await;
+    let admin = app.admin_token().await;
+    let (_, key) = insurer_key(&app, &admin, "Jobs List Mutual").await;
+    let (_, other) = insurer_key(&app, &admin, "Other Jobs Mutual").await;
+    let c = contractor(&app, &admin, "jobs-list", json!({"basePostcode": "2150"}), true).await;
+    let mut mine = Vec::new();
+    for _ in 0..3 {
+        mine.push(won_job(&app, &admin, &key, &c).await.1);
+    }
+    let theirs = won_job(&app, &admin, &other, &c).await.1;
+    let pages = |token: String| {
+        let app = &app;
+        async move {
+            let (mut out, mut after) = (Vec::new(), Value::Null);
+            loop {
+                let d = app.ok(Some(&token), JOBS, json!({"first": 2, "after": after})).await;
+                out.extend(
+                    d["jobs"]["nodes"].as_array().unwrap().iter().map(|n| n["id"].as_str().unwrap().to_string()),
+                );
+                if d["jobs"]["pageInfo"]["hasNextPage"] != true {
+                    return out;
+                }
+                after = d["jobs"]["pageInfo"]["endCursor"].clone();
+            }
+        }
+    };
+    let mut newest: Vec<String> = mine.iter().rev().cloned().collect();
+    assert_eq!(pages(key.clone()).await, newest, "the insurer's own, newest first, page by page");
+    newest.insert(0, theirs.clone());
+    assert_eq!(pages(admin.clone()).await, newest, "the admin's: every job");
+
+    let today = chrono::Utc::now().with_timezone(&chrono_tz::Australia::Sydney).date_naive();
+    let day = |d: chrono::NaiveDate| d.format("%Y-%m-%d").to_string();
+    let y = today.pred_opt().unwrap();
+    let count = |from: chrono::NaiveDate, to: chrono::NaiveDate| {
+        let (app, admin) = (&app, admin.clone());
+        async move {
+            app.ok(Some(&admin), JOBS, json!({"from": day(from), "to": day(to)})).await["jobs"]["totalCount"].clone()
+        }
+    };
+    assert_eq!(count(today, today).await, 4);
+    assert_eq!(count(y, y).await, 0);
+    let bad = app.gql(Some(&admin), JOBS, json!({"from": day(today), "to": day(y)})).await;
+    assert_eq!((error_code(&bad), error_field(&bad)), ("BAD_USER_INPUT", "createdTo"));
+
+    // The CSV: the caller's scope and filter, newest first.
+    let csv = app.get_text(&key, "/reports/jobs.csv").await;
+    let mut r = csv::Reader::from_reader(csv.as_bytes());
+    assert_eq!(&r.headers().unwrap()[2], "stage");
+    let rows: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();
+    assert_eq!(rows.iter().map(|r| r[0].to_string()).collect::<Vec<_>>(), newest[1..].to_vec(), "{csv}");
+    assert_eq!(&rows[0][2], "AWAITING_CONTACT");
+    assert!(rows[0][3].contains("jobs-list"), "the contractor's company: {csv}");
+    let all = app.get_text(&admin, &format!("/reports/jobs.csv?status=AWAITING_CONTACT&from={}", day(today))).await;
+    assert_eq!(all.lines().count(), 1 + 4);
+    let none = app.get_text(&admin, &format!("/reports/jobs.csv?from={}&to={}", day(y), day(y))).await;
+    assert_eq!(none.lines().count(), 1, "only the header");
+    for bad in ["status=LOST", "from=yesterday", "contractorId=42", &format!("from={}&to={}", day(today), day(y))] {
+        let resp =
+            app.http.get(format!("{}/reports/jobs.csv?{bad}", app.base)).bearer_auth(&admin).send().await.unwrap();
+        assert_eq!(resp.status(), 400, "{bad}");
+    }
+    assert_eq!(app.http.get(format!("{}/reports/jobs.csv", app.base)).send().await.unwrap().status(), 401);
+});

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 
 use crate::api::{self, ApiError};
 use crate::gql::{self, admin_claims, admin_jobs, audit_log, contractors};
-use crate::ui::{ErrorBox, Load, Loading, constant, label, money, when};
+use crate::ui::{ErrorBox, Load, Loading, constant, fetch_latest, label, money, when};
 
 type Rows = (Vec<contractors::ContractorsContractorsNodes>, i64);
 
@@ -283,70 +283,118 @@ pub fn AuditPage() -> impl IntoView {
 const JOB_STAGES: [&str; 8] =
     ["AWAITING_CONTACT", "CONTACTED", "INSPECTED", "QUOTED", "APPROVED", "IN_PROGRESS", "COMPLETED", "CANCELLED"];
 
-/// Admin: every job, by stage, with the overdue ones flagged.
+/// Admin: every job, newest first, by stage and the days it was created, with the overdue ones
+/// flagged; "load more" continues the list and the CSV holds what it shows.
 #[component]
 pub fn JobsPage() -> impl IntoView {
     let status = RwSignal::new(String::new());
-    let state = RwSignal::new(Load::<admin_jobs::ResponseData>::Loading);
-    let load = move || {
-        use admin_jobs::JobStatus as J;
-        let st = match status.get_untracked().as_str() {
-            "AWAITING_CONTACT" => Some(J::AWAITING_CONTACT),
-            "CONTACTED" => Some(J::CONTACTED),
-            "INSPECTED" => Some(J::INSPECTED),
-            "QUOTED" => Some(J::QUOTED),
-            "APPROVED" => Some(J::APPROVED),
-            "IN_PROGRESS" => Some(J::IN_PROGRESS),
-            "COMPLETED" => Some(J::COMPLETED),
-            "CANCELLED" => Some(J::CANCELLED),
-            _ => None,
+    let from = RwSignal::new(String::new());
+    let to = RwSignal::new(String::new());
+    let rows = RwSignal::new(Vec::<admin_jobs::AdminJobsJobsNodes>::new());
+    let overdue = RwSignal::new(0usize);
+    // (total matching, the cursor to continue from)
+    let state = RwSignal::new(Load::<(i64, Option<String>)>::Loading);
+    let generation = RwSignal::new(0u32);
+    let text = |s: RwSignal<String>| Some(s.get_untracked().trim().to_string()).filter(|t| !t.is_empty());
+    let load = move |after: Option<String>| {
+        if after.is_none() {
+            generation.update(|g| *g += 1);
+        }
+        let mine = generation.get_untracked();
+        let vars = admin_jobs::Variables {
+            status: text(status).and_then(|s| serde_json::from_value(serde_json::Value::String(s)).ok()),
+            after: after.clone(),
+            from: text(from),
+            to: text(to),
         };
-        leptos::task::spawn_local(async move {
-            state.set(match api::call::<gql::AdminJobs>(admin_jobs::Variables { status: st, after: None }).await {
-                Ok(d) => Load::Ready(d),
-                Err(e) => Load::Failed(e),
-            });
+        let current = move || generation.try_get_untracked() == Some(mine);
+        fetch_latest(state, current, async move {
+            let d = api::call::<gql::AdminJobs>(vars).await?;
+            if !current() {
+                return Ok((0, None)); // a newer filter has replaced this one; dropped unseen
+            }
+            overdue.set(d.overdue_jobs.len());
+            let page = d.jobs;
+            if after.is_none() {
+                rows.set(page.nodes);
+            } else {
+                rows.update(|r| r.extend(page.nodes));
+            }
+            Ok((page.total_count, page.page_info.has_next_page.then_some(page.page_info.end_cursor).flatten()))
         });
     };
-    load();
+    load(None);
+    let export_error = RwSignal::new(None::<ApiError>);
+    let export = move |_| {
+        let q: Vec<String> = [("status", status), ("from", from), ("to", to)]
+            .into_iter()
+            .filter_map(|(k, v)| text(v).map(|t| format!("{k}={}", String::from(js_sys::encode_uri_component(&t)))))
+            .collect();
+        let path = format!("/reports/jobs.csv?{}", q.join("&"));
+        export_error.set(None);
+        leptos::task::spawn_local(async move {
+            if let Err(e) = api::download(&path, "jobs.csv").await {
+                export_error.set(Some(e));
+            }
+        });
+    };
+    let to_error = move || {
+        state.with(|s| match s {
+            Load::Failed(e) => e.for_field("createdTo"),
+            _ => None,
+        })
+    };
     view! {
         <section class="page" aria-labelledby="ajobs-title">
             <h1 id="ajobs-title">"Jobs"</h1>
-            <form class="filters" on:submit=move |ev: leptos::ev::SubmitEvent| ev.prevent_default()>
-                <label for="j-status">"Stage"</label>
-                <select id="j-status" on:change=move |ev| { status.set(event_target_value(&ev)); load(); }>
+            {move || {
+                let n = overdue.get();
+                let cls = if n > 0 { "alert-line" } else { "muted" };
+                view! { <p class=cls>{format!("{n} job(s) overdue for contact or idle")}</p> }
+            }}
+            <form class="filters" novalidate on:submit=move |ev: leptos::ev::SubmitEvent| { ev.prevent_default(); load(None); }>
+                <div class="field"><label for="j-status">"Stage"</label>
+                <select id="j-status" on:change=move |ev| { status.set(event_target_value(&ev)); load(None); }>
                     <option value="">"All"</option>
                     {JOB_STAGES.iter().map(|s| view! { <option value=*s>{label(s)}</option> }).collect_view()}
-                </select>
+                </select></div>
+                <div class="field"><label for="j-from">"Created from"</label>
+                <input id="j-from" type="date" prop:value=from on:change=move |ev| { from.set(event_target_value(&ev)); load(None); } /></div>
+                <div class="field"><label for="j-to">"to"</label>
+                <input id="j-to" type="date" aria-describedby="j-to-error" prop:value=to on:change=move |ev| { to.set(event_target_value(&ev)); load(None); } />
+                <p class="field-error" id="j-to-error">{to_error}</p></div>
+                <button type="button" class="small secondary export" on:click=export>"Export CSV"</button>
             </form>
+            {move || export_error.get().map(|e| view! { <ErrorBox error=e /> })}
+            {move || (!rows.with(Vec::is_empty)).then(|| view! {
+                <div class="table-wrap"><table>
+                    <thead><tr><th scope="col">"Updated"</th><th scope="col">"Contractor"</th><th scope="col">"Where"</th>
+                        <th scope="col">"Stage"</th><th scope="col">"Quote / approved"</th></tr></thead>
+                    <tbody>
+                        {rows.get().into_iter().map(|j| view! {
+                            <tr data-job=j.id.clone()>
+                                <td><A href=format!("/admin/jobs/{}", j.id)>{when(&j.updated_at)}</A></td>
+                                <td>{j.contractor.map(|c| c.company_name).unwrap_or_default()}</td>
+                                <td><A href=format!("/admin/leads/{}", j.lead.id)>{format!("{} {}", j.lead.property.suburb, j.lead.property.postcode)}</A>
+                                    <br/><span class="muted">{format!("{} · {}", label(&constant(&j.lead.damage_type)), label(&constant(&j.lead.urgency)))}</span></td>
+                                <td>{label(&constant(&j.status))}{j.alert.map(|a| view! { <span class="alert-tag">{label(&a)}</span> })}</td>
+                                <td>{format!("{} / {}", j.quote_cents.map(money).unwrap_or_else(|| "—".into()), j.approved_cents.map(money).unwrap_or_else(|| "—".into()))}</td>
+                            </tr>
+                        }).collect_view()}
+                    </tbody>
+                </table></div>
+            })}
             {move || match state.get() {
                 Load::Loading => view! { <Loading what="jobs" /> }.into_any(),
-                Load::Failed(e) => view! { <ErrorBox error=e retry=Callback::new(move |_| load()) /> }.into_any(),
-                Load::Ready(d) => {
-                    let overdue = d.overdue_jobs.len();
-                    let cls = if overdue > 0 { "alert-line" } else { "muted" };
-                    view! {
-                        <p class=cls>{format!("{overdue} job(s) overdue for contact or idle")}</p>
-                        {if d.jobs.nodes.is_empty() { view! { <p class="empty">"No jobs match."</p> }.into_any() } else { view! {
-                            <div class="table-wrap"><table>
-                                <thead><tr><th scope="col">"Updated"</th><th scope="col">"Contractor"</th><th scope="col">"Where"</th>
-                                    <th scope="col">"Stage"</th><th scope="col">"Quote / approved"</th></tr></thead>
-                                <tbody>
-                                    {d.jobs.nodes.into_iter().map(|j| view! {
-                                        <tr data-job=j.id.clone()>
-                                            <td><A href=format!("/admin/jobs/{}", j.id)>{when(&j.updated_at)}</A></td>
-                                            <td>{j.contractor.map(|c| c.company_name).unwrap_or_default()}</td>
-                                            <td><A href=format!("/admin/leads/{}", j.lead.id)>{format!("{} {}", j.lead.property.suburb, j.lead.property.postcode)}</A>
-                                                <br/><span class="muted">{format!("{} · {}", label(&constant(&j.lead.damage_type)), label(&constant(&j.lead.urgency)))}</span></td>
-                                            <td>{label(&constant(&j.status))}{j.alert.map(|a| view! { <span class="alert-tag">{label(&a)}</span> })}</td>
-                                            <td>{format!("{} / {}", j.quote_cents.map(money).unwrap_or_else(|| "—".into()), j.approved_cents.map(money).unwrap_or_else(|| "—".into()))}</td>
-                                        </tr>
-                                    }).collect_view()}
-                                </tbody>
-                            </table></div>
-                        }.into_any() }}
-                    }.into_any()
-                }
+                Load::Failed(e) if e.for_field("createdTo").is_some() => ().into_any(),
+                Load::Failed(e) => view! { <ErrorBox error=e retry=Callback::new(move |_| load(None)) /> }.into_any(),
+                Load::Ready(_) if rows.with(Vec::is_empty) => view! { <p class="empty">"No jobs match."</p> }.into_any(),
+                Load::Ready((total, next)) => view! {
+                    <p class="muted list-count">{format!("{} of {total} job(s) shown", rows.with(Vec::len))}</p>
+                    {next.map(|cursor| view! {
+                        <button class="secondary small load-more" on:click=move |_| load(Some(cursor.clone()))>"Load more"</button>
+                    })}
+                }.into_any(),
             }}
         </section>
     }
