@@ -271,16 +271,26 @@ pub async fn upload_attachment(
     let _ = form.append_with_str("operations", &operations);
     let _ = form.append_with_str("map", r#"{"0":["variables.file"]}"#);
     let _ = form.append_with_blob_and_filename("0", file, filename);
-    let token = access_token().await.unwrap_or_default();
-    let resp = Request::post("/graphql")
-        .header("Authorization", &format!("Bearer {token}"))
-        .body(form)
-        .map_err(|_| ApiError::network())?
-        .send()
-        .await
-        .map_err(|_| ApiError::network())?;
+    let send = |token: String| {
+        let form = form.clone();
+        async move {
+            Request::post("/graphql")
+                .header("Authorization", &format!("Bearer {token}"))
+                .body(form)
+                .map_err(|_| ApiError::network())?
+                .send()
+                .await
+                .map_err(|_| ApiError::network())
+        }
+    };
+    let mut resp = send(access_token().await.unwrap_or_default()).await?;
     if resp.status() == 413 {
-        return Err(ApiError::on_field("file", "The file is larger than the server takes."));
+        // The server takes a large body only with a valid token: renew a stale one, then judge.
+        refresh().await?;
+        resp = send(session::current().map(|s| s.access_token).unwrap_or_default()).await?;
+        if resp.status() == 413 {
+            return Err(ApiError::on_field("file", "The file is larger than the server takes."));
+        }
     }
     let parsed: Response<serde_json::Value> = resp.json().await.map_err(|_| ApiError::network())?;
     match parsed.errors.as_ref().and_then(|e| e.first()) {

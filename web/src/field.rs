@@ -61,17 +61,23 @@ pub struct Waiting {
 thread_local! {
     static WAITING: ArcRwSignal<Vec<Waiting>> = ArcRwSignal::new(Vec::new());
     static SENT: ArcRwSignal<u32> = ArcRwSignal::new(0);
+    static UNKEPT: ArcRwSignal<u32> = ArcRwSignal::new(0);
     static DATABASE: RefCell<Option<IdbDatabase>> = const { RefCell::new(None) };
     static FIX: Cell<Option<(f64, f64, f64, f64)>> = const { Cell::new(None) };
     static LOCATING: Cell<bool> = const { Cell::new(false) };
     static SENDING: Cell<bool> = const { Cell::new(false) };
     static BACKOFF_S: Cell<u32> = const { Cell::new(0) };
     static STARTED: Cell<bool> = const { Cell::new(false) };
+    /// A retry is already scheduled: one timer, however many items wait.
+    static TIMER: Cell<bool> = const { Cell::new(false) };
 }
 
-/// The items on this phone, oldest first (tracked).
+/// The signed-in person's items on this phone, oldest first (tracked).
 pub fn waiting() -> Vec<Waiting> {
-    WAITING.with(|w| w.get())
+    let me = session::signal().with(|s| s.as_ref().map(|s| s.email.clone()));
+    let mut all = WAITING.with(|w| w.get());
+    all.retain(|w| Some(&w.item.user) == me.as_ref());
+    all
 }
 
 /// Counts the items sent since the page loaded (tracked): a job page reloads its files on it.
@@ -214,19 +220,33 @@ fn new_key() -> String {
 }
 
 async fn keep(item: Item, file: Option<Blob>) {
-    let Ok(meta) = serde_json::to_string(&item) else { return };
     let record = js_sys::Object::new();
-    let _ = js_sys::Reflect::set(&record, &"meta".into(), &meta.into());
-    if let Some(f) = file {
-        let _ = js_sys::Reflect::set(&record, &"file".into(), &f);
+    let _ = js_sys::Reflect::set(&record, &"meta".into(), &serde_json::to_string(&item).unwrap_or_default().into());
+    if let Some(f) = &file {
+        let _ = js_sys::Reflect::set(&record, &"file".into(), f);
     }
-    if let Ok(s) = store(IdbTransactionMode::Readwrite).await
-        && let Ok(r) = s.add(&record)
-    {
-        let _ = done(&r).await;
+    let kept = match store(IdbTransactionMode::Readwrite).await.and_then(|s| s.add(&record)) {
+        Ok(r) => done(&r).await.is_ok(),
+        Err(_) => false,
+    };
+    if !kept {
+        // No room or no IndexedDB here (or the browser closed the connection: open it afresh next
+        // time): send it now instead, under the same key, so nothing the person took is dropped
+        // unsent.
+        DATABASE.with(|d| *d.borrow_mut() = None);
+        if send(&item, file).await.is_ok() {
+            SENT.with(|s| s.update(|n| *n += 1));
+        } else {
+            UNKEPT.with(|u| u.update(|n| *n += 1));
+        }
     }
     refresh().await;
     kick();
+}
+
+/// Items this phone could neither keep nor send (tracked): the page says so.
+pub fn unkept() -> u32 {
+    UNKEPT.with(|u| u.get())
 }
 
 async fn database() -> Result<IdbDatabase, JsValue> {
@@ -319,10 +339,16 @@ fn kick() {
         SENDING.set(false);
         mark_sending(None);
         refresh().await;
-        if again {
+        if again && !TIMER.replace(true) {
             let wait = BACKOFF_S.get().clamp(2, 60);
             BACKOFF_S.set(wait * 2);
-            set_timeout(kick, std::time::Duration::from_secs(u64::from(wait)));
+            set_timeout(
+                || {
+                    TIMER.set(false);
+                    kick();
+                },
+                std::time::Duration::from_secs(u64::from(wait)),
+            );
         }
     });
 }
@@ -338,13 +364,19 @@ async fn flush() -> bool {
         mark_sending(Some(seq));
         match send(&item, file.clone()).await {
             Ok(()) => {
-                if let Ok(s) = store(IdbTransactionMode::Readwrite).await
-                    && let Ok(r) = s.delete(&JsValue::from_f64(seq))
-                {
-                    let _ = done(&r).await;
+                SENT.with(|s| s.update(|n| *n += 1));
+                let gone =
+                    match store(IdbTransactionMode::Readwrite).await.and_then(|s| s.delete(&JsValue::from_f64(seq))) {
+                        Ok(r) => done(&r).await.is_ok(),
+                        Err(_) => false,
+                    };
+                if !gone {
+                    // Sent but still on the phone: it goes again later under its key (harmless),
+                    // after the back-off rather than at once.
+                    DATABASE.with(|d| *d.borrow_mut() = None);
+                    return true;
                 }
                 BACKOFF_S.set(0);
-                SENT.with(|s| s.update(|n| *n += 1));
             }
             Err(e) if for_now(&e) => return true,
             Err(e) => {
@@ -356,8 +388,13 @@ async fn flush() -> bool {
                     if let Some(f) = &file {
                         let _ = js_sys::Reflect::set(&record, &"file".into(), f);
                     }
-                    if let Ok(r) = s.put(&record) {
-                        let _ = done(&r).await;
+                    let marked = match s.put(&record) {
+                        Ok(r) => done(&r).await.is_ok(),
+                        Err(_) => false,
+                    };
+                    if !marked {
+                        DATABASE.with(|d| *d.borrow_mut() = None);
+                        return true;
                     }
                 }
             }

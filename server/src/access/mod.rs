@@ -159,6 +159,12 @@ pub fn sees_people(p: &Principal) -> bool {
     p.is_admin()
 }
 
+/// Whether the caller sees where a photo or note was taken: the position of the contractor's
+/// phone is for NRP and the contractor's own company, not for partners.
+pub fn sees_capture_position(p: &Principal) -> bool {
+    p.is_admin() || p.contractor_id().is_some()
+}
+
 /// Whether the caller may set a contractor's terms: its legal name, ABN, commission, and a job
 /// ceiling above the self-service one. NRP admins only.
 pub fn may_set_terms(p: &Principal) -> bool {

@@ -357,6 +357,7 @@ impl Query {
     /// Jobs, newest first: all for admins (filter by contractor), the lead's jobs for partners,
     /// your own for contractors.
     #[graphql(complexity = "crate::graphql::ids::list_cost(first, child_complexity)")]
+    #[allow(clippy::too_many_arguments)] // the list's filters are its GraphQL arguments
     async fn jobs(
         &self,
         ctx: &Context<'_>,
@@ -364,14 +365,16 @@ impl Query {
         after: Option<String>,
         status: Option<JobStatus>,
         contractor_id: Option<ID>,
+        #[graphql(desc = "Created on or after this day (NRP's clock).")] created_from: Option<chrono::NaiveDate>,
+        #[graphql(desc = "Created on or before this day (NRP's clock).")] created_to: Option<chrono::NaiveDate>,
     ) -> Result<Page<Job>> {
         let limit = page_size(first).gql()?;
         let before = decode_cursor(after.as_deref()).gql()?;
-        let filter = JobFilter {
-            status: status.map(Into::into),
-            contractor_id: contractor_id.as_ref().map(|i| parse_id(i, "contractorId")).transpose().gql()?,
-            partner_id: None,
-        };
+        let contractor = contractor_id.as_ref().map(|i| parse_id(i, "contractorId")).transpose().gql()?;
+        let zone = app(ctx).config.report_zone;
+        let filter =
+            services::jobs::filter(zone, status.map(Into::into), contractor, created_from, created_to, "createdTo")
+                .gql()?;
         let (rows, total) = services::jobs::list(app(ctx), meta(ctx), filter, before, limit + 1).await.gql()?;
         Ok(to_page(rows, total, limit, after.is_some(), |m| m.id, Job))
     }
@@ -389,7 +392,7 @@ impl Query {
         let cid = m.principal.acting_contractor("have jobs").gql()?;
         let limit = page_size(first).gql()?;
         let before = decode_cursor(after.as_deref()).gql()?;
-        let filter = JobFilter { status: status.map(Into::into), contractor_id: Some(cid), partner_id: None };
+        let filter = JobFilter { status: status.map(Into::into), contractor_id: Some(cid), ..Default::default() };
         let (rows, total) = services::jobs::list(app(ctx), m, filter, before, limit + 1).await.gql()?;
         Ok(to_page(rows, total, limit, after.is_some(), |m| m.id, Job))
     }

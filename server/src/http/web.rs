@@ -126,6 +126,11 @@ async fn cache_control(req: Request, next: Next) -> Response {
         HeaderValue::from_static("no-cache")
     };
     resp.headers_mut().insert(header::CACHE_CONTROL, value);
+    if immutable {
+        // The same path is sent brotli, gzip or plain by what the browser takes: a shared cache
+        // must keep them apart.
+        resp.headers_mut().insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    }
     resp
 }
 

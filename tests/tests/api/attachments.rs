@@ -89,6 +89,16 @@ on_both_databases!(a_photo_or_note_sent_again_under_its_key_is_kept_once, |app: 
     assert_ne!(a["capturedAt"], a["createdAt"], "taken on site is not when the server got it");
     assert_eq!(a["position"], json!({"latitude": -33.815, "longitude": 151.001, "accuracyMetres": 8.5}));
 
+    // Where the contractor's phone was is not the insurer's to see.
+    let seen = app
+        .ok(
+            Some(&key),
+            "query($id:ID!){ job(id:$id){ attachments { position { latitude } capturedAt } } }",
+            json!({"id": job}),
+        )
+        .await;
+    assert_eq!(seen["job"]["attachments"][0]["position"], Value::Null, "{seen}");
+    assert!(seen["job"]["attachments"][0]["capturedAt"].is_string());
     // The answer was lost; the phone sends it again, several times at once on a flaky link.
     let again = futures_util::future::join_all((0..6).map(|_| send("0193f0c2-photo-0001", photo.clone()))).await;
     for r in &again {

@@ -213,6 +213,7 @@ async fn the_two_web_apps_are_served_with_deep_links_caching_and_compression() {
         .await
         .unwrap();
     assert_eq!(js.headers()["content-encoding"], "br", "brotli, the smaller copy, for a browser that takes it");
+    assert_eq!(js.headers()["vary"], "accept-encoding", "a shared cache keeps the encodings apart");
     assert_eq!(js.headers()["cache-control"], "public, max-age=31536000, immutable");
     assert_eq!(js.bytes().await.unwrap().as_ref(), br.as_slice());
     let plain = get("/nrp-web-0123456789abcdef.js").await.unwrap();

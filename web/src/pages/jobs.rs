@@ -410,7 +410,11 @@ fn Queue(job_id: String) -> impl IntoView {
     };
     move || {
         let items = mine();
-        (!items.is_empty()).then(|| {
+        let lost = crate::field::unkept();
+        let warning = (lost > 0).then(|| view! {
+            <p class="field-error" role="alert">{format!("{lost} item(s) could be neither kept on this phone nor sent: take them again when there is signal.")}</p>
+        });
+        let list = (!items.is_empty()).then(|| {
             let online = web_sys::window().is_none_or(|w| w.navigator().on_line());
             view! {
                 <div class="queue" role="status" aria-live="polite">
@@ -443,6 +447,7 @@ fn Queue(job_id: String) -> impl IntoView {
                     <button class="secondary small" on:click=move |_| crate::field::send_now()>"Send now"</button>
                 </div>
             }
-        })
+        });
+        view! { {warning} {list} }
     }
 }
