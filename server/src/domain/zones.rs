@@ -58,6 +58,28 @@ pub fn start_of_day(day: NaiveDate, zone: Tz) -> DateTime<Utc> {
         .unwrap_or_else(|| day.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc())
 }
 
+/// The start (inclusive) and end (exclusive) of a range of instants, each open when not given.
+pub type Instants = (Option<DateTime<Utc>>, Option<DateTime<Utc>>);
+
+/// A range of whole local days, `to` included, as the instants `[start of from, start of the day
+/// after to)`; a range that ends before it starts is refused on `to_field`.
+pub fn day_range(
+    zone: Tz,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+    to_field: &str,
+) -> Result<Instants, super::ValidationError> {
+    if let (Some(f), Some(t)) = (from, to)
+        && t < f
+    {
+        return Err(super::ValidationError {
+            field: to_field.into(),
+            message: "the last day is before the first".into(),
+        });
+    }
+    Ok((from.map(|d| start_of_day(d, zone)), to.and_then(|d| d.succ_opt()).map(|d| start_of_day(d, zone))))
+}
+
 /// NRP's configured zone (`NRP_TIMEZONE`): an IANA name such as `Australia/Sydney`.
 pub fn parse_zone(name: &str) -> Option<Tz> {
     name.trim().parse().ok()

@@ -82,22 +82,6 @@ pub async fn leads_csv(
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
     let meta = request_meta(&state.ctx, &headers, Some(peer)).await;
-    fn parsed<T: serde::de::DeserializeOwned>(q: &HashMap<String, String>, k: &str) -> Result<Option<T>, String> {
-        match q.get(k).filter(|v| !v.is_empty()) {
-            None => Ok(None),
-            Some(v) => serde_json::from_value(serde_json::Value::String(v.clone()))
-                .map(Some)
-                .map_err(|_| format!("{k} is not one of its values: {v}")),
-        }
-    }
-    let day = |k: &str| -> Result<Option<chrono::NaiveDate>, String> {
-        match q.get(k).filter(|v| !v.is_empty()) {
-            None => Ok(None),
-            Some(v) => chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d")
-                .map(Some)
-                .map_err(|_| format!("{k} must be a date such as 2026-11-01")),
-        }
-    };
     let order = match q.get("sort").map(String::as_str).unwrap_or("NEWEST") {
         "NEWEST" => crate::store::leads::LeadOrder::Newest,
         "OLDEST" => crate::store::leads::LeadOrder::Oldest,
@@ -105,9 +89,9 @@ pub async fn leads_csv(
         _ => return (StatusCode::BAD_REQUEST, "sort must be NEWEST, OLDEST or VALUE").into_response(),
     };
     let filter = (|| {
-        let (status, damage) = (parsed(&q, "status")?, parsed(&q, "damageType")?);
-        let (from, to) = (day("from")?, day("to")?);
-        let postcode = q.get("postcode").map(String::as_str).filter(|p| !p.is_empty());
+        let (status, damage) = (wire_value(&q, "status")?, wire_value(&q, "damageType")?);
+        let (from, to) = (day(&q, "from")?, day(&q, "to")?);
+        let postcode = given(&q, "postcode");
         services::leads::filter(state.ctx.config.report_zone, status, damage, postcode, from, to)
             .map_err(|e| e.to_string())
     })();
@@ -127,23 +111,13 @@ pub async fn jobs_csv(
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
     let meta = request_meta(&state.ctx, &headers, Some(peer)).await;
-    let given = |k: &str| q.get(k).map(String::as_str).filter(|v| !v.is_empty());
-    let day = |k: &str| -> Result<Option<chrono::NaiveDate>, String> {
-        given(k)
-            .map(|v| chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d"))
-            .transpose()
-            .map_err(|_| format!("{k} must be a date such as 2026-11-01"))
-    };
     let filter = (|| {
-        let status = given("status")
-            .map(|v| serde_json::from_value::<entities::JobStatus>(serde_json::Value::String(v.into())))
-            .transpose()
-            .map_err(|_| "status is not a job stage, e.g. QUOTED".to_string())?;
-        let contractor = given("contractorId")
+        let status = wire_value(&q, "status")?;
+        let contractor = given(&q, "contractorId")
             .map(uuid::Uuid::parse_str)
             .transpose()
             .map_err(|_| "contractorId is not an id".to_string())?;
-        let (from, to) = (day("from")?, day("to")?);
+        let (from, to) = (day(&q, "from")?, day(&q, "to")?);
         services::jobs::filter(state.ctx.config.report_zone, status, contractor, from, to, "to")
             .map_err(|e| e.to_string())
     })();
@@ -151,4 +125,27 @@ pub async fn jobs_csv(
         Ok(f) => csv_response(services::jobs::list_csv(&state.ctx, &meta, f).await, "jobs.csv"),
         Err(m) => (StatusCode::BAD_REQUEST, m).into_response(),
     }
+}
+
+/// A query parameter that was given and is not empty.
+fn given<'a>(q: &'a HashMap<String, String>, k: &str) -> Option<&'a str> {
+    q.get(k).map(String::as_str).filter(|v| !v.is_empty())
+}
+
+/// An enum parameter as the API spells it (`AWAITING_CONTACT`), if given.
+fn wire_value<T: serde::de::DeserializeOwned>(q: &HashMap<String, String>, k: &str) -> Result<Option<T>, String> {
+    given(q, k)
+        .map(|v| {
+            serde_json::from_value(serde_json::Value::String(v.into()))
+                .map_err(|_| format!("{k} is not one of its values: {v}"))
+        })
+        .transpose()
+}
+
+/// A day parameter (`2026-11-01`), if given.
+fn day(q: &HashMap<String, String>, k: &str) -> Result<Option<chrono::NaiveDate>, String> {
+    given(q, k)
+        .map(|v| chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d"))
+        .transpose()
+        .map_err(|_| format!("{k} must be a date such as 2026-11-01"))
 }

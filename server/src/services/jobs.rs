@@ -419,19 +419,8 @@ pub fn filter(
     to: Option<chrono::NaiveDate>,
     to_field: &str,
 ) -> ServiceResult<JobFilter> {
-    use crate::domain::zones::start_of_day;
-    if let (Some(f), Some(t)) = (from, to)
-        && t < f
-    {
-        return Err(ServiceError::validation(to_field, "the last day is before the first"));
-    }
-    Ok(JobFilter {
-        status,
-        contractor_id,
-        partner_id: None,
-        created_from: from.map(|d| start_of_day(d, zone)),
-        created_before: to.and_then(|d| d.succ_opt()).map(|d| start_of_day(d, zone)),
-    })
+    let (created_from, created_before) = crate::domain::zones::day_range(zone, from, to, to_field)?;
+    Ok(JobFilter { status, contractor_id, partner_id: None, created_from, created_before })
 }
 
 /// The jobs a list shows (same filter, order and scope), as CSV: at most

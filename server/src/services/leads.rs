@@ -200,24 +200,12 @@ pub fn filter(
     to: Option<chrono::NaiveDate>,
 ) -> Result<LeadFilter, ServiceError> {
     use crate::domain::AtField;
-    use crate::domain::zones::start_of_day;
     let postcode = match postcode {
         Some(p) => Some(Postcode::parse(p).at("filter.postcode").map_err(ServiceError::from)?.into_inner()),
         None => None,
     };
-    if let (Some(f), Some(t)) = (from, to)
-        && t < f
-    {
-        return Err(ServiceError::validation("filter.receivedTo", "the last day is before the first"));
-    }
-    Ok(LeadFilter {
-        status,
-        damage_type,
-        postcode,
-        received_from: from.map(|d| start_of_day(d, zone)),
-        received_to: to.and_then(|d| d.succ_opt()).map(|d| start_of_day(d, zone)),
-        ..Default::default()
-    })
+    let (received_from, received_to) = crate::domain::zones::day_range(zone, from, to, "filter.receivedTo")?;
+    Ok(LeadFilter { status, damage_type, postcode, received_from, received_to, ..Default::default() })
 }
 
 /// An enum's wire name (`ASSIGNED`).

@@ -9,8 +9,8 @@ use crate::api::{self, ApiError};
 use crate::gql::admin_job::{self, ClaimFields, ClaimStatus, JobStatus};
 use crate::gql::{self, admin_advance_job, admin_claim, retype};
 use crate::nav::A;
-use crate::pages::files::{FileRow, Files};
-use crate::pages::jobs::{Timeline, TimelineEntry};
+use crate::pages::files::{FileRow, Files, file_rows};
+use crate::pages::jobs::{Timeline, TimelineEntry, timeline_entries};
 use crate::session::is_admin;
 use crate::ui::{ErrorBox, Load, constant, fetch_into, label, money, parse_dollars, phone, shown, when};
 
@@ -47,32 +47,8 @@ fn JobView(job: Job, reload: Callback<()>) -> impl IntoView {
     let claim = l.claim.clone();
     let can_cancel = job.allowed_transitions.contains(&JobStatus::CANCELLED);
     let ratable = status == JobStatus::COMPLETED && job.satisfaction.is_none();
-    let files: Vec<FileRow> = job
-        .attachments
-        .iter()
-        .map(|a| FileRow {
-            url: a.url.clone(),
-            name: a.filename.clone(),
-            kind: a.content_type.clone(),
-            size: a.size_bytes,
-            at: a.created_at.clone(),
-            taken: a.captured_at.clone(),
-        })
-        .collect();
-    let entries: Vec<TimelineEntry> = job
-        .timeline
-        .iter()
-        .map(|e| {
-            TimelineEntry::new(
-                &e.at,
-                e.to_status.as_ref().map(constant),
-                constant(&e.kind),
-                &e.actor,
-                e.note.clone(),
-                e.captured_at.clone(),
-            )
-        })
-        .collect();
+    let files: Vec<FileRow> = file_rows!(job.attachments.iter());
+    let entries: Vec<TimelineEntry> = timeline_entries!(job.timeline.iter());
     view! {
         <h1 id="job-title">{format!("{} — {} {}", l.customer.name, l.property.suburb, l.property.postcode)}</h1>
         <p class="status-line">"Stage: " <strong data-status=constant(&status)>{label(&constant(&status))}</strong>

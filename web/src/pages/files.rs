@@ -21,6 +21,24 @@ pub struct FileRow {
     pub taken: Option<String>,
 }
 
+/// The rows of any operation's `attachments { url filename contentType sizeBytes createdAt
+/// capturedAt }` (each operation has its own generated type; the fields are the same).
+macro_rules! file_rows {
+    ($attachments:expr) => {
+        $attachments
+            .map(|a| $crate::pages::files::FileRow {
+                url: a.url.clone(),
+                name: a.filename.clone(),
+                kind: a.content_type.clone(),
+                size: a.size_bytes,
+                at: a.created_at.clone(),
+                taken: a.captured_at.clone(),
+            })
+            .collect()
+    };
+}
+pub(crate) use file_rows;
+
 /// The files of a job: `inline` shows images in place (the admin's desk); without it each file
 /// opens on a tap, so a phone on site downloads only the photo it asks for.
 #[component]

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 
 use crate::api::{self, ApiError};
 use crate::gql::{self, advance_job, job_detail, my_jobs};
-use crate::pages::files::{FileRow, Files};
+use crate::pages::files::{FileRow, Files, file_rows};
 use crate::ui::{ErrorBox, Load, Loading, constant, label, money, parse_dollars, when};
 
 const STAGES: [&str; 7] =
@@ -130,38 +130,8 @@ fn JobView(
 ) -> impl IntoView {
     let l = job.lead.clone();
     let job_id = job.id.clone();
-    let files = Signal::derive(move || {
-        latest.with(|j| {
-            j.iter()
-                .flat_map(|j| &j.attachments)
-                .map(|a| FileRow {
-                    url: a.url.clone(),
-                    name: a.filename.clone(),
-                    kind: a.content_type.clone(),
-                    size: a.size_bytes,
-                    at: a.created_at.clone(),
-                    taken: a.captured_at.clone(),
-                })
-                .collect()
-        })
-    });
-    let entries = Signal::derive(move || {
-        latest.with(|j| {
-            j.iter()
-                .flat_map(|j| &j.timeline)
-                .map(|e| {
-                    TimelineEntry::new(
-                        &e.at,
-                        e.to_status.as_ref().map(constant),
-                        constant(&e.kind),
-                        &e.actor,
-                        e.note.clone(),
-                        e.captured_at.clone(),
-                    )
-                })
-                .collect()
-        })
-    });
+    let files = Signal::derive(move || latest.with(|j| file_rows!(j.iter().flat_map(|j| &j.attachments))));
+    let entries = Signal::derive(move || latest.with(|j| timeline_entries!(j.iter().flat_map(|j| &j.timeline))));
     view! {
         <h1 id="job-title">{format!("{} — {}", l.customer.name, l.property.suburb)}</h1>
         <p class="status-line">"Stage: " <strong data-status=constant(&job.status)>{label(&constant(&job.status))}</strong>
@@ -271,6 +241,25 @@ fn Moves(job_id: String, allowed: Vec<String>, reload: Callback<()>) -> impl Int
         </section>
     }
 }
+
+/// The entries of any operation's `timeline { at toStatus kind actor note capturedAt }`.
+macro_rules! timeline_entries {
+    ($timeline:expr) => {
+        $timeline
+            .map(|e| {
+                $crate::pages::jobs::TimelineEntry::new(
+                    &e.at,
+                    e.to_status.as_ref().map($crate::ui::constant),
+                    $crate::ui::constant(&e.kind),
+                    &e.actor,
+                    e.note.clone(),
+                    e.captured_at.clone(),
+                )
+            })
+            .collect()
+    };
+}
+pub(crate) use timeline_entries;
 
 /// One line of a job's timeline, from any of the operations that read one.
 #[derive(Clone, Debug, PartialEq)]

@@ -55,9 +55,6 @@ impl Attachment {
     /// Where it was taken, when the person allowed the phone to tell (NRP and the contractor
     /// only; null for partners).
     async fn position(&self, ctx: &async_graphql::Context<'_>) -> Option<super::Position> {
-        if !crate::access::sees_capture_position(&super::meta(ctx).principal) {
-            return None;
-        }
-        super::Position::of(self.0.latitude, self.0.longitude, self.0.accuracy_m)
+        super::Position::seen_by(ctx, self.0.latitude, self.0.longitude, self.0.accuracy_m)
     }
 }

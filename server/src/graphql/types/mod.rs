@@ -57,8 +57,17 @@ pub struct Position {
 }
 
 impl Position {
-    /// The position kept on a row, if the phone gave one.
-    pub fn of(latitude: Option<f64>, longitude: Option<f64>, accuracy_m: Option<f64>) -> Option<Self> {
+    /// The position kept on a row, if the phone gave one and the caller may see it (NRP and the
+    /// contractor; not partners).
+    pub fn seen_by(
+        ctx: &Context<'_>,
+        latitude: Option<f64>,
+        longitude: Option<f64>,
+        accuracy_m: Option<f64>,
+    ) -> Option<Self> {
+        if !crate::access::sees_capture_position(&meta(ctx).principal) {
+            return None;
+        }
         Some(Position { latitude: latitude?, longitude: longitude?, accuracy_metres: accuracy_m })
     }
 }
