@@ -70,6 +70,8 @@ thread_local! {
     static STARTED: Cell<bool> = const { Cell::new(false) };
     /// A retry is already scheduled: one timer, however many items wait.
     static TIMER: Cell<bool> = const { Cell::new(false) };
+    /// Which retry is the live one: "send now" makes a scheduled one stale.
+    static TIMER_GEN: Cell<u32> = const { Cell::new(0) };
 }
 
 /// The signed-in person's items on this phone, oldest first (tracked).
@@ -107,6 +109,10 @@ pub fn start() {
 /// person asked).
 pub fn send_now() {
     BACKOFF_S.set(0);
+    // A retry scheduled under the old back-off would wait its full time after this attempt
+    // fails: drop it, so the next one comes after the shortest wait again.
+    TIMER_GEN.set(TIMER_GEN.get().wrapping_add(1));
+    TIMER.set(false);
     kick();
 }
 
@@ -342,8 +348,12 @@ fn kick() {
         if again && !TIMER.replace(true) {
             let wait = BACKOFF_S.get().clamp(2, 60);
             BACKOFF_S.set(wait * 2);
+            let generation = TIMER_GEN.get();
             set_timeout(
-                || {
+                move || {
+                    if TIMER_GEN.get() != generation {
+                        return;
+                    }
                     TIMER.set(false);
                     kick();
                 },

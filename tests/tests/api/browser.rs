@@ -870,8 +870,10 @@ async fn a_photo_and_a_note_taken_offline_reach_the_job_once_when_the_link_retur
     tokio::time::timeout(Duration::from_secs(20), stored).await.expect("the server got the photo");
     assert_eq!(p.until("still waiting", "document.querySelectorAll('.queue li').length").await, json!(2));
 
-    // The link returns: the queue sends again by itself, and the resend is the same photo.
+    // The link returns (and the phone says so, as it does when its radio comes back): the queue
+    // sends again by itself, and the resend is the same photo.
     proxy.restore();
+    p.client.execute("window.dispatchEvent(new Event('online'))", vec![]).await.unwrap();
     p.until("the queue is empty", "!document.querySelector('.queue')").await;
     let j = app.ok(Some(&admin), files, json!({"id": job})).await;
     let attachments = j["job"]["attachments"].as_array().unwrap();
