@@ -355,7 +355,7 @@ impl Query {
     }
 
     /// Jobs, newest first: all for admins (filter by contractor), the lead's jobs for partners,
-    /// your own for contractors.
+    /// your own for contractors (cancelled ones only with `status: CANCELLED`).
     #[graphql(complexity = "crate::graphql::ids::list_cost(first, child_complexity)")]
     #[allow(clippy::too_many_arguments)] // the list's filters are its GraphQL arguments
     async fn jobs(
@@ -379,7 +379,8 @@ impl Query {
         Ok(to_page(rows, total, limit, after.is_some(), |m| m.id, Job))
     }
 
-    /// Your jobs, newest first (contractors).
+    /// Your jobs, newest first (contractors): those in progress and done; cancelled ones only with
+    /// `status: CANCELLED` (a cancelled job's lead, with its customer, is no longer yours to read).
     #[graphql(complexity = "crate::graphql::ids::list_cost(first, child_complexity)")]
     async fn my_jobs(
         &self,

@@ -401,7 +401,12 @@ pub async fn list(
 ) -> ServiceResult<(Vec<job::Model>, u64)> {
     match crate::access::scope(&meta.principal)? {
         Scope::Everything => {}
-        Scope::Contractor(c) => filter.contractor_id = Some(c),
+        Scope::Contractor(c) => {
+            filter.contractor_id = Some(c);
+            // A cancelled job's lead is no longer the contractor's to read: such jobs are listed
+            // only when asked for by status, so a list of one's work never trips over them.
+            filter.hide_cancelled = true;
+        }
         Scope::Partner(p) => filter.partner_id = Some(p),
     }
     let rows = store::jobs::page(&ctx.db, &filter, before, limit).await?;
@@ -420,7 +425,7 @@ pub fn filter(
     to_field: &str,
 ) -> ServiceResult<JobFilter> {
     let (created_from, created_before) = crate::domain::zones::day_range(zone, from, to, to_field)?;
-    Ok(JobFilter { status, contractor_id, partner_id: None, created_from, created_before })
+    Ok(JobFilter { status, contractor_id, partner_id: None, created_from, created_before, hide_cancelled: false })
 }
 
 /// The jobs a list shows (same filter, order and scope), as CSV: at most

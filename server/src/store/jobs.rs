@@ -205,12 +205,16 @@ pub struct JobFilter {
     pub created_from: Option<DateTime<Utc>>,
     /// Created before this instant.
     pub created_before: Option<DateTime<Utc>>,
+    /// Leave out cancelled jobs (when no `status` is given).
+    pub hide_cancelled: bool,
 }
 
 fn filtered(f: &JobFilter) -> Select<job::Entity> {
     let mut q = job::Entity::find();
     if let Some(s) = f.status {
         q = q.filter(job::Column::Status.eq(s));
+    } else if f.hide_cancelled {
+        q = q.filter(job::Column::Status.ne(JobStatus::Cancelled));
     }
     if let Some(c) = f.contractor_id {
         q = q.filter(job::Column::ContractorId.eq(c));

@@ -306,6 +306,14 @@ on_both_databases!(a_cancelled_job_sends_the_lead_back_to_the_queue_for_a_new_jo
     assert_eq!(mine["myJobs"]["edges"][0]["node"]["lead"]["customer"]["name"], "Pat Homeowner");
     let old = app.ok(Some(&c.contractor.token), "{ myJobs(status: CANCELLED) { totalCount } }", json!({})).await;
     assert_eq!(old["myJobs"]["totalCount"], 1);
+    // Its list of work (the job board) leaves the cancelled job out instead of failing on its lead.
+    let board = "{ myJobs { totalCount nodes { id lead { customer { name } } } } jobs { totalCount } }";
+    let board = app.ok(Some(&c.contractor.token), board, json!({})).await;
+    assert_eq!(
+        (board["myJobs"]["totalCount"].clone(), board["jobs"]["totalCount"].clone()),
+        (json!(0), json!(0)),
+        "{board}"
+    );
     let partner_view = app.ok(Some(&c.insurer), "{ jobs { totalCount } }", json!({})).await;
     assert_eq!(partner_view["jobs"]["totalCount"], 2);
     assert_eq!(app.ok(Some(&other.token), "{ jobs { totalCount } }", json!({})).await["jobs"]["totalCount"], 1);
