@@ -9,6 +9,7 @@ pub mod api;
 pub mod app;
 pub mod field;
 pub mod gql;
+pub mod lists;
 pub mod nav;
 pub mod pages;
 pub mod push;

@@ -16,7 +16,7 @@ pub use business_days::{add_business_days, business_days_between};
 pub use email::Email;
 pub use money::{BPS_WHOLE, split_commission};
 pub use password::Password;
-pub use phone::Phone;
+pub use phone::{Phone, national as phone_national};
 pub use postcode::Postcode;
 pub use text::{bounded_int, optional_text, required_text};
 

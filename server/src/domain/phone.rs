@@ -47,9 +47,41 @@ impl Phone {
     }
 }
 
+/// A stored number written the Australian way, for people and spreadsheets (a leading `+` would
+/// be read as a formula): `+61412345678` → `0412 345 678`, `+61298765432` → `(02) 9876 5432`,
+/// `+611300123456` → `1300 123 456`; anything else as stored. The web apps' `ui::phone` writes
+/// numbers the same way.
+pub fn national(e164: &str) -> String {
+    let Some(n) = e164.strip_prefix("+61").filter(|n| n.bytes().all(|b| b.is_ascii_digit())) else {
+        return e164.to_string();
+    };
+    match n.len() {
+        9 if n.starts_with('4') || n.starts_with('5') => format!("0{} {} {}", &n[..3], &n[3..6], &n[6..]),
+        9 => format!("(0{}) {} {}", &n[..1], &n[1..5], &n[5..]),
+        10 if n.starts_with("1300") || n.starts_with("1800") => format!("{} {} {}", &n[..4], &n[4..7], &n[7..]),
+        _ => format!("0{n}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stored_numbers_read_back_the_australian_way() {
+        for (stored, shown) in [
+            ("+61412345678", "0412 345 678"),
+            ("+61298765432", "(02) 9876 5432"),
+            ("+611300123456", "1300 123 456"),
+            ("+64211234567", "+64211234567"),
+        ] {
+            assert_eq!(national(stored), shown, "{stored}");
+            assert_eq!(
+                Phone::parse(&national(stored)).ok().map(Phone::into_inner).as_deref().unwrap_or(stored),
+                stored
+            );
+        }
+    }
 
     #[test]
     fn common_australian_formats_become_e164() {

@@ -22,12 +22,9 @@ use super::types::user::User;
 use super::types::webhook::WebhookDelivery;
 use super::types::{ConnectionTotals, app, meta};
 use crate::auth::Principal;
-use crate::domain::{AtField, Postcode};
 use crate::error::ServiceError;
 use crate::services;
-use crate::store::{
-    audit::AuditFilter, claims::ClaimFilter, contractors::ContractorFilter, jobs::JobFilter, payouts::PayoutFilter,
-};
+use crate::store::{audit::AuditFilter, jobs::JobFilter, payouts::PayoutFilter};
 
 #[derive(Default)]
 pub struct Query;
@@ -52,6 +49,10 @@ pub struct AuditFilterInput {
     pub actor_id: Option<ID>,
     /// e.g. `contractor.verified`.
     pub action: Option<String>,
+    /// Recorded on or after this day (NRP's clock).
+    pub from: Option<chrono::NaiveDate>,
+    /// Recorded on or before this day (NRP's clock).
+    pub to: Option<chrono::NaiveDate>,
 }
 
 /// Filters for `leads`.
@@ -235,7 +236,7 @@ impl Query {
         Ok(conn)
     }
 
-    /// Contractors, newest first (admins).
+    /// Contractors, newest first (admins). `GET /reports/contractors.csv` exports the same list.
     #[graphql(complexity = "crate::graphql::ids::list_cost(first, child_complexity)")]
     async fn contractors(
         &self,
@@ -247,16 +248,9 @@ impl Query {
         let limit = page_size(first).gql()?;
         let before = decode_cursor(after.as_deref()).gql()?;
         let f = filter.unwrap_or_default();
-        let postcode = match f.postcode.as_deref() {
-            Some(p) => Some(Postcode::parse(p).at("filter.postcode").map_err(ServiceError::from).gql()?.into_inner()),
-            None => None,
-        };
-        let filter = ContractorFilter {
-            status: f.status.map(Into::into),
-            specialty: f.specialty.map(Into::into),
-            postcode,
-            search: f.search.map(|s| s.trim().to_string()).filter(|s| !s.is_empty()),
-        };
+        let (status, specialty) = (f.status.map(Into::into), f.specialty.map(Into::into));
+        let filter =
+            services::contractors::filter(status, specialty, f.postcode.as_deref(), f.search.as_deref()).gql()?;
         let (rows, total) = services::contractors::list(app(ctx), meta(ctx), &filter, before, limit + 1).await.gql()?;
         Ok(to_page(rows, total, limit, after.is_some(), |m| m.id, Contractor))
     }
@@ -274,7 +268,7 @@ impl Query {
         services::partners::get(app(ctx), meta, id).await.gql().map(Partner)
     }
 
-    /// The audit log, newest first (admins).
+    /// The audit log, newest first (admins). `GET /reports/audit.csv` exports the same list.
     #[graphql(complexity = "crate::graphql::ids::list_cost(first, child_complexity)")]
     async fn audit_log(
         &self,
@@ -286,11 +280,16 @@ impl Query {
         let limit = page_size(first).gql()?;
         let before = decode_cursor(after.as_deref()).gql()?;
         let f = filter.unwrap_or_default();
+        let zone = app(ctx).config.report_zone;
+        let (created_from, created_before) =
+            crate::domain::zones::day_range(zone, f.from, f.to, "filter.to").map_err(ServiceError::from).gql()?;
         let filter = AuditFilter {
             entity_type: f.entity_type,
             entity_id: f.entity_id.as_ref().map(|i| parse_id(i, "filter.entityId")).transpose().gql()?,
             actor_id: f.actor_id.as_ref().map(|i| parse_id(i, "filter.actorId")).transpose().gql()?,
             action: f.action,
+            created_from,
+            created_before,
         };
         let (rows, total) = services::audit::list(app(ctx), meta(ctx), &filter, before, limit + 1).await.gql()?;
         Ok(to_page(rows, total, limit, after.is_some(), |m| m.id, AuditEntry))
@@ -411,8 +410,9 @@ impl Query {
     }
 
     /// Claims, newest first, as far as you may see them. `decisionOverdue: true` lists the
-    /// undecided ones past their decision date.
+    /// undecided ones past their decision date. `GET /reports/claims.csv` exports the same list.
     #[graphql(complexity = "crate::graphql::ids::list_cost(first, child_complexity)")]
+    #[allow(clippy::too_many_arguments)] // the list's filters are its GraphQL arguments
     async fn claims(
         &self,
         ctx: &Context<'_>,
@@ -420,14 +420,15 @@ impl Query {
         after: Option<String>,
         status: Option<ClaimStatus>,
         decision_overdue: Option<bool>,
+        #[graphql(desc = "Lodged on or after this day (NRP's clock).")] lodged_from: Option<chrono::NaiveDate>,
+        #[graphql(desc = "Lodged on or before this day (NRP's clock).")] lodged_to: Option<chrono::NaiveDate>,
     ) -> Result<Page<Claim>> {
         let limit = page_size(first).gql()?;
         let before = decode_cursor(after.as_deref()).gql()?;
-        let filter = ClaimFilter {
-            status: status.map(Into::into),
-            overdue_at: decision_overdue.unwrap_or(false).then(chrono::Utc::now),
-            ..Default::default()
-        };
+        let (zone, overdue) = (app(ctx).config.report_zone, decision_overdue.unwrap_or(false));
+        let filter =
+            services::claims::filter(zone, status.map(Into::into), overdue, lodged_from, lodged_to, "lodgedTo")
+                .gql()?;
         let (rows, total) = services::claims::list(app(ctx), meta(ctx), filter, before, limit + 1).await.gql()?;
         Ok(to_page(rows, total, limit, after.is_some(), |m| m.id, Claim))
     }

@@ -127,6 +127,88 @@ pub async fn jobs_csv(
     }
 }
 
+/// `GET /reports/claims.csv?status=&overdue=true&from=&to=`: the claims list as shown (same
+/// filters, order and scope: admins all, insurers and partners their own, contractors those of
+/// their jobs), newest first, at most 10,000 rows. Days of lodgement are `YYYY-MM-DD` on NRP's
+/// clock, `to` inclusive.
+pub async fn claims_csv(
+    State(state): State<HttpState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let meta = request_meta(&state.ctx, &headers, Some(peer)).await;
+    let filter = (|| {
+        let status = wire_value(&q, "status")?;
+        let overdue = match given(&q, "overdue") {
+            None | Some("false") => false,
+            Some("true") => true,
+            Some(_) => return Err("overdue must be true or false".to_string()),
+        };
+        let (from, to) = (day(&q, "from")?, day(&q, "to")?);
+        services::claims::filter(state.ctx.config.report_zone, status, overdue, from, to, "to")
+            .map_err(|e| e.to_string())
+    })();
+    match filter {
+        Ok(f) => csv_response(services::claims::list_csv(&state.ctx, &meta, f).await, "claims.csv"),
+        Err(m) => (StatusCode::BAD_REQUEST, m).into_response(),
+    }
+}
+
+/// `GET /reports/contractors.csv?status=&specialty=&postcode=&search=`: the contractors list as
+/// shown (admins), newest first, at most 10,000 rows.
+pub async fn contractors_csv(
+    State(state): State<HttpState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let meta = request_meta(&state.ctx, &headers, Some(peer)).await;
+    let filter = (|| {
+        let (status, specialty) = (wire_value(&q, "status")?, wire_value(&q, "specialty")?);
+        services::contractors::filter(status, specialty, given(&q, "postcode"), given(&q, "search"))
+            .map_err(|e| e.to_string())
+    })();
+    match filter {
+        Ok(f) => csv_response(services::contractors::list_csv(&state.ctx, &meta, &f).await, "contractors.csv"),
+        Err(m) => (StatusCode::BAD_REQUEST, m).into_response(),
+    }
+}
+
+/// `GET /reports/audit.csv?action=&entityType=&entityId=&from=&to=`: the audit log as shown
+/// (admins), newest first, at most 10,000 rows. Days are `YYYY-MM-DD` on NRP's clock, `to`
+/// inclusive.
+pub async fn audit_csv(
+    State(state): State<HttpState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let meta = request_meta(&state.ctx, &headers, Some(peer)).await;
+    let filter = (|| {
+        let entity_id = given(&q, "entityId")
+            .map(uuid::Uuid::parse_str)
+            .transpose()
+            .map_err(|_| "entityId is not an id".to_string())?;
+        let (from, to) = (day(&q, "from")?, day(&q, "to")?);
+        let (created_from, created_before) =
+            crate::domain::zones::day_range(state.ctx.config.report_zone, from, to, "to")
+                .map_err(|e| ServiceError::from(e).to_string())?;
+        Ok::<_, String>(crate::store::audit::AuditFilter {
+            entity_type: given(&q, "entityType").map(String::from),
+            entity_id,
+            actor_id: None,
+            action: given(&q, "action").map(String::from),
+            created_from,
+            created_before,
+        })
+    })();
+    match filter {
+        Ok(f) => csv_response(services::audit::list_csv(&state.ctx, &meta, &f).await, "audit.csv"),
+        Err(m) => (StatusCode::BAD_REQUEST, m).into_response(),
+    }
+}
+
 /// A query parameter that was given and is not empty.
 fn given<'a>(q: &'a HashMap<String, String>, k: &str) -> Option<&'a str> {
     q.get(k).map(String::as_str).filter(|v| !v.is_empty())

@@ -57,3 +57,49 @@ pub async fn list(
     let total = audit::count(&ctx.db, filter).await?;
     Ok((rows, total))
 }
+
+/// The audit entries a list shows (same filter, newest first), as CSV for an auditor: at most
+/// [`super::leads::CSV_MAX_ROWS`]; more is `BAD_USER_INPUT` asking for a narrower filter.
+/// Admins only.
+pub async fn list_csv(
+    ctx: &crate::context::AppContext,
+    meta: &RequestMeta,
+    filter: &audit::AuditFilter,
+) -> ServiceResult<String> {
+    let max = super::leads::CSV_MAX_ROWS;
+    let (rows, total) = list(ctx, meta, filter, None, max).await?;
+    if total > max {
+        return Err(crate::error::ServiceError::validation(
+            "filter",
+            format!("{total} entries match; narrow the filter (dates, action) to {max} or fewer to export them"),
+        ));
+    }
+    let mut w = super::csv_out::CsvOut::default();
+    w.row([
+        "entry_id",
+        "recorded_at",
+        "actor_kind",
+        "actor",
+        "actor_id",
+        "action",
+        "entity_type",
+        "entity_id",
+        "changes",
+        "request_id",
+    ])?;
+    for e in &rows {
+        w.row([
+            e.id.to_string(),
+            e.created_at.to_rfc3339(),
+            super::leads::wire_name(&e.actor_kind),
+            e.actor_label.clone(),
+            e.actor_id.map(|i| i.to_string()).unwrap_or_default(),
+            e.action.clone(),
+            e.entity_type.clone(),
+            e.entity_id.map(|i| i.to_string()).unwrap_or_default(),
+            e.changes.to_string(),
+            e.request_id.clone().unwrap_or_default(),
+        ])?;
+    }
+    w.finish()
+}

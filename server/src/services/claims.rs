@@ -241,6 +241,89 @@ pub async fn list(
     Ok((rows, total))
 }
 
+/// A claim filter as the store takes it: the days of lodgement as instants on NRP's clock (`to`
+/// inclusive; a range that ends before it starts refused on `to_field`), `overdue` meaning
+/// undecided past the decision date as of now. Shared by the list and its CSV.
+pub fn filter(
+    zone: chrono_tz::Tz,
+    status: Option<ClaimStatus>,
+    overdue: bool,
+    from: Option<chrono::NaiveDate>,
+    to: Option<chrono::NaiveDate>,
+    to_field: &str,
+) -> ServiceResult<ClaimFilter> {
+    let (lodged_from, lodged_before) = crate::domain::zones::day_range(zone, from, to, to_field)?;
+    Ok(ClaimFilter { status, overdue_at: overdue.then(Utc::now), lodged_from, lodged_before, ..Default::default() })
+}
+
+/// The claims a list shows (same filter, order and scope), as CSV: at most
+/// [`super::leads::CSV_MAX_ROWS`]; more is `BAD_USER_INPUT` asking for a narrower filter.
+pub async fn list_csv(ctx: &AppContext, meta: &RequestMeta, filter: ClaimFilter) -> ServiceResult<String> {
+    let max = super::leads::CSV_MAX_ROWS;
+    let (rows, total) = list(ctx, meta, filter, None, max).await?;
+    if total > max {
+        return Err(ServiceError::validation(
+            "filter",
+            format!("{total} claims match; narrow the filter (dates, status) to {max} or fewer to export them"),
+        ));
+    }
+    let leads: std::collections::HashMap<Uuid, lead::Model> =
+        store::leads::find_many(&ctx.db, &rows.iter().map(|c| c.lead_id).collect::<Vec<_>>())
+            .await?
+            .into_iter()
+            .map(|l| (l.id, l))
+            .collect();
+    let insurers: std::collections::HashMap<Uuid, String> =
+        store::partners::find_many(&ctx.db, &rows.iter().map(|c| c.insurer_id).collect::<Vec<_>>())
+            .await?
+            .into_iter()
+            .map(|p| (p.id, p.name))
+            .collect();
+    let dollars = super::payouts::dollars;
+    let now = Utc::now();
+    let mut w = super::csv_out::CsvOut::default();
+    w.row([
+        "claim_id",
+        "claim_number",
+        "insurer",
+        "status",
+        "lodged_at",
+        "decision_due_on",
+        "decision_overdue",
+        "claimed_aud",
+        "approved_aud",
+        "excess_aud",
+        "decided_at",
+        "settled_at",
+        "lead_id",
+        "suburb",
+        "state",
+        "postcode",
+    ])?;
+    for c in &rows {
+        let l = leads.get(&c.lead_id);
+        w.row([
+            c.id.to_string(),
+            c.claim_number.clone(),
+            insurers.get(&c.insurer_id).cloned().unwrap_or_default(),
+            name(c.status).to_string(),
+            c.lodged_at.to_rfc3339(),
+            c.decision_due_on.to_string(),
+            decision_overdue(c, now).to_string(),
+            dollars(c.claimed_cents),
+            c.approved_cents.map(dollars).unwrap_or_default(),
+            dollars(c.excess_cents),
+            c.decided_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
+            c.settled_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
+            c.lead_id.to_string(),
+            l.map(|l| l.suburb.clone()).unwrap_or_default(),
+            l.map(|l| l.state.clone()).unwrap_or_default(),
+            l.map(|l| l.postcode.clone()).unwrap_or_default(),
+        ])?;
+    }
+    w.finish()
+}
+
 /// The decision date of a claim lodged at `lodged`, and the instant that date ends. The Code of
 /// Practice counts business days on the property's clock: a claim lodged on a Monday morning in
 /// Sydney is lodged on Monday, whatever the date in UTC.

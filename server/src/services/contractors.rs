@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use crate::auth::RequestMeta;
 use crate::context::AppContext;
-use crate::domain::{Abn, Email, Password, Phone, Postcode};
+use crate::domain::{Abn, AtField, Email, Password, Phone, Postcode};
 use crate::error::{ServiceError, ServiceResult};
 use crate::store::{self, contractors::ContractorFilter, contractors::NewContractor, users::NewUser};
 
@@ -498,6 +498,83 @@ pub async fn list(
     let rows = store::contractors::page(&ctx.db, filter, before, limit).await?;
     let total = store::contractors::count(&ctx.db, filter).await?;
     Ok((rows, total))
+}
+
+/// A contractor filter as the store takes it, from what a list (or its CSV) was given: the
+/// postcode checked (`filter.postcode`), an empty search ignored.
+pub fn filter(
+    status: Option<ContractorStatus>,
+    specialty: Option<DamageType>,
+    postcode: Option<&str>,
+    search: Option<&str>,
+) -> ServiceResult<ContractorFilter> {
+    let postcode = postcode.map(|p| Postcode::parse(p).at("filter.postcode").map(Postcode::into_inner)).transpose()?;
+    let search = search.map(str::trim).filter(|s| !s.is_empty()).map(String::from);
+    Ok(ContractorFilter { status, specialty, postcode, search })
+}
+
+/// The contractors a list shows (same filter, newest first), as CSV: at most
+/// [`super::leads::CSV_MAX_ROWS`]; more is `BAD_USER_INPUT` asking for a narrower filter.
+/// Admins only.
+pub async fn list_csv(ctx: &AppContext, meta: &RequestMeta, filter: &ContractorFilter) -> ServiceResult<String> {
+    let max = super::leads::CSV_MAX_ROWS;
+    let (rows, total) = list(ctx, meta, filter, None, max).await?;
+    if total > max {
+        return Err(ServiceError::validation(
+            "filter",
+            format!(
+                "{total} contractors match; narrow the filter (status, trade, postcode) to {max} or fewer to export them"
+            ),
+        ));
+    }
+    let trades = store::contractors::specialties_of(&ctx.db, &rows.iter().map(|c| c.id).collect::<Vec<_>>()).await?;
+    use super::leads::wire_name as wire;
+    let num = |v: Option<i32>| v.map(|v| v.to_string()).unwrap_or_default();
+    let mut w = super::csv_out::CsvOut::default();
+    w.row([
+        "contractor_id",
+        "company",
+        "abn",
+        "contact",
+        "email",
+        "phone",
+        "base_postcode",
+        "status",
+        "status_reason",
+        "trades",
+        "active_jobs",
+        "max_active_jobs",
+        "service_radius_km",
+        "daily_lead_cap",
+        "commission_bps",
+        "performance_score",
+        "joined_at",
+        "verified_at",
+    ])?;
+    for c in &rows {
+        let trades: Vec<String> = trades.get(&c.id).into_iter().flatten().map(wire).collect();
+        w.row([
+            c.id.to_string(),
+            c.company_name.clone(),
+            c.abn.clone(),
+            c.contact_name.clone(),
+            c.email.clone(),
+            crate::domain::phone_national(&c.phone),
+            c.base_postcode.clone(),
+            wire(&c.status),
+            c.status_reason.clone().unwrap_or_default(),
+            trades.join(" "),
+            c.active_jobs.to_string(),
+            c.max_active_jobs.to_string(),
+            c.service_radius_km.to_string(),
+            num(c.daily_lead_cap),
+            num(c.commission_bps),
+            format!("{:.3}", c.performance_score),
+            c.created_at.to_rfc3339(),
+            c.verified_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
+        ])?;
+    }
+    w.finish()
 }
 
 /// True while a pause is in force.

@@ -263,7 +263,7 @@ pub async fn list_csv(
             wire_name(&l.damage_type),
             wire_name(&l.urgency),
             l.customer_name.clone(),
-            l.customer_phone.clone(),
+            crate::domain::phone_national(&l.customer_phone),
             l.customer_email.clone().unwrap_or_default(),
             l.address.clone(),
             l.suburb.clone(),

@@ -43,6 +43,10 @@ pub struct AuditFilter {
     pub entity_id: Option<Uuid>,
     pub actor_id: Option<Uuid>,
     pub action: Option<String>,
+    /// Recorded at or after.
+    pub created_from: Option<chrono::DateTime<chrono::Utc>>,
+    /// Recorded before.
+    pub created_before: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 fn filtered(f: &AuditFilter) -> Select<audit_entry::Entity> {
@@ -58,6 +62,12 @@ fn filtered(f: &AuditFilter) -> Select<audit_entry::Entity> {
     }
     if let Some(a) = &f.action {
         q = q.filter(audit_entry::Column::Action.eq(a.as_str()));
+    }
+    if let Some(t) = f.created_from {
+        q = q.filter(audit_entry::Column::CreatedAt.gte(t));
+    }
+    if let Some(t) = f.created_before {
+        q = q.filter(audit_entry::Column::CreatedAt.lt(t));
     }
     q
 }

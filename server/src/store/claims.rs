@@ -84,6 +84,10 @@ pub struct ClaimFilter {
     pub contractor_id: Option<Uuid>,
     /// Only undecided claims past their decision date (as of this instant).
     pub overdue_at: Option<DateTime<Utc>>,
+    /// Lodged at or after.
+    pub lodged_from: Option<DateTime<Utc>>,
+    /// Lodged before.
+    pub lodged_before: Option<DateTime<Utc>>,
 }
 
 fn filtered(f: &ClaimFilter) -> Select<claim::Entity> {
@@ -126,6 +130,12 @@ fn filtered(f: &ClaimFilter) -> Select<claim::Entity> {
             .lte(at)
             .or(claim::Column::DecisionDueAt.is_null().and(claim::Column::DecisionDueOn.lt(at.date_naive())));
         q = q.filter(claim::Column::Status.is_in([ClaimStatus::Lodged, ClaimStatus::Assessing])).filter(past);
+    }
+    if let Some(t) = f.lodged_from {
+        q = q.filter(claim::Column::LodgedAt.gte(t));
+    }
+    if let Some(t) = f.lodged_before {
+        q = q.filter(claim::Column::LodgedAt.lt(t));
     }
     q
 }

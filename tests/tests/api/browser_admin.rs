@@ -470,6 +470,16 @@ async fn an_insurer_sees_only_its_own_work_with_its_clocks_and_approves_a_quote(
     p.click("header a[href='/admin/claims']").await;
     p.until("its claim", "document.querySelectorAll('tr[data-claim]').length === 1").await;
     assert!(p.text("main").await.contains("PM-555"));
+    assert!(p.text(".list-count").await.starts_with("1 of 1"));
+    p.find("#c-status").await.select_by_value("SETTLED").await.unwrap();
+    p.until("none settled", "document.querySelector('p.empty') && !document.querySelector('tr[data-claim]')").await;
+    p.find("#c-status").await.select_by_value("").await.unwrap();
+    p.find("tr[data-claim]").await;
+    let pick = "for (const [id, v] of [['#c-from', '2026-12-02'], ['#c-to', '2026-12-01']]) { \
+        const e = document.querySelector(id); e.value = v; e.dispatchEvent(new Event('change', {bubbles: true})); }";
+    p.client.execute(pick, vec![]).await.unwrap();
+    p.until("the range refused beside its field", "document.querySelector('#c-to-error').innerText.includes('before')")
+        .await;
     p.click("header a[href='/admin/partners/me']").await;
     assert!(p.text("#partner-title").await.contains("Portal Mutual"));
     p.find("#webhook-url").await;

@@ -65,6 +65,11 @@ on_both_databases!(
         let rows: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();
         assert_eq!(rows.iter().map(|r| r[0].to_string()).collect::<Vec<_>>(), by_value, "{csv}");
         assert_eq!(&rows[0][12], "20000.00", "AUD to the cent");
+        assert!(
+            rows[0][6].starts_with("04") && rows[0][6].len() == 12,
+            "the phone the Australian way: {}",
+            &rows[0][6]
+        );
         let evil = rows.iter().find(|r| r[0] == ids[1]).unwrap();
         assert!(evil[5].starts_with("'="), "a formula is text: {:?}", &evil[5]);
         assert_eq!(&evil[13], "List Mutual");
@@ -149,4 +154,169 @@ on_both_databases!(the_jobs_list_pages_filters_by_days_and_exports_what_it_shows
         assert_eq!(resp.status(), 400, "{bad}");
     }
     assert_eq!(app.http.get(format!("{}/reports/jobs.csv", app.base)).send().await.unwrap().status(), 401);
+});
+
+const CLAIMS: &str = "query($first:Int,$after:String,$from:NaiveDate,$to:NaiveDate){ claims(first:$first, after:$after, lodgedFrom:$from, lodgedTo:$to){ \
+    totalCount pageInfo { hasNextPage endCursor } nodes { id claimNumber } } }";
+const LODGE: &str = "mutation($input: CreateClaimInput!){ createClaim(input:$input){ id } }";
+
+/// Each status code a report answers for the given query strings.
+async fn statuses(app: &TestApp, token: Option<&str>, report: &str, queries: &[&str]) -> Vec<u16> {
+    let mut out = Vec::new();
+    for q in queries {
+        let mut req = app.http.get(format!("{}/reports/{report}.csv?{q}", app.base));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        out.push(req.send().await.unwrap().status().as_u16());
+    }
+    out
+}
+
+fn records(csv: &str) -> (csv::StringRecord, Vec<csv::StringRecord>) {
+    let mut r = csv::Reader::from_reader(csv.as_bytes());
+    let head = r.headers().unwrap().clone();
+    (head, r.records().map(Result::unwrap).collect())
+}
+
+on_both_databases!(
+    the_claims_list_pages_filters_by_lodgement_day_and_exports_what_it_shows,
+    |app: TestApp| async move {
+        seed_postcodes(&app).await;
+        let admin = app.admin_token().await;
+        let (_, key) = insurer_key(&app, &admin, "Claims CSV Mutual").await;
+        let (_, other) = insurer_key(&app, &admin, "Other Claims Mutual").await;
+        let c = contractor(&app, &admin, "claims-list", json!({"basePostcode": "2150"}), true).await;
+        let mut mine = Vec::new();
+        for (i, number) in ["CL-1", "=1+1", "CL-3"].into_iter().enumerate() {
+            let (lead, _) = won_job(&app, &admin, &key, &c).await;
+            let input = json!({"leadId": lead, "claimNumber": number, "claimedCents": 1_500_000 + i as i64, "excessCents": 50_000});
+            mine.push(
+                app.ok(Some(&key), LODGE, json!({"input": input})).await["createClaim"]["id"]
+                    .as_str()
+                    .unwrap()
+                    .to_string(),
+            );
+        }
+        let (lead, _) = won_job(&app, &admin, &other, &c).await;
+        let input = json!({"leadId": lead, "claimNumber": "OT-1", "claimedCents": 100});
+        let theirs = app.ok(Some(&other), LODGE, json!({"input": input})).await["createClaim"]["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+
+        // Page by page, newest first, the insurer's own; the admin's holds every claim.
+        let (mut seen, mut after) = (Vec::new(), Value::Null);
+        loop {
+            let d = app.ok(Some(&key), CLAIMS, json!({"first": 2, "after": after})).await;
+            seen.extend(d["claims"]["nodes"].as_array().unwrap().iter().map(|n| n["id"].as_str().unwrap().to_string()));
+            if d["claims"]["pageInfo"]["hasNextPage"] != true {
+                break;
+            }
+            after = d["claims"]["pageInfo"]["endCursor"].clone();
+        }
+        let newest: Vec<String> = mine.iter().rev().cloned().collect();
+        assert_eq!(seen, newest);
+
+        let today = chrono::Utc::now().with_timezone(&chrono_tz::Australia::Sydney).date_naive();
+        let day = |d: chrono::NaiveDate| d.format("%Y-%m-%d").to_string();
+        let y = today.pred_opt().unwrap();
+        let count = |token: String, from: chrono::NaiveDate, to: chrono::NaiveDate| {
+            let app = &app;
+            async move {
+                app.ok(Some(&token), CLAIMS, json!({"from": day(from), "to": day(to)})).await["claims"]["totalCount"]
+                    .clone()
+            }
+        };
+        assert_eq!(count(admin.clone(), today, today).await, 4);
+        assert_eq!(count(key.clone(), today, today).await, 3);
+        assert_eq!(count(admin.clone(), y, y).await, 0);
+        let bad = app.gql(Some(&admin), CLAIMS, json!({"from": day(today), "to": day(y)})).await;
+        assert_eq!((error_code(&bad), error_field(&bad)), ("BAD_USER_INPUT", "lodgedTo"));
+
+        // The CSV: the caller's scope and filter, newest first, to the cent, formula-safe.
+        let (head, rows) = records(&app.get_text(&key, "/reports/claims.csv").await);
+        assert_eq!((&head[1], &head[7]), ("claim_number", "claimed_aud"));
+        assert_eq!(rows.iter().map(|r| r[0].to_string()).collect::<Vec<_>>(), newest);
+        assert_eq!(
+            (&rows[0][1], &rows[0][2], &rows[0][3], &rows[0][7]),
+            ("CL-3", "Claims CSV Mutual", "LODGED", "15000.02")
+        );
+        assert_eq!(&rows[1][1], "'=1+1", "a formula is text");
+        assert_eq!((&rows[0][6], &rows[0][15]), ("false", "2000"));
+        let (_, all) =
+            records(&app.get_text(&admin, &format!("/reports/claims.csv?status=LODGED&from={}", day(today))).await);
+        assert_eq!(all.len(), 4);
+        assert_eq!(&all[0][0], theirs.as_str());
+        let (_, none) = records(&app.get_text(&admin, "/reports/claims.csv?overdue=true").await);
+        assert!(none.is_empty(), "nothing is overdue yet");
+        let (_, none) = records(&app.get_text(&admin, &format!("/reports/claims.csv?to={}", day(y))).await);
+        assert!(none.is_empty(), "nothing lodged before today");
+        let bad = ["status=LOST", "overdue=maybe", "from=yesterday", &format!("from={}&to={}", day(today), day(y))];
+        assert_eq!(statuses(&app, Some(&admin), "claims", &bad).await, vec![400; 4]);
+        assert_eq!(statuses(&app, None, "claims", &[""]).await, vec![401]);
+    }
+);
+
+const AUDIT: &str = "query($f:AuditFilterInput){ auditLog(first:5, filter:$f){ totalCount nodes { id action } } }";
+
+on_both_databases!(the_contractors_and_audit_lists_export_what_they_show_to_admins_only, |app: TestApp| async move {
+    seed_postcodes(&app).await;
+    let admin = app.admin_token().await;
+    let (_, key) = insurer_key(&app, &admin, "Nosy Mutual").await;
+    let a =
+        contractor(&app, &admin, "csv-alpha", json!({"basePostcode": "2150", "specialties": ["WATER", "FIRE"]}), true)
+            .await;
+    let b = contractor(&app, &admin, "csv-beta", json!({"basePostcode": "3000"}), false).await;
+
+    let (head, rows) = records(&app.get_text(&admin, "/reports/contractors.csv?search=csv-").await);
+    assert_eq!((&head[1], &head[9]), ("company", "trades"));
+    assert_eq!(
+        rows.iter().map(|r| r[0].to_string()).collect::<Vec<_>>(),
+        vec![b.id.clone(), a.id.clone()],
+        "newest first"
+    );
+    let alpha = &rows[1];
+    assert_eq!((&alpha[1], &alpha[6], &alpha[7]), ("csv-alpha Restorations Pty Ltd", "2150", "ACTIVE"));
+    assert_eq!(&alpha[5], "0412 345 678", "the Australian way, which a spreadsheet keeps as text");
+    let mut trades: Vec<&str> = alpha[9].split(' ').collect();
+    trades.sort();
+    assert_eq!(trades, vec!["FIRE", "WATER"]);
+    assert!(!alpha[16].is_empty() && !alpha[17].is_empty(), "joined and verified");
+    let (_, pending) = records(&app.get_text(&admin, "/reports/contractors.csv?search=csv-&status=PENDING").await);
+    assert_eq!(pending.iter().map(|r| r[0].to_string()).collect::<Vec<_>>(), vec![b.id.clone()]);
+    let (_, fire) = records(&app.get_text(&admin, "/reports/contractors.csv?specialty=FIRE&postcode=2150").await);
+    assert_eq!(fire.iter().map(|r| r[0].to_string()).collect::<Vec<_>>(), vec![a.id.clone()]);
+    let bad = ["status=GONE", "specialty=LAVA", "postcode=21"];
+    assert_eq!(statuses(&app, Some(&admin), "contractors", &bad).await, vec![400; 3]);
+    assert_eq!(statuses(&app, Some(&key), "contractors", &[""]).await, vec![403], "a partner sees no contractor list");
+    assert_eq!(statuses(&app, Some(&a.token), "contractors", &[""]).await, vec![403]);
+    assert_eq!(statuses(&app, None, "contractors", &[""]).await, vec![401]);
+
+    // The audit log by the day it was written, on NRP's clock.
+    let today = chrono::Utc::now().with_timezone(&chrono_tz::Australia::Sydney).date_naive();
+    let day = |d: chrono::NaiveDate| d.format("%Y-%m-%d").to_string();
+    let y = today.pred_opt().unwrap();
+    let verified = json!({"action": "contractor.verified", "from": day(today), "to": day(today)});
+    let d = app.ok(Some(&admin), AUDIT, json!({"f": verified})).await;
+    assert_eq!(d["auditLog"]["totalCount"], 1, "{d}");
+    let d = app.ok(Some(&admin), AUDIT, json!({"f": {"to": day(y)}})).await;
+    assert_eq!(d["auditLog"]["totalCount"], 0);
+    let bad = app.gql(Some(&admin), AUDIT, json!({"f": {"from": day(today), "to": day(y)}})).await;
+    assert_eq!((error_code(&bad), error_field(&bad)), ("BAD_USER_INPUT", "filter.to"));
+
+    let (head, rows) = records(
+        &app.get_text(&admin, &format!("/reports/audit.csv?action=contractor.verified&from={}", day(today))).await,
+    );
+    assert_eq!((&head[5], &head[8]), ("action", "changes"));
+    assert_eq!(rows.len(), 1);
+    assert_eq!((&rows[0][5], &rows[0][6], &rows[0][7]), ("contractor.verified", "contractor", a.id.as_str()));
+    assert_eq!(&rows[0][2], "USER", "an admin did it");
+    let _: Value = serde_json::from_str(&rows[0][8]).expect("the changes are JSON");
+    let (_, every) = records(&app.get_text(&admin, "/reports/audit.csv?entityType=contractor").await);
+    assert!(every.iter().all(|r| &r[6] == "contractor") && !every.is_empty());
+    let bad = ["entityId=42", "from=soon", &format!("from={}&to={}", day(today), day(y))];
+    assert_eq!(statuses(&app, Some(&admin), "audit", &bad).await, vec![400; 3]);
+    assert_eq!(statuses(&app, Some(&key), "audit", &[""]).await, vec![403]);
+    assert_eq!(statuses(&app, None, "audit", &[""]).await, vec![401]);
 });

@@ -5,9 +5,9 @@ use leptos::prelude::*;
 
 use crate::api::{self, ApiError};
 use crate::gql::{self, admin_claims, admin_jobs, audit_log, contractors};
-use crate::ui::{ErrorBox, Load, Loading, constant, fetch_latest, label, money, when};
-
-type Rows = (Vec<contractors::ContractorsContractorsNodes>, i64);
+use crate::lists::{DayRange, Paged, choice, export_csv, text};
+use crate::page_of;
+use crate::ui::{ErrorBox, constant, label, money, phone, when};
 
 #[component]
 pub fn ContractorsPage() -> impl IntoView {
@@ -18,67 +18,65 @@ pub fn ContractorsPage() -> impl IntoView {
     });
     let search = RwSignal::new(given.unwrap_or_default());
     let status = RwSignal::new(String::new());
-    let state = RwSignal::new(Load::<Rows>::Loading);
-    let load = move || {
-        let s = search.get_untracked();
-        let st = status.get_untracked();
-        leptos::task::spawn_local(async move {
-            let filter = contractors::ContractorFilterInput {
-                search: (!s.trim().is_empty()).then(|| s.trim().to_string()),
-                status: match st.as_str() {
-                    "PENDING" => Some(contractors::ContractorStatus::PENDING),
-                    "ACTIVE" => Some(contractors::ContractorStatus::ACTIVE),
-                    "SUSPENDED" => Some(contractors::ContractorStatus::SUSPENDED),
-                    _ => None,
-                },
-                specialty: None,
-                postcode: None,
-            };
-            state.set(
-                match api::call::<gql::Contractors>(contractors::Variables { filter: Some(filter), after: None }).await
-                {
-                    Ok(d) => Load::Ready((d.contractors.nodes, d.contractors.total_count)),
-                    Err(e) => Load::Failed(e),
-                },
-            );
-        });
+    let specialty = RwSignal::new(String::new());
+    let postcode = RwSignal::new(String::new());
+    let list = Paged::<contractors::ContractorsContractorsNodes>::default();
+    let load = move |after: Option<String>| {
+        let filter = contractors::ContractorFilterInput {
+            search: text(search),
+            status: choice(status),
+            specialty: choice(specialty),
+            postcode: text(postcode),
+        };
+        let vars = contractors::Variables { filter: Some(filter), after: after.clone() };
+        list.load(after, async move { Ok(page_of!(api::call::<gql::Contractors>(vars).await?.contractors)) });
     };
-    load();
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        load();
+    load(None);
+    let export_error = RwSignal::new(None::<ApiError>);
+    let export = move |_| {
+        let params = vec![("search", search), ("status", status), ("specialty", specialty), ("postcode", postcode)];
+        export_csv("contractors", params, export_error)
     };
+    let rows = list.rows;
+    let reload = Callback::new(move |_| load(None));
+    let postcode_error = list.field_error("postcode");
     view! {
         <section class="page" aria-labelledby="contractors-title">
             <h1 id="contractors-title">"Contractors"</h1>
-            <form class="filters" on:submit=submit role="search">
-                <label for="search">"Search"</label>
+            <form class="filters" novalidate on:submit=move |ev: leptos::ev::SubmitEvent| { ev.prevent_default(); load(None); } role="search">
+                <div class="field"><label for="search">"Search"</label>
                 <input id="search" type="search" placeholder="Company, contact, email or ABN"
-                    prop:value=search on:input=move |ev| search.set(event_target_value(&ev)) />
-                <label for="status-filter">"Status"</label>
-                <select id="status-filter" on:change=move |ev| { status.set(event_target_value(&ev)); load(); }>
+                    prop:value=search on:input=move |ev| search.set(event_target_value(&ev)) /></div>
+                <div class="field"><label for="status-filter">"Status"</label>
+                <select id="status-filter" on:change=move |ev| { status.set(event_target_value(&ev)); load(None); }>
                     <option value="">"All"</option>
                     <option value="PENDING">"Pending verification"</option>
                     <option value="ACTIVE">"Active"</option>
                     <option value="SUSPENDED">"Suspended"</option>
-                </select>
+                </select></div>
+                <div class="field"><label for="trade-filter">"Trade"</label>
+                <select id="trade-filter" on:change=move |ev| { specialty.set(event_target_value(&ev)); load(None); }>
+                    <option value="">"All"</option>
+                    {["WATER", "FIRE", "MOULD", "STORM"].into_iter().map(|d| view! { <option value=d>{label(d)}</option> }).collect_view()}
+                </select></div>
+                <div class="field"><label for="postcode-filter">"Postcode"</label>
+                <input id="postcode-filter" inputmode="numeric" aria-describedby="postcode-filter-error" prop:value=postcode
+                    on:input=move |ev| postcode.set(event_target_value(&ev)) />
+                <p class="field-error" id="postcode-filter-error">{move || postcode_error.get()}</p></div>
                 <button type="submit" class="small">"Search"</button>
+                <button type="button" class="small secondary export" on:click=export>"Export CSV"</button>
             </form>
-            {move || match state.get() {
-                Load::Loading => view! { <Loading what="contractors" /> }.into_any(),
-                Load::Failed(e) => view! { <ErrorBox error=e retry=Callback::new(move |_| load()) /> }.into_any(),
-                Load::Ready((rows, _)) if rows.is_empty() => view! { <p class="empty">"No contractors match."</p> }.into_any(),
-                Load::Ready((rows, total)) => view! {
-                    <p class="muted">{format!("{total} contractor(s)")}</p>
-                    <div class="table-wrap"><table>
-                        <thead><tr><th scope="col">"Company"</th><th scope="col">"Contact"</th><th scope="col">"Base"</th>
-                            <th scope="col">"Jobs"</th><th scope="col">"Status"</th><th scope="col">"Actions"</th></tr></thead>
-                        <tbody>
-                            {rows.into_iter().map(|c| view! { <ContractorRow c reload=Callback::new(move |_| load()) /> }).collect_view()}
-                        </tbody>
-                    </table></div>
-                }.into_any(),
-            }}
+            {move || export_error.get().map(|e| view! { <ErrorBox error=e /> })}
+            {move || (!rows.with(Vec::is_empty)).then(|| view! {
+                <div class="table-wrap"><table>
+                    <thead><tr><th scope="col">"Company"</th><th scope="col">"Contact"</th><th scope="col">"Base"</th>
+                        <th scope="col">"Jobs"</th><th scope="col">"Status"</th><th scope="col">"Actions"</th></tr></thead>
+                    <tbody>
+                        {rows.get().into_iter().map(|c| view! { <ContractorRow c reload /> }).collect_view()}
+                    </tbody>
+                </table></div>
+            })}
+            {list.foot("contractors", &["postcode"], reload, Callback::new(move |c| load(Some(c))))}
         </section>
     }
 }
@@ -122,7 +120,7 @@ fn ContractorRow(c: contractors::ContractorsContractorsNodes, reload: Callback<(
     view! {
         <tr data-contractor=c.id.clone()>
             <td><strong>{c.company_name.clone()}</strong><br/><span class="muted">{format!("ABN {}", c.abn)}</span></td>
-            <td>{c.contact_name.clone()}<br/><a href=format!("mailto:{}", c.email)>{c.email.clone()}</a><br/>{c.phone.clone()}</td>
+            <td>{c.contact_name.clone()}<br/><a href=format!("mailto:{}", c.email)>{c.email.clone()}</a><br/>{phone(&c.phone)}</td>
             <td>{c.base_postcode.clone()}<br/><span class="muted">{c.specialties.iter().map(|s| label(&constant(s))).collect::<Vec<_>>().join(", ")}</span></td>
             <td>{format!("{} / {}", c.active_jobs, c.max_active_jobs)}</td>
             <td><span class=format!("status s-{}", status.to_lowercase())>{label(&status)}</span>
@@ -225,57 +223,82 @@ fn EditContractor(
     }
 }
 
+/// The kinds of record the server audits, offered in the audit log's filter.
+const AUDITED: [&str; 12] = [
+    "lead",
+    "job",
+    "claim",
+    "contractor",
+    "partner",
+    "payout",
+    "payout_batch",
+    "user",
+    "notification",
+    "webhook_delivery",
+    "postcode",
+    "system",
+];
+
+/// Admin: the audit log, newest first, by action, kind of record and the days it was written;
+/// "load more" continues it and the CSV holds what it shows.
 #[component]
 pub fn AuditPage() -> impl IntoView {
     let action = RwSignal::new(String::new());
-    let state = RwSignal::new(Load::<Vec<audit_log::AuditLogAuditLogNodes>>::Loading);
-    let load = move || {
-        let a = action.get_untracked();
-        leptos::task::spawn_local(async move {
-            let filter = audit_log::AuditFilterInput {
-                action: (!a.trim().is_empty()).then(|| a.trim().to_string()),
-                entity_type: None,
-                entity_id: None,
-                actor_id: None,
-            };
-            state.set(
-                match api::call::<gql::AuditLog>(audit_log::Variables { filter: Some(filter), after: None }).await {
-                    Ok(d) => Load::Ready(d.audit_log.nodes),
-                    Err(e) => Load::Failed(e),
-                },
-            );
-        });
+    let entity = RwSignal::new(String::new());
+    let from = RwSignal::new(String::new());
+    let to = RwSignal::new(String::new());
+    let list = Paged::<audit_log::AuditLogAuditLogNodes>::default();
+    let load = move |after: Option<String>| {
+        let filter = audit_log::AuditFilterInput {
+            action: text(action),
+            entity_type: text(entity),
+            entity_id: None,
+            actor_id: None,
+            from: text(from),
+            to: text(to),
+        };
+        let vars = audit_log::Variables { filter: Some(filter), after: after.clone() };
+        list.load(after, async move { Ok(page_of!(api::call::<gql::AuditLog>(vars).await?.audit_log)) });
     };
-    load();
+    load(None);
+    let export_error = RwSignal::new(None::<ApiError>);
+    let export = move |_| {
+        let params = vec![("action", action), ("entityType", entity), ("from", from), ("to", to)];
+        export_csv("audit", params, export_error)
+    };
+    let rows = list.rows;
     view! {
         <section class="page" aria-labelledby="audit-title">
             <h1 id="audit-title">"Audit log"</h1>
-            <form class="filters" role="search" on:submit=move |ev: leptos::ev::SubmitEvent| { ev.prevent_default(); load(); }>
-                <label for="action">"Action"</label>
-                <input id="action" placeholder="e.g. contractor.verified" prop:value=action on:input=move |ev| action.set(event_target_value(&ev)) />
+            <form class="filters" role="search" novalidate on:submit=move |ev: leptos::ev::SubmitEvent| { ev.prevent_default(); load(None); }>
+                <div class="field"><label for="action">"Action"</label>
+                <input id="action" placeholder="e.g. contractor.verified" prop:value=action on:input=move |ev| action.set(event_target_value(&ev)) /></div>
+                <div class="field"><label for="entity-type">"Record"</label>
+                <input id="entity-type" list="audited" placeholder="e.g. lead" prop:value=entity
+                    on:input=move |ev| entity.set(event_target_value(&ev)) on:change=move |_| load(None) />
+                <datalist id="audited">{AUDITED.iter().map(|t| view! { <option value=*t /> }).collect_view()}</datalist></div>
+                <DayRange id="audit" what="Recorded" from to error=list.field_error("to") on_change=Callback::new(move |_| load(None)) />
                 <button type="submit" class="small">"Filter"</button>
+                <button type="button" class="small secondary export" on:click=export>"Export CSV"</button>
             </form>
-            {move || match state.get() {
-                Load::Loading => view! { <Loading what="the audit log" /> }.into_any(),
-                Load::Failed(e) => view! { <ErrorBox error=e retry=Callback::new(move |_| load()) /> }.into_any(),
-                Load::Ready(rows) if rows.is_empty() => view! { <p class="empty">"Nothing recorded."</p> }.into_any(),
-                Load::Ready(rows) => view! {
-                    <div class="table-wrap"><table class="audit">
-                        <thead><tr><th scope="col">"When"</th><th scope="col">"Who"</th><th scope="col">"Action"</th><th scope="col">"What"</th></tr></thead>
-                        <tbody>
-                            {rows.into_iter().map(|r| view! {
-                                <tr data-action=r.action.clone()>
-                                    <td>{when(&r.created_at)}</td>
-                                    <td>{r.actor_label.clone()}</td>
-                                    <td><code>{r.action.clone()}</code></td>
-                                    <td>{format!("{} {}", r.entity_type, r.entity_id.clone().unwrap_or_default())}
-                                        <details><summary>"Changes"</summary><pre>{serde_json::to_string_pretty(&r.changes).unwrap_or_default()}</pre></details></td>
-                                </tr>
-                            }).collect_view()}
-                        </tbody>
-                    </table></div>
-                }.into_any(),
-            }}
+            {move || export_error.get().map(|e| view! { <ErrorBox error=e /> })}
+            {move || (!rows.with(Vec::is_empty)).then(|| view! {
+                <div class="table-wrap"><table class="audit">
+                    <thead><tr><th scope="col">"When"</th><th scope="col">"Who"</th><th scope="col">"Action"</th><th scope="col">"What"</th></tr></thead>
+                    <tbody>
+                        {rows.get().into_iter().map(|r| view! {
+                            <tr data-action=r.action.clone()>
+                                <td>{when(&r.created_at)}</td>
+                                <td>{r.actor_label.clone()}</td>
+                                <td><code>{r.action.clone()}</code></td>
+                                <td>{format!("{} {}", r.entity_type, r.entity_id.clone().unwrap_or_default())}
+                                    <details><summary>"Changes"</summary><pre>{serde_json::to_string_pretty(&r.changes).unwrap_or_default()}</pre></details></td>
+                            </tr>
+                        }).collect_view()}
+                    </tbody>
+                </table></div>
+            })}
+            {list.foot("entries", &["to"], Callback::new(move |_| load(None)), Callback::new(move |c| load(Some(c))))}
         </section>
     }
 }
@@ -290,60 +313,21 @@ pub fn JobsPage() -> impl IntoView {
     let status = RwSignal::new(String::new());
     let from = RwSignal::new(String::new());
     let to = RwSignal::new(String::new());
-    let rows = RwSignal::new(Vec::<admin_jobs::AdminJobsJobsNodes>::new());
+    let list = Paged::<admin_jobs::AdminJobsJobsNodes>::default();
     let overdue = RwSignal::new(0usize);
-    // (total matching, the cursor to continue from)
-    let state = RwSignal::new(Load::<(i64, Option<String>)>::Loading);
-    let generation = RwSignal::new(0u32);
-    let text = |s: RwSignal<String>| Some(s.get_untracked().trim().to_string()).filter(|t| !t.is_empty());
     let load = move |after: Option<String>| {
-        if after.is_none() {
-            generation.update(|g| *g += 1);
-        }
-        let mine = generation.get_untracked();
-        let vars = admin_jobs::Variables {
-            status: text(status).and_then(|s| serde_json::from_value(serde_json::Value::String(s)).ok()),
-            after: after.clone(),
-            from: text(from),
-            to: text(to),
-        };
-        let current = move || generation.try_get_untracked() == Some(mine);
-        fetch_latest(state, current, async move {
+        let vars =
+            admin_jobs::Variables { status: choice(status), after: after.clone(), from: text(from), to: text(to) };
+        list.load(after, async move {
             let d = api::call::<gql::AdminJobs>(vars).await?;
-            if !current() {
-                return Ok((0, None)); // a newer filter has replaced this one; dropped unseen
-            }
             overdue.set(d.overdue_jobs.len());
-            let page = d.jobs;
-            if after.is_none() {
-                rows.set(page.nodes);
-            } else {
-                rows.update(|r| r.extend(page.nodes));
-            }
-            Ok((page.total_count, page.page_info.has_next_page.then_some(page.page_info.end_cursor).flatten()))
+            Ok(page_of!(d.jobs))
         });
     };
     load(None);
     let export_error = RwSignal::new(None::<ApiError>);
-    let export = move |_| {
-        let q: Vec<String> = [("status", status), ("from", from), ("to", to)]
-            .into_iter()
-            .filter_map(|(k, v)| text(v).map(|t| format!("{k}={}", String::from(js_sys::encode_uri_component(&t)))))
-            .collect();
-        let path = format!("/reports/jobs.csv?{}", q.join("&"));
-        export_error.set(None);
-        leptos::task::spawn_local(async move {
-            if let Err(e) = api::download(&path, "jobs.csv").await {
-                export_error.set(Some(e));
-            }
-        });
-    };
-    let to_error = move || {
-        state.with(|s| match s {
-            Load::Failed(e) => e.for_field("createdTo"),
-            _ => None,
-        })
-    };
+    let export = move |_| export_csv("jobs", vec![("status", status), ("from", from), ("to", to)], export_error);
+    let rows = list.rows;
     view! {
         <section class="page" aria-labelledby="ajobs-title">
             <h1 id="ajobs-title">"Jobs"</h1>
@@ -358,11 +342,7 @@ pub fn JobsPage() -> impl IntoView {
                     <option value="">"All"</option>
                     {JOB_STAGES.iter().map(|s| view! { <option value=*s>{label(s)}</option> }).collect_view()}
                 </select></div>
-                <div class="field"><label for="j-from">"Created from"</label>
-                <input id="j-from" type="date" prop:value=from on:change=move |ev| { from.set(event_target_value(&ev)); load(None); } /></div>
-                <div class="field"><label for="j-to">"to"</label>
-                <input id="j-to" type="date" aria-describedby="j-to-error" prop:value=to on:change=move |ev| { to.set(event_target_value(&ev)); load(None); } />
-                <p class="field-error" id="j-to-error">{to_error}</p></div>
+                <DayRange id="j" what="Created" from to error=list.field_error("createdTo") on_change=Callback::new(move |_| load(None)) />
                 <button type="button" class="small secondary export" on:click=export>"Export CSV"</button>
             </form>
             {move || export_error.get().map(|e| view! { <ErrorBox error=e /> })}
@@ -384,71 +364,74 @@ pub fn JobsPage() -> impl IntoView {
                     </tbody>
                 </table></div>
             })}
-            {move || match state.get() {
-                Load::Loading => view! { <Loading what="jobs" /> }.into_any(),
-                Load::Failed(e) if e.for_field("createdTo").is_some() => ().into_any(),
-                Load::Failed(e) => view! { <ErrorBox error=e retry=Callback::new(move |_| load(None)) /> }.into_any(),
-                Load::Ready(_) if rows.with(Vec::is_empty) => view! { <p class="empty">"No jobs match."</p> }.into_any(),
-                Load::Ready((total, next)) => view! {
-                    <p class="muted list-count">{format!("{} of {total} job(s) shown", rows.with(Vec::len))}</p>
-                    {next.map(|cursor| view! {
-                        <button class="secondary small load-more" on:click=move |_| load(Some(cursor.clone()))>"Load more"</button>
-                    })}
-                }.into_any(),
-            }}
+            {list.foot("jobs", &["createdTo"], Callback::new(move |_| load(None)), Callback::new(move |c| load(Some(c))))}
         </section>
     }
 }
 
-/// Admin: insurance claims, with decisions past their 10-business-day deadline flagged.
+const CLAIM_STATUSES: [&str; 6] = ["LODGED", "ASSESSING", "APPROVED", "PARTIALLY_APPROVED", "DECLINED", "SETTLED"];
+
+/// Claims as far as the caller may see them (admins all, an insurer its own), newest first, by
+/// status and the days they were lodged, with decisions past their 10-business-day deadline
+/// flagged; "load more" continues the list and the CSV holds what it shows.
 #[component]
 pub fn ClaimsPage() -> impl IntoView {
-    let overdue = RwSignal::new(false);
-    let state = RwSignal::new(Load::<Vec<admin_claims::AdminClaimsClaimsNodes>>::Loading);
-    let load = move || {
-        let o = overdue.get_untracked();
-        leptos::task::spawn_local(async move {
-            state.set(
-                match api::call::<gql::AdminClaims>(admin_claims::Variables {
-                    status: None,
-                    overdue: o.then_some(true),
-                })
-                .await
-                {
-                    Ok(d) => Load::Ready(d.claims.nodes),
-                    Err(e) => Load::Failed(e),
-                },
-            );
-        });
+    let status = RwSignal::new(String::new());
+    // "true" while only overdue decisions are shown, as the CSV's `overdue` parameter.
+    let overdue = RwSignal::new(String::new());
+    let from = RwSignal::new(String::new());
+    let to = RwSignal::new(String::new());
+    let list = Paged::<admin_claims::AdminClaimsClaimsNodes>::default();
+    let load = move |after: Option<String>| {
+        let vars = admin_claims::Variables {
+            status: choice(status),
+            overdue: text(overdue).map(|_| true),
+            after: after.clone(),
+            from: text(from),
+            to: text(to),
+        };
+        list.load(after, async move { Ok(page_of!(api::call::<gql::AdminClaims>(vars).await?.claims)) });
     };
-    load();
+    load(None);
+    let export_error = RwSignal::new(None::<ApiError>);
+    let export = move |_| {
+        export_csv("claims", vec![("status", status), ("overdue", overdue), ("from", from), ("to", to)], export_error)
+    };
+    let rows = list.rows;
     view! {
         <section class="page" aria-labelledby="claims-title">
             <h1 id="claims-title">"Claims"</h1>
-            <label class="check"><input type="checkbox" on:change=move |ev| { overdue.set(event_target_checked(&ev)); load(); } />
-                "Only decisions overdue"</label>
-            {move || match state.get() {
-                Load::Loading => view! { <Loading what="claims" /> }.into_any(),
-                Load::Failed(e) => view! { <ErrorBox error=e retry=Callback::new(move |_| load()) /> }.into_any(),
-                Load::Ready(rows) if rows.is_empty() => view! { <p class="empty">"No claims match."</p> }.into_any(),
-                Load::Ready(rows) => view! {
-                    <div class="table-wrap"><table>
-                        <thead><tr><th scope="col">"Claim"</th><th scope="col">"Insurer"</th><th scope="col">"Status"</th>
-                            <th scope="col">"Claimed / approved"</th><th scope="col">"Decision due"</th></tr></thead>
-                        <tbody>
-                            {rows.into_iter().map(|c| view! {
-                                <tr data-claim=c.id.clone()>
-                                    <td><A href=format!("/admin/claims/{}", c.id)>{c.claim_number.clone()}</A><br/><span class="muted">{when(&c.lodged_at)}</span></td>
-                                    <td>{c.insurer.map(|i| i.name).unwrap_or_default()}</td>
-                                    <td>{label(&constant(&c.status))}</td>
-                                    <td>{format!("{} / {}", money(c.claimed_cents), c.approved_cents.map(money).unwrap_or_else(|| "—".into()))}</td>
-                                    <td>{c.decision_due_on.clone()}{c.decision_overdue.then(|| view! { <span class="alert-tag">"Overdue"</span> })}</td>
-                                </tr>
-                            }).collect_view()}
-                        </tbody>
-                    </table></div>
-                }.into_any(),
-            }}
+            <form class="filters" novalidate on:submit=move |ev: leptos::ev::SubmitEvent| { ev.prevent_default(); load(None); }>
+                <div class="field"><label for="c-status">"Status"</label>
+                <select id="c-status" on:change=move |ev| { status.set(event_target_value(&ev)); load(None); }>
+                    <option value="">"All"</option>
+                    {CLAIM_STATUSES.iter().map(|s| view! { <option value=*s>{label(s)}</option> }).collect_view()}
+                </select></div>
+                <DayRange id="c" what="Lodged" from to error=list.field_error("lodgedTo") on_change=Callback::new(move |_| load(None)) />
+                <label class="check"><input id="c-overdue" type="checkbox"
+                    on:change=move |ev| { overdue.set(if event_target_checked(&ev) { "true".into() } else { String::new() }); load(None); } />
+                    "Only decisions overdue"</label>
+                <button type="button" class="small secondary export" on:click=export>"Export CSV"</button>
+            </form>
+            {move || export_error.get().map(|e| view! { <ErrorBox error=e /> })}
+            {move || (!rows.with(Vec::is_empty)).then(|| view! {
+                <div class="table-wrap"><table>
+                    <thead><tr><th scope="col">"Claim"</th><th scope="col">"Insurer"</th><th scope="col">"Status"</th>
+                        <th scope="col">"Claimed / approved"</th><th scope="col">"Decision due"</th></tr></thead>
+                    <tbody>
+                        {rows.get().into_iter().map(|c| view! {
+                            <tr data-claim=c.id.clone()>
+                                <td><A href=format!("/admin/claims/{}", c.id)>{c.claim_number.clone()}</A><br/><span class="muted">{when(&c.lodged_at)}</span></td>
+                                <td>{c.insurer.map(|i| i.name).unwrap_or_default()}</td>
+                                <td>{label(&constant(&c.status))}</td>
+                                <td>{format!("{} / {}", money(c.claimed_cents), c.approved_cents.map(money).unwrap_or_else(|| "—".into()))}</td>
+                                <td>{c.decision_due_on.clone()}{c.decision_overdue.then(|| view! { <span class="alert-tag">"Overdue"</span> })}</td>
+                            </tr>
+                        }).collect_view()}
+                    </tbody>
+                </table></div>
+            })}
+            {list.foot("claims", &["lodgedTo"], Callback::new(move |_| load(None)), Callback::new(move |c| load(Some(c))))}
         </section>
     }
 }

@@ -5,54 +5,53 @@ use leptos::prelude::*;
 
 use crate::api::{self, ApiError};
 use crate::gql::{self, admin_payouts};
-use crate::ui::{ErrorBox, Load, Loading, constant, label, money, when};
+use crate::lists::{DayRange, Paged, choice, text};
+use crate::page_of;
+use crate::ui::{ErrorBox, constant, label, money, when};
 
 const STATUSES: [&str; 6] = ["PENDING", "PROCESSING", "PAID", "FAILED", "REVERSED", "HELD"];
 
-fn status_enum(s: &str) -> Option<admin_payouts::PayoutStatus> {
-    use admin_payouts::PayoutStatus as P;
-    Some(match s {
-        "PENDING" => P::PENDING,
-        "PROCESSING" => P::PROCESSING,
-        "PAID" => P::PAID,
-        "FAILED" => P::FAILED,
-        "REVERSED" => P::REVERSED,
-        "HELD" => P::HELD,
-        _ => return None,
-    })
-}
-
-/// `YYYY-MM-DD` from a date input → RFC 3339 local midnight.
-fn day(d: &str) -> Option<String> {
+/// `YYYY-MM-DD` from a date input, `days` later → RFC 3339 of that local midnight.
+fn day(d: &str, days: u32) -> Option<String> {
     if d.is_empty() {
         return None;
     }
     let t = js_sys::Date::new(&wasm_bindgen::JsValue::from_str(&format!("{d}T00:00:00")));
-    (!t.get_time().is_nan()).then(|| t.to_iso_string().into())
+    if t.get_time().is_nan() {
+        return None;
+    }
+    t.set_date(t.get_date() + days);
+    Some(t.to_iso_string().into())
 }
+
+type Totals = admin_payouts::AdminPayoutsPayoutTotals;
+type Batch = admin_payouts::AdminPayoutsPayoutBatches;
 
 #[component]
 pub fn AdminPayoutsPage() -> impl IntoView {
     let status = RwSignal::new(String::new());
     let from = RwSignal::new(String::new());
     let to = RwSignal::new(String::new());
-    let state = RwSignal::new(Load::<admin_payouts::ResponseData>::Loading);
+    let list = Paged::<admin_payouts::AdminPayoutsPayoutsNodes>::default();
+    // The period's totals and the latest runs, as of the first page.
+    let summary = RwSignal::new(None::<(Totals, Vec<Batch>)>);
     let notice = RwSignal::new(None::<String>);
     let error = RwSignal::new(None::<ApiError>);
-    let load = move || {
-        let vars = admin_payouts::Variables {
-            status: status_enum(&status.get_untracked()),
-            from: day(&from.get_untracked()),
-            to: day(&to.get_untracked()),
-        };
-        leptos::task::spawn_local(async move {
-            state.set(match api::call::<gql::AdminPayouts>(vars).await {
-                Ok(d) => Load::Ready(d),
-                Err(e) => Load::Failed(e),
-            });
+    // The period as instants: from the first day's midnight to the midnight after the last day.
+    let period = move || (day(&from.get_untracked(), 0), day(&to.get_untracked(), 1));
+    let load = move |after: Option<String>| {
+        let (from, to) = period();
+        let vars = admin_payouts::Variables { status: choice(status), from, to, after: after.clone() };
+        let first = after.is_none();
+        list.load(after, async move {
+            let d = api::call::<gql::AdminPayouts>(vars).await?;
+            if first {
+                summary.set(Some((d.payout_totals, d.payout_batches)));
+            }
+            Ok(page_of!(d.payouts))
         });
     };
-    load();
+    load(None);
     let run = move |_| {
         notice.set(Some("Running the payout batch…".into()));
         error.set(None);
@@ -68,7 +67,7 @@ pub fn AdminPayoutsPage() -> impl IntoView {
                         b.skipped,
                         b.unresolved
                     )));
-                    load();
+                    load(None);
                 }
                 Err(e) => {
                     notice.set(None);
@@ -78,17 +77,11 @@ pub fn AdminPayoutsPage() -> impl IntoView {
         });
     };
     let csv = move |_| {
-        let mut q = Vec::new();
-        if let Some(f) = day(&from.get_untracked()) {
-            q.push(format!("from={}", String::from(js_sys::encode_uri_component(&f))));
-        }
-        if let Some(t) = day(&to.get_untracked()) {
-            q.push(format!("to={}", String::from(js_sys::encode_uri_component(&t))));
-        }
-        let st = status.get_untracked();
-        if !st.is_empty() {
-            q.push(format!("status={st}"));
-        }
+        let (from, to) = period();
+        let q: Vec<String> = [("from", from), ("to", to), ("status", text(status))]
+            .into_iter()
+            .filter_map(|(k, v)| v.map(|v| format!("{k}={}", String::from(js_sys::encode_uri_component(&v)))))
+            .collect();
         leptos::task::spawn_local(async move {
             error.set(api::download(&format!("/reports/payouts.csv?{}", q.join("&")), "nrp-payouts.csv").await.err());
         });
@@ -112,7 +105,7 @@ pub fn AdminPayoutsPage() -> impl IntoView {
                 }
             };
             match r {
-                Ok(()) => load(),
+                Ok(()) => load(None),
                 Err(e) => error.set(Some(e)),
             }
         });
@@ -124,76 +117,68 @@ pub fn AdminPayoutsPage() -> impl IntoView {
                 <button class="small secondary" on:click=csv>"Download CSV"</button></div></div>
             <p role="status">{move || notice.get()}</p>
             {move || error.get().map(|e| view! { <ErrorBox error=e /> })}
-            <form class="filters" on:submit=move |ev: leptos::ev::SubmitEvent| { ev.prevent_default(); load(); }>
-                <label for="p-status">"Status"</label>
-                <select id="p-status" on:change=move |ev| { status.set(event_target_value(&ev)); load(); }>
+            <form class="filters" novalidate on:submit=move |ev: leptos::ev::SubmitEvent| { ev.prevent_default(); load(None); }>
+                <div class="field"><label for="p-status">"Status"</label>
+                <select id="p-status" on:change=move |ev| { status.set(event_target_value(&ev)); load(None); }>
                     <option value="">"All"</option>
                     {STATUSES.iter().map(|s| view! { <option value=*s>{label(s)}</option> }).collect_view()}
-                </select>
-                <label for="p-from">"From"</label>
-                <input id="p-from" type="date" prop:value=from on:input=move |ev| from.set(event_target_value(&ev)) />
-                <label for="p-to">"To (exclusive)"</label>
-                <input id="p-to" type="date" prop:value=to on:input=move |ev| to.set(event_target_value(&ev)) />
-                <button type="submit" class="small">"Apply"</button>
+                </select></div>
+                <DayRange id="p" what="Created" from to error=list.field_error("to") on_change=Callback::new(move |_| load(None)) />
             </form>
-            {move || match state.get() {
-                Load::Loading => view! { <Loading what="payouts" /> }.into_any(),
-                Load::Failed(e) => view! { <ErrorBox error=e retry=Callback::new(move |_| load()) /> }.into_any(),
-                Load::Ready(d) => {
-                    let t = d.payout_totals;
-                    view! {
-                        <dl class="facts totals card">
-                            <dt>"Payouts"</dt><dd>{t.count}</dd>
-                            <dt>"Gross"</dt><dd>{money(t.gross_cents)}</dd>
-                            <dt>"Commission"</dt><dd>{money(t.commission_cents)}</dd>
-                            <dt>"To contractors"</dt><dd>{money(t.payout_cents)}</dd>
-                        </dl>
-                        {if d.payouts.nodes.is_empty() { view! { <p class="empty">"No payouts match."</p> }.into_any() } else { view! {
-                            <div class="table-wrap"><table>
-                                <thead><tr><th scope="col">"Created"</th><th scope="col">"Gross"</th><th scope="col">"Commission"</th>
-                                    <th scope="col">"Payout"</th><th scope="col">"Status"</th><th scope="col">"Actions"</th></tr></thead>
-                                <tbody>
-                                    {d.payouts.nodes.into_iter().map(|p| {
-                                        let st = constant(&p.status);
-                                        let actions: Vec<(&'static str, &'static str)> = match st.as_str() {
-                                            "PENDING" => vec![("hold", "Hold")],
-                                            "HELD" => vec![("release", "Release")],
-                                            "FAILED" => vec![("retry", "Retry"), ("hold", "Hold")],
-                                            "PAID" => vec![("reverse", "Reverse")],
-                                            _ => vec![],
-                                        };
-                                        let id = p.id.clone();
-                                        view! {
-                                            <tr data-payout=p.id.clone()>
-                                                <td>{when(&p.created_at)}</td>
-                                                <td>{money(p.gross_cents)}</td>
-                                                <td>{format!("{} ({} bps)", money(p.commission_cents), p.commission_bps)}</td>
-                                                <td>{money(p.payout_cents)}</td>
-                                                <td><span class=format!("status p-{}", st.to_lowercase())>{label(&st)}</span>
-                                                    {p.status_reason.clone().map(|r| view! { <br/><span class="muted">{r}</span> })}
-                                                    {p.transfer_id.clone().map(|t| view! { <br/><code>{t}</code> })}</td>
-                                                <td class="actions">{actions.into_iter().map(|(what, text)| {
-                                                    let id = id.clone();
-                                                    view! { <button class="small" data-action=what on:click=move |_| act(what, id.clone())>{text}</button> }
-                                                }).collect_view()}</td>
-                                            </tr>
-                                        }
-                                    }).collect_view()}
-                                </tbody>
-                            </table></div>
-                        }.into_any() }}
-                        <section class="card" aria-labelledby="batches-h">
-                            <h2 id="batches-h">"Recent payout runs"</h2>
-                            <ul class="plain">
-                                {d.payout_batches.into_iter().map(|b| view! {
-                                    <li>{format!("{} by {} — {} paid ({}), {} failed, {} waiting, {} unresolved",
-                                        when(&b.started_at), b.started_by, b.paid, money(b.paid_cents), b.failed, b.skipped, b.unresolved)}</li>
-                                }).collect_view()}
-                            </ul>
-                        </section>
-                    }.into_any()
-                }
-            }}
+            {move || summary.get().map(|(t, _)| view! {
+                <dl class="facts totals card">
+                    <dt>"Payouts"</dt><dd>{t.count}</dd>
+                    <dt>"Gross"</dt><dd>{money(t.gross_cents)}</dd>
+                    <dt>"Commission"</dt><dd>{money(t.commission_cents)}</dd>
+                    <dt>"To contractors"</dt><dd>{money(t.payout_cents)}</dd>
+                </dl>
+            })}
+            {move || (!list.rows.with(Vec::is_empty)).then(|| view! {
+                <div class="table-wrap"><table>
+                    <thead><tr><th scope="col">"Created"</th><th scope="col">"Gross"</th><th scope="col">"Commission"</th>
+                        <th scope="col">"Payout"</th><th scope="col">"Status"</th><th scope="col">"Actions"</th></tr></thead>
+                    <tbody>
+                        {list.rows.get().into_iter().map(|p| {
+                            let st = constant(&p.status);
+                            let actions: Vec<(&'static str, &'static str)> = match st.as_str() {
+                                "PENDING" => vec![("hold", "Hold")],
+                                "HELD" => vec![("release", "Release")],
+                                "FAILED" => vec![("retry", "Retry"), ("hold", "Hold")],
+                                "PAID" => vec![("reverse", "Reverse")],
+                                _ => vec![],
+                            };
+                            let id = p.id.clone();
+                            view! {
+                                <tr data-payout=p.id.clone()>
+                                    <td>{when(&p.created_at)}</td>
+                                    <td>{money(p.gross_cents)}</td>
+                                    <td>{format!("{} ({} bps)", money(p.commission_cents), p.commission_bps)}</td>
+                                    <td>{money(p.payout_cents)}</td>
+                                    <td><span class=format!("status p-{}", st.to_lowercase())>{label(&st)}</span>
+                                        {p.status_reason.clone().map(|r| view! { <br/><span class="muted">{r}</span> })}
+                                        {p.transfer_id.clone().map(|t| view! { <br/><code>{t}</code> })}</td>
+                                    <td class="actions">{actions.into_iter().map(|(what, text)| {
+                                        let id = id.clone();
+                                        view! { <button class="small" data-action=what on:click=move |_| act(what, id.clone())>{text}</button> }
+                                    }).collect_view()}</td>
+                                </tr>
+                            }
+                        }).collect_view()}
+                    </tbody>
+                </table></div>
+            })}
+            {list.foot("payouts", &["to"], Callback::new(move |_| load(None)), Callback::new(move |c| load(Some(c))))}
+            {move || summary.get().map(|(_, batches)| view! {
+                <section class="card" aria-labelledby="batches-h">
+                    <h2 id="batches-h">"Recent payout runs"</h2>
+                    <ul class="plain">
+                        {batches.into_iter().map(|b| view! {
+                            <li>{format!("{} by {} — {} paid ({}), {} failed, {} waiting, {} unresolved",
+                                when(&b.started_at), b.started_by, b.paid, money(b.paid_cents), b.failed, b.skipped, b.unresolved)}</li>
+                        }).collect_view()}
+                    </ul>
+                </section>
+            })}
         </section>
     }
 }

@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use crate::api::{self, ApiError};
 use crate::gql::{self, advance_job, job_detail, my_jobs};
 use crate::pages::files::{FileRow, Files, file_rows};
-use crate::ui::{ErrorBox, Load, Loading, constant, label, money, parse_dollars, when};
+use crate::ui::{ErrorBox, Load, Loading, constant, label, money, parse_dollars, phone, when};
 
 const STAGES: [&str; 7] =
     ["AWAITING_CONTACT", "CONTACTED", "INSPECTED", "QUOTED", "APPROVED", "IN_PROGRESS", "COMPLETED"];
@@ -57,7 +57,7 @@ pub fn JobsBoard() -> impl IntoView {
                                                     <A href=format!("/jobs/{}", j.id)>
                                                         <strong class="customer">{j.lead.customer.name.clone()}</strong>
                                                     </A>
-                                                    <a class="phone" href=format!("tel:{}", j.lead.customer.phone)>{j.lead.customer.phone.clone()}</a>
+                                                    <a class="phone" href=format!("tel:{}", j.lead.customer.phone)>{phone(&j.lead.customer.phone)}</a>
                                                     <p class="muted">{format!("{}, {} {}", j.lead.property.address, j.lead.property.suburb, j.lead.property.postcode)}</p>
                                                     <p>{label(&constant(&j.lead.damage_type))} " · " {label(&constant(&j.lead.urgency))}</p>
                                                     {j.alert.clone().map(|a| view! { <p class="alert-tag">{label(&a)}</p> })}
@@ -141,7 +141,7 @@ fn JobView(
                 <h2 id="customer-h">"Customer"</h2>
                 <dl class="facts">
                     <dt>"Name"</dt><dd class="customer">{l.customer.name.clone()}</dd>
-                    <dt>"Phone"</dt><dd><a href=format!("tel:{}", l.customer.phone)>{l.customer.phone.clone()}</a></dd>
+                    <dt>"Phone"</dt><dd><a href=format!("tel:{}", l.customer.phone)>{phone(&l.customer.phone)}</a></dd>
                     {l.customer.email.clone().map(|e| view! { <dt>"Email"</dt><dd><a href=format!("mailto:{e}")>{e.clone()}</a></dd> })}
                     <dt>"Address"</dt><dd>{format!("{}, {} {} {}", l.property.address, l.property.suburb, l.property.state, l.property.postcode)}</dd>
                     <dt>"Damage"</dt><dd>{label(&constant(&l.damage_type))} " · " {label(&constant(&l.urgency))}</dd>

@@ -6,8 +6,10 @@ use leptos::prelude::*;
 
 use crate::api::{self, ApiError};
 use crate::gql::{self, lead_detail, lead_updates, leads};
+use crate::lists::{DayRange, Paged, choice, export_csv, text};
+use crate::page_of;
 use crate::pages::offers::LinkBadge;
-use crate::ui::{Cents, ErrorBox, Load, Loading, constant, fetch_latest, fixed, label, money, when};
+use crate::ui::{Cents, ErrorBox, Load, Loading, constant, fixed, label, money, phone, when};
 use crate::ws::{self, LinkState};
 
 const STATUSES: [&str; 7] = ["NEW", "OFFERING", "ASSIGNED", "COMPLETED", "UNASSIGNED", "CANCELLED", "DUPLICATE"];
@@ -43,71 +45,33 @@ pub fn LeadsPage() -> impl IntoView {
     let from = RwSignal::new(String::new());
     let to = RwSignal::new(String::new());
     let sort = RwSignal::new("NEWEST".to_string());
-    let rows = RwSignal::new(Vec::<Row>::new());
-    // (total matching, the cursor to continue from)
-    let state = RwSignal::new(Load::<(i64, Option<String>)>::Loading);
+    let list = Paged::<Row>::default();
+    let rows = list.rows;
     let queue = RwSignal::new(Vec::<Row>::new());
     let link = RwSignal::new(LinkState::Connecting);
-    let generation = RwSignal::new(0u32);
-    let filter = move || {
-        let text = |s: RwSignal<String>| Some(s.get_untracked().trim().to_string()).filter(|t| !t.is_empty());
-        leads::LeadFilterInput {
-            status: text(status).and_then(|s| serde_json::from_value(serde_json::Value::String(s)).ok()),
-            damage_type: text(damage).and_then(|s| serde_json::from_value(serde_json::Value::String(s)).ok()),
+    let load = move |after: Option<String>| {
+        let filter = leads::LeadFilterInput {
+            status: choice(status),
+            damage_type: choice(damage),
             postcode: text(postcode),
             received_from: text(from),
             received_to: text(to),
-        }
-    };
-    let load = move |after: Option<String>| {
-        if after.is_none() {
-            generation.update(|g| *g += 1);
-        }
-        let mine = generation.get_untracked();
-        let vars = leads::Variables {
-            filter: Some(filter()),
-            after: after.clone(),
-            sort: serde_json::from_value(serde_json::Value::String(sort.get_untracked())).ok(),
         };
-        let current = move || generation.try_get_untracked() == Some(mine);
-        fetch_latest(state, current, async move {
-            let d = api::call::<gql::Leads>(vars).await?.leads;
-            if !current() {
-                return Ok((0, None)); // a newer filter has replaced this one; dropped unseen
-            }
-            let more: Vec<Row> = d.nodes.into_iter().map(to_row).collect();
-            if after.is_none() {
-                rows.set(more);
-            } else {
-                rows.update(|r| r.extend(more));
-            }
-            Ok((d.total_count, d.page_info.has_next_page.then_some(d.page_info.end_cursor).flatten()))
-        });
+        let vars = leads::Variables { filter: Some(filter), after: after.clone(), sort: choice(sort) };
+        list.load(after, async move { Ok(page_of!(api::call::<gql::Leads>(vars).await?.leads, to_row)) });
     };
     load(None);
     let export_error = RwSignal::new(None::<ApiError>);
     let export = move |_| {
-        let mut q = Vec::new();
-        for (k, v) in [
+        let params = vec![
             ("status", status),
             ("damageType", damage),
             ("postcode", postcode),
             ("from", from),
             ("to", to),
             ("sort", sort),
-        ] {
-            let t = v.get_untracked();
-            if !t.trim().is_empty() {
-                q.push(format!("{k}={}", String::from(js_sys::encode_uri_component(t.trim()))));
-            }
-        }
-        let path = format!("/reports/leads.csv?{}", q.join("&"));
-        export_error.set(None);
-        leptos::task::spawn_local(async move {
-            if let Err(e) = api::download(&path, "leads.csv").await {
-                export_error.set(Some(e));
-            }
-        });
+        ];
+        export_csv("leads", params, export_error)
     };
     // The unassigned queue, live: a lead that lands in UNASSIGNED joins it, one that leaves goes.
     leptos::task::spawn_local(async move {
@@ -167,6 +131,7 @@ pub fn LeadsPage() -> impl IntoView {
             </table></div>
         }
     };
+    let postcode_error = list.field_error("postcode");
     view! {
         <section class="page" aria-labelledby="leads-title">
             <div class="page-head"><h1 id="leads-title">"Leads"</h1><LinkBadge link />
@@ -192,12 +157,8 @@ pub fn LeadsPage() -> impl IntoView {
                 </select></div>
                 <div class="field"><label for="lead-postcode">"Postcode"</label>
                 <input id="lead-postcode" inputmode="numeric" aria-describedby="lead-postcode-error" prop:value=postcode on:input=move |ev| postcode.set(event_target_value(&ev)) />
-                <p class="field-error" id="lead-postcode-error">{move || state.with(|s| match s { Load::Failed(e) => e.for_field("postcode"), _ => None })}</p></div>
-                <div class="field"><label for="lead-from">"Received from"</label>
-                <input id="lead-from" type="date" prop:value=from on:change=move |ev| { from.set(event_target_value(&ev)); load(None); } /></div>
-                <div class="field"><label for="lead-to">"to"</label>
-                <input id="lead-to" type="date" aria-describedby="lead-to-error" prop:value=to on:change=move |ev| { to.set(event_target_value(&ev)); load(None); } />
-                <p class="field-error" id="lead-to-error">{move || state.with(|s| match s { Load::Failed(e) => e.for_field("receivedTo"), _ => None })}</p></div>
+                <p class="field-error" id="lead-postcode-error">{move || postcode_error.get()}</p></div>
+                <DayRange id="lead" what="Received" from to error=list.field_error("receivedTo") on_change=Callback::new(move |_| load(None)) />
                 <div class="field"><label for="lead-sort">"Order"</label>
                 <select id="lead-sort" on:change=move |ev| { sort.set(event_target_value(&ev)); load(None); }>
                     <option value="NEWEST">"Newest first"</option>
@@ -209,18 +170,7 @@ pub fn LeadsPage() -> impl IntoView {
             </form>
             {move || export_error.get().map(|e| view! { <ErrorBox error=e /> })}
             {move || (!rows.with(Vec::is_empty)).then(|| table(rows.get()))}
-            {move || match state.get() {
-                Load::Loading => view! { <Loading what="leads" /> }.into_any(),
-                Load::Failed(e) if e.for_field("postcode").is_some() || e.for_field("receivedTo").is_some() => ().into_any(),
-                Load::Failed(e) => view! { <ErrorBox error=e retry=Callback::new(move |_| load(None)) /> }.into_any(),
-                Load::Ready(_) if rows.with(Vec::is_empty) => view! { <p class="empty">"No leads match."</p> }.into_any(),
-                Load::Ready((total, next)) => view! {
-                    <p class="muted list-count">{format!("{} of {total} lead(s) shown", rows.with(Vec::len))}</p>
-                    {next.map(|cursor| view! {
-                        <button class="secondary small load-more" on:click=move |_| load(Some(cursor.clone()))>"Load more"</button>
-                    })}
-                }.into_any(),
-            }}
+            {list.foot("leads", &["postcode", "receivedTo"], Callback::new(move |_| load(None)), Callback::new(move |c| load(Some(c))))}
         </section>
     }
 }
@@ -319,7 +269,7 @@ fn LeadView(l: lead_detail::LeadDetailLead, reload: Callback<()>) -> impl IntoVi
             <section class="card" aria-labelledby="lead-facts">
                 <h2 id="lead-facts">"The property"</h2>
                 <dl class="facts">
-                    <dt>"Customer"</dt><dd>{format!("{} · {}", l.customer.name, l.customer.phone)}</dd>
+                    <dt>"Customer"</dt><dd>{format!("{} · {}", l.customer.name, phone(&l.customer.phone))}</dd>
                     <dt>"Address"</dt><dd>{format!("{}, {} {} {}", l.property.address, l.property.suburb, l.property.state, l.property.postcode)}</dd>
                     <dt>"Urgency"</dt><dd>{label(&constant(&l.urgency))}</dd>
                     <dt>"Value"</dt><dd>{l.estimated_value_cents.map(money).unwrap_or_else(|| "not given".into())}</dd>

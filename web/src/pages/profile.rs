@@ -80,7 +80,7 @@ pub fn ProfilePage() -> impl IntoView {
 
 #[component]
 fn ServiceForm(c: my_profile::MyProfileContractor) -> impl IntoView {
-    let phone = RwSignal::new(c.phone.clone());
+    let phone = RwSignal::new(crate::ui::phone(&c.phone));
     let postcode = RwSignal::new(c.base_postcode.clone());
     let radius = RwSignal::new(c.service_radius_km.to_string());
     let extra = RwSignal::new(c.service_postcodes.join(", "));
