@@ -198,10 +198,15 @@ async fn seed(config: Config) -> anyhow::Result<()> {
     if r.already_seeded {
         println!("demo data already present");
     } else {
+        let h = &r.history;
         println!("demo data loaded: {} contractors, {} postcodes", r.contractors, r.postcodes);
+        println!(
+            "  90 days of history: {} leads, {} jobs, {} claims, {} payouts",
+            h.leads, h.jobs, h.claims, h.payouts
+        );
     }
     println!("  admin:      {} / {}", demo::DEMO_ADMIN_EMAIL, demo::DEMO_ADMIN_PASSWORD);
-    println!("  contractor: mia@harbourcity.example / {}", demo::DEMO_CONTRACTOR_PASSWORD);
+    println!("  contractor: {} / {}", demo::DEMO_CONTRACTOR_EMAIL, demo::DEMO_CONTRACTOR_PASSWORD);
     println!("  partner:    {} / {}", demo::DEMO_PARTNER_EMAIL, demo::DEMO_PARTNER_PASSWORD);
     println!("  API key:    {}", demo::DEMO_API_KEY);
     Ok(())

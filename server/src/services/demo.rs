@@ -1,5 +1,6 @@
-//! `seed-demo`: a realistic small network so the product can be tried at once. Idempotent: a
-//! database that already holds the demo admin is left as it is.
+//! `seed-demo`: a realistic small network and about 90 days of its history
+//! ([`super::demo_history`]), so the product can be tried at once. Idempotent: a database that
+//! already holds the demo admin is left as it is.
 
 use chrono::{Duration, NaiveDate, Utc};
 use entities::{ContractorStatus, DamageType, PartnerKind, Role};
@@ -8,7 +9,7 @@ use serde_json::json;
 
 use crate::auth::{RequestMeta, hash_password, sha256_hex};
 use crate::context::AppContext;
-use crate::error::ServiceResult;
+use crate::error::{ServiceError, ServiceResult};
 use crate::store::{self, contractors::NewContractor, partners::NewApiKey, postcodes::Locality, users::NewUser};
 
 pub const DEMO_ADMIN_EMAIL: &str = "admin@nrp.example";
@@ -18,6 +19,11 @@ pub const DEMO_PARTNER_EMAIL: &str = "claims@harbourmutual.example";
 pub const DEMO_PARTNER_PASSWORD: &str = "demo-partner-2026";
 /// A fixed key so the README can show it; it only ever exists in demo databases.
 pub const DEMO_API_KEY: &str = "nrp_demo_harbour_mutual_0123456789abcdefghijklmnop";
+/// The demo contractor the README signs in as; it has a live offer waiting.
+pub const DEMO_CONTRACTOR_EMAIL: &str = "mia@harbourcity.example";
+/// Where the demo insurer's webhooks go: an address that never answers, so its deliveries fail
+/// the way a partner's broken endpoint does.
+const DEMO_WEBHOOK_URL: &str = "https://hooks.harbourmutual.example/nrp";
 
 /// Centroids of the postcodes the demo uses (from the public postcode list), so the demo works
 /// without importing the full file.
@@ -248,13 +254,14 @@ pub struct SeedReport {
     pub already_seeded: bool,
     pub contractors: usize,
     pub postcodes: usize,
+    pub history: super::demo_history::History,
 }
 
 /// Loads the demo data set in one transaction.
 #[tracing::instrument(skip_all)]
 pub async fn seed(ctx: &AppContext) -> ServiceResult<SeedReport> {
     if store::users::email_taken(&ctx.db, DEMO_ADMIN_EMAIL).await? {
-        return Ok(SeedReport { already_seeded: true, contractors: 0, postcodes: 0 });
+        return Ok(SeedReport { already_seeded: true, contractors: 0, postcodes: 0, history: Default::default() });
     }
     let meta = RequestMeta::system();
     let admin_hash = hash_password(DEMO_ADMIN_PASSWORD.into()).await?;
@@ -290,7 +297,14 @@ pub async fn seed(ctx: &AppContext) -> ServiceResult<SeedReport> {
     .await?;
 
     let partner = store::partners::insert(&txn, "Harbour Mutual Insurance".into(), PartnerKind::Insurer, None).await?;
-    store::partners::insert_api_key(
+    let secret = format!("whsec_{}", crate::auth::new_refresh_token());
+    let sealed =
+        ctx.config.secret_box.seal(partner.id, &secret).map_err(|m| ServiceError::Internal(anyhow::anyhow!(m)))?;
+    let mut am: entities::partner::ActiveModel = partner.clone().into();
+    am.webhook_url = sea_orm::Set(Some(DEMO_WEBHOOK_URL.into()));
+    am.webhook_secret = sea_orm::Set(Some(sealed));
+    sea_orm::ActiveModelTrait::update(am, &txn).await?;
+    let insurer_key = store::partners::insert_api_key(
         &txn,
         NewApiKey {
             partner_id: partner.id,
@@ -314,8 +328,23 @@ pub async fn seed(ctx: &AppContext) -> ServiceResult<SeedReport> {
         },
     )
     .await?;
-    store::partners::insert(&txn, "StormWatch Leads".into(), PartnerKind::LeadSource, None).await?;
+    let source = store::partners::insert(&txn, "StormWatch Leads".into(), PartnerKind::LeadSource, None).await?;
+    // Its key is never shown: the lead source's leads arrive through the story.
+    let (source_secret, source_prefix) = crate::auth::new_api_key();
+    let source_key = store::partners::insert_api_key(
+        &txn,
+        NewApiKey {
+            partner_id: source.id,
+            label: "lead feed".into(),
+            prefix: source_prefix,
+            key_hash: sha256_hex(&source_secret),
+            expires_at: None,
+        },
+    )
+    .await?;
 
+    let mut logins = std::collections::HashMap::new();
+    let mut demo_contractor = None;
     for d in CONTRACTORS {
         let c = store::contractors::insert(
             &txn,
@@ -338,6 +367,11 @@ pub async fn seed(ctx: &AppContext) -> ServiceResult<SeedReport> {
         if d.status == ContractorStatus::Suspended {
             am.status_reason = sea_orm::Set(Some("insurance certificate lapsed".into()));
         }
+        if d.status == ContractorStatus::Active {
+            // In the network since before the story begins. (Not onboarded with Stripe: a made-up
+            // account would break the onboarding link against a real Stripe test account.)
+            am.verified_at = sea_orm::Set(Some(Utc::now() - Duration::days(120)));
+        }
         store::contractors::save(&txn, am).await?;
         store::contractors::replace_specialties(&txn, c.id, d.specialties).await?;
         let extra: Vec<String> = d.extra_postcodes.iter().map(|p| p.to_string()).collect();
@@ -357,7 +391,7 @@ pub async fn seed(ctx: &AppContext) -> ServiceResult<SeedReport> {
             },
         )
         .await?;
-        store::users::insert(
+        let login = store::users::insert(
             &txn,
             NewUser {
                 email: d.email.into(),
@@ -370,6 +404,10 @@ pub async fn seed(ctx: &AppContext) -> ServiceResult<SeedReport> {
             },
         )
         .await?;
+        logins.insert(c.id, (login.id, d.email.to_string()));
+        if d.email == DEMO_CONTRACTOR_EMAIL {
+            demo_contractor = Some(c.id);
+        }
     }
     super::audit::record(
         &txn,
@@ -381,5 +419,14 @@ pub async fn seed(ctx: &AppContext) -> ServiceResult<SeedReport> {
     )
     .await?;
     txn.commit().await?;
-    Ok(SeedReport { already_seeded: false, contractors: CONTRACTORS.len(), postcodes: DEMO_POSTCODES.len() })
+    let cast = super::demo_history::Cast {
+        admin: (admin.id, DEMO_ADMIN_EMAIL.into()),
+        insurer: (partner.id, insurer_key.id),
+        lead_source: (source.id, source_key.id),
+        contractors: logins,
+        demo_contractor: demo_contractor
+            .ok_or_else(|| ServiceError::Internal(anyhow::anyhow!("no demo contractor")))?,
+    };
+    let history = super::demo_history::tell(ctx, &cast).await?;
+    Ok(SeedReport { already_seeded: false, contractors: CONTRACTORS.len(), postcodes: DEMO_POSTCODES.len(), history })
 }

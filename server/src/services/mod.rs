@@ -10,6 +10,7 @@ pub mod contractors;
 pub mod csv_out;
 pub mod dashboard;
 pub mod demo;
+mod demo_history;
 pub mod jobs;
 pub mod leads;
 pub mod notifications;

@@ -15,6 +15,7 @@ mod claims;
 mod contractors;
 mod dashboard;
 mod dates;
+mod demo;
 mod hardening;
 mod http_contract;
 mod instances;
