@@ -140,11 +140,9 @@ pub async fn run(
             Some(Kind::Lead) => lead.filter(|l| may_read_lead(p, l)).map(|l| Hit::Lead(l.clone())),
             Some(Kind::Job) => jobs
                 .get(&d.entity_id)
-                .filter(|j| {
-                    p.is_admin()
-                        || p.contractor_id() == Some(j.contractor_id)
-                        || lead.is_some_and(|l| may_read_lead(p, l))
-                })
+                // A job's entry holds its customer's name and phone: only for those who may read
+                // the lead now (not the contractor of a job since cancelled).
+                .filter(|_| p.is_admin() || lead.is_some_and(|l| may_read_lead(p, l)))
                 .map(|j| Hit::Job(j.clone())),
             Some(Kind::Claim) => claims
                 .get(&d.entity_id)

@@ -306,6 +306,15 @@ on_both_databases!(a_cancelled_job_sends_the_lead_back_to_the_queue_for_a_new_jo
     assert_eq!(mine["myJobs"]["edges"][0]["node"]["lead"]["customer"]["name"], "Pat Homeowner");
     let old = app.ok(Some(&c.contractor.token), "{ myJobs(status: CANCELLED) { totalCount } }", json!({})).await;
     assert_eq!(old["myJobs"]["totalCount"], 1);
+    // Its search no longer finds the customer through the cancelled job.
+    let found = app
+        .ok(
+            Some(&c.contractor.token),
+            "{ search(query: \"Pat Homeowner\") { nodes { __typename } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(found["search"]["nodes"], json!([]), "{found}");
     // Its list of work (the job board) leaves the cancelled job out instead of failing on its lead.
     let board = "{ myJobs { totalCount nodes { id lead { customer { name } } } } jobs { totalCount } }";
     let board = app.ok(Some(&c.contractor.token), board, json!({})).await;
