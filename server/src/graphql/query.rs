@@ -89,6 +89,43 @@ impl From<LeadSort> for crate::store::leads::LeadOrder {
     }
 }
 
+/// The orders `jobs` can come in.
+#[derive(async_graphql::Enum, Copy, Clone, Debug, Default, Eq, PartialEq)]
+pub enum JobSort {
+    /// Newest first (the default).
+    #[default]
+    Newest,
+    Oldest,
+}
+
+impl From<JobSort> for crate::store::jobs::JobOrder {
+    fn from(s: JobSort) -> Self {
+        match s {
+            JobSort::Newest => Self::Newest,
+            JobSort::Oldest => Self::Oldest,
+        }
+    }
+}
+
+/// The orders `claims` can come in.
+#[derive(async_graphql::Enum, Copy, Clone, Debug, Default, Eq, PartialEq)]
+pub enum ClaimSort {
+    /// Newest first (the default).
+    #[default]
+    Newest,
+    /// The soonest decision date first (the Code of Practice clock).
+    DecisionDue,
+}
+
+impl From<ClaimSort> for crate::store::claims::ClaimOrder {
+    fn from(s: ClaimSort) -> Self {
+        match s {
+            ClaimSort::Newest => Self::Newest,
+            ClaimSort::DecisionDue => Self::DecisionDue,
+        }
+    }
+}
+
 /// Filters for `notifications`; all optional and combined with AND.
 #[derive(InputObject, Default)]
 pub struct NotificationFilterInput {
@@ -353,7 +390,7 @@ impl Query {
         services::jobs::get(app(ctx), meta(ctx), id).await.gql().map(|(j, _)| Job(j))
     }
 
-    /// Jobs, newest first: all for admins (filter by contractor), the lead's jobs for partners,
+    /// Jobs, newest first unless `sort` says otherwise: all for admins (filter by contractor), the lead's jobs for partners,
     /// your own for contractors (cancelled ones only with `status: CANCELLED`).
     #[graphql(complexity = "crate::graphql::ids::list_cost(first, child_complexity)")]
     #[allow(clippy::too_many_arguments)] // the list's filters are its GraphQL arguments
@@ -366,6 +403,7 @@ impl Query {
         contractor_id: Option<ID>,
         #[graphql(desc = "Created on or after this day (NRP's clock).")] created_from: Option<chrono::NaiveDate>,
         #[graphql(desc = "Created on or before this day (NRP's clock).")] created_to: Option<chrono::NaiveDate>,
+        sort: Option<JobSort>,
     ) -> Result<Page<Job>> {
         let limit = page_size(first).gql()?;
         let before = decode_cursor(after.as_deref()).gql()?;
@@ -374,7 +412,8 @@ impl Query {
         let filter =
             services::jobs::filter(zone, status.map(Into::into), contractor, created_from, created_to, "createdTo")
                 .gql()?;
-        let (rows, total) = services::jobs::list(app(ctx), meta(ctx), filter, before, limit + 1).await.gql()?;
+        let order = sort.unwrap_or_default().into();
+        let (rows, total) = services::jobs::list(app(ctx), meta(ctx), filter, order, before, limit + 1).await.gql()?;
         Ok(to_page(rows, total, limit, after.is_some(), |m| m.id, Job))
     }
 
@@ -393,7 +432,8 @@ impl Query {
         let limit = page_size(first).gql()?;
         let before = decode_cursor(after.as_deref()).gql()?;
         let filter = JobFilter { status: status.map(Into::into), contractor_id: Some(cid), ..Default::default() };
-        let (rows, total) = services::jobs::list(app(ctx), m, filter, before, limit + 1).await.gql()?;
+        let (rows, total) =
+            services::jobs::list(app(ctx), m, filter, Default::default(), before, limit + 1).await.gql()?;
         Ok(to_page(rows, total, limit, after.is_some(), |m| m.id, Job))
     }
 
@@ -409,7 +449,7 @@ impl Query {
         services::claims::get(app(ctx), meta(ctx), id).await.gql().map(|(c, _)| Claim(c))
     }
 
-    /// Claims, newest first, as far as you may see them. `decisionOverdue: true` lists the
+    /// Claims, newest first unless `sort` says otherwise, as far as you may see them. `decisionOverdue: true` lists the
     /// undecided ones past their decision date. `GET /reports/claims.csv` exports the same list.
     #[graphql(complexity = "crate::graphql::ids::list_cost(first, child_complexity)")]
     #[allow(clippy::too_many_arguments)] // the list's filters are its GraphQL arguments
@@ -422,15 +462,24 @@ impl Query {
         decision_overdue: Option<bool>,
         #[graphql(desc = "Lodged on or after this day (NRP's clock).")] lodged_from: Option<chrono::NaiveDate>,
         #[graphql(desc = "Lodged on or before this day (NRP's clock).")] lodged_to: Option<chrono::NaiveDate>,
+        sort: Option<ClaimSort>,
     ) -> Result<Page<Claim>> {
         let limit = page_size(first).gql()?;
-        let before = decode_cursor(after.as_deref()).gql()?;
+        let position = services::claims::decode_position(after.as_deref()).gql()?;
         let (zone, overdue) = (app(ctx).config.report_zone, decision_overdue.unwrap_or(false));
         let filter =
             services::claims::filter(zone, status.map(Into::into), overdue, lodged_from, lodged_to, "lodgedTo")
                 .gql()?;
-        let (rows, total) = services::claims::list(app(ctx), meta(ctx), filter, before, limit + 1).await.gql()?;
-        Ok(to_page(rows, total, limit, after.is_some(), |m| m.id, Claim))
+        let order = sort.unwrap_or_default().into();
+        let (rows, total) =
+            services::claims::list(app(ctx), meta(ctx), filter, order, position, limit + 1).await.gql()?;
+        let has_next = rows.len() as u64 > limit;
+        let mut conn =
+            Connection::with_additional_fields(after.is_some(), has_next, ConnectionTotals { total_count: total });
+        conn.edges.extend(
+            rows.into_iter().take(limit as usize).map(|m| Edge::new(services::claims::encode_position(&m), Claim(m))),
+        );
+        Ok(conn)
     }
 
     /// Payouts, newest first: all for admins (filter by contractor), your own for contractors.

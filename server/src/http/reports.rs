@@ -101,9 +101,10 @@ pub async fn leads_csv(
     }
 }
 
-/// `GET /reports/jobs.csv?status=&contractorId=&from=&to=`: the jobs list as shown (same filters,
-/// order and scope: admins all, partners their leads' jobs, contractors their own), newest first,
-/// at most 10,000 rows. Days are `YYYY-MM-DD` on NRP's clock, `to` inclusive.
+/// `GET /reports/jobs.csv?status=&contractorId=&from=&to=&sort=`: the jobs list as shown (same
+/// filters, order and scope: admins all, partners their leads' jobs, contractors their own), at
+/// most 10,000 rows. Days are `YYYY-MM-DD` on NRP's clock, `to` inclusive; `sort` is `NEWEST` or
+/// `OLDEST`.
 pub async fn jobs_csv(
     State(state): State<HttpState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -111,6 +112,11 @@ pub async fn jobs_csv(
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
     let meta = request_meta(&state.ctx, &headers, Some(peer)).await;
+    let order = match given(&q, "sort").unwrap_or("NEWEST") {
+        "NEWEST" => crate::store::jobs::JobOrder::Newest,
+        "OLDEST" => crate::store::jobs::JobOrder::Oldest,
+        _ => return (StatusCode::BAD_REQUEST, "sort must be NEWEST or OLDEST").into_response(),
+    };
     let filter = (|| {
         let status = wire_value(&q, "status")?;
         let contractor = given(&q, "contractorId")
@@ -122,15 +128,15 @@ pub async fn jobs_csv(
             .map_err(|e| e.to_string())
     })();
     match filter {
-        Ok(f) => csv_response(services::jobs::list_csv(&state.ctx, &meta, f).await, "jobs.csv"),
+        Ok(f) => csv_response(services::jobs::list_csv(&state.ctx, &meta, f, order).await, "jobs.csv"),
         Err(m) => (StatusCode::BAD_REQUEST, m).into_response(),
     }
 }
 
-/// `GET /reports/claims.csv?status=&overdue=true&from=&to=`: the claims list as shown (same
-/// filters, order and scope: admins all, insurers and partners their own, contractors those of
-/// their jobs), newest first, at most 10,000 rows. Days of lodgement are `YYYY-MM-DD` on NRP's
-/// clock, `to` inclusive.
+/// `GET /reports/claims.csv?status=&overdue=true&from=&to=&sort=`: the claims list as shown
+/// (same filters, order and scope: admins all, insurers and partners their own, contractors those
+/// of their jobs), at most 10,000 rows. Days of lodgement are `YYYY-MM-DD` on NRP's clock, `to`
+/// inclusive; `sort` is `NEWEST` or `DECISION_DUE`.
 pub async fn claims_csv(
     State(state): State<HttpState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -138,6 +144,11 @@ pub async fn claims_csv(
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
     let meta = request_meta(&state.ctx, &headers, Some(peer)).await;
+    let order = match given(&q, "sort").unwrap_or("NEWEST") {
+        "NEWEST" => crate::store::claims::ClaimOrder::Newest,
+        "DECISION_DUE" => crate::store::claims::ClaimOrder::DecisionDue,
+        _ => return (StatusCode::BAD_REQUEST, "sort must be NEWEST or DECISION_DUE").into_response(),
+    };
     let filter = (|| {
         let status = wire_value(&q, "status")?;
         let overdue = match given(&q, "overdue") {
@@ -150,7 +161,7 @@ pub async fn claims_csv(
             .map_err(|e| e.to_string())
     })();
     match filter {
-        Ok(f) => csv_response(services::claims::list_csv(&state.ctx, &meta, f).await, "claims.csv"),
+        Ok(f) => csv_response(services::claims::list_csv(&state.ctx, &meta, f, order).await, "claims.csv"),
         Err(m) => (StatusCode::BAD_REQUEST, m).into_response(),
     }
 }

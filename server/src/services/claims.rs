@@ -14,7 +14,8 @@ use crate::context::AppContext;
 use crate::domain::add_business_days;
 use crate::error::{ServiceError, ServiceResult};
 use crate::services::jobs::MAX_AMOUNT_CENTS;
-use crate::store::{self, claims::ClaimFilter, claims::NewClaim};
+use crate::store;
+use crate::store::claims::{ClaimFilter, ClaimOrder, ClaimPosition, NewClaim};
 
 /// Business days an insurer has to decide (General Insurance Code of Practice).
 pub const DECISION_BUSINESS_DAYS: u32 = 10;
@@ -228,7 +229,8 @@ pub async fn list(
     ctx: &AppContext,
     meta: &RequestMeta,
     mut filter: ClaimFilter,
-    before: Option<Uuid>,
+    order: ClaimOrder,
+    after: Option<ClaimPosition>,
     limit: u64,
 ) -> ServiceResult<(Vec<claim::Model>, u64)> {
     match crate::access::scope(&meta.principal)? {
@@ -236,7 +238,7 @@ pub async fn list(
         Scope::Partner(p) => filter.partner_id = Some(p),
         Scope::Contractor(c) => filter.contractor_id = Some(c),
     }
-    let rows = store::claims::page(&ctx.db, &filter, before, limit).await?;
+    let rows = store::claims::page(&ctx.db, &filter, order, after, limit).await?;
     let total = store::claims::count(&ctx.db, &filter).await?;
     Ok((rows, total))
 }
@@ -258,9 +260,14 @@ pub fn filter(
 
 /// The claims a list shows (same filter, order and scope), as CSV: at most
 /// [`super::leads::CSV_MAX_ROWS`]; more is `BAD_USER_INPUT` asking for a narrower filter.
-pub async fn list_csv(ctx: &AppContext, meta: &RequestMeta, filter: ClaimFilter) -> ServiceResult<String> {
+pub async fn list_csv(
+    ctx: &AppContext,
+    meta: &RequestMeta,
+    filter: ClaimFilter,
+    order: ClaimOrder,
+) -> ServiceResult<String> {
     let max = super::leads::CSV_MAX_ROWS;
-    let (rows, total) = list(ctx, meta, filter, None, max).await?;
+    let (rows, total) = list(ctx, meta, filter, order, None, max).await?;
     if total > max {
         return Err(ServiceError::validation(
             "filter",
@@ -322,6 +329,21 @@ pub async fn list_csv(ctx: &AppContext, meta: &RequestMeta, filter: ClaimFilter)
         ])?;
     }
     w.finish()
+}
+
+/// A list cursor: the claim's decision date and id, so either order can continue from it.
+pub fn encode_position(c: &claim::Model) -> String {
+    use chrono::Datelike;
+    super::cursor::encode(i64::from(c.decision_due_on.num_days_from_ce()), c.id)
+}
+
+pub fn decode_position(cursor: Option<&str>) -> ServiceResult<Option<ClaimPosition>> {
+    let Some((days, id)) = super::cursor::decode(cursor)? else { return Ok(None) };
+    let due_on = i32::try_from(days)
+        .ok()
+        .and_then(chrono::NaiveDate::from_num_days_from_ce_opt)
+        .ok_or_else(|| ServiceError::validation("after", "not a valid cursor"))?;
+    Ok(Some(ClaimPosition { id, due_on }))
 }
 
 /// The decision date of a claim lodged at `lodged`, and the instant that date ends. The Code of

@@ -18,7 +18,8 @@ use crate::context::AppContext;
 use crate::domain::capture::CaptureInput;
 use crate::error::{ServiceError, ServiceResult};
 use crate::events::{Event, JobUpdate, LeadUpdate};
-use crate::store::{self, jobs::JobFilter, jobs::NewJobEvent};
+use crate::store;
+use crate::store::jobs::{JobFilter, JobOrder, NewJobEvent};
 
 /// Largest amount a quote or approval may carry: A$100 million.
 pub const MAX_AMOUNT_CENTS: i64 = 10_000_000_000;
@@ -396,7 +397,8 @@ pub async fn list(
     ctx: &AppContext,
     meta: &RequestMeta,
     mut filter: JobFilter,
-    before: Option<Uuid>,
+    order: JobOrder,
+    after: Option<Uuid>,
     limit: u64,
 ) -> ServiceResult<(Vec<job::Model>, u64)> {
     match crate::access::scope(&meta.principal)? {
@@ -409,7 +411,7 @@ pub async fn list(
         }
         Scope::Partner(p) => filter.partner_id = Some(p),
     }
-    let rows = store::jobs::page(&ctx.db, &filter, before, limit).await?;
+    let rows = store::jobs::page(&ctx.db, &filter, order, after, limit).await?;
     let total = store::jobs::count(&ctx.db, &filter).await?;
     Ok((rows, total))
 }
@@ -430,9 +432,14 @@ pub fn filter(
 
 /// The jobs a list shows (same filter, order and scope), as CSV: at most
 /// [`super::leads::CSV_MAX_ROWS`]; more is `BAD_USER_INPUT` asking for a narrower filter.
-pub async fn list_csv(ctx: &AppContext, meta: &RequestMeta, filter: JobFilter) -> ServiceResult<String> {
+pub async fn list_csv(
+    ctx: &AppContext,
+    meta: &RequestMeta,
+    filter: JobFilter,
+    order: JobOrder,
+) -> ServiceResult<String> {
     let max = super::leads::CSV_MAX_ROWS;
-    let (rows, total) = list(ctx, meta, filter, None, max).await?;
+    let (rows, total) = list(ctx, meta, filter, order, None, max).await?;
     if total > max {
         return Err(ServiceError::validation(
             "filter",

@@ -279,20 +279,9 @@ pub async fn list_csv(
 
 /// A list cursor: the lead's value (-1 for none) and id, so any order can continue from it.
 pub fn encode_position(l: &lead::Model) -> String {
-    use base64::Engine;
-    let mut bytes = l.estimated_value_cents.unwrap_or(-1).to_be_bytes().to_vec();
-    bytes.extend_from_slice(l.id.as_bytes());
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+    super::cursor::encode(l.estimated_value_cents.unwrap_or(-1), l.id)
 }
 
 pub fn decode_position(cursor: Option<&str>) -> ServiceResult<Option<LeadPosition>> {
-    use base64::Engine;
-    let Some(c) = cursor else { return Ok(None) };
-    let bad = || ServiceError::validation("after", "not a valid cursor");
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(c).map_err(|_| bad())?;
-    let bytes: [u8; 24] = bytes.try_into().map_err(|_| bad())?;
-    let mut value = [0u8; 8];
-    value.copy_from_slice(&bytes[..8]);
-    let id = Uuid::from_slice(&bytes[8..]).map_err(|_| bad())?;
-    Ok(Some(LeadPosition { id, value: i64::from_be_bytes(value) }))
+    Ok(super::cursor::decode(cursor)?.map(|(value, id)| LeadPosition { id, value }))
 }

@@ -8,6 +8,7 @@ pub mod auth;
 pub mod claims;
 pub mod contractors;
 pub mod csv_out;
+pub mod cursor;
 pub mod dashboard;
 pub mod demo;
 mod demo_history;

@@ -140,18 +140,48 @@ fn filtered(f: &ClaimFilter) -> Select<claim::Entity> {
     q
 }
 
-/// Newest first; `before` is the id of the last row of the previous page.
+/// The orders a claim list comes in.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ClaimOrder {
+    #[default]
+    Newest,
+    /// The soonest decision date first (the Code of Practice clock), oldest lodgement first
+    /// among equals.
+    DecisionDue,
+}
+
+/// Where a page continues: after this claim (and, by decision date, after its date).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ClaimPosition {
+    pub id: Uuid,
+    pub due_on: chrono::NaiveDate,
+}
+
+/// In `order`; `after` is where the previous page ended.
 pub async fn page(
     db: &impl ConnectionTrait,
     f: &ClaimFilter,
-    before: Option<Uuid>,
+    order: ClaimOrder,
+    after: Option<ClaimPosition>,
     limit: u64,
 ) -> Result<Vec<claim::Model>, DbErr> {
     let mut q = filtered(f);
-    if let Some(b) = before {
-        q = q.filter(claim::Column::Id.lt(b));
-    }
-    q.order_by_desc(claim::Column::Id).limit(limit).all(db).await
+    q = match (order, after) {
+        (ClaimOrder::Newest, Some(a)) => q.filter(claim::Column::Id.lt(a.id)),
+        (ClaimOrder::DecisionDue, Some(a)) => q.filter(
+            sea_orm::Condition::any().add(claim::Column::DecisionDueOn.gt(a.due_on)).add(
+                sea_orm::Condition::all()
+                    .add(claim::Column::DecisionDueOn.eq(a.due_on))
+                    .add(claim::Column::Id.gt(a.id)),
+            ),
+        ),
+        (_, None) => q,
+    };
+    q = match order {
+        ClaimOrder::Newest => q.order_by_desc(claim::Column::Id),
+        ClaimOrder::DecisionDue => q.order_by_asc(claim::Column::DecisionDueOn).order_by_asc(claim::Column::Id),
+    };
+    q.limit(limit).all(db).await
 }
 
 pub async fn count(db: &impl ConnectionTrait, f: &ClaimFilter) -> Result<u64, DbErr> {

@@ -241,18 +241,30 @@ fn filtered(f: &JobFilter) -> Select<job::Entity> {
     q
 }
 
-/// Newest first; `before` is the id of the last row of the previous page.
+/// The orders a job list comes in.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum JobOrder {
+    #[default]
+    Newest,
+    Oldest,
+}
+
+/// In `order`; `after` is the id of the last row of the previous page.
 pub async fn page(
     db: &impl ConnectionTrait,
     f: &JobFilter,
-    before: Option<Uuid>,
+    order: JobOrder,
+    after: Option<Uuid>,
     limit: u64,
 ) -> Result<Vec<job::Model>, DbErr> {
-    let mut q = filtered(f);
-    if let Some(b) = before {
-        q = q.filter(job::Column::Id.lt(b));
-    }
-    q.order_by_desc(job::Column::Id).limit(limit).all(db).await
+    let q = filtered(f);
+    let q = match (order, after) {
+        (JobOrder::Newest, Some(a)) => q.filter(job::Column::Id.lt(a)).order_by_desc(job::Column::Id),
+        (JobOrder::Newest, None) => q.order_by_desc(job::Column::Id),
+        (JobOrder::Oldest, Some(a)) => q.filter(job::Column::Id.gt(a)).order_by_asc(job::Column::Id),
+        (JobOrder::Oldest, None) => q.order_by_asc(job::Column::Id),
+    };
+    q.limit(limit).all(db).await
 }
 
 pub async fn count(db: &impl ConnectionTrait, f: &JobFilter) -> Result<u64, DbErr> {

@@ -475,6 +475,11 @@ async fn an_insurer_sees_only_its_own_work_with_its_clocks_and_approves_a_quote(
     p.until("none settled", "document.querySelector('p.empty') && !document.querySelector('tr[data-claim]')").await;
     p.find("#c-status").await.select_by_value("").await.unwrap();
     p.find("tr[data-claim]").await;
+    // The soonest decision first, from its column's header.
+    p.click("th:last-child button.sort").await;
+    p.find("th[aria-sort=ascending]").await;
+    p.until("its claim again", "document.querySelector('.list-count') && document.querySelector('tr[data-claim]')")
+        .await;
     let pick = "for (const [id, v] of [['#c-from', '2026-12-02'], ['#c-to', '2026-12-01']]) { \
         const e = document.querySelector(id); e.value = v; e.dispatchEvent(new Event('change', {bubbles: true})); }";
     p.client.execute(pick, vec![]).await.unwrap();
@@ -513,13 +518,16 @@ async fn the_leads_list_loads_past_its_first_page_sorts_and_filters_by_dates_in_
     seed_postcodes(&app).await;
     let admin = app.admin_token().await;
     let (_, key) = insurer_key(&app, &admin, "Many Leads Mutual").await;
-    let mut top = String::new();
+    let (mut top, mut first) = (String::new(), String::new());
     for i in 0..52 {
         let mut input = lead_input();
         input["estimatedValueCents"] = json!(if i == 7 { 9_900_000 } else { 100_000 + i });
         let (id, _) = create_lead(&app, &key, input).await;
         if i == 7 {
-            top = id;
+            top = id.clone();
+        }
+        if i == 0 {
+            first = id;
         }
     }
     let p = admin_browser(&app, "lists").await;
@@ -538,6 +546,19 @@ async fn the_leads_list_loads_past_its_first_page_sorts_and_filters_by_dates_in_
         ),
     )
     .await;
+    // The column headers sort too: "Received" gives newest first, then oldest first, and the
+    // order control follows.
+    let first_row = "(document.querySelector('form.filters ~ .table-wrap tr[data-lead]') || {}).dataset?.lead";
+    p.click("form.filters ~ .table-wrap th button.sort").await;
+    p.until("newest first", "document.querySelector('form.filters ~ .table-wrap th[aria-sort=descending]')").await;
+    p.click("form.filters ~ .table-wrap th button.sort").await;
+    p.until("the oldest first", &format!("{first_row} === '{first}'")).await;
+    let th = p.find("form.filters ~ .table-wrap th[aria-sort=ascending]").await;
+    assert!(th.text().await.unwrap().contains("Received"));
+    assert_eq!(
+        p.client.execute("return document.querySelector('#lead-sort').value", vec![]).await.unwrap(),
+        json!("OLDEST")
+    );
     // The filters sit in one row on a desktop, above the table.
     let rows = p.until("the filter row", "(() => { const f = [...document.querySelectorAll('form.filters .field')]; return f.length && new Set(f.map(e => Math.round(e.getBoundingClientRect().bottom / 8))).size })()").await;
     assert_eq!(rows, json!(1), "one row of filters at 1280 px");

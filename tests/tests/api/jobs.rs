@@ -308,11 +308,7 @@ on_both_databases!(a_cancelled_job_sends_the_lead_back_to_the_queue_for_a_new_jo
     assert_eq!(old["myJobs"]["totalCount"], 1);
     // Its search no longer finds the customer through the cancelled job.
     let found = app
-        .ok(
-            Some(&c.contractor.token),
-            "{ search(query: \"Pat Homeowner\") { nodes { __typename } } }",
-            json!({}),
-        )
+        .ok(Some(&c.contractor.token), "{ search(query: \"Pat Homeowner\") { nodes { __typename } } }", json!({}))
         .await;
     assert_eq!(found["search"]["nodes"], json!([]), "{found}");
     // Its list of work (the job board) leaves the cancelled job out instead of failing on its lead.

@@ -87,7 +87,7 @@ on_both_databases!(
     }
 );
 
-const JOBS: &str = "query($first:Int,$after:String,$from:NaiveDate,$to:NaiveDate){ jobs(first:$first, after:$after, createdFrom:$from, createdTo:$to){ \
+const JOBS: &str = "query($first:Int,$after:String,$from:NaiveDate,$to:NaiveDate,$sort:JobSort){ jobs(first:$first, after:$after, createdFrom:$from, createdTo:$to, sort:$sort){ \
     totalCount pageInfo { hasNextPage endCursor } nodes { id } } }";
 
 on_both_databases!(the_jobs_list_pages_filters_by_days_and_exports_what_it_shows, |app: TestApp| async move {
@@ -101,12 +101,12 @@ on_both_databases!(the_jobs_list_pages_filters_by_days_and_exports_what_it_shows
         mine.push(won_job(&app, &admin, &key, &c).await.1);
     }
     let theirs = won_job(&app, &admin, &other, &c).await.1;
-    let pages = |token: String| {
+    let pages = |token: String, sort: &'static str| {
         let app = &app;
         async move {
             let (mut out, mut after) = (Vec::new(), Value::Null);
             loop {
-                let d = app.ok(Some(&token), JOBS, json!({"first": 2, "after": after})).await;
+                let d = app.ok(Some(&token), JOBS, json!({"first": 2, "after": after, "sort": sort})).await;
                 out.extend(
                     d["jobs"]["nodes"].as_array().unwrap().iter().map(|n| n["id"].as_str().unwrap().to_string()),
                 );
@@ -118,9 +118,10 @@ on_both_databases!(the_jobs_list_pages_filters_by_days_and_exports_what_it_shows
         }
     };
     let mut newest: Vec<String> = mine.iter().rev().cloned().collect();
-    assert_eq!(pages(key.clone()).await, newest, "the insurer's own, newest first, page by page");
+    assert_eq!(pages(key.clone(), "NEWEST").await, newest, "the insurer's own, newest first, page by page");
+    assert_eq!(pages(key.clone(), "OLDEST").await, mine, "oldest first");
     newest.insert(0, theirs.clone());
-    assert_eq!(pages(admin.clone()).await, newest, "the admin's: every job");
+    assert_eq!(pages(admin.clone(), "NEWEST").await, newest, "the admin's: every job");
 
     let today = chrono::Utc::now().with_timezone(&chrono_tz::Australia::Sydney).date_naive();
     let day = |d: chrono::NaiveDate| d.format("%Y-%m-%d").to_string();
@@ -146,9 +147,13 @@ on_both_databases!(the_jobs_list_pages_filters_by_days_and_exports_what_it_shows
     assert!(rows[0][3].contains("jobs-list"), "the contractor's company: {csv}");
     let all = app.get_text(&admin, &format!("/reports/jobs.csv?status=AWAITING_CONTACT&from={}", day(today))).await;
     assert_eq!(all.lines().count(), 1 + 4);
+    let (_, oldest) = records(&app.get_text(&key, "/reports/jobs.csv?sort=OLDEST").await);
+    assert_eq!(oldest.iter().map(|r| r[0].to_string()).collect::<Vec<_>>(), mine, "the CSV in the list's order");
     let none = app.get_text(&admin, &format!("/reports/jobs.csv?from={}&to={}", day(y), day(y))).await;
     assert_eq!(none.lines().count(), 1, "only the header");
-    for bad in ["status=LOST", "from=yesterday", "contractorId=42", &format!("from={}&to={}", day(today), day(y))] {
+    for bad in
+        ["status=LOST", "from=yesterday", "contractorId=42", &format!("from={}&to={}", day(today), day(y)), "sort=UP"]
+    {
         let resp =
             app.http.get(format!("{}/reports/jobs.csv?{bad}", app.base)).bearer_auth(&admin).send().await.unwrap();
         assert_eq!(resp.status(), 400, "{bad}");
@@ -156,8 +161,8 @@ on_both_databases!(the_jobs_list_pages_filters_by_days_and_exports_what_it_shows
     assert_eq!(app.http.get(format!("{}/reports/jobs.csv", app.base)).send().await.unwrap().status(), 401);
 });
 
-const CLAIMS: &str = "query($first:Int,$after:String,$from:NaiveDate,$to:NaiveDate){ claims(first:$first, after:$after, lodgedFrom:$from, lodgedTo:$to){ \
-    totalCount pageInfo { hasNextPage endCursor } nodes { id claimNumber } } }";
+const CLAIMS: &str = "query($first:Int,$after:String,$from:NaiveDate,$to:NaiveDate,$sort:ClaimSort){ claims(first:$first, after:$after, lodgedFrom:$from, lodgedTo:$to, sort:$sort){ \
+    totalCount pageInfo { hasNextPage endCursor } nodes { id claimNumber decisionDueOn } } }";
 const LODGE: &str = "mutation($input: CreateClaimInput!){ createClaim(input:$input){ id } }";
 
 /// Each status code a report answers for the given query strings.
@@ -205,18 +210,36 @@ on_both_databases!(
             .unwrap()
             .to_string();
 
-        // Page by page, newest first, the insurer's own; the admin's holds every claim.
-        let (mut seen, mut after) = (Vec::new(), Value::Null);
-        loop {
-            let d = app.ok(Some(&key), CLAIMS, json!({"first": 2, "after": after})).await;
-            seen.extend(d["claims"]["nodes"].as_array().unwrap().iter().map(|n| n["id"].as_str().unwrap().to_string()));
-            if d["claims"]["pageInfo"]["hasNextPage"] != true {
-                break;
+        // Page by page, the insurer's own: newest first, or the soonest decision first (two share
+        // a decision date: the older lodgement comes first).
+        let pages = |sort: &'static str| {
+            let (app, key) = (&app, key.clone());
+            async move {
+                let (mut seen, mut after) = (Vec::new(), Value::Null);
+                loop {
+                    let d = app.ok(Some(&key), CLAIMS, json!({"first": 2, "after": after, "sort": sort})).await;
+                    let nodes = d["claims"]["nodes"].as_array().unwrap().clone();
+                    seen.extend(nodes.iter().map(|n| n["id"].as_str().unwrap().to_string()));
+                    if d["claims"]["pageInfo"]["hasNextPage"] != true {
+                        return seen;
+                    }
+                    after = d["claims"]["pageInfo"]["endCursor"].clone();
+                }
             }
-            after = d["claims"]["pageInfo"]["endCursor"].clone();
-        }
+        };
         let newest: Vec<String> = mine.iter().rev().cloned().collect();
-        assert_eq!(seen, newest);
+        assert_eq!(pages("NEWEST").await, newest);
+        let lodged_today = chrono::Utc::now().with_timezone(&chrono_tz::Australia::Sydney).date_naive();
+        for (id, days) in [(&mine[0], 20), (&mine[1], 5), (&mine[2], 5)] {
+            let am = entities::claim::ActiveModel {
+                id: sea_orm::Set(uuid::Uuid::parse_str(id).unwrap()),
+                decision_due_on: sea_orm::Set(lodged_today + chrono::Duration::days(days)),
+                ..Default::default()
+            };
+            sea_orm::ActiveModelTrait::update(am, &app.ctx.db).await.unwrap();
+        }
+        let due_first = vec![mine[1].clone(), mine[2].clone(), mine[0].clone()];
+        assert_eq!(pages("DECISION_DUE").await, due_first);
 
         let today = chrono::Utc::now().with_timezone(&chrono_tz::Australia::Sydney).date_naive();
         let day = |d: chrono::NaiveDate| d.format("%Y-%m-%d").to_string();
@@ -252,8 +275,15 @@ on_both_databases!(
         assert!(none.is_empty(), "nothing is overdue yet");
         let (_, none) = records(&app.get_text(&admin, &format!("/reports/claims.csv?to={}", day(y))).await);
         assert!(none.is_empty(), "nothing lodged before today");
-        let bad = ["status=LOST", "overdue=maybe", "from=yesterday", &format!("from={}&to={}", day(today), day(y))];
-        assert_eq!(statuses(&app, Some(&admin), "claims", &bad).await, vec![400; 4]);
+        let (_, by_due) = records(&app.get_text(&key, "/reports/claims.csv?sort=DECISION_DUE").await);
+        assert_eq!(
+            by_due.iter().map(|r| r[0].to_string()).collect::<Vec<_>>(),
+            due_first,
+            "the CSV in the list's order"
+        );
+        let inverted = format!("from={}&to={}", day(today), day(y));
+        let bad = ["status=LOST", "overdue=maybe", "from=yesterday", &inverted, "sort=LOUDEST"];
+        assert_eq!(statuses(&app, Some(&admin), "claims", &bad).await, vec![400; 5]);
         assert_eq!(statuses(&app, None, "claims", &[""]).await, vec![401]);
     }
 );

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 
 use crate::api::{self, ApiError};
 use crate::gql::{self, admin_claims, admin_jobs, audit_log, contractors};
-use crate::lists::{DayRange, Paged, choice, export_csv, text};
+use crate::lists::{DayRange, Paged, SortHeader, choice, text};
 use crate::page_of;
 use crate::ui::{ErrorBox, constant, label, money, phone, when};
 
@@ -21,22 +21,23 @@ pub fn ContractorsPage() -> impl IntoView {
     let specialty = RwSignal::new(String::new());
     let postcode = RwSignal::new(String::new());
     let list = Paged::<contractors::ContractorsContractorsNodes>::default();
-    let load = move |after: Option<String>| {
-        let filter = contractors::ContractorFilterInput {
-            search: text(search),
-            status: choice(status),
-            specialty: choice(specialty),
-            postcode: text(postcode),
+    let load =
+        move |after: Option<String>| {
+            let filter = contractors::ContractorFilterInput {
+                search: text(search),
+                status: choice(status),
+                specialty: choice(specialty),
+                postcode: text(postcode),
+            };
+            let vars = contractors::Variables { filter: Some(filter), after: after.clone() };
+            let params = vec![("search", search), ("status", status), ("specialty", specialty), ("postcode", postcode)];
+            list.load(after, params, |_| async move {
+                Ok(page_of!(api::call::<gql::Contractors>(vars).await?.contractors))
+            });
         };
-        let vars = contractors::Variables { filter: Some(filter), after: after.clone() };
-        list.load(after, async move { Ok(page_of!(api::call::<gql::Contractors>(vars).await?.contractors)) });
-    };
     load(None);
     let export_error = RwSignal::new(None::<ApiError>);
-    let export = move |_| {
-        let params = vec![("search", search), ("status", status), ("specialty", specialty), ("postcode", postcode)];
-        export_csv("contractors", params, export_error)
-    };
+    let export = move |_| list.export("contractors", export_error);
     let rows = list.rows;
     let reload = Callback::new(move |_| load(None));
     let postcode_error = list.field_error("postcode");
@@ -258,14 +259,12 @@ pub fn AuditPage() -> impl IntoView {
             to: text(to),
         };
         let vars = audit_log::Variables { filter: Some(filter), after: after.clone() };
-        list.load(after, async move { Ok(page_of!(api::call::<gql::AuditLog>(vars).await?.audit_log)) });
+        let params = vec![("action", action), ("entityType", entity), ("from", from), ("to", to)];
+        list.load(after, params, |_| async move { Ok(page_of!(api::call::<gql::AuditLog>(vars).await?.audit_log)) });
     };
     load(None);
     let export_error = RwSignal::new(None::<ApiError>);
-    let export = move |_| {
-        let params = vec![("action", action), ("entityType", entity), ("from", from), ("to", to)];
-        export_csv("audit", params, export_error)
-    };
+    let export = move |_| list.export("audit", export_error);
     let rows = list.rows;
     view! {
         <section class="page" aria-labelledby="audit-title">
@@ -313,20 +312,30 @@ pub fn JobsPage() -> impl IntoView {
     let status = RwSignal::new(String::new());
     let from = RwSignal::new(String::new());
     let to = RwSignal::new(String::new());
+    let sort = RwSignal::new("NEWEST".to_string());
     let list = Paged::<admin_jobs::AdminJobsJobsNodes>::default();
     let overdue = RwSignal::new(0usize);
     let load = move |after: Option<String>| {
-        let vars =
-            admin_jobs::Variables { status: choice(status), after: after.clone(), from: text(from), to: text(to) };
-        list.load(after, async move {
+        let vars = admin_jobs::Variables {
+            status: choice(status),
+            after: after.clone(),
+            from: text(from),
+            to: text(to),
+            sort: choice(sort),
+        };
+        let params = vec![("status", status), ("from", from), ("to", to), ("sort", sort)];
+        list.load(after, params, |ticket| async move {
             let d = api::call::<gql::AdminJobs>(vars).await?;
-            overdue.set(d.overdue_jobs.len());
+            if ticket.current() {
+                overdue.set(d.overdue_jobs.len());
+            }
             Ok(page_of!(d.jobs))
         });
     };
     load(None);
     let export_error = RwSignal::new(None::<ApiError>);
-    let export = move |_| export_csv("jobs", vec![("status", status), ("from", from), ("to", to)], export_error);
+    let export = move |_| list.export("jobs", export_error);
+    let resort = Callback::new(move |_| load(None));
     let rows = list.rows;
     view! {
         <section class="page" aria-labelledby="ajobs-title">
@@ -348,12 +357,14 @@ pub fn JobsPage() -> impl IntoView {
             {move || export_error.get().map(|e| view! { <ErrorBox error=e /> })}
             {move || (!rows.with(Vec::is_empty)).then(|| view! {
                 <div class="table-wrap"><table>
-                    <thead><tr><th scope="col">"Updated"</th><th scope="col">"Contractor"</th><th scope="col">"Where"</th>
+                    <thead><tr><SortHeader label="Created" sort orders=&[("NEWEST", "descending"), ("OLDEST", "ascending")] on_change=resort />
+                        <th scope="col">"Contractor"</th><th scope="col">"Where"</th>
                         <th scope="col">"Stage"</th><th scope="col">"Quote / approved"</th></tr></thead>
                     <tbody>
                         {rows.get().into_iter().map(|j| view! {
                             <tr data-job=j.id.clone()>
-                                <td><A href=format!("/admin/jobs/{}", j.id)>{when(&j.updated_at)}</A></td>
+                                <td><A href=format!("/admin/jobs/{}", j.id)>{when(&j.created_at)}</A>
+                                    <br/><span class="muted">{format!("updated {}", when(&j.updated_at))}</span></td>
                                 <td>{j.contractor.map(|c| c.company_name).unwrap_or_default()}</td>
                                 <td><A href=format!("/admin/leads/{}", j.lead.id)>{format!("{} {}", j.lead.property.suburb, j.lead.property.postcode)}</A>
                                     <br/><span class="muted">{format!("{} · {}", label(&constant(&j.lead.damage_type)), label(&constant(&j.lead.urgency)))}</span></td>
@@ -381,6 +392,7 @@ pub fn ClaimsPage() -> impl IntoView {
     let overdue = RwSignal::new(String::new());
     let from = RwSignal::new(String::new());
     let to = RwSignal::new(String::new());
+    let sort = RwSignal::new("NEWEST".to_string());
     let list = Paged::<admin_claims::AdminClaimsClaimsNodes>::default();
     let load = move |after: Option<String>| {
         let vars = admin_claims::Variables {
@@ -389,14 +401,15 @@ pub fn ClaimsPage() -> impl IntoView {
             after: after.clone(),
             from: text(from),
             to: text(to),
+            sort: choice(sort),
         };
-        list.load(after, async move { Ok(page_of!(api::call::<gql::AdminClaims>(vars).await?.claims)) });
+        let params = vec![("status", status), ("overdue", overdue), ("from", from), ("to", to), ("sort", sort)];
+        list.load(after, params, |_| async move { Ok(page_of!(api::call::<gql::AdminClaims>(vars).await?.claims)) });
     };
     load(None);
     let export_error = RwSignal::new(None::<ApiError>);
-    let export = move |_| {
-        export_csv("claims", vec![("status", status), ("overdue", overdue), ("from", from), ("to", to)], export_error)
-    };
+    let export = move |_| list.export("claims", export_error);
+    let resort = Callback::new(move |_| load(None));
     let rows = list.rows;
     view! {
         <section class="page" aria-labelledby="claims-title">
@@ -416,8 +429,9 @@ pub fn ClaimsPage() -> impl IntoView {
             {move || export_error.get().map(|e| view! { <ErrorBox error=e /> })}
             {move || (!rows.with(Vec::is_empty)).then(|| view! {
                 <div class="table-wrap"><table>
-                    <thead><tr><th scope="col">"Claim"</th><th scope="col">"Insurer"</th><th scope="col">"Status"</th>
-                        <th scope="col">"Claimed / approved"</th><th scope="col">"Decision due"</th></tr></thead>
+                    <thead><tr><SortHeader label="Claim (lodged)" sort orders=&[("NEWEST", "descending")] on_change=resort />
+                        <th scope="col">"Insurer"</th><th scope="col">"Status"</th><th scope="col">"Claimed / approved"</th>
+                        <SortHeader label="Decision due" sort orders=&[("DECISION_DUE", "ascending")] on_change=resort /></tr></thead>
                     <tbody>
                         {rows.get().into_iter().map(|c| view! {
                             <tr data-claim=c.id.clone()>

@@ -43,9 +43,10 @@ pub fn AdminPayoutsPage() -> impl IntoView {
         let (from, to) = period();
         let vars = admin_payouts::Variables { status: choice(status), from, to, after: after.clone() };
         let first = after.is_none();
-        list.load(after, async move {
+        // (The CSV is the ledger for the period, written below from the same instants.)
+        list.load(after, vec![], |ticket| async move {
             let d = api::call::<gql::AdminPayouts>(vars).await?;
-            if first {
+            if first && ticket.current() {
                 summary.set(Some((d.payout_totals, d.payout_batches)));
             }
             Ok(page_of!(d.payouts))

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 
 use crate::api::{self, ApiError};
 use crate::gql::{self, lead_detail, lead_updates, leads};
-use crate::lists::{DayRange, Paged, choice, export_csv, text};
+use crate::lists::{DayRange, Paged, SortHeader, choice, text};
 use crate::page_of;
 use crate::pages::offers::LinkBadge;
 use crate::ui::{Cents, ErrorBox, Load, Loading, constant, fixed, label, money, phone, when};
@@ -58,11 +58,6 @@ pub fn LeadsPage() -> impl IntoView {
             received_to: text(to),
         };
         let vars = leads::Variables { filter: Some(filter), after: after.clone(), sort: choice(sort) };
-        list.load(after, async move { Ok(page_of!(api::call::<gql::Leads>(vars).await?.leads, to_row)) });
-    };
-    load(None);
-    let export_error = RwSignal::new(None::<ApiError>);
-    let export = move |_| {
         let params = vec![
             ("status", status),
             ("damageType", damage),
@@ -71,8 +66,11 @@ pub fn LeadsPage() -> impl IntoView {
             ("to", to),
             ("sort", sort),
         ];
-        export_csv("leads", params, export_error)
+        list.load(after, params, |_| async move { Ok(page_of!(api::call::<gql::Leads>(vars).await?.leads, to_row)) });
     };
+    load(None);
+    let export_error = RwSignal::new(None::<ApiError>);
+    let export = move |_| list.export("leads", export_error);
     // The unassigned queue, live: a lead that lands in UNASSIGNED joins it, one that leaves goes.
     leptos::task::spawn_local(async move {
         let filter = leads::LeadFilterInput {
@@ -112,11 +110,21 @@ pub fn LeadsPage() -> impl IntoView {
             }
         });
     });
-    let table = |rows: Vec<Row>| {
+    // The list's table sorts by its columns; the queue's does not.
+    let resort = Callback::new(move |_| load(None));
+    let table = move |rows: Vec<Row>, sortable: bool| {
+        let (received, value) = if sortable {
+            (
+                view! { <SortHeader label="Received" sort orders=&[("NEWEST", "descending"), ("OLDEST", "ascending")] on_change=resort /> }.into_any(),
+                view! { <SortHeader label="Value" sort orders=&[("VALUE", "descending")] on_change=resort /> }.into_any(),
+            )
+        } else {
+            (view! { <th scope="col">"Received"</th> }.into_any(), view! { <th scope="col">"Value"</th> }.into_any())
+        };
         view! {
             <div class="table-wrap"><table>
-                <thead><tr><th scope="col">"Received"</th><th scope="col">"Where"</th><th scope="col">"Damage"</th>
-                    <th scope="col">"Value"</th><th scope="col">"Status"</th></tr></thead>
+                <thead><tr>{received}<th scope="col">"Where"</th><th scope="col">"Damage"</th>
+                    {value}<th scope="col">"Status"</th></tr></thead>
                 <tbody>
                     {rows.into_iter().map(|r| view! {
                         <tr data-lead=r.id.clone()>
@@ -141,7 +149,7 @@ pub fn LeadsPage() -> impl IntoView {
                 {move || if queue.with(Vec::is_empty) {
                     view! { <p class="muted">"Nothing waiting: every lead has a contractor or open offers."</p> }.into_any()
                 } else {
-                    table(queue.get()).into_any()
+                    table(queue.get(), false).into_any()
                 }}
             </section>
             <form class="filters" role="search" novalidate on:submit=move |ev: leptos::ev::SubmitEvent| { ev.prevent_default(); load(None); }>
@@ -160,7 +168,7 @@ pub fn LeadsPage() -> impl IntoView {
                 <p class="field-error" id="lead-postcode-error">{move || postcode_error.get()}</p></div>
                 <DayRange id="lead" what="Received" from to error=list.field_error("receivedTo") on_change=Callback::new(move |_| load(None)) />
                 <div class="field"><label for="lead-sort">"Order"</label>
-                <select id="lead-sort" on:change=move |ev| { sort.set(event_target_value(&ev)); load(None); }>
+                <select id="lead-sort" prop:value=sort on:change=move |ev| { sort.set(event_target_value(&ev)); load(None); }>
                     <option value="NEWEST">"Newest first"</option>
                     <option value="OLDEST">"Oldest first"</option>
                     <option value="VALUE">"Highest value first"</option>
@@ -169,7 +177,7 @@ pub fn LeadsPage() -> impl IntoView {
                 <button type="button" class="small secondary export" on:click=export>"Export CSV"</button>
             </form>
             {move || export_error.get().map(|e| view! { <ErrorBox error=e /> })}
-            {move || (!rows.with(Vec::is_empty)).then(|| table(rows.get()))}
+            {move || (!rows.with(Vec::is_empty)).then(|| table(rows.get(), true))}
             {list.foot("leads", &["postcode", "receivedTo"], Callback::new(move |_| load(None)), Callback::new(move |c| load(Some(c))))}
         </section>
     }
