@@ -261,6 +261,16 @@ pub struct SeedReport {
 #[tracing::instrument(skip_all)]
 pub async fn seed(ctx: &AppContext) -> ServiceResult<SeedReport> {
     if store::users::email_taken(&ctx.db, DEMO_ADMIN_EMAIL).await? {
+        use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+        let told = entities::audit_entry::Entity::find()
+            .filter(entities::audit_entry::Column::Action.eq(super::demo_history::TOLD))
+            .count(&ctx.db)
+            .await?;
+        if told == 0 {
+            return Err(ServiceError::conflict(
+                "an earlier seed-demo stopped part-way through the demo's history; seed an empty database",
+            ));
+        }
         return Ok(SeedReport { already_seeded: true, contractors: 0, postcodes: 0, history: Default::default() });
     }
     let meta = RequestMeta::system();
@@ -371,6 +381,9 @@ pub async fn seed(ctx: &AppContext) -> ServiceResult<SeedReport> {
             // In the network since before the story begins. (Not onboarded with Stripe: a made-up
             // account would break the onboarding link against a real Stripe test account.)
             am.verified_at = sea_orm::Set(Some(Utc::now() - Duration::days(120)));
+        }
+        if d.status != ContractorStatus::Pending {
+            am.created_at = sea_orm::Set(Utc::now() - Duration::days(130));
         }
         store::contractors::save(&txn, am).await?;
         store::contractors::replace_specialties(&txn, c.id, d.specialties).await?;

@@ -17,7 +17,9 @@ use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveEnum, ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveEnum, ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set,
+};
 use uuid::Uuid;
 
 use crate::auth::{Principal, RequestMeta};
@@ -68,8 +70,9 @@ impl Rewind {
         if t <= end { self.map(t) } else { self.map(anchor) + (t - anchor) }
     }
 
-    /// Moves every row the story wrote since it began back to the story's moments.
-    async fn apply(&self, db: &impl ConnectionTrait) -> Result<(), DbErr> {
+    /// Moves every row the story wrote since it began back to the story's moments; returns the
+    /// audit entries it moved, with their story times.
+    async fn apply(&self, db: &impl ConnectionTrait) -> Result<Vec<(DateTime<Utc>, Uuid)>, DbErr> {
         let end = Utc::now();
         let since = self.start;
         for l in lead::Entity::find().filter(lead::Column::CreatedAt.gte(since)).all(db).await? {
@@ -165,12 +168,15 @@ impl Rewind {
             am.sent_at = Set(self.map_opt(n.sent_at));
             am.update(db).await?;
         }
+        let mut audited = Vec::new();
         for e in audit_entry::Entity::find().filter(audit_entry::Column::CreatedAt.gte(since)).all(db).await? {
             let mut am: audit_entry::ActiveModel = e.clone().into();
-            am.created_at = Set(self.map(e.created_at));
+            let at = self.map(e.created_at);
+            am.created_at = Set(at);
             am.update(db).await?;
+            audited.push((at, e.id));
         }
-        Ok(())
+        Ok(audited)
     }
 }
 
@@ -386,6 +392,8 @@ pub(super) async fn tell(ctx: &AppContext, cast: &Cast) -> ServiceResult<History
     let insurer = cast.partner(cast.insurer, PartnerKind::Insurer);
     let source = cast.partner(cast.lead_source, PartnerKind::LeadSource);
     let admin = cast.admin();
+    let horizon = now - Duration::hours(1);
+    let mut audited = Vec::new();
     for i in 0..LEADS {
         // Spread over the days, most recent last, more of them lately (a growing business);
         // the last few today, hours apart.
@@ -398,13 +406,17 @@ pub(super) async fn tell(ctx: &AppContext, cast: &Cast) -> ServiceResult<History
                 + Duration::minutes(rng.gen_range(0..12 * 60));
             local.and_local_timezone(zone).earliest().map(|t| t.with_timezone(&Utc)).unwrap_or(now)
         };
-        let fate = pick_fate(&mut rng, days_ago);
+        // Chance makes most of the story; a few leads are written in, so every part of it is
+        // there whatever the draws (an insured job cancelled and its claim declined, an
+        // insurer's claim waiting past its decision date, fresh work not yet contacted).
+        let written = SCRIPT.iter().find(|(at, _)| *at == i).map(|(_, f)| *f);
+        let fate = written.unwrap_or(pick_fate(&mut rng, days_ago));
         let (place, damage) = place_and_damage(&mut rng, fate);
         let urgency =
             *[Urgency::Low, Urgency::Medium, Urgency::Medium, Urgency::High, Urgency::High, Urgency::Emergency]
                 .choose(&mut rng)
                 .unwrap_or(&Urgency::Medium);
-        let by_insurer = rng.gen_bool(0.55);
+        let by_insurer = rng.gen_bool(0.55) || written.is_some();
         let by_phone = !by_insurer && rng.gen_bool(0.35);
         let mut twin = rng.clone(); // the same customer again, for a duplicate
         let input = customer(&mut rng, i, place, damage, urgency, by_insurer.then_some(i))?;
@@ -419,8 +431,9 @@ pub(super) async fn tell(ctx: &AppContext, cast: &Cast) -> ServiceResult<History
         rw.at(start);
         let l = leads::create(ctx, caller, input).await?;
         told.leads += 1;
-        if fate == Fate::Duplicate {
-            rw.at(start + Duration::minutes(rng.gen_range(20..180)));
+        let again_at = start + Duration::minutes(rng.gen_range(20..180));
+        if fate == Fate::Duplicate && again_at < horizon {
+            rw.at(again_at);
             // The same customer and damage (without the claim number, which is the first's).
             let again = customer(&mut twin, i, place, damage, urgency, None)?;
             leads::create(ctx, caller, again).await?;
@@ -430,13 +443,70 @@ pub(super) async fn tell(ctx: &AppContext, cast: &Cast) -> ServiceResult<History
         told.jobs += t.jobs;
         told.claims += t.claims;
         told.payouts += t.payouts;
-        rw.apply(&ctx.db).await?;
+        let txn = sea_orm::TransactionTrait::begin(&ctx.db).await?;
+        audited.extend(rw.apply(&txn).await?);
+        txn.commit().await?;
     }
     settle_history(ctx, &mut rng, now).await?;
+    let txn = sea_orm::TransactionTrait::begin(&ctx.db).await?;
+    rekey_audit(&txn, &mut rng, audited).await?;
+    txn.commit().await?;
     live_offer(ctx, cast, &insurer).await?;
     told.leads += 1;
+    super::audit::record(
+        &ctx.db,
+        &RequestMeta::system(),
+        TOLD,
+        "system",
+        None,
+        serde_json::json!({ "leads": told.leads, "jobs": told.jobs, "claims": told.claims, "payouts": told.payouts }),
+    )
+    .await?;
     Ok(told)
 }
+
+/// The audit action that says the story was told to its end.
+pub(super) const TOLD: &str = "demo.history_told";
+
+/// The audit log pages by its ids (time-ordered UUIDv7), which the seed made in the order it ran,
+/// not in the story's: each entry the story wrote gets an id of its story time.
+async fn rekey_audit(
+    db: &impl ConnectionTrait,
+    rng: &mut StdRng,
+    mut audited: Vec<(DateTime<Utc>, Uuid)>,
+) -> ServiceResult<()> {
+    audited.sort();
+    // Entries of one millisecond keep their order through a counter in the 12 bits after the
+    // time, as version 7 allows.
+    let (mut last_ms, mut seq) = (i64::MIN, 0u16);
+    for (at, old) in audited {
+        let ms = at.timestamp_millis();
+        seq = if ms == last_ms { seq.saturating_add(1).min(0x0fff) } else { 0 };
+        last_ms = ms;
+        let ts = uuid::Timestamp::from_unix(
+            uuid::NoContext,
+            u64::try_from(at.timestamp()).unwrap_or_default(),
+            at.timestamp_subsec_nanos(),
+        );
+        // The version 7 layout with the story's time; the random bits from the story's seed.
+        let mut bytes = *Uuid::new_v7(ts).as_bytes();
+        let noise: [u8; 10] = rng.r#gen();
+        bytes[6] = (bytes[6] & 0xf0) | ((seq >> 8) as u8 & 0x0f);
+        bytes[7] = (seq & 0xff) as u8;
+        bytes[8] = (bytes[8] & 0xc0) | (noise[2] & 0x3f);
+        bytes[9..16].copy_from_slice(&noise[3..10]);
+        audit_entry::Entity::update_many()
+            .col_expr(audit_entry::Column::Id, Expr::value(Uuid::from_bytes(bytes)))
+            .filter(audit_entry::Column::Id.eq(old))
+            .exec(db)
+            .await?;
+    }
+    Ok(())
+}
+
+/// The leads whose fate is written, not drawn (all sent in by the insurer).
+const SCRIPT: &[(usize, Fate)] =
+    &[(30, Fate::JobCancelled), (62, Fate::JobCancelled), (88, Fate::StallsAtQuote), (LEADS - 7, Fate::NoContact)];
 
 fn pick_fate(rng: &mut StdRng, days_ago: i64) -> Fate {
     let roll = rng.gen_range(0..100);
@@ -584,9 +654,10 @@ async fn play(
         )
         .await?;
     }
-    if fate == Fate::ExpiredFirst && !offered.is_empty() {
+    let expired = offered.first().map(|o| start + (o.expires_at - o.created_at) + Duration::seconds(5));
+    if let Some(at) = expired.filter(|at| fate == Fate::ExpiredFirst && *at < horizon) {
         // Nobody answers: the wave expires and routing offers the lead to the next ones.
-        t = start + (offered[0].expires_at - offered[0].created_at) + Duration::seconds(5);
+        t = at;
         rw.at(t);
         for o in &offered {
             offer::ActiveModel {
@@ -664,8 +735,9 @@ async fn play(
     let mut claim_id = None;
     // Where the claim stands, so the story only makes the moves the claim allows.
     let mut claim_at = ClaimStatus::Lodged;
-    if insured && t + Duration::hours(3) < horizon {
-        t += Duration::hours(rng.gen_range(2..6));
+    let lodged = t + Duration::hours(rng.gen_range(2..6));
+    if insured && lodged < horizon {
+        t = lodged;
         rw.at(t);
         let c = claims::lodge(
             ctx,
@@ -768,8 +840,9 @@ async fn play(
             rw.at(t + Duration::days(rng.gen_range(3..5)));
             decide(ctx, &insurer, c, ClaimStatus::Settled, None).await?;
         }
-        if rng.gen_bool(0.6) && t + Duration::days(1) < horizon {
-            rw.at(t + Duration::hours(rng.gen_range(20..30)));
+        let rated = t + Duration::hours(rng.gen_range(20..30));
+        if rng.gen_bool(0.6) && rated < horizon {
+            rw.at(rated);
             jobs::rate(ctx, &admin, job_id, *[5, 5, 4, 4, 4, 3].choose(rng).unwrap_or(&4)).await?;
         }
     }
@@ -840,9 +913,11 @@ async fn nearest_for(ctx: &AppContext, l: &lead::Model, keep: Uuid) -> ServiceRe
 /// completed before it (one transfer failed at the bank), so the ledger shows paid, failed,
 /// held and still-pending payouts, and the runs that paid them.
 async fn settle_history(ctx: &AppContext, rng: &mut StdRng, now: DateTime<Utc>) -> ServiceResult<()> {
+    use sea_orm::TransactionTrait;
+    let db = ctx.db.begin().await?;
     let zone = chrono_tz::Australia::Sydney;
     let mut pending: Vec<payout::Model> =
-        payout::Entity::find().filter(payout::Column::Status.eq(PayoutStatus::Pending)).all(&ctx.db).await?;
+        payout::Entity::find().filter(payout::Column::Status.eq(PayoutStatus::Pending)).all(&db).await?;
     pending.sort_by_key(|p| p.created_at);
     let run_after = |t: DateTime<Utc>| {
         let local = t.with_timezone(&zone).date_naive();
@@ -895,7 +970,7 @@ async fn settle_history(ctx: &AppContext, rng: &mut StdRng, now: DateTime<Utc>) 
                 paid += 1;
                 paid_cents += p.payout_cents;
             }
-            am.update(&ctx.db).await?;
+            am.update(&db).await?;
         }
         payout_batch::ActiveModel {
             id: Set(batch),
@@ -910,7 +985,7 @@ async fn settle_history(ctx: &AppContext, rng: &mut StdRng, now: DateTime<Utc>) 
             unresolved: Set(0),
             paid_cents: Set(paid_cents),
         }
-        .insert(&ctx.db)
+        .insert(&db)
         .await?;
     }
     // What was sent to customers and contractors went; partners' webhooks were delivered, all but
@@ -920,11 +995,13 @@ async fn settle_history(ctx: &AppContext, rng: &mut StdRng, now: DateTime<Utc>) 
         .col_expr(notification::Column::Attempts, Expr::value(1))
         .col_expr(notification::Column::SentAt, Expr::col(notification::Column::CreatedAt))
         .filter(notification::Column::Status.eq(NotificationStatus::Pending))
-        .exec(&ctx.db)
+        .exec(&db)
         .await?;
     let deliveries = webhook_delivery::Entity::find()
         .filter(webhook_delivery::Column::Status.eq(DeliveryStatus::Pending))
-        .all(&ctx.db)
+        .order_by_asc(webhook_delivery::Column::CreatedAt)
+        .order_by_asc(webhook_delivery::Column::Id)
+        .all(&db)
         .await?;
     let dead = deliveries.len() / 3;
     for (n, d) in deliveries.into_iter().enumerate() {
@@ -945,7 +1022,7 @@ async fn settle_history(ctx: &AppContext, rng: &mut StdRng, now: DateTime<Utc>) 
                 duration_ms: Set(rng.gen_range(40..400)),
                 at: Set(at),
             }
-            .insert(&ctx.db)
+            .insert(&db)
             .await?;
         }
         let mut am: webhook_delivery::ActiveModel = d.clone().into();
@@ -958,17 +1035,19 @@ async fn settle_history(ctx: &AppContext, rng: &mut StdRng, now: DateTime<Utc>) 
             am.status = Set(DeliveryStatus::Delivered);
             am.delivered_at = Set(Some(at));
         }
-        am.update(&ctx.db).await?;
+        am.update(&db).await?;
     }
-    recount_responses(ctx).await
+    recount_responses(&db).await?;
+    db.commit().await?;
+    Ok(())
 }
 
 /// The contractors' response times from the offers as the story tells them (the seed answered
 /// them in milliseconds).
-async fn recount_responses(ctx: &AppContext) -> ServiceResult<()> {
+async fn recount_responses(db: &impl ConnectionTrait) -> ServiceResult<()> {
     let answered = offer::Entity::find()
         .filter(offer::Column::Status.is_in([OfferStatus::Accepted, OfferStatus::Declined]))
-        .all(&ctx.db)
+        .all(db)
         .await?;
     let mut by: HashMap<Uuid, (i32, i64)> = HashMap::new();
     for o in answered {
@@ -986,7 +1065,7 @@ async fn recount_responses(ctx: &AppContext) -> ServiceResult<()> {
             avg_response_secs: Set(Some(total / i64::from(responses.max(1)))),
             ..Default::default()
         }
-        .update(&ctx.db)
+        .update(db)
         .await?;
     }
     Ok(())

@@ -107,7 +107,23 @@ async fn story(backend: Backend) {
     let now = chrono::Utc::now();
     let span = now - leads[0].created_at;
     assert!(span > chrono::Duration::days(85) && span < chrono::Duration::days(92), "{span}");
-    assert!(leads.iter().all(|l| l.created_at <= now && l.updated_at <= now + chrono::Duration::seconds(5)));
+    let soon = now + chrono::Duration::seconds(5);
+    assert!(leads.iter().all(|l| l.created_at <= now && l.updated_at <= soon));
+    let db = &app.ctx.db;
+    let offers = offer::Entity::find().all(db).await.unwrap();
+    assert!(offers.iter().all(|o| o.created_at <= soon && o.responded_at.is_none_or(|t| t <= soon)), "offers");
+    let jobs = entities::job::Entity::find().all(db).await.unwrap();
+    assert!(jobs.iter().all(|j| j.updated_at <= soon && j.completed_at.is_none_or(|t| t <= soon)), "jobs");
+    let claims = entities::claim::Entity::find().all(db).await.unwrap();
+    assert!(claims.iter().all(|c| c.updated_at <= soon && c.settled_at.is_none_or(|t| t <= soon)), "claims");
+    let payouts = payout::Entity::find().all(db).await.unwrap();
+    assert!(payouts.iter().all(|p| p.updated_at <= soon && p.paid_at.is_none_or(|t| t <= soon)), "payouts");
+    // The audit log pages by id: its ids follow the story's time.
+    let audit =
+        entities::audit_entry::Entity::find().order_by_asc(entities::audit_entry::Column::Id).all(db).await.unwrap();
+    assert!(audit.iter().all(|e| e.created_at <= soon), "audit");
+    let out_of_order = audit.windows(2).filter(|w| w[1].created_at < w[0].created_at).count();
+    assert!(out_of_order <= 2, "{out_of_order} audit entries out of time order by id");
     let d = app
         .ok(Some(&admin), "{ dashboard(days: 30) { leadsPerDay { count } offersAccepted medianSecondsToAccept moneyByWeek { payouts } } }", json!({}))
         .await["dashboard"]
@@ -128,6 +144,14 @@ async fn story(backend: Backend) {
     let again = demo::seed(&app.ctx).await.unwrap();
     assert!(again.already_seeded);
     assert_eq!(entities::lead::Entity::find().count(&app.ctx.db).await.unwrap(), before);
+    // A seed that stopped part-way (here: its last word gone) is said so, not taken as done.
+    entities::audit_entry::Entity::delete_many()
+        .filter(entities::audit_entry::Column::Action.eq("demo.history_told"))
+        .exec(&app.ctx.db)
+        .await
+        .unwrap();
+    let err = demo::seed(&app.ctx).await.expect_err("an interrupted seed is refused");
+    assert!(err.to_string().contains("part-way"), "{err}");
     app.stop().await;
 }
 
