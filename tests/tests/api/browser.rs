@@ -454,11 +454,28 @@ async fn the_refresh_token_is_out_of_reach_of_scripts_and_a_reload_keeps_the_ses
     p.close().await;
 }
 
-/// Polls the service worker's shown notifications (each poll a frame apart) until `done` holds,
-/// for up to 60 s: a loaded machine can take its time to run the worker.
-async fn page_until_notes(page: &Browser, shown: &str, done: impl Fn(&serde_json::Value) -> bool) -> serde_json::Value {
+/// Delivers a push to the active service worker, then polls its shown notifications (each poll a
+/// frame apart) until `done` holds, for up to 60 s: a loaded machine can take its time to run the
+/// worker. A push the browser dropped (a worker still starting) is delivered again every 5 s; the
+/// notification's tag makes a second delivery replace the first, not add to it.
+async fn push_until_notes(
+    page: &Browser,
+    push: serde_json::Value,
+    shown: &str,
+    done: impl Fn(&serde_json::Value) -> bool,
+) -> serde_json::Value {
     let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    let ready = "const done = arguments[0]; navigator.serviceWorker.ready.then(r => done(r.active && r.active.state))";
+    while page.run_async(ready).await != json!("activated") {
+        assert!(std::time::Instant::now() < deadline, "the service worker never became active");
+        page.until("a frame", "true").await;
+    }
+    let mut resend = std::time::Instant::now();
     loop {
+        if std::time::Instant::now() >= resend {
+            page.cdp("ServiceWorker.deliverPushMessage", push.clone()).await.unwrap();
+            resend = std::time::Instant::now() + Duration::from_secs(5);
+        }
         let v = page.run_async(shown).await;
         if done(&v) {
             return v;
@@ -510,8 +527,7 @@ async fn the_app_installs_its_service_worker_and_a_push_shows_the_offer_then_ope
                  done(ns.map(n => ({title: n.title, body: n.body, tag: n.tag, url: n.data.url}))));";
     let params =
         json!({"origin": app.base, "registrationId": registration, "data": push("New water job in Sydney", "offer")});
-    page.cdp("ServiceWorker.deliverPushMessage", params).await.unwrap();
-    let notes = page_until_notes(&page, shown, |v| !v.as_array().unwrap().is_empty()).await;
+    let notes = push_until_notes(&page, params, shown, |v| !v.as_array().unwrap().is_empty()).await;
     assert_eq!(
         notes,
         json!([{"title": "New water job in Sydney", "body": "High · est. $12,500", "tag": format!("offer-{offer}"), "url": format!("/offers/{offer}")}])
@@ -519,8 +535,7 @@ async fn the_app_installs_its_service_worker_and_a_push_shows_the_offer_then_ope
     // The offer closes: the same tag replaces the notification rather than adding one.
     let params =
         json!({"origin": app.base, "registrationId": registration, "data": push("Offer taken", "offer.closed")});
-    page.cdp("ServiceWorker.deliverPushMessage", params).await.unwrap();
-    let notes = page_until_notes(&page, shown, |v| v[0]["title"] == "Offer taken").await;
+    let notes = push_until_notes(&page, params, shown, |v| v[0]["title"] == "Offer taken").await;
     assert_eq!(notes.as_array().unwrap().len(), 1, "replaced, not stacked: {notes}");
     assert_eq!(notes[0]["title"], "Offer taken");
 
