@@ -292,6 +292,7 @@ on_both_databases!(a_cancelled_job_sends_the_lead_back_to_the_queue_for_a_new_jo
         )
         .await;
     assert_eq!(error_code(&gone), "NOT_FOUND");
+    assert!(gone["errors"][0]["message"].as_str().unwrap().contains("cancelled"), "said plainly: {gone}");
     assert_eq!(lead_detail(&app, &c.admin, lead_id).await["status"], "UNASSIGNED");
     let other = nrp_tests::leads::contractor(&app, &c.admin, "second", json!({"basePostcode": "2150"}), true).await;
     let assign = "mutation($l:ID!,$c:ID!){ assignLead(leadId:$l, contractorId:$c){ job { id status } lead { status job { id } } } }";

@@ -42,8 +42,14 @@ impl Job {
     /// The lead, with the customer's details.
     async fn lead(&self, ctx: &Context<'_>) -> Result<Lead> {
         let l = loaders(ctx).leads.load_one(self.0.lead_id).await.map_err(loader_error).gql()?;
+        let p = &meta(ctx).principal;
         match l {
-            Some(l) if crate::access::records::may_read_lead(&meta(ctx).principal, &l) => Ok(Lead(l)),
+            Some(l) if crate::access::records::may_read_lead(p, &l) => Ok(Lead(l)),
+            // The job's own contractor, after the job was cancelled: said plainly.
+            Some(_) if p.contractor_id() == Some(self.0.contractor_id) => Err(crate::error::ServiceError::NotFound(
+                "this job was cancelled: its lead and customer are no longer yours to see".into(),
+            ))
+            .gql(),
             _ => Err(crate::error::ServiceError::not_found("lead")).gql(),
         }
     }
