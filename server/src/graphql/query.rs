@@ -317,17 +317,15 @@ impl Query {
         let limit = page_size(first).gql()?;
         let before = decode_cursor(after.as_deref()).gql()?;
         let f = filter.unwrap_or_default();
-        let zone = app(ctx).config.report_zone;
-        let (created_from, created_before) =
-            crate::domain::zones::day_range(zone, f.from, f.to, "filter.to").map_err(ServiceError::from).gql()?;
-        let filter = AuditFilter {
+        let base = AuditFilter {
             entity_type: f.entity_type,
             entity_id: f.entity_id.as_ref().map(|i| parse_id(i, "filter.entityId")).transpose().gql()?,
             actor_id: f.actor_id.as_ref().map(|i| parse_id(i, "filter.actorId")).transpose().gql()?,
             action: f.action,
-            created_from,
-            created_before,
+            ..Default::default()
         };
+        let zone = app(ctx).config.report_zone;
+        let filter = services::audit::with_days(zone, base, f.from, f.to, "filter.to").gql()?;
         let (rows, total) = services::audit::list(app(ctx), meta(ctx), &filter, before, limit + 1).await.gql()?;
         Ok(to_page(rows, total, limit, after.is_some(), |m| m.id, AuditEntry))
     }

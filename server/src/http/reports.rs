@@ -82,23 +82,17 @@ pub async fn leads_csv(
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
     let meta = request_meta(&state.ctx, &headers, Some(peer)).await;
-    let order = match q.get("sort").map(String::as_str).unwrap_or("NEWEST") {
-        "NEWEST" => crate::store::leads::LeadOrder::Newest,
-        "OLDEST" => crate::store::leads::LeadOrder::Oldest,
-        "VALUE" => crate::store::leads::LeadOrder::Value,
-        _ => return (StatusCode::BAD_REQUEST, "sort must be NEWEST, OLDEST or VALUE").into_response(),
-    };
-    let filter = (|| {
+    use crate::store::leads::LeadOrder;
+    let parsed = (|| {
+        let order =
+            sort(&q, &[("NEWEST", LeadOrder::Newest), ("OLDEST", LeadOrder::Oldest), ("VALUE", LeadOrder::Value)])?;
         let (status, damage) = (wire_value(&q, "status")?, wire_value(&q, "damageType")?);
         let (from, to) = (day(&q, "from")?, day(&q, "to")?);
         let postcode = given(&q, "postcode");
-        services::leads::filter(state.ctx.config.report_zone, status, damage, postcode, from, to)
-            .map_err(|e| e.to_string())
+        let filter = services::leads::filter(state.ctx.config.report_zone, status, damage, postcode, from, to);
+        Ok((filter.map_err(|e| e.to_string())?, order))
     })();
-    match filter {
-        Ok(f) => csv_response(services::leads::list_csv(&state.ctx, &meta, f, order).await, "leads.csv"),
-        Err(m) => (StatusCode::BAD_REQUEST, m).into_response(),
-    }
+    csv_of(parsed, "leads.csv", |(f, order)| services::leads::list_csv(&state.ctx, &meta, f, order)).await
 }
 
 /// `GET /reports/jobs.csv?status=&contractorId=&from=&to=&sort=`: the jobs list as shown (same
@@ -112,25 +106,19 @@ pub async fn jobs_csv(
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
     let meta = request_meta(&state.ctx, &headers, Some(peer)).await;
-    let order = match given(&q, "sort").unwrap_or("NEWEST") {
-        "NEWEST" => crate::store::jobs::JobOrder::Newest,
-        "OLDEST" => crate::store::jobs::JobOrder::Oldest,
-        _ => return (StatusCode::BAD_REQUEST, "sort must be NEWEST or OLDEST").into_response(),
-    };
-    let filter = (|| {
+    use crate::store::jobs::JobOrder;
+    let parsed = (|| {
+        let order = sort(&q, &[("NEWEST", JobOrder::Newest), ("OLDEST", JobOrder::Oldest)])?;
         let status = wire_value(&q, "status")?;
         let contractor = given(&q, "contractorId")
             .map(uuid::Uuid::parse_str)
             .transpose()
             .map_err(|_| "contractorId is not an id".to_string())?;
         let (from, to) = (day(&q, "from")?, day(&q, "to")?);
-        services::jobs::filter(state.ctx.config.report_zone, status, contractor, from, to, "to")
-            .map_err(|e| e.to_string())
+        let filter = services::jobs::filter(state.ctx.config.report_zone, status, contractor, from, to, "to");
+        Ok((filter.map_err(|e| e.to_string())?, order))
     })();
-    match filter {
-        Ok(f) => csv_response(services::jobs::list_csv(&state.ctx, &meta, f, order).await, "jobs.csv"),
-        Err(m) => (StatusCode::BAD_REQUEST, m).into_response(),
-    }
+    csv_of(parsed, "jobs.csv", |(f, order)| services::jobs::list_csv(&state.ctx, &meta, f, order)).await
 }
 
 /// `GET /reports/claims.csv?status=&overdue=true&from=&to=&sort=`: the claims list as shown
@@ -144,12 +132,9 @@ pub async fn claims_csv(
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
     let meta = request_meta(&state.ctx, &headers, Some(peer)).await;
-    let order = match given(&q, "sort").unwrap_or("NEWEST") {
-        "NEWEST" => crate::store::claims::ClaimOrder::Newest,
-        "DECISION_DUE" => crate::store::claims::ClaimOrder::DecisionDue,
-        _ => return (StatusCode::BAD_REQUEST, "sort must be NEWEST or DECISION_DUE").into_response(),
-    };
-    let filter = (|| {
+    use crate::store::claims::ClaimOrder;
+    let parsed = (|| {
+        let order = sort(&q, &[("NEWEST", ClaimOrder::Newest), ("DECISION_DUE", ClaimOrder::DecisionDue)])?;
         let status = wire_value(&q, "status")?;
         let overdue = match given(&q, "overdue") {
             None | Some("false") => false,
@@ -157,13 +142,10 @@ pub async fn claims_csv(
             Some(_) => return Err("overdue must be true or false".to_string()),
         };
         let (from, to) = (day(&q, "from")?, day(&q, "to")?);
-        services::claims::filter(state.ctx.config.report_zone, status, overdue, from, to, "to")
-            .map_err(|e| e.to_string())
+        let filter = services::claims::filter(state.ctx.config.report_zone, status, overdue, from, to, "to");
+        Ok((filter.map_err(|e| e.to_string())?, order))
     })();
-    match filter {
-        Ok(f) => csv_response(services::claims::list_csv(&state.ctx, &meta, f, order).await, "claims.csv"),
-        Err(m) => (StatusCode::BAD_REQUEST, m).into_response(),
-    }
+    csv_of(parsed, "claims.csv", |(f, order)| services::claims::list_csv(&state.ctx, &meta, f, order)).await
 }
 
 /// `GET /reports/contractors.csv?status=&specialty=&postcode=&search=`: the contractors list as
@@ -175,15 +157,13 @@ pub async fn contractors_csv(
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
     let meta = request_meta(&state.ctx, &headers, Some(peer)).await;
-    let filter = (|| {
+    let parsed = (|| {
         let (status, specialty) = (wire_value(&q, "status")?, wire_value(&q, "specialty")?);
         services::contractors::filter(status, specialty, given(&q, "postcode"), given(&q, "search"))
             .map_err(|e| e.to_string())
     })();
-    match filter {
-        Ok(f) => csv_response(services::contractors::list_csv(&state.ctx, &meta, &f).await, "contractors.csv"),
-        Err(m) => (StatusCode::BAD_REQUEST, m).into_response(),
-    }
+    csv_of(parsed, "contractors.csv", |f| async move { services::contractors::list_csv(&state.ctx, &meta, &f).await })
+        .await
 }
 
 /// `GET /reports/audit.csv?action=&entityType=&entityId=&from=&to=`: the audit log as shown
@@ -196,28 +176,41 @@ pub async fn audit_csv(
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
     let meta = request_meta(&state.ctx, &headers, Some(peer)).await;
-    let filter = (|| {
+    let parsed = (|| {
         let entity_id = given(&q, "entityId")
             .map(uuid::Uuid::parse_str)
             .transpose()
             .map_err(|_| "entityId is not an id".to_string())?;
         let (from, to) = (day(&q, "from")?, day(&q, "to")?);
-        let (created_from, created_before) =
-            crate::domain::zones::day_range(state.ctx.config.report_zone, from, to, "to")
-                .map_err(|e| ServiceError::from(e).to_string())?;
-        Ok::<_, String>(crate::store::audit::AuditFilter {
+        let base = crate::store::audit::AuditFilter {
             entity_type: given(&q, "entityType").map(String::from),
             entity_id,
-            actor_id: None,
             action: given(&q, "action").map(String::from),
-            created_from,
-            created_before,
-        })
+            ..Default::default()
+        };
+        services::audit::with_days(state.ctx.config.report_zone, base, from, to, "to").map_err(|e| e.to_string())
     })();
-    match filter {
-        Ok(f) => csv_response(services::audit::list_csv(&state.ctx, &meta, &f).await, "audit.csv"),
+    csv_of(parsed, "audit.csv", |f| async move { services::audit::list_csv(&state.ctx, &meta, &f).await }).await
+}
+
+/// The CSV `run` writes for the filter parsed from the query, or the parse's refusal (400).
+async fn csv_of<F, Fut>(parsed: Result<F, String>, filename: &'static str, run: impl FnOnce(F) -> Fut) -> Response
+where
+    Fut: std::future::Future<Output = Result<String, ServiceError>>,
+{
+    match parsed {
+        Ok(f) => csv_response(run(f).await, filename),
         Err(m) => (StatusCode::BAD_REQUEST, m).into_response(),
     }
+}
+
+/// The `sort` parameter as one of `orders` (by wire name), the first when not given.
+fn sort<T: Copy>(q: &HashMap<String, String>, orders: &[(&str, T)]) -> Result<T, String> {
+    let Some(given) = given(q, "sort") else { return Ok(orders[0].1) };
+    orders.iter().find(|(name, _)| *name == given).map(|(_, o)| *o).ok_or_else(|| {
+        let names: Vec<&str> = orders.iter().map(|(n, _)| *n).collect();
+        format!("sort must be one of {}", names.join(", "))
+    })
 }
 
 /// A query parameter that was given and is not empty.

@@ -58,22 +58,29 @@ pub async fn list(
     Ok((rows, total))
 }
 
+/// `base` with the days it was written in, as instants on NRP's clock (`to` inclusive; a range
+/// that ends before it starts refused on `to_field`). Shared by the list and its CSV.
+pub fn with_days(
+    zone: chrono_tz::Tz,
+    base: audit::AuditFilter,
+    from: Option<chrono::NaiveDate>,
+    to: Option<chrono::NaiveDate>,
+    to_field: &str,
+) -> ServiceResult<audit::AuditFilter> {
+    let (created_from, created_before) = crate::domain::zones::day_range(zone, from, to, to_field)?;
+    Ok(audit::AuditFilter { created_from, created_before, ..base })
+}
+
 /// The audit entries a list shows (same filter, newest first), as CSV for an auditor: at most
-/// [`super::leads::CSV_MAX_ROWS`]; more is `BAD_USER_INPUT` asking for a narrower filter.
+/// [`super::csv_out::MAX_ROWS`]; more is `BAD_USER_INPUT` asking for a narrower filter.
 /// Admins only.
 pub async fn list_csv(
     ctx: &crate::context::AppContext,
     meta: &RequestMeta,
     filter: &audit::AuditFilter,
 ) -> ServiceResult<String> {
-    let max = super::leads::CSV_MAX_ROWS;
-    let (rows, total) = list(ctx, meta, filter, None, max).await?;
-    if total > max {
-        return Err(crate::error::ServiceError::validation(
-            "filter",
-            format!("{total} entries match; narrow the filter (dates, action) to {max} or fewer to export them"),
-        ));
-    }
+    let (rows, total) = list(ctx, meta, filter, None, super::csv_out::MAX_ROWS).await?;
+    super::csv_out::fits(total, "entries", "dates, action")?;
     let mut w = super::csv_out::CsvOut::default();
     w.row([
         "entry_id",

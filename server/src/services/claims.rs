@@ -259,21 +259,15 @@ pub fn filter(
 }
 
 /// The claims a list shows (same filter, order and scope), as CSV: at most
-/// [`super::leads::CSV_MAX_ROWS`]; more is `BAD_USER_INPUT` asking for a narrower filter.
+/// [`super::csv_out::MAX_ROWS`]; more is `BAD_USER_INPUT` asking for a narrower filter.
 pub async fn list_csv(
     ctx: &AppContext,
     meta: &RequestMeta,
     filter: ClaimFilter,
     order: ClaimOrder,
 ) -> ServiceResult<String> {
-    let max = super::leads::CSV_MAX_ROWS;
-    let (rows, total) = list(ctx, meta, filter, order, None, max).await?;
-    if total > max {
-        return Err(ServiceError::validation(
-            "filter",
-            format!("{total} claims match; narrow the filter (dates, status) to {max} or fewer to export them"),
-        ));
-    }
+    let (rows, total) = list(ctx, meta, filter, order, None, super::csv_out::MAX_ROWS).await?;
+    super::csv_out::fits(total, "claims", "dates, status")?;
     let leads: std::collections::HashMap<Uuid, lead::Model> =
         store::leads::find_many(&ctx.db, &rows.iter().map(|c| c.lead_id).collect::<Vec<_>>())
             .await?

@@ -514,19 +514,11 @@ pub fn filter(
 }
 
 /// The contractors a list shows (same filter, newest first), as CSV: at most
-/// [`super::leads::CSV_MAX_ROWS`]; more is `BAD_USER_INPUT` asking for a narrower filter.
+/// [`super::csv_out::MAX_ROWS`]; more is `BAD_USER_INPUT` asking for a narrower filter.
 /// Admins only.
 pub async fn list_csv(ctx: &AppContext, meta: &RequestMeta, filter: &ContractorFilter) -> ServiceResult<String> {
-    let max = super::leads::CSV_MAX_ROWS;
-    let (rows, total) = list(ctx, meta, filter, None, max).await?;
-    if total > max {
-        return Err(ServiceError::validation(
-            "filter",
-            format!(
-                "{total} contractors match; narrow the filter (status, trade, postcode) to {max} or fewer to export them"
-            ),
-        ));
-    }
+    let (rows, total) = list(ctx, meta, filter, None, super::csv_out::MAX_ROWS).await?;
+    super::csv_out::fits(total, "contractors", "status, trade, postcode")?;
     let trades = store::contractors::specialties_of(&ctx.db, &rows.iter().map(|c| c.id).collect::<Vec<_>>()).await?;
     use super::leads::wire_name as wire;
     let num = |v: Option<i32>| v.map(|v| v.to_string()).unwrap_or_default();

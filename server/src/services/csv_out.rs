@@ -23,6 +23,21 @@ fn is_plain_number(s: &str) -> bool {
         && frac.is_none_or(|f| !f.is_empty() && f.bytes().all(|b| b.is_ascii_digit()))
 }
 
+/// The most rows one CSV export holds.
+pub const MAX_ROWS: u64 = 10_000;
+
+/// Refuses an export of `total` rows over [`MAX_ROWS`] (`BAD_USER_INPUT` on `filter`), naming
+/// what matched (`"claims"`) and the filters that narrow it (`"dates, status"`).
+pub fn fits(total: u64, what: &str, narrow: &str) -> Result<(), ServiceError> {
+    if total > MAX_ROWS {
+        return Err(ServiceError::validation(
+            "filter",
+            format!("{total} {what} match; narrow the filter ({narrow}) to {MAX_ROWS} or fewer to export them"),
+        ));
+    }
+    Ok(())
+}
+
 /// A CSV writer into memory whose every cell passes [`safe_cell`].
 pub struct CsvOut {
     inner: csv::Writer<Vec<u8>>,

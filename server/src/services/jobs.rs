@@ -431,21 +431,15 @@ pub fn filter(
 }
 
 /// The jobs a list shows (same filter, order and scope), as CSV: at most
-/// [`super::leads::CSV_MAX_ROWS`]; more is `BAD_USER_INPUT` asking for a narrower filter.
+/// [`super::csv_out::MAX_ROWS`]; more is `BAD_USER_INPUT` asking for a narrower filter.
 pub async fn list_csv(
     ctx: &AppContext,
     meta: &RequestMeta,
     filter: JobFilter,
     order: JobOrder,
 ) -> ServiceResult<String> {
-    let max = super::leads::CSV_MAX_ROWS;
-    let (rows, total) = list(ctx, meta, filter, order, None, max).await?;
-    if total > max {
-        return Err(ServiceError::validation(
-            "filter",
-            format!("{total} jobs match; narrow the filter (dates, stage) to {max} or fewer to export them"),
-        ));
-    }
+    let (rows, total) = list(ctx, meta, filter, order, None, super::csv_out::MAX_ROWS).await?;
+    super::csv_out::fits(total, "jobs", "dates, stage")?;
     let leads: std::collections::HashMap<Uuid, entities::lead::Model> =
         store::leads::find_many(&ctx.db, &rows.iter().map(|j| j.lead_id).collect::<Vec<_>>())
             .await?

@@ -213,10 +213,7 @@ pub(crate) fn wire_name(v: &impl serde::Serialize) -> String {
     serde_json::to_value(v).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default()
 }
 
-/// The most rows one CSV export holds.
-pub const CSV_MAX_ROWS: u64 = 10_000;
-
-/// The leads a list shows (same filter, order and scope), as CSV: at most [`CSV_MAX_ROWS`];
+/// The leads a list shows (same filter, order and scope), as CSV: at most [`super::csv_out::MAX_ROWS`];
 /// more is `BAD_USER_INPUT` asking for a narrower filter.
 pub async fn list_csv(
     ctx: &AppContext,
@@ -224,13 +221,8 @@ pub async fn list_csv(
     filter: LeadFilter,
     order: LeadOrder,
 ) -> ServiceResult<String> {
-    let (rows, total) = list(ctx, meta, filter, order, None, CSV_MAX_ROWS).await?;
-    if total > CSV_MAX_ROWS {
-        return Err(ServiceError::validation(
-            "filter",
-            format!("{total} leads match; narrow the filter (dates, status) to {CSV_MAX_ROWS} or fewer to export them"),
-        ));
-    }
+    let (rows, total) = list(ctx, meta, filter, order, None, super::csv_out::MAX_ROWS).await?;
+    super::csv_out::fits(total, "leads", "dates, status")?;
     let insurers: std::collections::HashMap<Uuid, String> =
         store::partners::find_many(&ctx.db, &rows.iter().filter_map(|l| l.insurer_id).collect::<Vec<_>>())
             .await?
