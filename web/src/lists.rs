@@ -8,6 +8,9 @@ use leptos::prelude::*;
 use crate::api::{self, ApiError};
 use crate::ui::{ErrorBox, Load, Loading, fetch_latest};
 
+/// How many rows a list fetches at a time.
+pub const PAGE: i64 = 50;
+
 /// One page of a connection: its rows, how many match in all, the cursor after it if more follow.
 pub struct Page<R> {
     pub rows: Vec<R>,
@@ -115,6 +118,12 @@ impl<R: Send + Sync + 'static> Paged<R> {
             last.set((page.total, page.next.clone()));
             Ok((page.total, page.next))
         });
+    }
+
+    /// How many rows to fetch to show again what is shown now (after acting on a row, so the list
+    /// stays where it was): at least a page, at most what the API gives at once.
+    pub fn extent(self) -> i64 {
+        (self.rows.with_untracked(Vec::len) as i64).clamp(PAGE, 100)
     }
 
     /// The message for `field` when the last fetch was refused on it, to show beside its input.

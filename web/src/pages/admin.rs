@@ -5,7 +5,7 @@ use leptos::prelude::*;
 
 use crate::api::{self, ApiError};
 use crate::gql::{self, admin_claims, admin_jobs, audit_log, contractors};
-use crate::lists::{DayRange, Paged, SortHeader, choice, text};
+use crate::lists::{DayRange, PAGE, Paged, SortHeader, choice, text};
 use crate::page_of;
 use crate::ui::{ErrorBox, constant, label, money, phone, when};
 
@@ -21,25 +21,27 @@ pub fn ContractorsPage() -> impl IntoView {
     let specialty = RwSignal::new(String::new());
     let postcode = RwSignal::new(String::new());
     let list = Paged::<contractors::ContractorsContractorsNodes>::default();
-    let load =
-        move |after: Option<String>| {
+    let fetch =
+        move |after: Option<String>, first: i64| {
             let filter = contractors::ContractorFilterInput {
                 search: text(search),
                 status: choice(status),
                 specialty: choice(specialty),
                 postcode: text(postcode),
             };
-            let vars = contractors::Variables { filter: Some(filter), after: after.clone() };
+            let vars = contractors::Variables { filter: Some(filter), after: after.clone(), first };
             let params = vec![("search", search), ("status", status), ("specialty", specialty), ("postcode", postcode)];
             list.load(after, params, |_| async move {
                 Ok(page_of!(api::call::<gql::Contractors>(vars).await?.contractors))
             });
         };
+    let load = move |after: Option<String>| fetch(after, PAGE);
     load(None);
     let export_error = RwSignal::new(None::<ApiError>);
     let export = move |_| list.export("contractors", export_error);
     let rows = list.rows;
-    let reload = Callback::new(move |_| load(None));
+    // A row's action shows the rows shown again, where they were.
+    let reload = Callback::new(move |_| fetch(None, list.extent()));
     let postcode_error = list.field_error("postcode");
     view! {
         <section class="page" aria-labelledby="contractors-title">
@@ -77,7 +79,7 @@ pub fn ContractorsPage() -> impl IntoView {
                     </tbody>
                 </table></div>
             })}
-            {list.foot("contractors", &["postcode"], reload, Callback::new(move |c| load(Some(c))))}
+            {list.foot("contractors", &["postcode"], Callback::new(move |_| load(None)), Callback::new(move |c| load(Some(c))))}
         </section>
     }
 }

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 
 use crate::api::{self, ApiError};
 use crate::gql::{self, admin_payouts};
-use crate::lists::{DayRange, Paged, choice, text};
+use crate::lists::{DayRange, PAGE, Paged, choice, text};
 use crate::page_of;
 use crate::ui::{ErrorBox, constant, label, money, when};
 
@@ -39,9 +39,9 @@ pub fn AdminPayoutsPage() -> impl IntoView {
     let error = RwSignal::new(None::<ApiError>);
     // The period as instants: from the first day's midnight to the midnight after the last day.
     let period = move || (day(&from.get_untracked(), 0), day(&to.get_untracked(), 1));
-    let load = move |after: Option<String>| {
+    let fetch = move |after: Option<String>, first: i64| {
         let (from, to) = period();
-        let vars = admin_payouts::Variables { status: choice(status), from, to, after: after.clone() };
+        let vars = admin_payouts::Variables { status: choice(status), from, to, after: after.clone(), first };
         let first = after.is_none();
         // (The CSV is the ledger for the period, written below from the same instants.)
         list.load(after, vec![], |ticket| async move {
@@ -52,6 +52,7 @@ pub fn AdminPayoutsPage() -> impl IntoView {
             Ok(page_of!(d.payouts))
         });
     };
+    let load = move |after: Option<String>| fetch(after, PAGE);
     load(None);
     let run = move |_| {
         notice.set(Some("Running the payout batch…".into()));
@@ -106,7 +107,8 @@ pub fn AdminPayoutsPage() -> impl IntoView {
                 }
             };
             match r {
-                Ok(()) => load(None),
+                // The rows shown again, where they were.
+                Ok(()) => fetch(None, list.extent()),
                 Err(e) => error.set(Some(e)),
             }
         });
