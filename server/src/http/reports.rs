@@ -46,6 +46,12 @@ pub async fn payouts_csv(
         (Ok(f), Ok(t)) => (f, t),
         (Err(e), _) | (_, Err(e)) => return (StatusCode::BAD_REQUEST, e).into_response(),
     };
+    // As `payouts(from, to)`: `to` is the instant the period ends, after it starts.
+    if let (Some(f), Some(t)) = (from, to)
+        && t <= f
+    {
+        return (StatusCode::BAD_REQUEST, "the period must end after it starts").into_response();
+    }
     let report =
         services::payouts::report_csv(&state.ctx, &meta, PayoutFilter { status, from, to, contractor_id: None });
     csv_response(report.await, "payouts.csv")

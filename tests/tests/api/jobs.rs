@@ -438,6 +438,9 @@ on_both_databases!(payouts_reconcile_by_period_with_totals_and_a_csv_to_the_cent
     assert!(theirs.lines().last().unwrap().starts_with("TOTAL,0 payouts"));
     assert_eq!(app.http.get(&url).send().await.unwrap().status(), 401);
     assert_eq!(app.http.get(&url).bearer_auth(&c.insurer).send().await.unwrap().status(), 403);
-    let bad = format!("{}/reports/payouts.csv?from=yesterday", app.base);
-    assert_eq!(app.http.get(&bad).bearer_auth(&c.admin).send().await.unwrap().status(), 400);
+    for bad in ["from=yesterday", "from=2026-12-02&to=2026-12-01", "from=2026-12-01&to=2026-12-01"] {
+        let bad = format!("{}/reports/payouts.csv?{bad}", app.base);
+        let resp = app.http.get(&bad).bearer_auth(&c.admin).send().await.unwrap();
+        assert_eq!(resp.status(), 400, "{bad}");
+    }
 });
