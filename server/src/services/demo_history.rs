@@ -386,8 +386,6 @@ pub struct History {
 pub(super) async fn tell(ctx: &AppContext, cast: &Cast) -> ServiceResult<History> {
     let mut rng = StdRng::seed_from_u64(SEED);
     let now = Utc::now();
-    let zone = chrono_tz::Australia::Sydney;
-    let today = now.with_timezone(&zone).date_naive();
     let mut told = History::default();
     let insurer = cast.partner(cast.insurer, PartnerKind::Insurer);
     let source = cast.partner(cast.lead_source, PartnerKind::LeadSource);
@@ -401,10 +399,9 @@ pub(super) async fn tell(ctx: &AppContext, cast: &Cast) -> ServiceResult<History
         let start = if days_ago <= 1 && i >= LEADS - 4 {
             now - Duration::minutes(60 * (LEADS - i) as i64 + rng.gen_range(0..40))
         } else {
-            let day = today - Duration::days(days_ago);
-            let local = day.and_time(NaiveTime::from_hms_opt(7, 0, 0).unwrap_or_default())
-                + Duration::minutes(rng.gen_range(0..12 * 60));
-            local.and_local_timezone(zone).earliest().map(|t| t.with_timezone(&Utc)).unwrap_or(now)
+            // Counted back from now, not from a calendar day, so the story has got as far
+            // whatever the time of day it is told.
+            now - Duration::days(days_ago) - Duration::minutes(rng.gen_range(0..12 * 60))
         };
         // Chance makes most of the story; a few leads are written in, so every part of it is
         // there whatever the draws (an insured job cancelled and its claim declined, an
