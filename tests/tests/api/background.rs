@@ -51,9 +51,12 @@ async fn a_partner_endpoint_that_never_answers_does_not_hold_offers_past_their_e
         waiting -= 1;
     }
     println!("offers cascaded at most {} ms after their expiry", worst.as_millis());
+    // Under the whole suite's load the lag has reached 5.4 s (a send to the black hole is given
+    // up after the 10 s webhook timeout): the bound is below that timeout, so an expiry held for
+    // a whole send still fails here.
     assert!(
-        worst < Duration::from_secs(5),
-        "every offer expired and cascaded within seconds of its expiry (worst {worst:?})"
+        worst < Duration::from_secs(8),
+        "every offer expired and cascaded before a stuck send gave up (worst {worst:?})"
     );
     assert!(hole.connections.load(std::sync::atomic::Ordering::SeqCst) > 0, "the black hole was tried");
 }
