@@ -268,12 +268,7 @@ pub async fn list_csv(
 ) -> ServiceResult<String> {
     let (rows, total) = list(ctx, meta, filter, order, None, super::csv_out::MAX_ROWS).await?;
     super::csv_out::fits(total, "claims", "dates, status")?;
-    let leads: std::collections::HashMap<Uuid, lead::Model> =
-        store::leads::find_many(&ctx.db, &rows.iter().map(|c| c.lead_id).collect::<Vec<_>>())
-            .await?
-            .into_iter()
-            .map(|l| (l.id, l))
-            .collect();
+    let leads = store::leads::by_id(&ctx.db, rows.iter().map(|c| c.lead_id)).await?;
     let insurers: std::collections::HashMap<Uuid, String> =
         store::partners::find_many(&ctx.db, &rows.iter().map(|c| c.insurer_id).collect::<Vec<_>>())
             .await?

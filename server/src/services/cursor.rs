@@ -32,8 +32,8 @@ mod tests {
     #[test]
     fn a_cursor_reads_back_and_anything_else_is_refused() {
         let id = Uuid::now_v7();
-        assert_eq!(decode(Some(&encode(-1, id))).unwrap(), Some((-1, id)));
-        assert_eq!(decode(None).unwrap(), None);
+        assert_eq!(decode(Some(&encode(-1, id))).ok(), Some(Some((-1, id))));
+        assert_eq!(decode(None).ok(), Some(None));
         for bad in ["", "not-a-cursor", &URL_SAFE_NO_PAD.encode([0u8; 23])] {
             assert!(decode(Some(bad)).is_err(), "{bad:?}");
         }

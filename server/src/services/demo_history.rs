@@ -112,18 +112,13 @@ impl Rewind {
             am.update(db).await?;
         }
         let claimed = claim::Entity::find().filter(claim::Column::CreatedAt.gte(since)).all(db).await?;
-        let places: HashMap<Uuid, (String, String)> =
-            store::leads::find_many(db, &claimed.iter().map(|c| c.lead_id).collect::<Vec<_>>())
-                .await?
-                .into_iter()
-                .map(|l| (l.id, (l.state, l.postcode)))
-                .collect();
+        let places = store::leads::by_id(db, claimed.iter().map(|c| c.lead_id)).await?;
         for c in claimed {
             let mut am: claim::ActiveModel = c.clone().into();
             let lodged = self.map(c.lodged_at);
-            let zone = places.get(&c.lead_id).map_or(chrono_tz::Australia::Sydney, |(state, postcode)| {
-                crate::domain::zones::zone_of(state, postcode)
-            });
+            let zone = places
+                .get(&c.lead_id)
+                .map_or(chrono_tz::Australia::Sydney, |l| crate::domain::zones::zone_of(&l.state, &l.postcode));
             let (due_on, due_at) = claims::decision_due(lodged, zone);
             am.lodged_at = Set(lodged);
             am.decision_due_on = Set(due_on);

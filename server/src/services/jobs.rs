@@ -440,12 +440,7 @@ pub async fn list_csv(
 ) -> ServiceResult<String> {
     let (rows, total) = list(ctx, meta, filter, order, None, super::csv_out::MAX_ROWS).await?;
     super::csv_out::fits(total, "jobs", "dates, stage")?;
-    let leads: std::collections::HashMap<Uuid, entities::lead::Model> =
-        store::leads::find_many(&ctx.db, &rows.iter().map(|j| j.lead_id).collect::<Vec<_>>())
-            .await?
-            .into_iter()
-            .map(|l| (l.id, l))
-            .collect();
+    let leads = store::leads::by_id(&ctx.db, rows.iter().map(|j| j.lead_id)).await?;
     let companies: std::collections::HashMap<Uuid, String> =
         store::contractors::find_many(&ctx.db, &rows.iter().map(|j| j.contractor_id).collect::<Vec<_>>())
             .await?

@@ -76,6 +76,15 @@ pub async fn find_many(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<Vec<le
     lead::Entity::find().filter(lead::Column::Id.is_in(ids.iter().copied())).all(db).await
 }
 
+/// The leads of these ids (one query), by id: for a list's rows that point at their leads.
+pub async fn by_id(
+    db: &impl ConnectionTrait,
+    ids: impl IntoIterator<Item = Uuid>,
+) -> Result<std::collections::HashMap<Uuid, lead::Model>, DbErr> {
+    let ids: Vec<Uuid> = ids.into_iter().collect();
+    Ok(find_many(db, &ids).await?.into_iter().map(|l| (l.id, l)).collect())
+}
+
 /// Takes the lead's row lock for the rest of the transaction (PostgreSQL; SQLite has one writer
 /// anyway) and returns the lead as it now is. Every change to a lead's offers starts here, so
 /// instances never interleave on one lead.
