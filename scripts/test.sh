@@ -20,5 +20,7 @@ scripts/build-web.sh --dev
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 cargo test --workspace --exclude nrp-web --lib --bins --tests "$@" 2>&1 | tee "$log"
+# The web app's own unit tests (its routes, money parsing) run natively.
+cargo test -p nrp-web --lib "$@" 2>&1 | tee -a "$log"
 awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
      END { printf "tests: %d passed, %d failed\n", p, f }' "$log"

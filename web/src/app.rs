@@ -1,50 +1,26 @@
 //! The two apps' shells: routes, navigation, and the role guard.
 
 use leptos::prelude::*;
+use wasm_bindgen::JsCast;
 
 use crate::nav::{self, A};
+use crate::route::{Route, Which};
 use crate::session::{self, Role};
 use crate::{api, pages};
 
-/// Which bundle is running.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub enum Which {
-    Contractor,
-    Admin,
-    /// Sign-in and security, a company's team, and the pages emailed links open (`/account`).
-    Account,
-}
-
-/// Where a role starts, and whether that is in this bundle (else a full page load).
-pub fn start_page(role: Role) -> &'static str {
+/// Where a role starts.
+pub fn start_page(role: Role) -> Route {
     match role {
-        Role::Admin => "/admin",
-        Role::Partner => "/admin/portal",
-        Role::Contractor => "/offers",
-    }
-}
-
-/// Goes to `path`: inside this app in place, into the other app by loading it.
-pub fn go(here: Which, path: &str) {
-    let target = if path.starts_with("/admin") {
-        Which::Admin
-    } else if path.starts_with("/account") {
-        Which::Account
-    } else {
-        Which::Contractor
-    };
-    if target == here {
-        nav::navigate(path);
-    } else if let Some(w) = web_sys::window() {
-        let _ = w.location().assign(path);
+        Role::Admin => Route::Dashboard,
+        Role::Partner => Route::Portal,
+        Role::Contractor => Route::Offers,
     }
 }
 
 /// Renews a kept session before showing anything, then renders the page `route` picks.
-fn shell(here: Which, route: impl Fn() -> AnyView + Send + Sync + 'static) -> impl IntoView {
+fn shell(here: Which, page: impl Fn(Route) -> AnyView + Send + Sync + 'static) -> impl IntoView {
     session::init();
-    nav::init();
-    provide_context(here);
+    nav::start(here);
     let restoring = RwSignal::new(session::was_signed_in());
     if restoring.get_untracked() {
         leptos::task::spawn_local(async move {
@@ -59,31 +35,30 @@ fn shell(here: Which, route: impl Fn() -> AnyView + Send + Sync + 'static) -> im
             {move || if restoring.get() {
                 view! { <p class="loading">"Signing you in…"</p> }.into_any()
             } else {
-                route()
+                page(nav::route())
             }}
         </main>
     }
 }
 
 fn not_found() -> impl IntoView {
-    view! { <section class="card narrow"><h1>"Not found"</h1><p>"There is no page here."</p><A href="/">"Home"</A></section> }
+    view! { <section class="card narrow"><h1>"Not found"</h1><p>"There is no page here."</p><A to=Route::Home>"Home"</A></section> }
 }
 
 /// The contractor app (and sign-in, sign-up for everyone).
 pub fn contractor_app() -> impl IntoView {
     crate::field::start();
-    shell(Which::Contractor, move || {
-        let segments: Vec<String> = nav::path().split('/').filter(|s| !s.is_empty()).map(String::from).collect();
+    shell(Which::Contractor, move |page| {
         let c = Role::Contractor;
-        match segments.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
-            [] => view! { <Home /> }.into_any(),
-            ["login"] => view! { <pages::login::LoginPage /> }.into_any(),
-            ["signup"] => view! { <pages::signup::SignupPage /> }.into_any(),
-            ["offers"] | ["offers", _] => view! { <Guard role=c><pages::offers::OffersPage /></Guard> }.into_any(),
-            ["jobs"] => view! { <Guard role=c><pages::jobs::JobsBoard /></Guard> }.into_any(),
-            ["jobs", _] => view! { <Guard role=c><pages::jobs::JobPage /></Guard> }.into_any(),
-            ["payouts"] => view! { <Guard role=c><pages::payouts::PayoutsPage /></Guard> }.into_any(),
-            ["profile"] => view! { <Guard role=c><pages::profile::ProfilePage /></Guard> }.into_any(),
+        match page {
+            Route::Home => view! { <Home /> }.into_any(),
+            Route::Login => view! { <pages::login::LoginPage /> }.into_any(),
+            Route::Signup => view! { <pages::signup::SignupPage /> }.into_any(),
+            Route::Offers | Route::Offer(_) => view! { <Guard role=c><pages::offers::OffersPage /></Guard> }.into_any(),
+            Route::Jobs { .. } => view! { <Guard role=c><pages::jobs::JobsBoard /></Guard> }.into_any(),
+            Route::Job(_) => view! { <Guard role=c><pages::jobs::JobPage /></Guard> }.into_any(),
+            Route::Payouts => view! { <Guard role=c><pages::payouts::PayoutsPage /></Guard> }.into_any(),
+            Route::Profile => view! { <Guard role=c><pages::profile::ProfilePage /></Guard> }.into_any(),
             _ => not_found().into_any(),
         }
     })
@@ -100,85 +75,105 @@ fn admin_links() -> AnyView {
     match session::signal().get().map(|s| s.role) {
         Some(Role::Admin) => view! {
             <pages::search::SearchBox />
-            <A href="/admin">"Dashboard"</A>
-            <A href="/admin/leads">"Leads"</A>
-            <A href="/admin/contractors">"Contractors"</A>
-            <A href="/admin/jobs">"Jobs"</A>
-            <A href="/admin/claims">"Claims"</A>
-            <A href="/admin/payouts">"Payouts"</A>
-            <A href="/admin/partners">"Partners"</A>
-            <A href="/admin/users">"Logins"</A>
-            <A href="/admin/notifications">"Notifications"</A>
-            <A href="/admin/audit">"Audit log"</A>
-            <a href="/account">"Account"</a>
+            <A to=Route::Dashboard>"Dashboard"</A>
+            <A to=Route::Leads>"Leads"</A>
+            <A to={Route::Contractors { search: None }}>"Contractors"</A>
+            <A to=Route::AdminJobs>"Jobs"</A>
+            <A to=Route::Claims>"Claims"</A>
+            <A to=Route::AdminPayouts>"Payouts"</A>
+            <A to=Route::Partners>"Partners"</A>
+            <More>
+                <span class="signed-in">{move || session::signal().get().map(|s| s.email)}</span>
+                <A to=Route::Users>"Logins"</A>
+                <A to=Route::Notifications>"Notifications"</A>
+                <A to=Route::Audit>"Audit log"</A>
+                <A to=Route::Account>"Account"</A>
+            </More>
         }
         .into_any(),
         Some(Role::Partner) => view! {
             <pages::search::SearchBox />
-            <A href="/admin/portal">"Your jobs"</A>
-            <A href="/admin/claims">"Claims"</A>
-            <A href="/admin/partners/me">"Webhook"</A>
-            <a href="/account">"Account"</a>
+            <A to=Route::Portal>"Your jobs"</A>
+            <A to=Route::Claims>"Claims"</A>
+            <A to=Route::OwnPartner>"Webhook"</A>
+            <More>
+                <span class="signed-in">{move || session::signal().get().map(|s| s.email)}</span>
+                <A to=Route::Account>"Account"</A>
+            </More>
         }
         .into_any(),
         _ => ().into_any(),
     }
 }
 
+/// The header's less used links, behind a "More" button (a disclosure the browser runs), so a
+/// desktop header stays one row. Following a link closes it; so do Escape and a click outside.
+#[component]
+fn More(children: Children) -> impl IntoView {
+    let menu = NodeRef::<leptos::html::Details>::new();
+    let close = move || {
+        if let Some(d) = menu.get_untracked() {
+            d.set_open(false);
+        }
+    };
+    let outside = window_event_listener(leptos::ev::click, move |ev| {
+        let inside =
+            menu.get_untracked().zip(ev.target()).is_some_and(|(d, t)| d.contains(t.dyn_ref::<web_sys::Node>()));
+        if !inside {
+            close();
+        }
+    });
+    on_cleanup(move || outside.remove());
+    view! {
+        <details class="more" node_ref=menu on:keydown=move |ev: leptos::ev::KeyboardEvent| {
+            if ev.key() == "Escape" {
+                close();
+            }
+        }>
+            <summary>"More"</summary>
+            <div class="menu" on:click=move |_| close()>{children()}</div>
+        </details>
+    }
+}
+
 /// The admin app, under `/admin`.
 pub fn admin_app() -> impl IntoView {
     provide_context(HeaderExtra(ViewFn::from(admin_links)));
-    shell(Which::Admin, move || {
-        let segments: Vec<String> = nav::path().split('/').filter(|s| !s.is_empty()).map(String::from).collect();
-        match segments.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
-            ["admin"] => view! { <AdminOnly><pages::dashboard::DashboardPage /></AdminOnly> }.into_any(),
-            ["admin", "leads"] => view! { <AdminOnly><pages::leads::LeadsPage /></AdminOnly> }.into_any(),
-            ["admin", "leads", "new"] => {
-                view! { <AdminOnly><pages::admin_intake::IntakePage /></AdminOnly> }.into_any()
-            }
-            ["admin", "leads", _] => view! { <AdminOnly><pages::leads::LeadPage /></AdminOnly> }.into_any(),
-            ["admin", "contractors"] => view! { <AdminOnly><pages::admin::ContractorsPage /></AdminOnly> }.into_any(),
-            ["admin", "jobs"] => view! { <AdminOnly><pages::admin::JobsPage /></AdminOnly> }.into_any(),
-            ["admin", "portal"] => view! { <Guard role=Role::Partner><pages::portal::PortalPage /></Guard> }.into_any(),
-            ["admin", "jobs", _] => {
-                view! { <AdminOrPartner><pages::admin_job::AdminJobPage /></AdminOrPartner> }.into_any()
-            }
-            ["admin", "claims"] => view! { <AdminOrPartner><pages::admin::ClaimsPage /></AdminOrPartner> }.into_any(),
-            ["admin", "claims", _] => {
-                view! { <AdminOrPartner><pages::admin_job::AdminClaimPage /></AdminOrPartner> }.into_any()
-            }
-            ["admin", "payouts"] => {
-                view! { <AdminOnly><pages::admin_payouts::AdminPayoutsPage /></AdminOnly> }.into_any()
-            }
-            ["admin", "partners"] => view! { <AdminOnly><pages::partners::PartnersPage /></AdminOnly> }.into_any(),
-            ["admin", "partners", "me"] => {
-                view! { <Guard role=Role::Partner><pages::partner::PartnerPage /></Guard> }.into_any()
-            }
-            ["admin", "partners", _] => view! { <AdminOnly><pages::partner::PartnerPage /></AdminOnly> }.into_any(),
-            ["admin", "audit"] => view! { <AdminOnly><pages::admin::AuditPage /></AdminOnly> }.into_any(),
-            ["admin", "search"] => view! { <AdminOrPartner><pages::search::SearchPage /></AdminOrPartner> }.into_any(),
-            ["admin", "users"] => view! { <AdminOnly><pages::team::UsersPage /></AdminOnly> }.into_any(),
-            ["admin", "notifications"] => {
-                view! { <AdminOnly><pages::admin_notifications::NotificationsPage /></AdminOnly> }.into_any()
-            }
-            _ => not_found().into_any(),
+    shell(Which::Admin, move |page| match page {
+        Route::Dashboard => view! { <AdminOnly><pages::dashboard::DashboardPage /></AdminOnly> }.into_any(),
+        Route::Leads => view! { <AdminOnly><pages::leads::LeadsPage /></AdminOnly> }.into_any(),
+        Route::NewLead => view! { <AdminOnly><pages::admin_intake::IntakePage /></AdminOnly> }.into_any(),
+        Route::Lead(_) => view! { <AdminOnly><pages::leads::LeadPage /></AdminOnly> }.into_any(),
+        Route::Contractors { .. } => view! { <AdminOnly><pages::admin::ContractorsPage /></AdminOnly> }.into_any(),
+        Route::AdminJobs => view! { <AdminOnly><pages::admin::JobsPage /></AdminOnly> }.into_any(),
+        Route::Portal => view! { <Guard role=Role::Partner><pages::portal::PortalPage /></Guard> }.into_any(),
+        Route::AdminJob(_) => view! { <AdminOrPartner><pages::admin_job::AdminJobPage /></AdminOrPartner> }.into_any(),
+        Route::Claims => view! { <AdminOrPartner><pages::admin::ClaimsPage /></AdminOrPartner> }.into_any(),
+        Route::Claim(_) => view! { <AdminOrPartner><pages::admin_job::AdminClaimPage /></AdminOrPartner> }.into_any(),
+        Route::AdminPayouts => view! { <AdminOnly><pages::admin_payouts::AdminPayoutsPage /></AdminOnly> }.into_any(),
+        Route::Partners => view! { <AdminOnly><pages::partners::PartnersPage /></AdminOnly> }.into_any(),
+        Route::OwnPartner => view! { <Guard role=Role::Partner><pages::partner::PartnerPage /></Guard> }.into_any(),
+        Route::Partner(_) => view! { <AdminOnly><pages::partner::PartnerPage /></AdminOnly> }.into_any(),
+        Route::Audit => view! { <AdminOnly><pages::admin::AuditPage /></AdminOnly> }.into_any(),
+        Route::Search { .. } => view! { <AdminOrPartner><pages::search::SearchPage /></AdminOrPartner> }.into_any(),
+        Route::Users => view! { <AdminOnly><pages::team::UsersPage /></AdminOnly> }.into_any(),
+        Route::Notifications => {
+            view! { <AdminOnly><pages::admin_notifications::NotificationsPage /></AdminOnly> }.into_any()
         }
+        _ => not_found().into_any(),
     })
 }
 
 /// The account app, under `/account`: anyone signed in runs their own account there (and an
 /// owner its team); the pages emailed links open need no sign-in.
 pub fn account_app() -> impl IntoView {
-    shell(Which::Account, move || {
-        let segments: Vec<String> = nav::path().split('/').filter(|s| !s.is_empty()).map(String::from).collect();
-        match segments.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
-            ["account"] => view! { <SignedIn><pages::account::AccountPage /></SignedIn> }.into_any(),
-            ["account", "forgot-password"] => view! { <pages::account::ForgotPasswordPage /> }.into_any(),
-            ["account", "reset-password"] => view! { <pages::account::ResetPasswordPage /> }.into_any(),
-            ["account", "verify-email"] => view! { <pages::account::VerifyEmailPage /> }.into_any(),
-            ["account", "accept-invite"] => view! { <pages::team::AcceptInvitePage /> }.into_any(),
-            _ => not_found().into_any(),
-        }
+    shell(Which::Account, move |page| match page {
+        Route::Account => view! { <SignedIn><pages::account::AccountPage /></SignedIn> }.into_any(),
+        Route::ForgotPassword => view! { <pages::account::ForgotPasswordPage /> }.into_any(),
+        Route::ResetPassword { .. } => view! { <pages::account::ResetPasswordPage /> }.into_any(),
+        Route::VerifyEmail { .. } => view! { <pages::account::VerifyEmailPage /> }.into_any(),
+        Route::AcceptInvite { .. } => view! { <pages::team::AcceptInvitePage /> }.into_any(),
+        _ => not_found().into_any(),
     })
 }
 
@@ -193,8 +188,8 @@ fn SignedIn(children: ChildrenFn) -> impl IntoView {
 #[component]
 fn Home() -> impl IntoView {
     Effect::new(move |_| match session::signal().get().map(|s| s.role) {
-        None => nav::navigate("/login"),
-        Some(r) => go(Which::Contractor, start_page(r)),
+        None => nav::go(&Route::Login),
+        Some(r) => nav::go(&start_page(r)),
     });
 }
 
@@ -210,7 +205,7 @@ fn Guard(role: Role, children: ChildrenFn) -> impl IntoView {
         Some(r) if r == role => children().into_any(),
         Some(r) => view! {
             <section class="card narrow" role="alert"><h1>"Not for this account"</h1>
-                <p>"This page is for another kind of account."</p><a href=start_page(r)>"Go to your start page"</a></section>
+                <p>"This page is for another kind of account."</p><A to=start_page(r)>"Go to your start page"</A></section>
         }
         .into_any(),
     }
@@ -219,23 +214,22 @@ fn Guard(role: Role, children: ChildrenFn) -> impl IntoView {
 
 #[component]
 fn Nav() -> impl IntoView {
-    let here = use_context::<Which>().unwrap_or(Which::Contractor);
     let sign_out = move |_| {
         leptos::task::spawn_local(async move {
             // A shared phone must stop getting this person's offers: drop its alerts first.
             crate::push::turn_off().await;
             api::logout();
-            go(here, "/login");
+            nav::go(&Route::Login);
         });
     };
     view! {
         <header>
             <nav aria-label="Main">
-                <a href="/" class="brand">"NRP CRM"</a>
+                <a href=Route::Home.href() class="brand">"NRP CRM"</a>
                 {move || match session::signal().get() {
-                    None => view! { <a href="/login">"Sign in"</a> <a href="/signup">"Join"</a> }.into_any(),
+                    None => view! { <A to=Route::Login>"Sign in"</A> <A to=Route::Signup>"Join"</A> }.into_any(),
                     Some(s) => {
-                        let links = match (s.role, here) {
+                        let links = match (s.role, nav::here()) {
                             // The admin app's own links (and search box), given by that app: the
                             // contractor bundle carries none of them.
                             (Role::Admin | Role::Partner, Which::Admin) => {
@@ -244,21 +238,21 @@ fn Nav() -> impl IntoView {
                             // On a phone these are a tab bar at the bottom of the screen.
                             (Role::Contractor, Which::Contractor) => view! {
                                 <div class="tabs">
-                                    <A href="/offers">"Offers"</A>
-                                    <A href="/jobs">"My jobs"</A>
-                                    {(!s.staff).then(|| view! { <A href="/payouts">"Payouts"</A> })}
-                                    <A href="/profile">"Profile"</A>
+                                    <A to=Route::Offers>"Offers"</A>
+                                    <A to={Route::Jobs { accepted: None }}>"My jobs"</A>
+                                    {(!s.staff).then(|| view! { <A to=Route::Payouts>"Payouts"</A> })}
+                                    <A to=Route::Profile>"Profile"</A>
                                 </div>
                             }.into_any(),
                             (r, Which::Account) => view! {
-                                <a href=start_page(r)>"Back to the app"</a>
-                                <A href="/account">"Account"</A>
+                                <A to=start_page(r)>"Back to the app"</A>
+                                <A to=Route::Account>"Account"</A>
                             }.into_any(),
-                            (r, _) => view! { <a href=start_page(r)>"Your start page"</a> }.into_any(),
+                            (r, _) => view! { <A to=start_page(r)>"Your start page"</A> }.into_any(),
                         };
                         view! {
                             {links}
-                            <span class="who">{s.email.clone()}</span>
+                            <span class="who" title=s.email.clone()>{s.email.clone()}</span>
                             <button class="link-button" on:click=sign_out>"Sign out"</button>
                         }.into_any()
                     }
@@ -293,7 +287,7 @@ fn AdminOrPartner(children: ChildrenFn) -> impl IntoView {
         Some(Role::Partner) => children().into_any(),
         Some(r) => view! {
             <section class="card narrow" role="alert"><h1>"Not for this account"</h1>
-                <p>"This page is for another kind of account."</p><a href=start_page(r)>"Go to your start page"</a></section>
+                <p>"This page is for another kind of account."</p><A to=start_page(r)>"Go to your start page"</A></section>
         }
         .into_any(),
     }
@@ -320,7 +314,7 @@ fn AdminGate(children: ChildrenFn) -> impl IntoView {
                 <h1 id="enrol-h">"Set up your second factor"</h1>
                 <p>"NRP requires admins to sign in with a code from their phone as well as a password. Set it up to continue."</p>
                 <pages::account::SecondFactor />
-                <p><a href="/admin" id="enrol-continue">"Continue to the dashboard"</a></p>
+                <p><a href=Route::Dashboard.href() id="enrol-continue">"Continue to the dashboard"</a></p>
             </section>
         }
         .into_any(),

@@ -13,6 +13,7 @@ pub mod lists;
 pub mod nav;
 pub mod pages;
 pub mod push;
+pub mod route;
 pub mod session;
 pub mod ui;
 pub mod ws;

@@ -1,15 +1,18 @@
-//! A small client-side router: the History API, one signal holding the current location, and
-//! links that navigate without reloading. (The apps' routes are a handful of fixed paths, so a
-//! general router's code is not worth its bytes on a phone.)
+//! A small client-side router: the History API, one signal holding the current location (read
+//! as a typed [`Route`]), and links that navigate without reloading. (The apps' pages are a
+//! few dozen fixed paths, so a general router's code is not worth its bytes on a phone.)
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
 
+use crate::route::{Route, Which};
+
 thread_local! {
     static LOCATION: RefCell<Option<RwSignal<String>>> = const { RefCell::new(None) };
+    static APP: Cell<Which> = const { Cell::new(Which::Contractor) };
 }
 
 fn current_url() -> String {
@@ -19,9 +22,14 @@ fn current_url() -> String {
         .unwrap_or_else(|| "/".into())
 }
 
-/// Makes the location signal; call once at the app's root, so it lives as long as the app (a
-/// signal made inside a view would be dropped when that view is redrawn).
-pub fn init() {
+/// Makes the location signal for the app `app`; call once at the app's root, so it lives as
+/// long as the app (a signal made inside a view would be dropped when that view is redrawn).
+pub fn start(app: Which) {
+    APP.with(|a| a.set(app));
+    init();
+}
+
+fn init() {
     if LOCATION.with(|l| l.borrow().is_some()) {
         return;
     }
@@ -43,26 +51,14 @@ fn location() -> RwSignal<String> {
     LOCATION.with(|l| *l.borrow()).unwrap_or_else(|| RwSignal::new(current_url()))
 }
 
-/// The current path, tracked (`/jobs/123`).
-pub fn path() -> String {
-    location().with(|l| l.split('?').next().unwrap_or("/").to_string())
+/// The page shown, tracked (`/jobs/123` → [`Route::Job`]).
+pub fn route() -> Route {
+    location().with(|l| Route::parse(l))
 }
 
-/// The path's `n`-th segment (`/jobs/123` → 1: `123`), tracked.
-pub fn segment(n: usize) -> Option<String> {
-    path().split('/').filter(|s| !s.is_empty()).nth(n).map(String::from)
-}
-
-/// A query parameter, tracked.
-pub fn query(name: &str) -> Option<String> {
-    location().with(|l| {
-        let q = l.split_once('?')?.1;
-        q.split('&').filter_map(|kv| kv.split_once('=')).find(|(k, _)| *k == name).map(|(_, v)| v.to_string())
-    })
-}
-
-/// Goes to `to` inside this app, adding a history entry.
-pub fn navigate(to: &str) {
+/// Goes to `to` inside this app, adding a history entry (see [`go`] for a page that may be in
+/// another app).
+fn navigate(to: &str) {
     if let Some(h) = web_sys::window().and_then(|w| w.history().ok()) {
         let _ = h.push_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(to));
     }
@@ -72,23 +68,35 @@ pub fn navigate(to: &str) {
     }
 }
 
-/// A link inside the app: plain clicks navigate in place; modified clicks (new tab) and the
-/// keyboard work as for any link. `aria-current="page"` marks where you are.
+/// Goes to `to`: inside this app in place, into another app by loading it.
+pub fn go(to: &Route) {
+    if to.app() == here() {
+        navigate(&to.href());
+    } else if let Some(w) = web_sys::window() {
+        let _ = w.location().assign(&to.href());
+    }
+}
+
+/// The app running (set by its shell).
+pub fn here() -> Which {
+    APP.with(Cell::get)
+}
+
+/// A link to a page: plain clicks in this app navigate in place (into another app they load
+/// it); modified clicks (new tab) and the keyboard work as for any link. `aria-current="page"`
+/// marks where you are.
 #[component]
-pub fn A(#[prop(into)] href: String, children: Children) -> impl IntoView {
-    let target = href.clone();
-    let here = {
-        let href = href.clone();
-        move || {
-            let p = path();
-            (p == href || (href != "/" && href != "/admin" && p.starts_with(&format!("{href}/")))).then_some("page")
-        }
+pub fn A(#[prop(into)] to: Route, children: Children) -> impl IntoView {
+    let href = to.href();
+    let current = {
+        let to = to.clone();
+        move || to.contains(&route()).then_some("page")
     };
     view! {
-        <a href=href aria-current=here on:click=move |ev: leptos::ev::MouseEvent| {
+        <a href=href aria-current=current on:click=move |ev: leptos::ev::MouseEvent| {
             if ev.button() == 0 && !(ev.ctrl_key() || ev.meta_key() || ev.shift_key() || ev.alt_key()) {
                 ev.prevent_default();
-                navigate(&target);
+                go(&to);
             }
         }>{children()}</a>
     }

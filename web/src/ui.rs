@@ -210,3 +210,45 @@ pub fn shown<T: Clone + Send + Sync + 'static>(
 pub fn Loading(#[prop(into)] what: String) -> impl IntoView {
     view! { <p class="loading" aria-live="polite">"Loading " {what} "…"</p> }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn typed_dollars_become_exact_cents() {
+        for (typed, cents) in [("1234.5", 123_450), ("$1,234.50", 123_450), ("1234", 123_400), (".5", 50), ("0.07", 7)]
+        {
+            assert_eq!(parse_dollars(typed), Some(Cents(cents)), "{typed}");
+        }
+        for bad in ["", ".", "1.234", "12a", "-5", "1.2.3", "99999999999999999999"] {
+            assert_eq!(parse_dollars(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn money_groups_thousands_and_keeps_the_sign() {
+        assert_eq!(money(Cents(123_456_789)), "$1,234,567.89");
+        assert_eq!(money(Cents(5)), "$0.05");
+        assert_eq!(money(Cents(-100_000)), "-$1,000.00");
+        assert_eq!(money(Cents(i64::MAX)), "$92,233,720,368,547,758.07");
+    }
+
+    #[test]
+    fn phone_numbers_read_the_australian_way() {
+        assert_eq!(phone("+61412345678"), "0412 345 678");
+        assert_eq!(phone("+61298765432"), "(02) 9876 5432");
+        assert_eq!(phone("+611300123456"), "1300 123 456");
+        assert_eq!(phone("+6491234567"), "+6491234567");
+    }
+
+    #[test]
+    fn small_formatters() {
+        assert_eq!(fixed(12.345, 1), "12.3");
+        assert_eq!(fixed(-0.5, 0), "-1");
+        assert_eq!(label("IN_PROGRESS"), "In progress");
+        assert_eq!(countdown(65_000.0), "1:05");
+        assert_eq!(countdown(3_723_000.0), "1:02:03");
+        assert_eq!(countdown(-5.0), "0:00");
+    }
+}

@@ -84,6 +84,10 @@ async fn an_admin_verifies_a_contractor_and_finds_it_in_the_audit_log() {
     p.sign_in(&app.base, &email, ADMIN_PASSWORD).await;
     p.until("the admin start page", "location.pathname === '/admin'").await;
     p.find("#dash-title").await;
+    // Every section in one header row on a desktop: the less used ones are behind "More".
+    let header =
+        p.until("the header", "Math.round(document.querySelector('header').getBoundingClientRect().height)").await;
+    assert!(header.as_i64().is_some_and(|h| h < 70), "the desktop header is one row at 1280 px: {header}");
     p.click("header a[href='/admin/contractors']").await;
     p.fill("#search", "Verify Me").await;
     p.click("form.filters button[type=submit]").await;
@@ -107,7 +111,9 @@ async fn an_admin_verifies_a_contractor_and_finds_it_in_the_audit_log() {
     let msg = p.text("#edit-maxActiveJobs + .field-error").await;
     assert!(msg.contains("whole number"), "{msg}");
 
+    p.click("header details.more summary").await;
     p.click("header a[href='/admin/audit']").await;
+    p.until("the menu closes on the way", "!document.querySelector('header details.more').open").await;
     let entry = p.find("tr[data-action='contractor.verified']").await.text().await.unwrap();
     assert!(entry.contains(&pending.id) && entry.contains(&email), "{entry}");
     p.close().await;
@@ -587,6 +593,7 @@ async fn an_admin_finds_a_dead_letter_and_sends_it_again_and_a_contractor_saves_
     create_admin(&app.ctx, &email, ADMIN_PASSWORD).await;
     let p = Browser::start_sized(1280, 900).await;
     p.sign_in(&app.base, &email, ADMIN_PASSWORD).await;
+    p.click("header details.more summary").await;
     p.click("header a[href='/admin/notifications']").await;
     let row = format!("tr[data-notification='{dead}'][data-status=FAILED]");
     assert!(p.text(&row).await.contains("500"), "the last error shows");
@@ -801,6 +808,7 @@ async fn an_owner_invites_a_technician_who_joins_from_the_email_and_an_admin_swi
     create_admin(&app.ctx, &email, ADMIN_PASSWORD).await;
     let p = Browser::start_sized(1280, 900).await;
     p.sign_in(&app.base, &email, ADMIN_PASSWORD).await;
+    p.click("header details.more summary").await;
     p.click("header a[href='/admin/users']").await;
     p.fill("#user-search", "tech-").await;
     p.click("form.filters button[type=submit]").await;

@@ -9,8 +9,9 @@ use serde_json::{Value, json};
 
 use crate::gql;
 use crate::nav::{self, A};
+use crate::route::Route;
 use crate::session;
-use crate::ui::{ErrorBox, Load, Loading, when};
+use crate::ui::{ErrorBox, Load, Loading, shown, when};
 
 /// The message for `name`, or the error's own when it names no field and `name` is where
 /// general errors go.
@@ -126,7 +127,7 @@ pub fn ForgotPasswordPage() -> impl IntoView {
                     <h1>"Check your email"</h1>
                     <p>"If " <strong>{address}</strong> " has an NRP login, we've sent it a link to choose a new password. The link works once, for 30 minutes."</p>
                     <p class="muted">"Nothing there? Check your spam folder, or ask again in a few minutes."</p>
-                    <a href="/login">"Back to sign in"</a>
+                    <A to=Route::Login>"Back to sign in"</A>
                 </section>
             }.into_any(),
             None => view! {
@@ -138,7 +139,7 @@ pub fn ForgotPasswordPage() -> impl IntoView {
                         {move || if busy.get() { "Sending…" } else { "Send the link" }}
                     </button>
                     <p class="error" role="alert">{general(error, &["email"])}</p>
-                    <p><a href="/login">"Back to sign in"</a></p>
+                    <p><A to=Route::Login>"Back to sign in"</A></p>
                 </form>
             }.into_any(),
         }}
@@ -148,7 +149,10 @@ pub fn ForgotPasswordPage() -> impl IntoView {
 /// `/reset-password?token=…`: chooses a new password with an emailed link.
 #[component]
 pub fn ResetPasswordPage() -> impl IntoView {
-    let token = nav::query("token").unwrap_or_default();
+    let token = match nav::route() {
+        Route::ResetPassword { token } => token,
+        _ => String::new(),
+    };
     let password = RwSignal::new(String::new());
     let confirm = RwSignal::new(String::new());
     let error = RwSignal::new(None::<ApiError>);
@@ -176,7 +180,7 @@ pub fn ResetPasswordPage() -> impl IntoView {
             <section class="card narrow" role="status" id="reset-done">
                 <h1>"Password changed"</h1>
                 <p>"Every device that was signed in has been signed out. Sign in with your new password."</p>
-                <a href="/login">"Sign in"</a>
+                <A to=Route::Login>"Sign in"</A>
             </section>
         }>
             <form class="card narrow" on:submit=submit.clone() novalidate aria-labelledby="reset-title">
@@ -185,7 +189,7 @@ pub fn ResetPasswordPage() -> impl IntoView {
                     error hint="At least 10 characters" />
                 <Field id="confirm" label="The same again" kind="password" autocomplete="new-password" value=confirm error />
                 <p class="field-error" id="token-error" role="alert">{beside(error, "token")}</p>
-                {move || beside(error, "token")().map(|_| view! { <p><A href="/account/forgot-password">"Ask for a new link"</A></p> })}
+                {move || beside(error, "token")().map(|_| view! { <p><A to=Route::ForgotPassword>"Ask for a new link"</A></p> })}
                 <button type="submit" disabled=move || busy.get()>
                     {move || if busy.get() { "Saving…" } else { "Save the new password" }}
                 </button>
@@ -198,7 +202,10 @@ pub fn ResetPasswordPage() -> impl IntoView {
 /// `/verify-email?token=…`: confirms the address the link was sent to, at once.
 #[component]
 pub fn VerifyEmailPage() -> impl IntoView {
-    let token = nav::query("token").unwrap_or_default();
+    let token = match nav::route() {
+        Route::VerifyEmail { token } => token,
+        _ => String::new(),
+    };
     let state = RwSignal::new(Load::<String>::Loading);
     leptos::task::spawn_local(async move {
         let r = api::run(gql::verify_email::QUERY, gql::verify_email::OPERATION_NAME, json!({ "token": token })).await;
@@ -214,13 +221,13 @@ pub fn VerifyEmailPage() -> impl IntoView {
                 Load::Ready(address) => view! {
                     <h1>"Email confirmed"</h1>
                     <p><strong>{address}</strong> " is confirmed. NRP can now check your company; we'll email you when you're verified."</p>
-                    <a href="/">"Continue"</a>
+                    <A to=Route::Home>"Continue"</A>
                 }.into_any(),
                 Load::Failed(e) => view! {
                     <h1>"This link didn't work"</h1>
                     <ErrorBox error=e />
                     <p>"Sign in and ask for a new link from your account."</p>
-                    <A href="/account">"Your account"</A>
+                    <A to=Route::Account>"Your account"</A>
                 }.into_any(),
             }}
         </section>
@@ -259,16 +266,12 @@ pub fn AccountSecurity() -> impl IntoView {
     view! {
         <section class="card account-security" aria-labelledby="security-h">
             <h2 id="security-h">"Sign-in and security"</h2>
-            {move || match state.get() {
-                Load::Loading => view! { <Loading what="your sessions" /> }.into_any(),
-                Load::Failed(e) => view! { <ErrorBox error=e retry=reload /> }.into_any(),
-                Load::Ready(d) => view! {
+            {shown(state, "your sessions", reload, move |d| view! {
                     <EmailStatus email=text(&d["me"]["email"]) verified=d["me"]["emailVerified"] == true />
                     <ChangePassword reload />
                     <SecondFactor />
                     <Sessions sessions=sessions(&d) reload />
-                }.into_any(),
-            }}
+                }.into_any())}
         </section>
     }
 }

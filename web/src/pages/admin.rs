@@ -1,6 +1,7 @@
 //! Admin screens: contractors (search, verify, suspend, reinstate) and the audit log.
 
-use crate::nav::A;
+use crate::nav::{self, A};
+use crate::route::Route;
 use leptos::prelude::*;
 
 use crate::api::{self, ApiError};
@@ -12,10 +13,10 @@ use crate::ui::{ErrorBox, constant, label, money, phone, when};
 #[component]
 pub fn ContractorsPage() -> impl IntoView {
     // `?search=` (from a search result) fills the box.
-    let given = crate::nav::query("search").map(|raw| {
-        let raw = raw.replace('+', " ");
-        js_sys::decode_uri_component(&raw).map(String::from).unwrap_or(raw)
-    });
+    let given = match nav::route() {
+        Route::Contractors { search } => search,
+        _ => None,
+    };
     let search = RwSignal::new(given.unwrap_or_default());
     let status = RwSignal::new(String::new());
     let specialty = RwSignal::new(String::new());
@@ -365,10 +366,10 @@ pub fn JobsPage() -> impl IntoView {
                     <tbody>
                         {rows.get().into_iter().map(|j| view! {
                             <tr data-job=j.id.clone()>
-                                <td><A href=format!("/admin/jobs/{}", j.id)>{when(&j.created_at)}</A>
+                                <td><A to=Route::AdminJob(j.id.clone())>{when(&j.created_at)}</A>
                                     <br/><span class="muted">{format!("updated {}", when(&j.updated_at))}</span></td>
                                 <td>{j.contractor.map(|c| c.company_name).unwrap_or_default()}</td>
-                                <td><A href=format!("/admin/leads/{}", j.lead.id)>{format!("{} {}", j.lead.property.suburb, j.lead.property.postcode)}</A>
+                                <td><A to=Route::Lead(j.lead.id.clone())>{format!("{} {}", j.lead.property.suburb, j.lead.property.postcode)}</A>
                                     <br/><span class="muted">{format!("{} · {}", label(&constant(&j.lead.damage_type)), label(&constant(&j.lead.urgency)))}</span></td>
                                 <td>{label(&constant(&j.status))}{j.alert.map(|a| view! { <span class="alert-tag">{label(&a)}</span> })}</td>
                                 <td>{format!("{} / {}", j.quote_cents.map(money).unwrap_or_else(|| "—".into()), j.approved_cents.map(money).unwrap_or_else(|| "—".into()))}</td>
@@ -437,7 +438,7 @@ pub fn ClaimsPage() -> impl IntoView {
                     <tbody>
                         {rows.get().into_iter().map(|c| view! {
                             <tr data-claim=c.id.clone()>
-                                <td><A href=format!("/admin/claims/{}", c.id)>{c.claim_number.clone()}</A><br/><span class="muted">{when(&c.lodged_at)}</span></td>
+                                <td><A to=Route::Claim(c.id.clone())>{c.claim_number.clone()}</A><br/><span class="muted">{when(&c.lodged_at)}</span></td>
                                 <td>{c.insurer.map(|i| i.name).unwrap_or_default()}</td>
                                 <td>{label(&constant(&c.status))}</td>
                                 <td>{format!("{} / {}", money(c.claimed_cents), c.approved_cents.map(money).unwrap_or_else(|| "—".into()))}</td>

@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use crate::api::{self, ApiError};
 use crate::gql::{self, create_lead, partners};
 use crate::nav::{self, A};
+use crate::route::Route;
 use crate::ui::{ErrorBox, parse_dollars};
 
 const STATES: [&str; 8] = ["NSW", "VIC", "QLD", "SA", "WA", "TAS", "NT", "ACT"];
@@ -74,7 +75,7 @@ pub fn IntakePage() -> impl IntoView {
         error.set(None);
         leptos::task::spawn_local(async move {
             match api::call::<gql::CreateLead>(create_lead::Variables { input }).await {
-                Ok(d) => nav::navigate(&format!("/admin/leads/{}", d.create_lead.id)),
+                Ok(d) => nav::go(&Route::Lead(d.create_lead.id)),
                 Err(e) => error.set(Some(e)),
             }
             busy.set(false);
@@ -130,7 +131,7 @@ pub fn IntakePage() -> impl IntoView {
     let pairs = |list: &[&str]| list.iter().map(|s| (s.to_string(), crate::ui::label(s))).collect::<Vec<_>>();
     view! {
         <section class="page narrowish" aria-labelledby="intake-title">
-            <p><A href="/admin/leads">"← Leads"</A></p>
+            <p><A to=Route::Leads>"← Leads"</A></p>
             <h1 id="intake-title">"New lead by phone"</h1>
             <form class="intake" novalidate on:submit=submit>
                 <fieldset><legend>"The customer"</legend>

@@ -8,9 +8,10 @@ use leptos::prelude::*;
 use crate::api::{self, ApiError};
 use crate::gql::admin_job::{self, ClaimFields, ClaimStatus, JobStatus};
 use crate::gql::{self, admin_advance_job, admin_claim, retype};
-use crate::nav::A;
+use crate::nav::{self, A};
 use crate::pages::files::{FileRow, Files, file_rows};
 use crate::pages::jobs::{Timeline, TimelineEntry, timeline_entries};
+use crate::route::Route;
 use crate::session::is_admin;
 use crate::ui::{ErrorBox, Load, constant, fetch_into, label, money, parse_dollars, phone, shown, when};
 
@@ -19,7 +20,10 @@ type Job = admin_job::AdminJobJob;
 /// `/admin/jobs/{id}`.
 #[component]
 pub fn AdminJobPage() -> impl IntoView {
-    let id = move || crate::nav::segment(2).unwrap_or_default();
+    let id = move || match nav::route() {
+        Route::AdminJob(id) => id,
+        _ => String::new(),
+    };
     let state = RwSignal::new(Load::<Job>::Loading);
     let load = move || {
         let id = id();
@@ -30,9 +34,9 @@ pub fn AdminJobPage() -> impl IntoView {
     view! {
         <section class="page" aria-labelledby="job-title">
             {move || if is_admin() {
-                view! { <p><A href="/admin/jobs">"← Jobs"</A></p> }.into_any()
+                view! { <p><A to=Route::AdminJobs>"← Jobs"</A></p> }.into_any()
             } else {
-                view! { <p><A href="/admin/portal">"← Your jobs"</A></p> }.into_any()
+                view! { <p><A to=Route::Portal>"← Your jobs"</A></p> }.into_any()
             }}
             {shown(state, "the job", reload, move |j| view! { <JobView job=j reload /> }.into_any())}
         </section>
@@ -54,7 +58,7 @@ fn JobView(job: Job, reload: Callback<()>) -> impl IntoView {
         <p class="status-line">"Stage: " <strong data-status=constant(&status)>{label(&constant(&status))}</strong>
             {stage_since}
             {job.alert.clone().map(|a| view! { <span class="alert-tag">{label(&a)}</span> })}
-            {is_admin().then(|| view! { " · " <A href=format!("/admin/leads/{}", l.id)>"the lead"</A> })}</p>
+            {is_admin().then(|| view! { " · " <A to=Route::Lead(l.id.clone())>"the lead"</A> })}</p>
         <div class="grid2">
             <section class="card" aria-labelledby="customer-h">
                 <h2 id="customer-h">"Customer and property"</h2>
@@ -308,7 +312,7 @@ fn Payout(payout: Option<admin_job::AdminJobJobPayout>, approved: bool) -> impl 
                         {p.transfer_id.clone().map(|t| view! { <dt>"Stripe transfer"</dt><dd><code>{t}</code></dd> })}
                         {p.paid_at.clone().map(|t| view! { <dt>"Paid"</dt><dd>{when(&t)}</dd> })}
                     </dl>
-                    <p><A href="/admin/payouts">"All payouts"</A></p>
+                    <p><A to=Route::AdminPayouts>"All payouts"</A></p>
                 }.into_any(),
             }}
         </section>
@@ -510,7 +514,10 @@ fn LodgeClaim(lead_id: String, reload: Callback<()>) -> impl IntoView {
 /// `/admin/claims/{id}`: a claim, its clock and its steps, with the lead and the job it is for.
 #[component]
 pub fn AdminClaimPage() -> impl IntoView {
-    let id = move || crate::nav::segment(2).unwrap_or_default();
+    let id = move || match nav::route() {
+        Route::Claim(id) => id,
+        _ => String::new(),
+    };
     let state = RwSignal::new(Load::<admin_claim::AdminClaimClaim>::Loading);
     let load = move || {
         let id = id();
@@ -523,7 +530,7 @@ pub fn AdminClaimPage() -> impl IntoView {
     let reload = Callback::new(move |_| load());
     view! {
         <section class="page" aria-labelledby="claim-title">
-            <p><A href="/admin/claims">"← Claims"</A></p>
+            <p><A to=Route::Claims>"← Claims"</A></p>
             {shown(state, "the claim", reload, move |c| {
                 let l = c.lead.clone();
                 // The fragment's type is the job page's: one panel for both pages.
@@ -532,8 +539,8 @@ pub fn AdminClaimPage() -> impl IntoView {
                 view! {
                     <h1 id="claim-title">{format!("Claim {} — {} {}", number, l.property.suburb, l.property.postcode)}</h1>
                     <p class="status-line">{format!("{} · {} · {}", l.customer.name, phone(&l.customer.phone), l.property.address)}
-                        {is_admin().then(|| view! { " · " <A href=format!("/admin/leads/{}", l.id)>"the lead"</A> })}
-                        {l.job.clone().map(|j| view! { " · " <A href=format!("/admin/jobs/{}", j.id)>{format!("the job ({})", label(&constant(&j.status)).to_lowercase())}</A> })}</p>
+                        {is_admin().then(|| view! { " · " <A to=Route::Lead(l.id.clone())>"the lead"</A> })}
+                        {l.job.clone().map(|j| view! { " · " <A to=Route::AdminJob(j.id.clone())>{format!("the job ({})", label(&constant(&j.status)).to_lowercase())}</A> })}</p>
                     {match fields {
                         Some(f) => view! { <ClaimPanel claim=Some(f) lead_id=l.id.clone() has_insurer=true reload /> }.into_any(),
                         None => view! { <ErrorBox error=ApiError::on_field("claim", "The app could not read this claim; reload the page.") /> }.into_any(),

@@ -5,28 +5,10 @@ use leptos::prelude::*;
 
 use crate::api;
 use crate::gql::{self, admin_notifications as an};
-use crate::ui::{ErrorBox, Load, Loading, constant, label, when};
+use crate::lists::choice;
+use crate::ui::{Load, constant, label, shown, when};
 
 type Rows = (Vec<an::AdminNotificationsNotificationsNodes>, i64);
-
-fn channel_of(s: &str) -> Option<an::NotificationChannel> {
-    match s {
-        "PUSH" => Some(an::NotificationChannel::PUSH),
-        "SMS" => Some(an::NotificationChannel::SMS),
-        "EMAIL" => Some(an::NotificationChannel::EMAIL),
-        _ => None,
-    }
-}
-
-fn status_of(s: &str) -> Option<an::NotificationStatus> {
-    match s {
-        "PENDING" => Some(an::NotificationStatus::PENDING),
-        "SENT" => Some(an::NotificationStatus::SENT),
-        "FAILED" => Some(an::NotificationStatus::FAILED),
-        "CANCELLED" => Some(an::NotificationStatus::CANCELLED),
-        _ => None,
-    }
-}
 
 #[component]
 pub fn NotificationsPage() -> impl IntoView {
@@ -37,11 +19,11 @@ pub fn NotificationsPage() -> impl IntoView {
     let state = RwSignal::new(Load::<Rows>::Loading);
     let flash = RwSignal::new(None::<String>);
     let load = move || {
-        let (st, ch, r) = (status.get_untracked(), channel.get_untracked(), recipient.get_untracked());
+        let (status, channel, r) = (choice(status), choice(channel), recipient.get_untracked());
         leptos::task::spawn_local(async move {
             let filter = an::NotificationFilterInput {
-                channel: channel_of(&ch),
-                status: status_of(&st),
+                channel,
+                status,
                 template: None,
                 user_id: None,
                 lead_id: None,
@@ -91,11 +73,9 @@ pub fn NotificationsPage() -> impl IntoView {
                 <button type="submit" class="small">"Filter"</button>
             </form>
             {move || flash.get().map(|f| view! { <p class="banner" role="status" on:click=move |_| flash.set(None)>{f}</p> })}
-            {move || match state.get() {
-                Load::Loading => view! { <Loading what="notifications" /> }.into_any(),
-                Load::Failed(e) => view! { <ErrorBox error=e retry=Callback::new(move |_| load()) /> }.into_any(),
-                Load::Ready((rows, _)) if rows.is_empty() => view! { <p class="empty">"Nothing here."</p> }.into_any(),
-                Load::Ready((rows, total)) => view! {
+            {shown(state, "notifications", Callback::new(move |_| load()), move |v| match v {
+                (rows, _) if rows.is_empty() => view! { <p class="empty">"Nothing here."</p> }.into_any(),
+                (rows, total) => view! {
                     <p class="muted">{format!("{total} in all")}</p>
                     <div class="table-wrap"><table class="notifications">
                         <thead><tr><th scope="col">"When"</th><th scope="col">"Channel"</th><th scope="col">"Message"</th>
@@ -104,7 +84,7 @@ pub fn NotificationsPage() -> impl IntoView {
                             {rows.into_iter().map(|n| {
                                 let st = constant(&n.status);
                                 let id = n.id.clone();
-                                let can_resend = st != "PENDING";
+                                let can_resend = !matches!(n.status, an::NotificationStatus::PENDING);
                                 view! {
                                     <tr data-notification=n.id.clone() data-status=st.clone()>
                                         <td>{when(&n.created_at)}</td>
@@ -124,7 +104,7 @@ pub fn NotificationsPage() -> impl IntoView {
                         </tbody>
                     </table></div>
                 }.into_any(),
-            }}
+            })}
         </section>
     }
 }

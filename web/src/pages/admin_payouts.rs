@@ -8,6 +8,7 @@ use crate::gql::{self, admin_payouts};
 use crate::lists::{DayRange, PAGE, Paged, choice, text};
 use crate::page_of;
 use crate::ui::{ErrorBox, constant, label, money, when};
+use admin_payouts::PayoutStatus;
 
 const STATUSES: [&str; 6] = ["PENDING", "PROCESSING", "PAID", "FAILED", "REVERSED", "HELD"];
 
@@ -143,11 +144,11 @@ pub fn AdminPayoutsPage() -> impl IntoView {
                     <tbody>
                         {list.rows.get().into_iter().map(|p| {
                             let st = constant(&p.status);
-                            let actions: Vec<(&'static str, &'static str)> = match st.as_str() {
-                                "PENDING" => vec![("hold", "Hold")],
-                                "HELD" => vec![("release", "Release")],
-                                "FAILED" => vec![("retry", "Retry"), ("hold", "Hold")],
-                                "PAID" => vec![("reverse", "Reverse")],
+                            let actions: Vec<(&'static str, &'static str)> = match p.status {
+                                PayoutStatus::PENDING => vec![("hold", "Hold")],
+                                PayoutStatus::HELD => vec![("release", "Release")],
+                                PayoutStatus::FAILED => vec![("retry", "Retry"), ("hold", "Hold")],
+                                PayoutStatus::PAID => vec![("reverse", "Reverse")],
                                 _ => vec![],
                             };
                             let id = p.id.clone();

@@ -5,47 +5,12 @@
 use leptos::prelude::*;
 
 use crate::api::{self, ApiError};
-use crate::gql::{self, update_alert_settings as ua};
-use crate::ui::{ErrorBox, label};
+use crate::gql::{self, retype, update_alert_settings as ua};
+use crate::ui::{ErrorBox, constant, label};
+use ua::{NotificationChannel as Channel, NotificationEvent as Event};
 
-/// The settings as the page shows them (every query returns the same fields).
-#[derive(Clone, Debug, PartialEq)]
-struct Shown {
-    phone: Option<String>,
-    phone_verified: bool,
-    email_verified: bool,
-    zone: String,
-    quiet: Option<(String, String)>,
-    /// (event, channels)
-    choices: Vec<(String, Vec<String>)>,
-}
-
-fn shown(v: serde_json::Value) -> Shown {
-    let s = |k: &str| v[k].as_str().map(String::from);
-    Shown {
-        phone: s("phone"),
-        phone_verified: v["phoneVerified"].as_bool().unwrap_or(false),
-        email_verified: v["emailVerified"].as_bool().unwrap_or(false),
-        zone: s("timeZone").unwrap_or_default(),
-        quiet: v["quietHours"]["start"]
-            .as_str()
-            .zip(v["quietHours"]["end"].as_str())
-            .map(|(a, b)| (a.into(), b.into())),
-        choices: v["choices"]
-            .as_array()
-            .map(|cs| {
-                cs.iter()
-                    .map(|c| {
-                        let channels = c["channels"]
-                            .as_array()
-                            .map(|a| a.iter().filter_map(|x| x.as_str().map(String::from)).collect());
-                        (c["event"].as_str().unwrap_or_default().to_string(), channels.unwrap_or_default())
-                    })
-                    .collect()
-            })
-            .unwrap_or_default(),
-    }
-}
+/// The settings as the page shows them (every query returns the same fields, read as this one's).
+type Settings = ua::UpdateAlertSettingsUpdateNotificationSettings;
 
 const ZONES: [&str; 8] = [
     "Australia/Sydney",
@@ -57,58 +22,40 @@ const ZONES: [&str; 8] = [
     "Australia/Hobart",
     "Australia/Canberra",
 ];
-const CHANNELS: [&str; 3] = ["PUSH", "SMS", "EMAIL"];
+const CHANNELS: [Channel; 3] = [Channel::PUSH, Channel::SMS, Channel::EMAIL];
 
-fn event_words(e: &str) -> &'static str {
+fn event_words(e: &Event) -> &'static str {
     match e {
-        "OFFER" => "New offers",
-        "JOB_OVERDUE" => "Overdue jobs",
-        "CERT_EXPIRING" => "Certifications expiring",
-        "PAYOUT_SENT" => "Payouts sent",
-        _ => "Other",
-    }
-}
-
-fn event_of(e: &str) -> Option<ua::NotificationEvent> {
-    Some(match e {
-        "OFFER" => ua::NotificationEvent::OFFER,
-        "JOB_OVERDUE" => ua::NotificationEvent::JOB_OVERDUE,
-        "CERT_EXPIRING" => ua::NotificationEvent::CERT_EXPIRING,
-        "PAYOUT_SENT" => ua::NotificationEvent::PAYOUT_SENT,
-        _ => return None,
-    })
-}
-
-fn channel_of(c: &str) -> ua::NotificationChannel {
-    match c {
-        "SMS" => ua::NotificationChannel::SMS,
-        "EMAIL" => ua::NotificationChannel::EMAIL,
-        _ => ua::NotificationChannel::PUSH,
+        Event::OFFER => "New offers",
+        Event::JOB_OVERDUE => "Overdue jobs",
+        Event::CERT_EXPIRING => "Certifications expiring",
+        Event::PAYOUT_SENT => "Payouts sent",
+        Event::UNASSIGNED_LEAD | Event::Other(_) => "Other",
     }
 }
 
 #[component]
 pub fn AlertSettings() -> impl IntoView {
-    let settings = RwSignal::new(None::<Shown>);
+    let settings = RwSignal::new(None::<Settings>);
     let error = RwSignal::new(None::<ApiError>);
     let note = RwSignal::new(None::<String>);
     let phone = RwSignal::new(String::new());
     let code = RwSignal::new(String::new());
-    let waiting = RwSignal::new(None::<&'static str>);
+    let waiting = RwSignal::new(None::<Channel>);
     let start = RwSignal::new(String::new());
     let end = RwSignal::new(String::new());
     let zone = RwSignal::new(String::new());
-    let apply = move |v: serde_json::Value| {
-        let s = shown(v);
+    let apply = move |s: Option<Settings>| {
+        let Some(s) = s else { return };
         phone.set(s.phone.clone().unwrap_or_default());
-        zone.set(s.zone.clone());
-        start.set(s.quiet.as_ref().map(|q| q.0.clone()).unwrap_or_default());
-        end.set(s.quiet.as_ref().map(|q| q.1.clone()).unwrap_or_default());
+        zone.set(s.time_zone.clone().unwrap_or_default());
+        start.set(s.quiet_hours.as_ref().map(|q| q.start.clone()).unwrap_or_default());
+        end.set(s.quiet_hours.as_ref().map(|q| q.end.clone()).unwrap_or_default());
         settings.set(Some(s));
     };
     leptos::task::spawn_local(async move {
         match api::call::<gql::MyAlertSettings>(gql::my_alert_settings::Variables).await {
-            Ok(d) => apply(serde_json::to_value(d.notification_settings).unwrap_or_default()),
+            Ok(d) => apply(retype(&d.notification_settings)),
             Err(e) => error.set(Some(e)),
         }
     });
@@ -117,7 +64,7 @@ pub fn AlertSettings() -> impl IntoView {
         leptos::task::spawn_local(async move {
             match api::call::<gql::UpdateAlertSettings>(ua::Variables { input }).await {
                 Ok(d) => {
-                    apply(serde_json::to_value(d.update_notification_settings).unwrap_or_default());
+                    apply(Some(d.update_notification_settings));
                     note.set(Some(done.into()));
                 }
                 Err(e) => error.set(Some(e)),
@@ -138,14 +85,10 @@ pub fn AlertSettings() -> impl IntoView {
             "Number saved. Send yourself a code to prove it.",
         );
     };
-    let send_code = move |channel: &'static str| {
+    let send_code = move |channel: Channel| {
         error.set(None);
         leptos::task::spawn_local(async move {
-            let ch = if channel == "SMS" {
-                gql::request_code::NotificationChannel::SMS
-            } else {
-                gql::request_code::NotificationChannel::EMAIL
-            };
+            let Some(ch) = retype(&channel) else { return };
             match api::call::<gql::RequestCode>(gql::request_code::Variables { channel: ch }).await {
                 Ok(d) => {
                     waiting.set(Some(channel));
@@ -160,14 +103,10 @@ pub fn AlertSettings() -> impl IntoView {
         let Some(channel) = waiting.get_untracked() else { return };
         let c = code.get_untracked();
         leptos::task::spawn_local(async move {
-            let ch = if channel == "SMS" {
-                gql::confirm_code::NotificationChannel::SMS
-            } else {
-                gql::confirm_code::NotificationChannel::EMAIL
-            };
+            let Some(ch) = retype(&channel) else { return };
             match api::call::<gql::ConfirmCode>(gql::confirm_code::Variables { channel: ch, code: c }).await {
                 Ok(d) => {
-                    apply(serde_json::to_value(d.confirm_contact_verification).unwrap_or_default());
+                    apply(retype(&d.confirm_contact_verification));
                     waiting.set(None);
                     code.set(String::new());
                     note.set(Some("Proven. Alerts can go there now.".into()));
@@ -190,16 +129,14 @@ pub fn AlertSettings() -> impl IntoView {
         };
         save(input, "Quiet hours saved. Emergencies still come through.");
     };
-    let toggle = move |event: String, channel: &'static str, on: bool| {
+    let toggle = move |event: Event, channel: Channel, on: bool| {
         let Some(s) = settings.get_untracked() else { return };
-        let mut channels = s.choices.iter().find(|(e, _)| *e == event).map(|(_, c)| c.clone()).unwrap_or_default();
-        channels.retain(|c| c != channel);
+        let mut channels = s.choices.into_iter().find(|c| c.event == event).map(|c| c.channels).unwrap_or_default();
+        channels.retain(|c| *c != channel);
         if on {
-            channels.push(channel.to_string());
+            channels.push(channel);
         }
-        let Some(ev) = event_of(&event) else { return };
-        let choice =
-            ua::NotificationChoiceInput { event: ev, channels: channels.iter().map(|c| channel_of(c)).collect() };
+        let choice = ua::NotificationChoiceInput { event, channels };
         save(ua::NotificationSettingsInput { choices: Some(vec![choice]), ..empty() }, "Saved.");
     };
     view! {
@@ -213,11 +150,11 @@ pub fn AlertSettings() -> impl IntoView {
                     <input id="alert-phone" type="tel" autocomplete="tel" inputmode="tel" prop:value=phone on:input=move |ev| phone.set(event_target_value(&ev)) />
                     <p class="muted">{if s.phone_verified { "✓ Proven" } else if s.phone.is_some() { "Not proven yet: nothing is sent to it." } else { "No number yet." }}</p>
                     <button type="submit" class="small">"Save number"</button>
-                    {(s.phone.is_some() && !s.phone_verified).then(|| view! { <button type="button" class="small secondary" on:click=move |_| send_code("SMS")>"Text me a code"</button> })}
+                    {(s.phone.is_some() && !s.phone_verified).then(|| view! { <button type="button" class="small secondary" on:click=move |_| send_code(Channel::SMS)>"Text me a code"</button> })}
                 </form>
                 <p>"Email alerts go to your login email. "
                     {if s.email_verified { view! { <span class="muted">"✓ Proven"</span> }.into_any() } else {
-                        view! { <button type="button" class="small secondary" on:click=move |_| send_code("EMAIL")>"Email me a code"</button> }.into_any()
+                        view! { <button type="button" class="small secondary" on:click=move |_| send_code(Channel::EMAIL)>"Email me a code"</button> }.into_any()
                     }}</p>
                 {move || waiting.get().map(|_| view! {
                     <form on:submit=confirm>
@@ -241,15 +178,16 @@ pub fn AlertSettings() -> impl IntoView {
                     <button type="submit" class="small">"Save quiet hours"</button>
                 </form>
                 <table class="choices">
-                    <thead><tr><th scope="col">"Alert"</th>{CHANNELS.iter().map(|c| view! { <th scope="col">{label(c)}</th> }).collect_view()}</tr></thead>
+                    <thead><tr><th scope="col">"Alert"</th>{CHANNELS.iter().map(|c| view! { <th scope="col">{label(&constant(c))}</th> }).collect_view()}</tr></thead>
                     <tbody>
-                        {s.choices.iter().filter(|(e, _)| e != "UNASSIGNED_LEAD").map(|(e, chosen)| {
-                            let e = e.clone();
+                        {s.choices.into_iter().filter(|c| c.event != Event::UNASSIGNED_LEAD).map(|choice| {
+                            let (e, chosen) = (choice.event, choice.channels);
                             view! { <tr><th scope="row">{event_words(&e)}</th>
-                                {CHANNELS.iter().map(|c| {
-                                    let (e, on) = (e.clone(), chosen.iter().any(|x| x == c));
-                                    view! { <td><input type="checkbox" aria-label=format!("{} by {}", event_words(&e), label(c)) prop:checked=on
-                                        on:change=move |ev| toggle(e.clone(), c, event_target_checked(&ev)) /></td> }
+                                {CHANNELS.into_iter().map(|c| {
+                                    let (e, on) = (e.clone(), chosen.contains(&c));
+                                    let name = format!("{} by {}", event_words(&e), label(&constant(&c)));
+                                    view! { <td><input type="checkbox" aria-label=name prop:checked=on
+                                        on:change=move |ev| toggle(e.clone(), c.clone(), event_target_checked(&ev)) /></td> }
                                 }).collect_view()}
                             </tr> }
                         }).collect_view()}

@@ -1,12 +1,13 @@
 //! Admin dashboard: the network at a glance, charts drawn as SVG in the app (no chart library).
 
 use crate::nav::A;
+use crate::route::Route;
 use leptos::prelude::*;
 
 use crate::api;
 use crate::gql::{self, dashboard};
 use crate::pages::offers::LinkBadge;
-use crate::ui::{Cents, ErrorBox, Load, Loading, constant, fixed, label, money, when};
+use crate::ui::{Cents, Load, constant, fixed, label, money, shown, when};
 use crate::ws::{self, LinkState};
 use gloo_timers::future::TimeoutFuture;
 
@@ -82,10 +83,7 @@ pub fn DashboardPage() -> impl IntoView {
                     </select>
                 </label>
             </div>
-            {move || match state.get() {
-                Load::Loading => view! { <Loading what="the dashboard" /> }.into_any(),
-                Load::Failed(e) => view! { <ErrorBox error=e retry=Callback::new(move |_| load(false)) /> }.into_any(),
-                Load::Ready(r) => { let d = r.dashboard; let q = r.unassigned; let overdue_class = if d.overdue_jobs > 0 { "bad" } else { "" }; let queue_class = if q.total_count > 0 { "bad" } else { "" }; view! {
+            {shown(state, "the dashboard", Callback::new(move |_| load(false)), move |r| { let d = r.dashboard; let q = r.unassigned; let overdue_class = if d.overdue_jobs > 0 { "bad" } else { "" }; let queue_class = if q.total_count > 0 { "bad" } else { "" }; view! {
                     <div class="kpis">
                         <div class="card kpi"><span class="kpi-label">"Offer acceptance"</span>
                             <strong>{d.acceptance_rate.map(|r| format!("{}%", fixed(r * 100.0, 0))).unwrap_or_else(|| "—".into())}</strong>
@@ -94,17 +92,17 @@ pub fn DashboardPage() -> impl IntoView {
                             <strong>{d.median_seconds_to_accept.map(duration).unwrap_or_else(|| "—".into())}</strong></div>
                         <div class="card kpi"><span class="kpi-label">"Overdue jobs"</span>
                             <strong class=overdue_class>{d.overdue_jobs}</strong>
-                            <A href="/admin/jobs">"See jobs"</A></div>
+                            <A to=Route::AdminJobs>"See jobs"</A></div>
                         <div class="card kpi unassigned"><span class="kpi-label">"Unassigned queue"</span>
                             <strong class=queue_class>{q.total_count}</strong>
-                            <A href="/admin/leads">"See the queue"</A></div>
+                            <A to=Route::Leads>"See the queue"</A></div>
                     </div>
                     {(!q.nodes.is_empty()).then(|| view! {
                         <section class="card" aria-labelledby="queue-h">
                             <h2 id="queue-h">"Waiting for a contractor"</h2>
                             <ul class="plain queue">
                                 {q.nodes.into_iter().map(|l| view! {
-                                    <li data-lead=l.id.clone()><A href=format!("/admin/leads/{}", l.id)>{format!("{} {} {}", l.property.suburb, l.property.state, l.property.postcode)}</A>
+                                    <li data-lead=l.id.clone()><A to=Route::Lead(l.id.clone())>{format!("{} {} {}", l.property.suburb, l.property.state, l.property.postcode)}</A>
                                         {format!(" · {} · {} · {}", label(&constant(&l.damage_type)), label(&constant(&l.urgency)), when(&l.created_at))}</li>
                                 }).collect_view()}
                             </ul>
@@ -115,8 +113,7 @@ pub fn DashboardPage() -> impl IntoView {
                         <StagesChart stages=d.jobs_by_stage.clone() />
                     </div>
                     <MoneyChart weeks=d.money_by_week.clone() />
-                }.into_any() }
-            }}
+                }.into_any() })}
         </section>
     }
 }

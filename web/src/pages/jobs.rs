@@ -1,16 +1,19 @@
 //! The contractor's jobs: a board by stage, and a job's page with the customer's details, the
 //! moves allowed from here, the timeline, notes and photos (straight from a phone's camera).
 
-use crate::nav::A;
+use crate::nav::{self, A};
+use crate::route::Route;
 use leptos::prelude::*;
 
 use crate::api::{self, ApiError};
 use crate::gql::{self, advance_job, job_detail, my_jobs};
 use crate::pages::files::{FileRow, Files, file_rows};
-use crate::ui::{ErrorBox, Load, Loading, constant, label, money, parse_dollars, phone, when};
+use crate::ui::{ErrorBox, Load, constant, label, money, parse_dollars, phone, shown, when};
 
-const STAGES: [&str; 7] =
-    ["AWAITING_CONTACT", "CONTACTED", "INSPECTED", "QUOTED", "APPROVED", "IN_PROGRESS", "COMPLETED"];
+const STAGES: [my_jobs::JobStatus; 7] = {
+    use my_jobs::JobStatus::*;
+    [AWAITING_CONTACT, CONTACTED, INSPECTED, QUOTED, APPROVED, IN_PROGRESS, COMPLETED]
+};
 
 #[component]
 pub fn JobsBoard() -> impl IntoView {
@@ -25,7 +28,10 @@ pub fn JobsBoard() -> impl IntoView {
         });
     };
     reload();
-    let fresh = move || crate::nav::query("new");
+    let fresh = move || match nav::route() {
+        Route::Jobs { accepted } => accepted,
+        _ => None,
+    };
     view! {
         <section class="page" aria-labelledby="jobs-title">
             <div class="page-head"><h1 id="jobs-title">"My jobs"</h1>
@@ -36,25 +42,23 @@ pub fn JobsBoard() -> impl IntoView {
                     <p class="queue" role="status">{format!("{n} photo(s) or note(s) on this phone wait to be sent; they go as soon as there is signal.")}</p>
                 })
             }}
-            {move || match state.get() {
-                Load::Loading => view! { <Loading what="your jobs" /> }.into_any(),
-                Load::Failed(e) => view! { <ErrorBox error=e retry=Callback::new(move |_| reload()) /> }.into_any(),
-                Load::Ready(jobs) if jobs.is_empty() => view! {
+            {shown(state, "your jobs", Callback::new(move |_| reload()), move |v| match v {
+                jobs if jobs.is_empty() => view! {
                     <p class="empty">"No jobs yet. Accept an offer and it lands here."</p>
                 }.into_any(),
-                Load::Ready(jobs) => view! {
+                jobs => view! {
                     <div class="board">
                         {STAGES.iter().map(|stage| {
-                            let here: Vec<_> = jobs.iter().filter(|j| constant(&j.status) == *stage).cloned().collect();
+                            let here: Vec<_> = jobs.iter().filter(|j| j.status == *stage).cloned().collect();
                             view! {
-                                <section class="column" aria-label=label(stage)>
-                                    <h2>{label(stage)} <span class="count">{here.len()}</span></h2>
+                                <section class="column" aria-label=label(&constant(stage))>
+                                    <h2>{label(&constant(stage))} <span class="count">{here.len()}</span></h2>
                                     <ul>
                                         {here.into_iter().map(|j| {
                                             let is_new = fresh() == Some(j.id.clone());
                                             view! {
                                                 <li class="job card" class:new=is_new data-job=j.id.clone()>
-                                                    <A href=format!("/jobs/{}", j.id)>
+                                                    <A to=Route::Job(j.id.clone())>
                                                         <strong class="customer">{j.lead.customer.name.clone()}</strong>
                                                     </A>
                                                     <a class="phone" href=format!("tel:{}", j.lead.customer.phone)>{phone(&j.lead.customer.phone)}</a>
@@ -70,14 +74,17 @@ pub fn JobsBoard() -> impl IntoView {
                         }).collect_view()}
                     </div>
                 }.into_any(),
-            }}
+            })}
         </section>
     }
 }
 
 #[component]
 pub fn JobPage() -> impl IntoView {
-    let id = move || crate::nav::segment(1).unwrap_or_default();
+    let id = move || match nav::route() {
+        Route::Job(id) => id,
+        _ => String::new(),
+    };
     let state = RwSignal::new(Load::<job_detail::JobDetailJob>::Loading);
     // The files and the timeline, renewed on their own when the phone's queue sends something
     // (the rest of the page, and whatever is typed in it, stays).
@@ -112,12 +119,8 @@ pub fn JobPage() -> impl IntoView {
     crate::field::locate(true);
     view! {
         <section class="page" aria-labelledby="job-title">
-            <p><A href="/jobs">"← My jobs"</A></p>
-            {move || match state.get() {
-                Load::Loading => view! { <Loading what="the job" /> }.into_any(),
-                Load::Failed(e) => view! { <ErrorBox error=e retry=Callback::new(move |_| load()) /> }.into_any(),
-                Load::Ready(j) => view! { <JobView job=j latest reload=Callback::new(move |_| load()) /> }.into_any(),
-            }}
+            <p><A to={Route::Jobs { accepted: None }}>"← My jobs"</A></p>
+            {shown(state, "the job", Callback::new(move |_| load()), move |j| view! { <JobView job=j latest reload=Callback::new(move |_| load()) /> }.into_any())}
         </section>
     }
 }
@@ -152,7 +155,7 @@ fn JobView(
                 </dl>
                 <p>{l.description.clone()}</p>
             </section>
-            <Moves job_id=job_id.clone() allowed=job.allowed_transitions.iter().map(constant).collect() reload />
+            <Moves job_id=job_id.clone() allowed=job.allowed_transitions.clone() reload />
         </div>
         {l.claim.clone().map(|c| view! {
             <section class="card" aria-labelledby="claim-h">
@@ -176,34 +179,26 @@ fn JobView(
 
 /// The stages this user may move the job to from here.
 #[component]
-fn Moves(job_id: String, allowed: Vec<String>, reload: Callback<()>) -> impl IntoView {
+fn Moves(job_id: String, allowed: Vec<job_detail::JobStatus>, reload: Callback<()>) -> impl IntoView {
     let quote = RwSignal::new(String::new());
     let note = RwSignal::new(String::new());
     let error = RwSignal::new(None::<ApiError>);
     let busy = RwSignal::new(false);
-    let needs_quote = allowed.iter().any(|a| a == "QUOTED");
-    let go = move |to: String| {
+    let needs_quote = allowed.iter().any(|a| matches!(a, job_detail::JobStatus::QUOTED));
+    let go = move |to: job_detail::JobStatus| {
         let job_id = job_id.clone();
         let cents = parse_dollars(&quote.get_untracked());
-        let to_enum = match to.as_str() {
-            "CONTACTED" => advance_job::JobStatus::CONTACTED,
-            "INSPECTED" => advance_job::JobStatus::INSPECTED,
-            "QUOTED" => advance_job::JobStatus::QUOTED,
-            "APPROVED" => advance_job::JobStatus::APPROVED,
-            "IN_PROGRESS" => advance_job::JobStatus::IN_PROGRESS,
-            "COMPLETED" => advance_job::JobStatus::COMPLETED,
-            "CANCELLED" => advance_job::JobStatus::CANCELLED,
-            other => advance_job::JobStatus::Other(other.to_string()),
-        };
+        let quoting = matches!(to, job_detail::JobStatus::QUOTED);
+        let Some(to) = crate::gql::retype::<_, advance_job::JobStatus>(&to) else { return };
         let n = note.get_untracked();
         busy.set(true);
         error.set(None);
         leptos::task::spawn_local(async move {
             let input = advance_job::AdvanceJobInput {
                 job_id,
-                to: to_enum,
+                to,
                 note: (!n.trim().is_empty()).then_some(n),
-                quote_cents: if to == "QUOTED" { cents } else { None },
+                quote_cents: if quoting { cents } else { None },
                 approved_cents: None,
                 scheduled_for: None,
             };
@@ -214,7 +209,11 @@ fn Moves(job_id: String, allowed: Vec<String>, reload: Callback<()>) -> impl Int
             busy.set(false);
         });
     };
-    let moves: Vec<String> = allowed.into_iter().filter(|a| a != "CANCELLED" && a != "APPROVED").collect();
+    // Cancelling and approving are the insurer's and NRP's, not the contractor's.
+    let moves: Vec<_> = allowed
+        .into_iter()
+        .filter(|a| !matches!(a, job_detail::JobStatus::CANCELLED | job_detail::JobStatus::APPROVED))
+        .collect();
     view! {
         <section class="card" aria-labelledby="moves-h">
             <h2 id="moves-h">"Next step"</h2>
@@ -233,8 +232,8 @@ fn Moves(job_id: String, allowed: Vec<String>, reload: Callback<()>) -> impl Int
                 {moves.into_iter().map(|to| {
                     let go = go.clone();
                     let t = to.clone();
-                    view! { <button class="move" data-to=to.clone() disabled=move || busy.get() on:click=move |_| go(t.clone())>
-                        {format!("Mark {}", label(&to).to_lowercase())}</button> }
+                    view! { <button class="move" data-to=constant(&to) disabled=move || busy.get() on:click=move |_| go(t.clone())>
+                        {format!("Mark {}", label(&constant(&to)).to_lowercase())}</button> }
                 }).collect_view()}
             </div>
             {move || error.get().map(|e| view! { <ErrorBox error=e /> })}

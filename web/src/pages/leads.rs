@@ -1,7 +1,8 @@
 //! Admin: leads (filterable, with the live unassigned queue) and a lead's page with the routing
 //! explanation, its offers, manual assignment, re-routing and cancellation.
 
-use crate::nav::A;
+use crate::nav::{self, A};
+use crate::route::Route;
 use leptos::prelude::*;
 
 use crate::api::{self, ApiError};
@@ -9,7 +10,7 @@ use crate::gql::{self, lead_detail, lead_updates, leads};
 use crate::lists::{DayRange, Paged, SortHeader, choice, text};
 use crate::page_of;
 use crate::pages::offers::LinkBadge;
-use crate::ui::{Cents, ErrorBox, Load, Loading, constant, fixed, label, money, phone, when};
+use crate::ui::{Cents, ErrorBox, Load, constant, fixed, label, money, phone, shown, when};
 use crate::ws::{self, LinkState};
 
 const STATUSES: [&str; 7] = ["NEW", "OFFERING", "ASSIGNED", "COMPLETED", "UNASSIGNED", "CANCELLED", "DUPLICATE"];
@@ -87,6 +88,7 @@ pub fn LeadsPage() -> impl IntoView {
     });
     ws::subscribe::<gql::LeadUpdates>(lead_updates::Variables, link, move |d| {
         let u = d.lead_updates;
+        let unassigned = matches!(u.status, lead_updates::LeadStatus::UNASSIGNED);
         let status = constant(&u.status);
         let l = u.lead;
         let row = Row {
@@ -100,7 +102,7 @@ pub fn LeadsPage() -> impl IntoView {
         };
         queue.update(|q| {
             q.retain(|r| r.id != row.id);
-            if status == "UNASSIGNED" {
+            if unassigned {
                 q.insert(0, row.clone());
             }
         });
@@ -128,7 +130,7 @@ pub fn LeadsPage() -> impl IntoView {
                 <tbody>
                     {rows.into_iter().map(|r| view! {
                         <tr data-lead=r.id.clone()>
-                            <td><A href=format!("/admin/leads/{}", r.id)>{when(&r.created)}</A></td>
+                            <td><A to=Route::Lead(r.id.clone())>{when(&r.created)}</A></td>
                             <td>{r.place}</td>
                             <td>{label(&r.damage)} " · " {label(&r.urgency)}</td>
                             <td>{r.value.map(money).unwrap_or_default()}</td>
@@ -143,7 +145,7 @@ pub fn LeadsPage() -> impl IntoView {
     view! {
         <section class="page" aria-labelledby="leads-title">
             <div class="page-head"><h1 id="leads-title">"Leads"</h1><LinkBadge link />
-                <A href="/admin/leads/new">"New lead by phone"</A></div>
+                <A to=Route::NewLead>"New lead by phone"</A></div>
             <section class="card queue" aria-labelledby="queue-h">
                 <h2 id="queue-h">"Unassigned queue " <span class="count">{move || queue.with(Vec::len)}</span></h2>
                 {move || if queue.with(Vec::is_empty) {
@@ -185,7 +187,10 @@ pub fn LeadsPage() -> impl IntoView {
 
 #[component]
 pub fn LeadPage() -> impl IntoView {
-    let id = move || crate::nav::segment(2).unwrap_or_default();
+    let id = move || match nav::route() {
+        Route::Lead(id) => id,
+        _ => String::new(),
+    };
     let state = RwSignal::new(Load::<lead_detail::LeadDetailLead>::Loading);
     let load = move || {
         let id = id();
@@ -202,12 +207,8 @@ pub fn LeadPage() -> impl IntoView {
     });
     view! {
         <section class="page" aria-labelledby="lead-title">
-            <p><A href="/admin/leads">"← Leads"</A></p>
-            {move || match state.get() {
-                Load::Loading => view! { <Loading what="the lead" /> }.into_any(),
-                Load::Failed(e) => view! { <ErrorBox error=e retry=Callback::new(move |_| load()) /> }.into_any(),
-                Load::Ready(l) => view! { <LeadView l reload=Callback::new(move |_| load()) /> }.into_any(),
-            }}
+            <p><A to=Route::Leads>"← Leads"</A></p>
+            {shown(state, "the lead", Callback::new(move |_| load()), move |l| view! { <LeadView l reload=Callback::new(move |_| load()) /> }.into_any())}
         </section>
     }
 }
@@ -216,7 +217,8 @@ pub fn LeadPage() -> impl IntoView {
 fn LeadView(l: lead_detail::LeadDetailLead, reload: Callback<()>) -> impl IntoView {
     let error = RwSignal::new(None::<ApiError>);
     let status = constant(&l.status);
-    let open = matches!(status.as_str(), "NEW" | "OFFERING" | "UNASSIGNED");
+    use lead_detail::LeadStatus;
+    let open = matches!(l.status, LeadStatus::NEW | LeadStatus::OFFERING | LeadStatus::UNASSIGNED);
     let lead_id = l.id.clone();
     let assign = move |contractor: String| {
         let lead = lead_id.clone();
@@ -252,7 +254,7 @@ fn LeadView(l: lead_detail::LeadDetailLead, reload: Callback<()>) -> impl IntoVi
             }
         });
     };
-    let duplicate = status == "DUPLICATE";
+    let duplicate = matches!(l.status, LeadStatus::DUPLICATE);
     let why = RwSignal::new(String::new());
     let lid = l.id.clone();
     let release = move |ev: leptos::ev::SubmitEvent| {
@@ -272,7 +274,7 @@ fn LeadView(l: lead_detail::LeadDetailLead, reload: Callback<()>) -> impl IntoVi
         <h1 id="lead-title">{format!("{} damage — {} {}", label(&constant(&l.damage_type)), l.property.suburb, l.property.postcode)}</h1>
         <p class="status-line">"Status: " <strong data-status=status.clone()>{label(&status)}</strong>
             {l.assigned_contractor.clone().map(|c| format!(" · assigned to {}", c.company_name))}
-            {l.job.clone().map(|j| view! { " · " <A href=format!("/admin/jobs/{}", j.id)>{format!("job {}", label(&constant(&j.status)).to_lowercase())}</A> })}</p>
+            {l.job.clone().map(|j| view! { " · " <A to=Route::AdminJob(j.id.clone())>{format!("job {}", label(&constant(&j.status)).to_lowercase())}</A> })}</p>
         <div class="grid2">
             <section class="card" aria-labelledby="lead-facts">
                 <h2 id="lead-facts">"The property"</h2>

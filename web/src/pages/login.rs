@@ -4,7 +4,9 @@
 use leptos::prelude::*;
 
 use crate::api::{self, ApiError, SignIn};
-use crate::app::{Which, go, start_page};
+use crate::app::start_page;
+use crate::nav::{self, A};
+use crate::route::{Route, Which};
 use crate::session;
 
 #[component]
@@ -15,13 +17,12 @@ pub fn LoginPage() -> impl IntoView {
     let challenge = RwSignal::new(None::<String>);
     let error = RwSignal::new(None::<ApiError>);
     let busy = RwSignal::new(false);
-    let here = use_context::<Which>().unwrap_or(Which::Contractor);
     let arrive = move || {
         // In the account app the page asked for stays (it shows once signed in).
         if let Some(s) = session::current()
-            && here != Which::Account
+            && nav::here() != Which::Account
         {
-            go(here, start_page(s.role));
+            nav::go(&start_page(s.role));
         }
     };
     let submit = move |ev: leptos::ev::SubmitEvent| {
@@ -90,8 +91,8 @@ pub fn LoginPage() -> impl IntoView {
                 }}
             </button>
             <p class="error" role="alert">{general}</p>
-            <p><a href="/account/forgot-password">"Forgot your password?"</a></p>
-            <p>"New contractor? " <a href="/signup">"Join the network"</a></p>
+            <p><A to=Route::ForgotPassword>"Forgot your password?"</A></p>
+            <p>"New contractor? " <A to=Route::Signup>"Join the network"</A></p>
         </form>
     }
 }

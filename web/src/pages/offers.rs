@@ -6,16 +6,18 @@ use leptos::prelude::*;
 
 use crate::api;
 use crate::gql::{self, lead_offers};
+use crate::nav;
 use crate::push::{self, AlertState};
+use crate::route::Route;
 use crate::ui::{Cents, ErrorBox, constant, countdown, fixed, label, money, ms};
 use crate::ws::{self, LinkState};
+use lead_offers::{OfferEventKind, OfferStatus};
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone)]
 struct Item {
     id: String,
     lead_id: String,
-    /// `OPEN`, `ACCEPTED`, `DECLINED`, `EXPIRED`, `TAKEN`, `WITHDRAWN`.
-    status: String,
+    status: OfferStatus,
     reason: Option<String>,
     expires_ms: f64,
     suburb: String,
@@ -33,7 +35,7 @@ fn item(o: lead_offers::LeadOffersLeadOffersOffer) -> Item {
     Item {
         id: o.id,
         lead_id: o.lead.id.clone(),
-        status: constant(&o.status),
+        status: o.status,
         reason: None,
         expires_ms: ms(&o.expires_at),
         suburb: o.lead.suburb,
@@ -48,15 +50,19 @@ fn item(o: lead_offers::LeadOffersLeadOffersOffer) -> Item {
     }
 }
 
-fn reason_for(kind: &str) -> Option<&'static str> {
+fn reason_for(kind: &OfferEventKind) -> Option<&'static str> {
     match kind {
-        "TAKEN" => Some("Another contractor accepted this job first."),
-        "EXPIRED" => Some("This offer expired."),
-        "WITHDRAWN" => Some("NRP withdrew this offer."),
-        "ACCEPTED" => Some("You accepted this job."),
-        "DECLINED" => Some("You declined this offer."),
-        _ => None,
+        OfferEventKind::TAKEN => Some("Another contractor accepted this job first."),
+        OfferEventKind::EXPIRED => Some("This offer expired."),
+        OfferEventKind::WITHDRAWN => Some("NRP withdrew this offer."),
+        OfferEventKind::ACCEPTED => Some("You accepted this job."),
+        OfferEventKind::DECLINED => Some("You declined this offer."),
+        OfferEventKind::OFFERED | OfferEventKind::Other(_) => None,
     }
+}
+
+fn is_open(s: &OfferStatus) -> bool {
+    matches!(s, OfferStatus::OPEN)
 }
 
 /// A short two-tone chime through Web Audio (no file to download).
@@ -94,18 +100,22 @@ pub fn OffersPage() -> impl IntoView {
     }
     on_cleanup(|| set_title("NRP CRM"));
     // `/offers/{id}`: the offer an alert pointed to.
-    let focus = Memo::new(|_| crate::nav::segment(1));
+    let focus = Memo::new(|_| match nav::route() {
+        Route::Offer(id) => Some(id),
+        _ => None,
+    });
 
     ws::subscribe::<gql::LeadOffers>(lead_offers::Variables, link, move |data| {
         let ev = data.lead_offers;
-        let kind = constant(&ev.kind);
+        let kind = ev.kind;
+        let offered = matches!(kind, OfferEventKind::OFFERED);
         let mut it = item(ev.offer);
-        if kind != "OFFERED" {
+        if !offered {
             it.reason = reason_for(&kind).map(String::from);
         }
         let mut fresh = false;
         // Seen: the offer a notification opened, or any open offer shown on a visible page.
-        if it.status == "OPEN" && (push::page_visible() || focus.get_untracked().as_deref() == Some(it.id.as_str())) {
+        if is_open(&it.status) && (push::page_visible() || focus.get_untracked().as_deref() == Some(it.id.as_str())) {
             push::mark_seen(it.id.clone());
         }
         items.update(|list| match list.iter_mut().find(|x| x.id == it.id) {
@@ -116,11 +126,11 @@ pub fn OffersPage() -> impl IntoView {
                 }
             }
             None => {
-                fresh = it.status == "OPEN";
+                fresh = is_open(&it.status);
                 list.insert(0, it.clone());
             }
         });
-        if fresh && kind == "OFFERED" {
+        if fresh && offered {
             chime();
             let text = format!("New offer: {} damage in {}", label(&it.damage).to_lowercase(), it.suburb);
             set_title(&format!("● {text} — NRP CRM"));
@@ -129,7 +139,7 @@ pub fn OffersPage() -> impl IntoView {
     });
 
     let open_count =
-        move || items.with(|l| l.iter().filter(|i| i.status == "OPEN" && i.expires_ms > now.get()).count());
+        move || items.with(|l| l.iter().filter(|i| is_open(&i.status) && i.expires_ms > now.get()).count());
     view! {
         <section class="page" aria-labelledby="offers-title">
             <div class="page-head">
@@ -227,12 +237,12 @@ fn OfferCard(
     let expires = item.expires_ms;
     let open = {
         let status = item.status.clone();
-        move || status == "OPEN" && expires > now.get()
+        move || is_open(&status) && expires > now.get()
     };
-    let set_status = move |id: String, status: &'static str, reason: Option<String>| {
+    let set_status = move |id: String, status: OfferStatus, reason: Option<String>| {
         items.update(|l| {
             if let Some(x) = l.iter_mut().find(|x| x.id == id) {
-                x.status = status.to_string();
+                x.status = status;
                 x.reason = reason;
             }
         })
@@ -246,13 +256,13 @@ fn OfferCard(
             leptos::task::spawn_local(async move {
                 match api::call::<gql::AcceptOffer>(gql::accept_offer::Variables { id: id.clone() }).await {
                     Ok(d) => {
-                        set_status(id, "ACCEPTED", Some("You accepted this job.".into()));
+                        set_status(id, OfferStatus::ACCEPTED, Some("You accepted this job.".into()));
                         banner.set(None);
-                        crate::nav::navigate(&format!("/jobs?new={}", d.accept_offer.job.id));
+                        nav::go(&Route::Jobs { accepted: Some(d.accept_offer.job.id) });
                     }
                     Err(e) => {
                         if e.code == "CONFLICT" {
-                            set_status(id, "TAKEN", Some(e.message.clone()));
+                            set_status(id, OfferStatus::TAKEN, Some(e.message.clone()));
                         }
                         error.set(Some(e));
                     }
@@ -270,7 +280,7 @@ fn OfferCard(
                 match api::call::<gql::DeclineOffer>(gql::decline_offer::Variables { id: id.clone(), reason: None })
                     .await
                 {
-                    Ok(_) => set_status(id, "DECLINED", Some("You declined this offer.".into())),
+                    Ok(_) => set_status(id, OfferStatus::DECLINED, Some("You declined this offer.".into())),
                     Err(e) => error.set(Some(e)),
                 }
                 busy.set(false);
@@ -283,7 +293,7 @@ fn OfferCard(
     let open_for_time = open.clone();
     let title = format!("{} damage — {}", label(&item.damage), item.suburb);
     view! {
-        <li class="offer card" class:closed=move || !open_for_class() class:focused=focused data-offer=item.id.clone() data-lead=item.lead_id.clone() data-status=item.status.clone()>
+        <li class="offer card" class:closed=move || !open_for_class() class:focused=focused data-offer=item.id.clone() data-lead=item.lead_id.clone() data-status=constant(&item.status)>
             <div class="offer-head">
                 <h2>{title}</h2>
                 <span class=format!("urgency u-{}", item.urgency.to_lowercase())>{label(&item.urgency)}</span>

@@ -6,7 +6,8 @@ use leptos::prelude::*;
 
 use crate::api::{self, ApiError};
 use crate::gql::{self, deliveries, partner_page};
-use crate::nav::A;
+use crate::nav::{self, A};
+use crate::route::Route;
 use crate::ui::{ErrorBox, Load, constant, fetch_into, fetch_latest, label, shown, when};
 
 type Delivery = deliveries::DeliveriesWebhookDeliveriesNodes;
@@ -14,7 +15,10 @@ type Delivery = deliveries::DeliveriesWebhookDeliveriesNodes;
 #[component]
 pub fn PartnerPage() -> impl IntoView {
     // `/admin/partners/me`: a partner user's own (the server answers a partner only for itself).
-    let id = move || crate::nav::segment(2).filter(|s| s != "me");
+    let id = move || match nav::route() {
+        Route::Partner(id) => Some(id),
+        _ => None,
+    };
     let state = RwSignal::new(Load::<partner_page::PartnerPagePartner>::Loading);
     let load = move || {
         let id = id();
@@ -26,7 +30,7 @@ pub fn PartnerPage() -> impl IntoView {
     let reload = Callback::new(move |_| load());
     view! {
         <section class="page" aria-labelledby="partner-title">
-            {move || crate::session::is_admin().then(|| view! { <p><A href="/admin/partners">"← Partners"</A></p> })}
+            {move || crate::session::is_admin().then(|| view! { <p><A to=Route::Partners>"← Partners"</A></p> })}
             {shown(state, "the partner", reload, move |p| view! {
                 <h1 id="partner-title">{p.name.clone()} <span class="muted">{format!(" · {}", label(&constant(&p.kind)))}</span></h1>
                 <Webhook partner_id=p.id.clone() url=p.webhook_url.clone() />

@@ -5,8 +5,10 @@ use leptos::prelude::*;
 
 use crate::api::{self, ApiError};
 use crate::gql::{self, create_partner, partners};
+use crate::lists::choice;
 use crate::nav::A;
-use crate::ui::{ErrorBox, Load, Loading, constant, label, when};
+use crate::route::Route;
+use crate::ui::{ErrorBox, Load, constant, label, shown, when};
 
 #[component]
 pub fn PartnersPage() -> impl IntoView {
@@ -28,11 +30,7 @@ pub fn PartnersPage() -> impl IntoView {
         ev.prevent_default();
         let input = create_partner::CreatePartnerInput {
             name: name.get_untracked(),
-            kind: if kind.get_untracked() == "INSURER" {
-                create_partner::PartnerKind::INSURER
-            } else {
-                create_partner::PartnerKind::LEAD_SOURCE
-            },
+            kind: choice(kind).unwrap_or(create_partner::PartnerKind::INSURER),
             webhook_url: None,
         };
         leptos::task::spawn_local(async move {
@@ -92,18 +90,16 @@ pub fn PartnersPage() -> impl IntoView {
                 </select>
                 <button type="submit" class="small">"Add partner"</button>
             </form>
-            {move || match state.get() {
-                Load::Loading => view! { <Loading what="partners" /> }.into_any(),
-                Load::Failed(e) => view! { <ErrorBox error=e retry=Callback::new(move |_| load()) /> }.into_any(),
-                Load::Ready(list) if list.is_empty() => view! { <p class="empty">"No partners yet."</p> }.into_any(),
-                Load::Ready(list) => list.into_iter().map(|p| {
+            {shown(state, "partners", Callback::new(move |_| load()), move |v| match v {
+                list if list.is_empty() => view! { <p class="empty">"No partners yet."</p> }.into_any(),
+                list => list.into_iter().map(|p| {
                     let (pid, pname) = (p.id.clone(), p.name.clone());
                     view! {
                         <section class="card" data-partner=p.id.clone()>
-                            <div class="page-head"><h2><A href=format!("/admin/partners/{}", p.id)>{p.name.clone()}</A> <span class="muted">{format!(" · {}", label(&constant(&p.kind)))}</span></h2>
+                            <div class="page-head"><h2><A to=Route::Partner(p.id.clone())>{p.name.clone()}</A> <span class="muted">{format!(" · {}", label(&constant(&p.kind)))}</span></h2>
                                 <button class="small" on:click=move |_| new_key(pid.clone(), pname.clone())>"New API key"</button></div>
                             <p class="muted">{p.webhook_url.clone().map(|u| format!("Webhook: {u}")).unwrap_or_else(|| "No webhook".into())}
-                                " · " <A href=format!("/admin/partners/{}", p.id)>"Webhook and deliveries"</A></p>
+                                " · " <A to=Route::Partner(p.id.clone())>"Webhook and deliveries"</A></p>
                             <ul class="plain">
                                 {p.api_keys.into_iter().map(|k| {
                                     let st = constant(&k.status);
@@ -112,7 +108,7 @@ pub fn PartnersPage() -> impl IntoView {
                                         <li>
                                             <code>{format!("{}…", k.prefix)}</code> {format!(" {} · {} · created {}", k.label, label(&st), when(&k.created_at))}
                                             {k.last_used_at.map(|t| format!(" · last used {}", when(&t)))}
-                                            {(st == "ACTIVE").then(|| view! { <button class="small secondary" on:click=move |_| revoke(kid.clone())>"Revoke"</button> })}
+                                            {matches!(k.status, partners::ApiKeyStatus::ACTIVE).then(|| view! { <button class="small secondary" on:click=move |_| revoke(kid.clone())>"Revoke"</button> })}
                                         </li>
                                     }
                                 }).collect_view()}
@@ -120,7 +116,7 @@ pub fn PartnersPage() -> impl IntoView {
                         </section>
                     }
                 }).collect_view().into_any(),
-            }}
+            })}
         </section>
     }
 }

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use crate::api::{self, ApiError};
 use crate::gql::{self, my_payouts, my_profile};
 use crate::session;
-use crate::ui::{ErrorBox, Load, Loading, constant, fixed, label, money, when};
+use crate::ui::{ErrorBox, Load, Loading, constant, fixed, label, money, shown, when};
 
 /// `[from, to)` of the month `offset` months from this one, as RFC 3339 (local midnight).
 fn month(offset: i32) -> (String, String, String) {
@@ -64,10 +64,7 @@ pub fn PayoutsPage() -> impl IntoView {
                 <button class="small" on:click=statement>"Download statement (CSV)"</button>
             </div>
             {move || statement_error.get().map(|e| view! { <ErrorBox error=e /> })}
-            {move || match state.get() {
-                Load::Loading => view! { <Loading what="payouts" /> }.into_any(),
-                Load::Failed(e) => view! { <ErrorBox error=e retry=Callback::new(move |_| load()) /> }.into_any(),
-                Load::Ready(d) => {
+            {shown(state, "payouts", Callback::new(move |_| load()), move |d| {
                     let t = d.payout_totals;
                     view! {
                         <dl class="facts totals card">
@@ -100,8 +97,7 @@ pub fn PayoutsPage() -> impl IntoView {
                             }.into_any()
                         }}
                     }.into_any()
-                }
-            }}
+                })}
         </section>
     }
 }

@@ -8,6 +8,7 @@ use leptos::prelude::*;
 use crate::api;
 use crate::gql::{self, portal_jobs, portal_leads};
 use crate::nav::A;
+use crate::route::Route;
 use crate::ui::{Load, constant, fetch_into, label, money, ms, shown, when};
 
 use portal_jobs::{JobStatus, PortalJobsJobsNodes as Job};
@@ -108,7 +109,7 @@ fn job_row(j: Job) -> impl IntoView {
     let claim = j.lead.claim.clone();
     view! {
         <tr data-job=j.id.clone() data-urgency=level.to_string() class:overdue=level == 0>
-            <td><A href=format!("/admin/jobs/{}", j.id)>{j.lead.customer.name.clone()}</A>
+            <td><A to=Route::AdminJob(j.id.clone())>{j.lead.customer.name.clone()}</A>
                 <br/><span class="muted">{format!("{} {} · {} · {}", j.lead.property.suburb, j.lead.property.postcode,
                     label(&constant(&j.lead.damage_type)), label(&constant(&j.lead.urgency)))}</span></td>
             <td>{j.contractor.clone().map(|c| c.company_name).unwrap_or_default()}</td>
@@ -123,7 +124,7 @@ fn job_row(j: Job) -> impl IntoView {
             <td>{match claim {
                 None => view! { <span class="muted">"no claim"</span> }.into_any(),
                 Some(c) => view! {
-                    <A href=format!("/admin/claims/{}", c.id)>{label(&constant(&c.status))}</A>
+                    <A to=Route::Claim(c.id.clone())>{label(&constant(&c.status))}</A>
                     <br/><span class="muted">{match c.decision_business_days_left {
                         None => "decided".to_string(),
                         Some(n) if n < 0 => format!("due {} · {} business day(s) late", c.decision_due_on, -n),

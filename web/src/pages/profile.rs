@@ -5,8 +5,9 @@ use leptos::prelude::*;
 
 use crate::api::{self, ApiError};
 use crate::gql::{self, my_profile, update_profile};
+use crate::route::Route;
 use crate::session;
-use crate::ui::{ErrorBox, Load, Loading, constant, fixed, label, when};
+use crate::ui::{ErrorBox, Load, constant, fixed, label, shown, when};
 
 const DAMAGE: [(&str, update_profile::DamageType); 4] = [
     ("WATER", update_profile::DamageType::WATER),
@@ -48,10 +49,7 @@ pub fn ProfilePage() -> impl IntoView {
     view! {
         <section class="page" aria-labelledby="profile-title">
             <h1 id="profile-title">"Profile"</h1>
-            {move || match state.get() {
-                Load::Loading => view! { <Loading what="your profile" /> }.into_any(),
-                Load::Failed(e) => view! { <ErrorBox error=e retry=reload /> }.into_any(),
-                Load::Ready(c) => view! {
+            {shown(state, "your profile", reload, move |c| view! {
                     <div class="grid2">
                         <ServiceForm c=c.clone() />
                         <div>
@@ -71,8 +69,7 @@ pub fn ProfilePage() -> impl IntoView {
                     <Certifications c=c.clone() reload />
                     <super::alerts::AlertSettings />
                     <AccountLink />
-                }.into_any(),
-            }}
+                }.into_any())}
         </section>
     }
     .into_any()
@@ -306,7 +303,7 @@ fn AccountLink() -> impl IntoView {
             } else {
                 "Your password, second factor and signed-in devices."
             }}</p>
-            <a href="/account" id="account-link">"Open your account settings"</a>
+            <a href=Route::Account.href() id="account-link">"Open your account settings"</a>
         </section>
     }
 }

@@ -6,21 +6,18 @@ use leptos::prelude::*;
 use crate::api;
 use crate::gql::{self, search};
 use crate::nav::{self, A};
+use crate::route::Route;
 use crate::session::is_admin;
 use crate::ui::{Load, constant, fetch_into, label, phone, shown, when};
 
 use search::SearchSearchNodes as Node;
 
-/// The text of `?q=`, decoded.
+/// What was searched for (`?q=`), tracked.
 fn typed_query() -> String {
-    let raw = nav::query("q").unwrap_or_default().replace('+', " ");
-    js_sys::decode_uri_component(&raw).map(String::from).unwrap_or(raw)
-}
-
-/// Goes to the results for `q`.
-pub fn go_search(q: &str) {
-    let encoded: String = js_sys::encode_uri_component(q.trim()).into();
-    nav::navigate(&format!("/admin/search?q={encoded}"));
+    match nav::route() {
+        Route::Search { q } => q,
+        _ => String::new(),
+    }
 }
 
 /// The search box in the admin's header.
@@ -31,7 +28,7 @@ pub fn SearchBox() -> impl IntoView {
         <form class="global-search" role="search" on:submit=move |ev: leptos::ev::SubmitEvent| {
             ev.prevent_default();
             if !text.get_untracked().trim().is_empty() {
-                go_search(&text.get_untracked());
+                nav::go(&Route::Search { q: text.get_untracked().trim().to_string() });
             }
         }>
             <label for="global-search" class="visually-hidden">"Search leads, jobs, claims and contractors"</label>
@@ -86,7 +83,7 @@ fn result(n: Node, admin: bool) -> AnyView {
             <li class="result card" data-kind="LEAD" data-id=l.id.clone()>
                 <span class="kind">"Lead"</span>
                 {if admin {
-                    view! { <A href=format!("/admin/leads/{}", l.id)><strong>{l.customer.name.clone()}</strong></A> }.into_any()
+                    view! { <A to=Route::Lead(l.id.clone())><strong>{l.customer.name.clone()}</strong></A> }.into_any()
                 } else {
                     view! { <strong>{l.customer.name.clone()}</strong> }.into_any()
                 }}
@@ -98,7 +95,7 @@ fn result(n: Node, admin: bool) -> AnyView {
         Node::Job(j) => view! {
             <li class="result card" data-kind="JOB" data-id=j.id.clone()>
                 <span class="kind">"Job"</span>
-                <A href=format!("/admin/jobs/{}", j.id)><strong>{j.lead.customer.name.clone()}</strong></A>
+                <A to=Route::AdminJob(j.id.clone())><strong>{j.lead.customer.name.clone()}</strong></A>
                 {format!(" · {} · {}, {} {}", phone(&j.lead.customer.phone), j.lead.property.address, j.lead.property.suburb, j.lead.property.postcode)}
                 <br/><span class="muted">{format!("{} · {} · {}", label(&constant(&j.status)), j.contractor.clone().map(|c| c.company_name).unwrap_or_default(), when(&j.created_at))}</span>
             </li>
@@ -106,17 +103,16 @@ fn result(n: Node, admin: bool) -> AnyView {
         Node::Claim(c) => view! {
             <li class="result card" data-kind="CLAIM" data-id=c.id.clone()>
                 <span class="kind">"Claim"</span>
-                <A href=format!("/admin/claims/{}", c.id)><strong>{c.claim_number.clone()}</strong></A>
+                <A to=Route::Claim(c.id.clone())><strong>{c.claim_number.clone()}</strong></A>
                 {format!(" · {} · {}, {} {}", c.lead.customer.name, c.lead.property.address, c.lead.property.suburb, c.lead.property.postcode)}
                 <br/><span class="muted">{format!("{} · {} · lodged {}", label(&constant(&c.status)), c.insurer.clone().map(|i| i.name).unwrap_or_default(), when(&c.lodged_at))}</span>
             </li>
         }.into_any(),
         Node::Contractor(c) => {
-            let encoded: String = js_sys::encode_uri_component(&c.company_name).into();
             view! {
                 <li class="result card" data-kind="CONTRACTOR" data-id=c.id.clone()>
                     <span class="kind">"Contractor"</span>
-                    <A href=format!("/admin/contractors?search={encoded}")><strong>{c.company_name.clone()}</strong></A>
+                    <A to={Route::Contractors { search: Some(c.company_name.clone()) }}><strong>{c.company_name.clone()}</strong></A>
                     {format!(" · {} · {} · ABN {}", c.contact_name, phone(&c.phone), c.abn)}
                     <br/><span class="muted">{format!("{} · based in {}", label(&constant(&c.status)), c.base_postcode)}</span>
                 </li>

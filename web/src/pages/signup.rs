@@ -2,6 +2,7 @@
 //! to its field.
 
 use crate::nav::A;
+use crate::route::Route;
 use leptos::prelude::*;
 
 use crate::api::{self, ApiError};
@@ -109,7 +110,7 @@ pub fn SignupPage() -> impl IntoView {
                 <h1>"Check your email"</h1>
                 <p>{done.get()}</p>
                 <p>"NRP checks every new contractor before offers start. You can sign in now to finish your profile."</p>
-                <A href="/login">"Sign in"</A>
+                <A to=Route::Login>"Sign in"</A>
             </section>
         }>
             <form class="card narrow" on:submit=submit.clone() novalidate aria-labelledby="signup-title">
@@ -145,7 +146,7 @@ pub fn SignupPage() -> impl IntoView {
                     {move || if busy.get() { "Sending…" } else { "Register" }}
                 </button>
                 <p class="error" role="alert">{move || error.with(|e| e.as_ref().filter(|e| e.fields.is_empty() && e.field.is_none()).map(|e| e.message.clone()))}</p>
-                <p>"Already registered? " <A href="/login">"Sign in"</A></p>
+                <p>"Already registered? " <A to=Route::Login>"Sign in"</A></p>
             </form>
         </Show>
     }

@@ -8,8 +8,9 @@ use serde_json::{Value, json};
 
 use crate::api::{self, ApiError};
 use crate::gql;
-use crate::nav;
-use crate::ui::{ErrorBox, Load, Loading, label, when};
+use crate::nav::{self, A};
+use crate::route::Route;
+use crate::ui::{ErrorBox, Load, label, shown, when};
 
 /// One login as the lists show it.
 #[derive(Clone)]
@@ -161,11 +162,7 @@ pub fn Team() -> impl IntoView {
             </form>
             {move || sent.get().map(|a| view! { <p class="banner" role="status">"Invitation sent to " {a} "."</p> })}
             {move || error.get().filter(|e| e.for_field("email").is_none()).map(|e| view! { <ErrorBox error=e /> })}
-            {move || match state.get() {
-                Load::Loading => view! { <Loading what="your team" /> }.into_any(),
-                Load::Failed(e) => view! { <ErrorBox error=e retry=reload /> }.into_any(),
-                Load::Ready(rows) => view! { <Logins rows admin=false error reload /> }.into_any(),
-            }}
+            {shown(state, "your team", reload, move |rows| view! { <Logins rows admin=false error reload /> }.into_any())}
         </section>
     }
 }
@@ -216,12 +213,10 @@ pub fn UsersPage() -> impl IntoView {
                 <button type="submit">"Find"</button>
             </form>
             {move || error.get().map(|e| view! { <ErrorBox error=e /> })}
-            {move || match state.get() {
-                Load::Loading => view! { <Loading what="logins" /> }.into_any(),
-                Load::Failed(e) => view! { <ErrorBox error=e retry=reload /> }.into_any(),
-                Load::Ready(rows) if rows.is_empty() => view! { <p>"No login matches."</p> }.into_any(),
-                Load::Ready(rows) => view! { <Logins rows admin=true error reload /> }.into_any(),
-            }}
+            {shown(state, "logins", reload, move |v| match v {
+                rows if rows.is_empty() => view! { <p>"No login matches."</p> }.into_any(),
+                rows => view! { <Logins rows admin=true error reload /> }.into_any(),
+            })}
         </section>
     }
 }
@@ -229,7 +224,10 @@ pub fn UsersPage() -> impl IntoView {
 /// `/accept-invite?token=…`: chooses the password an invitation asks for.
 #[component]
 pub fn AcceptInvitePage() -> impl IntoView {
-    let token = nav::query("token").unwrap_or_default();
+    let token = match nav::route() {
+        Route::AcceptInvite { token } => token,
+        _ => String::new(),
+    };
     let password = RwSignal::new(String::new());
     let error = RwSignal::new(None::<ApiError>);
     let done = RwSignal::new(None::<String>);
@@ -250,7 +248,7 @@ pub fn AcceptInvitePage() -> impl IntoView {
             <section class="card narrow" role="status" id="invite-done">
                 <h1>"You're in"</h1>
                 <p>"Sign in as " <strong>{done.get()}</strong> " with the password you chose."</p>
-                <a href="/login">"Sign in"</a>
+                <A to=Route::Login>"Sign in"</A>
             </section>
         }>
             <form class="card narrow" on:submit=submit.clone() novalidate aria-labelledby="invite-title">
