@@ -50,6 +50,11 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub verified_at: Option<DateTimeUtc>,
+    /// The centre of the base postcode, copied when the contractor is placed on the map.
+    pub base_latitude: Option<f64>,
+    pub base_longitude: Option<f64>,
+    /// The service radius its `contractor_cells` were drawn for; `None` until placed.
+    pub placed_radius_km: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -15,6 +15,7 @@ mod m20261202_000010_notifications;
 mod m20261203_000011_accounts;
 mod m20261204_000012_search;
 mod m20261205_000013_field_capture;
+mod m20261206_000014_routing_reach;
 
 /// Every migration of the product, in order.
 pub struct Migrator;
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000011_accounts::Migration),
             Box::new(m20261204_000012_search::Migration),
             Box::new(m20261205_000013_field_capture::Migration),
+            Box::new(m20261206_000014_routing_reach::Migration),
         ]
     }
 }

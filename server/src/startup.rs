@@ -127,6 +127,11 @@ pub async fn build_context(config: Config) -> anyhow::Result<AppContext> {
     if indexed > 0 {
         tracing::info!(documents = indexed, "filled the search index");
     }
+    // Contractors from before the routing map, or loaded in bulk: put them on it (idempotent).
+    let placed = crate::store::contractors::place_unplaced(&db).await.context("placing contractors on the map")?;
+    if placed > 0 {
+        tracing::info!(contractors = placed, "placed contractors on the routing map");
+    }
     let (redis, bus) = match &config.redis_url {
         Some(url) => {
             let (client, conn) = connect_redis(url).await?;

@@ -3,6 +3,7 @@
 mod abn;
 mod business_days;
 pub mod capture;
+pub mod cells;
 mod email;
 mod money;
 mod password;

@@ -167,9 +167,10 @@ pub async fn decline(
     reason: Option<String>,
 ) -> ServiceResult<offer::Model> {
     let o = own_offer(ctx, meta, offer_id).await?;
+    let now = Utc::now();
+    let ahead = super::routing::plan_ahead(ctx, o.lead_id, now).await;
     let txn = ctx.db.begin().await?;
     let l = locked_lead(&txn, o.lead_id).await?;
-    let now = Utc::now();
     if !store::offers::close_if_open(&txn, o.id, OfferStatus::Declined, now, Some(now), reason.clone()).await? {
         let current = store::offers::find(&txn, o.id).await?.unwrap_or(o);
         return Err(closed(&current, now));
@@ -179,7 +180,7 @@ pub async fn decline(
     let mine = store::offers::find(&txn, o.id).await?.unwrap_or(o);
     let mut events = snapshots(OfferEventKind::Declined, std::slice::from_ref(&mine), &l);
     if l.status == LeadStatus::Offering {
-        let filled = super::routing::fill(ctx, &txn, l, now).await?;
+        let filled = super::routing::fill(ctx, &txn, l, now, ahead).await?;
         events.extend(filled.events);
     }
     super::audit::record(
@@ -198,12 +199,14 @@ pub async fn decline(
 /// Routes a lead that is still `NEW` (right after intake, or by the sweeper). `None` if it had
 /// moved on already.
 pub async fn route_new(ctx: &AppContext, lead_id: Uuid) -> ServiceResult<Option<lead::Model>> {
+    let now = Utc::now();
+    let ahead = super::routing::plan_ahead(ctx, lead_id, now).await;
     let txn = ctx.db.begin().await?;
     let l = locked_lead(&txn, lead_id).await?;
     if l.status != LeadStatus::New {
         return Ok(None);
     }
-    let filled = super::routing::fill(ctx, &txn, l, Utc::now()).await?;
+    let filled = super::routing::fill(ctx, &txn, l, now, ahead).await?;
     super::commit(ctx, txn, filled.events).await?;
     Ok(Some(filled.lead))
 }
@@ -215,6 +218,7 @@ pub async fn expire_due(ctx: &AppContext) -> ServiceResult<usize> {
     let now = Utc::now();
     let mut expired = 0;
     for o in store::offers::due(&ctx.db, now, 200).await? {
+        let ahead = super::routing::plan_ahead(ctx, o.lead_id, now).await;
         let txn = ctx.db.begin().await?;
         let l = locked_lead(&txn, o.lead_id).await?;
         if !store::offers::close_if_open(&txn, o.id, OfferStatus::Expired, now, None, None).await? {
@@ -224,7 +228,7 @@ pub async fn expire_due(ctx: &AppContext) -> ServiceResult<usize> {
         let mine = store::offers::find(&txn, o.id).await?.unwrap_or(o);
         let mut events = snapshots(OfferEventKind::Expired, std::slice::from_ref(&mine), &l);
         if l.status == LeadStatus::Offering {
-            events.extend(super::routing::fill(ctx, &txn, l, now).await?.events);
+            events.extend(super::routing::fill(ctx, &txn, l, now, ahead).await?.events);
         }
         super::audit::record(&txn, &meta, "offer.expired", "lead", Some(mine.lead_id), json!({ "offerId": mine.id }))
             .await?;
@@ -256,16 +260,17 @@ pub async fn withdraw_open_for_contractor(
     let open = store::offers::for_contractor(&ctx.db, contractor_id, Some(OfferStatus::Open), 10_000).await?;
     let mut withdrawn = 0;
     for o in open {
+        let now = Utc::now();
+        let ahead = super::routing::plan_ahead(ctx, o.lead_id, now).await;
         let txn = ctx.db.begin().await?;
         let l = locked_lead(&txn, o.lead_id).await?;
-        let now = Utc::now();
         if !store::offers::close_if_open(&txn, o.id, OfferStatus::Withdrawn, now, None, None).await? {
             continue;
         }
         let mine = store::offers::find(&txn, o.id).await?.unwrap_or(o);
         let mut events = snapshots(OfferEventKind::Withdrawn, std::slice::from_ref(&mine), &l);
         if l.status == LeadStatus::Offering {
-            events.extend(super::routing::fill(ctx, &txn, l, now).await?.events);
+            events.extend(super::routing::fill(ctx, &txn, l, now, ahead).await?.events);
         }
         super::audit::record(
             &txn,
@@ -341,7 +346,8 @@ pub async fn reroute(ctx: &AppContext, meta: &RequestMeta, lead_id: Uuid) -> Ser
             lead_status_name(l.status)
         )));
     }
-    let filled = super::routing::fill(ctx, &txn, l, Utc::now()).await?;
+    // An admin's rare action: ranked under the lock.
+    let filled = super::routing::fill(ctx, &txn, l, Utc::now(), None).await?;
     super::audit::record(&txn, meta, "lead.rerouted", "lead", Some(lead_id), json!({ "status": filled.lead.status }))
         .await?;
     super::commit(ctx, txn, filled.events).await?;
@@ -380,7 +386,7 @@ pub async fn release_duplicate(
         json!({ "reason": reason, "duplicateOf": duplicate_of, "status": { "from": LeadStatus::Duplicate, "to": LeadStatus::New } }),
     )
     .await?;
-    let mut filled = super::routing::fill(ctx, &txn, released, Utc::now()).await?;
+    let mut filled = super::routing::fill(ctx, &txn, released, Utc::now(), None).await?;
     filled.events.push(Event::Lead(LeadUpdate::of(&filled.lead, Some(LeadStatus::Duplicate))));
     super::commit(ctx, txn, filled.events).await?;
     Ok(filled.lead)

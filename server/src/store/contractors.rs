@@ -2,8 +2,8 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use entities::{
-    ContractorStatus, DamageType, certification, contractor, contractor_service_postcode as csp,
-    contractor_specialty as cs,
+    ContractorStatus, DamageType, certification, contractor, contractor_cell as cell,
+    contractor_service_postcode as csp, contractor_specialty as cs,
 };
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
@@ -62,11 +62,15 @@ pub async fn insert(db: &impl ConnectionTrait, new: NewContractor) -> Result<con
         response_secs_total: Set(0),
         created_at: Set(now),
         updated_at: Set(now),
+        base_latitude: Set(None),
+        base_longitude: Set(None),
+        placed_radius_km: Set(None),
     }
     .insert(db)
     .await?;
     super::search::index_contractor(db, &m).await?;
-    Ok(m)
+    place(db, std::slice::from_ref(&m)).await?;
+    Ok(find(db, m.id).await?.unwrap_or(m))
 }
 
 pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<contractor::Model>, DbErr> {
@@ -109,9 +113,132 @@ pub async fn transition_status(
 /// Saves changed columns of an active model, stamping `updated_at`.
 pub async fn save(db: &impl ConnectionTrait, mut am: contractor::ActiveModel) -> Result<contractor::Model, DbErr> {
     am.updated_at = Set(Utc::now());
+    let moved = am.base_postcode.is_set() || am.service_radius_km.is_set();
     let m = am.update(db).await?;
     super::search::index_contractor(db, &m).await?;
+    if moved {
+        place(db, std::slice::from_ref(&m)).await?;
+        return Ok(find(db, m.id).await?.unwrap_or(m));
+    }
     Ok(m)
+}
+
+/// Puts contractors on the map: copies each base postcode's centre onto the row and lists the
+/// cells its service radius touches (none when the postcode's centre is unknown: such a
+/// contractor covers only the postcodes it lists). Idempotent, and safe for two instances at once.
+pub async fn place(db: &impl ConnectionTrait, contractors: &[contractor::Model]) -> Result<(), DbErr> {
+    use crate::domain::cells::{Point, cells_within};
+    if contractors.is_empty() {
+        return Ok(());
+    }
+    let bases: Vec<String> = contractors.iter().map(|c| c.base_postcode.clone()).collect();
+    let centres = super::postcodes::centroids(db, &bases).await?;
+    let ids: Vec<Uuid> = contractors.iter().map(|c| c.id).collect();
+    cell::Entity::delete_many().filter(cell::Column::ContractorId.is_in(ids.iter().copied())).exec(db).await?;
+    let mut rows = Vec::new();
+    for c in contractors {
+        let centre = centres.get(&c.base_postcode).copied();
+        if let Some((lat, lon)) = centre {
+            for cell in cells_within(Point { lat, lon }, f64::from(c.service_radius_km)) {
+                rows.push(cell::ActiveModel { cell: Set(cell), contractor_id: Set(c.id) });
+            }
+        }
+        contractor::Entity::update_many()
+            .col_expr(contractor::Column::BaseLatitude, Expr::value(centre.map(|p| p.0)))
+            .col_expr(contractor::Column::BaseLongitude, Expr::value(centre.map(|p| p.1)))
+            .col_expr(contractor::Column::PlacedRadiusKm, Expr::value(c.service_radius_km))
+            .filter(contractor::Column::Id.eq(c.id))
+            .exec(db)
+            .await?;
+    }
+    // Two columns a row: well inside SQLite's and PostgreSQL's limits on bound values.
+    for chunk in rows.chunks(5000) {
+        cell::Entity::insert_many(chunk.to_vec())
+            .on_conflict(
+                sea_orm::sea_query::OnConflict::columns([cell::Column::Cell, cell::Column::ContractorId])
+                    .do_nothing()
+                    .to_owned(),
+            )
+            .exec_without_returning(db)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Places every contractor not yet on the map (rows from before the map, or bulk-loaded), a
+/// batch at a time; returns how many.
+pub async fn place_unplaced(db: &impl ConnectionTrait) -> Result<usize, DbErr> {
+    let mut placed = 0;
+    loop {
+        let batch = contractor::Entity::find()
+            .filter(contractor::Column::PlacedRadiusKm.is_null())
+            .order_by_asc(contractor::Column::Id)
+            .limit(1000)
+            .all(db)
+            .await?;
+        if batch.is_empty() {
+            return Ok(placed);
+        }
+        place(db, &batch).await?;
+        placed += batch.len();
+    }
+}
+
+/// Marks every contractor for placing again (the postcode centres changed).
+pub async fn unplace_all(db: &impl ConnectionTrait) -> Result<(), DbErr> {
+    contractor::Entity::update_many()
+        .col_expr(contractor::Column::PlacedRadiusKm, Expr::value(Option::<i32>::None))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// The contractors who might cover a lead in `cell` at `postcode`: those whose radius touches the
+/// cell and those who list the postcode. Everyone else is out of its area.
+fn in_reach_ids(cell: Option<i32>, postcode: &str) -> Condition {
+    let listed = Query::select()
+        .column(csp::Column::ContractorId)
+        .from(csp::Entity)
+        .and_where(csp::Column::Postcode.eq(postcode))
+        .to_owned();
+    let mut any = Condition::any().add(Expr::col((contractor::Entity, contractor::Column::Id)).in_subquery(listed));
+    if let Some(cell) = cell {
+        let near = Query::select()
+            .column(cell::Column::ContractorId)
+            .from(cell::Entity)
+            .and_where(cell::Column::Cell.eq(cell))
+            .to_owned();
+        any = any.add(Expr::col((contractor::Entity, contractor::Column::Id)).in_subquery(near));
+    }
+    any
+}
+
+/// The contractors in reach of a lead (see [`in_reach_ids`]), with their specialties and listed
+/// postcodes.
+pub async fn in_reach(
+    db: &impl ConnectionTrait,
+    cell: Option<i32>,
+    postcode: &str,
+) -> Result<(Vec<contractor::Model>, HashMap<Uuid, Vec<DamageType>>, HashMap<Uuid, Vec<String>>), DbErr> {
+    let contractors = contractor::Entity::find().filter(in_reach_ids(cell, postcode)).all(db).await?;
+    let ids: Vec<Uuid> = contractors.iter().map(|c| c.id).collect();
+    let mut specialties: HashMap<Uuid, Vec<DamageType>> = HashMap::new();
+    let mut postcodes: HashMap<Uuid, Vec<String>> = HashMap::new();
+    // Ids a chunk at a time: a crowded cell may hold more than a statement can bind.
+    for chunk in ids.chunks(10_000) {
+        for r in cs::Entity::find().filter(cs::Column::ContractorId.is_in(chunk.iter().copied())).all(db).await? {
+            specialties.entry(r.contractor_id).or_default().push(r.damage_type);
+        }
+        for r in csp::Entity::find().filter(csp::Column::ContractorId.is_in(chunk.iter().copied())).all(db).await? {
+            postcodes.entry(r.contractor_id).or_default().push(r.postcode);
+        }
+    }
+    Ok((contractors, specialties, postcodes))
+}
+
+/// How many contractors the network has.
+pub async fn total(db: &impl ConnectionTrait) -> Result<u64, DbErr> {
+    contractor::Entity::find().count(db).await
 }
 
 pub async fn set_paused_until(db: &impl ConnectionTrait, id: Uuid, until: Option<DateTime<Utc>>) -> Result<(), DbErr> {
@@ -324,13 +451,26 @@ pub async fn all_service_postcodes(db: &impl ConnectionTrait) -> Result<HashMap<
     Ok(map)
 }
 
-/// For each contractor holding a certification whose expiry date is before `before`, the
-/// earliest such date (the caller decides on each contractor's own clock).
+/// For each contractor (of `of`, or all) holding a certification whose expiry date is before
+/// `before`, the earliest such date (the caller decides on each contractor's own clock).
 pub async fn earliest_expiries_before(
     db: &impl ConnectionTrait,
     before: NaiveDate,
+    of: Option<&[Uuid]>,
 ) -> Result<HashMap<Uuid, NaiveDate>, DbErr> {
-    let rows = certification::Entity::find().filter(certification::Column::ExpiresOn.lt(before)).all(db).await?;
+    let q = certification::Entity::find().filter(certification::Column::ExpiresOn.lt(before));
+    let rows = match of {
+        None => q.all(db).await?,
+        Some(ids) => {
+            let mut rows = Vec::new();
+            for chunk in ids.chunks(10_000) {
+                rows.extend(
+                    q.clone().filter(certification::Column::ContractorId.is_in(chunk.iter().copied())).all(db).await?,
+                );
+            }
+            rows
+        }
+    };
     let mut map: HashMap<Uuid, NaiveDate> = HashMap::new();
     for c in rows {
         if let Some(d) = c.expires_on {

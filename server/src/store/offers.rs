@@ -163,13 +163,14 @@ struct RecentRow {
     last: Option<DateTime<Utc>>,
 }
 
-/// Per contractor: offers since `day_ago`, and the latest offer since `horizon`.
+/// Per contractor (of `of`, or all): offers since `day_ago`, and the latest offer since `horizon`.
 pub async fn recent_stats(
     db: &impl ConnectionTrait,
     day_ago: DateTime<Utc>,
     horizon: DateTime<Utc>,
+    of: Option<&[Uuid]>,
 ) -> Result<HashMap<Uuid, (i64, Option<DateTime<Utc>>)>, DbErr> {
-    let rows = offer::Entity::find()
+    let q = offer::Entity::find()
         .select_only()
         .column(offer::Column::ContractorId)
         .column_as(
@@ -178,10 +179,18 @@ pub async fn recent_stats(
         )
         .column_as(offer::Column::CreatedAt.max(), "last")
         .filter(offer::Column::CreatedAt.gte(horizon))
-        .group_by(offer::Column::ContractorId)
-        .into_model::<RecentRow>()
-        .all(db)
-        .await?;
+        .group_by(offer::Column::ContractorId);
+    let rows = match of {
+        None => q.into_model::<RecentRow>().all(db).await?,
+        Some(ids) => {
+            let mut rows = Vec::new();
+            for chunk in ids.chunks(10_000) {
+                let q = q.clone().filter(offer::Column::ContractorId.is_in(chunk.iter().copied()));
+                rows.extend(q.into_model::<RecentRow>().all(db).await?);
+            }
+            rows
+        }
+    };
     Ok(rows.into_iter().map(|r| (r.contractor_id, (r.recent, r.last))).collect())
 }
 

@@ -41,7 +41,8 @@ pub async fn upsert_localities(db: &impl ConnectionTrait, rows: &[Locality]) -> 
     Ok(())
 }
 
-/// Rebuilds every postcode centroid as the mean of its localities.
+/// Rebuilds every postcode centroid as the mean of its localities, and places the contractors
+/// again on the map they draw.
 pub async fn rebuild_centroids(db: &impl ConnectionTrait) -> Result<(), DbErr> {
     let backend = db.get_database_backend();
     db.execute_raw(Statement::from_string(backend, "DELETE FROM postcode_centroids")).await?;
@@ -51,6 +52,9 @@ pub async fn rebuild_centroids(db: &impl ConnectionTrait) -> Result<(), DbErr> {
          SELECT postcode, MIN(state), AVG(latitude), AVG(longitude) FROM postcode_localities GROUP BY postcode",
     ))
     .await?;
+    // Every contractor's base point and map cells follow its postcode's new centre.
+    super::contractors::unplace_all(db).await?;
+    super::contractors::place_unplaced(db).await?;
     Ok(())
 }
 

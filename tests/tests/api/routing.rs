@@ -92,7 +92,6 @@ on_both_databases!(every_exclusion_reason_is_explained, |app: TestApp| async mov
         (&pending, "NOT_ACTIVE"),
         (&paused, "PAUSED"),
         (&fire, "NO_SPECIALTY"),
-        (&far, "OUT_OF_AREA"),
         (&cert, "CERT_EXPIRED"),
         (&full, "AT_CAPACITY"),
         (&capped, "CAP_REACHED"),
@@ -100,6 +99,9 @@ on_both_databases!(every_exclusion_reason_is_explained, |app: TestApp| async mov
         assert_eq!(reasons.get(&c.id).map(String::as_str), Some(reason), "{} in {reasons:?}", c.email);
     }
     assert_eq!(open_offers(&d).into_iter().map(|(_, c)| c).collect::<Vec<_>>(), vec![ok.id.clone()]);
+    // Melbourne is beyond reach of a Sydney lead: counted as out of the area, never read.
+    assert!(!reasons.contains_key(&far.id), "{reasons:?}");
+    assert_eq!(out_of_area(&d), 1);
 
     // Re-routing explains ALREADY_OFFERED for those offered before.
     let r = app
@@ -134,14 +136,19 @@ on_both_databases!(coordinates_and_explicit_postcodes_decide_the_area, |app: Tes
     let d = lead_detail(&app, &admin, &id).await;
     assert_eq!(d["routing"]["pointSource"], "COORDINATES");
     assert_eq!(open_offers(&d).into_iter().map(|(_, c)| c).collect::<Vec<_>>(), vec![melbourne.id]);
-    let out: Vec<&Value> = d["routing"]["excluded"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|e| e["contractorId"] == json!(brisbane.id))
-        .collect();
-    assert_eq!(out[0]["reason"], "OUT_OF_AREA");
+    // Brisbane, 20 km around its base, is not in reach: counted, not listed.
+    assert!(!d["routing"]["excluded"].as_array().unwrap().iter().any(|e| e["contractorId"] == json!(brisbane.id)));
+    assert_eq!(out_of_area(&d), 1);
 });
+
+/// How many contractors a lead's explanation counts as out of its area.
+fn out_of_area(detail: &Value) -> i64 {
+    detail["routing"]["excludedCounts"]
+        .as_array()
+        .and_then(|a| a.iter().find(|c| c["reason"] == "OUT_OF_AREA"))
+        .and_then(|c| c["count"].as_i64())
+        .unwrap_or(0)
+}
 
 on_both_databases!(bad_lead_inputs_are_rejected_on_their_field_and_write_nothing, |app: TestApp| async move {
     let admin = app.admin_token().await;
@@ -282,4 +289,218 @@ on_both_databases!(a_false_duplicate_is_released_into_routing_with_a_reason, |ap
         .expect("the release is audited")
         .clone();
     assert!(entry.to_string().contains("unit 4, not unit 2"), "{entry}");
+});
+
+/// A randomised network, for checking the reach against the whole network.
+async fn random_network(app: &TestApp, rng: &mut rand::rngs::StdRng) -> Vec<String> {
+    use entities::{ContractorStatus, DamageType};
+    use nrp_server::store::contractors as store;
+    use rand::Rng;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
+    // Postcodes scattered over the eastern states, each its own state's range.
+    let mut csv = String::from("Postcode,Suburb,State,Lat,Lon\n");
+    let mut postcodes = Vec::new();
+    for i in 0..90 {
+        let (state, base, lat, lon) = match i % 3 {
+            0 => ("NSW", 2000, rng.gen_range(-37.0..-28.5), rng.gen_range(141.0..153.6)),
+            1 => ("VIC", 3000, rng.gen_range(-38.9..-34.0), rng.gen_range(141.0..149.9)),
+            _ => ("QLD", 4000, rng.gen_range(-28.9..-10.8), rng.gen_range(138.0..153.5)),
+        };
+        let pc = format!("{}", base + i * 7);
+        csv.push_str(&format!("{pc},Place {i},{state},{lat:.4},{lon:.4}\n"));
+        postcodes.push(pc);
+    }
+    nrp_server::services::postcodes::import(&app.ctx, &nrp_server::auth::RequestMeta::system(), csv.as_bytes())
+        .await
+        .expect("postcodes import");
+    let types = [DamageType::Water, DamageType::Fire, DamageType::Mould, DamageType::Storm];
+    for i in 0..180 {
+        // Some bases the postcode table does not know: such a contractor covers only its list.
+        let base =
+            if rng.gen_bool(0.05) { "2999".to_string() } else { postcodes[rng.gen_range(0..postcodes.len())].clone() };
+        let radius = *[5, 30, 50, 80, 150, 300, 500].get(rng.gen_range(0..7)).unwrap_or(&50);
+        let status = match rng.gen_range(0..10) {
+            0 => ContractorStatus::Pending,
+            1 => ContractorStatus::Suspended,
+            _ => ContractorStatus::Active,
+        };
+        let c = store::insert(
+            &app.ctx.db,
+            store::NewContractor {
+                company_name: format!("Random Restorations {i}"),
+                abn: format!("{:011}", rng.gen_range(10_000_000_000u64..99_999_999_999)),
+                contact_name: "Sam".into(),
+                email: format!("random{i}-{}@example.com", uuid::Uuid::new_v4().simple()),
+                phone: "+61412345678".into(),
+                base_postcode: base,
+                service_radius_km: radius,
+                max_active_jobs: rng.gen_range(1..6),
+                daily_lead_cap: rng.gen_bool(0.2).then(|| rng.gen_range(1..4)),
+                status,
+            },
+        )
+        .await
+        .expect("contractor");
+        let mut mine: Vec<DamageType> = types.iter().copied().filter(|_| rng.gen_bool(0.6)).collect();
+        if mine.is_empty() {
+            mine.push(DamageType::Water);
+        }
+        store::replace_specialties(&app.ctx.db, c.id, &mine).await.expect("specialties");
+        let listed: Vec<String> = (0..rng.gen_range(0..3))
+            .map(|_| postcodes[rng.gen_range(0..postcodes.len())].clone())
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        store::replace_service_postcodes(&app.ctx.db, c.id, &listed).await.expect("postcodes");
+        let paused = rng.gen_bool(0.1).then(|| chrono::Utc::now() + chrono::Duration::hours(2));
+        entities::contractor::Entity::update_many()
+            .col_expr(entities::contractor::Column::PausedUntil, Expr::value(paused))
+            .col_expr(entities::contractor::Column::ActiveJobs, Expr::value(rng.gen_range(0..3)))
+            .col_expr(entities::contractor::Column::PerformanceScore, Expr::value(f64::from(rng.gen_range(0..5)) / 4.0))
+            .filter(entities::contractor::Column::Id.eq(c.id))
+            .exec(&app.ctx.db)
+            .await
+            .expect("state");
+        if rng.gen_bool(0.1) {
+            store::insert_certification(
+                &app.ctx.db,
+                store::NewCertification {
+                    contractor_id: c.id,
+                    kind: "Licence".into(),
+                    number: "L1".into(),
+                    issuer: "NSW Fair Trading".into(),
+                    expires_on: Some(chrono::Utc::now().date_naive() - chrono::Duration::days(3)),
+                },
+            )
+            .await
+            .expect("certification");
+        }
+    }
+    postcodes
+}
+
+on_both_databases!(routing_by_reach_ranks_and_counts_as_a_scan_of_the_whole_network, |app: TestApp| async move {
+    use nrp_server::services::routing::{Scan, plan};
+    use rand::{Rng, SeedableRng};
+    let seed: u64 = std::env::var("NRP_ROUTING_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or_else(rand::random);
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    let postcodes = random_network(&app, &mut rng).await;
+    let admin = app.admin_token().await;
+    let (_, key) = insurer_key(&app, &admin, "Random Mutual").await;
+    let mut compared = 0;
+    for i in 0..30 {
+        let mut input = lead_input();
+        input["damageType"] = json!(["WATER", "FIRE", "MOULD", "STORM"][rng.gen_range(0..4)]);
+        input["urgency"] = json!(["LOW", "HIGH", "EMERGENCY"][rng.gen_range(0..3)]);
+        // Some at a postcode's centre, some at their own coordinates, some at a postcode the
+        // table does not know.
+        input["property"]["postcode"] = json!(match i % 5 {
+            4 => "2998".to_string(),
+            _ => postcodes[rng.gen_range(0..postcodes.len())].clone(),
+        });
+        if i % 5 == 3 {
+            input["property"]["latitude"] = json!(rng.gen_range(-38.0..-20.0));
+            input["property"]["longitude"] = json!(rng.gen_range(142.0..153.0));
+        }
+        // Routed on the way in (offers made: the plans below see them as already offered).
+        let (id, _) = create_lead(&app, &key, input).await;
+        let lead = nrp_server::store::leads::find(&app.ctx.db, id.parse().unwrap()).await.unwrap().unwrap();
+        let now = chrono::Utc::now();
+        let reach = plan(&app.ctx.db, &lead, now, Scan::Reach).await.unwrap();
+        let all = plan(&app.ctx.db, &lead, now, Scan::Everyone).await.unwrap();
+        assert_eq!(reach.ranked, all.ranked, "seed {seed}, lead {i}: the same candidates in the same order");
+        assert_eq!(reach.candidate_count, all.candidate_count, "seed {seed}, lead {i}");
+        assert_eq!(reach.excluded_counts, all.excluded_counts, "seed {seed}, lead {i}: the same reasons, counted");
+        for e in &reach.excluded {
+            assert!(all.excluded.contains(e), "seed {seed}, lead {i}: {e:?} excluded for the same reason");
+        }
+        compared += usize::from(!all.ranked.is_empty());
+    }
+    assert!(compared >= 5, "seed {seed}: only {compared} leads had candidates; the network is too thin to check");
+});
+
+on_both_databases!(a_plan_made_before_the_lock_is_used_only_while_it_still_holds, |app: TestApp| async move {
+    use nrp_server::services::routing::{fill, plan_ahead};
+    use sea_orm::TransactionTrait;
+    seed_postcodes(&app).await;
+    let admin = app.admin_token().await;
+    let (_, key) = insurer_key(&app, &admin, "Stale Mutual").await;
+    let mut cs = Vec::new();
+    for (i, perf) in [0.9, 0.8, 0.7, 0.6, 0.5].iter().enumerate() {
+        let c = contractor(&app, &admin, &format!("stale{i}"), json!({"basePostcode": "2150"}), true).await;
+        set_performance(&app, &c.id, *perf).await;
+        cs.push(c);
+    }
+    let (lead, _) = create_lead(&app, &key, lead_input()).await;
+    let lead_id: uuid::Uuid = lead.parse().unwrap();
+    let offers = open_offers(&lead_detail(&app, &admin, &lead).await);
+    // Ranked ahead: the fourth and fifth are left, the fourth first.
+    let stale = plan_ahead(&app.ctx, lead_id, chrono::Utc::now()).await.expect("a plan");
+    assert_eq!(stale.ranked[0].contractor_id.to_string(), cs[3].id);
+    // The lead moves on meanwhile: a decline gives the fourth its offer.
+    let (first, _) = offers[0].clone();
+    app.ok(Some(&cs[0].token), DECLINE, json!({"id": first})).await;
+    // A write holding the stale plan ranks again instead of offering the fourth twice.
+    let locked_fill = |plan| async {
+        let txn = app.ctx.db.begin().await.unwrap();
+        let l = nrp_server::store::leads::lock(&txn, lead_id).await.unwrap().unwrap();
+        nrp_server::store::offers::close_if_open(
+            &txn,
+            offers[1].0.parse().unwrap(),
+            entities::OfferStatus::Declined,
+            chrono::Utc::now(),
+            None,
+            None,
+        )
+        .await
+        .unwrap();
+        let filled = fill(&app.ctx, &txn, l, chrono::Utc::now(), plan).await.unwrap();
+        txn.commit().await.unwrap();
+        filled
+    };
+    let filled = locked_fill(Some(stale)).await;
+    let d = lead_detail(&app, &admin, &lead).await;
+    let mut offered: Vec<String> =
+        d["offers"].as_array().unwrap().iter().map(|o| o["contractor"]["id"].as_str().unwrap().to_string()).collect();
+    offered.sort();
+    let before = offered.len();
+    offered.dedup();
+    assert_eq!(offered.len(), before, "nobody offered twice");
+    assert!(offered.contains(&cs[4].id), "the fifth got the next offer: {offered:?}");
+    assert_eq!(filled.lead.status, entities::LeadStatus::Offering);
+
+    // A plan whose chosen contractor paused since it was made is not used either.
+    let (lead2, _) = create_lead(&app, &key, lead_input()).await;
+    let lead2_id: uuid::Uuid = lead2.parse().unwrap();
+    let open2 = open_offers(&lead_detail(&app, &admin, &lead2).await);
+    let ahead = plan_ahead(&app.ctx, lead2_id, chrono::Utc::now()).await.expect("a plan");
+    let chosen = ahead.ranked[0].contractor_id.to_string();
+    let pauser = cs.iter().find(|c| c.id == chosen).unwrap();
+    let until = (chrono::Utc::now() + chrono::Duration::days(1)).to_rfc3339();
+    app.ok(
+        Some(&pauser.token),
+        "mutation($id:ID!,$u:DateTime!){ pauseContractor(id:$id, until:$u){ id } }",
+        json!({"id": pauser.id, "u": until}),
+    )
+    .await;
+    let txn = app.ctx.db.begin().await.unwrap();
+    let l = nrp_server::store::leads::lock(&txn, lead2_id).await.unwrap().unwrap();
+    nrp_server::store::offers::close_if_open(
+        &txn,
+        open2[0].0.parse().unwrap(),
+        entities::OfferStatus::Declined,
+        chrono::Utc::now(),
+        None,
+        None,
+    )
+    .await
+    .unwrap();
+    // The lock is taken in this transaction: the plan's version is one behind, as it should be.
+    assert_eq!(l.version, ahead.version + 1);
+    fill(&app.ctx, &txn, l, chrono::Utc::now(), Some(ahead)).await.unwrap();
+    txn.commit().await.unwrap();
+    let d = lead_detail(&app, &admin, &lead2).await;
+    let paused_offers =
+        d["offers"].as_array().unwrap().iter().filter(|o| o["contractor"]["id"] == json!(chosen)).count();
+    assert_eq!(paused_offers, 0, "the paused contractor got no offer");
 });

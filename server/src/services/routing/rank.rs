@@ -144,7 +144,11 @@ pub fn exclusion(lead: &LeadFacts, c: &ContractorFacts, now: DateTime<Utc>) -> (
     };
     let covers =
         c.service_postcodes.contains(&lead.postcode) || distance.is_some_and(|d| d <= f64::from(c.service_radius_km));
-    let reason = if c.status != ContractorStatus::Active {
+    // The area comes first: routing reads only the contractors in reach of the lead and counts
+    // the rest, who are all out of the area, without reading them.
+    let reason = if !covers {
+        Some(Exclusion::OutOfArea)
+    } else if c.status != ContractorStatus::Active {
         Some(Exclusion::NotActive)
     } else if c.paused_until.is_some_and(|u| u > now) {
         Some(Exclusion::Paused)
@@ -152,8 +156,6 @@ pub fn exclusion(lead: &LeadFacts, c: &ContractorFacts, now: DateTime<Utc>) -> (
         Some(Exclusion::AlreadyOffered)
     } else if !c.specialties.contains(&lead.damage_type) {
         Some(Exclusion::NoSpecialty)
-    } else if !covers {
-        Some(Exclusion::OutOfArea)
     } else if c.has_expired_certification {
         Some(Exclusion::CertExpired)
     } else if c.active_jobs >= c.max_active_jobs {
@@ -294,11 +296,18 @@ mod tests {
         let l = lead();
         type Change = Box<dyn Fn(&mut ContractorFacts)>;
         let cases: Vec<(Change, Exclusion)> = vec![
+            (Box::new(|c| c.base_point = Some(MELBOURNE)), Exclusion::OutOfArea),
             (Box::new(|c| c.status = ContractorStatus::Pending), Exclusion::NotActive),
             (Box::new(move |c| c.paused_until = Some(now + chrono::Duration::hours(1))), Exclusion::Paused),
             (Box::new(|c| c.already_offered = true), Exclusion::AlreadyOffered),
             (Box::new(|c| c.specialties = vec![DamageType::Fire]), Exclusion::NoSpecialty),
-            (Box::new(|c| c.base_point = Some(MELBOURNE)), Exclusion::OutOfArea),
+            (
+                Box::new(|c| {
+                    c.base_point = Some(MELBOURNE);
+                    c.status = ContractorStatus::Suspended
+                }),
+                Exclusion::OutOfArea,
+            ),
             (Box::new(|c| c.has_expired_certification = true), Exclusion::CertExpired),
             (Box::new(|c| c.active_jobs = 5), Exclusion::AtCapacity),
             (
