@@ -4,11 +4,14 @@
 //! - accept latency under contention (p50/p99) and the exactly-once count;
 //! - server memory per idle authenticated subscription;
 //! - lead committed → Web Push request at the push service (issue 10), one instance and two;
-//! - `search` latency over 100,000 leads (issue 12, `--search-only`).
+//! - `search` latency over 100,000 leads (issue 12, `--search-only`);
+//! - routing at national scale: `createLead` and the first `OFFERED` frame with 1,000 to 100,000
+//!   contractors in the network (issue 13, `--network-only`).
 //!
 //! Run it with `scripts/bench.sh` (builds in release, raises the file-descriptor limit).
 
 mod client;
+mod network;
 mod push;
 mod search;
 mod server;
@@ -54,6 +57,14 @@ struct Args {
     /// Only the search run (issue 12): bulk-loaded leads, `search` timed through the API.
     #[arg(long)]
     search_only: bool,
+    /// Only the national-scale routing run (issue 13): bulk-loaded networks of these sizes.
+    #[arg(long)]
+    network_only: bool,
+    #[arg(long, value_delimiter = ',', default_value = "1000,10000,100000")]
+    network_sizes: Vec<usize>,
+    /// Leads per network size.
+    #[arg(long, default_value_t = 500)]
+    network_leads: usize,
     /// Leads in the search run.
     #[arg(long, default_value_t = 100_000)]
     search_leads: u64,
@@ -88,9 +99,13 @@ async fn main() -> anyhow::Result<()> {
         // The benchmark's contractors each take many leads.
         ("CONTRACTOR_MAX_ACTIVE_JOBS".to_string(), "1000".to_string()),
         ("LOG_FORMAT".to_string(), "json".to_string()),
-        ("RUST_LOG".to_string(), "warn".to_string()),
+        ("RUST_LOG".to_string(), std::env::var("NRP_BENCH_RUST_LOG").unwrap_or_else(|_| "warn".into())),
         ("DATABASE_MAX_CONNECTIONS".to_string(), "16".to_string()),
     ];
+    if args.network_only {
+        server::drop_database(&args.pg, &db).await?;
+        return network::run(&env, &args.pg, &args.postcodes, &args.network_sizes, args.network_leads).await;
+    }
     server::cli(&env, &["import-postcodes", &args.postcodes]).await.context("importing postcodes")?;
     server::cli(
         &env,
@@ -119,7 +134,7 @@ async fn main() -> anyhow::Result<()> {
     }
     let mut tokens = Vec::new();
     for i in 0..args.contractors {
-        let (id, token) = api.contractor(&admin, BASES[i % BASES.len()], i, &["WATER"]).await?;
+        let (id, token) = api.contractor(&db, &admin, BASES[i % BASES.len()], i, &["WATER"]).await?;
         tokens.push((id, token));
     }
     println!(
@@ -158,7 +173,7 @@ async fn main() -> anyhow::Result<()> {
     //    have no open offers, so each socket holds only its subscription.
     let mut idle = Vec::new();
     for i in 0..20 {
-        idle.push(api.contractor(&admin, "4000", 10_000 + i, &["STORM"]).await?);
+        idle.push(api.contractor(&db, &admin, "4000", 10_000 + i, &["STORM"]).await?);
     }
     let per = idle_memory(&a, &idle, args.subscribers).await?;
     println!("memory per idle authenticated subscription: {:.1} KB (N = {})", per / 1024.0, args.subscribers);

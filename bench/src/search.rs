@@ -7,11 +7,10 @@ use std::time::Instant;
 
 use anyhow::{Context, bail};
 use serde_json::json;
-use tokio::process::Command;
 
 use crate::client::Api;
 use crate::report;
-use crate::server;
+use crate::server::{self, psql};
 
 const FIRST: [&str; 20] = [
     "Olivia",
@@ -193,14 +192,6 @@ fn insert_sql(n: u64, partner: &str) -> String {
            'Benchmark lead', 0, now() - make_interval(mins => i::int), now() - make_interval(mins => i::int) \
          FROM generate_series(1, {n}) AS i"
     )
-}
-
-async fn psql(db: &str, sql: &str) -> anyhow::Result<()> {
-    let status = Command::new("psql").arg(db).args(["-v", "ON_ERROR_STOP=1", "-qc", sql]).status().await?;
-    if !status.success() {
-        bail!("psql failed");
-    }
-    Ok(())
 }
 
 /// Loads `n` leads for the insurer behind `key`, indexes them, and times searches.

@@ -34,6 +34,15 @@ pub async fn vapid_key(env: &[(String, String)]) -> anyhow::Result<(String, Stri
     Ok((private.trim().to_string(), public.trim().to_string()))
 }
 
+/// Runs SQL against `db` with psql; returns what it printed (unaligned, tuples only).
+pub async fn psql(db: &str, sql: &str) -> anyhow::Result<String> {
+    let out = Command::new("psql").arg(db).args(["-v", "ON_ERROR_STOP=1", "-qAtc", sql]).output().await?;
+    if !out.status.success() {
+        bail!("psql failed: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
 /// A PostgreSQL database made for this run.
 pub async fn fresh_database(pg: &str) -> anyhow::Result<String> {
     let name = format!("nrp_bench_{}", uuid::Uuid::new_v4().simple());
@@ -66,19 +75,30 @@ pub struct Server {
 impl Server {
     /// Starts `nrp-server serve` on a free port and waits until it is ready.
     pub async fn start(env: &[(String, String)]) -> anyhow::Result<Server> {
+        Self::start_within(env, Duration::from_secs(15)).await
+    }
+
+    /// As [`Server::start`], waiting up to `limit` (start-up work on a large database).
+    pub async fn start_within(env: &[(String, String)], limit: Duration) -> anyhow::Result<Server> {
         let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
         let child = Command::new(binary()?)
             .arg("serve")
             .envs(env.iter().cloned())
             .env("BIND_ADDR", format!("127.0.0.1:{port}"))
             .env("WEB_DIST_DIR", "/nonexistent")
-            .stdout(Stdio::null())
+            .stdout(match std::env::var("NRP_BENCH_SERVER_LOG") {
+                // Where a server's log goes when asked (with RUST_LOG set in the benchmark's own
+                // environment, which the server inherits), for finding where time goes.
+                Ok(path) => std::fs::OpenOptions::new().create(true).append(true).open(path)?.into(),
+                Err(_) => Stdio::null(),
+            })
             .kill_on_drop(true)
             .spawn()
             .context("starting nrp-server")?;
         let server = Server { child, port };
         let http = reqwest::Client::new();
-        for _ in 0..300 {
+        let deadline = std::time::Instant::now() + limit;
+        while std::time::Instant::now() < deadline {
             if let Ok(r) = http.get(format!("{}/readyz", server.base())).send().await
                 && r.status().is_success()
             {

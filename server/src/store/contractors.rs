@@ -3,9 +3,9 @@ use std::collections::HashMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use entities::{
     ContractorStatus, DamageType, certification, contractor, contractor_cell as cell,
-    contractor_service_postcode as csp, contractor_specialty as cs,
+    contractor_service_postcode as csp, contractor_specialty as cs, postcode_centroid,
 };
-use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::sea_query::{Expr, ExprTrait, Query, QueryStatementBuilder};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter,
     QueryOrder, QuerySelect, Select, Set,
@@ -137,20 +137,32 @@ pub async fn place(db: &impl ConnectionTrait, contractors: &[contractor::Model])
     cell::Entity::delete_many().filter(cell::Column::ContractorId.is_in(ids.iter().copied())).exec(db).await?;
     let mut rows = Vec::new();
     for c in contractors {
-        let centre = centres.get(&c.base_postcode).copied();
-        if let Some((lat, lon)) = centre {
+        if let Some((lat, lon)) = centres.get(&c.base_postcode).copied() {
             for cell in cells_within(Point { lat, lon }, f64::from(c.service_radius_km)) {
                 rows.push(cell::ActiveModel { cell: Set(cell), contractor_id: Set(c.id) });
             }
         }
-        contractor::Entity::update_many()
-            .col_expr(contractor::Column::BaseLatitude, Expr::value(centre.map(|p| p.0)))
-            .col_expr(contractor::Column::BaseLongitude, Expr::value(centre.map(|p| p.1)))
-            .col_expr(contractor::Column::PlacedRadiusKm, Expr::value(c.service_radius_km))
-            .filter(contractor::Column::Id.eq(c.id))
-            .exec(db)
-            .await?;
     }
+    // The base point from the centre table, in one statement for the batch (a radius changed
+    // meanwhile is placed again by the change that made it).
+    let centre_of = |col: postcode_centroid::Column| {
+        let q = Query::select()
+            .column(col)
+            .from(postcode_centroid::Entity)
+            .and_where(
+                Expr::col((postcode_centroid::Entity, postcode_centroid::Column::Postcode))
+                    .equals((contractor::Entity, contractor::Column::BasePostcode)),
+            )
+            .to_owned();
+        Expr::SubQuery(None, Box::new(q.into_sub_query_statement()))
+    };
+    contractor::Entity::update_many()
+        .col_expr(contractor::Column::BaseLatitude, centre_of(postcode_centroid::Column::Latitude))
+        .col_expr(contractor::Column::BaseLongitude, centre_of(postcode_centroid::Column::Longitude))
+        .col_expr(contractor::Column::PlacedRadiusKm, Expr::col(contractor::Column::ServiceRadiusKm).into())
+        .filter(contractor::Column::Id.is_in(ids.iter().copied()))
+        .exec(db)
+        .await?;
     // Two columns a row: well inside SQLite's and PostgreSQL's limits on bound values.
     for chunk in rows.chunks(5000) {
         cell::Entity::insert_many(chunk.to_vec())
