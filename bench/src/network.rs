@@ -16,7 +16,8 @@ use crate::client::{Api, Socket, percentile};
 use crate::server::{self, Server, psql};
 
 /// The eastern states' postcodes with a known centre, in one SQL array.
-const EASTERN: &str = "(SELECT array_agg(postcode ORDER BY postcode) FROM postcode_centroids WHERE state IN ('NSW','ACT','VIC','QLD'))";
+const EASTERN: &str =
+    "(SELECT array_agg(postcode ORDER BY postcode) FROM postcode_centroids WHERE state IN ('NSW','ACT','VIC','QLD'))";
 
 /// `n` active contractors, each at a random eastern postcode (a fixed seed: every run the same).
 fn contractors_sql(n: usize) -> String {
@@ -109,11 +110,9 @@ async fn measure(server: &Server, db: &str, leads: usize) -> anyhow::Result<Figu
     // contractors, who score highest.
     let places = psql(
         db,
-        &format!(
-            "SELECT setseed(0.29); SELECT string_agg(c.postcode || ',' || c.state || ',' || coalesce(l.suburb, 'Town'), ';') \
-             FROM (SELECT postcode, state FROM postcode_centroids WHERE state IN ('NSW','ACT','VIC','QLD') ORDER BY random() LIMIT 200) c \
-             LEFT JOIN LATERAL (SELECT suburb FROM postcode_localities pl WHERE pl.postcode = c.postcode LIMIT 1) l ON true"
-        ),
+        "SELECT setseed(0.29); SELECT string_agg(c.postcode || ',' || c.state || ',' || coalesce(l.suburb, 'Town'), ';') \
+         FROM (SELECT postcode, state FROM postcode_centroids WHERE state IN ('NSW','ACT','VIC','QLD') ORDER BY random() LIMIT 200) c \
+         LEFT JOIN LATERAL (SELECT suburb FROM postcode_localities pl WHERE pl.postcode = c.postcode LIMIT 1) l ON true",
     )
     .await?;
     let places: Vec<(String, String, String)> = places
@@ -165,7 +164,11 @@ async fn measure(server: &Server, db: &str, leads: usize) -> anyhow::Result<Figu
         });
         let started = Instant::now();
         let d = api
-            .data(Some(&key), "mutation($i:CreateLeadInput!){ createLead(input:$i){ id createdAt } }", json!({"i": input}))
+            .data(
+                Some(&key),
+                "mutation($i:CreateLeadInput!){ createLead(input:$i){ id createdAt } }",
+                json!({"i": input}),
+            )
             .await?;
         let answered = started.elapsed().as_secs_f64() * 1000.0;
         let id = d["createLead"]["id"].as_str().context("lead id")?.to_string();

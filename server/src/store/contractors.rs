@@ -159,7 +159,7 @@ pub async fn place(db: &impl ConnectionTrait, contractors: &[contractor::Model])
     contractor::Entity::update_many()
         .col_expr(contractor::Column::BaseLatitude, centre_of(postcode_centroid::Column::Latitude))
         .col_expr(contractor::Column::BaseLongitude, centre_of(postcode_centroid::Column::Longitude))
-        .col_expr(contractor::Column::PlacedRadiusKm, Expr::col(contractor::Column::ServiceRadiusKm).into())
+        .col_expr(contractor::Column::PlacedRadiusKm, Expr::col(contractor::Column::ServiceRadiusKm))
         .filter(contractor::Column::Id.is_in(ids.iter().copied()))
         .exec(db)
         .await?;
