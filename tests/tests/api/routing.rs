@@ -419,9 +419,36 @@ on_both_databases!(routing_by_reach_ranks_and_counts_as_a_scan_of_the_whole_netw
     assert!(compared >= 5, "seed {seed}: only {compared} leads had candidates; the network is too thin to check");
 });
 
-on_both_databases!(a_plan_made_before_the_lock_is_used_only_while_it_still_holds, |app: TestApp| async move {
-    use nrp_server::services::routing::{fill, plan_ahead};
+/// Declines `offer` and tops `lead` up with the plan `ahead`, in one locked transaction as the
+/// service does; returns the lead's version once locked, and what the fill did.
+async fn decline_and_fill(
+    app: &TestApp,
+    lead: uuid::Uuid,
+    offer: &str,
+    ahead: Option<nrp_server::services::routing::Plan>,
+) -> (i64, nrp_server::services::routing::Filled) {
     use sea_orm::TransactionTrait;
+    let txn = app.ctx.db.begin().await.unwrap();
+    let l = nrp_server::store::leads::lock(&txn, lead).await.unwrap().unwrap();
+    let version = l.version;
+    let now = chrono::Utc::now();
+    nrp_server::store::offers::close_if_open(
+        &txn,
+        offer.parse().unwrap(),
+        entities::OfferStatus::Declined,
+        now,
+        None,
+        None,
+    )
+    .await
+    .unwrap();
+    let filled = nrp_server::services::routing::fill(&app.ctx, &txn, l, now, ahead).await.unwrap();
+    txn.commit().await.unwrap();
+    (version, filled)
+}
+
+on_both_databases!(a_plan_made_before_the_lock_is_used_only_while_it_still_holds, |app: TestApp| async move {
+    use nrp_server::services::routing::plan_ahead;
     seed_postcodes(&app).await;
     let admin = app.admin_token().await;
     let (_, key) = insurer_key(&app, &admin, "Stale Mutual").await;
@@ -441,24 +468,7 @@ on_both_databases!(a_plan_made_before_the_lock_is_used_only_while_it_still_holds
     let (first, _) = offers[0].clone();
     app.ok(Some(&cs[0].token), DECLINE, json!({"id": first})).await;
     // A write holding the stale plan ranks again instead of offering the fourth twice.
-    let locked_fill = |plan| async {
-        let txn = app.ctx.db.begin().await.unwrap();
-        let l = nrp_server::store::leads::lock(&txn, lead_id).await.unwrap().unwrap();
-        nrp_server::store::offers::close_if_open(
-            &txn,
-            offers[1].0.parse().unwrap(),
-            entities::OfferStatus::Declined,
-            chrono::Utc::now(),
-            None,
-            None,
-        )
-        .await
-        .unwrap();
-        let filled = fill(&app.ctx, &txn, l, chrono::Utc::now(), plan).await.unwrap();
-        txn.commit().await.unwrap();
-        filled
-    };
-    let filled = locked_fill(Some(stale)).await;
+    let (_, filled) = decline_and_fill(&app, lead_id, &offers[1].0, Some(stale)).await;
     let d = lead_detail(&app, &admin, &lead).await;
     let mut offered: Vec<String> =
         d["offers"].as_array().unwrap().iter().map(|o| o["contractor"]["id"].as_str().unwrap().to_string()).collect();
@@ -483,22 +493,10 @@ on_both_databases!(a_plan_made_before_the_lock_is_used_only_while_it_still_holds
         json!({"id": pauser.id, "u": until}),
     )
     .await;
-    let txn = app.ctx.db.begin().await.unwrap();
-    let l = nrp_server::store::leads::lock(&txn, lead2_id).await.unwrap().unwrap();
-    nrp_server::store::offers::close_if_open(
-        &txn,
-        open2[0].0.parse().unwrap(),
-        entities::OfferStatus::Declined,
-        chrono::Utc::now(),
-        None,
-        None,
-    )
-    .await
-    .unwrap();
-    // The lock is taken in this transaction: the plan's version is one behind, as it should be.
-    assert_eq!(l.version, ahead.version + 1);
-    fill(&app.ctx, &txn, l, chrono::Utc::now(), Some(ahead)).await.unwrap();
-    txn.commit().await.unwrap();
+    let version = ahead.version;
+    let (locked, _) = decline_and_fill(&app, lead2_id, &open2[0].0, Some(ahead)).await;
+    // The lock is taken in that transaction: the plan's version is one behind, as it should be.
+    assert_eq!(locked, version + 1);
     let d = lead_detail(&app, &admin, &lead2).await;
     let paused_offers =
         d["offers"].as_array().unwrap().iter().filter(|o| o["contractor"]["id"] == json!(chosen)).count();

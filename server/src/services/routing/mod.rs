@@ -213,6 +213,10 @@ pub async fn plan(db: &impl ConnectionTrait, l: &lead::Model, now: DateTime<Utc>
 /// for itself).
 pub async fn plan_ahead(ctx: &AppContext, id: uuid::Uuid, now: DateTime<Utc>) -> Option<Plan> {
     let l = store::leads::find(&ctx.db, id).await.ok()??;
+    // Only a lead that routing may still fill is worth ranking.
+    if !matches!(l.status, LeadStatus::New | LeadStatus::Offering) {
+        return None;
+    }
     plan(&ctx.db, &l, now, Scan::Reach).await.ok()
 }
 
