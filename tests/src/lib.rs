@@ -224,6 +224,27 @@ impl TestApp {
         body["data"].clone()
     }
 
+    /// Asks [`ok`](Self::ok) again until `pred` holds for its `data` (at most 10 s), for what the
+    /// server writes after a test can see it happen and signals nowhere: a webhook delivery is
+    /// marked delivered only once the receiver's answer is back at the server.
+    pub async fn ok_until(
+        &self,
+        token: Option<&str>,
+        query: &str,
+        variables: Value,
+        pred: impl Fn(&Value) -> bool,
+    ) -> Value {
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let data = self.ok(token, query, variables.clone()).await;
+            if pred(&data) {
+                return data;
+            }
+            assert!(tokio::time::Instant::now() < deadline, "not so within 10 s: {data:#}");
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+
     /// Logs in and returns the access token.
     pub async fn login(&self, email: &str, password: &str) -> String {
         let data = self

@@ -50,6 +50,21 @@ impl Ws {
         self.send(json!({"id": id, "type": "subscribe", "payload": {"query": query}})).await;
     }
 
+    /// Starts a subscription and returns once the server runs it: a query sent after it on the
+    /// same socket has been answered in full (the server takes a socket's frames in order).
+    pub async fn subscribe_live(&mut self, id: &str, query: &str) {
+        self.subscribe(id, query).await;
+        let probe = format!("{id}-probe");
+        self.subscribe(&probe, "{ __typename }").await;
+        loop {
+            match self.next(Duration::from_secs(10)).await {
+                Frame::Json(v) if v["id"] == probe.as_str() && v["type"] == "complete" => return,
+                Frame::Json(v) if v["id"] == probe.as_str() && v["type"] == "next" => continue,
+                other => panic!("expected the probe's answer, got {other:?}"),
+            }
+        }
+    }
+
     /// The next JSON frame or the close, within `limit` (panics on timeout).
     pub async fn next(&mut self, limit: Duration) -> Frame {
         loop {

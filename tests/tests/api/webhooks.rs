@@ -59,11 +59,17 @@ on_both_databases_with!(an_insurer_receives_every_event_of_its_own_leads_signed,
     // A forged body does not verify.
     let (h, body) = &got[0];
     assert!(!verify(&secret, h, &body.replace("NEW", "CANCELLED")));
+    // The last delivery is marked once the receiver's answer is back at the server.
     let log = app
-        .ok(
+        .ok_until(
             Some(&key),
             "{ webhookDeliveries { totalCount edges { node { status attempts lastStatusCode } } } }",
             json!({}),
+            |d| {
+                d["webhookDeliveries"]["edges"]
+                    .as_array()
+                    .is_some_and(|e| e.iter().all(|e| e["node"]["status"] != "PENDING"))
+            },
         )
         .await;
     assert_eq!(log["webhookDeliveries"]["totalCount"], 4);
@@ -72,7 +78,8 @@ on_both_databases_with!(an_insurer_receives_every_event_of_its_own_leads_signed,
             .as_array()
             .unwrap()
             .iter()
-            .all(|e| e["node"]["status"] == "DELIVERED" && e["node"]["lastStatusCode"] == 200)
+            .all(|e| e["node"]["status"] == "DELIVERED" && e["node"]["lastStatusCode"] == 200),
+        "{log}"
     );
 });
 
@@ -107,7 +114,10 @@ async fn a_failing_receiver_is_retried_with_back_off_and_every_attempt_is_logged
         got.iter().map(|(h, _)| h["x-nrp-event-id"].to_str().unwrap().to_string()).collect();
     assert_eq!(ids.len(), got.len(), "each event arrived once");
     let q = "query($p:ID){ webhookDeliveries(partnerId:$p){ edges { node { eventType status attempts attemptLog { attempt statusCode } } } } }";
-    let log = app.ok(Some(&admin), q, json!({"p": pid})).await;
+    let settled = |d: &Value| {
+        d["webhookDeliveries"]["edges"].as_array().is_some_and(|e| e.iter().all(|e| e["node"]["status"] != "PENDING"))
+    };
+    let log = app.ok_until(Some(&admin), q, json!({"p": pid}), settled).await;
     let nodes: Vec<Value> =
         log["webhookDeliveries"]["edges"].as_array().unwrap().iter().map(|e| e["node"].clone()).collect();
     assert!(nodes.iter().all(|n| n["status"] == "DELIVERED"), "{nodes:?}");
