@@ -55,6 +55,12 @@ pub struct Model {
     pub base_longitude: Option<f64>,
     /// The service radius its `contractor_cells` were drawn for; `None` until placed.
     pub placed_radius_km: Option<i32>,
+    /// An admin's adjustment to the earned performance score (−0.5 to 0.5), with its reason.
+    pub score_adjustment: f64,
+    pub score_adjustment_reason: Option<String>,
+    pub score_adjusted_at: Option<DateTimeUtc>,
+    /// When the performance score was last computed from the record.
+    pub score_computed_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -108,6 +108,42 @@ pub enum ActorKind {
     Anonymous,
 }
 
+/// Why a contractor hands back a lead it won.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ReturnReason {
+    /// The customer cannot be reached on the details given.
+    #[sea_orm(string_value = "BAD_CONTACT")]
+    BadContact,
+    /// The same job reached the contractor before.
+    #[sea_orm(string_value = "DUPLICATE")]
+    Duplicate,
+    /// The work is not what the lead described.
+    #[sea_orm(string_value = "OUT_OF_SCOPE")]
+    OutOfScope,
+}
+
+/// Where a lead return stands: an admin upholds or rejects it, once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ReturnStatus {
+    #[sea_orm(string_value = "PENDING")]
+    Pending,
+    #[sea_orm(string_value = "UPHELD")]
+    Upheld,
+    #[sea_orm(string_value = "REJECTED")]
+    Rejected,
+}
+
+impl ReturnStatus {
+    /// `PENDING → UPHELD | REJECTED`, and nothing after.
+    pub fn can_transition_to(self, next: ReturnStatus) -> bool {
+        matches!((self, next), (ReturnStatus::Pending, ReturnStatus::Upheld | ReturnStatus::Rejected))
+    }
+}
+
 /// A lead's place in its lifecycle.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
@@ -145,6 +181,8 @@ impl LeadStatus {
                 | (Unassigned, Offering)
                 | (Unassigned, Assigned)
                 | (Assigned, Completed)
+                // Its job was cancelled, or its return upheld: back to the queue.
+                | (Assigned, Unassigned)
                 | (New | Offering | Assigned | Unassigned, Cancelled)
                 // An admin releases a false duplicate into routing.
                 | (Duplicate, New)

@@ -16,6 +16,8 @@ mod m20261203_000011_accounts;
 mod m20261204_000012_search;
 mod m20261205_000013_field_capture;
 mod m20261206_000014_routing_reach;
+mod m20261207_000015_earned_score;
+mod m20261208_000016_lead_returns;
 
 /// Every migration of the product, in order.
 pub struct Migrator;
@@ -38,6 +40,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000012_search::Migration),
             Box::new(m20261205_000013_field_capture::Migration),
             Box::new(m20261206_000014_routing_reach::Migration),
+            Box::new(m20261207_000015_earned_score::Migration),
+            Box::new(m20261208_000016_lead_returns::Migration),
         ]
     }
 }

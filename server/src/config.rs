@@ -142,6 +142,14 @@ pub struct Config {
     pub vapid: Option<crate::notify::Vapid>,
     /// How long an urgent offer may sit unopened before an SMS follows its push.
     pub offer_sms_after: Duration,
+    /// The performance score's rolling window (`SCORE_WINDOW_DAYS`, 90).
+    pub score_window: Duration,
+    /// How many observations the neutral prior of each score term is worth
+    /// (`SCORE_PRIOR_WEIGHT`, 5).
+    pub score_prior_weight: f64,
+    /// How often the scores the window rolled past, and the medians, are recomputed
+    /// (`SCORE_SWEEP_SECS`, 3600).
+    pub score_sweep_interval: Duration,
 }
 
 /// The Stripe account NRP pays from.
@@ -297,6 +305,20 @@ impl Config {
         let config = Config {
             vapid,
             offer_sms_after: Duration::from_secs(parse_u64("OFFER_SMS_AFTER_SECS", 120)?),
+            score_window: match parse_u64("SCORE_WINDOW_DAYS", 90)? {
+                d @ 1..=730 => Duration::from_secs(d * 86_400),
+                d => return Err(err("SCORE_WINDOW_DAYS", format!("expected 1 to 730 days, got {d}"))),
+            },
+            score_prior_weight: match lookup("SCORE_PRIOR_WEIGHT") {
+                None => 5.0,
+                Some(v) => match v.trim().parse::<f64>() {
+                    Ok(w) if w.is_finite() && (0.5..=1000.0).contains(&w) => w,
+                    _ => {
+                        return Err(err("SCORE_PRIOR_WEIGHT", format!("expected a number from 0.5 to 1000, got {v:?}")));
+                    }
+                },
+            },
+            score_sweep_interval: Duration::from_secs(parse_u64("SCORE_SWEEP_SECS", 3600)?.max(1)),
             smtp_url: smtp_url.map(SecretString::from),
             admin_second_factor_required: match lookup("ADMIN_SECOND_FACTOR")
                 .as_deref()

@@ -1,8 +1,10 @@
 //! Background work each instance runs, each kind in its own task so that none can hold up
 //! another: expiring offers (and cascading to the next candidates); routing leads left `NEW` by
 //! an instance that died mid-intake and flagging overdue jobs; delivering partner webhooks from
-//! the outbox; sending notifications (push, SMS, email) from theirs; scheduled payout batches. Every step is exactly-once across instances (see
-//! `services::offers`, `services::webhooks`, `services::payouts`), so all instances run them.
+//! the outbox; sending notifications (push, SMS, email) from theirs; scheduled payout batches;
+//! recomputing the performance scores the window moved past. Every step is exactly-once across
+//! instances (see `services::offers`, `services::webhooks`, `services::payouts`) or idempotent
+//! (`services::scoring`), so all instances run them.
 //!
 //! Webhooks go out concurrently from a bounded pool, with a cap per partner: a partner whose
 //! endpoint never answers ties up at most its own share of the pool, for at most the send
@@ -16,7 +18,7 @@ use tokio::task::JoinHandle;
 use uuid::Uuid;
 
 use crate::context::AppContext;
-use crate::services::{jobs, notifications, offers, payouts, webhooks};
+use crate::services::{jobs, notifications, offers, payouts, scoring, webhooks};
 
 /// Starts every background task; abort the handles to stop them.
 pub fn spawn_all(ctx: &Arc<AppContext>) -> Vec<JoinHandle<()>> {
@@ -26,6 +28,7 @@ pub fn spawn_all(ctx: &Arc<AppContext>) -> Vec<JoinHandle<()>> {
         tokio::spawn(run_webhook_delivery(Arc::clone(ctx))),
         tokio::spawn(run_notification_delivery(Arc::clone(ctx))),
         tokio::spawn(run_payout_schedule(Arc::clone(ctx))),
+        tokio::spawn(run_score_sweep(Arc::clone(ctx))),
     ]
 }
 
@@ -69,6 +72,22 @@ pub async fn run_maintenance(ctx: Arc<AppContext>) {
             Ok(0) => {}
             Ok(n) => tracing::info!(flagged = n, "jobs flagged overdue"),
             Err(e) => tracing::error!(error = ?e, "flagging overdue jobs failed"),
+        }
+    }
+}
+
+/// Performance scores the rolling window moved past, and the network's medians: every
+/// `SCORE_SWEEP_SECS` (the first an interval after start; events rescore as they happen).
+pub async fn run_score_sweep(ctx: Arc<AppContext>) {
+    let period = ctx.config.score_sweep_interval;
+    let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        match scoring::sweep(&ctx).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(rescored = n, "performance scores recomputed"),
+            Err(e) => tracing::error!(error = ?e, "recomputing performance scores failed"),
         }
     }
 }

@@ -40,14 +40,14 @@ macro_rules! operations {
 
 operations!("graphql/auth.graphql": Register, RequestPasswordReset, ResetPassword, VerifyEmail, ResendEmailVerification, ChangePassword, MySessions, EndSession, EndOtherSessions, ChangeEmail, SecondFactorStatus, EnrolSecondFactor, ConfirmSecondFactor, TurnOffSecondFactor, ReplaceRecoveryCodes);
 operations!("graphql/offers.graphql": LeadOffers, AcceptOffer, DeclineOffer);
-operations!("graphql/jobs.graphql" with "Clone, PartialEq": MyJobs, JobDetail, AdvanceJob, AddJobNote, UploadAttachment);
+operations!("graphql/jobs.graphql" with "Clone, PartialEq": MyJobs, JobDetail, AdvanceJob, AddJobNote, UploadAttachment, ReturnLead, MissedLeads);
 operations!("graphql/admin.graphql": Contractors, VerifyContractor, SuspendContractor, ReinstateContractor, AuditLog, AdminNotifications, ResendNotification);
 operations!("graphql/contractor.graphql": MyProfile, UpdateProfile, PauseMe, ResumeMe, AddCertification, RemoveCertification, MyPayouts, StripeLink);
 operations!("graphql/ops.graphql": Leads, LeadUpdates, LeadDetail, AssignLead, RerouteLead, ReleaseDuplicate, CancelLead, AdminPayouts, RunPayoutBatch, HoldPayout, ReleasePayout, RetryPayout, ReversePayout, Partners, CreatePartner, CreateApiKey, RevokeApiKey, AdminJobs, AdminClaims, Dashboard, JobUpdates);
 operations!("graphql/alerts.graphql": WebPushPublicKey, RegisterPushSubscription, RemovePushSubscription, MarkOfferSeen, RequestCode);
 operations!("graphql/alerts.graphql" with "Clone, Serialize, PartialEq": MyAlertSettings, UpdateAlertSettings, ConfirmCode);
 operations!("graphql/team.graphql": Users, InviteUser, ResendInvitation, DisableUser, EnableUser, AcceptInvitation, ResetSecondFactor, EndUserSessions);
-operations!("graphql/admin_job.graphql" with "Clone, PartialEq": AdminJob, AdminAdvanceJob, CancelJob, RateJob, LodgeClaim, UpdateClaim, CreateLead);
+operations!("graphql/admin_job.graphql" with "Clone, PartialEq": AdminJob, AdminAdvanceJob, CancelJob, RateJob, LodgeClaim, UpdateClaim, CreateLead, DecideLeadReturn);
 operations!("graphql/admin_job.graphql" with "Clone, PartialEq, Serialize": AdminClaim);
 operations!("graphql/partner.graphql": PartnerPage, Deliveries, SetWebhook, Redeliver);
 operations!("graphql/search.graphql": Search);

@@ -9,6 +9,7 @@ mod money;
 mod password;
 mod phone;
 mod postcode;
+pub mod score;
 mod text;
 pub mod zones;
 

@@ -330,6 +330,40 @@ impl Query {
         Ok(to_page(rows, total, limit, after.is_some(), |m| m.id, AuditEntry))
     }
 
+    /// Your company's missed leads: the leads of the last 30 days in your area that you did not
+    /// get, newest first, each with why (your offer's fate, your rank, or the rule that left you
+    /// out) and the score that won. Contractors only.
+    #[graphql(complexity = "crate::graphql::ids::list_cost(first, child_complexity)")]
+    async fn missed_leads(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Page<super::types::lead_return::MissedLead>> {
+        let limit = page_size(first).gql()?;
+        let before = decode_cursor(after.as_deref()).gql()?;
+        let (rows, total) =
+            services::missed::list(app(ctx), meta(ctx), before, limit + 1, chrono::Utc::now()).await.gql()?;
+        Ok(to_page(rows, total, limit, after.is_some(), |m| m.lead.id, super::types::lead_return::MissedLead))
+    }
+
+    /// Lead returns, newest first: every one for admins (`status: PENDING` is the queue to
+    /// decide), a company's own for its users.
+    #[graphql(complexity = "crate::graphql::ids::list_cost(first, child_complexity)")]
+    async fn lead_returns(
+        &self,
+        ctx: &Context<'_>,
+        status: Option<super::types::enums::ReturnStatus>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Page<super::types::lead_return::LeadReturn>> {
+        let limit = page_size(first).gql()?;
+        let before = decode_cursor(after.as_deref()).gql()?;
+        let (rows, total) =
+            services::returns::list(app(ctx), meta(ctx), status.map(Into::into), before, limit + 1).await.gql()?;
+        Ok(to_page(rows, total, limit, after.is_some(), |m| m.id, super::types::lead_return::LeadReturn))
+    }
+
     /// One lead: admins; the partner that sent it in or insures it; the contractor it is
     /// assigned to. Anyone else gets `NOT_FOUND`.
     async fn lead(&self, ctx: &Context<'_>, id: ID) -> Result<Lead> {

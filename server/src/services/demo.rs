@@ -71,7 +71,6 @@ struct DemoContractor {
     specialties: &'static [DamageType],
     extra_postcodes: &'static [&'static str],
     status: ContractorStatus,
-    performance: f64,
 }
 
 use DamageType::{Fire, Mould, Storm, Water};
@@ -88,7 +87,6 @@ const CONTRACTORS: &[DemoContractor] = &[
         specialties: &[Water, Mould],
         extra_postcodes: &[],
         status: ContractorStatus::Active,
-        performance: 0.92,
     },
     DemoContractor {
         company: "Western Sydney Fire & Flood",
@@ -101,7 +99,6 @@ const CONTRACTORS: &[DemoContractor] = &[
         specialties: &[Fire, Water, Storm],
         extra_postcodes: &["2750"],
         status: ContractorStatus::Active,
-        performance: 0.81,
     },
     DemoContractor {
         company: "Eastern Suburbs Dry-Out",
@@ -114,7 +111,6 @@ const CONTRACTORS: &[DemoContractor] = &[
         specialties: &[Water],
         extra_postcodes: &[],
         status: ContractorStatus::Active,
-        performance: 0.74,
     },
     DemoContractor {
         company: "Macarthur Mould Specialists",
@@ -127,7 +123,6 @@ const CONTRACTORS: &[DemoContractor] = &[
         specialties: &[Mould],
         extra_postcodes: &["2170"],
         status: ContractorStatus::Pending,
-        performance: 0.5,
     },
     DemoContractor {
         company: "Yarra Restoration Group",
@@ -140,7 +135,6 @@ const CONTRACTORS: &[DemoContractor] = &[
         specialties: &[Water, Fire, Mould],
         extra_postcodes: &[],
         status: ContractorStatus::Active,
-        performance: 0.88,
     },
     DemoContractor {
         company: "Bayside Storm Response",
@@ -153,7 +147,6 @@ const CONTRACTORS: &[DemoContractor] = &[
         specialties: &[Storm, Water],
         extra_postcodes: &[],
         status: ContractorStatus::Active,
-        performance: 0.69,
     },
     DemoContractor {
         company: "Westgate Fire Recovery",
@@ -166,7 +159,6 @@ const CONTRACTORS: &[DemoContractor] = &[
         specialties: &[Fire],
         extra_postcodes: &[],
         status: ContractorStatus::Suspended,
-        performance: 0.41,
     },
     DemoContractor {
         company: "River City Flood Crew",
@@ -179,7 +171,6 @@ const CONTRACTORS: &[DemoContractor] = &[
         specialties: &[Water, Storm],
         extra_postcodes: &["4300"],
         status: ContractorStatus::Active,
-        performance: 0.85,
     },
     DemoContractor {
         company: "Sunshine Mould & Water",
@@ -192,7 +183,6 @@ const CONTRACTORS: &[DemoContractor] = &[
         specialties: &[Mould, Water],
         extra_postcodes: &[],
         status: ContractorStatus::Active,
-        performance: 0.77,
     },
     DemoContractor {
         company: "Gold Coast Storm Repairs",
@@ -205,7 +195,6 @@ const CONTRACTORS: &[DemoContractor] = &[
         specialties: &[Storm, Fire],
         extra_postcodes: &[],
         status: ContractorStatus::Pending,
-        performance: 0.5,
     },
     DemoContractor {
         company: "Swan River Restorations",
@@ -218,7 +207,6 @@ const CONTRACTORS: &[DemoContractor] = &[
         specialties: &[Water, Fire, Mould, Storm],
         extra_postcodes: &[],
         status: ContractorStatus::Active,
-        performance: 0.9,
     },
     DemoContractor {
         company: "Fremantle Fire & Smoke",
@@ -231,7 +219,6 @@ const CONTRACTORS: &[DemoContractor] = &[
         specialties: &[Fire],
         extra_postcodes: &["6155"],
         status: ContractorStatus::Active,
-        performance: 0.72,
     },
     DemoContractor {
         company: "Adelaide Hills Recovery",
@@ -244,7 +231,6 @@ const CONTRACTORS: &[DemoContractor] = &[
         specialties: &[Water, Storm, Fire],
         extra_postcodes: &[],
         status: ContractorStatus::Active,
-        performance: 0.8,
     },
 ];
 
@@ -373,7 +359,6 @@ pub async fn seed(ctx: &AppContext) -> ServiceResult<SeedReport> {
         )
         .await?;
         let mut am: entities::contractor::ActiveModel = c.clone().into();
-        am.performance_score = sea_orm::Set(d.performance);
         if d.status == ContractorStatus::Suspended {
             am.status_reason = sea_orm::Set(Some("insurance certificate lapsed".into()));
         }
@@ -441,5 +426,13 @@ pub async fn seed(ctx: &AppContext) -> ServiceResult<SeedReport> {
             .ok_or_else(|| ServiceError::Internal(anyhow::anyhow!("no demo contractor")))?,
     };
     let history = super::demo_history::tell(ctx, &cast).await?;
+    // The scores are earned from the story just told, as they would be in production.
+    let now = Utc::now();
+    let txn = ctx.db.begin().await?;
+    super::scoring::refresh_medians(&txn, &ctx.config, now).await?;
+    for id in cast.contractors.keys() {
+        super::scoring::rescore(&txn, &ctx.config, *id, now).await?;
+    }
+    txn.commit().await?;
     Ok(SeedReport { already_seeded: false, contractors: CONTRACTORS.len(), postcodes: DEMO_POSTCODES.len(), history })
 }

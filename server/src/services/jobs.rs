@@ -7,7 +7,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use entities::{JobEventKind, JobStatus, LeadStatus, job, job_event, lead};
-use sea_orm::{IntoActiveModel, Set, TransactionTrait};
+use sea_orm::{DatabaseTransaction, IntoActiveModel, Set, TransactionTrait};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -174,6 +174,7 @@ pub async fn advance(ctx: &AppContext, meta: &RequestMeta, id: Uuid, a: Advance)
     )
     .await?;
     events.push(Event::Job(JobUpdate::of(&moved, &l, Some(j.status), None)));
+    super::scoring::rescore(&txn, &ctx.config, j.contractor_id, now).await?;
     super::commit(ctx, txn, events).await?;
     Ok(moved)
 }
@@ -191,42 +192,61 @@ pub async fn cancel(ctx: &AppContext, meta: &RequestMeta, id: Uuid, reason: Stri
     }
     let txn = ctx.db.begin().await?;
     let locked = store::leads::lock(&txn, l.id).await?.ok_or_else(|| ServiceError::not_found("lead"))?;
+    let (moved, events) = cancel_locked(ctx, &txn, meta, &j, locked, &reason).await?;
+    super::audit::record(&txn, meta, "job.cancelled", "job", Some(j.id), json!({ "from": j.status, "reason": reason }))
+        .await?;
+    super::commit(ctx, txn, events).await?;
+    Ok(moved)
+}
+
+/// Cancels the open job `j` inside the caller's transaction, which holds its lead's lock
+/// (`locked`): the move on the timeline, the lead back to the queue (`UNASSIGNED`), the company's
+/// job slot freed and its score recomputed. Returns the job and the events to publish.
+pub(crate) async fn cancel_locked(
+    ctx: &AppContext,
+    txn: &DatabaseTransaction,
+    meta: &RequestMeta,
+    j: &job::Model,
+    locked: lead::Model,
+    reason: &str,
+) -> ServiceResult<(job::Model, Vec<Event>)> {
     let am = job::ActiveModel {
         status: Set(JobStatus::Cancelled),
-        cancelled_reason: Set(Some(reason.clone())),
+        cancelled_reason: Set(Some(reason.to_string())),
         ..Default::default()
     };
-    let moved = store::jobs::move_stage(&txn, j.id, j.status, am)
+    let moved = store::jobs::move_stage(txn, j.id, j.status, am)
         .await?
         .ok_or_else(|| ServiceError::conflict("the job changed at the same time; reload it and try again"))?;
     store::jobs::insert_event(
-        &txn,
+        txn,
         NewJobEvent {
             job_id: j.id,
             kind: JobEventKind::Transition,
             from_status: Some(j.status),
             to_status: Some(JobStatus::Cancelled),
             actor: meta.principal.audit_actor(),
-            actor_public: crate::access::public_actor(&txn, &meta.principal).await?,
-            note: Some(reason.clone()),
+            actor_public: crate::access::public_actor(txn, &meta.principal).await?,
+            note: Some(reason.to_string()),
         },
     )
     .await?;
     let previous = locked.status;
+    if !previous.can_transition_to(LeadStatus::Unassigned) {
+        return Err(ServiceError::conflict("the job's lead changed at the same time; reload it and try again"));
+    }
     let mut lam = locked.into_active_model();
     lam.status = Set(LeadStatus::Unassigned);
     lam.assigned_contractor_id = Set(None);
     lam.assigned_at = Set(None);
-    let requeued = store::leads::save(&txn, lam).await?;
-    store::contractors::add_active_jobs(&txn, j.contractor_id, -1).await?;
-    super::audit::record(&txn, meta, "job.cancelled", "job", Some(j.id), json!({ "from": j.status, "reason": reason }))
-        .await?;
+    let requeued = store::leads::save(txn, lam).await?;
+    store::contractors::add_active_jobs(txn, j.contractor_id, -1).await?;
+    super::scoring::rescore(txn, &ctx.config, j.contractor_id, Utc::now()).await?;
     let events = vec![
         Event::Job(JobUpdate::of(&moved, &requeued, Some(j.status), None)),
         Event::Lead(LeadUpdate::of(&requeued, Some(previous))),
     ];
-    super::commit(ctx, txn, events).await?;
-    Ok(moved)
+    Ok((moved, events))
 }
 
 /// Adds a note to the timeline (anyone who may see the job).
@@ -388,6 +408,7 @@ async fn record_rating(
     super::audit::record(&txn, meta, "job.rated", "job", Some(j.id), json!({ "score": score, "comment": comment }))
         .await?;
     let rated = store::jobs::find(&txn, j.id).await?.ok_or_else(|| ServiceError::not_found("job"))?;
+    super::scoring::rescore(&txn, &ctx.config, j.contractor_id, Utc::now()).await?;
     txn.commit().await?;
     Ok(rated)
 }
@@ -528,6 +549,8 @@ pub async fn flag_overdue(ctx: &AppContext) -> ServiceResult<usize> {
             Some(l) => vec![Event::Job(JobUpdate::of(&j, &l, None, Some(reason)))],
             None => vec![],
         };
+        // A missed contact deadline counts against the contact term from now on.
+        super::scoring::rescore(&txn, &ctx.config, j.contractor_id, now).await?;
         super::commit(ctx, txn, events).await?;
         n += 1;
     }

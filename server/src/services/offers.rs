@@ -140,7 +140,9 @@ pub async fn accept(ctx: &AppContext, meta: &RequestMeta, offer_id: Uuid) -> Ser
     let job = store::jobs::insert(&txn, l.id, c.id, Some(o.id), contact_due(ctx, &l, now)).await?;
     job_created(&txn, meta, &job).await?;
     let taken = store::offers::close_open_for_lead(&txn, l.id, OfferStatus::Taken, now).await?;
-    store::contractors::record_offer_decision(&txn, c.id, true, Some((now - o.created_at).num_seconds())).await?;
+    let waited = super::scoring::response_secs(&c.base_postcode, o.created_at, now);
+    store::contractors::record_offer_decision(&txn, c.id, true, Some(waited)).await?;
+    super::scoring::rescore(&txn, &ctx.config, c.id, now).await?;
     super::audit::record(
         &txn,
         meta,
@@ -175,8 +177,10 @@ pub async fn decline(
         let current = store::offers::find(&txn, o.id).await?.unwrap_or(o);
         return Err(closed(&current, now));
     }
-    store::contractors::record_offer_decision(&txn, o.contractor_id, false, Some((now - o.created_at).num_seconds()))
-        .await?;
+    let base = store::contractors::find(&txn, o.contractor_id).await?.map(|c| c.base_postcode).unwrap_or_default();
+    let waited = super::scoring::response_secs(&base, o.created_at, now);
+    store::contractors::record_offer_decision(&txn, o.contractor_id, false, Some(waited)).await?;
+    super::scoring::rescore(&txn, &ctx.config, o.contractor_id, now).await?;
     let mine = store::offers::find(&txn, o.id).await?.unwrap_or(o);
     let mut events = snapshots(OfferEventKind::Declined, std::slice::from_ref(&mine), &l);
     if l.status == LeadStatus::Offering {
@@ -225,6 +229,7 @@ pub async fn expire_due(ctx: &AppContext) -> ServiceResult<usize> {
             continue; // another instance got there first
         }
         store::contractors::record_offer_decision(&txn, o.contractor_id, false, None).await?;
+        super::scoring::rescore(&txn, &ctx.config, o.contractor_id, now).await?;
         let mine = store::offers::find(&txn, o.id).await?.unwrap_or(o);
         let mut events = snapshots(OfferEventKind::Expired, std::slice::from_ref(&mine), &l);
         if l.status == LeadStatus::Offering {

@@ -65,6 +65,10 @@ pub async fn insert(db: &impl ConnectionTrait, new: NewContractor) -> Result<con
         base_latitude: Set(None),
         base_longitude: Set(None),
         placed_radius_km: Set(None),
+        score_adjustment: Set(0.0),
+        score_adjustment_reason: Set(None),
+        score_adjusted_at: Set(None),
+        score_computed_at: Set(None),
     }
     .insert(db)
     .await?;

@@ -267,3 +267,44 @@ pub async fn page(
 pub async fn count(db: &impl ConnectionTrait, f: &LeadFilter) -> Result<u64, DbErr> {
     filtered(f).count(db).await
 }
+
+fn missed_for(contractor_id: Uuid, postcodes: &[String], since: DateTime<Utc>) -> sea_orm::Select<lead::Entity> {
+    use sea_orm::sea_query::Query;
+    lead::Entity::find()
+        .filter(lead::Column::Postcode.is_in(postcodes.iter().cloned()))
+        .filter(lead::Column::CreatedAt.gte(since))
+        // Never routed: held as a duplicate.
+        .filter(lead::Column::Status.ne(LeadStatus::Duplicate))
+        // Its own work (also a job since cancelled or returned) is not a lead it missed.
+        .filter(
+            lead::Column::Id.not_in_subquery(
+                Query::select()
+                    .column(entities::job::Column::LeadId)
+                    .from(entities::job::Entity)
+                    .and_where(entities::job::Column::ContractorId.eq(contractor_id))
+                    .to_owned(),
+            ),
+        )
+}
+
+/// Leads sent in since `since` for a place in `postcodes` that `contractor_id` has never had a
+/// job for, newest first after `before`, with how many there are.
+pub async fn missed_page(
+    db: &impl ConnectionTrait,
+    contractor_id: Uuid,
+    postcodes: &[String],
+    since: DateTime<Utc>,
+    before: Option<Uuid>,
+    limit: u64,
+) -> Result<(Vec<lead::Model>, u64), DbErr> {
+    if postcodes.is_empty() {
+        return Ok((vec![], 0));
+    }
+    let total = missed_for(contractor_id, postcodes, since).count(db).await?;
+    let mut q = missed_for(contractor_id, postcodes, since);
+    if let Some(b) = before {
+        q = q.filter(lead::Column::Id.lt(b));
+    }
+    let rows = q.order_by_desc(lead::Column::Id).limit(limit).all(db).await?;
+    Ok((rows, total))
+}

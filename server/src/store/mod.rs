@@ -13,6 +13,8 @@ pub mod offers;
 pub mod partners;
 pub mod payouts;
 pub mod postcodes;
+pub mod returns;
+pub mod scores;
 pub mod search;
 pub mod sessions;
 pub mod stripe_events;

@@ -78,3 +78,17 @@ pub async fn centroids(db: &impl ConnectionTrait, postcodes: &[String]) -> Resul
         .await?;
     Ok(rows.into_iter().map(|r| (r.postcode, (r.latitude, r.longitude))).collect())
 }
+
+/// Postcodes whose centre lies in a box of latitudes and longitudes, with their centres.
+pub async fn within_box(
+    db: &impl ConnectionTrait,
+    (lat_min, lat_max): (f64, f64),
+    (lon_min, lon_max): (f64, f64),
+) -> Result<Vec<(String, f64, f64)>, DbErr> {
+    let rows = postcode_centroid::Entity::find()
+        .filter(postcode_centroid::Column::Latitude.between(lat_min, lat_max))
+        .filter(postcode_centroid::Column::Longitude.between(lon_min, lon_max))
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().map(|r| (r.postcode, r.latitude, r.longitude)).collect())
+}

@@ -102,6 +102,7 @@ fn JobView(job: Job, reload: Callback<()>) -> impl IntoView {
                 {(!can_cancel && !ratable).then(|| view! { <p class="muted">"Nothing to do here at this stage."</p> })}
             </section>
         </div>
+        {job.lead_return.clone().map(|r| view! { <ReturnPanel r reload /> })}
         <div class="grid2">
             <ClaimPanel claim lead_id=l.id.clone() has_insurer=l.insurer.is_some() reload />
             {is_admin().then(|| view! { <Payout payout=job.payout.clone() approved=job.approved_cents.is_some() /> })}
@@ -208,6 +209,53 @@ fn Moves(
             </div>
             {move || error.get().filter(|e| e.for_field("quoteCents").is_none() && e.for_field("approvedCents").is_none())
                 .map(|e| view! { <ErrorBox error=e /> })}
+        </section>
+    }
+}
+
+/// The contractor's return of the lead: what it said and, while pending, uphold (the job is
+/// cancelled and the lead routed again) or reject (the job goes on), with a note it sees.
+#[component]
+fn ReturnPanel(r: admin_job::AdminJobJobLeadReturn, reload: Callback<()>) -> impl IntoView {
+    let note = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<ApiError>);
+    let busy = RwSignal::new(false);
+    let pending = constant(&r.status) == "PENDING";
+    let decide = move |uphold: bool| {
+        let n = note.get_untracked();
+        let vars =
+            gql::decide_lead_return::Variables { id: r.id.clone(), uphold, note: (!n.trim().is_empty()).then_some(n) };
+        busy.set(true);
+        error.set(None);
+        leptos::task::spawn_local(async move {
+            match api::call::<gql::DecideLeadReturn>(vars).await {
+                Ok(_) => reload.run(()),
+                Err(e) => error.set(Some(e)),
+            }
+            busy.set(false);
+        });
+    };
+    let decide2 = decide.clone();
+    view! {
+        <section class="card" aria-labelledby="return-h">
+            <h2 id="return-h">"Lead returned by the contractor"</h2>
+            <dl class="facts">
+                <dt>"Status"</dt><dd data-return-status=constant(&r.status)>{label(&constant(&r.status))}</dd>
+                <dt>"Reason"</dt><dd>{label(&constant(&r.reason))}</dd>
+                <dt>"Returned"</dt><dd>{when(&r.created_at)}</dd>
+            </dl>
+            <p class="note">{r.note.clone()}</p>
+            {r.decision_note.clone().map(|n| view! { <p class="note">{format!("Decision: {n}")}</p> })}
+            {pending.then(|| view! {
+                <label for="return-decision">"Note for the contractor (optional)"</label>
+                <input id="return-decision" prop:value=note on:input=move |ev| note.set(event_target_value(&ev)) />
+                <p class="muted">"Upheld: the job is cancelled, the lead is routed to the next companies, and it does not count against the contractor's score."</p>
+                <div class="actions">
+                    <button class="small" disabled=move || busy.get() on:click=move |_| decide(true)>"Uphold"</button>
+                    <button class="small secondary" disabled=move || busy.get() on:click=move |_| decide2(false)>"Reject"</button>
+                </div>
+            })}
+            {move || error.get().map(|e| view! { <ErrorBox error=e /> })}
         </section>
     }
 }

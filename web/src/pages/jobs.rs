@@ -6,7 +6,7 @@ use crate::route::Route;
 use leptos::prelude::*;
 
 use crate::api::{self, ApiError};
-use crate::gql::{self, advance_job, job_detail, my_jobs};
+use crate::gql::{self, advance_job, job_detail, my_jobs, return_lead};
 use crate::pages::files::{FileRow, Files, file_rows};
 use crate::ui::{ErrorBox, Load, constant, label, money, parse_dollars, phone, shown, when};
 
@@ -155,7 +155,10 @@ fn JobView(
                 </dl>
                 <p>{l.description.clone()}</p>
             </section>
-            <Moves job_id=job_id.clone() allowed=job.allowed_transitions.clone() reload />
+            <div>
+                <Moves job_id=job_id.clone() allowed=job.allowed_transitions.clone() reload />
+                <ReturnLead job_id=job_id.clone() until=job.returnable_until.clone() returned=job.lead_return.clone() reload />
+            </div>
         </div>
         {l.claim.clone().map(|c| view! {
             <section class="card" aria-labelledby="claim-h">
@@ -239,6 +242,84 @@ fn Moves(job_id: String, allowed: Vec<job_detail::JobStatus>, reload: Callback<(
             {move || error.get().map(|e| view! { <ErrorBox error=e /> })}
         </section>
     }
+}
+
+/// Handing the lead back within 24 hours of winning it (bad contact details, a duplicate, work
+/// not as described), and what NRP decided.
+#[component]
+fn ReturnLead(
+    job_id: String,
+    until: Option<String>,
+    returned: Option<job_detail::JobDetailJobLeadReturn>,
+    reload: Callback<()>,
+) -> impl IntoView {
+    use return_lead::ReturnReason as R;
+    if let Some(r) = returned {
+        let status = constant(&r.status);
+        let said = match r.decision_note.clone() {
+            Some(n) => format!("NRP: {n}"),
+            None => String::new(),
+        };
+        return view! {
+            <section class="card" aria-labelledby="return-h">
+                <h2 id="return-h">"Lead returned"</h2>
+                <p data-return-status=status.clone()>{match status.as_str() {
+                    "PENDING" => "NRP is looking at your return; the job stands until then.",
+                    "UPHELD" => "Upheld: the lead went back to routing and does not count against your score.",
+                    _ => "Not upheld: the job goes on.",
+                }}</p>
+                <p class="note">{format!("{}: {}", label(&constant(&r.reason)), r.note)}</p>
+                {(!said.is_empty()).then(|| view! { <p class="note">{said}</p> })}
+            </section>
+        }
+        .into_any();
+    }
+    let Some(until) = until else { return ().into_any() };
+    let reason = RwSignal::new(String::from("BAD_CONTACT"));
+    let note = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<ApiError>);
+    let busy = RwSignal::new(false);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let reason = match reason.get_untracked().as_str() {
+            "DUPLICATE" => R::DUPLICATE,
+            "OUT_OF_SCOPE" => R::OUT_OF_SCOPE,
+            _ => R::BAD_CONTACT,
+        };
+        let vars = return_lead::Variables { job_id: job_id.clone(), reason, note: note.get_untracked() };
+        busy.set(true);
+        error.set(None);
+        leptos::task::spawn_local(async move {
+            match api::call::<gql::ReturnLead>(vars).await {
+                Ok(_) => reload.run(()),
+                Err(e) => error.set(Some(e)),
+            }
+            busy.set(false);
+        });
+    };
+    view! {
+        <section class="card" aria-labelledby="return-h">
+            <details>
+                <summary id="return-h">"Return this lead"</summary>
+                <form on:submit=submit>
+                    <p class="muted">{format!("Until {}: NRP decides; an upheld return does not count against your score.", when(&until))}</p>
+                    <label for="return-reason">"Why"</label>
+                    <select id="return-reason" on:change=move |ev| reason.set(event_target_value(&ev))>
+                        <option value="BAD_CONTACT">"The customer cannot be reached"</option>
+                        <option value="DUPLICATE">"A job I had already"</option>
+                        <option value="OUT_OF_SCOPE">"Not the work described"</option>
+                    </select>
+                    <label for="return-note">"What is wrong"</label>
+                    <textarea id="return-note" maxlength="1000" aria-describedby="return-note-error"
+                        prop:value=note on:input=move |ev| note.set(event_target_value(&ev))></textarea>
+                    <p class="field-error" id="return-note-error">{move || error.with(|e| e.as_ref().and_then(|e| e.for_field("note")))}</p>
+                    <button type="submit" class="secondary" disabled=move || busy.get()>"Return the lead"</button>
+                    {move || error.get().filter(|e| e.for_field("note").is_none()).map(|e| view! { <ErrorBox error=e /> })}
+                </form>
+            </details>
+        </section>
+    }
+    .into_any()
 }
 
 /// The entries of any operation's `timeline { at toStatus kind actor note capturedAt }`.

@@ -163,6 +163,76 @@ pub fn OffersPage() -> impl IntoView {
                     view! { <OfferCard item=i now items banner focused /> }
                 }).collect_view()}
             </ul>
+            <MissedLeads />
+        </section>
+    }
+}
+
+/// The leads of the last 30 days in the company's area that it did not get, and why; read when
+/// asked for, a page at a time.
+#[component]
+fn MissedLeads() -> impl IntoView {
+    use gql::missed_leads;
+    let rows = RwSignal::new(Vec::<missed_leads::MissedLeadsMissedLeadsNodes>::new());
+    let next = RwSignal::new(None::<String>);
+    let total = RwSignal::new(None::<i64>);
+    let error = RwSignal::new(None::<api::ApiError>);
+    let load = move |after: Option<String>| {
+        leptos::task::spawn_local(async move {
+            match api::call::<gql::MissedLeads>(missed_leads::Variables { after: after.clone() }).await {
+                Ok(d) => {
+                    let page = d.missed_leads;
+                    total.set(Some(page.total_count));
+                    next.set(page.page_info.has_next_page.then_some(page.page_info.end_cursor).flatten());
+                    rows.update(|r| {
+                        if after.is_none() {
+                            r.clear();
+                        }
+                        r.extend(page.nodes);
+                    });
+                }
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+    let why = |m: &missed_leads::MissedLeadsMissedLeadsNodes| -> String {
+        let score = |s: Option<f64>| s.map(|s| fixed(s, 2)).unwrap_or_else(|| "–".into());
+        let vs = format!("your score {} against {}", score(m.your_score), score(m.winning_score));
+        match constant(&m.outcome).as_str() {
+            "DECLINED" => format!("You declined it ({vs})"),
+            "EXPIRED" => format!("Your offer expired unanswered ({vs})"),
+            "TAKEN" => format!("Another company accepted first ({vs})"),
+            "WITHDRAWN" => "Your offer was withdrawn (assigned by NRP or cancelled)".into(),
+            "OPEN" => "Your offer is still open".into(),
+            "OUTRANKED" => {
+                format!("Ranked {} ({vs}); the offers went to higher scores", m.your_rank.unwrap_or_default())
+            }
+            "EXCLUDED" => {
+                format!("Left out: {}", m.exclusion_reason.as_ref().map(|r| label(&constant(r))).unwrap_or_default())
+            }
+            _ => "You were not among the companies routing listed".into(),
+        }
+    };
+    view! {
+        <section class="card" aria-labelledby="missed-h">
+            <details on:toggle=move |_| if total.get_untracked().is_none() { load(None) }>
+                <summary id="missed-h">"Leads you missed (30 days)"</summary>
+                {move || total.get().map(|t| view! { <p class="muted">{format!("{t} leads in your area went elsewhere")}</p> })}
+                <ul class="missed">
+                    {move || rows.get().into_iter().map(|m| {
+                        let text = why(&m);
+                        view! { <li>
+                            <strong>{format!("{} {}", m.suburb, m.postcode)}</strong>
+                            {format!(" · {} · {}", label(&constant(&m.damage_type)), label(&constant(&m.urgency)))}
+                            <br /><span class="muted">{text}</span>
+                        </li> }
+                    }).collect_view()}
+                </ul>
+                {move || next.get().map(|c| view! {
+                    <button class="secondary" on:click=move |_| load(Some(c.clone()))>"Show more"</button>
+                })}
+                {move || error.get().map(|e| view! { <ErrorBox error=e /> })}
+            </details>
         </section>
     }
 }

@@ -54,16 +54,7 @@ pub fn ProfilePage() -> impl IntoView {
                         <ServiceForm c=c.clone() />
                         <div>
                             <Availability c=c.clone() reload />
-                            <section class="card" aria-labelledby="score-h">
-                                <h2 id="score-h">"How NRP scores you"</h2>
-                                <dl class="facts">
-                                    <dt>"Performance score"</dt><dd>{fixed(c.performance_score, 2)}</dd>
-                                    <dt>"Acceptance rate"</dt><dd>{c.acceptance_rate.map(|r| format!("{}%", fixed(r * 100.0, 0))).unwrap_or_else(|| "no offers yet".into())}</dd>
-                                    <dt>"Customer rating"</dt><dd>{c.avg_rating.map(|r| format!("{} / 5", fixed(r, 1))).unwrap_or_else(|| "no ratings yet".into())}</dd>
-                                    <dt>"Active jobs"</dt><dd>{format!("{} of {}", c.active_jobs, c.max_active_jobs)}</dd>
-                                </dl>
-                                <p class="muted">"Each offer shows the terms that ranked you for it."</p>
-                            </section>
+                            <ScoreCard c=c.clone() />
                         </div>
                     </div>
                     <Certifications c=c.clone() reload />
@@ -73,6 +64,80 @@ pub fn ProfilePage() -> impl IntoView {
         </section>
     }
     .into_any()
+}
+
+/// "How NRP scores you": the score routing uses, each term with the contractor's own record and
+/// its published weight, any admin adjustment with its reason, and the trend.
+#[component]
+fn ScoreCard(c: my_profile::MyProfileContractor) -> impl IntoView {
+    let s = c.scoring.clone();
+    let terms = s.as_ref().map(|s| s.terms.clone()).unwrap_or_default();
+    let trend: Vec<f64> = s.as_ref().map(|s| s.trend.iter().map(|p| p.score).collect()).unwrap_or_default();
+    let change = match (trend.first(), trend.last()) {
+        (Some(a), Some(b)) if trend.len() > 1 => {
+            Some(format!("{}{} over {} days with a score", if b >= a { "+" } else { "" }, fixed(b - a, 2), trend.len()))
+        }
+        _ => None,
+    };
+    // The trend as a line, 0 at the bottom and 1 at the top.
+    let points = (trend.len() > 1).then(|| {
+        let step = 200.0 / (trend.len() - 1) as f64;
+        trend
+            .iter()
+            .enumerate()
+            .map(|(i, v)| format!("{:.1},{:.1}", i as f64 * step, 40.0 - v.clamp(0.0, 1.0) * 40.0))
+            .collect::<Vec<_>>()
+            .join(" ")
+    });
+    let adjustment = s.as_ref().filter(|s| s.adjustment != 0.0).map(|s| {
+        format!(
+            "{}{} by NRP: {}",
+            if s.adjustment > 0.0 { "+" } else { "" },
+            fixed(s.adjustment, 2),
+            s.adjustment_reason.clone().unwrap_or_default()
+        )
+    });
+    let how = s.as_ref().map(|s| {
+        format!(
+            "Each term is your record over the last {} days, blended with a neutral 0.5 worth {} observations, so a few jobs move it a little and many move it a lot. Response times count {}.",
+            s.window_days,
+            fixed(s.prior_weight, 0),
+            s.business_hours
+        )
+    });
+    view! {
+        <section class="card" aria-labelledby="score-h">
+            <h2 id="score-h">"How NRP scores you"</h2>
+            <dl class="facts">
+                <dt>"Performance score"</dt><dd>{fixed(c.performance_score, 2)}{change.map(|t| format!(" ({t})"))}</dd>
+                <dt>"Acceptance rate"</dt><dd>{c.acceptance_rate.map(|r| format!("{}%", fixed(r * 100.0, 0))).unwrap_or_else(|| "no offers yet".into())}</dd>
+                <dt>"Response (business hours)"</dt><dd>{c.avg_response_seconds.map(|s| format!("{} min", s / 60)).unwrap_or_else(|| "no answers yet".into())}</dd>
+                <dt>"Customer rating"</dt><dd>{c.avg_rating.map(|r| format!("{} / 5", fixed(r, 1))).unwrap_or_else(|| "no ratings yet".into())}</dd>
+                <dt>"Active jobs"</dt><dd>{format!("{} of {}", c.active_jobs, c.max_active_jobs)}</dd>
+            </dl>
+            {points.map(|p| view! {
+                <svg class="spark" viewBox="0 0 200 40" role="img" aria-label="Your score over the window">
+                    <polyline points=p fill="none" stroke="currentColor" stroke-width="2" />
+                </svg>
+            })}
+            {adjustment.map(|a| view! { <p class="warn">{a}</p> })}
+            <table class="terms">
+                <thead><tr><th scope="col">"Term"</th><th scope="col">"Weight"</th><th scope="col">"Yours"</th><th scope="col">"Counted"</th></tr></thead>
+                <tbody>
+                    {terms.into_iter().map(|t| view! {
+                        <tr>
+                            <th scope="row">{t.label.clone()}<br /><small class="muted">{t.explanation.clone()}</small></th>
+                            <td>{format!("{}%", fixed(t.weight * 100.0, 0))}</td>
+                            <td>{fixed(t.value, 2)}</td>
+                            <td>{t.observations}</td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+            {how.map(|h| view! { <p class="muted">{h}</p> })}
+            <p class="muted">"Routing ranks you by 40% this score, 30% response, 20% free capacity and 10% rating. Each offer shows the terms that ranked you for it."</p>
+        </section>
+    }
 }
 
 #[component]

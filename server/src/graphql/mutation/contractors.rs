@@ -260,6 +260,20 @@ impl ContractorMutation {
         services::contractors::suspend(app(ctx), meta(ctx), id, reason).await.gql().map(Contractor)
     }
 
+    /// Admin: adjusts the contractor's earned performance score by `adjustment` (−0.5 to 0.5,
+    /// added to what it earned; 0 takes an adjustment away), with a reason the contractor sees in
+    /// its score breakdown. Audited; the score is recomputed at once.
+    async fn adjust_contractor_score(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        adjustment: f64,
+        reason: String,
+    ) -> Result<Contractor> {
+        let id = parse_id(&id, "id").gql()?;
+        services::scoring::adjust(app(ctx), meta(ctx), id, adjustment, &reason).await.gql().map(Contractor)
+    }
+
     /// Admin: `SUSPENDED → ACTIVE`.
     async fn reinstate_contractor(&self, ctx: &Context<'_>, id: ID) -> Result<Contractor> {
         let id = parse_id(&id, "id").gql()?;

@@ -110,6 +110,42 @@ impl JobMutation {
         services::jobs::add_note(app(ctx), meta(ctx), id, note, capture.map(Into::into)).await.gql().map(JobEvent)
     }
 
+    /// The contractor hands back the lead of its open job within 24 hours of winning it
+    /// (`Job.returnableUntil`): bad contact details, a duplicate, or work not as described, with
+    /// a note saying what is wrong. An admin upholds or rejects it (`decideLeadReturn`); until
+    /// then the job stays as it is. One return per job (`CONFLICT` for a second, a closed job or
+    /// a late one).
+    async fn return_lead(
+        &self,
+        ctx: &Context<'_>,
+        job_id: ID,
+        reason: crate::graphql::types::enums::ReturnReason,
+        note: String,
+    ) -> Result<crate::graphql::types::lead_return::LeadReturn> {
+        let id = parse_id(&job_id, "jobId").gql()?;
+        services::returns::request(app(ctx), meta(ctx), id, reason.into(), &note)
+            .await
+            .gql()
+            .map(crate::graphql::types::lead_return::LeadReturn)
+    }
+
+    /// Admin: decides a pending lead return, once. Upheld: the job is cancelled, the lead routed
+    /// again to the next candidates, and the job counts in no term of the contractor's
+    /// performance score. Rejected: the job goes on. `note` is shown to the contractor.
+    async fn decide_lead_return(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        uphold: bool,
+        note: Option<String>,
+    ) -> Result<crate::graphql::types::lead_return::LeadReturn> {
+        let id = parse_id(&id, "id").gql()?;
+        services::returns::decide(app(ctx), meta(ctx), id, uphold, note)
+            .await
+            .gql()
+            .map(crate::graphql::types::lead_return::LeadReturn)
+    }
+
     /// Records the customer's satisfaction (1–5) on a completed job, once. Admins and the lead's
     /// partners; it feeds the contractor's rating.
     async fn rate_job(&self, ctx: &Context<'_>, job_id: ID, score: i32) -> Result<Job> {

@@ -233,3 +233,27 @@ pub enum NotificationAudience {
     User,
     Customer,
 }
+
+/// Why a contractor hands back a lead it won.
+#[derive(Enum, Copy, Clone, Debug, Eq, PartialEq)]
+#[graphql(remote = "entities::ReturnReason")]
+pub enum ReturnReason {
+    /// The customer cannot be reached on the details given.
+    BadContact,
+    /// The same job reached the contractor before.
+    Duplicate,
+    /// The work is not what the lead described.
+    OutOfScope,
+}
+
+/// Where a lead return stands.
+#[derive(Enum, Copy, Clone, Debug, Eq, PartialEq)]
+#[graphql(remote = "entities::ReturnStatus")]
+pub enum ReturnStatus {
+    /// Waiting for an admin.
+    Pending,
+    /// The job was cancelled and the lead routed again; it counts in no term of the score.
+    Upheld,
+    /// The job goes on.
+    Rejected,
+}

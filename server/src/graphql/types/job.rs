@@ -103,6 +103,34 @@ impl Job {
     async fn alert(&self, ctx: &Context<'_>) -> Option<&'static str> {
         services::jobs::alert(app(ctx), &self.0, Utc::now())
     }
+    /// The lead's return, if the contractor returned it (admins and the contractor).
+    async fn lead_return(&self, ctx: &Context<'_>) -> Result<Option<super::lead_return::LeadReturn>> {
+        if !matches!(self.caller_role(ctx).await?, Some(JobRole::Admin | JobRole::Contractor)) {
+            return Ok(None);
+        }
+        let found = crate::store::returns::for_job(&app(ctx).db, self.0.id)
+            .await
+            .map_err(crate::error::ServiceError::from)
+            .gql()?;
+        Ok(found.map(super::lead_return::LeadReturn))
+    }
+    /// Until when the contractor may return the lead (`returnLead`): 24 hours after winning it,
+    /// while the job is open and not returned already. Null when it can no longer be returned,
+    /// and for anyone but the contractor.
+    async fn returnable_until(&self, ctx: &Context<'_>) -> Result<Option<DateTime<Utc>>> {
+        if self.caller_role(ctx).await? != Some(JobRole::Contractor) || !self.0.status.is_open() {
+            return Ok(None);
+        }
+        let until = self.0.created_at + chrono::Duration::hours(crate::services::returns::RETURN_WINDOW_HOURS);
+        if until < Utc::now() {
+            return Ok(None);
+        }
+        let returned = crate::store::returns::for_job(&app(ctx).db, self.0.id)
+            .await
+            .map_err(crate::error::ServiceError::from)
+            .gql()?;
+        Ok(returned.is_none().then_some(until))
+    }
     /// The moves you may make from here (empty when none).
     async fn allowed_transitions(&self, ctx: &Context<'_>) -> Result<Vec<JobStatus>> {
         let role = self.caller_role(ctx).await?;

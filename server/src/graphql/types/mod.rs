@@ -9,6 +9,7 @@ pub mod dashboard;
 pub mod enums;
 pub mod job;
 pub mod lead;
+pub mod lead_return;
 pub mod money;
 pub mod notification;
 pub mod offer;
