@@ -3,7 +3,8 @@
 //! admin's adjustment and its reason kept beside it. `contractor_scores` keeps one row per
 //! contractor and local day (the day's last computation, its terms as JSON) for the trend the
 //! contractor sees; `job_type_medians` the network's median time to complete a job of each damage
-//! type over the window, which the cycle-time term measures against.
+//! type over the window, which the cycle-time term measures against. Response averages restart,
+//! counted in business hours from here on.
 
 use sea_orm_migration::prelude::*;
 
@@ -53,6 +54,13 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
+        // Response times now count business hours only: the wall-clock averages kept so far
+        // would mix two units, so every company's average starts again from its next answer.
+        m.get_connection()
+            .execute_unprepared(
+                "UPDATE contractors SET responses = 0, response_secs_total = 0, avg_response_secs = NULL",
+            )
+            .await?;
         // The sweep finds the scores left longest without a computation.
         m.create_index(
             Index::create()

@@ -314,7 +314,10 @@ impl Config {
                 Some(v) => match v.trim().parse::<f64>() {
                     Ok(w) if w.is_finite() && (0.5..=1000.0).contains(&w) => w,
                     _ => {
-                        return Err(err("SCORE_PRIOR_WEIGHT", format!("expected a number from 0.5 to 1000, got {v:?}")));
+                        return Err(err(
+                            "SCORE_PRIOR_WEIGHT",
+                            format!("expected a number from 0.5 to 1000, got {v:?}"),
+                        ));
                     }
                 },
             },

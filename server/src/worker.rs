@@ -77,10 +77,14 @@ pub async fn run_maintenance(ctx: Arc<AppContext>) {
 }
 
 /// Performance scores the rolling window moved past, and the network's medians: every
-/// `SCORE_SWEEP_SECS` (the first an interval after start; events rescore as they happen).
+/// `SCORE_SWEEP_SECS`, the first a few minutes after start (spread over a minute, so instances
+/// started together do not sweep together; one restarted often still sweeps). Events rescore as
+/// they happen.
 pub async fn run_score_sweep(ctx: Arc<AppContext>) {
     let period = ctx.config.score_sweep_interval;
-    let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+    let spread = std::time::Duration::from_millis(rand::random::<u64>() % 60_000);
+    let first = period.min(std::time::Duration::from_secs(300)) + spread;
+    let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + first, period);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;

@@ -1034,19 +1034,23 @@ async fn settle_history(ctx: &AppContext, rng: &mut StdRng, now: DateTime<Utc>) 
     Ok(())
 }
 
-/// The contractors' response times from the offers as the story tells them (the seed answered
-/// them in milliseconds).
+/// The contractors' response times (business hours) from the offers as the story tells them
+/// (the seed answered them in milliseconds).
 async fn recount_responses(db: &impl ConnectionTrait) -> ServiceResult<()> {
     let answered = offer::Entity::find()
         .filter(offer::Column::Status.is_in([OfferStatus::Accepted, OfferStatus::Declined]))
         .all(db)
         .await?;
+    let bases: HashMap<Uuid, String> =
+        entities::contractor::Entity::find().all(db).await?.into_iter().map(|c| (c.id, c.base_postcode)).collect();
     let mut by: HashMap<Uuid, (i32, i64)> = HashMap::new();
     for o in answered {
         if let Some(r) = o.responded_at {
             let e = by.entry(o.contractor_id).or_default();
             e.0 += 1;
-            e.1 += (r - o.created_at).num_seconds().max(0);
+            // Business hours on the company's clock, as every answer counts.
+            let base = bases.get(&o.contractor_id).map(String::as_str).unwrap_or_default();
+            e.1 += super::scoring::response_secs(base, o.created_at, r);
         }
     }
     for (id, (responses, total)) in by {

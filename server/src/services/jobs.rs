@@ -7,7 +7,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use entities::{JobEventKind, JobStatus, LeadStatus, job, job_event, lead};
-use sea_orm::{DatabaseTransaction, IntoActiveModel, Set, TransactionTrait};
+use sea_orm::{DatabaseTransaction, Set, TransactionTrait};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -156,10 +156,10 @@ pub async fn advance(ctx: &AppContext, meta: &RequestMeta, id: Uuid, a: Advance)
     let mut events = vec![];
     if let Some(lead_locked) = lead_now {
         let previous = lead_locked.status;
-        let mut lam = lead_locked.into_active_model();
-        lam.status = Set(LeadStatus::Completed);
-        lam.completed_at = Set(Some(now));
-        let done = store::leads::save(&txn, lam).await?;
+        let done = store::leads::transition(&txn, lead_locked, LeadStatus::Completed, |lam| {
+            lam.completed_at = Set(Some(now));
+        })
+        .await?;
         store::contractors::add_active_jobs(&txn, j.contractor_id, -1).await?;
         super::payouts::record_for_completed_job(ctx, &txn, meta, &moved).await?;
         events.push(Event::Lead(LeadUpdate::of(&done, Some(previous))));
@@ -235,11 +235,11 @@ pub(crate) async fn cancel_locked(
     if !previous.can_transition_to(LeadStatus::Unassigned) {
         return Err(ServiceError::conflict("the job's lead changed at the same time; reload it and try again"));
     }
-    let mut lam = locked.into_active_model();
-    lam.status = Set(LeadStatus::Unassigned);
-    lam.assigned_contractor_id = Set(None);
-    lam.assigned_at = Set(None);
-    let requeued = store::leads::save(txn, lam).await?;
+    let requeued = store::leads::transition(txn, locked, LeadStatus::Unassigned, |lam| {
+        lam.assigned_contractor_id = Set(None);
+        lam.assigned_at = Set(None);
+    })
+    .await?;
     store::contractors::add_active_jobs(txn, j.contractor_id, -1).await?;
     super::scoring::rescore(txn, &ctx.config, j.contractor_id, Utc::now()).await?;
     let events = vec![

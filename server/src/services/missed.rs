@@ -93,6 +93,10 @@ pub async fn list(
 ) -> ServiceResult<(Vec<Missed>, u64)> {
     let cid = meta.principal.acting_contractor("see missed leads")?;
     let c = store::contractors::find(&ctx.db, cid).await?.ok_or_else(|| ServiceError::not_found("contractor"))?;
+    // Only a verified member in good standing reads where the work is.
+    if c.status != entities::ContractorStatus::Active {
+        return Err(ServiceError::Forbidden("missed leads are for active member companies".into()));
+    }
     let area = area_postcodes(&ctx.db, &c).await?;
     let since = now - Duration::days(MISSED_WINDOW_DAYS);
     let (leads, total) = store::leads::missed_page(&ctx.db, cid, &area, since, before, limit).await?;
@@ -103,7 +107,13 @@ pub async fn list(
         .map(|l| {
             let all = offers.get(&l.id).map(Vec::as_slice).unwrap_or_default();
             let explanation = l.routing.clone().and_then(|v| serde_json::from_value::<Explanation>(v).ok());
-            let won = all.iter().find(|o| o.status == OfferStatus::Accepted).map(|o| o.score);
+            // The accepted offer of the company that has the lead now (after an upheld return
+            // the returned job's offer is accepted too), else the latest accepted one.
+            let accepted = || all.iter().filter(|o| o.status == OfferStatus::Accepted);
+            let won = accepted()
+                .find(|o| Some(o.contractor_id) == l.assigned_contractor_id)
+                .or_else(|| accepted().max_by_key(|o| o.id))
+                .map(|o| o.score);
             let best = explanation.as_ref().and_then(|e| e.ranked.first()).map(|r| r.candidate.score);
             let mut m = Missed {
                 winning_score: won.or(best),

@@ -8,7 +8,7 @@
 
 use chrono::{DateTime, Utc};
 use entities::{ContractorStatus, LeadStatus, OfferStatus, job, lead, offer};
-use sea_orm::{DatabaseTransaction, IntoActiveModel, Set, TransactionTrait};
+use sea_orm::{DatabaseTransaction, Set, TransactionTrait};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -132,11 +132,11 @@ pub async fn accept(ctx: &AppContext, meta: &RequestMeta, offer_id: Uuid) -> Ser
         )));
     }
     let previous = l.status;
-    let mut am = l.into_active_model();
-    am.status = Set(LeadStatus::Assigned);
-    am.assigned_contractor_id = Set(Some(c.id));
-    am.assigned_at = Set(Some(now));
-    let l = store::leads::save(&txn, am).await?;
+    let l = store::leads::transition(&txn, l, LeadStatus::Assigned, |am| {
+        am.assigned_contractor_id = Set(Some(c.id));
+        am.assigned_at = Set(Some(now));
+    })
+    .await?;
     let job = store::jobs::insert(&txn, l.id, c.id, Some(o.id), contact_due(ctx, &l, now)).await?;
     job_created(&txn, meta, &job).await?;
     let taken = store::offers::close_open_for_lead(&txn, l.id, OfferStatus::Taken, now).await?;
@@ -315,11 +315,11 @@ pub async fn assign(
     let now = Utc::now();
     let withdrawn = store::offers::close_open_for_lead(&txn, l.id, OfferStatus::Withdrawn, now).await?;
     let previous = l.status;
-    let mut am = l.into_active_model();
-    am.status = Set(LeadStatus::Assigned);
-    am.assigned_contractor_id = Set(Some(c.id));
-    am.assigned_at = Set(Some(now));
-    let l = store::leads::save(&txn, am).await?;
+    let l = store::leads::transition(&txn, l, LeadStatus::Assigned, |am| {
+        am.assigned_contractor_id = Set(Some(c.id));
+        am.assigned_at = Set(Some(now));
+    })
+    .await?;
     let job = store::jobs::insert(&txn, l.id, c.id, None, contact_due(ctx, &l, now)).await?;
     job_created(&txn, meta, &job).await?;
     store::contractors::add_active_jobs(&txn, c.id, 1).await?;
@@ -379,9 +379,7 @@ pub async fn release_duplicate(
         )));
     }
     let duplicate_of = l.duplicate_of;
-    let mut am = l.into_active_model();
-    am.status = Set(LeadStatus::New);
-    let released = store::leads::save(&txn, am).await?;
+    let released = store::leads::transition(&txn, l, LeadStatus::New, |_| {}).await?;
     super::audit::record(
         &txn,
         meta,
@@ -414,9 +412,7 @@ pub async fn cancel(
     let now = Utc::now();
     let withdrawn = store::offers::close_open_for_lead(&txn, l.id, OfferStatus::Withdrawn, now).await?;
     let previous = l.status;
-    let mut am = l.into_active_model();
-    am.status = Set(LeadStatus::Cancelled);
-    let l = store::leads::save(&txn, am).await?;
+    let l = store::leads::transition(&txn, l, LeadStatus::Cancelled, |_| {}).await?;
     super::audit::record(
         &txn,
         meta,

@@ -5,7 +5,7 @@
 //! again), and the job counts in no term of the company's score. Rejected: the job goes on.
 
 use chrono::{Duration, Utc};
-use entities::{ReturnReason, ReturnStatus, lead_return};
+use entities::{JobStatus, LeadStatus, ReturnReason, ReturnStatus, lead_return};
 use sea_orm::TransactionTrait;
 use serde_json::json;
 use uuid::Uuid;
@@ -35,12 +35,14 @@ pub async fn request(
         .map_err(|m| ServiceError::validation("note", m))?;
     let now = Utc::now();
     let txn = ctx.db.begin().await?;
-    let j = match store::jobs::find(&txn, job_id).await? {
-        Some(j) if j.contractor_id == cid => j,
+    let lead_id = match store::jobs::find(&txn, job_id).await? {
+        Some(j) if j.contractor_id == cid => j.lead_id,
         _ => return Err(ServiceError::not_found("job")),
     };
-    // The lead's lock first, as every change to the lead and its job takes it.
-    let l = store::leads::lock(&txn, j.lead_id).await?.ok_or_else(|| ServiceError::not_found("lead"))?;
+    // The lead's lock, as every change to the lead and its job takes it; then the job as it is
+    // under the lock (a cancellation may have committed in between).
+    let l = store::leads::lock(&txn, lead_id).await?.ok_or_else(|| ServiceError::not_found("lead"))?;
+    let j = store::jobs::find(&txn, job_id).await?.ok_or_else(|| ServiceError::not_found("job"))?;
     if let Some(earlier) = store::returns::for_job(&txn, j.id).await? {
         return Err(ServiceError::conflict(format!(
             "this lead was returned already on {} ({})",
@@ -102,17 +104,28 @@ pub async fn decide(
     let mut events = Vec::new();
     if uphold {
         let j = store::jobs::find(&txn, r.job_id).await?.ok_or_else(|| ServiceError::not_found("job"))?;
-        if !j.status.is_open() {
-            return Err(ServiceError::conflict(
-                "the job is no longer open (completed or cancelled since), so its lead cannot go back to routing",
-            ));
+        let requeued = match j.status {
+            JobStatus::Completed => {
+                return Err(ServiceError::conflict(
+                    "the job was completed since it was returned: the work was done, so the return cannot be upheld",
+                ));
+            }
+            // Cancelled since (by the company or NRP): upholding still keeps it out of the score.
+            JobStatus::Cancelled => l,
+            _ => {
+                // The contractor's note was written for NRP: partners read the job's timeline, so
+                // the cancellation says only why in general terms.
+                let reason = format!("lead returned by the contractor ({})", reason_name(r.reason));
+                let (_, cancelled) = super::jobs::cancel_locked(ctx, &txn, meta, &j, l, &reason).await?;
+                events.extend(cancelled);
+                store::leads::find(&txn, r.lead_id).await?.ok_or_else(|| ServiceError::not_found("lead"))?
+            }
+        };
+        if requeued.status == LeadStatus::Unassigned {
+            let filled = super::routing::fill(ctx, &txn, requeued, now, None).await?;
+            events.extend(filled.events);
         }
-        let reason = format!("lead returned ({}): {}", reason_name(r.reason), r.note);
-        let (_, cancelled) = super::jobs::cancel_locked(ctx, &txn, meta, &j, l, &reason).await?;
-        events.extend(cancelled);
-        let requeued = store::leads::find(&txn, r.lead_id).await?.ok_or_else(|| ServiceError::not_found("lead"))?;
-        let filled = super::routing::fill(ctx, &txn, requeued, now, None).await?;
-        events.extend(filled.events);
+        super::scoring::rescore(&txn, &ctx.config, r.contractor_id, now).await?;
     }
     super::audit::record(
         &txn,

@@ -20,6 +20,8 @@ use crate::store;
 
 /// Where every term of a newcomer's score starts: the middle.
 pub const PRIOR_VALUE: f64 = 0.5;
+/// How many days of the score's trend "How NRP scores you" shows.
+pub const TREND_DAYS: i64 = 90;
 /// The largest adjustment an admin may make, either way.
 pub const MAX_ADJUSTMENT: f64 = 0.5;
 
@@ -47,8 +49,8 @@ pub async fn rescore(
     let Some(c) = store::scores::lock(db, contractor_id, now).await? else { return Ok(None) };
     let since = window_start(config, now);
     let returned = store::returns::upheld_jobs(db, contractor_id, since).await?;
-    let jobs = store::scores::jobs_since(db, contractor_id, since, &returned).await?;
-    let offers = store::scores::offers_since(db, contractor_id, since).await?;
+    let (jobs, returned_offers) = store::scores::jobs_since(db, contractor_id, since, &returned).await?;
+    let offers = store::scores::offers_since(db, contractor_id, since, &returned_offers).await?;
     let medians = store::scores::medians(db).await?.into_iter().map(|m| (m.damage_type, m.median_secs)).collect();
     let s = score::score(&score::observe(&jobs, offers, &medians, now), prior(config), c.score_adjustment);
     let day = local_date(now, zone_of_postcode(&c.base_postcode));
@@ -88,11 +90,24 @@ pub async fn sweep(ctx: &AppContext) -> ServiceResult<usize> {
         if ids.is_empty() {
             break;
         }
-        for id in ids {
-            let txn = ctx.db.begin().await?;
-            rescore(&txn, &ctx.config, id, Utc::now()).await?;
-            txn.commit().await?;
-            done += 1;
+        let mut failed = 0;
+        for id in &ids {
+            let one = async {
+                let txn = ctx.db.begin().await?;
+                rescore(&txn, &ctx.config, *id, Utc::now()).await?;
+                txn.commit().await
+            };
+            match one.await {
+                Ok(()) => done += 1,
+                Err(e) => {
+                    failed += 1;
+                    tracing::warn!(contractor_id = %id, error = %e, "recomputing a performance score failed");
+                }
+            }
+        }
+        // A batch that failed in full would be read again at once: try again next sweep.
+        if failed == ids.len() {
+            break;
         }
     }
     Ok(done)
@@ -115,8 +130,11 @@ pub async fn adjust(
         crate::domain::required_text(reason, "a reason", 500).map_err(|m| ServiceError::validation("reason", m))?;
     let now = Utc::now();
     let txn = ctx.db.begin().await?;
-    let before = store::contractors::find(&txn, id).await?.ok_or_else(|| ServiceError::not_found("contractor"))?;
-    store::scores::set_adjustment(&txn, id, adjustment, Some(reason.clone()), now).await?;
+    // The row lock first: two admins adjusting at once audit what each really changed.
+    let before = store::scores::lock(&txn, id, now).await?.ok_or_else(|| ServiceError::not_found("contractor"))?;
+    // Taking an adjustment away leaves no reason standing beside it (the audit keeps why).
+    let shown = (adjustment != 0.0).then(|| reason.clone());
+    store::scores::set_adjustment(&txn, id, adjustment, shown, now).await?;
     let after = rescore(&txn, &ctx.config, id, now).await?.ok_or_else(|| ServiceError::not_found("contractor"))?;
     super::audit::record(
         &txn,
@@ -152,7 +170,8 @@ pub async fn breakdown(ctx: &AppContext, c: &entities::contractor::Model) -> Ser
         // Never computed yet (a brand-new company): the prior, as routing reads it.
         None => score::score(&Default::default(), prior(&ctx.config), c.score_adjustment),
     };
-    let days = i64::try_from(ctx.config.score_window.as_secs() / 86_400).unwrap_or(90);
+    // The window's days, at most the last 90 (one point a day).
+    let days = i64::try_from(ctx.config.score_window.as_secs() / 86_400).unwrap_or(90).min(TREND_DAYS);
     let today = local_date(Utc::now(), zone_of_postcode(&c.base_postcode));
     let since = today - chrono::Duration::days(days);
     let trend = store::scores::trend(&ctx.db, c.id, since).await?.into_iter().map(|p| (p.day, p.score)).collect();

@@ -63,6 +63,13 @@ pub async fn move_stage(
     from: JobStatus,
     mut am: job::ActiveModel,
 ) -> Result<Option<job::Model>, DbErr> {
+    let to = match &am.status {
+        sea_orm::ActiveValue::Set(to) => *to,
+        _ => return Err(DbErr::Custom("a job move names the status it moves to".into())),
+    };
+    if !from.can_transition_to(to) {
+        return Err(DbErr::Custom(format!("a job cannot move from {from:?} to {to:?}")));
+    }
     let now = Utc::now();
     am.updated_at = Set(now);
     am.stage_entered_at = Set(Some(now));

@@ -2,8 +2,8 @@ use chrono::{DateTime, Utc};
 use entities::{DamageType, LeadSource, LeadStatus, Urgency, lead};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Select, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Select, Set,
 };
 use uuid::Uuid;
 
@@ -158,9 +158,31 @@ pub async fn lock_customer(
     Ok(())
 }
 
-/// Writes status and the fields that go with it. Callers hold the lead lock and have checked
-/// the transition.
+/// Writes a lead's fields other than its status (the caller holds the lead lock). A status
+/// changes only through [`transition`].
 pub async fn save(db: &impl ConnectionTrait, mut am: lead::ActiveModel) -> Result<lead::Model, DbErr> {
+    if am.status.is_set() {
+        return Err(DbErr::Custom("a lead's status changes only through store::leads::transition".into()));
+    }
+    am.updated_at = Set(Utc::now());
+    am.update(db).await
+}
+
+/// Moves a lead (locked by the caller) from the status it was read with to `to`, with `edit`'s
+/// changes to the fields that go with the move. A move the graph on `LeadStatus` does not allow
+/// is refused here, whatever the service checked.
+pub async fn transition(
+    db: &impl ConnectionTrait,
+    l: lead::Model,
+    to: LeadStatus,
+    edit: impl FnOnce(&mut lead::ActiveModel),
+) -> Result<lead::Model, DbErr> {
+    if !l.status.can_transition_to(to) {
+        return Err(DbErr::Custom(format!("a lead cannot move from {:?} to {to:?}", l.status)));
+    }
+    let mut am = l.into_active_model();
+    edit(&mut am);
+    am.status = Set(to);
     am.updated_at = Set(Utc::now());
     am.update(db).await
 }
@@ -275,6 +297,21 @@ fn missed_for(contractor_id: Uuid, postcodes: &[String], since: DateTime<Utc>) -
         .filter(lead::Column::CreatedAt.gte(since))
         // Never routed: held as a duplicate.
         .filter(lead::Column::Status.ne(LeadStatus::Duplicate))
+        // Only leads whose routing named it (offered, ranked or left out, on record), so the
+        // view reads no further than routing did.
+        .filter(
+            Condition::any()
+                .add(
+                    lead::Column::Id.in_subquery(
+                        Query::select()
+                            .column(entities::offer::Column::LeadId)
+                            .from(entities::offer::Entity)
+                            .and_where(entities::offer::Column::ContractorId.eq(contractor_id))
+                            .to_owned(),
+                    ),
+                )
+                .add(Expr::col(lead::Column::Routing).cast_as("TEXT").like(format!("%{contractor_id}%"))),
+        )
         // Its own work (also a job since cancelled or returned) is not a lead it missed.
         .filter(
             lead::Column::Id.not_in_subquery(
@@ -287,8 +324,8 @@ fn missed_for(contractor_id: Uuid, postcodes: &[String], since: DateTime<Utc>) -
         )
 }
 
-/// Leads sent in since `since` for a place in `postcodes` that `contractor_id` has never had a
-/// job for, newest first after `before`, with how many there are.
+/// Leads sent in since `since` for a place in `postcodes` whose routing named `contractor_id`
+/// and that it has never had a job for, newest first after `before`, with how many there are.
 pub async fn missed_page(
     db: &impl ConnectionTrait,
     contractor_id: Uuid,

@@ -70,9 +70,24 @@ pub async fn open_count(db: &impl ConnectionTrait, lead_id: Uuid) -> Result<u64,
         .await
 }
 
+/// The companies that had their chance at a lead: every one offered it, and every one that had
+/// a job for it (assigned by hand, say, then cancelled or returned).
 pub async fn offered_contractors(db: &impl ConnectionTrait, lead_id: Uuid) -> Result<HashSet<Uuid>, DbErr> {
-    let rows = offer::Entity::find().filter(offer::Column::LeadId.eq(lead_id)).all(db).await?;
-    Ok(rows.into_iter().map(|o| o.contractor_id).collect())
+    let offered: Vec<Uuid> = offer::Entity::find()
+        .select_only()
+        .column(offer::Column::ContractorId)
+        .filter(offer::Column::LeadId.eq(lead_id))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let worked: Vec<Uuid> = entities::job::Entity::find()
+        .select_only()
+        .column(entities::job::Column::ContractorId)
+        .filter(entities::job::Column::LeadId.eq(lead_id))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(offered.into_iter().chain(worked).collect())
 }
 
 /// A contractor's offers in a status, newest first.
@@ -99,6 +114,7 @@ pub async fn close_if_open(
     unexpired_at: Option<DateTime<Utc>>,
     reason: Option<String>,
 ) -> Result<bool, DbErr> {
+    closes_to(to)?;
     let mut q = offer::Entity::update_many()
         .col_expr(offer::Column::Status, Expr::value(to))
         .col_expr(offer::Column::RespondedAt, Expr::value(now))
@@ -111,6 +127,15 @@ pub async fn close_if_open(
     Ok(q.exec(db).await?.rows_affected == 1)
 }
 
+/// An offer only ever closes from `OPEN`, along the graph on `OfferStatus`.
+fn closes_to(to: OfferStatus) -> Result<(), DbErr> {
+    if OfferStatus::Open.can_transition_to(to) {
+        Ok(())
+    } else {
+        Err(DbErr::Custom(format!("an open offer cannot become {to:?}")))
+    }
+}
+
 /// Closes every open offer of a lead (`TAKEN` after an accept, `WITHDRAWN` on cancel or manual
 /// assignment) and returns them as they are now.
 pub async fn close_open_for_lead(
@@ -119,6 +144,7 @@ pub async fn close_open_for_lead(
     to: OfferStatus,
     now: DateTime<Utc>,
 ) -> Result<Vec<offer::Model>, DbErr> {
+    closes_to(to)?;
     let open = offer::Entity::find()
         .filter(offer::Column::LeadId.eq(lead_id))
         .filter(offer::Column::Status.eq(OfferStatus::Open))

@@ -8,7 +8,7 @@ use entities::{
     DamageType, JobStatus, OfferStatus, contractor, contractor_score as score, job, job_type_median as median, lead,
     offer,
 };
-use sea_orm::sea_query::{Expr, OnConflict, Query};
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
@@ -32,13 +32,14 @@ pub async fn lock(db: &impl ConnectionTrait, id: Uuid, now: DateTime<Utc>) -> Re
 }
 
 /// The contractor's jobs accepted since `since`, as the score reads them. `returned` lists the
-/// jobs whose lead return was upheld.
+/// jobs whose lead return was upheld; the offers those jobs came from are returned beside the
+/// records, to be left out of the offers term as well.
 pub async fn jobs_since(
     db: &impl ConnectionTrait,
     contractor_id: Uuid,
     since: DateTime<Utc>,
     returned: &[Uuid],
-) -> Result<Vec<JobRecord>, DbErr> {
+) -> Result<(Vec<JobRecord>, Vec<Uuid>), DbErr> {
     let jobs = job::Entity::find()
         .filter(job::Column::ContractorId.eq(contractor_id))
         .filter(job::Column::CreatedAt.gte(since))
@@ -56,7 +57,8 @@ pub async fn jobs_since(
             .await?;
         damage.extend(rows);
     }
-    Ok(jobs
+    let returned_offers = jobs.iter().filter(|j| returned.contains(&j.id)).filter_map(|j| j.offer_id).collect();
+    let records = jobs
         .into_iter()
         .filter_map(|j| {
             Some(JobRecord {
@@ -72,15 +74,17 @@ pub async fn jobs_since(
                 returned: returned.contains(&j.id),
             })
         })
-        .collect())
+        .collect();
+    Ok((records, returned_offers))
 }
 
 /// How the contractor's offers made since `since` ended (still open, taken by another or
-/// withdrawn ones are no decision of its own and are left out).
+/// withdrawn ones are no decision of its own and are left out, as are those in `except`).
 pub async fn offers_since(
     db: &impl ConnectionTrait,
     contractor_id: Uuid,
     since: DateTime<Utc>,
+    except: &[Uuid],
 ) -> Result<OfferCounts, DbErr> {
     let rows: Vec<(OfferStatus, i64)> = offer::Entity::find()
         .select_only()
@@ -89,6 +93,7 @@ pub async fn offers_since(
         .filter(offer::Column::ContractorId.eq(contractor_id))
         .filter(offer::Column::CreatedAt.gte(since))
         .filter(offer::Column::Status.is_in([OfferStatus::Accepted, OfferStatus::Declined, OfferStatus::Expired]))
+        .filter(offer::Column::Id.is_not_in(except.iter().copied()))
         .group_by(offer::Column::Status)
         .into_tuple()
         .all(db)
@@ -135,16 +140,20 @@ pub async fn completion_times(
         .into_tuple()
         .all(db)
         .await?;
-    Ok(rows.into_iter().filter_map(|(from, to)| to.map(|to| (to - from).num_seconds().max(0))).collect())
+    Ok(rows.into_iter().filter_map(|(from, to)| to.map(|to| Ord::max((to - from).num_seconds(), 0))).collect())
 }
 
-/// Replaces the medians with a fresh set (types without completed jobs have none).
+/// Replaces the medians with a fresh set (types without completed jobs have none). Written
+/// row by row as upserts, so two instances sweeping at once both succeed.
 pub async fn replace_medians(
     db: &impl ConnectionTrait,
     fresh: &[(DamageType, i64, i32)],
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
-    median::Entity::delete_many().exec(db).await?;
+    median::Entity::delete_many()
+        .filter(median::Column::DamageType.is_not_in(fresh.iter().map(|(d, _, _)| *d)))
+        .exec(db)
+        .await?;
     if fresh.is_empty() {
         return Ok(());
     }
@@ -154,6 +163,11 @@ pub async fn replace_medians(
         jobs: Set(*n),
         computed_at: Set(now),
     }))
+    .on_conflict(
+        OnConflict::column(median::Column::DamageType)
+            .update_columns([median::Column::MedianSecs, median::Column::Jobs, median::Column::ComputedAt])
+            .to_owned(),
+    )
     .exec_without_returning(db)
     .await?;
     Ok(())
@@ -241,6 +255,9 @@ pub async fn stale(db: &impl ConnectionTrait, before: DateTime<Utc>, limit: u64)
                 .add(contractor::Column::ScoreComputedAt.is_null())
                 .add(contractor::Column::ScoreComputedAt.lt(before)),
         )
+        // Oldest first (never computed before all): one that keeps failing holds up nobody.
+        .order_by(Expr::col(contractor::Column::ScoreComputedAt).is_null(), sea_orm::Order::Desc)
+        .order_by_asc(contractor::Column::ScoreComputedAt)
         .limit(limit)
         .into_tuple()
         .all(db)

@@ -444,3 +444,35 @@ on_both_databases!(payouts_reconcile_by_period_with_totals_and_a_csv_to_the_cent
         assert_eq!(resp.status(), 400, "{bad}");
     }
 });
+
+on_both_databases!(the_store_refuses_moves_the_status_graphs_do_not_allow, |app: TestApp| async move {
+    use nrp_server::store;
+    seed_postcodes(&app).await;
+    let admin = app.admin_token().await;
+    let (_, key) = insurer_key(&app, &admin, "Graph Mutual").await;
+    let c = contractor(&app, &admin, "graph-co", json!({"basePostcode": "2150"}), true).await;
+    let (lead, job) = won_job(&app, &admin, &key, &c).await;
+    let (lead, job) = (uuid::Uuid::parse_str(&lead).unwrap(), uuid::Uuid::parse_str(&job).unwrap());
+    let db = &app.ctx.db;
+    let l = store::leads::find(db, lead).await.unwrap().unwrap();
+    // ASSIGNED → NEW is no move of the lead graph; a status written through `save` is refused.
+    assert!(store::leads::transition(db, l.clone(), entities::LeadStatus::New, |_| {}).await.is_err());
+    let mut am = sea_orm::IntoActiveModel::into_active_model(l);
+    am.status = sea_orm::Set(entities::LeadStatus::Completed);
+    assert!(store::leads::save(db, am).await.is_err());
+    // AWAITING_CONTACT → COMPLETED skips the job's stages.
+    let skip =
+        entities::job::ActiveModel { status: sea_orm::Set(entities::JobStatus::Completed), ..Default::default() };
+    assert!(store::jobs::move_stage(db, job, entities::JobStatus::AwaitingContact, skip).await.is_err());
+    // An offer never goes back to OPEN.
+    let o = store::offers::for_lead(db, lead).await.unwrap().remove(0);
+    assert!(
+        store::offers::close_if_open(db, o.id, entities::OfferStatus::Open, chrono::Utc::now(), None, None)
+            .await
+            .is_err()
+    );
+    // Nothing was written.
+    let d = lead_detail(&app, &admin, &lead.to_string()).await;
+    assert_eq!(d["status"], "ASSIGNED");
+    assert_eq!(d["job"]["status"], "AWAITING_CONTACT");
+});

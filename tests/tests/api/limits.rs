@@ -132,9 +132,9 @@ async fn a_socket_counts_against_the_same_budget_and_answers_a_spent_one_with_an
     let admin = app.admin_token().await;
     let (_, key) = insurer_key(&app, &admin, "Socket Budget Mutual").await;
     let mut ws = Ws::connect(&app, &key).await;
-    ws.subscribe("1", LEAD_UPDATES).await;
-    ws.subscribe("2", LEAD_UPDATES).await;
-    ws.subscribe("3", LEAD_UPDATES).await;
+    ws.subscribe_raw("1", LEAD_UPDATES).await;
+    ws.subscribe_raw("2", LEAD_UPDATES).await;
+    ws.subscribe_raw("3", LEAD_UPDATES).await;
     match ws.next(Duration::from_secs(5)).await {
         Frame::Json(f) => {
             assert_eq!(f["type"], "error", "{f}");

@@ -217,3 +217,25 @@ on_both_databases!(a_contractor_sees_the_leads_it_missed_and_why_in_its_own_term
     let body = app.gql(Some(&key), MISSED, json!({})).await;
     assert_eq!(error_code(&body), "FORBIDDEN", "{body}");
 });
+
+on_both_databases!(a_lead_assigned_by_hand_and_returned_is_not_offered_back, |app: TestApp| async move {
+    seed_postcodes(&app).await;
+    let admin = app.admin_token().await;
+    let (_, key) = insurer_key(&app, &admin, "By Hand Mutual").await;
+    let (lead, _) = create_lead(&app, &key, lead_input()).await;
+    assert_eq!(lead_detail(&app, &admin, &lead).await["status"], "UNASSIGNED", "nobody covers it yet");
+    let c = contractor(&app, &admin, "by-hand", json!({"basePostcode": "2150"}), true).await;
+    let assign = "mutation($l:ID!,$c:ID!){ assignLead(leadId:$l, contractorId:$c){ job { id } } }";
+    let job = app.ok(Some(&admin), assign, json!({"l": lead, "c": c.id})).await["assignLead"]["job"]["id"].clone();
+    let r = app
+        .ok(Some(&c.token), RETURN, json!({"j": job, "r": "DUPLICATE", "n": "We did this house last week"}))
+        .await["returnLead"]
+        .clone();
+    app.ok(Some(&admin), DECIDE, json!({"id": r["id"], "u": true})).await;
+    // Routed again: the company had its chance (no offer, but a job), so nobody is left.
+    let d = lead_detail(&app, &admin, &lead).await;
+    assert_eq!(d["status"], "UNASSIGNED", "{d}");
+    assert!(open_offers(&d).is_empty());
+    let reasons = d["routing"]["excluded"].as_array().unwrap();
+    assert!(reasons.iter().any(|x| x["contractorId"] == json!(c.id) && x["reason"] == "ALREADY_OFFERED"), "{d}");
+});

@@ -131,9 +131,9 @@ on_both_databases!(revoking_an_api_key_closes_the_sockets_it_opened, |app: TestA
         .await["createApiKey"]
         .clone();
     let mut revoked = Ws::connect(&app, &key).await;
-    revoked.subscribe_live("1", LEAD_UPDATES).await;
+    revoked.subscribe("1", LEAD_UPDATES).await;
     let mut kept = Ws::connect(&app, other["secret"].as_str().unwrap()).await;
-    kept.subscribe_live("1", LEAD_UPDATES).await;
+    kept.subscribe("1", LEAD_UPDATES).await;
     let keys =
         app.ok(Some(&admin), "query($p:ID!){ partner(id:$p){ apiKeys { id label } } }", json!({"p": partner})).await;
     let first =

@@ -241,4 +241,5 @@ on_both_databases!(admins_adjust_a_score_with_a_reason_the_contractor_sees, |app
     // 0 takes the adjustment away.
     let d = app.ok(Some(&admin), ADJUST, json!({"id": c.id, "a": 0.0, "r": "complaint withdrawn"})).await;
     assert_eq!(d["adjustContractorScore"]["performanceScore"], 0.5);
+    assert!(d["adjustContractorScore"]["scoring"]["adjustmentReason"].is_null(), "{d}");
 });

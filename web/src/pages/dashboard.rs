@@ -83,7 +83,7 @@ pub fn DashboardPage() -> impl IntoView {
                     </select>
                 </label>
             </div>
-            {shown(state, "the dashboard", Callback::new(move |_| load(false)), move |r| { let d = r.dashboard; let q = r.unassigned; let overdue_class = if d.overdue_jobs > 0 { "bad" } else { "" }; let queue_class = if q.total_count > 0 { "bad" } else { "" }; view! {
+            {shown(state, "the dashboard", Callback::new(move |_| load(false)), move |r| { let d = r.dashboard; let q = r.unassigned; let returns = r.returns; let overdue_class = if d.overdue_jobs > 0 { "bad" } else { "" }; let queue_class = if q.total_count > 0 { "bad" } else { "" }; view! {
                     <div class="kpis">
                         <div class="card kpi"><span class="kpi-label">"Offer acceptance"</span>
                             <strong>{d.acceptance_rate.map(|r| format!("{}%", fixed(r * 100.0, 0))).unwrap_or_else(|| "—".into())}</strong>
@@ -104,6 +104,17 @@ pub fn DashboardPage() -> impl IntoView {
                                 {q.nodes.into_iter().map(|l| view! {
                                     <li data-lead=l.id.clone()><A to=Route::Lead(l.id.clone())>{format!("{} {} {}", l.property.suburb, l.property.state, l.property.postcode)}</A>
                                         {format!(" · {} · {} · {}", label(&constant(&l.damage_type)), label(&constant(&l.urgency)), when(&l.created_at))}</li>
+                                }).collect_view()}
+                            </ul>
+                        </section>
+                    })}
+                    {(!returns.nodes.is_empty()).then(|| view! {
+                        <section class="card" aria-labelledby="returns-h">
+                            <h2 id="returns-h">{format!("Lead returns to decide ({})", returns.total_count)}</h2>
+                            <ul class="plain queue">
+                                {returns.nodes.into_iter().map(|x| view! {
+                                    <li data-return=x.id.clone()><A to=Route::AdminJob(x.job_id.clone())>{label(&constant(&x.reason))}</A>
+                                        {format!(" · {} · {}", x.note, when(&x.created_at))}</li>
                                 }).collect_view()}
                             </ul>
                         </section>

@@ -103,6 +103,7 @@ impl Contractor {
     /// How NRP scores the contractor: the published formula and weights, its own terms, the
     /// adjustment an admin made and why, and the daily trend over the window. The contractor
     /// and admins only; null for others.
+    #[graphql(complexity = "10 + child_complexity")]
     async fn scoring(&self, ctx: &Context<'_>) -> Result<Option<PerformanceScoring>> {
         if !may_see_terms(&meta(ctx).principal, self.0.id) {
             return Ok(None);
@@ -316,7 +317,7 @@ impl PerformanceScoring {
             })
             .collect()
     }
-    /// One point per day the score was computed, oldest first, over the window.
+    /// One point per day the score was computed, oldest first, over the window's last 90 days.
     #[graphql(complexity = "crate::graphql::ids::rows_cost(90, child_complexity)")]
     async fn trend(&self) -> Vec<ScorePoint> {
         self.breakdown.trend.iter().map(|(day, score)| ScorePoint { day: *day, score: *score }).collect()

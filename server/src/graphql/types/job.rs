@@ -104,6 +104,7 @@ impl Job {
         services::jobs::alert(app(ctx), &self.0, Utc::now())
     }
     /// The lead's return, if the contractor returned it (admins and the contractor).
+    #[graphql(complexity = "5 + child_complexity")]
     async fn lead_return(&self, ctx: &Context<'_>) -> Result<Option<super::lead_return::LeadReturn>> {
         if !matches!(self.caller_role(ctx).await?, Some(JobRole::Admin | JobRole::Contractor)) {
             return Ok(None);
@@ -117,6 +118,7 @@ impl Job {
     /// Until when the contractor may return the lead (`returnLead`): 24 hours after winning it,
     /// while the job is open and not returned already. Null when it can no longer be returned,
     /// and for anyone but the contractor.
+    #[graphql(complexity = 5)]
     async fn returnable_until(&self, ctx: &Context<'_>) -> Result<Option<DateTime<Utc>>> {
         if self.caller_role(ctx).await? != Some(JobRole::Contractor) || !self.0.status.is_open() {
             return Ok(None);

@@ -301,15 +301,20 @@ pub async fn fill(
 
     let previous = l.status;
     let next = if open + offered_now > 0 { LeadStatus::Offering } else { LeadStatus::Unassigned };
-    let mut am = l.into_active_model();
-    am.routing = Set(Some(serde_json::to_value(&explanation).unwrap_or_default()));
-    if next == LeadStatus::Offering && offered_now > 0 && am.first_offered_at.as_ref().is_none() {
-        am.first_offered_at = Set(Some(now));
-    }
-    if next != previous {
-        am.status = Set(next);
-    }
-    let saved = store::leads::save(db, am).await?;
+    let first_offer = next == LeadStatus::Offering && offered_now > 0 && l.first_offered_at.is_none();
+    let edit = |am: &mut lead::ActiveModel| {
+        am.routing = Set(Some(serde_json::to_value(&explanation).unwrap_or_default()));
+        if first_offer {
+            am.first_offered_at = Set(Some(now));
+        }
+    };
+    let saved = if next != previous {
+        store::leads::transition(db, l, next, edit).await?
+    } else {
+        let mut am = l.into_active_model();
+        edit(&mut am);
+        store::leads::save(db, am).await?
+    };
     if next != previous {
         events.push(Event::Lead(LeadUpdate::of(&saved, Some(previous))));
     }
