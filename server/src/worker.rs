@@ -51,8 +51,8 @@ pub async fn run_offer_expiry(ctx: Arc<AppContext>) {
     }
 }
 
-/// Less urgent sweeps: leads stranded in `NEW`, jobs overdue for contact or idle, and (hourly)
-/// certifications about to expire.
+/// Less urgent sweeps: leads stranded in `NEW`, jobs overdue for contact or idle, the
+/// performance scores batch work marked, and (hourly) certifications about to expire.
 pub async fn run_maintenance(ctx: Arc<AppContext>) {
     let mut tick = every(ctx.config.expiry_sweep_interval.saturating_mul(20));
     let mut certificates_checked: Option<tokio::time::Instant> = None;
@@ -72,6 +72,9 @@ pub async fn run_maintenance(ctx: Arc<AppContext>) {
             Ok(0) => {}
             Ok(n) => tracing::info!(flagged = n, "jobs flagged overdue"),
             Err(e) => tracing::error!(error = ?e, "flagging overdue jobs failed"),
+        }
+        if let Err(e) = scoring::rescore_dirty(&ctx).await {
+            tracing::error!(error = ?e, "recomputing marked performance scores failed");
         }
     }
 }

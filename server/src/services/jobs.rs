@@ -549,8 +549,9 @@ pub async fn flag_overdue(ctx: &AppContext) -> ServiceResult<usize> {
             Some(l) => vec![Event::Job(JobUpdate::of(&j, &l, None, Some(reason)))],
             None => vec![],
         };
-        // A missed contact deadline counts against the contact term from now on.
-        super::scoring::rescore(&txn, &ctx.config, j.contractor_id, now).await?;
+        // A missed contact deadline counts against the contact term from now on (recomputed by
+        // the maintenance worker, as this sweep flags many jobs in a row).
+        store::scores::mark_dirty(&txn, j.contractor_id).await?;
         super::commit(ctx, txn, events).await?;
         n += 1;
     }

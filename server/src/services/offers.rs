@@ -229,7 +229,8 @@ pub async fn expire_due(ctx: &AppContext) -> ServiceResult<usize> {
             continue; // another instance got there first
         }
         store::contractors::record_offer_decision(&txn, o.contractor_id, false, None).await?;
-        super::scoring::rescore(&txn, &ctx.config, o.contractor_id, now).await?;
+        // Recomputed by the maintenance worker: the sweep expires many offers in a row.
+        store::scores::mark_dirty(&txn, o.contractor_id).await?;
         let mine = store::offers::find(&txn, o.id).await?.unwrap_or(o);
         let mut events = snapshots(OfferEventKind::Expired, std::slice::from_ref(&mine), &l);
         if l.status == LeadStatus::Offering {

@@ -1,8 +1,9 @@
 //! The earned performance score (docs/DOMAIN.md, "Performance score"). It is computed from the
-//! contractor's record, never typed in: in the same transaction as every event that changes the
-//! record (an offer answered or expired, a job moved, cancelled or rated, a contact deadline
-//! missed, an admin's adjustment), and by an hourly sweep for the scores the rolling window moved
-//! past. A computation is a pure function of the committed record under the contractor's row
+//! contractor's record, never typed in: in the same transaction as every event a person makes (an
+//! offer answered, a job moved, cancelled or rated, a return decided, an admin's adjustment);
+//! for the events of batch work (offer expiries, missed contact deadlines) the event's transaction
+//! marks the score and the maintenance worker recomputes it within seconds; and an hourly sweep
+//! catches the scores the rolling window moved past. A computation is a pure function of the committed record under the contractor's row
 //! lock, so running it twice, on any instance, writes the same score.
 
 use chrono::{DateTime, Utc};
@@ -109,6 +110,20 @@ pub async fn sweep(ctx: &AppContext) -> ServiceResult<usize> {
         if failed == ids.len() {
             break;
         }
+    }
+    Ok(done)
+}
+
+/// Recomputes the scores that batch work marked (`store::scores::mark_dirty`: offer expiries,
+/// missed contact deadlines), each in its own short transaction, so a sweep over many offers
+/// stays as fast as before. Run every few seconds by the maintenance worker. Returns how many.
+pub async fn rescore_dirty(ctx: &AppContext) -> ServiceResult<usize> {
+    let mut done = 0;
+    for id in store::scores::dirty(&ctx.db, 200).await? {
+        let txn = ctx.db.begin().await?;
+        rescore(&txn, &ctx.config, id, Utc::now()).await?;
+        txn.commit().await?;
+        done += 1;
     }
     Ok(done)
 }

@@ -31,6 +31,29 @@ pub async fn lock(db: &impl ConnectionTrait, id: Uuid, now: DateTime<Utc>) -> Re
     contractor::Entity::find_by_id(id).one(db).await
 }
 
+/// Marks the contractor's score for the next recomputation (`services::scoring::rescore_dirty`),
+/// inside the event's own transaction: one write to a row the event has locked already.
+pub async fn mark_dirty(db: &impl ConnectionTrait, id: Uuid) -> Result<(), DbErr> {
+    contractor::Entity::update_many()
+        .col_expr(contractor::Column::ScoreComputedAt, Expr::value(Option::<DateTime<Utc>>::None))
+        .filter(contractor::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Contractors marked for a recomputation (or never computed), up to `limit`.
+pub async fn dirty(db: &impl ConnectionTrait, limit: u64) -> Result<Vec<Uuid>, DbErr> {
+    contractor::Entity::find()
+        .select_only()
+        .column(contractor::Column::Id)
+        .filter(contractor::Column::ScoreComputedAt.is_null())
+        .limit(limit)
+        .into_tuple()
+        .all(db)
+        .await
+}
+
 /// The contractor's jobs accepted since `since`, as the score reads them. `returned` lists the
 /// jobs whose lead return was upheld; the offers those jobs came from are returned beside the
 /// records, to be left out of the offers term as well.

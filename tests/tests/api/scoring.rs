@@ -179,6 +179,20 @@ on_both_databases!(every_event_rescores_in_its_own_transaction, |app: TestApp| a
     assert!(scoring::sweep(&app.ctx).await.unwrap() >= 1);
     let swept = app.ok(Some(&c.token), ME_SCORING, json!({})).await;
     assert!(close(score(&swept), score(&declined)), "{swept}");
+
+    // Batch work (an expiry) marks the score in its own transaction; the maintenance worker's
+    // pass recomputes what was marked.
+    entities::contractor::Entity::update_many()
+        .col_expr(entities::contractor::Column::PerformanceScore, Expr::value(0.99))
+        .filter(entities::contractor::Column::Id.eq(uuid(&c.id)))
+        .exec(&app.ctx.db)
+        .await
+        .unwrap();
+    nrp_server::store::scores::mark_dirty(&app.ctx.db, uuid(&c.id)).await.unwrap();
+    // (The worker's own pass may get there first: either way the score is recomputed.)
+    scoring::rescore_dirty(&app.ctx).await.unwrap();
+    let marked = app.ok(Some(&c.token), ME_SCORING, json!({})).await;
+    assert!(close(score(&marked), score(&declined)), "{marked}");
 });
 
 on_both_databases!(admins_adjust_a_score_with_a_reason_the_contractor_sees, |app: TestApp| async move {
