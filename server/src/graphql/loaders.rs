@@ -5,7 +5,8 @@ use std::sync::Arc;
 
 use async_graphql::dataloader::{DataLoader, Loader};
 use entities::{
-    DamageType, api_key, attachment, certification, claim, contractor, job, job_event, lead, offer, partner, payout,
+    DamageType, api_key, attachment, certification, claim, contractor, job, job_event, lead, lead_return, offer,
+    partner, payout,
 };
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use sea_orm::{DatabaseConnection, DbErr};
@@ -24,6 +25,7 @@ pub struct PartnersLoader(DatabaseConnection);
 pub struct JobByLeadLoader(DatabaseConnection);
 pub struct ClaimByLeadLoader(DatabaseConnection);
 pub struct PayoutByJobLoader(DatabaseConnection);
+pub struct ReturnByJobLoader(DatabaseConnection);
 pub struct AttachmentsByJobLoader(DatabaseConnection);
 pub struct EventsByJobLoader(DatabaseConnection);
 
@@ -40,6 +42,7 @@ pub struct Loaders {
     pub job_by_lead: DataLoader<JobByLeadLoader>,
     pub claim_by_lead: DataLoader<ClaimByLeadLoader>,
     pub payout_by_job: DataLoader<PayoutByJobLoader>,
+    pub return_by_job: DataLoader<ReturnByJobLoader>,
     pub attachments_by_job: DataLoader<AttachmentsByJobLoader>,
     pub events_by_job: DataLoader<EventsByJobLoader>,
 }
@@ -74,6 +77,7 @@ fn build(db: &DatabaseConnection) -> Loaders {
         job_by_lead: DataLoader::new(JobByLeadLoader(db.clone()), tokio::spawn),
         claim_by_lead: DataLoader::new(ClaimByLeadLoader(db.clone()), tokio::spawn),
         payout_by_job: DataLoader::new(PayoutByJobLoader(db.clone()), tokio::spawn),
+        return_by_job: DataLoader::new(ReturnByJobLoader(db.clone()), tokio::spawn),
         attachments_by_job: DataLoader::new(AttachmentsByJobLoader(db.clone()), tokio::spawn),
         events_by_job: DataLoader::new(EventsByJobLoader(db.clone()), tokio::spawn),
     }
@@ -176,6 +180,7 @@ one_by!(PartnersLoader, partner, Id, id);
 one_by!(JobByLeadLoader, job, LeadId, lead_id);
 one_by!(ClaimByLeadLoader, claim, LeadId, lead_id);
 one_by!(PayoutByJobLoader, payout, JobId, job_id);
+one_by!(ReturnByJobLoader, lead_return, JobId, job_id);
 many_by!(AttachmentsByJobLoader, attachment, JobId, job_id);
 many_by!(EventsByJobLoader, job_event, JobId, job_id);
 

@@ -91,21 +91,8 @@ pub async fn sweep(ctx: &AppContext) -> ServiceResult<usize> {
         if ids.is_empty() {
             break;
         }
-        let mut failed = 0;
-        for id in &ids {
-            let one = async {
-                let txn = ctx.db.begin().await?;
-                rescore(&txn, &ctx.config, *id, Utc::now()).await?;
-                txn.commit().await
-            };
-            match one.await {
-                Ok(()) => done += 1,
-                Err(e) => {
-                    failed += 1;
-                    tracing::warn!(contractor_id = %id, error = %e, "recomputing a performance score failed");
-                }
-            }
-        }
+        let (ok, failed) = rescore_each(ctx, &ids).await;
+        done += ok;
         // A batch that failed in full would be read again at once: try again next sweep.
         if failed == ids.len() {
             break;
@@ -118,14 +105,29 @@ pub async fn sweep(ctx: &AppContext) -> ServiceResult<usize> {
 /// missed contact deadlines), each in its own short transaction, so a sweep over many offers
 /// stays as fast as before. Run every few seconds by the maintenance worker. Returns how many.
 pub async fn rescore_dirty(ctx: &AppContext) -> ServiceResult<usize> {
-    let mut done = 0;
-    for id in store::scores::dirty(&ctx.db, 200).await? {
-        let txn = ctx.db.begin().await?;
-        rescore(&txn, &ctx.config, id, Utc::now()).await?;
-        txn.commit().await?;
-        done += 1;
+    let ids = store::scores::dirty(&ctx.db, 200).await?;
+    Ok(rescore_each(ctx, &ids).await.0)
+}
+
+/// Recomputes each of `ids` in its own transaction; one that fails is logged and the rest go on.
+/// Returns how many were computed and how many failed.
+async fn rescore_each(ctx: &AppContext, ids: &[Uuid]) -> (usize, usize) {
+    let (mut done, mut failed) = (0, 0);
+    for id in ids {
+        let one = async {
+            let txn = ctx.db.begin().await?;
+            rescore(&txn, &ctx.config, *id, Utc::now()).await?;
+            txn.commit().await
+        };
+        match one.await {
+            Ok(()) => done += 1,
+            Err(e) => {
+                failed += 1;
+                tracing::warn!(contractor_id = %id, error = %e, "recomputing a performance score failed");
+            }
+        }
     }
-    Ok(done)
+    (done, failed)
 }
 
 /// Admin: adjusts a contractor's score by `adjustment` (−0.5 to 0.5; 0 takes an adjustment

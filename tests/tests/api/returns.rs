@@ -64,9 +64,15 @@ on_both_databases!(
         let queue =
             app.ok(Some(&admin), "{ leadReturns(status: PENDING){ totalCount nodes { id } } }", json!({})).await;
         assert_eq!(queue["leadReturns"]["totalCount"], 1);
-        // Only admins decide.
+        // Only admins decide, with a note of at most 1,000 characters, on a return that exists.
         let body = app.gql(Some(&first.token), DECIDE, json!({"id": r["id"], "u": true})).await;
         assert_eq!(error_code(&body), "FORBIDDEN", "{body}");
+        let body = app.gql(Some(&admin), DECIDE, json!({"id": r["id"], "u": true, "n": "x".repeat(1001)})).await;
+        assert_eq!((error_code(&body), error_field(&body)), ("BAD_USER_INPUT", "note"), "{body}");
+        let body = app.gql(Some(&admin), DECIDE, json!({"id": uuid::Uuid::new_v4().to_string(), "u": true})).await;
+        assert_eq!(error_code(&body), "NOT_FOUND", "{body}");
+        let body = app.gql(Some(&first.token), RETURN, json!({"j": "not-an-id", "r": "DUPLICATE", "n": "x"})).await;
+        assert_eq!((error_code(&body), error_field(&body)), ("BAD_USER_INPUT", "jobId"), "{body}");
 
         let decided = app
             .ok(Some(&admin), DECIDE, json!({"id": r["id"], "u": true, "n": "Confirmed: the number is not connected"}))
@@ -164,6 +170,8 @@ on_both_databases!(a_contractor_sees_the_leads_it_missed_and_why_in_its_own_term
 
     let empty = app.ok(Some(&me.token), MISSED, json!({})).await;
     assert_eq!(empty["missedLeads"]["totalCount"], 0);
+    let body = app.gql(Some(&me.token), MISSED, json!({"after": "not-a-cursor"})).await;
+    assert_eq!((error_code(&body), error_field(&body)), ("BAD_USER_INPUT", "after"), "{body}");
 
     // Lead A: both get an offer (wave of three); the winner accepts first: mine is TAKEN.
     let (a, _) = won_job(&app, &admin, &key, &winner).await;

@@ -20,11 +20,12 @@ pub struct Job(pub job::Model);
 
 impl Job {
     async fn caller_role(&self, ctx: &Context<'_>) -> Result<Option<JobRole>> {
-        let l = crate::store::leads::find(&app(ctx).db, self.0.lead_id)
-            .await
-            .map_err(crate::error::ServiceError::from)
-            .gql()?;
+        let l = loaders(ctx).leads.load_one(self.0.lead_id).await.map_err(loader_error).gql()?;
         Ok(l.and_then(|l| crate::access::records::job_role(&meta(ctx).principal, &self.0, &l)))
+    }
+
+    async fn lead_return_row(&self, ctx: &Context<'_>) -> Result<Option<entities::lead_return::Model>> {
+        loaders(ctx).return_by_job.load_one(self.0.id).await.map_err(loader_error).gql()
     }
 }
 
@@ -109,11 +110,7 @@ impl Job {
         if !matches!(self.caller_role(ctx).await?, Some(JobRole::Admin | JobRole::Contractor)) {
             return Ok(None);
         }
-        let found = crate::store::returns::for_job(&app(ctx).db, self.0.id)
-            .await
-            .map_err(crate::error::ServiceError::from)
-            .gql()?;
-        Ok(found.map(super::lead_return::LeadReturn))
+        Ok(self.lead_return_row(ctx).await?.map(super::lead_return::LeadReturn))
     }
     /// Until when the contractor may return the lead (`returnLead`): 24 hours after winning it,
     /// while the job is open and not returned already. Null when it can no longer be returned,
@@ -127,11 +124,7 @@ impl Job {
         if until < Utc::now() {
             return Ok(None);
         }
-        let returned = crate::store::returns::for_job(&app(ctx).db, self.0.id)
-            .await
-            .map_err(crate::error::ServiceError::from)
-            .gql()?;
-        Ok(returned.is_none().then_some(until))
+        Ok(self.lead_return_row(ctx).await?.is_none().then_some(until))
     }
     /// The moves you may make from here (empty when none).
     async fn allowed_transitions(&self, ctx: &Context<'_>) -> Result<Vec<JobStatus>> {
