@@ -1,7 +1,8 @@
 //! Routing at national scale (issue 13): a network of N active contractors, bulk-loaded by SQL
 //! (not through sign-up) with bases drawn from the eastern states' postcodes (NSW, ACT, VIC, QLD;
 //! so as dense as the postcodes are: a city has more), 50 km radius, all taking water damage.
-//! The server places them on the routing map at start-up. Leads then arrive one after another
+//! The server places them on the map and reads them into its routing network at start-up. Leads
+//! then arrive one after another
 //! at postcodes drawn the same way, and for each the benchmark times `createLead` as the partner's
 //! client sees it and the first `OFFERED` frame on a contractor's socket (receipt minus the lead's
 //! `createdAt`). Three subscribed contractors list every lead postcode and score highest, so they
@@ -69,21 +70,20 @@ pub async fn run(
         let started = Instant::now();
         let server = Server::start_within(&env, Duration::from_secs(600)).await?;
         let placed = started.elapsed();
-        let cells = psql(&db, "SELECT count(*) FROM contractor_cells").await?;
         let result = measure(&server, &db, leads).await;
         let rss = server.rss_bytes().unwrap_or(0);
         drop(server);
         server::drop_database(pg, &db).await?;
         let f = result?;
         println!(
-            "{n} contractors (loaded in {:.1} s; the server placed them on {cells} cells and was ready in {:.1} s):",
+            "{n} contractors (loaded in {:.1} s; the server placed them and was ready in {:.1} s):",
             loaded.as_secs_f64(),
             placed.as_secs_f64()
         );
         line("  createLead answered", &f.answered);
         line("  lead committed -> first OFFERED frame", &f.offered);
         println!(
-            "  contractors read and ranked per lead: mean {:.0}, max {:.0}; server RSS after {leads} leads: {:.1} MB",
+            "  contractors within their radius of a lead (all ranked or counted): mean {:.0}, max {:.0}; server RSS after {leads} leads: {:.1} MB",
             f.in_reach.iter().sum::<f64>() / f.in_reach.len().max(1) as f64,
             f.in_reach.iter().cloned().fold(0.0, f64::max),
             rss as f64 / 1e6
@@ -188,14 +188,14 @@ async fn measure(server: &Server, db: &str, leads: usize) -> anyhow::Result<Figu
             f.answered.push(answered);
             f.offered.push((first - at).num_microseconds().unwrap_or(0) as f64 / 1000.0);
             if i % 10 == 0 {
-                // Who routing read for it: those under its cell and those listing its postcode.
+                // How many cover it (each is ranked, or excluded and counted, by the run).
                 let read = psql(
                     db,
                     &format!(
-                        "SELECT count(*) FROM (SELECT contractor_id FROM contractor_cells WHERE cell = \
-                           (SELECT floor((latitude + 90) / 0.5)::int * 720 + floor((longitude + 180) / 0.5)::int % 720 \
-                            FROM postcode_centroids WHERE postcode = '{postcode}') \
-                         UNION SELECT contractor_id FROM contractor_service_postcodes WHERE postcode = '{postcode}') t"
+                        "SELECT count(*) FROM contractors c, postcode_centroids p WHERE p.postcode = '{postcode}' \
+                         AND 2 * 6371.0088 * asin(sqrt(power(sin(radians(c.base_latitude - p.latitude) / 2), 2) \
+                           + cos(radians(p.latitude)) * cos(radians(c.base_latitude)) \
+                             * power(sin(radians(c.base_longitude - p.longitude) / 2), 2))) <= c.service_radius_km"
                     ),
                 )
                 .await?;

@@ -53,7 +53,7 @@ pub struct Model {
     /// The centre of the base postcode, copied when the contractor is placed on the map.
     pub base_latitude: Option<f64>,
     pub base_longitude: Option<f64>,
-    /// The service radius its `contractor_cells` were drawn for; `None` until placed.
+    /// The service radius it was placed on the map with; `None` until placed.
     pub placed_radius_km: Option<i32>,
     /// An admin's adjustment to the earned performance score (−0.5 to 0.5), with its reason.
     pub score_adjustment: f64,

@@ -10,7 +10,6 @@ pub mod certification;
 pub mod claim;
 pub mod contact_verification;
 pub mod contractor;
-pub mod contractor_cell;
 pub mod contractor_score;
 pub mod contractor_service_postcode;
 pub mod contractor_specialty;

@@ -18,6 +18,7 @@ mod m20261205_000013_field_capture;
 mod m20261206_000014_routing_reach;
 mod m20261207_000015_earned_score;
 mod m20261208_000016_lead_returns;
+mod m20261209_000017_routing_network;
 
 /// Every migration of the product, in order.
 pub struct Migrator;
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000014_routing_reach::Migration),
             Box::new(m20261207_000015_earned_score::Migration),
             Box::new(m20261208_000016_lead_returns::Migration),
+            Box::new(m20261209_000017_routing_network::Migration),
         ]
     }
 }

@@ -37,4 +37,6 @@ pub struct AppContext {
     /// Counts the password-reset requests this instance has finished looking up (they run after
     /// the answer, so the answer's timing says nothing about the address).
     pub reset_requests_done: Arc<tokio::sync::watch::Sender<u64>>,
+    /// The contractors as routing sees them, kept in memory (`services::routing::network`).
+    pub network: Arc<crate::services::routing::network::Network>,
 }

@@ -43,6 +43,9 @@ impl Application {
     /// Connects to the database (migrating it) and Redis, binds the port and assembles the routes.
     pub async fn build(config: Config) -> anyhow::Result<Self> {
         let ctx = Arc::new(build_context(config).await?);
+        // Routing ranks from memory: read the network before taking requests.
+        ctx.network.refresh_now(&ctx.db).await.context("reading the routing network")?;
+        tracing::info!(contractors = ctx.network.len(), "read the routing network");
         let listener = TcpListener::bind(ctx.config.bind_addr)
             .await
             .with_context(|| format!("binding {}", ctx.config.bind_addr))?;
@@ -184,6 +187,7 @@ pub async fn build_context(config: Config) -> anyhow::Result<AppContext> {
         notifications_queued: Arc::new(tokio::sync::Notify::new()),
         notification_outcomes: Arc::new(tokio::sync::watch::Sender::new(0)),
         reset_requests_done: Arc::new(tokio::sync::watch::Sender::new(0)),
+        network: Arc::new(crate::services::routing::network::Network::new()),
     })
 }
 

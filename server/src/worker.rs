@@ -29,7 +29,20 @@ pub fn spawn_all(ctx: &Arc<AppContext>) -> Vec<JoinHandle<()>> {
         tokio::spawn(run_notification_delivery(Arc::clone(ctx))),
         tokio::spawn(run_payout_schedule(Arc::clone(ctx))),
         tokio::spawn(run_score_sweep(Arc::clone(ctx))),
+        tokio::spawn(run_network_refresh(Arc::clone(ctx))),
     ]
+}
+
+/// Keeps this instance's routing network current (read whole at start, then what settled each
+/// second, and whole again every few minutes), so routing runs read only the last few seconds.
+pub async fn run_network_refresh(ctx: Arc<AppContext>) {
+    let mut tick = every(crate::services::routing::network::REFRESH_EVERY);
+    loop {
+        tick.tick().await;
+        if let Err(e) = ctx.network.refresh(&ctx.db).await {
+            tracing::warn!(error = %e, "refreshing the routing network failed");
+        }
+    }
 }
 
 fn every(period: std::time::Duration) -> tokio::time::Interval {

@@ -2,7 +2,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use entities::{
-    ContractorStatus, DamageType, certification, contractor, contractor_cell as cell,
+    ContractorStatus, DamageType, certification, contractor,
     contractor_service_postcode as csp, contractor_specialty as cs, postcode_centroid,
 };
 use sea_orm::sea_query::{Expr, ExprTrait, Query, QueryStatementBuilder};
@@ -127,28 +127,15 @@ pub async fn save(db: &impl ConnectionTrait, mut am: contractor::ActiveModel) ->
     Ok(m)
 }
 
-/// Puts contractors on the map: copies each base postcode's centre onto the row and lists the
-/// cells its service radius touches (none when the postcode's centre is unknown: such a
-/// contractor covers only the postcodes it lists). Idempotent, and safe for two instances at once.
+/// Puts contractors on the map: copies each base postcode's centre onto the row (none when the
+/// postcode's centre is unknown: such a contractor covers only the postcodes it lists), and notes
+/// the radius it was placed with. Idempotent, and safe for two instances at once.
 pub async fn place(db: &impl ConnectionTrait, contractors: &[contractor::Model]) -> Result<(), DbErr> {
-    use crate::domain::cells::{Point, cells_within};
     if contractors.is_empty() {
         return Ok(());
     }
-    let bases: Vec<String> = contractors.iter().map(|c| c.base_postcode.clone()).collect();
-    let centres = super::postcodes::centroids(db, &bases).await?;
     let ids: Vec<Uuid> = contractors.iter().map(|c| c.id).collect();
-    cell::Entity::delete_many().filter(cell::Column::ContractorId.is_in(ids.iter().copied())).exec(db).await?;
-    let mut rows = Vec::new();
-    for c in contractors {
-        if let Some((lat, lon)) = centres.get(&c.base_postcode).copied() {
-            for cell in cells_within(Point { lat, lon }, f64::from(c.service_radius_km)) {
-                rows.push(cell::ActiveModel { cell: Set(cell), contractor_id: Set(c.id) });
-            }
-        }
-    }
-    // The base point from the centre table, in one statement for the batch (a radius changed
-    // meanwhile is placed again by the change that made it).
+    // The base point from the centre table, in one statement for the batch.
     let centre_of = |col: postcode_centroid::Column| {
         let q = Query::select()
             .column(col)
@@ -160,22 +147,13 @@ pub async fn place(db: &impl ConnectionTrait, contractors: &[contractor::Model])
             .to_owned();
         Expr::SubQuery(None, Box::new(q.into_sub_query_statement()))
     };
-    contractor::Entity::update_many()
-        .col_expr(contractor::Column::BaseLatitude, centre_of(postcode_centroid::Column::Latitude))
-        .col_expr(contractor::Column::BaseLongitude, centre_of(postcode_centroid::Column::Longitude))
-        .col_expr(contractor::Column::PlacedRadiusKm, Expr::col(contractor::Column::ServiceRadiusKm))
-        .filter(contractor::Column::Id.is_in(ids.iter().copied()))
-        .exec(db)
-        .await?;
-    // Two columns a row: well inside SQLite's and PostgreSQL's limits on bound values.
-    for chunk in rows.chunks(5000) {
-        cell::Entity::insert_many(chunk.to_vec())
-            .on_conflict(
-                sea_orm::sea_query::OnConflict::columns([cell::Column::Cell, cell::Column::ContractorId])
-                    .do_nothing()
-                    .to_owned(),
-            )
-            .exec_without_returning(db)
+    for chunk in ids.chunks(10_000) {
+        contractor::Entity::update_many()
+            .col_expr(contractor::Column::BaseLatitude, centre_of(postcode_centroid::Column::Latitude))
+            .col_expr(contractor::Column::BaseLongitude, centre_of(postcode_centroid::Column::Longitude))
+            .col_expr(contractor::Column::PlacedRadiusKm, Expr::col(contractor::Column::ServiceRadiusKm))
+            .filter(contractor::Column::Id.is_in(chunk.iter().copied()))
+            .exec(db)
             .await?;
     }
     Ok(())
@@ -188,8 +166,7 @@ pub async fn place_unplaced(db: &impl ConnectionTrait) -> Result<usize, DbErr> {
     loop {
         let batch = contractor::Entity::find()
             .filter(contractor::Column::PlacedRadiusKm.is_null())
-            .order_by_asc(contractor::Column::Id)
-            .limit(1000)
+            .limit(10_000)
             .all(db)
             .await?;
         if batch.is_empty() {
@@ -207,54 +184,6 @@ pub async fn unplace_all(db: &impl ConnectionTrait) -> Result<(), DbErr> {
         .exec(db)
         .await?;
     Ok(())
-}
-
-/// The contractors who might cover a lead in `cell` at `postcode`: those whose radius touches the
-/// cell and those who list the postcode. Everyone else is out of its area.
-fn in_reach_ids(cell: Option<i32>, postcode: &str) -> Condition {
-    let listed = Query::select()
-        .column(csp::Column::ContractorId)
-        .from(csp::Entity)
-        .and_where(csp::Column::Postcode.eq(postcode))
-        .to_owned();
-    let mut any = Condition::any().add(Expr::col((contractor::Entity, contractor::Column::Id)).in_subquery(listed));
-    if let Some(cell) = cell {
-        let near = Query::select()
-            .column(cell::Column::ContractorId)
-            .from(cell::Entity)
-            .and_where(cell::Column::Cell.eq(cell))
-            .to_owned();
-        any = any.add(Expr::col((contractor::Entity, contractor::Column::Id)).in_subquery(near));
-    }
-    any
-}
-
-/// The contractors in reach of a lead (see [`in_reach_ids`]), with their specialties and listed
-/// postcodes.
-pub async fn in_reach(
-    db: &impl ConnectionTrait,
-    cell: Option<i32>,
-    postcode: &str,
-) -> Result<(Vec<contractor::Model>, HashMap<Uuid, Vec<DamageType>>, HashMap<Uuid, Vec<String>>), DbErr> {
-    let contractors = contractor::Entity::find().filter(in_reach_ids(cell, postcode)).all(db).await?;
-    let ids: Vec<Uuid> = contractors.iter().map(|c| c.id).collect();
-    let mut specialties: HashMap<Uuid, Vec<DamageType>> = HashMap::new();
-    let mut postcodes: HashMap<Uuid, Vec<String>> = HashMap::new();
-    // Ids a chunk at a time: a crowded cell may hold more than a statement can bind.
-    for chunk in ids.chunks(10_000) {
-        for r in cs::Entity::find().filter(cs::Column::ContractorId.is_in(chunk.iter().copied())).all(db).await? {
-            specialties.entry(r.contractor_id).or_default().push(r.damage_type);
-        }
-        for r in csp::Entity::find().filter(csp::Column::ContractorId.is_in(chunk.iter().copied())).all(db).await? {
-            postcodes.entry(r.contractor_id).or_default().push(r.postcode);
-        }
-    }
-    Ok((contractors, specialties, postcodes))
-}
-
-/// How many contractors the network has.
-pub async fn total(db: &impl ConnectionTrait) -> Result<u64, DbErr> {
-    contractor::Entity::find().count(db).await
 }
 
 pub async fn set_paused_until(db: &impl ConnectionTrait, id: Uuid, until: Option<DateTime<Utc>>) -> Result<(), DbErr> {
@@ -471,10 +400,13 @@ pub async fn all_service_postcodes(db: &impl ConnectionTrait) -> Result<HashMap<
 /// `before`, the earliest such date (the caller decides on each contractor's own clock).
 pub async fn earliest_expiries_before(
     db: &impl ConnectionTrait,
-    before: NaiveDate,
+    before: Option<NaiveDate>,
     of: Option<&[Uuid]>,
 ) -> Result<HashMap<Uuid, NaiveDate>, DbErr> {
-    let q = certification::Entity::find().filter(certification::Column::ExpiresOn.lt(before));
+    let mut q = certification::Entity::find().filter(certification::Column::ExpiresOn.is_not_null());
+    if let Some(before) = before {
+        q = q.filter(certification::Column::ExpiresOn.lt(before));
+    }
     let rows = match of {
         None => q.all(db).await?,
         Some(ids) => {

@@ -9,6 +9,7 @@ pub mod contractors;
 pub mod dashboard;
 pub mod jobs;
 pub mod leads;
+pub mod network;
 pub mod offers;
 pub mod partners;
 pub mod payouts;

@@ -369,7 +369,8 @@ async fn random_network(app: &TestApp, rng: &mut rand::rngs::StdRng) -> Vec<Stri
                     kind: "Licence".into(),
                     number: "L1".into(),
                     issuer: "NSW Fair Trading".into(),
-                    expires_on: Some(chrono::Utc::now().date_naive() - chrono::Duration::days(3)),
+                    // Long gone, or about today, when each company's own clock decides.
+                    expires_on: Some(chrono::Utc::now().date_naive() + chrono::Duration::days(rng.gen_range(-3..3))),
                 },
             )
             .await
@@ -380,15 +381,62 @@ async fn random_network(app: &TestApp, rng: &mut rand::rngs::StdRng) -> Vec<Stri
 }
 
 on_both_databases!(routing_by_reach_ranks_and_counts_as_a_scan_of_the_whole_network, |app: TestApp| async move {
-    use nrp_server::services::routing::{Scan, plan};
+    use entities::contractor::{Column, Entity};
+    use nrp_server::services::routing::{Scan, network::Network, plan};
     use rand::{Rng, SeedableRng};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
     let seed: u64 = std::env::var("NRP_ROUTING_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or_else(rand::random);
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
     let postcodes = random_network(&app, &mut rng).await;
     let admin = app.admin_token().await;
     let (_, key) = insurer_key(&app, &admin, "Random Mutual").await;
+    // The server's own network (its lines trail the clocks by seconds) reads the latest changes
+    // from the database on top of what it holds. A second one holds everything (its lines trail
+    // nothing) and folds in each change between leads, as a long-running instance does.
+    let mut held = (*app.ctx).clone();
+    held.network = std::sync::Arc::new(Network::with_settle(chrono::Duration::zero()));
+    held.network.refresh_now(&app.ctx.db).await.unwrap();
+    assert_eq!(held.network.len(), 180);
+    let ids: Vec<uuid::Uuid> =
+        Entity::find().all(&app.ctx.db).await.unwrap().into_iter().map(|c| c.id).collect();
     let mut compared = 0;
     for i in 0..30 {
+        // Something changes between leads, written straight to the database: a pause, a job
+        // count, a specialty, a move.
+        let who = ids[rng.gen_range(0..ids.len())];
+        let change = Entity::update_many().filter(Column::Id.eq(who));
+        match i % 4 {
+            0 => change.col_expr(Column::PausedUntil, Expr::value(Option::<chrono::DateTime<chrono::Utc>>::None)),
+            1 => change.col_expr(Column::ActiveJobs, Expr::value(rng.gen_range(0..4))),
+            2 => change.col_expr(Column::PerformanceScore, Expr::value(rng.gen_range(0.0..1.0))),
+            _ => change
+                .col_expr(Column::BaseLatitude, Expr::value(rng.gen_range(-38.0..-20.0)))
+                .col_expr(Column::BaseLongitude, Expr::value(rng.gen_range(142.0..153.0))),
+        }
+        .exec(&app.ctx.db)
+        .await
+        .unwrap();
+        if i % 3 == 0 {
+            let types = [entities::DamageType::Water, entities::DamageType::Fire];
+            nrp_server::store::contractors::replace_specialties(&app.ctx.db, who, &types[..rng.gen_range(1..3)])
+                .await
+                .unwrap();
+        }
+        if i % 3 == 1 {
+            nrp_server::store::contractors::insert_certification(
+                &app.ctx.db,
+                nrp_server::store::contractors::NewCertification {
+                    contractor_id: who,
+                    kind: "Licence".into(),
+                    number: format!("L{i}"),
+                    issuer: "QBCC".into(),
+                    expires_on: Some(chrono::Utc::now().date_naive() + chrono::Duration::days(rng.gen_range(-2..2))),
+                },
+            )
+            .await
+            .unwrap();
+        }
+        held.network.refresh_now(&app.ctx.db).await.unwrap();
         let mut input = lead_input();
         input["damageType"] = json!(["WATER", "FIRE", "MOULD", "STORM"][rng.gen_range(0..4)]);
         input["urgency"] = json!(["LOW", "HIGH", "EMERGENCY"][rng.gen_range(0..3)]);
@@ -406,13 +454,18 @@ on_both_databases!(routing_by_reach_ranks_and_counts_as_a_scan_of_the_whole_netw
         let (id, _) = create_lead(&app, &key, input).await;
         let lead = nrp_server::store::leads::find(&app.ctx.db, id.parse().unwrap()).await.unwrap().unwrap();
         let now = chrono::Utc::now();
-        let reach = plan(&app.ctx.db, &lead, now, Scan::Reach).await.unwrap();
-        let all = plan(&app.ctx.db, &lead, now, Scan::Everyone).await.unwrap();
-        assert_eq!(reach.ranked, all.ranked, "seed {seed}, lead {i}: the same candidates in the same order");
-        assert_eq!(reach.candidate_count, all.candidate_count, "seed {seed}, lead {i}");
-        assert_eq!(reach.excluded_counts, all.excluded_counts, "seed {seed}, lead {i}: the same reasons, counted");
-        for e in &reach.excluded {
-            assert!(all.excluded.contains(e), "seed {seed}, lead {i}: {e:?} excluded for the same reason");
+        let all = plan(&app.ctx, &app.ctx.db, &lead, now, Scan::Everyone).await.unwrap();
+        for (how, ctx) in [("read on top", &*app.ctx), ("held", &held)] {
+            let reach = plan(ctx, &app.ctx.db, &lead, now, Scan::Reach).await.unwrap();
+            assert_eq!(reach.ranked, all.ranked, "seed {seed}, lead {i}, {how}: the same candidates in the same order");
+            assert_eq!(reach.candidate_count, all.candidate_count, "seed {seed}, lead {i}, {how}");
+            assert_eq!(
+                reach.excluded_counts, all.excluded_counts,
+                "seed {seed}, lead {i}, {how}: the same reasons, counted"
+            );
+            for e in &reach.excluded {
+                assert!(all.excluded.contains(e), "seed {seed}, lead {i}, {how}: {e:?} excluded for the same reason");
+            }
         }
         compared += usize::from(!all.ranked.is_empty());
     }

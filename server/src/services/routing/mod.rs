@@ -1,10 +1,12 @@
 //! Routing: choosing who gets offers for a lead, and keeping up to a wave of offers open.
-//! `rank` is the pure formula; this module loads the facts it needs (only the contractors in
-//! reach of the lead, found through the map cells of `domain::cells`) and writes the outcome.
+//! `rank` is the pure formula; `network` holds the contractors in memory (only those in reach of
+//! the lead, found through the map cells of `domain::cells`, are read); this module gathers the
+//! lead's facts and writes the outcome.
 
+pub mod network;
 pub mod rank;
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 
 use chrono::{DateTime, Duration, Utc};
 use entities::{LeadStatus, lead};
@@ -75,91 +77,56 @@ async fn lead_point(db: &impl ConnectionTrait, l: &lead::Model) -> ServiceResult
 /// Which contractors a routing run reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scan {
-    /// Those in reach of the lead (listed under its map cell, or listing its postcode); the rest
-    /// are out of its area by construction and only counted.
+    /// Those in reach of the lead in the in-memory network (listed under its map cell, or
+    /// listing its postcode); the rest are out of its area by construction and only counted.
     Reach,
-    /// Every contractor: the reference the reach is checked against.
+    /// Every contractor, read from the database: the reference the network is checked against.
     Everyone,
 }
 
-/// The contractors a run reads, with what the candidate filter and score need, and how many it
-/// left unread (all out of the area).
-async fn contractor_facts(
+/// Ranks a lead against every contractor as the database holds them.
+async fn rank_everyone(
     db: &impl ConnectionTrait,
-    lead: &lead::Model,
-    point: Option<Point>,
+    lead: &LeadFacts,
+    offered: &HashSet<uuid::Uuid>,
     now: DateTime<Utc>,
-    scan: Scan,
-) -> ServiceResult<(Vec<ContractorFacts>, usize)> {
-    // Any Australian clock is at most a day ahead of UTC's date: read that much, then judge each
-    // company on its own clock (a certificate is good through its expiry date there).
-    let expiry_horizon = now.date_naive() + Duration::days(1);
-    let (day_ago, horizon) = (now - Duration::hours(24), now - Duration::days(30));
-    let (contractors, mut specialties, mut postcodes, expiries, stats, bases, unread) = match scan {
-        Scan::Reach => {
-            let cell =
-                point.map(|p| crate::domain::cells::cell_of(crate::domain::cells::Point { lat: p.lat, lon: p.lon }));
-            let (contractors, specialties, postcodes) = store::contractors::in_reach(db, cell, &lead.postcode).await?;
-            let ids: Vec<uuid::Uuid> = contractors.iter().map(|c| c.id).collect();
-            let expiries = store::contractors::earliest_expiries_before(db, expiry_horizon, Some(&ids)).await?;
-            let stats = store::offers::recent_stats(db, day_ago, horizon, Some(&ids)).await?;
-            let bases: HashMap<uuid::Uuid, Point> = contractors
-                .iter()
-                .filter_map(|c| Some((c.id, Point { lat: c.base_latitude?, lon: c.base_longitude? })))
-                .collect();
-            let total = store::contractors::total(db).await? as usize;
-            let unread = total.saturating_sub(contractors.len());
-            (contractors, specialties, postcodes, expiries, stats, bases, unread)
+    keep_ranked: usize,
+) -> ServiceResult<rank::Ranking> {
+    let (day_ago, horizon) = (now - network::OFFER_DAY, now - network::OFFER_HORIZON);
+    let contractors = store::contractors::all(db).await?;
+    let specialties = store::contractors::all_specialties(db).await?;
+    let postcodes = store::contractors::all_service_postcodes(db).await?;
+    let expiries = store::contractors::earliest_expiries_before(db, None, None).await?;
+    let stats = store::offers::recent_stats(db, day_ago, horizon, None).await?;
+    let facts = contractors.iter().map(|c| {
+        let (recent, last) = stats.get(&c.id).copied().unwrap_or((0, None));
+        ContractorFacts {
+            id: c.id,
+            company_name: &c.company_name,
+            status: c.status,
+            paused_until: c.paused_until,
+            specialties: specialties.get(&c.id).map(Vec::as_slice).unwrap_or_default(),
+            service_postcodes: postcodes.get(&c.id).map(Vec::as_slice).unwrap_or_default(),
+            base_point: match (c.base_latitude, c.base_longitude) {
+                (Some(lat), Some(lon)) => Some(Point { lat, lon }),
+                _ => None,
+            },
+            service_radius_km: c.service_radius_km,
+            active_jobs: c.active_jobs,
+            max_active_jobs: c.max_active_jobs,
+            daily_lead_cap: c.daily_lead_cap,
+            offers_last_24h: recent,
+            last_offered_at: last,
+            has_expired_certification: expiries.get(&c.id).is_some_and(|d| {
+                network::certification_expired(*d, now, crate::domain::zones::zone_of_postcode(&c.base_postcode))
+            }),
+            already_offered: offered.contains(&c.id),
+            performance_score: c.performance_score,
+            avg_response_secs: c.avg_response_secs,
+            avg_rating: c.avg_rating,
         }
-        Scan::Everyone => {
-            let contractors = store::contractors::all(db).await?;
-            let specialties = store::contractors::all_specialties(db).await?;
-            let postcodes = store::contractors::all_service_postcodes(db).await?;
-            let expiries = store::contractors::earliest_expiries_before(db, expiry_horizon, None).await?;
-            let stats = store::offers::recent_stats(db, day_ago, horizon, None).await?;
-            let mut names: Vec<String> = contractors.iter().map(|c| c.base_postcode.clone()).collect();
-            names.sort();
-            names.dedup();
-            let centroids = store::postcodes::centroids(db, &names).await?;
-            let bases = contractors
-                .iter()
-                .filter_map(|c| {
-                    centroids.get(&c.base_postcode).map(|(lat, lon)| (c.id, Point { lat: *lat, lon: *lon }))
-                })
-                .collect();
-            (contractors, specialties, postcodes, expiries, stats, bases, 0)
-        }
-    };
-    let offered: HashSet<uuid::Uuid> = store::offers::offered_contractors(db, lead.id).await?;
-    let facts = contractors
-        .into_iter()
-        .map(|c| {
-            let (recent, last) = stats.get(&c.id).copied().unwrap_or((0, None));
-            ContractorFacts {
-                id: c.id,
-                company_name: c.company_name,
-                status: c.status,
-                paused_until: c.paused_until,
-                specialties: specialties.remove(&c.id).unwrap_or_default(),
-                service_postcodes: postcodes.remove(&c.id).unwrap_or_default(),
-                base_point: bases.get(&c.id).copied(),
-                service_radius_km: c.service_radius_km,
-                active_jobs: c.active_jobs,
-                max_active_jobs: c.max_active_jobs,
-                daily_lead_cap: c.daily_lead_cap,
-                offers_last_24h: recent,
-                last_offered_at: last,
-                has_expired_certification: expiries.get(&c.id).is_some_and(|d| {
-                    *d < crate::domain::zones::local_date(now, crate::domain::zones::zone_of_postcode(&c.base_postcode))
-                }),
-                already_offered: offered.contains(&c.id),
-                performance_score: c.performance_score,
-                avg_response_secs: c.avg_response_secs,
-                avg_rating: c.avg_rating,
-            }
-        })
-        .collect();
-    Ok((facts, unread))
+    });
+    Ok(rank::rank(lead, facts, now, keep_ranked, KEEP_EXCLUDED))
 }
 
 /// A lead ranked: who may get it, best first, and who may not. Made before the lead's lock is
@@ -178,33 +145,37 @@ pub struct Plan {
     pub excluded_counts: BTreeMap<String, usize>,
 }
 
-/// Ranks `l` as it stands (no lock, no writes).
-pub async fn plan(db: &impl ConnectionTrait, l: &lead::Model, now: DateTime<Utc>, scan: Scan) -> ServiceResult<Plan> {
+/// Ranks `l` as it stands (no lock, no writes), reading through `db` (which may be a
+/// transaction: the run then sees its changes).
+pub async fn plan(
+    ctx: &AppContext,
+    db: &impl ConnectionTrait,
+    l: &lead::Model,
+    now: DateTime<Utc>,
+    scan: Scan,
+) -> ServiceResult<Plan> {
     let (point, point_source) = lead_point(db, l).await?;
     let facts = LeadFacts { damage_type: l.damage_type, urgency: l.urgency, postcode: l.postcode.clone(), point };
-    let (contractors, unread) = contractor_facts(db, l, point, now, scan).await?;
-    let (ranked, mut excluded) = rank::rank(&facts, &contractors, now);
+    let offered = store::offers::offered_contractors(db, l.id).await?;
+    let keep = KEEP_RANKED.max(ctx.config.offer_wave_size);
+    let (ranking, unread) = match scan {
+        Scan::Reach => ctx.network.rank(db, &facts, &offered, now, keep, KEEP_EXCLUDED).await?,
+        Scan::Everyone => (rank_everyone(db, &facts, &offered, now, keep).await?, 0),
+    };
     let mut counts: BTreeMap<String, usize> = BTreeMap::new();
-    for e in &excluded {
-        *counts.entry(exclusion_name(e.reason).into()).or_default() += 1;
+    for (reason, n) in ranking.excluded_counts {
+        *counts.entry(exclusion_name(reason).into()).or_default() += n;
     }
     if unread > 0 {
         *counts.entry(exclusion_name(Exclusion::OutOfArea).into()).or_default() += unread;
     }
-    excluded.sort_by(|a, b| match (a.distance_km, b.distance_km) {
-        (Some(x), Some(y)) => x.partial_cmp(&y).unwrap_or(std::cmp::Ordering::Equal),
-        (Some(_), None) => std::cmp::Ordering::Less,
-        (None, Some(_)) => std::cmp::Ordering::Greater,
-        (None, None) => a.company_name.cmp(&b.company_name),
-    });
-    excluded.truncate(KEEP_EXCLUDED);
     Ok(Plan {
         version: l.version,
         point,
         point_source,
-        candidate_count: ranked.len(),
-        ranked,
-        excluded,
+        candidate_count: ranking.candidate_count,
+        ranked: ranking.ranked,
+        excluded: ranking.excluded,
         excluded_counts: counts,
     })
 }
@@ -217,7 +188,11 @@ pub async fn plan_ahead(ctx: &AppContext, id: uuid::Uuid, now: DateTime<Utc>) ->
     if !matches!(l.status, LeadStatus::New | LeadStatus::Offering) {
         return None;
     }
-    plan(&ctx.db, &l, now, Scan::Reach).await.ok()
+    // Folding in what settled keeps the run's own reading small; the run is right without it.
+    if let Err(e) = ctx.network.refresh(&ctx.db).await {
+        tracing::warn!(error = %e, "could not refresh the routing network");
+    }
+    plan(ctx, &ctx.db, &l, now, Scan::Reach).await.ok()
 }
 
 /// Whether a plan made before the lock still holds for `l`, locked (`store::leads::lock` adds one
@@ -259,7 +234,7 @@ pub async fn fill(
     let need = wave.saturating_sub(open);
     let ranking = match ahead {
         Some(p) if still_holds(db, &p, &l, need, now).await? => p,
-        _ => plan(db, &l, now, Scan::Reach).await?,
+        _ => plan(ctx, db, &l, now, Scan::Reach).await?,
     };
     let expires_at = now + Duration::from_std(ctx.config.offer_expiry_for(l.urgency)).unwrap_or(Duration::minutes(15));
     let summary = LeadSummary::from(&l);

@@ -2,6 +2,7 @@
 //! and in what order. No I/O here, so every rule is unit-tested.
 
 use std::cmp::Ordering;
+use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use entities::{ContractorStatus, DamageType, Urgency};
@@ -35,15 +36,16 @@ pub struct LeadFacts {
     pub point: Option<Point>,
 }
 
-/// What routing needs to know about one contractor.
-#[derive(Debug, Clone)]
-pub struct ContractorFacts {
+/// What routing needs to know about one contractor, borrowed from wherever it is kept (a run
+/// reads tens of thousands of these; only the few it keeps are copied).
+#[derive(Debug, Clone, Copy)]
+pub struct ContractorFacts<'a> {
     pub id: Uuid,
-    pub company_name: String,
+    pub company_name: &'a str,
     pub status: ContractorStatus,
     pub paused_until: Option<DateTime<Utc>>,
-    pub specialties: Vec<DamageType>,
-    pub service_postcodes: Vec<String>,
+    pub specialties: &'a [DamageType],
+    pub service_postcodes: &'a [String],
     /// The centroid of the base postcode, when known.
     pub base_point: Option<Point>,
     pub service_radius_km: i32,
@@ -168,9 +170,20 @@ pub fn exclusion(lead: &LeadFacts, c: &ContractorFacts, now: DateTime<Utc>) -> (
     (reason, distance)
 }
 
+/// A candidate while a run ranks: a `Ranked` that still borrows its name.
+struct Candidate<'a> {
+    name: &'a str,
+    score: f64,
+    terms: ScoreTerms,
+    distance_km: Option<f64>,
+    offers_last_24h: i64,
+    last_offered_at: Option<DateTime<Utc>>,
+    id: Uuid,
+}
+
 /// Best first: higher score, then fewer offers in the last 24 h, then longest since the last
 /// offer (never offered counts as longest), then id — a fair rotation among equals.
-pub fn compare(a: &Ranked, b: &Ranked) -> Ordering {
+fn best_first(a: &Candidate, b: &Candidate) -> Ordering {
     b.score
         .partial_cmp(&a.score)
         .unwrap_or(Ordering::Equal)
@@ -181,38 +194,111 @@ pub fn compare(a: &Ranked, b: &Ranked) -> Ordering {
             (Some(_), None) => Ordering::Greater,
             (Some(x), Some(y)) => x.cmp(&y),
         })
-        .then(a.contractor_id.cmp(&b.contractor_id))
+        .then(a.id.cmp(&b.id))
 }
 
-/// Splits contractors into ranked candidates (best first) and exclusions.
-pub fn rank(lead: &LeadFacts, contractors: &[ContractorFacts], now: DateTime<Utc>) -> (Vec<Ranked>, Vec<Excluded>) {
-    let mut ranked = Vec::new();
+/// An exclusion while a run ranks.
+struct Exclude<'a> {
+    name: &'a str,
+    reason: Exclusion,
+    distance_km: Option<f64>,
+    id: Uuid,
+}
+
+/// Nearest first (an unknown distance last), then by name and id.
+fn nearest_first(a: &Exclude, b: &Exclude) -> Ordering {
+    match (a.distance_km, b.distance_km) {
+        (Some(x), Some(y)) => x.partial_cmp(&y).unwrap_or(Ordering::Equal),
+        (Some(_), None) => Ordering::Less,
+        (None, Some(_)) => Ordering::Greater,
+        (None, None) => Ordering::Equal,
+    }
+    .then_with(|| a.name.cmp(b.name))
+    .then(a.id.cmp(&b.id))
+}
+
+/// The `keep` first of `items` in `order`, sorted, without sorting the rest.
+fn first_sorted<T>(mut items: Vec<T>, keep: usize, order: impl Fn(&T, &T) -> Ordering) -> Vec<T> {
+    if keep == 0 {
+        return Vec::new();
+    }
+    if items.len() > keep {
+        items.select_nth_unstable_by(keep - 1, &order);
+        items.truncate(keep);
+    }
+    items.sort_by(order);
+    items
+}
+
+/// What a run found: the best candidates, the nearest exclusions, and how many of each there were.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Ranking {
+    /// Best first, at most the number asked for.
+    pub ranked: Vec<Ranked>,
+    pub candidate_count: usize,
+    /// Nearest first, at most the number asked for.
+    pub excluded: Vec<Excluded>,
+    /// Every exclusion, by reason.
+    pub excluded_counts: HashMap<Exclusion, usize>,
+}
+
+/// Splits contractors into candidates and exclusions, keeping the best `keep_ranked` candidates
+/// (best first) and the nearest `keep_excluded` exclusions and counting the rest; only those kept
+/// are copied.
+pub fn rank<'a>(
+    lead: &LeadFacts,
+    contractors: impl IntoIterator<Item = ContractorFacts<'a>>,
+    now: DateTime<Utc>,
+    keep_ranked: usize,
+    keep_excluded: usize,
+) -> Ranking {
+    let mut candidates = Vec::new();
     let mut excluded = Vec::new();
+    let mut excluded_counts: HashMap<Exclusion, usize> = HashMap::new();
     for c in contractors {
-        let (reason, distance_km) = exclusion(lead, c, now);
+        let (reason, distance_km) = exclusion(lead, &c, now);
         match reason {
-            Some(reason) => excluded.push(Excluded {
-                contractor_id: c.id,
-                company_name: c.company_name.clone(),
-                reason,
-                distance_km,
-            }),
+            Some(reason) => {
+                *excluded_counts.entry(reason).or_default() += 1;
+                excluded.push(Exclude { name: c.company_name, reason, distance_km, id: c.id });
+            }
             None => {
-                let terms = terms(c, lead.urgency);
-                ranked.push(Ranked {
-                    contractor_id: c.id,
-                    company_name: c.company_name.clone(),
+                let terms = terms(&c, lead.urgency);
+                candidates.push(Candidate {
+                    name: c.company_name,
                     score: terms.score(),
                     terms,
                     distance_km,
                     offers_last_24h: c.offers_last_24h,
                     last_offered_at: c.last_offered_at,
+                    id: c.id,
                 });
             }
         }
     }
-    ranked.sort_by(compare);
-    (ranked, excluded)
+    let candidate_count = candidates.len();
+    let ranked = first_sorted(candidates, keep_ranked, best_first)
+        .into_iter()
+        .map(|c| Ranked {
+            contractor_id: c.id,
+            company_name: c.name.to_string(),
+            score: c.score,
+            terms: c.terms,
+            distance_km: c.distance_km,
+            offers_last_24h: c.offers_last_24h,
+            last_offered_at: c.last_offered_at,
+        })
+        .collect();
+    let excluded = first_sorted(excluded, keep_excluded, nearest_first)
+        .into_iter()
+        .map(|e| Excluded {
+            contractor_id: e.id,
+            company_name: e.name.to_string(),
+            reason: e.reason,
+            distance_km: e.distance_km,
+        })
+        .collect();
+    Ranking { ranked, candidate_count, excluded, excluded_counts }
 }
 
 #[cfg(test)]
@@ -232,14 +318,14 @@ mod tests {
         }
     }
 
-    fn contractor(n: u128) -> ContractorFacts {
+    fn contractor(n: u128) -> ContractorFacts<'static> {
         ContractorFacts {
             id: Uuid::from_u128(n),
-            company_name: format!("C{n}"),
+            company_name: "C",
             status: ContractorStatus::Active,
             paused_until: None,
-            specialties: vec![DamageType::Water],
-            service_postcodes: vec![],
+            specialties: &[DamageType::Water],
+            service_postcodes: &[],
             base_point: Some(PARRAMATTA),
             service_radius_km: 50,
             active_jobs: 0,
@@ -300,7 +386,7 @@ mod tests {
             (Box::new(|c| c.status = ContractorStatus::Pending), Exclusion::NotActive),
             (Box::new(move |c| c.paused_until = Some(now + chrono::Duration::hours(1))), Exclusion::Paused),
             (Box::new(|c| c.already_offered = true), Exclusion::AlreadyOffered),
-            (Box::new(|c| c.specialties = vec![DamageType::Fire]), Exclusion::NoSpecialty),
+            (Box::new(|c| c.specialties = &[DamageType::Fire]), Exclusion::NoSpecialty),
             (
                 Box::new(|c| {
                     c.base_point = Some(MELBOURNE);
@@ -329,9 +415,10 @@ mod tests {
     #[test]
     fn an_explicit_postcode_covers_a_lead_outside_the_radius_and_a_past_pause_is_over() {
         let now = Utc::now();
+        let listed = ["2000".to_string()];
         let mut c = contractor(1);
         c.base_point = Some(MELBOURNE);
-        c.service_postcodes = vec!["2000".into()];
+        c.service_postcodes = &listed;
         c.paused_until = Some(now - chrono::Duration::minutes(1));
         assert_eq!(exclusion(&lead(), &c, now).0, None);
     }
@@ -359,8 +446,30 @@ mod tests {
         let mut d = contractor(4);
         d.offers_last_24h = 1;
         d.last_offered_at = Some(now - chrono::Duration::hours(1));
-        let (ranked, _) = rank(&lead(), &[c, d, b, a, best], now);
-        let order: Vec<u128> = ranked.iter().map(|r| r.contractor_id.as_u128()).collect();
+        let all = rank(&lead(), [c, d, b, a, best], now, 10, 10);
+        let order: Vec<u128> = all.ranked.iter().map(|r| r.contractor_id.as_u128()).collect();
         assert_eq!(order, vec![9, 3, 2, 1, 4]);
+        // Keeping fewer keeps the best of the same order, and still counts them all.
+        let top = rank(&lead(), [c, d, b, a, best], now, 2, 0);
+        assert_eq!(top.ranked, all.ranked[..2].to_vec());
+        assert_eq!(top.candidate_count, 5);
+    }
+
+    #[test]
+    fn exclusions_are_counted_by_reason_and_the_nearest_kept() {
+        let now = Utc::now();
+        let mut far = contractor(1);
+        far.base_point = Some(MELBOURNE);
+        let mut paused = contractor(2);
+        paused.paused_until = Some(now + chrono::Duration::hours(1));
+        let mut full = contractor(3);
+        full.active_jobs = 5;
+        let r = rank(&lead(), [far, paused, full, contractor(4)], now, 5, 2);
+        assert_eq!(r.candidate_count, 1);
+        assert_eq!(r.excluded_counts.values().sum::<usize>(), 3);
+        assert_eq!(r.excluded_counts[&Exclusion::OutOfArea], 1);
+        // Both near ones (Parramatta) are kept, the one in Melbourne is only counted.
+        let kept: Vec<u128> = r.excluded.iter().map(|e| e.contractor_id.as_u128()).collect();
+        assert_eq!(kept, vec![2, 3]);
     }
 }
