@@ -1,8 +1,8 @@
 //! Routing reads the network from memory (`services::routing::network`) and keeps it current from
 //! what changed since it last looked. Every change to what routing knows of a contractor stamps
 //! `contractors.routing_changed_us` (microseconds since 1970 on the database's clock, so the
-//! servers' own clocks do not matter): the row's own changes, and any change to its specialties,
-//! listed postcodes or certifications. Triggers set it, so no writer — the server, a bulk load,
+//! servers' own clocks do not matter): a change to one of the row's columns routing reads, and
+//! any change to its specialties, listed postcodes or certifications. Triggers set it, so no writer — the server, a bulk load,
 //! an operator's SQL — can forget. The map cells of migration 14 move into memory with the rest,
 //! and offers get an index by creation time (a run reads those of the last few seconds).
 
@@ -15,6 +15,29 @@ pub struct Migration;
 /// The tables whose rows belong to a contractor and change what routing knows of it.
 const CHILDREN: [&str; 3] = ["contractor_specialties", "contractor_service_postcodes", "certifications"];
 
+/// The columns of `contractors` that routing reads: only a change to one of them stamps the row
+/// (a score's bookkeeping, a Stripe sync or `updated_at` alone does not).
+const ROUTED: [&str; 13] = [
+    "company_name",
+    "status",
+    "paused_until",
+    "base_postcode",
+    "base_latitude",
+    "base_longitude",
+    "service_radius_km",
+    "active_jobs",
+    "max_active_jobs",
+    "daily_lead_cap",
+    "performance_score",
+    "avg_response_secs",
+    "avg_rating",
+];
+
+/// `OLD.a IS DISTINCT FROM NEW.a OR …` in the given spelling of "is distinct from".
+fn changed(distinct: &str) -> String {
+    ROUTED.iter().map(|c| format!("OLD.{c} {distinct} NEW.{c}")).collect::<Vec<_>>().join(" OR ")
+}
+
 /// The database clock in microseconds, as SQLite can say it inside a trigger.
 const SQLITE_NOW: &str = "CAST((julianday('now') - 2440587.5) * 86400000000.0 AS INTEGER)";
 
@@ -26,9 +49,15 @@ fn postgres_up() -> Vec<String> {
         "CREATE FUNCTION nrp_contractor_stamp() RETURNS trigger LANGUAGE plpgsql AS \
          $$ BEGIN NEW.routing_changed_us := nrp_routing_now(); RETURN NEW; END $$"
             .to_string(),
-        "CREATE TRIGGER contractors_routing_stamp BEFORE INSERT OR UPDATE ON contractors \
+        "CREATE TRIGGER contractors_routing_stamp_insert BEFORE INSERT ON contractors \
          FOR EACH ROW EXECUTE FUNCTION nrp_contractor_stamp()"
             .to_string(),
+        format!(
+            "CREATE TRIGGER contractors_routing_stamp BEFORE UPDATE ON contractors \
+             FOR EACH ROW WHEN ({} OR OLD.routing_changed_us IS DISTINCT FROM NEW.routing_changed_us) \
+             EXECUTE FUNCTION nrp_contractor_stamp()",
+            changed("IS DISTINCT FROM")
+        ),
         "CREATE FUNCTION nrp_contractor_child_stamp() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN \
            IF TG_OP <> 'INSERT' THEN UPDATE contractors SET routing_changed_us = nrp_routing_now() WHERE id = OLD.contractor_id; END IF; \
            IF TG_OP <> 'DELETE' THEN UPDATE contractors SET routing_changed_us = nrp_routing_now() WHERE id = NEW.contractor_id; END IF; \
@@ -51,7 +80,8 @@ fn sqlite_up() -> Vec<String> {
         // Not when the stamp itself changed: that is this trigger's own update, or a child's.
         format!(
             "CREATE TRIGGER contractors_routing_update AFTER UPDATE ON contractors \
-             WHEN NEW.routing_changed_us IS OLD.routing_changed_us BEGIN {} END",
+             WHEN NEW.routing_changed_us IS OLD.routing_changed_us AND ({}) BEGIN {} END",
+            changed("IS NOT"),
             stamp("NEW.id")
         ),
     ];
@@ -119,6 +149,7 @@ impl MigrationTrait for Migration {
         let mut sql = Vec::new();
         if postgres {
             sql.push("DROP TRIGGER contractors_routing_stamp ON contractors".to_string());
+            sql.push("DROP TRIGGER contractors_routing_stamp_insert ON contractors".to_string());
             for t in CHILDREN {
                 sql.push(format!("DROP TRIGGER {t}_routing_stamp ON {t}"));
             }

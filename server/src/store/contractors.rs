@@ -385,6 +385,7 @@ pub async fn all_specialties(db: &impl ConnectionTrait) -> Result<HashMap<Uuid, 
     for r in cs::Entity::find().all(db).await? {
         map.entry(r.contractor_id).or_default().push(r.damage_type);
     }
+    map.values_mut().for_each(|v| v.sort());
     Ok(map)
 }
 
@@ -393,6 +394,7 @@ pub async fn all_service_postcodes(db: &impl ConnectionTrait) -> Result<HashMap<
     for r in csp::Entity::find().all(db).await? {
         map.entry(r.contractor_id).or_default().push(r.postcode);
     }
+    map.values_mut().for_each(|v| v.sort());
     Ok(map)
 }
 

@@ -33,15 +33,23 @@ pub struct RoutingRow {
 
 const STAMP: &str = "routing_changed_us";
 
-/// The database's clock, in the stamp's unit.
-pub async fn clock_us(db: &impl ConnectionTrait) -> Result<i64, DbErr> {
+/// The database's clock, in the stamp's unit, and on PostgreSQL when the oldest transaction still
+/// open on this database began (its stamps may commit later; SQLite has one writer, whose
+/// transaction holds the only connection while it lasts).
+pub async fn clock_us(db: &impl ConnectionTrait) -> Result<(i64, Option<i64>), DbErr> {
     let backend = db.get_database_backend();
     let sql = match backend {
-        DbBackend::Postgres => "SELECT nrp_routing_now() AS now",
-        _ => "SELECT CAST((julianday('now') - 2440587.5) * 86400000000.0 AS INTEGER) AS now",
+        DbBackend::Postgres => {
+            "SELECT nrp_routing_now() AS now, \
+             (SELECT (extract(epoch FROM min(xact_start)) * 1000000)::bigint FROM pg_stat_activity \
+              WHERE datname = current_database() AND backend_type = 'client backend' \
+                AND pid <> pg_backend_pid()) AS oldest"
+        }
+        _ => "SELECT CAST((julianday('now') - 2440587.5) * 86400000000.0 AS INTEGER) AS now, NULL AS oldest",
     };
     let row = db.query_one_raw(Statement::from_string(backend, sql)).await?;
-    row.ok_or_else(|| DbErr::RecordNotFound("the database clock".into()))?.try_get::<i64>("", "now")
+    let row = row.ok_or_else(|| DbErr::RecordNotFound("the database clock".into()))?;
+    Ok((row.try_get::<i64>("", "now")?, row.try_get::<Option<i64>>("", "oldest")?))
 }
 
 /// Every contractor's routing facts, or those whose stamp is at or after `since`.

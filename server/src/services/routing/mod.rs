@@ -189,7 +189,7 @@ pub async fn plan_ahead(ctx: &AppContext, id: uuid::Uuid, now: DateTime<Utc>) ->
         return None;
     }
     // Folding in what settled keeps the run's own reading small; the run is right without it.
-    if let Err(e) = ctx.network.refresh(&ctx.db).await {
+    if let Err(e) = ctx.network.fold_settled(&ctx.db).await {
         tracing::warn!(error = %e, "could not refresh the routing network");
     }
     plan(ctx, &ctx.db, &l, now, Scan::Reach).await.ok()

@@ -31,6 +31,12 @@ use crate::store;
 pub const SETTLE: Duration = Duration::seconds(5);
 /// How often the view folds in what has settled (runs read less the more often it does).
 pub const REFRESH_EVERY: StdDuration = StdDuration::from_secs(1);
+/// How far behind the clock a still-open transaction may hold the settled line back (one open
+/// longer is picked up by the next full read).
+pub const HOLD_BACK: Duration = Duration::seconds(60);
+/// Offers are pruned from the view this long after they leave the last day (a run's own clock
+/// may be a little behind the refresh's).
+const PRUNE_MARGIN: Duration = Duration::minutes(10);
 /// How often the whole network is read again.
 pub const RELOAD_EVERY: StdDuration = StdDuration::from_secs(300);
 /// The offer history routing looks at: offers in the last day (the daily cap and the first
@@ -49,6 +55,11 @@ pub fn certification_expired(expiry: NaiveDate, now: DateTime<Utc>, zone: Tz) ->
         return false;
     }
     expiry < zones::local_date(now, zone)
+}
+
+fn sorted<T: Ord>(mut v: Vec<T>) -> Vec<T> {
+    v.sort();
+    v
 }
 
 /// One contractor as routing knows it.
@@ -85,8 +96,8 @@ impl Entry {
             company_name: r.company_name.into_boxed_str(),
             status: r.status,
             paused_until: r.paused_until,
-            specialties: specialties.unwrap_or_default().into_boxed_slice(),
-            service_postcodes: postcodes.unwrap_or_default().into_boxed_slice(),
+            specialties: sorted(specialties.unwrap_or_default()).into_boxed_slice(),
+            service_postcodes: sorted(postcodes.unwrap_or_default()).into_boxed_slice(),
             zone: zones::zone_of_postcode(&r.base_postcode),
             base_point: match (r.base_latitude, r.base_longitude) {
                 (Some(lat), Some(lon)) => Some(Point { lat, lon }),
@@ -127,9 +138,12 @@ struct OfferLog {
 }
 
 impl OfferLog {
-    fn add(&mut self, at: DateTime<Utc>) {
-        let i = self.day.partition_point(|t| *t <= at);
-        self.day.insert(i, at);
+    /// Notes an offer; its time is kept for the daily count only from `day_from` on.
+    fn add(&mut self, at: DateTime<Utc>, day_from: DateTime<Utc>) {
+        if at >= day_from {
+            let i = self.day.partition_point(|t| *t <= at);
+            self.day.insert(i, at);
+        }
         self.last = Some(self.last.map_or(at, |l| Ord::max(l, at)));
     }
 }
@@ -195,10 +209,10 @@ impl State {
     }
 
     fn log_offers(&mut self, offers: Vec<(Uuid, DateTime<Utc>)>, now: DateTime<Utc>) {
+        let (day_ago, horizon) = (now - OFFER_DAY - PRUNE_MARGIN, now - OFFER_HORIZON - PRUNE_MARGIN);
         for (contractor, at) in offers {
-            self.offers.entry(contractor).or_default().add(at);
+            self.offers.entry(contractor).or_default().add(at, day_ago);
         }
-        let (day_ago, horizon) = (now - OFFER_DAY, now - OFFER_HORIZON);
         self.offers.retain(|_, log| {
             let old = log.day.partition_point(|t| *t < day_ago);
             log.day.drain(..old);
@@ -233,6 +247,17 @@ async fn entries_of(db: &impl ConnectionTrait, rows: Vec<store::network::Routing
             Entry::new(r, specialties.remove(&id), postcodes.remove(&id), expiries.get(&id).copied())
         })
         .collect())
+}
+
+/// The settled line for contractor changes: `settle` behind the database's clock, or where the
+/// oldest open transaction began if that is earlier (by at most [`HOLD_BACK`]).
+fn settled_line((clock, oldest): (i64, Option<i64>), settle: Duration) -> i64 {
+    let us = |d: Duration| d.num_microseconds().unwrap_or(0);
+    let line = clock - us(settle);
+    match oldest {
+        Some(o) => Ord::max(Ord::min(line, o), clock - us(HOLD_BACK)),
+        None => line,
+    }
 }
 
 /// Says that a closure's facts borrow from the entry it is given.
@@ -288,6 +313,19 @@ impl Network {
         self.refresh_locked(db, &mut refreshed).await
     }
 
+    /// Folds in what settled, as [`Network::refresh`], but never reads the whole network (for a
+    /// request on its way to a routing run: the background refresh does that).
+    pub async fn fold_settled(&self, db: &DatabaseConnection) -> Result<(), DbErr> {
+        let Ok(mut refreshed) = self.refreshed.try_lock() else { return Ok(()) };
+        let due = |t: Option<Instant>, every: StdDuration| t.is_none_or(|t| t.elapsed() >= every);
+        if due(refreshed.loaded, RELOAD_EVERY) || !due(refreshed.at, REFRESH_EVERY) {
+            return Ok(());
+        }
+        self.fold(db).await?;
+        refreshed.at = Some(Instant::now());
+        Ok(())
+    }
+
     async fn refresh_locked(&self, db: &DatabaseConnection, refreshed: &mut Refreshed) -> Result<(), DbErr> {
         if refreshed.at.is_some_and(|t| t.elapsed() < REFRESH_EVERY) {
             return Ok(());
@@ -308,7 +346,7 @@ impl Network {
         let clock = store::network::clock_us(db).await?;
         let now = Utc::now();
         let mut state = State {
-            settled_us: clock - self.settle.num_microseconds().unwrap_or(0),
+            settled_us: settled_line(clock, self.settle),
             offers_settled: now - self.settle,
             ..State::default()
         };
@@ -342,7 +380,7 @@ impl Network {
             s.put(e);
         }
         s.log_offers(offers, now);
-        s.settled_us = Ord::max(since, clock - self.settle.num_microseconds().unwrap_or(0));
+        s.settled_us = Ord::max(since, settled_line(clock, self.settle));
         s.offers_settled = offers_to;
         Ok(())
     }
@@ -382,7 +420,7 @@ impl Network {
             // A refresh may have moved the lines meanwhile; forward is fine (the offers the view
             // now holds are left out of the overlay), backward (a full read) leaves a gap.
             if let Some(ranked) =
-                self.rank_with(&overlay, offers_from, lead, offered, now, keep_ranked, keep_excluded)
+                self.rank_with(&overlay, (since, offers_from), lead, offered, now, keep_ranked, keep_excluded)
             {
                 return Ok(ranked);
             }
@@ -397,7 +435,7 @@ impl Network {
     fn rank_with(
         &self,
         overlay: &Overlay,
-        offers_from: DateTime<Utc>,
+        (since, offers_from): (i64, DateTime<Utc>),
         lead: &LeadFacts,
         offered: &HashSet<Uuid>,
         now: DateTime<Utc>,
@@ -405,7 +443,7 @@ impl Network {
         keep_excluded: usize,
     ) -> Option<(Ranking, usize)> {
         let s = self.state.read().unwrap_or_else(|e| e.into_inner());
-        if s.offers_settled < offers_from {
+        if s.offers_settled < offers_from || s.settled_us < since {
             return None;
         }
         let (day_ago, horizon) = (now - OFFER_DAY, now - OFFER_HORIZON);
@@ -475,5 +513,49 @@ impl Network {
         let added = overlay.entries.keys().filter(|id| !s.slot_of.contains_key(id)).count();
         let total = s.entries.len() + added;
         Some((ranking, total.saturating_sub(read)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn the_settled_line_waits_for_an_open_transaction_but_not_for_ever() {
+        let s = |x: i64| x * 1_000_000;
+        assert_eq!(settled_line((s(1000), None), SETTLE), s(995));
+        // A transaction open since 990 s may still commit changes stamped after it began.
+        assert_eq!(settled_line((s(1000), Some(s(990))), SETTLE), s(990));
+        assert_eq!(settled_line((s(1000), Some(s(999))), SETTLE), s(995));
+        // One open for ten minutes holds the line back by a minute only.
+        assert_eq!(settled_line((s(1000), Some(s(400))), SETTLE), s(940));
+    }
+
+    #[test]
+    fn a_certification_expires_at_the_end_of_its_day_on_the_company_clock() {
+        // 14:30 UTC on 3 December is 01:30 on the 4th in Sydney and 22:30 on the 3rd in Perth.
+        let now = Utc.with_ymd_and_hms(2026, 12, 3, 14, 30, 0).unwrap();
+        let d = |day: u32| NaiveDate::from_ymd_opt(2026, 12, day).unwrap();
+        assert!(certification_expired(d(3), now, chrono_tz::Australia::Sydney));
+        assert!(!certification_expired(d(3), now, chrono_tz::Australia::Perth));
+        assert!(certification_expired(d(1), now, chrono_tz::Australia::Perth));
+        assert!(!certification_expired(d(4), now, chrono_tz::Australia::Sydney));
+        assert!(!certification_expired(d(9), now, chrono_tz::Australia::Sydney));
+    }
+
+    #[test]
+    fn the_offer_log_counts_the_last_day_and_remembers_the_latest() {
+        let now = Utc.with_ymd_and_hms(2026, 12, 3, 12, 0, 0).unwrap();
+        let mut s = State::default();
+        let c = Uuid::from_u128(7);
+        let h = |hours: i64| now - Duration::hours(hours);
+        s.log_offers(vec![(c, h(2)), (c, h(30)), (c, h(1)), (c, h(20 * 24))], now);
+        let log = &s.offers[&c];
+        assert_eq!(log.day, vec![h(2), h(1)]);
+        assert_eq!(log.last, Some(h(1)));
+        // Forgotten once nothing is left within 30 days.
+        s.log_offers(Vec::new(), now + Duration::days(31));
+        assert!(s.offers.is_empty());
     }
 }
