@@ -2,8 +2,8 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use entities::{
-    ContractorStatus, DamageType, certification, contractor,
-    contractor_service_postcode as csp, contractor_specialty as cs, postcode_centroid,
+    ContractorStatus, DamageType, certification, contractor, contractor_service_postcode as csp,
+    contractor_specialty as cs, postcode_centroid,
 };
 use sea_orm::sea_query::{Expr, ExprTrait, Query, QueryStatementBuilder};
 use sea_orm::{
@@ -196,7 +196,20 @@ pub async fn set_paused_until(db: &impl ConnectionTrait, id: Uuid, until: Option
     Ok(())
 }
 
+/// Takes the contractor's row lock before one of its child rows is written. The write's trigger
+/// stamps the row (migration 17), so every writer locks the contractor before its children, the
+/// one order that cannot deadlock against a transaction that changes the contractor first.
+async fn lock_parent(db: &impl ConnectionTrait, id: Uuid) -> Result<(), DbErr> {
+    contractor::Entity::update_many()
+        .col_expr(contractor::Column::UpdatedAt, Expr::col(contractor::Column::UpdatedAt))
+        .filter(contractor::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
 pub async fn replace_specialties(db: &impl ConnectionTrait, id: Uuid, types: &[DamageType]) -> Result<(), DbErr> {
+    lock_parent(db, id).await?;
     cs::Entity::delete_many().filter(cs::Column::ContractorId.eq(id)).exec(db).await?;
     if types.is_empty() {
         return Ok(());
@@ -208,6 +221,7 @@ pub async fn replace_specialties(db: &impl ConnectionTrait, id: Uuid, types: &[D
 }
 
 pub async fn replace_service_postcodes(db: &impl ConnectionTrait, id: Uuid, postcodes: &[String]) -> Result<(), DbErr> {
+    lock_parent(db, id).await?;
     csp::Entity::delete_many().filter(csp::Column::ContractorId.eq(id)).exec(db).await?;
     if postcodes.is_empty() {
         return Ok(());
@@ -283,6 +297,7 @@ pub async fn insert_certification(
     db: &impl ConnectionTrait,
     new: NewCertification,
 ) -> Result<certification::Model, DbErr> {
+    lock_parent(db, new.contractor_id).await?;
     certification::ActiveModel {
         id: Set(Uuid::now_v7()),
         contractor_id: Set(new.contractor_id),
@@ -301,6 +316,9 @@ pub async fn find_certification(db: &impl ConnectionTrait, id: Uuid) -> Result<O
 }
 
 pub async fn delete_certification(db: &impl ConnectionTrait, id: Uuid) -> Result<(), DbErr> {
+    if let Some(c) = find_certification(db, id).await? {
+        lock_parent(db, c.contractor_id).await?;
+    }
     certification::Entity::delete_by_id(id).exec(db).await?;
     Ok(())
 }

@@ -397,8 +397,7 @@ on_both_databases!(routing_by_reach_ranks_and_counts_as_a_scan_of_the_whole_netw
     held.network = std::sync::Arc::new(Network::with_settle(chrono::Duration::zero()));
     held.network.refresh_now(&app.ctx.db).await.unwrap();
     assert_eq!(held.network.len(), 180);
-    let ids: Vec<uuid::Uuid> =
-        Entity::find().all(&app.ctx.db).await.unwrap().into_iter().map(|c| c.id).collect();
+    let ids: Vec<uuid::Uuid> = Entity::find().all(&app.ctx.db).await.unwrap().into_iter().map(|c| c.id).collect();
     let mut compared = 0;
     for i in 0..30 {
         // Something changes between leads, written straight to the database: a pause, a job

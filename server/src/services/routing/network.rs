@@ -456,14 +456,15 @@ impl Network {
             }
         }
         let facts = borrowing(|e: &Entry| {
-            let (mut recent, mut last) = match s.offers.get(&e.id) {
+            let logged = if s.offers.is_empty() { None } else { s.offers.get(&e.id) };
+            let (mut recent, mut last) = match logged {
                 Some(log) => {
                     let old = log.day.partition_point(|t| *t < day_ago);
                     ((log.day.len() - old) as i64, log.last.filter(|l| *l >= horizon))
                 }
                 None => (0, None),
             };
-            if let Some((n, l)) = newer.get(&e.id) {
+            if let Some((n, l)) = if newer.is_empty() { None } else { newer.get(&e.id) } {
                 recent += n;
                 last = Ord::max(last, *l);
             }
@@ -482,7 +483,7 @@ impl Network {
                 offers_last_24h: recent,
                 last_offered_at: last,
                 has_expired_certification: e.earliest_expiry.is_some_and(|d| certification_expired(d, now, e.zone)),
-                already_offered: offered.contains(&e.id),
+                already_offered: !offered.is_empty() && offered.contains(&e.id),
                 performance_score: e.performance_score,
                 avg_response_secs: e.avg_response_secs,
                 avg_rating: e.avg_rating,
@@ -501,9 +502,9 @@ impl Network {
         let from_view = listed
             .iter()
             .copied()
-            .chain(under_cell.iter().copied().filter(|slot| !listed_set.contains(slot)))
+            .chain(under_cell.iter().copied().filter(|slot| listed_set.is_empty() || !listed_set.contains(slot)))
             .map(|slot| &s.entries[slot as usize])
-            .filter(|e| !overlay.entries.contains_key(&e.id));
+            .filter(|e| overlay.entries.is_empty() || !overlay.entries.contains_key(&e.id));
         let mut read = 0usize;
         let contractors = from_view.chain(overlay.entries.values().filter(|e| reaches(e))).map(|e| {
             read += 1;
