@@ -107,10 +107,7 @@ async fn rank_everyone(
             paused_until: c.paused_until,
             specialties: specialties.get(&c.id).map(Vec::as_slice).unwrap_or_default(),
             service_postcodes: postcodes.get(&c.id).map(Vec::as_slice).unwrap_or_default(),
-            base_point: match (c.base_latitude, c.base_longitude) {
-                (Some(lat), Some(lon)) => Some(Point { lat, lon }),
-                _ => None,
-            },
+            base_point: Point::of(c.base_latitude, c.base_longitude),
             service_radius_km: c.service_radius_km,
             active_jobs: c.active_jobs,
             max_active_jobs: c.max_active_jobs,

@@ -99,10 +99,7 @@ impl Entry {
             specialties: sorted(specialties.unwrap_or_default()).into_boxed_slice(),
             service_postcodes: sorted(postcodes.unwrap_or_default()).into_boxed_slice(),
             zone: zones::zone_of_postcode(&r.base_postcode),
-            base_point: match (r.base_latitude, r.base_longitude) {
-                (Some(lat), Some(lon)) => Some(Point { lat, lon }),
-                _ => None,
-            },
+            base_point: Point::of(r.base_latitude, r.base_longitude),
             service_radius_km: r.service_radius_km,
             active_jobs: r.active_jobs,
             max_active_jobs: r.max_active_jobs,

@@ -16,6 +16,13 @@ pub struct Point {
     pub lon: f64,
 }
 
+impl Point {
+    /// The point of a row's two coordinate columns, when both are known.
+    pub fn of(lat: Option<f64>, lon: Option<f64>) -> Option<Point> {
+        Some(Point { lat: lat?, lon: lon? })
+    }
+}
+
 /// Great-circle distance in kilometres.
 pub fn distance_km(a: Point, b: Point) -> f64 {
     const EARTH_RADIUS_KM: f64 = 6371.0088;
