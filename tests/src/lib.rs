@@ -52,6 +52,23 @@ pub struct TestDatabase {
     _dir: Option<tempfile::TempDir>,
     /// Where this database's attachment bytes go (shared by every instance on it).
     pub files: tempfile::TempDir,
+    /// The PostgreSQL database to drop when the last user of it is gone.
+    pg_name: Option<String>,
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        // Synchronously: the test's runtime may be shutting down. FORCE ends the connections
+        // the stopped servers' pools still hold.
+        if let Some(name) = &self.pg_name {
+            let _ = std::process::Command::new("psql")
+                .arg(format!("{}/postgres", pg_server_url()))
+                .args(["-qc", &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")])
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .status();
+        }
+    }
 }
 
 impl TestDatabase {
@@ -60,7 +77,13 @@ impl TestDatabase {
             Backend::Sqlite => {
                 let dir = tempfile::tempdir().expect("temp dir");
                 let url = format!("sqlite://{}/nrp.db?mode=rwc", dir.path().display());
-                TestDatabase { url, backend, _dir: Some(dir), files: tempfile::tempdir().expect("temp dir") }
+                TestDatabase {
+                    url,
+                    backend,
+                    _dir: Some(dir),
+                    files: tempfile::tempdir().expect("temp dir"),
+                    pg_name: None,
+                }
             }
             Backend::Postgres => {
                 let name = format!("nrp_test_{}", uuid::Uuid::new_v4().simple());
@@ -74,6 +97,7 @@ impl TestDatabase {
                     backend,
                     _dir: None,
                     files: tempfile::tempdir().expect("temp dir"),
+                    pg_name: Some(name),
                 }
             }
         }
