@@ -14,8 +14,14 @@ const SET_HOOK: &str = "mutation($u:String){ setPartnerWebhook(url:$u){ secret }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_partner_endpoint_that_never_answers_does_not_hold_offers_past_their_expiry() {
+    // A send to the black hole is given up only after two minutes: an expiry that waited for one
+    // would be that late, far beyond anything the suite's load does to the sweep.
     let expiry = Duration::from_secs(2);
-    let opts = TestOptions::default().env("OFFER_EXPIRY_SECS", "2").env("EXPIRY_SWEEP_MILLIS", "100");
+    let send_timeout = Duration::from_secs(120);
+    let opts = TestOptions::default()
+        .env("OFFER_EXPIRY_SECS", "2")
+        .env("EXPIRY_SWEEP_MILLIS", "100")
+        .env("WEBHOOK_TIMEOUT_MILLIS", &send_timeout.as_millis().to_string());
     let app = TestApp::spawn_with(Backend::Postgres, opts).await;
     seed_postcodes(&app).await;
     let admin = app.admin_token().await;
@@ -39,7 +45,7 @@ async fn a_partner_endpoint_that_never_answers_does_not_hold_offers_past_their_e
     let mut worst = Duration::ZERO;
     let mut waiting = created.len();
     while waiting > 0 {
-        let Frame::Json(f) = queue.next(Duration::from_secs(30)).await else { panic!("the admin socket closed") };
+        let Frame::Json(f) = queue.next(send_timeout / 2).await else { panic!("the admin socket closed") };
         let u = &f["payload"]["data"]["leadUpdates"];
         if u["status"] != "UNASSIGNED" {
             continue;
@@ -51,13 +57,9 @@ async fn a_partner_endpoint_that_never_answers_does_not_hold_offers_past_their_e
         waiting -= 1;
     }
     println!("offers cascaded at most {} ms after their expiry", worst.as_millis());
-    // Under the whole suite's load the lag has reached 5.4 s (a send to the black hole is given
-    // up after the 10 s webhook timeout): the bound is below that timeout, so an expiry held for
-    // a whole send still fails here.
-    assert!(
-        worst < Duration::from_secs(8),
-        "every offer expired and cascaded before a stuck send gave up (worst {worst:?})"
-    );
+    // Under the whole suite's load the lag has passed 8 s; an expiry held for a whole send would
+    // be two minutes late.
+    assert!(worst < send_timeout / 4, "every offer expired and cascaded before a stuck send gave up (worst {worst:?})");
     assert!(hole.connections.load(std::sync::atomic::Ordering::SeqCst) > 0, "the black hole was tried");
 }
 
