@@ -28,11 +28,11 @@ fn contractors_sql(n: usize) -> String {
          INSERT INTO contractors (id, company_name, abn, contact_name, email, phone, base_postcode, \
            service_radius_km, max_active_jobs, stripe_payouts_enabled, stripe_details_submitted, status, \
            performance_score, rating_count, active_jobs, offers_decided, offers_accepted, responses, \
-           response_secs_total, created_at, updated_at, verified_at) \
+           response_secs_total, created_at, updated_at, verified_at, score_computed_at) \
          SELECT gen_random_uuid(), 'Network Contractor ' || g, (90000000000 + g)::text, 'Network', \
            'network' || g || '@contractor.example', '+61400000000', \
            p.pcs[1 + floor(random() * array_length(p.pcs, 1))::int], 50, 1000, false, false, 'ACTIVE', \
-           0.5, 0, 0, 0, 0, 0, 0, now(), now(), now() \
+           0.5, 0, 0, 0, 0, 0, 0, now(), now(), now(), now() \
          FROM generate_series(1, {n}) g, p; \
          INSERT INTO contractor_specialties (contractor_id, damage_type) \
          SELECT id, 'WATER' FROM contractors WHERE company_name LIKE 'Network Contractor %'; \
@@ -137,7 +137,7 @@ async fn measure(server: &Server, db: &str, leads: usize) -> anyhow::Result<Figu
             json!({"id": id, "p": listed}),
         )
         .await?;
-        psql(db, &format!("UPDATE contractors SET performance_score = 0.99 WHERE id = '{id}'")).await?;
+        psql(db, &format!("UPDATE contractors SET performance_score = 0.99, score_computed_at = now() WHERE id = '{id}'")).await?;
         let mut s = Socket::connect(&server.ws_url(), &token).await?;
         s.subscribe("offers", "subscription { leadOffers { kind offer { lead { id } } } }").await?;
         sockets.push(s);

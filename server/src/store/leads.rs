@@ -1,9 +1,9 @@
 use chrono::{DateTime, Utc};
 use entities::{DamageType, LeadSource, LeadStatus, Urgency, lead};
-use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, SimpleExpr};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Select, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait, IntoActiveModel,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select, Set,
 };
 use uuid::Uuid;
 
@@ -185,6 +185,50 @@ pub async fn transition(
     am.status = Set(to);
     am.updated_at = Set(Utc::now());
     am.update(db).await
+}
+
+/// Writes a routing run's outcome on a lead locked by the caller: its explanation, when it was
+/// first offered, and its status if that moves (checked as [`transition`] checks it). The
+/// explanation goes to the database as text and is not read back: at national scale it is tens
+/// of kilobytes, and copying its tree through the query builder and back cost more than ranking.
+pub async fn record_routing(
+    db: &impl ConnectionTrait,
+    l: lead::Model,
+    to: LeadStatus,
+    routing: serde_json::Value,
+    first_offered_at: Option<DateTime<Utc>>,
+) -> Result<lead::Model, DbErr> {
+    use chrono::SubsecRound;
+    if to != l.status && !l.status.can_transition_to(to) {
+        return Err(DbErr::Custom(format!("a lead cannot move from {:?} to {to:?}", l.status)));
+    }
+    // As the database keeps it (microseconds), so the lead returned is the lead stored.
+    let now = Utc::now().trunc_subsecs(6);
+    let text = serde_json::to_string(&routing).map_err(|e| DbErr::Custom(e.to_string()))?;
+    let json: SimpleExpr = match db.get_database_backend() {
+        DbBackend::Postgres => Expr::val(text).cast_as(Alias::new("json")),
+        _ => Expr::val(text),
+    };
+    let mut q = lead::Entity::update_many()
+        .col_expr(lead::Column::Routing, json)
+        .col_expr(lead::Column::UpdatedAt, Expr::value(now))
+        .filter(lead::Column::Id.eq(l.id));
+    if to != l.status {
+        q = q.col_expr(lead::Column::Status, Expr::value(to));
+    }
+    if let Some(at) = first_offered_at {
+        q = q.col_expr(lead::Column::FirstOfferedAt, Expr::value(at));
+    }
+    if q.exec(db).await?.rows_affected != 1 {
+        return Err(DbErr::RecordNotUpdated);
+    }
+    Ok(lead::Model {
+        status: to,
+        updated_at: now,
+        routing: Some(routing),
+        first_offered_at: first_offered_at.or(l.first_offered_at),
+        ..l
+    })
 }
 
 /// Leads still `NEW` after `before`: routing did not run (a crash between commit and routing).

@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, HashSet};
 
 use chrono::{DateTime, Duration, Utc};
 use entities::{LeadStatus, lead};
-use sea_orm::{ConnectionTrait, IntoActiveModel, Set};
+use sea_orm::ConnectionTrait;
 use serde::{Deserialize, Serialize};
 
 use crate::context::AppContext;
@@ -274,19 +274,8 @@ pub async fn fill(
     let previous = l.status;
     let next = if open + offered_now > 0 { LeadStatus::Offering } else { LeadStatus::Unassigned };
     let first_offer = next == LeadStatus::Offering && offered_now > 0 && l.first_offered_at.is_none();
-    let edit = |am: &mut lead::ActiveModel| {
-        am.routing = Set(Some(serde_json::to_value(&explanation).unwrap_or_default()));
-        if first_offer {
-            am.first_offered_at = Set(Some(now));
-        }
-    };
-    let saved = if next != previous {
-        store::leads::transition(db, l, next, edit).await?
-    } else {
-        let mut am = l.into_active_model();
-        edit(&mut am);
-        store::leads::save(db, am).await?
-    };
+    let routing = serde_json::to_value(&explanation).unwrap_or_default();
+    let saved = store::leads::record_routing(db, l, next, routing, first_offer.then_some(now)).await?;
     if next != previous {
         events.push(Event::Lead(LeadUpdate::of(&saved, Some(previous))));
     }

@@ -119,6 +119,12 @@ impl Entry {
         }
     }
 
+    /// Whether it lists `postcode` (its list is sorted, and mostly empty).
+    fn lists(&self, postcode: &str) -> bool {
+        !self.service_postcodes.is_empty()
+            && self.service_postcodes.binary_search_by(|p| p.as_str().cmp(postcode)).is_ok()
+    }
+
     fn same_place(&self, other: &Entry) -> bool {
         self.base_point == other.base_point
             && self.service_radius_km == other.service_radius_km
@@ -152,7 +158,9 @@ struct State {
     by_cell: HashMap<i32, Vec<u32>>,
     /// Contractors by the postcodes they list.
     listed: HashMap<String, Vec<u32>>,
-    offers: HashMap<Uuid, OfferLog>,
+    /// By contractor; looked up for every contractor a run reads, so with a fast hash (ids are
+    /// not chosen by clients).
+    offers: foldhash::HashMap<Uuid, OfferLog>,
     /// Contractor changes stamped at or after this (database clock, µs) may be missing.
     settled_us: i64,
     /// Offers created at or after this are not in `offers`.
@@ -489,18 +497,14 @@ impl Network {
         // Those listing the postcode, then those under the cell who are not among them; a
         // contractor changed since the settled line is read from the overlay instead, if it
         // reaches the lead in the same sense.
-        let listed: Vec<u32> = s.listed.get(&lead.postcode).cloned().unwrap_or_default();
-        let listed_set: HashSet<u32> = listed.iter().copied().collect();
+        let listed: &[u32] = s.listed.get(&lead.postcode).map(Vec::as_slice).unwrap_or_default();
         let cell = lead.point.map(|p| cells::cell_of(cells::Point { lat: p.lat, lon: p.lon }));
         let under_cell: &[u32] = cell.and_then(|c| s.by_cell.get(&c)).map(Vec::as_slice).unwrap_or_default();
-        let reaches = |e: &Entry| {
-            e.service_postcodes.contains(&lead.postcode) || cell.is_some_and(|c| e.cells().binary_search(&c).is_ok())
-        };
+        let reaches = |e: &Entry| e.lists(&lead.postcode) || cell.is_some_and(|c| e.cells().binary_search(&c).is_ok());
         let from_view = listed
             .iter()
-            .copied()
-            .chain(under_cell.iter().copied().filter(|slot| listed_set.is_empty() || !listed_set.contains(slot)))
-            .map(|slot| &s.entries[slot as usize])
+            .map(|slot| &s.entries[*slot as usize])
+            .chain(under_cell.iter().map(|slot| &s.entries[*slot as usize]).filter(|e| !e.lists(&lead.postcode)))
             .filter(|e| overlay.entries.is_empty() || !overlay.entries.contains_key(&e.id));
         let mut read = 0usize;
         let contractors = from_view.chain(overlay.entries.values().filter(|e| reaches(e))).map(|e| {

@@ -224,17 +224,39 @@ fn nearest_first(a: &Exclude, b: &Exclude) -> Ordering {
     .then(a.id.cmp(&b.id))
 }
 
-/// The `keep` first of `items` in `order`, sorted, without sorting the rest.
-fn first_sorted<T>(mut items: Vec<T>, keep: usize, order: impl Fn(&T, &T) -> Ordering) -> Vec<T> {
-    if keep == 0 {
-        return Vec::new();
+/// The `keep` first in `order` of the items pushed, holding at most twice that many at a time
+/// (a city lead at national scale has tens of thousands of candidates; a run keeps fifty).
+struct Kept<T, F> {
+    items: Vec<T>,
+    keep: usize,
+    order: F,
+}
+
+impl<T, F: Fn(&T, &T) -> Ordering> Kept<T, F> {
+    fn new(keep: usize, order: F) -> Self {
+        Kept { items: Vec::new(), keep, order }
     }
-    if items.len() > keep {
-        items.select_nth_unstable_by(keep - 1, &order);
-        items.truncate(keep);
+
+    fn push(&mut self, item: T) {
+        if self.keep == 0 {
+            return;
+        }
+        if self.items.len() >= self.keep.saturating_mul(2) {
+            self.items.select_nth_unstable_by(self.keep - 1, &self.order);
+            self.items.truncate(self.keep);
+        }
+        self.items.push(item);
     }
-    items.sort_by(order);
-    items
+
+    /// The first `keep`, sorted.
+    fn into_sorted(mut self) -> Vec<T> {
+        if self.items.len() > self.keep && self.keep > 0 {
+            self.items.select_nth_unstable_by(self.keep - 1, &self.order);
+        }
+        self.items.truncate(self.keep);
+        self.items.sort_by(self.order);
+        self.items
+    }
 }
 
 /// What a run found: the best candidates, the nearest exclusions, and how many of each there were.
@@ -259,8 +281,9 @@ pub fn rank<'a>(
     keep_ranked: usize,
     keep_excluded: usize,
 ) -> Ranking {
-    let mut candidates = Vec::new();
-    let mut excluded = Vec::new();
+    let mut candidates = Kept::new(keep_ranked, best_first);
+    let mut candidate_count = 0;
+    let mut excluded = Kept::new(keep_excluded, nearest_first);
     let mut excluded_counts: HashMap<Exclusion, usize> = HashMap::new();
     for c in contractors {
         let (reason, distance_km) = exclusion(lead, &c, now);
@@ -271,6 +294,7 @@ pub fn rank<'a>(
             }
             None => {
                 let terms = terms(&c, lead.urgency);
+                candidate_count += 1;
                 candidates.push(Candidate {
                     name: c.company_name,
                     score: terms.score(),
@@ -283,8 +307,8 @@ pub fn rank<'a>(
             }
         }
     }
-    let candidate_count = candidates.len();
-    let ranked = first_sorted(candidates, keep_ranked, best_first)
+    let ranked = candidates
+        .into_sorted()
         .into_iter()
         .map(|c| Ranked {
             contractor_id: c.id,
@@ -296,7 +320,8 @@ pub fn rank<'a>(
             last_offered_at: c.last_offered_at,
         })
         .collect();
-    let excluded = first_sorted(excluded, keep_excluded, nearest_first)
+    let excluded = excluded
+        .into_sorted()
         .into_iter()
         .map(|e| Excluded {
             contractor_id: e.id,
@@ -478,5 +503,21 @@ mod tests {
         // Both near ones (Parramatta) are kept, the one in Melbourne is only counted.
         let kept: Vec<u128> = r.excluded.iter().map(|e| e.contractor_id.as_u128()).collect();
         assert_eq!(kept, vec![2, 3]);
+    }
+
+    #[test]
+    fn keeping_the_first_few_of_many_gives_the_head_of_the_whole_sort() {
+        // A scrambled sequence with repeats, pushed one by one.
+        let items: Vec<u64> = (0..5_000u64).map(|i| (i * 7_919) % 1_013).collect();
+        let mut sorted = items.clone();
+        sorted.sort();
+        for keep in [0, 1, 3, 50, 1_013, 6_000] {
+            let mut kept = Kept::new(keep, |a: &u64, b: &u64| a.cmp(b));
+            for i in &items {
+                kept.push(*i);
+            }
+            assert!(kept.items.len() <= (2 * keep).max(1), "never holds more than twice what it keeps");
+            assert_eq!(kept.into_sorted(), sorted[..keep.min(sorted.len())].to_vec(), "keep {keep}");
+        }
     }
 }
