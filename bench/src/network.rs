@@ -137,7 +137,11 @@ async fn measure(server: &Server, db: &str, leads: usize) -> anyhow::Result<Figu
             json!({"id": id, "p": listed}),
         )
         .await?;
-        psql(db, &format!("UPDATE contractors SET performance_score = 0.99, score_computed_at = now() WHERE id = '{id}'")).await?;
+        psql(
+            db,
+            &format!("UPDATE contractors SET performance_score = 0.99, score_computed_at = now() WHERE id = '{id}'"),
+        )
+        .await?;
         let mut s = Socket::connect(&server.ws_url(), &token).await?;
         s.subscribe("offers", "subscription { leadOffers { kind offer { lead { id } } } }").await?;
         sockets.push(s);
