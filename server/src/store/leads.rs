@@ -202,8 +202,9 @@ pub async fn record_routing(
     if to != l.status && !l.status.can_transition_to(to) {
         return Err(DbErr::Custom(format!("a lead cannot move from {:?} to {to:?}", l.status)));
     }
-    // As the database keeps it (microseconds), so the lead returned is the lead stored.
+    // As the database keeps them (microseconds), so the lead returned is the lead stored.
     let now = Utc::now().trunc_subsecs(6);
+    let first_offered_at = first_offered_at.map(|t| t.trunc_subsecs(6));
     let text = serde_json::to_string(&routing).map_err(|e| DbErr::Custom(e.to_string()))?;
     let json: SimpleExpr = match db.get_database_backend() {
         DbBackend::Postgres => Expr::val(text).cast_as(Alias::new("json")),
