@@ -27,6 +27,20 @@ fn offered(snapshots: Vec<OfferSnapshot>) -> Vec<LeadOfferEvent> {
     snapshots.into_iter().map(|s| LeadOfferEvent { kind: OfferEventKind::Offered.into(), offer: Offer(s) }).collect()
 }
 
+/// After a gap in the events: the offers opened meanwhile, and what became of the ones already
+/// sent (`sent` becomes the offers open now).
+async fn resync(app: &AppContext, cid: Uuid, sent: &mut HashSet<Uuid>) -> Vec<LeadOfferEvent> {
+    let open = services::offers::open_for_contractor(app, cid).await.unwrap_or_default();
+    let open_ids: HashSet<Uuid> = open.iter().map(|o| o.id).collect();
+    let gone: Vec<Uuid> = sent.difference(&open_ids).copied().collect();
+    let settled = services::offers::closed_since(app, cid, &gone).await.unwrap_or_default();
+    let mut out: Vec<LeadOfferEvent> =
+        settled.into_iter().map(|(kind, s)| LeadOfferEvent { kind: kind.into(), offer: Offer(s) }).collect();
+    out.extend(offered(open.into_iter().filter(|o| !sent.contains(&o.id)).collect()));
+    *sent = open_ids;
+    out
+}
+
 #[Subscription]
 impl Subscription {
     /// Your offers, live (contractors). First every offer still open for you (as `OFFERED`), then
@@ -37,7 +51,9 @@ impl Subscription {
         let app: Arc<AppContext> = Arc::new(app(ctx).clone());
         // Subscribe before reading what is open, so nothing falls between the two.
         let rx = app.bus.subscribe();
-        let open = services::offers::open_for_contractor(&app, cid).await.gql()?;
+        // Boxed for the same reason as `resync`: async-graphql keeps this resolver's future
+        // beside the stream it returns.
+        let open = Box::pin(services::offers::open_for_contractor(&app, cid)).await.gql()?;
         let sent: HashSet<Uuid> = open.iter().map(|o| o.id).collect();
         let initial = stream::iter(offered(open));
         let live = stream::unfold((rx, app, cid, sent), |(mut rx, app, cid, mut sent)| async move {
@@ -61,19 +77,11 @@ impl Subscription {
                     Err(RecvError::Lagged(missed)) => Some(missed),
                     Err(RecvError::Closed) => return None,
                 };
-                // Lagged behind the bus, or the bus itself missed events while Redis was away:
-                // send the offers opened meanwhile, and what became of the ones already sent.
+                // Lagged behind the bus, or the bus itself missed events while Redis was away.
                 tracing::warn!(?missed, "leadOffers subscriber resynchronising");
-                let open = services::offers::open_for_contractor(&app, cid).await.unwrap_or_default();
-                let open_ids: HashSet<Uuid> = open.iter().map(|o| o.id).collect();
-                let gone: Vec<Uuid> = sent.difference(&open_ids).copied().collect();
-                let settled = services::offers::closed_since(&app, cid, &gone).await.unwrap_or_default();
-                let mut out: Vec<LeadOfferEvent> = settled
-                    .into_iter()
-                    .map(|(kind, s)| LeadOfferEvent { kind: kind.into(), offer: Offer(s) })
-                    .collect();
-                out.extend(offered(open.into_iter().filter(|o| !sent.contains(&o.id)).collect()));
-                sent = open_ids;
+                // Boxed: inline, its database reads would make every idle subscription's
+                // stream as large as they are (5 KB), for a path taken only after a gap.
+                let out = Box::pin(resync(&app, cid, &mut sent)).await;
                 return Some((out, (rx, app, cid, sent)));
             }
         })
