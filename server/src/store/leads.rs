@@ -168,6 +168,15 @@ pub async fn save(db: &impl ConnectionTrait, mut am: lead::ActiveModel) -> Resul
     am.update(db).await
 }
 
+/// Refuses a move the graph on `LeadStatus` does not allow.
+fn allowed(from: LeadStatus, to: LeadStatus) -> Result<(), DbErr> {
+    if from.can_transition_to(to) {
+        Ok(())
+    } else {
+        Err(DbErr::Custom(format!("a lead cannot move from {from:?} to {to:?}")))
+    }
+}
+
 /// Moves a lead (locked by the caller) from the status it was read with to `to`, with `edit`'s
 /// changes to the fields that go with the move. A move the graph on `LeadStatus` does not allow
 /// is refused here, whatever the service checked.
@@ -177,9 +186,7 @@ pub async fn transition(
     to: LeadStatus,
     edit: impl FnOnce(&mut lead::ActiveModel),
 ) -> Result<lead::Model, DbErr> {
-    if !l.status.can_transition_to(to) {
-        return Err(DbErr::Custom(format!("a lead cannot move from {:?} to {to:?}", l.status)));
-    }
+    allowed(l.status, to)?;
     let mut am = l.into_active_model();
     edit(&mut am);
     am.status = Set(to);
@@ -199,8 +206,8 @@ pub async fn record_routing(
     first_offered_at: Option<DateTime<Utc>>,
 ) -> Result<lead::Model, DbErr> {
     use chrono::SubsecRound;
-    if to != l.status && !l.status.can_transition_to(to) {
-        return Err(DbErr::Custom(format!("a lead cannot move from {:?} to {to:?}", l.status)));
+    if to != l.status {
+        allowed(l.status, to)?;
     }
     // As the database keeps them (microseconds), so the lead returned is the lead stored.
     let now = Utc::now().trunc_subsecs(6);

@@ -460,6 +460,12 @@ on_both_databases!(the_store_refuses_moves_the_status_graphs_do_not_allow, |app:
     let mut am = sea_orm::IntoActiveModel::into_active_model(l);
     am.status = sea_orm::Set(entities::LeadStatus::Completed);
     assert!(store::leads::save(db, am).await.is_err());
+    // Nor can a routing run's write move it back.
+    let l = store::leads::find(db, lead).await.unwrap().unwrap();
+    let routed = store::leads::record_routing(db, l, entities::LeadStatus::Offering, json!({}), None).await;
+    assert!(routed.is_err(), "ASSIGNED → OFFERING refused");
+    let after = store::leads::find(db, lead).await.unwrap().unwrap();
+    assert_eq!(after.status, entities::LeadStatus::Assigned, "and nothing written");
     // AWAITING_CONTACT → COMPLETED skips the job's stages.
     let skip =
         entities::job::ActiveModel { status: sea_orm::Set(entities::JobStatus::Completed), ..Default::default() };

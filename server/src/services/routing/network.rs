@@ -119,10 +119,9 @@ impl Entry {
         }
     }
 
-    /// Whether it lists `postcode` (its list is sorted, and mostly empty).
+    /// Whether it lists `postcode` (its list is sorted).
     fn lists(&self, postcode: &str) -> bool {
-        !self.service_postcodes.is_empty()
-            && self.service_postcodes.binary_search_by(|p| p.as_str().cmp(postcode)).is_ok()
+        self.service_postcodes.binary_search_by(|p| p.as_str().cmp(postcode)).is_ok()
     }
 
     fn same_place(&self, other: &Entry) -> bool {

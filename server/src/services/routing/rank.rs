@@ -250,7 +250,7 @@ impl<T, F: Fn(&T, &T) -> Ordering> Kept<T, F> {
 
     /// The first `keep`, sorted.
     fn into_sorted(mut self) -> Vec<T> {
-        if self.items.len() > self.keep && self.keep > 0 {
+        if self.items.len() > self.keep {
             self.items.select_nth_unstable_by(self.keep - 1, &self.order);
         }
         self.items.truncate(self.keep);
