@@ -57,7 +57,12 @@ impl Ws {
     /// same socket has been answered (the server takes a socket's frames in order), so an event
     /// made next reaches it. Frames that arrive meanwhile are kept for `next`.
     pub async fn subscribe(&mut self, id: &str, query: &str) {
-        self.subscribe_raw(id, query).await;
+        self.subscribe_with(id, json!({"query": query})).await;
+    }
+
+    /// `subscribe` with a whole payload (operation name, variables).
+    pub async fn subscribe_with(&mut self, id: &str, payload: Value) {
+        self.send(json!({"id": id, "type": "subscribe", "payload": payload})).await;
         let probe = format!("{id}~probe");
         self.subscribe_raw(&probe, "{ __typename }").await;
         loop {

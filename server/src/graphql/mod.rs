@@ -4,6 +4,7 @@
 mod error;
 mod ids;
 mod limits;
+mod live;
 mod loaders;
 mod mutation;
 mod query;
@@ -17,6 +18,7 @@ use async_graphql::Schema;
 use crate::context::AppContext;
 
 pub use error::{IntoGql, finalize_errors};
+pub use live::Sockets;
 pub use loaders::request_loaders;
 pub use mutation::Mutation;
 pub use query::Query;

@@ -6,15 +6,15 @@ use std::sync::Arc;
 
 use async_graphql::{Context, Result, Subscription};
 use futures_util::Stream;
-use futures_util::stream::{self, StreamExt};
+use futures_util::stream::{self, BoxStream, StreamExt};
 use tokio::sync::broadcast::error::RecvError;
 use uuid::Uuid;
 
-use super::IntoGql;
 use super::types::job::JobUpdateEvent;
 use super::types::lead::LeadUpdateEvent;
 use super::types::offer::{LeadOfferEvent, Offer};
 use super::types::{app, meta};
+use super::{IntoGql, live};
 use crate::context::AppContext;
 use crate::error::ServiceError;
 use crate::events::{Event, OfferEventKind, OfferSnapshot};
@@ -45,9 +45,12 @@ async fn resync(app: &AppContext, cid: Uuid, sent: &mut HashSet<Uuid>) -> Vec<Le
 impl Subscription {
     /// Your offers, live (contractors). First every offer still open for you (as `OFFERED`), then
     /// each event as it happens: a reconnect loses nothing.
-    async fn lead_offers(&self, ctx: &Context<'_>) -> Result<impl Stream<Item = LeadOfferEvent> + use<>> {
+    async fn lead_offers(&self, ctx: &Context<'_>) -> Result<BoxStream<'static, LeadOfferEvent>> {
         let m = meta(ctx);
         let cid = m.principal.acting_contractor("receive offers").gql()?;
+        if let Some(event) = live::replayed::<LeadOfferEvent>(ctx) {
+            return Ok(stream::once(async { event }).boxed());
+        }
         let app: Arc<AppContext> = Arc::new(app(ctx).clone());
         // Subscribe before reading what is open, so nothing falls between the two.
         let rx = app.bus.subscribe();
@@ -86,41 +89,49 @@ impl Subscription {
             }
         })
         .flat_map(stream::iter);
-        Ok(initial.chain(live))
+        Ok(live::hand_off(ctx, initial, live))
     }
 
     /// Lead status changes, live: every lead for admins (`UNASSIGNED` ones are the queue to work),
     /// their own leads for partners.
-    async fn lead_updates(&self, ctx: &Context<'_>) -> Result<impl Stream<Item = LeadUpdateEvent> + use<>> {
+    async fn lead_updates(&self, ctx: &Context<'_>) -> Result<BoxStream<'static, LeadUpdateEvent>> {
         let m = meta(ctx);
         if let crate::access::Scope::Contractor(_) = crate::access::scope(&m.principal).gql()? {
             return Err(ServiceError::Forbidden("lead updates are for admins and partners".into())).gql();
         }
+        if let Some(event) = live::replayed::<LeadUpdateEvent>(ctx) {
+            return Ok(stream::once(async { event }).boxed());
+        }
         let principal = m.principal.clone();
-        Ok(live(app(ctx).bus.subscribe(), "leadUpdates", move |event| match event {
+        let events = bus(app(ctx).bus.subscribe(), "leadUpdates", move |event| match event {
             Event::Lead(u) if crate::access::records::sees_lead_update(&principal, u) => {
                 Some(LeadUpdateEvent(u.clone()))
             }
             _ => None,
-        }))
+        });
+        Ok(live::hand_off(ctx, stream::empty(), events))
     }
 
     /// Job moves and alerts, live: every job for admins (including `alert`s for jobs overdue for
     /// contact or idle), their own for contractors, their leads' jobs for partners.
-    async fn job_updates(&self, ctx: &Context<'_>) -> Result<impl Stream<Item = JobUpdateEvent> + use<>> {
+    async fn job_updates(&self, ctx: &Context<'_>) -> Result<BoxStream<'static, JobUpdateEvent>> {
         let m = meta(ctx);
         m.principal.require_authenticated().gql()?;
+        if let Some(event) = live::replayed::<JobUpdateEvent>(ctx) {
+            return Ok(stream::once(async { event }).boxed());
+        }
         let principal = m.principal.clone();
-        Ok(live(app(ctx).bus.subscribe(), "jobUpdates", move |event| match event {
+        let events = bus(app(ctx).bus.subscribe(), "jobUpdates", move |event| match event {
             Event::Job(u) if crate::access::records::sees_job_update(&principal, u) => Some(JobUpdateEvent(u.clone())),
             _ => None,
-        }))
+        });
+        Ok(live::hand_off(ctx, stream::empty(), events))
     }
 }
 
 /// The bus as a stream of what `pick` keeps of each event (it decides who sees what). A
 /// subscriber that falls behind is told in the log and goes on with the live events.
-fn live<T: Send + 'static>(
+fn bus<T: Send + 'static>(
     rx: tokio::sync::broadcast::Receiver<Arc<Event>>,
     what: &'static str,
     pick: impl Fn(&Event) -> Option<T> + Send + Sync + 'static,

@@ -30,11 +30,11 @@ use super::request::{client_ip, identity_from, request_id};
 use super::ws_guard::{Guard, Verdict, refusal};
 use crate::auth::{Principal, RequestMeta};
 use crate::events::Control;
-use crate::graphql::request_loaders;
+use crate::graphql::Sockets;
 
 /// Client frames are a few hundred bytes (`connection_init` with a JWT is the largest); bigger
 /// ones just take more reads. tungstenite allocates and fills this buffer per socket.
-const READ_BUFFER: usize = 1024;
+const READ_BUFFER: usize = 256;
 /// Write each frame out at once rather than batching in a per-socket buffer.
 const WRITE_BUFFER: usize = 0;
 const MAX_MESSAGE: usize = 64 * 1024;
@@ -127,9 +127,9 @@ async fn serve(
         return close(socket, 4401, reason(4401)).await;
     }
     let meta = RequestMeta { principal: principal.clone(), request_id: rid, client_ip: ip, user_agent: None };
+    // The request's DataLoaders are made for each execution (`Sockets`), not kept per socket.
     let mut data = Data::default();
     data.insert(meta.clone());
-    data.insert(request_loaders(&ctx.db));
 
     let (mut sink, stream) = socket.split();
     // One writer owns the socket's sending half: GraphQL frames and keep-alive pings.
@@ -187,9 +187,14 @@ async fn serve(
             }
         })
     };
-    let session = GraphQLWebSocket::new_with_pair(tx.clone(), guarded, state.schema.clone(), protocol)
-        .on_connection_init(move |_| async move { Ok(data) })
-        .serve();
+    let session = GraphQLWebSocket::new_with_pair(
+        tx.clone(),
+        guarded,
+        Sockets { schema: state.schema.clone(), db: ctx.db.clone() },
+        protocol,
+    )
+    .on_connection_init(move |_| async move { Ok(data) })
+    .serve();
     let expiry = async move {
         match token_expires {
             Some(exp) => {

@@ -191,6 +191,37 @@ async fn a_reconnecting_contractor_first_receives_every_offer_still_open() {
     assert_eq!(cents(&d["leadOffers"]["offer"]["lead"]["estimatedValueCents"]), 1_250_000);
 }
 
+/// A waiting subscription keeps only its operation and runs it again for each event: the
+/// operation name, variables, fragments and directives hold for the live events as for the
+/// first; an operation with two root fields runs whole, and each field gets every event.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_event_is_resolved_with_the_subscriptions_own_operation() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let (_, key, cs) = network(&app, 1).await;
+    let (before, _) = create_lead(&app, &key, lead_input()).await;
+    let doc = "subscription Other { leadUpdates { leadId } }
+        subscription Mine($withLead: Boolean!, $skipStatus: Boolean!) { mine: leadOffers { kind ...Parts } }
+        fragment Parts on LeadOfferEvent { offer { status @skip(if: $skipStatus) lead @include(if: $withLead) { id } } }";
+    let mut ws = Ws::connect(&app, &cs[0].token).await;
+    let vars = json!({"withLead": true, "skipStatus": true});
+    ws.subscribe_with("1", json!({"query": doc, "operationName": "Mine", "variables": vars})).await;
+    let mut both = Ws::connect(&app, &cs[0].token).await;
+    both.subscribe("2", "subscription { a: leadOffers { kind } b: leadOffers { offer { lead { id } } } }").await;
+    let first = ws.next_data(Duration::from_secs(5)).await;
+    assert_eq!(first, json!({"mine": {"kind": "OFFERED", "offer": {"lead": {"id": before}}}}));
+    let (live, _) = create_lead(&app, &key, lead_input()).await;
+    let second = ws.next_data(Duration::from_secs(5)).await;
+    assert_eq!(second, json!({"mine": {"kind": "OFFERED", "offer": {"lead": {"id": live}}}}));
+    let mut seen = Vec::new();
+    while seen.len() < 4 {
+        seen.push(both.next_data(Duration::from_secs(5)).await);
+    }
+    for lead in [&before, &live] {
+        assert!(seen.contains(&json!({"a": {"kind": "OFFERED"}})), "{seen:?}");
+        assert!(seen.contains(&json!({"b": {"offer": {"lead": {"id": lead}}}})), "{seen:?}");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn websockets_close_with_the_right_codes() {
     let opts = TestOptions::default().env("WS_INIT_TIMEOUT_SECS", "1");
