@@ -288,7 +288,7 @@ async fn an_admin_sets_a_partners_webhook_finds_its_dead_letter_and_delivers_it_
 
     // Both attempts fail: a dead letter. (The delivery log has no push channel; poll it.)
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    let q = "query($p:ID,$s:String){ webhookDeliveries(partnerId:$p, status:$s){ totalCount nodes { id payload } } }";
+    let q = "query($p:ID,$s:DeliveryStatus){ webhookDeliveries(partnerId:$p, status:$s){ totalCount nodes { id payload } } }";
     let dead = loop {
         let d = app.ok(Some(&admin), q, json!({"p": pid, "s": "FAILED"})).await["webhookDeliveries"].clone();
         let pending =

@@ -278,14 +278,14 @@ async fn a_dead_letter_is_sent_again_once_with_its_event_id() {
     let (lead, _) = create_lead(&app, &key, lead_input()).await;
 
     // Every delivery fails twice and is given up: dead letters.
-    let q = "query($p:ID){ webhookDeliveries(partnerId:$p, status: \"FAILED\"){ totalCount edges { node { id status attempts attemptLog { attempt } } } } }";
+    let q = "query($p:ID){ webhookDeliveries(partnerId:$p, status: FAILED){ totalCount edges { node { id status attempts attemptLog { attempt } } } } }";
     let mut dead = Value::Null;
     for _ in 0..400 {
         dead = app.ok(Some(&admin), q, json!({"p": pid})).await["webhookDeliveries"].clone();
         let pending = app
             .ok(
                 Some(&admin),
-                "query($p:ID){ webhookDeliveries(partnerId:$p, status: \"PENDING\"){ totalCount } }",
+                "query($p:ID){ webhookDeliveries(partnerId:$p, status: PENDING){ totalCount } }",
                 json!({"p": pid}),
             )
             .await;

@@ -116,9 +116,10 @@ fn ContractorRow(c: contractors::ContractorsContractorsNodes, reload: Callback<(
     };
     let editing = RwSignal::new(false);
     let id = c.id.clone();
-    let buttons = match status.as_str() {
-        "PENDING" => vec![("verify", "Verify"), ("suspend", "Suspend")],
-        "ACTIVE" => vec![("suspend", "Suspend")],
+    use contractors::ContractorStatus as S;
+    let buttons = match c.status {
+        S::PENDING => vec![("verify", "Verify"), ("suspend", "Suspend")],
+        S::ACTIVE => vec![("suspend", "Suspend")],
         _ => vec![("reinstate", "Reinstate")],
     };
     view! {

@@ -220,7 +220,7 @@ fn ReturnPanel(r: admin_job::AdminJobJobLeadReturn, reload: Callback<()>) -> imp
     let note = RwSignal::new(String::new());
     let error = RwSignal::new(None::<ApiError>);
     let busy = RwSignal::new(false);
-    let pending = constant(&r.status) == "PENDING";
+    let pending = matches!(r.status, admin_job::ReturnStatus::PENDING);
     let decide = move |uphold: bool| {
         let n = note.get_untracked();
         let vars =

@@ -263,9 +263,9 @@ fn ReturnLead(
         return view! {
             <section class="card" aria-labelledby="return-h">
                 <h2 id="return-h">"Lead returned"</h2>
-                <p data-return-status=status.clone()>{match status.as_str() {
-                    "PENDING" => "NRP is looking at your return; the job stands until then.",
-                    "UPHELD" => "Upheld: the lead went back to routing and does not count against your score.",
+                <p data-return-status=status.clone()>{match r.status {
+                    job_detail::ReturnStatus::PENDING => "NRP is looking at your return; the job stands until then.",
+                    job_detail::ReturnStatus::UPHELD => "Upheld: the lead went back to routing and does not count against your score.",
                     _ => "Not upheld: the job goes on.",
                 }}</p>
                 <p class="note">{format!("{}: {}", label(&constant(&r.reason)), r.note)}</p>

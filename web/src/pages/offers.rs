@@ -198,19 +198,20 @@ fn MissedLeads() -> impl IntoView {
     let why = |m: &missed_leads::MissedLeadsMissedLeadsNodes| -> String {
         let score = |s: Option<f64>| s.map(|s| fixed(s, 2)).unwrap_or_else(|| "–".into());
         let vs = format!("your score {} against {}", score(m.your_score), score(m.winning_score));
-        match constant(&m.outcome).as_str() {
-            "DECLINED" => format!("You declined it ({vs})"),
-            "EXPIRED" => format!("Your offer expired unanswered ({vs})"),
-            "TAKEN" => format!("Another company accepted first ({vs})"),
-            "WITHDRAWN" => "Your offer was withdrawn (assigned by NRP or cancelled)".into(),
-            "OPEN" => "Your offer is still open".into(),
-            "OUTRANKED" => {
+        use missed_leads::MissedOutcome as O;
+        match &m.outcome {
+            O::DECLINED => format!("You declined it ({vs})"),
+            O::EXPIRED => format!("Your offer expired unanswered ({vs})"),
+            O::TAKEN => format!("Another company accepted first ({vs})"),
+            O::WITHDRAWN => "Your offer was withdrawn (assigned by NRP or cancelled)".into(),
+            O::OPEN => "Your offer is still open".into(),
+            O::OUTRANKED => {
                 format!("Ranked {} ({vs}); the offers went to higher scores", m.your_rank.unwrap_or_default())
             }
-            "EXCLUDED" => {
+            O::EXCLUDED => {
                 format!("Left out: {}", m.exclusion_reason.as_ref().map(|r| label(&constant(r))).unwrap_or_default())
             }
-            _ => "You were not among the companies routing listed".into(),
+            O::NOT_LISTED | O::Other(_) => "You were not among the companies routing listed".into(),
         }
     };
     view! {

@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 
 use crate::api::{self, ApiError};
-use crate::gql::{self, deliveries, partner_page};
+use crate::gql::{self, deliveries, partner_page, retype};
 use crate::nav::{self, A};
 use crate::route::Route;
 use crate::ui::{ErrorBox, Load, constant, fetch_into, fetch_latest, label, shown, when};
@@ -134,7 +134,7 @@ fn DeliveryLog(partner_id: String) -> impl IntoView {
             let st = status.get_untracked();
             let vars = deliveries::Variables {
                 partner: Some(partner_id.clone()),
-                status: (!st.is_empty()).then_some(st),
+                status: (!st.is_empty()).then(|| retype(&st)).flatten(),
                 after: after.clone(),
             };
             let current = move || generation.try_get_untracked() == Some(mine);
@@ -195,7 +195,9 @@ fn DeliveryLog(partner_id: String) -> impl IntoView {
 fn DeliveryRow(d: Delivery, notice: RwSignal<Option<String>>, reload: Callback<()>) -> impl IntoView {
     let error = RwSignal::new(None::<ApiError>);
     let busy = RwSignal::new(false);
-    let dead = d.status == "FAILED";
+    use deliveries::DeliveryStatus as S;
+    let dead = matches!(d.status, S::FAILED);
+    let status = constant(&d.status);
     let id = d.id.clone();
     let again = move |_| {
         let vars = gql::redeliver::Variables { id: id.clone() };
@@ -218,12 +220,12 @@ fn DeliveryRow(d: Delivery, notice: RwSignal<Option<String>>, reload: Callback<(
         (None, None) => "—".into(),
     };
     view! {
-        <tr data-delivery=d.id.clone() data-status=d.status.clone()>
+        <tr data-delivery=d.id.clone() data-status=status.clone()>
             <td>{when(&d.created_at)}</td>
             <td><code>{d.event_type.clone()}</code></td>
-            <td>{match d.status.as_str() { "FAILED" => "Dead letter".to_string(), s => label(s) }}
+            <td>{if dead { "Dead letter".to_string() } else { label(&status) }}
                 {d.delivered_at.clone().map(|t| view! { <br/><span class="muted">{when(&t)}</span> })}
-                {d.next_attempt_at.clone().filter(|_| d.status == "PENDING").map(|t| view! { <br/><span class="muted">{format!("next try {}", when(&t))}</span> })}</td>
+                {d.next_attempt_at.clone().filter(|_| matches!(d.status, S::PENDING)).map(|t| view! { <br/><span class="muted">{format!("next try {}", when(&t))}</span> })}</td>
             <td>{d.attempts}</td>
             <td>{last}
                 <details><summary>"Attempts and body"</summary>

@@ -18,9 +18,17 @@ struct Row {
     id: String,
     email: String,
     role: String,
-    company_role: String,
+    company_role: Option<CompanyRole>,
     status: String,
     last_login_at: Option<String>,
+}
+
+/// A login's place in its company (`CompanyRole`; this bundle reads answers untyped).
+#[derive(Clone, Copy, PartialEq, serde::Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+enum CompanyRole {
+    Owner,
+    Staff,
 }
 
 fn rows(d: &Value) -> Vec<Row> {
@@ -35,7 +43,7 @@ fn rows(d: &Value) -> Vec<Row> {
                     id: text(&n["id"]),
                     email: text(&n["email"]),
                     role: text(&n["role"]),
-                    company_role: text(&n["companyRole"]),
+                    company_role: serde_json::from_value(n["companyRole"].clone()).ok(),
                     status: text(&n["status"]),
                     last_login_at: n["lastLoginAt"].as_str().map(String::from),
                 })
@@ -79,7 +87,7 @@ fn Logins(rows: Vec<Row>, admin: bool, error: RwSignal<Option<ApiError>>, reload
             <thead><tr><th>"Email"</th><th>"Role"</th><th>"Status"</th><th>"Last sign-in"</th><th></th></tr></thead>
             <tbody>
                 {rows.into_iter().map(|r| {
-                    let staff = r.company_role == "STAFF";
+                    let staff = r.company_role == Some(CompanyRole::Staff);
                     let may_run = admin || staff;
                     let (i1, i2, i3, i4, i5) = (r.id.clone(), r.id.clone(), r.id.clone(), r.id.clone(), r.id.clone());
                     view! {

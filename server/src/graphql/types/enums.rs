@@ -86,6 +86,18 @@ pub enum ApiKeyStatus {
     Expired,
 }
 
+/// Where a webhook delivery stands.
+#[derive(Enum, Copy, Clone, Debug, Eq, PartialEq)]
+#[graphql(remote = "entities::DeliveryStatus")]
+pub enum DeliveryStatus {
+    /// Waiting for its (next) attempt.
+    Pending,
+    /// The partner's endpoint answered 2xx.
+    Delivered,
+    /// Every attempt of its round failed: a dead letter (`redeliverWebhook` sends it again).
+    Failed,
+}
+
 /// A lead's place in its lifecycle.
 #[derive(Enum, Copy, Clone, Debug, Eq, PartialEq)]
 #[graphql(remote = "entities::LeadStatus")]

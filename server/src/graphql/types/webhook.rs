@@ -1,8 +1,9 @@
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
-use entities::{DeliveryStatus, webhook_attempt, webhook_delivery};
+use entities::{webhook_attempt, webhook_delivery};
 
 use super::app;
+use super::enums::DeliveryStatus;
 use super::partner::Partner;
 use crate::graphql::IntoGql;
 use crate::graphql::ids::to_id;
@@ -21,13 +22,8 @@ impl WebhookDelivery {
     async fn event_type(&self) -> &str {
         &self.0.event_type
     }
-    /// `PENDING`, `DELIVERED` or `FAILED` (retries exhausted).
-    async fn status(&self) -> &str {
-        match self.0.status {
-            DeliveryStatus::Pending => "PENDING",
-            DeliveryStatus::Delivered => "DELIVERED",
-            DeliveryStatus::Failed => "FAILED",
-        }
+    async fn status(&self) -> DeliveryStatus {
+        self.0.status.into()
     }
     /// The exact JSON body that is signed and sent.
     async fn payload(&self) -> &str {
@@ -39,7 +35,7 @@ impl WebhookDelivery {
         self.0.attempts
     }
     async fn next_attempt_at(&self) -> Option<DateTime<Utc>> {
-        (self.0.status == DeliveryStatus::Pending).then_some(self.0.next_attempt_at)
+        (self.0.status == entities::DeliveryStatus::Pending).then_some(self.0.next_attempt_at)
     }
     async fn last_status_code(&self) -> Option<i32> {
         self.0.last_status_code
