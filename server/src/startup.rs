@@ -253,6 +253,7 @@ fn router(ctx: Arc<AppContext>) -> anyhow::Result<(Router, HttpState)> {
         .route("/reports/claims.csv", get(http::reports::claims_csv))
         .route("/reports/contractors.csv", get(http::reports::contractors_csv))
         .route("/reports/audit.csv", get(http::reports::audit_csv))
+        .route("/reports/notifications.csv", get(http::reports::notifications_csv))
         .route("/webhooks/stripe", axum::routing::post(http::stripe::webhook))
         .route("/webhooks/twilio/sms", axum::routing::post(http::twilio::inbound_sms))
         .route("/rate/{token}", get(http::customer::rate_form).post(http::customer::rate_submit))

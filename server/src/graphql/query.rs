@@ -60,6 +60,9 @@ pub struct AuditFilterInput {
 pub struct LeadFilterInput {
     /// `UNASSIGNED` is the admin queue.
     pub status: Option<LeadStatus>,
+    /// Any of these statuses: `[NEW, OFFERING, UNASSIGNED, DUPLICATE]` are the leads still
+    /// waiting for a contractor.
+    pub status_in: Option<Vec<LeadStatus>>,
     pub damage_type: Option<DamageType>,
     pub postcode: Option<String>,
     /// Received on or after this day (NRP's clock, `REPORT_TIME_ZONE`).
@@ -89,6 +92,31 @@ impl From<LeadSort> for crate::store::leads::LeadOrder {
     }
 }
 
+/// The orders `contractors` can come in; each breaks ties newest first.
+#[derive(async_graphql::Enum, Copy, Clone, Debug, Default, Eq, PartialEq)]
+pub enum ContractorSort {
+    /// Newest first (the default).
+    #[default]
+    Newest,
+    /// Company name A to Z.
+    Name,
+    /// The highest performance score first.
+    Score,
+    /// The most active jobs first.
+    ActiveJobs,
+}
+
+impl From<ContractorSort> for crate::store::contractors::ContractorOrder {
+    fn from(s: ContractorSort) -> Self {
+        match s {
+            ContractorSort::Newest => Self::Newest,
+            ContractorSort::Name => Self::Name,
+            ContractorSort::Score => Self::Score,
+            ContractorSort::ActiveJobs => Self::Load,
+        }
+    }
+}
+
 /// The orders `jobs` can come in.
 #[derive(async_graphql::Enum, Copy, Clone, Debug, Default, Eq, PartialEq)]
 pub enum JobSort {
@@ -105,6 +133,37 @@ impl From<JobSort> for crate::store::jobs::JobOrder {
             JobSort::Oldest => Self::Oldest,
         }
     }
+}
+
+/// The orders `payouts` can come in.
+#[derive(async_graphql::Enum, Copy, Clone, Debug, Default, Eq, PartialEq)]
+pub enum PayoutSort {
+    /// Newest first (the default).
+    #[default]
+    Newest,
+    Oldest,
+    /// The largest payout to the contractor first.
+    Largest,
+}
+
+impl From<PayoutSort> for crate::store::payouts::PayoutOrder {
+    fn from(s: PayoutSort) -> Self {
+        match s {
+            PayoutSort::Newest => Self::Newest,
+            PayoutSort::Oldest => Self::Oldest,
+            PayoutSort::Largest => Self::Largest,
+        }
+    }
+}
+
+/// The orders `auditLog` can come in.
+#[derive(async_graphql::Enum, Copy, Clone, Debug, Default, Eq, PartialEq)]
+pub enum AuditSort {
+    /// Newest first (the default).
+    #[default]
+    Newest,
+    /// Oldest first: a record's history in the order it happened.
+    Oldest,
 }
 
 /// The orders `claims` can come in.
@@ -137,6 +196,10 @@ pub struct NotificationFilterInput {
     pub lead_id: Option<ID>,
     /// An exact email address or E.164 phone number.
     pub recipient: Option<String>,
+    /// Written on or after this day (NRP's clock, `REPORT_TIME_ZONE`).
+    pub created_from: Option<chrono::NaiveDate>,
+    /// Written on or before this day (NRP's clock).
+    pub created_to: Option<chrono::NaiveDate>,
 }
 
 type Page<N> = Connection<String, N, ConnectionTotals, EmptyFields>;
@@ -273,7 +336,8 @@ impl Query {
         Ok(conn)
     }
 
-    /// Contractors, newest first (admins). `GET /reports/contractors.csv` exports the same list.
+    /// Contractors (admins), newest first unless sorted. `GET /reports/contractors.csv` exports
+    /// the same list.
     #[graphql(complexity = "crate::graphql::ids::list_cost(first, child_complexity)")]
     async fn contractors(
         &self,
@@ -281,15 +345,28 @@ impl Query {
         first: Option<i32>,
         after: Option<String>,
         filter: Option<ContractorFilterInput>,
+        sort: Option<ContractorSort>,
     ) -> Result<Page<Contractor>> {
         let limit = page_size(first).gql()?;
-        let before = decode_cursor(after.as_deref()).gql()?;
+        let order = sort.unwrap_or_default().into();
+        let position = services::contractors::decode_position(after.as_deref(), order).gql()?;
         let f = filter.unwrap_or_default();
         let (status, specialty) = (f.status.map(Into::into), f.specialty.map(Into::into));
         let filter =
             services::contractors::filter(status, specialty, f.postcode.as_deref(), f.search.as_deref()).gql()?;
-        let (rows, total) = services::contractors::list(app(ctx), meta(ctx), &filter, before, limit + 1).await.gql()?;
-        Ok(to_page(rows, total, limit, after.is_some(), |m| m.id, Contractor))
+        let (rows, total) =
+            services::contractors::list(app(ctx), meta(ctx), &filter, order, position.as_ref(), limit + 1)
+                .await
+                .gql()?;
+        let has_next = rows.len() as u64 > limit;
+        let mut conn =
+            Connection::with_additional_fields(after.is_some(), has_next, ConnectionTotals { total_count: total });
+        conn.edges.extend(
+            rows.into_iter()
+                .take(limit as usize)
+                .map(|m| Edge::new(services::contractors::encode_position(&m, order), Contractor(m))),
+        );
+        Ok(conn)
     }
 
     /// Partners: admins see all, a partner sees itself.
@@ -305,7 +382,8 @@ impl Query {
         services::partners::get(app(ctx), meta, id).await.gql().map(Partner)
     }
 
-    /// The audit log, newest first (admins). `GET /reports/audit.csv` exports the same list.
+    /// The audit log (admins), newest first unless sorted. `GET /reports/audit.csv` exports the
+    /// same list.
     #[graphql(complexity = "crate::graphql::ids::list_cost(first, child_complexity)")]
     async fn audit_log(
         &self,
@@ -313,6 +391,7 @@ impl Query {
         first: Option<i32>,
         after: Option<String>,
         filter: Option<AuditFilterInput>,
+        sort: Option<AuditSort>,
     ) -> Result<Page<AuditEntry>> {
         let limit = page_size(first).gql()?;
         let before = decode_cursor(after.as_deref()).gql()?;
@@ -326,7 +405,9 @@ impl Query {
         };
         let zone = app(ctx).config.report_zone;
         let filter = services::audit::with_days(zone, base, f.from, f.to, "filter.to").gql()?;
-        let (rows, total) = services::audit::list(app(ctx), meta(ctx), &filter, before, limit + 1).await.gql()?;
+        let oldest_first = sort == Some(AuditSort::Oldest);
+        let (rows, total) =
+            services::audit::list(app(ctx), meta(ctx), &filter, oldest_first, before, limit + 1).await.gql()?;
         Ok(to_page(rows, total, limit, after.is_some(), |m| m.id, AuditEntry))
     }
 
@@ -387,9 +468,10 @@ impl Query {
         let f = filter.unwrap_or_default();
         let zone = app(ctx).config.report_zone;
         let (status, damage) = (f.status.map(Into::into), f.damage_type.map(Into::into));
-        let filter =
+        let mut filter =
             services::leads::filter(zone, status, damage, f.postcode.as_deref(), f.received_from, f.received_to)
                 .gql()?;
+        filter.status_in = f.status_in.unwrap_or_default().into_iter().map(Into::into).collect();
         let (rows, total) =
             services::leads::list(app(ctx), meta(ctx), filter, sort.unwrap_or_default().into(), position, limit + 1)
                 .await
@@ -514,7 +596,8 @@ impl Query {
         Ok(conn)
     }
 
-    /// Payouts, newest first: all for admins (filter by contractor), your own for contractors.
+    /// Payouts, newest first unless sorted: all for admins (filter by contractor), your own for
+    /// contractors.
     #[allow(clippy::too_many_arguments)]
     #[graphql(complexity = "crate::graphql::ids::list_cost(first, child_complexity)")]
     async fn payouts(
@@ -526,9 +609,10 @@ impl Query {
         contractor_id: Option<ID>,
         #[graphql(desc = "Created at or after.")] from: Option<chrono::DateTime<chrono::Utc>>,
         #[graphql(desc = "Created before.")] to: Option<chrono::DateTime<chrono::Utc>>,
+        sort: Option<PayoutSort>,
     ) -> Result<Page<Payout>> {
         let limit = page_size(first).gql()?;
-        let before = decode_cursor(after.as_deref()).gql()?;
+        let position = services::payouts::decode_position(after.as_deref()).gql()?;
         if let (Some(f), Some(t)) = (from, to)
             && t <= f
         {
@@ -540,8 +624,16 @@ impl Query {
             from,
             to,
         };
-        let (rows, total) = services::payouts::list(app(ctx), meta(ctx), filter, before, limit + 1).await.gql()?;
-        Ok(to_page(rows, total, limit, after.is_some(), |m| m.id, Payout))
+        let order = sort.unwrap_or_default().into();
+        let (rows, total) =
+            services::payouts::list(app(ctx), meta(ctx), filter, order, position, limit + 1).await.gql()?;
+        let has_next = rows.len() as u64 > limit;
+        let mut conn =
+            Connection::with_additional_fields(after.is_some(), has_next, ConnectionTotals { total_count: total });
+        conn.edges.extend(
+            rows.into_iter().take(limit as usize).map(|m| Edge::new(services::payouts::encode_position(&m), Payout(m))),
+        );
+        Ok(conn)
     }
 
     /// Admin: the dashboard's figures for the last `days` days (default 30, at most 365).
@@ -616,6 +708,14 @@ impl Query {
         filter: Option<NotificationFilterInput>,
     ) -> Result<Page<Notification>> {
         let f = filter.unwrap_or_default();
+        let (created_from, created_to) = crate::domain::zones::day_range(
+            app(ctx).config.report_zone,
+            f.created_from,
+            f.created_to,
+            "filter.createdTo",
+        )
+        .map_err(ServiceError::from)
+        .gql()?;
         let filter = services::notifications::NotificationFilter {
             channel: f.channel.map(Into::into),
             status: f.status.map(Into::into),
@@ -623,6 +723,8 @@ impl Query {
             user_id: f.user_id.as_ref().map(|id| parse_id(id, "filter.userId")).transpose().gql()?,
             lead_id: f.lead_id.as_ref().map(|id| parse_id(id, "filter.leadId")).transpose().gql()?,
             destination: f.recipient,
+            created_from,
+            created_to,
         };
         let limit = page_size(first).gql()?;
         let before = decode_cursor(after.as_deref()).gql()?;

@@ -154,8 +154,8 @@ pub async fn claims_csv(
     csv_of(parsed, "claims.csv", |(f, order)| services::claims::list_csv(&state.ctx, &meta, f, order)).await
 }
 
-/// `GET /reports/contractors.csv?status=&specialty=&postcode=&search=`: the contractors list as
-/// shown (admins), newest first, at most 10,000 rows.
+/// `GET /reports/contractors.csv?status=&specialty=&postcode=&search=&sort=`: the contractors
+/// list as shown (admins), in its order, at most 10,000 rows.
 pub async fn contractors_csv(
     State(state): State<HttpState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -164,16 +164,22 @@ pub async fn contractors_csv(
 ) -> Response {
     let meta = request_meta(&state.ctx, &headers, Some(peer)).await;
     let parsed = (|| {
+        use crate::store::contractors::ContractorOrder as O;
         let (status, specialty) = (wire_value(&q, "status")?, wire_value(&q, "specialty")?);
-        services::contractors::filter(status, specialty, given(&q, "postcode"), given(&q, "search"))
-            .map_err(|e| e.to_string())
+        let order =
+            sort(&q, &[("NEWEST", O::Newest), ("NAME", O::Name), ("SCORE", O::Score), ("ACTIVE_JOBS", O::Load)])?;
+        let filter = services::contractors::filter(status, specialty, given(&q, "postcode"), given(&q, "search"))
+            .map_err(|e| e.to_string())?;
+        Ok((filter, order))
     })();
-    csv_of(parsed, "contractors.csv", |f| async move { services::contractors::list_csv(&state.ctx, &meta, &f).await })
-        .await
+    csv_of(parsed, "contractors.csv", |(f, order)| async move {
+        services::contractors::list_csv(&state.ctx, &meta, &f, order).await
+    })
+    .await
 }
 
-/// `GET /reports/audit.csv?action=&entityType=&entityId=&from=&to=`: the audit log as shown
-/// (admins), newest first, at most 10,000 rows. Days are `YYYY-MM-DD` on NRP's clock, `to`
+/// `GET /reports/audit.csv?action=&entityType=&entityId=&from=&to=&sort=`: the audit log as
+/// shown (admins), in its order, at most 10,000 rows. Days are `YYYY-MM-DD` on NRP's clock, `to`
 /// inclusive.
 pub async fn audit_csv(
     State(state): State<HttpState>,
@@ -194,9 +200,46 @@ pub async fn audit_csv(
             action: given(&q, "action").map(String::from),
             ..Default::default()
         };
-        services::audit::with_days(state.ctx.config.report_zone, base, from, to, "to").map_err(|e| e.to_string())
+        let oldest_first = sort(&q, &[("NEWEST", false), ("OLDEST", true)])?;
+        let filter = services::audit::with_days(state.ctx.config.report_zone, base, from, to, "to")
+            .map_err(|e| e.to_string())?;
+        Ok((filter, oldest_first))
     })();
-    csv_of(parsed, "audit.csv", |f| async move { services::audit::list_csv(&state.ctx, &meta, &f).await }).await
+    csv_of(parsed, "audit.csv", |(f, oldest_first)| async move {
+        services::audit::list_csv(&state.ctx, &meta, &f, oldest_first).await
+    })
+    .await
+}
+
+/// `GET /reports/notifications.csv?status=&channel=&recipient=&from=&to=`: the notification log
+/// as shown (admins), newest first, at most 10,000 rows. Days are `YYYY-MM-DD` on NRP's clock,
+/// `to` inclusive.
+pub async fn notifications_csv(
+    State(state): State<HttpState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let meta = request_meta(&state.ctx, &headers, Some(peer)).await;
+    let parsed = (|| {
+        let (from, to) = (day(&q, "from")?, day(&q, "to")?);
+        let (created_from, created_to) =
+            crate::domain::zones::day_range(state.ctx.config.report_zone, from, to, "to").map_err(|e| e.message)?;
+        Ok(services::notifications::NotificationFilter {
+            channel: wire_value(&q, "channel")?,
+            status: wire_value(&q, "status")?,
+            destination: given(&q, "recipient").map(String::from),
+            created_from,
+            created_to,
+            ..Default::default()
+        })
+    })();
+    csv_of(
+        parsed,
+        "notifications.csv",
+        |f| async move { services::notifications::list_csv(&state.ctx, &meta, f).await },
+    )
+    .await
 }
 
 /// The CSV `run` writes for the filter parsed from the query, or the parse's refusal (400).

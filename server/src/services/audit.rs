@@ -49,11 +49,12 @@ pub async fn list(
     ctx: &crate::context::AppContext,
     meta: &RequestMeta,
     filter: &audit::AuditFilter,
-    before: Option<Uuid>,
+    oldest_first: bool,
+    after: Option<Uuid>,
     limit: u64,
 ) -> ServiceResult<(Vec<entities::audit_entry::Model>, u64)> {
     meta.principal.require_admin()?;
-    let rows = audit::page(&ctx.db, filter, before, limit).await?;
+    let rows = audit::page(&ctx.db, filter, oldest_first, after, limit).await?;
     let total = audit::count(&ctx.db, filter).await?;
     Ok((rows, total))
 }
@@ -71,15 +72,16 @@ pub fn with_days(
     Ok(audit::AuditFilter { created_from, created_before, ..base })
 }
 
-/// The audit entries a list shows (same filter, newest first), as CSV for an auditor: at most
+/// The audit entries a list shows (same filter and order), as CSV for an auditor: at most
 /// [`super::csv_out::MAX_ROWS`]; more is `BAD_USER_INPUT` asking for a narrower filter.
 /// Admins only.
 pub async fn list_csv(
     ctx: &crate::context::AppContext,
     meta: &RequestMeta,
     filter: &audit::AuditFilter,
+    oldest_first: bool,
 ) -> ServiceResult<String> {
-    let (rows, total) = list(ctx, meta, filter, None, super::csv_out::MAX_ROWS).await?;
+    let (rows, total) = list(ctx, meta, filter, oldest_first, None, super::csv_out::MAX_ROWS).await?;
     super::csv_out::fits(total, "entries", "dates, action")?;
     let mut w = super::csv_out::CsvOut::default();
     w.row([

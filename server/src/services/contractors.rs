@@ -8,7 +8,8 @@ use crate::auth::RequestMeta;
 use crate::context::AppContext;
 use crate::domain::{Abn, AtField, Email, Password, Phone, Postcode};
 use crate::error::{ServiceError, ServiceResult};
-use crate::store::{self, contractors::ContractorFilter, contractors::NewContractor, users::NewUser};
+use crate::store::contractors::{ContractorFilter, ContractorOrder, ContractorPosition, NewContractor, PositionKey};
+use crate::store::{self, users::NewUser};
 
 /// The longest a contractor may pause itself for.
 pub const MAX_PAUSE_DAYS: i64 = 365;
@@ -486,18 +487,60 @@ pub async fn get(ctx: &AppContext, meta: &RequestMeta, id: Uuid) -> ServiceResul
     load(&ctx.db, id).await
 }
 
-/// A page of contractors (admins only), newest first, with the total matching the filter.
+/// A page of contractors (admins only) in `order`, with the total matching the filter.
 pub async fn list(
     ctx: &AppContext,
     meta: &RequestMeta,
     filter: &ContractorFilter,
-    before: Option<Uuid>,
+    order: ContractorOrder,
+    after: Option<&ContractorPosition>,
     limit: u64,
 ) -> ServiceResult<(Vec<contractor::Model>, u64)> {
     meta.principal.require_admin()?;
-    let rows = store::contractors::page(&ctx.db, filter, before, limit).await?;
+    let rows = store::contractors::page(&ctx.db, filter, order, after, limit).await?;
     let total = store::contractors::count(&ctx.db, filter).await?;
     Ok((rows, total))
+}
+
+/// The cursor after `c` in `order`: its id, then its place in the order (nothing for newest,
+/// which keeps the plain id cursor).
+pub fn encode_position(c: &contractor::Model, order: ContractorOrder) -> String {
+    use base64::Engine;
+    let mut bytes = c.id.as_bytes().to_vec();
+    match ContractorPosition::of(c, order).key {
+        PositionKey::None => {}
+        PositionKey::Name(n) => bytes.extend_from_slice(n.as_bytes()),
+        PositionKey::Score(v) => bytes.extend_from_slice(&v.to_bits().to_be_bytes()),
+        PositionKey::Load(n) => bytes.extend_from_slice(&n.to_be_bytes()),
+    }
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// The position an `after` cursor of `order` names; anything else is `BAD_USER_INPUT` on
+/// `after` (a cursor of another order included).
+pub fn decode_position(cursor: Option<&str>, order: ContractorOrder) -> ServiceResult<Option<ContractorPosition>> {
+    use base64::Engine;
+    let Some(c) = cursor else { return Ok(None) };
+    let bad = || ServiceError::validation("after", "not a valid cursor for this sort");
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(c).map_err(|_| bad())?;
+    if bytes.len() < 16 {
+        return Err(bad());
+    }
+    let (id, rest) = bytes.split_at(16);
+    let id = Uuid::from_slice(id).map_err(|_| bad())?;
+    let key = match order {
+        ContractorOrder::Newest if rest.is_empty() => PositionKey::None,
+        ContractorOrder::Name if !rest.is_empty() => {
+            PositionKey::Name(String::from_utf8(rest.to_vec()).map_err(|_| bad())?)
+        }
+        ContractorOrder::Score => {
+            let v = f64::from_bits(u64::from_be_bytes(rest.try_into().map_err(|_| bad())?));
+            PositionKey::Score(Some(v).filter(|v| v.is_finite()).ok_or_else(bad)?)
+        }
+        ContractorOrder::Load => PositionKey::Load(i32::from_be_bytes(rest.try_into().map_err(|_| bad())?)),
+        _ => return Err(bad()),
+    };
+    Ok(Some(ContractorPosition { id, key }))
 }
 
 /// A contractor filter as the store takes it, from what a list (or its CSV) was given: the
@@ -513,11 +556,16 @@ pub fn filter(
     Ok(ContractorFilter { status, specialty, postcode, search })
 }
 
-/// The contractors a list shows (same filter, newest first), as CSV: at most
+/// The contractors a list shows (same filter and order), as CSV: at most
 /// [`super::csv_out::MAX_ROWS`]; more is `BAD_USER_INPUT` asking for a narrower filter.
 /// Admins only.
-pub async fn list_csv(ctx: &AppContext, meta: &RequestMeta, filter: &ContractorFilter) -> ServiceResult<String> {
-    let (rows, total) = list(ctx, meta, filter, None, super::csv_out::MAX_ROWS).await?;
+pub async fn list_csv(
+    ctx: &AppContext,
+    meta: &RequestMeta,
+    filter: &ContractorFilter,
+    order: ContractorOrder,
+) -> ServiceResult<String> {
+    let (rows, total) = list(ctx, meta, filter, order, None, super::csv_out::MAX_ROWS).await?;
     super::csv_out::fits(total, "contractors", "status, trade, postcode")?;
     let trades = store::contractors::specialties_of(&ctx.db, &rows.iter().map(|c| c.id).collect::<Vec<_>>()).await?;
     use super::leads::wire_name as wire;

@@ -21,7 +21,8 @@ use crate::context::AppContext;
 use crate::domain::split_commission;
 use crate::error::{ServiceError, ServiceResult};
 use crate::payments::{PaymentProvider, ProviderError, Transfer};
-use crate::store::{self, payouts::NewPayout, payouts::PayoutFilter};
+use crate::store;
+use crate::store::payouts::{NewPayout, PayoutFilter, PayoutOrder, PayoutPosition};
 
 /// What a pending payout says while no payment provider is configured.
 pub const NO_PROVIDER: &str = "no payment provider is configured, so this payout waits; nothing has been paid";
@@ -463,7 +464,8 @@ pub async fn list(
     ctx: &AppContext,
     meta: &RequestMeta,
     mut filter: PayoutFilter,
-    before: Option<Uuid>,
+    order: PayoutOrder,
+    after: Option<PayoutPosition>,
     limit: u64,
 ) -> ServiceResult<(Vec<payout::Model>, u64)> {
     if !crate::access::may_see_money(&meta.principal) {
@@ -475,9 +477,19 @@ pub async fn list(
         // Payouts are between NRP and its contractors.
         Scope::Partner(_) => return Err(ServiceError::forbidden()),
     }
-    let rows = store::payouts::page(&ctx.db, &filter, before, limit).await?;
+    let rows = store::payouts::page(&ctx.db, &filter, order, after, limit).await?;
     let total = store::payouts::count(&ctx.db, &filter).await?;
     Ok((rows, total))
+}
+
+/// The cursor after `p` in any order.
+pub fn encode_position(p: &payout::Model) -> String {
+    super::cursor::encode(p.payout_cents, p.id)
+}
+
+/// The position an `after` cursor names; anything else is `BAD_USER_INPUT` on `after`.
+pub fn decode_position(cursor: Option<&str>) -> ServiceResult<Option<PayoutPosition>> {
+    Ok(super::cursor::decode(cursor)?.map(|(payout_cents, id)| PayoutPosition { id, payout_cents }))
 }
 
 /// Sums of a set of payouts, in cents.

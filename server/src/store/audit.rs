@@ -73,17 +73,24 @@ fn filtered(f: &AuditFilter) -> Select<audit_entry::Entity> {
 }
 
 /// Newest first; `before` is the id of the last entry of the previous page.
+/// A page newest first (or oldest first), continuing after the entry `after` (ids are
+/// time-ordered, so by id is by when it was written).
 pub async fn page(
     db: &impl ConnectionTrait,
     f: &AuditFilter,
-    before: Option<Uuid>,
+    oldest_first: bool,
+    after: Option<Uuid>,
     limit: u64,
 ) -> Result<Vec<audit_entry::Model>, DbErr> {
+    use audit_entry::Column as C;
     let mut q = filtered(f);
-    if let Some(b) = before {
-        q = q.filter(audit_entry::Column::Id.lt(b));
-    }
-    q.order_by_desc(audit_entry::Column::Id).limit(limit).all(db).await
+    q = match (oldest_first, after) {
+        (false, Some(a)) => q.filter(C::Id.lt(a)),
+        (true, Some(a)) => q.filter(C::Id.gt(a)),
+        (_, None) => q,
+    };
+    let q = if oldest_first { q.order_by_asc(C::Id) } else { q.order_by_desc(C::Id) };
+    q.limit(limit).all(db).await
 }
 
 pub async fn count(db: &impl ConnectionTrait, f: &AuditFilter) -> Result<u64, DbErr> {

@@ -5,7 +5,7 @@ use entities::{
     ContractorStatus, DamageType, certification, contractor, contractor_service_postcode as csp,
     contractor_specialty as cs, postcode_centroid,
 };
-use sea_orm::sea_query::{Expr, ExprTrait, Query, QueryStatementBuilder};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, Query, QueryStatementBuilder};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter,
     QueryOrder, QuerySelect, Select, Set,
@@ -375,18 +375,89 @@ fn filtered(f: &ContractorFilter) -> Select<contractor::Entity> {
     q
 }
 
-/// Newest first; `before` is the id of the last row of the previous page.
+/// The orders a list of contractors comes in; each breaks ties newest first.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ContractorOrder {
+    #[default]
+    Newest,
+    /// Company name A to Z, any case.
+    Name,
+    /// The highest performance score first.
+    Score,
+    /// The most active jobs first.
+    Load,
+}
+
+/// Where a page continues: after this contractor, at its place in the order (its name, score or
+/// active jobs as the row held them).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ContractorPosition {
+    pub id: Uuid,
+    pub key: PositionKey,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum PositionKey {
+    None,
+    Name(String),
+    Score(f64),
+    Load(i32),
+}
+
+impl ContractorPosition {
+    /// `c`'s place in `order`.
+    pub fn of(c: &contractor::Model, order: ContractorOrder) -> Self {
+        let key = match order {
+            ContractorOrder::Newest => PositionKey::None,
+            ContractorOrder::Name => PositionKey::Name(c.company_name.clone()),
+            ContractorOrder::Score => PositionKey::Score(c.performance_score),
+            ContractorOrder::Load => PositionKey::Load(c.active_jobs),
+        };
+        ContractorPosition { id: c.id, key }
+    }
+}
+
+/// A page in `order`, continuing after `after`.
 pub async fn page(
     db: &impl ConnectionTrait,
     f: &ContractorFilter,
-    before: Option<Uuid>,
+    order: ContractorOrder,
+    after: Option<&ContractorPosition>,
     limit: u64,
 ) -> Result<Vec<contractor::Model>, DbErr> {
+    use contractor::Column as C;
     let mut q = filtered(f);
-    if let Some(b) = before {
-        q = q.filter(contractor::Column::Id.lt(b));
+    let name = || Expr::expr(Func::lower(Expr::col(C::CompanyName)));
+    // After the row at `key`: further on in the order, or level with it and older.
+    let past =
+        |further: Condition, level: Condition, id: Uuid| Condition::any().add(further).add(level.add(C::Id.lt(id)));
+    if let Some(a) = after {
+        q = match &a.key {
+            PositionKey::None => q.filter(C::Id.lt(a.id)),
+            PositionKey::Name(n) => {
+                // Both sides lowered by the database, so the comparison is the order's own.
+                let at = || Expr::expr(Func::lower(Expr::val(n.clone())));
+                q.filter(past(Condition::all().add(name().gt(at())), Condition::all().add(name().eq(at())), a.id))
+            }
+            PositionKey::Score(v) => q.filter(past(
+                Condition::all().add(C::PerformanceScore.lt(*v)),
+                Condition::all().add(C::PerformanceScore.eq(*v)),
+                a.id,
+            )),
+            PositionKey::Load(n) => q.filter(past(
+                Condition::all().add(C::ActiveJobs.lt(*n)),
+                Condition::all().add(C::ActiveJobs.eq(*n)),
+                a.id,
+            )),
+        };
     }
-    q.order_by_desc(contractor::Column::Id).limit(limit).all(db).await
+    q = match order {
+        ContractorOrder::Newest => q,
+        ContractorOrder::Name => q.order_by(name(), sea_orm::Order::Asc),
+        ContractorOrder::Score => q.order_by_desc(C::PerformanceScore),
+        ContractorOrder::Load => q.order_by_desc(C::ActiveJobs),
+    };
+    q.order_by_desc(C::Id).limit(limit).all(db).await
 }
 
 pub async fn count(db: &impl ConnectionTrait, f: &ContractorFilter) -> Result<u64, DbErr> {

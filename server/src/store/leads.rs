@@ -254,6 +254,8 @@ pub async fn stranded_new(db: &impl ConnectionTrait, before: DateTime<Utc>, limi
 #[derive(Debug, Default, Clone)]
 pub struct LeadFilter {
     pub status: Option<LeadStatus>,
+    /// Only leads in one of these statuses (none: any).
+    pub status_in: Vec<LeadStatus>,
     pub damage_type: Option<DamageType>,
     pub postcode: Option<String>,
     /// Only leads this partner sent or insures.
@@ -286,6 +288,9 @@ fn filtered(f: &LeadFilter) -> Select<lead::Entity> {
     let mut q = lead::Entity::find();
     if let Some(s) = f.status {
         q = q.filter(lead::Column::Status.eq(s));
+    }
+    if !f.status_in.is_empty() {
+        q = q.filter(lead::Column::Status.is_in(f.status_in.iter().copied()));
     }
     if let Some(d) = f.damage_type {
         q = q.filter(lead::Column::DamageType.eq(d));

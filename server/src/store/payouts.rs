@@ -2,8 +2,8 @@ use chrono::Utc;
 use entities::{PayoutStatus, payout};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Select, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Select, Set,
 };
 use uuid::Uuid;
 
@@ -109,17 +109,51 @@ pub async fn all(db: &impl ConnectionTrait, f: &PayoutFilter) -> Result<Vec<payo
 }
 
 /// Newest first; `before` is the id of the last row of the previous page.
+/// The orders a list of payouts comes in.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum PayoutOrder {
+    #[default]
+    Newest,
+    Oldest,
+    /// The largest payout to the contractor first, newest first among equals.
+    Largest,
+}
+
+/// Where a page continues: after this payout (and, largest first, after its amount).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PayoutPosition {
+    pub id: Uuid,
+    pub payout_cents: i64,
+}
+
+/// A page in `order`, continuing after `after` (ids are time-ordered, so by id is by creation).
 pub async fn page(
     db: &impl ConnectionTrait,
     f: &PayoutFilter,
-    before: Option<Uuid>,
+    order: PayoutOrder,
+    after: Option<PayoutPosition>,
     limit: u64,
 ) -> Result<Vec<payout::Model>, DbErr> {
+    use payout::Column as C;
     let mut q = filtered(f);
-    if let Some(b) = before {
-        q = q.filter(payout::Column::Id.lt(b));
+    match (order, after) {
+        (PayoutOrder::Newest, Some(a)) => q = q.filter(C::Id.lt(a.id)),
+        (PayoutOrder::Oldest, Some(a)) => q = q.filter(C::Id.gt(a.id)),
+        (PayoutOrder::Largest, Some(a)) => {
+            q = q.filter(
+                Condition::any()
+                    .add(C::PayoutCents.lt(a.payout_cents))
+                    .add(Condition::all().add(C::PayoutCents.eq(a.payout_cents)).add(C::Id.lt(a.id))),
+            )
+        }
+        (_, None) => {}
     }
-    q.order_by_desc(payout::Column::Id).limit(limit).all(db).await
+    q = match order {
+        PayoutOrder::Newest => q.order_by_desc(C::Id),
+        PayoutOrder::Oldest => q.order_by_asc(C::Id),
+        PayoutOrder::Largest => q.order_by_desc(C::PayoutCents).order_by_desc(C::Id),
+    };
+    q.limit(limit).all(db).await
 }
 
 pub async fn count(db: &impl ConnectionTrait, f: &PayoutFilter) -> Result<u64, DbErr> {

@@ -56,6 +56,11 @@ on_both_databases!(
         assert_eq!(app.ok(Some(&key), LEADS, json!({"f": f})).await["leads"]["totalCount"], 0);
         let bad = app.gql(Some(&key), LEADS, json!({"f": {"receivedFrom": day(today), "receivedTo": day(y)}})).await;
         assert_eq!((error_code(&bad), error_field(&bad)), ("BAD_USER_INPUT", "filter.receivedTo"));
+        // Any of several statuses: all five wait unassigned (there is no contractor to take them).
+        let waiting = json!({"statusIn": ["NEW", "OFFERING", "UNASSIGNED", "DUPLICATE"]});
+        assert_eq!(app.ok(Some(&key), LEADS, json!({"f": waiting})).await["leads"]["totalCount"], 5);
+        let taken = json!({"statusIn": ["ASSIGNED", "CANCELLED"]});
+        assert_eq!(app.ok(Some(&key), LEADS, json!({"f": taken})).await["leads"]["totalCount"], 0);
         let bad = app.gql(Some(&key), LEADS, json!({"after": "not-a-cursor"})).await;
         assert_eq!((error_code(&bad), error_field(&bad)), ("BAD_USER_INPUT", "after"));
 
@@ -349,4 +354,117 @@ on_both_databases!(the_contractors_and_audit_lists_export_what_they_show_to_admi
     assert_eq!(statuses(&app, Some(&admin), "audit", &bad).await, vec![400; 3]);
     assert_eq!(statuses(&app, Some(&key), "audit", &[""]).await, vec![403]);
     assert_eq!(statuses(&app, None, "audit", &[""]).await, vec![401]);
+});
+
+/// The ids of every page of the list `field` that `query` reads, two at a time, with `vars`.
+async fn ids_in_pages(app: &TestApp, token: &str, query: &str, field: &str, vars: Value) -> Vec<String> {
+    let (mut out, mut after) = (Vec::new(), Value::Null);
+    loop {
+        let mut v = vars.clone();
+        v["first"] = json!(2);
+        v["after"] = after;
+        let d = app.ok(Some(token), query, v).await;
+        out.extend(d[field]["nodes"].as_array().unwrap().iter().map(|n| n["id"].as_str().unwrap().to_string()));
+        if d[field]["pageInfo"]["hasNextPage"] != true {
+            return out;
+        }
+        after = d[field]["pageInfo"]["endCursor"].clone();
+    }
+}
+
+const CONTRACTORS: &str = "query($first:Int,$after:String,$f:ContractorFilterInput,$sort:ContractorSort){ \
+    contractors(first:$first, after:$after, filter:$f, sort:$sort){ totalCount pageInfo { hasNextPage endCursor } nodes { id } } }";
+
+const ADJUST: &str = "mutation($id:ID!, $a:Float!){ adjustContractorScore(id:$id, adjustment:$a, reason:\"for the test\"){ performanceScore } }";
+
+on_both_databases!(the_contractors_list_sorts_by_name_score_and_load_page_by_page, |app: TestApp| async move {
+    seed_postcodes(&app).await;
+    let admin = app.admin_token().await;
+    let mut ids = Vec::new();
+    // Names that differ only in case tie (the newer first); so do equal scores and loads.
+    for (name, score, load) in
+        [("bravo Drying", 0.9, 1), ("Alpha Dry", 0.5, 3), ("Bravo Drying", 0.9, 0), ("charlie & Co", 0.7, 3)]
+    {
+        let c = contractor(&app, &admin, "sortable", json!({"basePostcode": "2150"}), true).await;
+        let am = entities::contractor::ActiveModel {
+            id: sea_orm::Set(uuid::Uuid::parse_str(&c.id).unwrap()),
+            company_name: sea_orm::Set(name.into()),
+            active_jobs: sea_orm::Set(load),
+            ..Default::default()
+        };
+        sea_orm::ActiveModelTrait::update(am, &app.ctx.db).await.unwrap();
+        // A newcomer earns the neutral 0.5; an admin's adjustment makes up the rest.
+        let d = app.ok(Some(&admin), ADJUST, json!({"id": c.id, "a": score - 0.5})).await;
+        assert_eq!(d["adjustContractorScore"]["performanceScore"], json!(score));
+        ids.push(c.id);
+    }
+    let f = json!({"search": "sortable-"});
+    let order = |i: [usize; 4]| i.iter().map(|&i| ids[i].clone()).collect::<Vec<_>>();
+    for (sort, expected) in [
+        ("NEWEST", order([3, 2, 1, 0])),
+        ("NAME", order([1, 2, 0, 3])),
+        ("SCORE", order([2, 0, 3, 1])),
+        ("ACTIVE_JOBS", order([3, 1, 0, 2])),
+    ] {
+        let got = ids_in_pages(&app, &admin, CONTRACTORS, "contractors", json!({"f": f, "sort": sort})).await;
+        assert_eq!(got, expected, "{sort}, two to a page");
+        let (_, rows) =
+            records(&app.get_text(&admin, &format!("/reports/contractors.csv?search=sortable-&sort={sort}")).await);
+        assert_eq!(rows.iter().map(|r| r[0].to_string()).collect::<Vec<_>>(), expected, "the CSV in {sort} order");
+    }
+
+    // A cursor is only good for its own order.
+    let first = app.ok(Some(&admin), CONTRACTORS, json!({"f": f, "first": 1})).await;
+    let newest_cursor = first["contractors"]["pageInfo"]["endCursor"].clone();
+    for (sort, after) in [("NAME", newest_cursor.clone()), ("SCORE", json!("bm9wZQ")), ("ACTIVE_JOBS", json!("!"))] {
+        let bad = app.gql(Some(&admin), CONTRACTORS, json!({"f": f, "sort": sort, "after": after})).await;
+        assert_eq!((error_code(&bad), error_field(&bad)), ("BAD_USER_INPUT", "after"), "{sort}");
+    }
+    assert_eq!(statuses(&app, Some(&admin), "contractors", &["sort=BIGGEST"]).await, vec![400]);
+});
+
+const PAYOUTS: &str = "query($first:Int,$after:String,$sort:PayoutSort){ payouts(first:$first, after:$after, sort:$sort){ \
+    totalCount pageInfo { hasNextPage endCursor } nodes { id } } }";
+
+on_both_databases!(the_payouts_list_pages_newest_oldest_and_largest_first, |app: TestApp| async move {
+    seed_postcodes(&app).await;
+    let admin = app.admin_token().await;
+    let (_, key) = insurer_key(&app, &admin, "Payout Order Mutual").await;
+    let c = contractor(&app, &admin, "payout-order", json!({"basePostcode": "2150"}), true).await;
+    for cents in [10_000, 50_000, 50_000, 20_000] {
+        completed_job(&app, &admin, &key, &c, cents).await;
+    }
+    let newest = ids_in_pages(&app, &admin, PAYOUTS, "payouts", json!({})).await;
+    assert_eq!(newest.len(), 4);
+    let oldest: Vec<String> = newest.iter().rev().cloned().collect();
+    assert_eq!(ids_in_pages(&app, &admin, PAYOUTS, "payouts", json!({"sort": "OLDEST"})).await, oldest);
+    // 50,000 twice (the newer first), then 20,000, then 10,000.
+    let largest = vec![oldest[2].clone(), oldest[1].clone(), oldest[3].clone(), oldest[0].clone()];
+    assert_eq!(ids_in_pages(&app, &admin, PAYOUTS, "payouts", json!({"sort": "LARGEST"})).await, largest);
+    assert_eq!(
+        ids_in_pages(&app, &c.token, PAYOUTS, "payouts", json!({"sort": "LARGEST"})).await,
+        largest,
+        "the contractor's own, in the same order"
+    );
+    let bad = app.gql(Some(&admin), PAYOUTS, json!({"sort": "LARGEST", "after": "not-a-cursor"})).await;
+    assert_eq!((error_code(&bad), error_field(&bad)), ("BAD_USER_INPUT", "after"));
+});
+
+const AUDIT_PAGES: &str = "query($first:Int,$after:String,$f:AuditFilterInput,$sort:AuditSort){ \
+    auditLog(first:$first, after:$after, filter:$f, sort:$sort){ totalCount pageInfo { hasNextPage endCursor } nodes { id } } }";
+
+on_both_databases!(the_audit_log_reads_oldest_first_as_a_history, |app: TestApp| async move {
+    seed_postcodes(&app).await;
+    let admin = app.admin_token().await;
+    let c = contractor(&app, &admin, "history", json!({"basePostcode": "2150"}), true).await;
+    let f = json!({"entityType": "contractor", "entityId": c.id});
+    let newest = ids_in_pages(&app, &admin, AUDIT_PAGES, "auditLog", json!({"f": f})).await;
+    assert!(newest.len() >= 2, "registered and verified at least: {newest:?}");
+    let oldest: Vec<String> = newest.iter().rev().cloned().collect();
+    assert_eq!(ids_in_pages(&app, &admin, AUDIT_PAGES, "auditLog", json!({"f": f, "sort": "OLDEST"})).await, oldest);
+    let (_, rows) = records(
+        &app.get_text(&admin, &format!("/reports/audit.csv?entityType=contractor&entityId={}&sort=OLDEST", c.id)).await,
+    );
+    assert_eq!(rows.iter().map(|r| r[0].to_string()).collect::<Vec<_>>(), oldest, "the CSV in the list's order");
+    assert_eq!(statuses(&app, Some(&admin), "audit", &["sort=SIDEWAYS"]).await, vec![400]);
 });

@@ -291,6 +291,70 @@ async fn failures_retry_then_dead_letter_and_an_admin_sends_them_again() {
     let dead = notification_log(&app, &admin, json!({"status": "FAILED"})).await;
     assert_eq!(dead.len(), 2, "the dead letters, by status");
 
+    // By the day written, on NRP's clock; an inverted range names its field.
+    let today = chrono::Utc::now().with_timezone(&chrono_tz::Australia::Sydney).date_naive();
+    let day = |d: chrono::NaiveDate| d.format("%Y-%m-%d").to_string();
+    let y = today.pred_opt().unwrap();
+    let f = json!({"status": "FAILED", "createdFrom": day(today), "createdTo": day(today)});
+    assert_eq!(notification_log(&app, &admin, f).await.len(), 2);
+    assert!(notification_log(&app, &admin, json!({"createdTo": day(y)})).await.is_empty());
+    let bad =
+        app.gql(Some(&admin), NOTIFICATION_LOG, json!({"f": {"createdFrom": day(today), "createdTo": day(y)}})).await;
+    assert_eq!((error_code(&bad), error_field(&bad)), ("BAD_USER_INPUT", "filter.createdTo"));
+
+    // The CSV is the list as shown, without bodies; a code still waiting to go keeps its subject
+    // out of it as the list does.
+    let now = chrono::Utc::now();
+    let waiting_code = entities::notification::ActiveModel {
+        id: sea_orm::Set(uuid::Uuid::now_v7()),
+        channel: sea_orm::Set(entities::NotificationChannel::Email),
+        template: sea_orm::Set("contact.verify".into()),
+        audience: sea_orm::Set(entities::NotificationAudience::User),
+        destination: sea_orm::Set("code-owner@nrp.example".into()),
+        subject: sea_orm::Set(Some("Your code: 424242".into())),
+        body_text: sea_orm::Set("Your code is 424242".into()),
+        status: sea_orm::Set(entities::NotificationStatus::Pending),
+        attempts: sea_orm::Set(0),
+        next_attempt_at: sea_orm::Set(now + chrono::Duration::days(1)),
+        created_at: sea_orm::Set(now),
+        ..Default::default()
+    };
+    sea_orm::ActiveModelTrait::insert(waiting_code, &app.ctx.db).await.unwrap();
+    let csv = app.get_text(&admin, &format!("/reports/notifications.csv?status=FAILED&from={}", day(today))).await;
+    let mut r = csv::Reader::from_reader(csv.as_bytes());
+    let head = r.headers().unwrap().clone();
+    assert_eq!((&head[2], &head[8], &head[10]), ("channel", "status", "last_error"));
+    assert!(!head.iter().any(|h| h.contains("body")), "no bodies: {head:?}");
+    let rows: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();
+    let mut ids: Vec<String> = rows.iter().map(|r| r[0].to_string()).collect();
+    let mut expected: Vec<String> = dead.iter().map(|n| n["id"].as_str().unwrap().to_string()).collect();
+    ids.sort();
+    expected.sort();
+    assert_eq!(ids, expected, "{csv}");
+    assert!(rows.iter().any(|r| r[10].contains("21211")) && rows.iter().any(|r| r[10].contains("550")), "{csv}");
+    let pending =
+        app.get_text(&admin, "/reports/notifications.csv?status=PENDING&recipient=code-owner@nrp.example").await;
+    assert!(pending.contains("contact.verify") && !pending.contains("424242"), "{pending}");
+    let none = app.get_text(&admin, &format!("/reports/notifications.csv?to={}", day(y))).await;
+    assert_eq!(none.lines().count(), 1, "only the header");
+    for bad in ["status=LOST", "channel=PIGEON", "from=soon", &format!("from={}&to={}", day(today), day(y))] {
+        let resp = app
+            .http
+            .get(format!("{}/reports/notifications.csv?{bad}", app.base))
+            .bearer_auth(&admin)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 400, "{bad}");
+    }
+    for (token, status) in [(Some(key.as_str()), 403), (Some(c.token.as_str()), 403), (None, 401)] {
+        let mut req = app.http.get(format!("{}/reports/notifications.csv", app.base));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        assert_eq!(req.send().await.unwrap().status(), status);
+    }
+
     // Retries run out: three 500s make a dead letter after NOTIFY_MAX_ATTEMPTS.
     twilio.answer([Answer::ServerError, Answer::ServerError, Answer::ServerError]).await;
     let (lead, phone) = assigned_lead(&app, &admin, &key, &c, None).await;
