@@ -226,7 +226,8 @@ pub fn DayRange(
 }
 
 /// A column header that orders the list: a button that cycles through `orders` (each an order's
-/// wire name and the direction it sorts this column, `descending` or `ascending`), starting with
+/// wire name and the direction it sorts this column, `descending`, `ascending`, or `none` for
+/// the list's default order that does not sort by this column), starting with
 /// the first; `aria-sort` says how the column is sorted now.
 #[component]
 pub fn SortHeader(

@@ -77,6 +77,10 @@ async fn a_live_offer_is_accepted_in_the_browser_and_the_other_contractor_sees_i
 async fn an_admin_verifies_a_contractor_and_finds_it_in_the_audit_log() {
     let app = TestApp::spawn_with(Backend::Sqlite, web()).await;
     let admin = app.admin_token().await;
+    let top = contractor(&app, &admin, "top", json!({"companyName": "Verify Me Top Restorations"}), true).await;
+    let adjust =
+        "mutation($id:ID!){ adjustContractorScore(id:$id, adjustment:0.49, reason:\"Best in the state\"){ id } }";
+    app.ok(Some(&admin), adjust, json!({"id": top.id})).await;
     let pending = contractor(&app, &admin, "to-verify", json!({"companyName": "Verify Me Restorations"}), false).await;
     let email = format!("admin-ui-{}@nrp.example", uuid::Uuid::new_v4().simple());
     create_admin(&app.ctx, &email, ADMIN_PASSWORD).await;
@@ -93,6 +97,17 @@ async fn an_admin_verifies_a_contractor_and_finds_it_in_the_audit_log() {
     p.click("form.filters button[type=submit]").await;
     let row = format!("tr[data-contractor='{}']", pending.id);
     assert!(p.text(&row).await.contains("Pending"));
+    // Newest first; the Score column's header puts the best first, the Company's A to Z.
+    let first_row = "(document.querySelector('tr[data-contractor]') || {}).dataset?.contractor";
+    assert_eq!(p.until("newest first", first_row).await, json!(pending.id));
+    let header = |label: &str| {
+        format!("[...document.querySelectorAll('th button.sort')].find(b => b.innerText.startsWith('{label}')).click()")
+    };
+    p.client.execute(&header("Score"), vec![]).await.unwrap();
+    p.until("the best score first", &format!("{first_row} === '{}'", top.id)).await;
+    assert!(p.text(&format!("tr[data-contractor='{}']", top.id)).await.contains("0.99"), "the score shows");
+    p.client.execute(&header("Company"), vec![]).await.unwrap();
+    p.until("A to Z", &format!("{first_row} === '{}'", pending.id)).await;
     p.click(&format!("{row} button[data-action=verify]")).await;
     p.until("the contractor active", &format!("document.querySelector(\"{row} .s-active\")")).await;
     // Edit NRP's terms: a commission override, then back to the network default.
@@ -604,6 +619,28 @@ async fn an_admin_finds_a_dead_letter_and_sends_it_again_and_a_contractor_saves_
     )
     .await;
     twilio.until(|got| !got.is_empty()).await;
+    // Failed ones written today, exported as shown: the download holds the dead letter.
+    p.find("#n-status").await.select_by_value("FAILED").await.unwrap();
+    let today = chrono::Utc::now().with_timezone(&chrono_tz::Australia::Sydney).date_naive().format("%Y-%m-%d");
+    let pick = format!(
+        "for (const id of ['#n-from', '#n-to']) {{ const e = document.querySelector(id); e.value = '{today}'; \
+         e.dispatchEvent(new Event('change', {{bubbles: true}})); }}"
+    );
+    p.client.execute(&pick, vec![]).await.unwrap();
+    p.until(
+        "only the dead letter",
+        &format!(
+            "document.querySelectorAll('tr[data-notification]').length === 1 && !!document.querySelector(\"{row}\")"
+        ),
+    )
+    .await;
+    let keep = "window.__csv = null; const make = URL.createObjectURL; \
+        URL.createObjectURL = b => { b.text().then(t => { window.__csv = t; }); return make(b); };";
+    p.client.execute(keep, vec![]).await.unwrap();
+    p.click("form.filters button.export").await;
+    let csv = p.until("the CSV", "window.__csv").await;
+    let csv = csv.as_str().unwrap();
+    assert!(csv.starts_with("notification_id,") && csv.contains(&dead) && csv.lines().count() == 2, "{csv}");
     p.close().await;
 
     // The contractor's alert settings: a number saved is not used until proven.

@@ -116,6 +116,23 @@ async fn an_admin_takes_a_lead_by_phone_a_contractor_accepts_it_and_the_admin_ca
     p.find("[data-status=CANCELLED]").await;
     assert!(p.text("section[aria-labelledby=contractor-h]").await.contains("their own plumber"));
     assert_eq!(lead_detail(&app, &admin, &lead).await["status"], "UNASSIGNED");
+
+    // Back on the lead's page: the offer's timeline, then NRP cancels the lead with its reason.
+    p.goto(&format!("{}/admin/leads/{lead}", app.base)).await;
+    let line = p.text(&format!("li[data-offer='{offer}']")).await;
+    assert!(line.contains("offered ") && line.contains("accepted "), "{line}");
+    p.fill("#cancel-reason", "The insurer withdrew the claim").await;
+    p.click("form.cancel-lead button[type=submit]").await;
+    p.find("strong[data-status=CANCELLED]").await;
+    assert_eq!(lead_detail(&app, &admin, &lead).await["status"], "CANCELLED");
+    let audit = app
+        .ok(
+            Some(&admin),
+            "query($id:ID!){ auditLog(filter:{entityType:\"lead\", entityId:$id}){ nodes { action changes } } }",
+            json!({"id": lead}),
+        )
+        .await;
+    assert!(audit.to_string().contains("The insurer withdrew the claim"), "{audit}");
     p.close().await;
 }
 
@@ -431,9 +448,23 @@ async fn an_insurer_sees_only_its_own_work_with_its_clocks_and_approves_a_quote(
         .unwrap()
         .to_string();
 
+    // A lead of each insurer's that no contractor reaches: waiting for one.
+    for (k, name) in [(&key, "Wren Waiting"), (&other_key, "Rhea Rivalwaiting")] {
+        let mut far = lead_input();
+        far["customer"]["name"] = json!(name);
+        far["property"] = json!({"address": "1 Hay St", "suburb": "Perth", "state": "WA", "postcode": "6000"});
+        assert_eq!(create_lead(&app, k, far).await.1, "UNASSIGNED");
+    }
+
     let p = Browser::start_sized(1280, 900).await;
     p.sign_in(&app.base, &email, "partner-password-1").await;
     p.until("the portal", "location.pathname === '/admin/portal'").await;
+    // Its leads still waiting for a contractor, from the server's status filter: not the one a
+    // contractor took, nothing of the other insurer's.
+    p.until("the waiting lead", "document.querySelector('ul.waiting li')").await;
+    let waiting = p.text("ul.waiting").await;
+    assert!(waiting.contains("Wren Waiting") && !waiting.contains("Quinn Ownlead"), "{waiting}");
+    assert!(p.text("main").await.contains("1 of 1 waiting leads shown"));
     let row = format!("tr[data-job='{job}']");
     let text = p.text(&row).await;
     assert!(
@@ -442,7 +473,7 @@ async fn an_insurer_sees_only_its_own_work_with_its_clocks_and_approves_a_quote(
     );
     assert_eq!(p.text(&format!("{row} td.days")).await, "0", "quoted today");
     let page = p.text("main").await;
-    assert!(!page.contains("Rivalcustomer"), "nothing of another insurer's: {page}");
+    assert!(!page.contains("Rivalcustomer") && !page.contains("Rivalwaiting"), "nothing of another insurer's: {page}");
     assert!(p.text("header nav").await.contains("Your jobs") && !p.text("header nav").await.contains("Contractors"));
 
     // The job page: the quote to approve, and none of NRP's own parts.

@@ -8,7 +8,7 @@ use crate::api::{self, ApiError};
 use crate::gql::{self, admin_claims, admin_jobs, audit_log, contractors};
 use crate::lists::{DayRange, PAGE, Paged, SortHeader, choice, text};
 use crate::page_of;
-use crate::ui::{ErrorBox, constant, label, money, phone, when};
+use crate::ui::{ErrorBox, constant, fixed, label, money, phone, when};
 
 #[component]
 pub fn ContractorsPage() -> impl IntoView {
@@ -21,6 +21,7 @@ pub fn ContractorsPage() -> impl IntoView {
     let status = RwSignal::new(String::new());
     let specialty = RwSignal::new(String::new());
     let postcode = RwSignal::new(String::new());
+    let sort = RwSignal::new("NEWEST".to_string());
     let list = Paged::<contractors::ContractorsContractorsNodes>::default();
     let fetch =
         move |after: Option<String>, first: i64| {
@@ -30,8 +31,14 @@ pub fn ContractorsPage() -> impl IntoView {
                 specialty: choice(specialty),
                 postcode: text(postcode),
             };
-            let vars = contractors::Variables { filter: Some(filter), after: after.clone(), first };
-            let params = vec![("search", search), ("status", status), ("specialty", specialty), ("postcode", postcode)];
+            let vars = contractors::Variables { filter: Some(filter), after: after.clone(), first, sort: choice(sort) };
+            let params = vec![
+                ("search", search),
+                ("status", status),
+                ("specialty", specialty),
+                ("postcode", postcode),
+                ("sort", sort),
+            ];
             list.load(after, params, |_| async move {
                 Ok(page_of!(api::call::<gql::Contractors>(vars).await?.contractors))
             });
@@ -43,6 +50,7 @@ pub fn ContractorsPage() -> impl IntoView {
     let rows = list.rows;
     // A row's action shows the rows shown again, where they were.
     let reload = Callback::new(move |_| fetch(None, list.extent()));
+    let resort = Callback::new(move |_| load(None));
     let postcode_error = list.field_error("postcode");
     view! {
         <section class="page" aria-labelledby="contractors-title">
@@ -73,8 +81,12 @@ pub fn ContractorsPage() -> impl IntoView {
             {move || export_error.get().map(|e| view! { <ErrorBox error=e /> })}
             {move || (!rows.with(Vec::is_empty)).then(|| view! {
                 <div class="table-wrap"><table>
-                    <thead><tr><th scope="col">"Company"</th><th scope="col">"Contact"</th><th scope="col">"Base"</th>
-                        <th scope="col">"Jobs"</th><th scope="col">"Status"</th><th scope="col">"Actions"</th></tr></thead>
+                    // A sorted column's header, clicked again, goes back to the newest first.
+                    <thead><tr><SortHeader label="Company" sort orders=&[("NAME", "ascending"), ("NEWEST", "none")] on_change=resort />
+                        <th scope="col">"Contact"</th><th scope="col">"Base"</th>
+                        <SortHeader label="Jobs" sort orders=&[("ACTIVE_JOBS", "descending"), ("NEWEST", "none")] on_change=resort />
+                        <SortHeader label="Score" sort orders=&[("SCORE", "descending"), ("NEWEST", "none")] on_change=resort />
+                        <th scope="col">"Status"</th><th scope="col">"Actions"</th></tr></thead>
                     <tbody>
                         {rows.get().into_iter().map(|c| view! { <ContractorRow c reload /> }).collect_view()}
                     </tbody>
@@ -128,6 +140,7 @@ fn ContractorRow(c: contractors::ContractorsContractorsNodes, reload: Callback<(
             <td>{c.contact_name.clone()}<br/><a href=format!("mailto:{}", c.email)>{c.email.clone()}</a><br/>{phone(&c.phone)}</td>
             <td>{c.base_postcode.clone()}<br/><span class="muted">{c.specialties.iter().map(|s| label(&constant(s))).collect::<Vec<_>>().join(", ")}</span></td>
             <td>{format!("{} / {}", c.active_jobs, c.max_active_jobs)}</td>
+            <td class="score">{fixed(c.performance_score, 2)}</td>
             <td><span class=format!("status s-{}", status.to_lowercase())>{label(&status)}</span>
                 {c.status_reason.clone().map(|r| view! { <br/><span class="muted">{r}</span> })}</td>
             <td class="actions">
@@ -141,7 +154,7 @@ fn ContractorRow(c: contractors::ContractorsContractorsNodes, reload: Callback<(
             </td>
         </tr>
         <Show when=move || editing.get()>
-            <tr class="edit-row"><td colspan="6"><EditContractor c=c.clone() reload done=Callback::new(move |_| editing.set(false)) /></td></tr>
+            <tr class="edit-row"><td colspan="7"><EditContractor c=c.clone() reload done=Callback::new(move |_| editing.set(false)) /></td></tr>
         </Show>
     }
 }
@@ -244,7 +257,7 @@ const AUDITED: [&str; 12] = [
     "system",
 ];
 
-/// Admin: the audit log, newest first, by action, kind of record and the days it was written;
+/// Admin: the audit log, newest (or oldest) first, by action, kind of record and the days it was written;
 /// "load more" continues it and the CSV holds what it shows.
 #[component]
 pub fn AuditPage() -> impl IntoView {
@@ -252,6 +265,7 @@ pub fn AuditPage() -> impl IntoView {
     let entity = RwSignal::new(String::new());
     let from = RwSignal::new(String::new());
     let to = RwSignal::new(String::new());
+    let sort = RwSignal::new("NEWEST".to_string());
     let list = Paged::<audit_log::AuditLogAuditLogNodes>::default();
     let load = move |after: Option<String>| {
         let filter = audit_log::AuditFilterInput {
@@ -262,13 +276,14 @@ pub fn AuditPage() -> impl IntoView {
             from: text(from),
             to: text(to),
         };
-        let vars = audit_log::Variables { filter: Some(filter), after: after.clone() };
-        let params = vec![("action", action), ("entityType", entity), ("from", from), ("to", to)];
+        let vars = audit_log::Variables { filter: Some(filter), after: after.clone(), sort: choice(sort) };
+        let params = vec![("action", action), ("entityType", entity), ("from", from), ("to", to), ("sort", sort)];
         list.load(after, params, |_| async move { Ok(page_of!(api::call::<gql::AuditLog>(vars).await?.audit_log)) });
     };
     load(None);
     let export_error = RwSignal::new(None::<ApiError>);
     let export = move |_| list.export("audit", export_error);
+    let resort = Callback::new(move |_| load(None));
     let rows = list.rows;
     view! {
         <section class="page" aria-labelledby="audit-title">
@@ -287,7 +302,8 @@ pub fn AuditPage() -> impl IntoView {
             {move || export_error.get().map(|e| view! { <ErrorBox error=e /> })}
             {move || (!rows.with(Vec::is_empty)).then(|| view! {
                 <div class="table-wrap"><table class="audit">
-                    <thead><tr><th scope="col">"When"</th><th scope="col">"Who"</th><th scope="col">"Action"</th><th scope="col">"What"</th></tr></thead>
+                    <thead><tr><SortHeader label="When" sort orders=&[("NEWEST", "descending"), ("OLDEST", "ascending")] on_change=resort />
+                        <th scope="col">"Who"</th><th scope="col">"Action"</th><th scope="col">"What"</th></tr></thead>
                     <tbody>
                         {rows.get().into_iter().map(|r| view! {
                             <tr data-action=r.action.clone()>

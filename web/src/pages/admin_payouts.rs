@@ -5,7 +5,7 @@ use leptos::prelude::*;
 
 use crate::api::{self, ApiError};
 use crate::gql::{self, admin_payouts};
-use crate::lists::{DayRange, PAGE, Paged, choice, text};
+use crate::lists::{DayRange, PAGE, Paged, SortHeader, choice, text};
 use crate::page_of;
 use crate::ui::{ErrorBox, constant, label, money, when};
 use admin_payouts::PayoutStatus;
@@ -33,6 +33,7 @@ pub fn AdminPayoutsPage() -> impl IntoView {
     let status = RwSignal::new(String::new());
     let from = RwSignal::new(String::new());
     let to = RwSignal::new(String::new());
+    let sort = RwSignal::new("NEWEST".to_string());
     let list = Paged::<admin_payouts::AdminPayoutsPayoutsNodes>::default();
     // The period's totals and the latest runs, as of the first page.
     let summary = RwSignal::new(None::<(Totals, Vec<Batch>)>);
@@ -42,7 +43,14 @@ pub fn AdminPayoutsPage() -> impl IntoView {
     let period = move || (day(&from.get_untracked(), 0), day(&to.get_untracked(), 1));
     let fetch = move |after: Option<String>, first: i64| {
         let (from, to) = period();
-        let vars = admin_payouts::Variables { status: choice(status), from, to, after: after.clone(), first };
+        let vars = admin_payouts::Variables {
+            status: choice(status),
+            from,
+            to,
+            after: after.clone(),
+            first,
+            sort: choice(sort),
+        };
         let first = after.is_none();
         // (The CSV is the ledger for the period, written below from the same instants.)
         list.load(after, vec![], |ticket| async move {
@@ -55,6 +63,7 @@ pub fn AdminPayoutsPage() -> impl IntoView {
     };
     let load = move |after: Option<String>| fetch(after, PAGE);
     load(None);
+    let resort = Callback::new(move |_| load(None));
     let run = move |_| {
         notice.set(Some("Running the payout batch…".into()));
         error.set(None);
@@ -139,8 +148,10 @@ pub fn AdminPayoutsPage() -> impl IntoView {
             })}
             {move || (!list.rows.with(Vec::is_empty)).then(|| view! {
                 <div class="table-wrap"><table>
-                    <thead><tr><th scope="col">"Created"</th><th scope="col">"Gross"</th><th scope="col">"Commission"</th>
-                        <th scope="col">"Payout"</th><th scope="col">"Status"</th><th scope="col">"Actions"</th></tr></thead>
+                    <thead><tr><SortHeader label="Created" sort orders=&[("NEWEST", "descending"), ("OLDEST", "ascending")] on_change=resort />
+                        <th scope="col">"Gross"</th><th scope="col">"Commission"</th>
+                        <SortHeader label="Payout" sort orders=&[("LARGEST", "descending"), ("NEWEST", "none")] on_change=resort />
+                        <th scope="col">"Status"</th><th scope="col">"Actions"</th></tr></thead>
                     <tbody>
                         {list.rows.get().into_iter().map(|p| {
                             let st = constant(&p.status);

@@ -57,6 +57,7 @@ pub fn LeadsPage() -> impl IntoView {
             postcode: text(postcode),
             received_from: text(from),
             received_to: text(to),
+            status_in: None,
         };
         let vars = leads::Variables { filter: Some(filter), after: after.clone(), sort: choice(sort) };
         let params = vec![
@@ -80,6 +81,7 @@ pub fn LeadsPage() -> impl IntoView {
             postcode: None,
             received_from: None,
             received_to: None,
+            status_in: None,
         };
         if let Ok(d) = api::call::<gql::Leads>(leads::Variables { filter: Some(filter), after: None, sort: None }).await
         {
@@ -240,15 +242,13 @@ fn LeadView(l: lead_detail::LeadDetailLead, reload: Callback<()>) -> impl IntoVi
         });
     };
     let lid = l.id.clone();
-    let cancel = move |_| {
+    let cancel_why = RwSignal::new(String::new());
+    let cancel = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
         let lead = lid.clone();
+        let reason = Some(cancel_why.get_untracked().trim().to_string()).filter(|r| !r.is_empty());
         leptos::task::spawn_local(async move {
-            match api::call::<gql::CancelLead>(gql::cancel_lead::Variables {
-                lead,
-                reason: Some("cancelled by NRP".into()),
-            })
-            .await
-            {
+            match api::call::<gql::CancelLead>(gql::cancel_lead::Variables { lead, reason }).await {
                 Ok(_) => reload.run(()),
                 Err(e) => error.set(Some(e)),
             }
@@ -291,8 +291,16 @@ fn LeadView(l: lead_detail::LeadDetailLead, reload: Callback<()>) -> impl IntoVi
                 {open.then(|| view! {
                     <div class="actions">
                         <button class="small" on:click=reroute>"Re-route"</button>
-                        <button class="small secondary" on:click=cancel>"Cancel lead"</button>
                     </div>
+                    <form class="cancel-lead" on:submit=cancel novalidate>
+                        <div class="field" class:invalid=move || why_error().is_some()>
+                            <label for="cancel-reason">"Reason to cancel (optional, kept in the audit log)"</label>
+                            <input id="cancel-reason" type="text" maxlength="500" aria-describedby="cancel-reason-error"
+                                prop:value=cancel_why on:input=move |ev| cancel_why.set(event_target_value(&ev)) />
+                            <p class="field-error" id="cancel-reason-error" aria-live="polite">{why_error}</p>
+                        </div>
+                        <button type="submit" class="small secondary">"Cancel lead"</button>
+                    </form>
                 })}
                 {duplicate.then(|| view! {
                     <form class="release-duplicate" on:submit=release novalidate>
@@ -311,12 +319,24 @@ fn LeadView(l: lead_detail::LeadDetailLead, reload: Callback<()>) -> impl IntoVi
             <section class="card" aria-labelledby="offers-h">
                 <h2 id="offers-h">"Offers"</h2>
                 {l.offers.is_empty().then(|| view! { <p class="muted">"No offers made."</p> })}
-                <ul class="plain">
-                    {l.offers.iter().map(|o| view! {
-                        <li>{format!("#{} {} — {}", o.rank, o.contractor.company_name, label(&constant(&o.status)))}
-                            {o.decline_reason.clone().map(|r| view! { <span class="muted">{format!(" ({r})")}</span> })}</li>
+                <ol class="plain timeline">
+                    {l.offers.iter().map(|o| {
+                        let st = constant(&o.status);
+                        // When it was answered, or when it ran out (or runs out, while open).
+                        let end = match (&o.responded_at, &o.status) {
+                            (Some(at), _) => format!("{} {}", label(&st).to_lowercase(), when(at)),
+                            (None, lead_detail::OfferStatus::OPEN) => format!("open until {}", when(&o.expires_at)),
+                            (None, _) => format!("{} · it ran until {}", label(&st).to_lowercase(), when(&o.expires_at)),
+                        };
+                        view! {
+                            <li data-offer=o.id.clone() data-offer-status=st>
+                                <strong>{format!("#{} {}", o.rank, o.contractor.company_name)}</strong>
+                                <br/><span class="muted">{format!("offered {} · {end}", when(&o.created_at))}</span>
+                                {o.decline_reason.clone().map(|r| view! { <span class="muted">{format!(" ({r})")}</span> })}
+                            </li>
+                        }
                     }).collect_view()}
-                </ul>
+                </ol>
             </section>
         </div>
         {routing.map(|r| {

@@ -7,9 +7,11 @@ use leptos::prelude::*;
 
 use crate::api;
 use crate::gql::{self, portal_jobs, portal_leads};
+use crate::lists::Paged;
 use crate::nav::A;
+use crate::page_of;
 use crate::route::Route;
-use crate::ui::{Load, constant, fetch_into, label, money, ms, shown, when};
+use crate::ui::{constant, label, money, ms, when};
 
 use portal_jobs::{JobStatus, PortalJobsJobsNodes as Job};
 
@@ -36,67 +38,62 @@ fn urgency(j: &Job) -> u8 {
 
 #[component]
 pub fn PortalPage() -> impl IntoView {
-    let jobs = RwSignal::new(Load::<(Vec<Job>, i64)>::Loading);
-    let leads = RwSignal::new(Load::<Vec<portal_leads::PortalLeadsLeadsNodes>>::Loading);
+    let jobs = Paged::<Job>::default();
+    let leads = Paged::<portal_leads::PortalLeadsLeadsNodes>::default();
+    let load_jobs = move |after: Option<String>| {
+        jobs.load(after.clone(), Vec::new(), |_| async move {
+            Ok(page_of!(api::call::<gql::PortalJobs>(portal_jobs::Variables { after }).await?.jobs))
+        })
+    };
+    let load_leads = move |after: Option<String>| {
+        leads.load(after.clone(), Vec::new(), |_| async move {
+            Ok(page_of!(api::call::<gql::PortalLeads>(portal_leads::Variables { after }).await?.leads))
+        })
+    };
     let load = move || {
-        fetch_into(jobs, async move {
-            let d = api::call::<gql::PortalJobs>(portal_jobs::Variables { after: None }).await?.jobs;
-            let mut rows = d.nodes;
-            // The most urgent first; within each, the longest in its stage.
-            rows.sort_by_key(|j| (urgency(j), j.stage_entered_at.as_deref().map(ms).unwrap_or(0.0) as i64));
-            Ok((rows, d.total_count))
-        });
-        fetch_into(leads, async move {
-            let d = api::call::<gql::PortalLeads>(portal_leads::Variables).await?.leads;
-            Ok(d.nodes
-                .into_iter()
-                .filter(|l| {
-                    use portal_leads::LeadStatus as S;
-                    matches!(l.status, S::NEW | S::OFFERING | S::UNASSIGNED | S::DUPLICATE)
-                })
-                .collect())
-        });
+        load_jobs(None);
+        load_leads(None);
     };
     load();
-    let retry = Callback::new(move |_| load());
+    // The most urgent of the jobs shown first; within each, the longest in its stage.
+    let sorted = move || {
+        let mut rows = jobs.rows.get();
+        rows.sort_by_key(|j| (urgency(j), j.stage_entered_at.as_deref().map(ms).unwrap_or(0.0) as i64));
+        rows
+    };
+    let summary = move || {
+        jobs.rows.with(|rows| {
+            let late = rows.iter().filter(|j| urgency(j) == 0).count();
+            let quotes = rows.iter().filter(|j| j.status == JobStatus::QUOTED).count();
+            (late, format!("{late} overdue · {quotes} quote(s) waiting for your approval, of the jobs shown"))
+        })
+    };
     view! {
         <section class="page" aria-labelledby="portal-title">
             <div class="page-head"><h1 id="portal-title">"Your jobs"</h1>
                 <button class="secondary small" on:click=move |_| load()>"Refresh"</button></div>
-            {shown(jobs, "your jobs", retry, move |(rows, total)| {
-                if rows.is_empty() {
-                    return view! { <p class="empty">"No jobs yet: a job starts when a contractor accepts one of your leads."</p> }.into_any();
-                }
-                let late = rows.iter().filter(|j| urgency(j) == 0).count();
-                let quotes = rows.iter().filter(|j| j.status == JobStatus::QUOTED).count();
-                let line_class = if late > 0 { "alert-line" } else { "muted" };
-                view! {
-                    <p class=line_class>
-                        {format!("{late} overdue · {quotes} quote(s) waiting for your approval · {total} job(s)")}</p>
-                    <div class="table-wrap"><table class="portal-jobs">
-                        <thead><tr><th scope="col">"Customer"</th><th scope="col">"Contractor"</th><th scope="col">"Stage"</th>
-                            <th scope="col">"Days in stage"</th><th scope="col">"Contact by"</th><th scope="col">"Claim decision"</th>
-                            <th scope="col">"Quote"</th></tr></thead>
-                        <tbody>{rows.into_iter().map(job_row).collect_view()}</tbody>
-                    </table></div>
-                }.into_any()
+            {move || (!jobs.rows.with(Vec::is_empty)).then(|| view! {
+                <p class=move || { if summary().0 > 0 { "alert-line" } else { "muted" } }>{move || summary().1}</p>
+                <div class="table-wrap"><table class="portal-jobs">
+                    <thead><tr><th scope="col">"Customer"</th><th scope="col">"Contractor"</th><th scope="col">"Stage"</th>
+                        <th scope="col">"Days in stage"</th><th scope="col">"Contact by"</th><th scope="col">"Claim decision"</th>
+                        <th scope="col">"Quote"</th></tr></thead>
+                    <tbody>{move || sorted().into_iter().map(job_row).collect_view()}</tbody>
+                </table></div>
             })}
+            {jobs.foot("jobs", &[], Callback::new(move |_| load_jobs(None)), Callback::new(move |c| load_jobs(Some(c))))}
             <h2>"Leads waiting for a contractor"</h2>
-            {shown(leads, "your leads", retry, move |rows| {
-                if rows.is_empty() {
-                    return view! { <p class="muted">"None: every lead of yours has a contractor."</p> }.into_any();
-                }
-                view! {
-                    <ul class="plain waiting">
-                        {rows.into_iter().map(|l| view! {
-                            <li data-lead=l.id.clone()>{format!("{} · {} {} · {} damage · {} · received {} ({} day(s))",
-                                l.customer.name, l.property.suburb, l.property.postcode, label(&constant(&l.damage_type)),
-                                label(&constant(&l.status)), when(&l.created_at), days_since(&l.created_at))}
-                                {l.claim_number.clone().map(|c| format!(" · claim {c}"))}</li>
-                        }).collect_view()}
-                    </ul>
-                }.into_any()
+            {move || (!leads.rows.with(Vec::is_empty)).then(|| view! {
+                <ul class="plain waiting">
+                    {move || leads.rows.get().into_iter().map(|l| view! {
+                        <li data-lead=l.id.clone()>{format!("{} · {} {} · {} damage · {} · received {} ({} day(s))",
+                            l.customer.name, l.property.suburb, l.property.postcode, label(&constant(&l.damage_type)),
+                            label(&constant(&l.status)), when(&l.created_at), days_since(&l.created_at))}
+                            {l.claim_number.clone().map(|c| format!(" · claim {c}"))}</li>
+                    }).collect_view()}
+                </ul>
             })}
+            {leads.foot("waiting leads", &[], Callback::new(move |_| load_leads(None)), Callback::new(move |c| load_leads(Some(c))))}
         </section>
     }
 }

@@ -8,9 +8,10 @@ use serde_json::{Value, json};
 
 use crate::api::{self, ApiError};
 use crate::gql;
+use crate::lists::{PAGE, Page, Paged};
 use crate::nav::{self, A};
 use crate::route::Route;
-use crate::ui::{ErrorBox, Load, label, shown, when};
+use crate::ui::{ErrorBox, label, when};
 
 /// One login as the lists show it.
 #[derive(Clone)]
@@ -31,9 +32,11 @@ enum CompanyRole {
     Staff,
 }
 
-fn rows(d: &Value) -> Vec<Row> {
+/// A page of logins from a `Users` answer.
+fn page(d: &Value) -> Page<Row> {
     let text = |v: &Value| v.as_str().unwrap_or_default().to_string();
-    d["users"]["edges"]
+    let users = &d["users"];
+    let rows = users["edges"]
         .as_array()
         .map(|edges| {
             edges
@@ -49,7 +52,22 @@ fn rows(d: &Value) -> Vec<Row> {
                 })
                 .collect()
         })
-        .unwrap_or_default()
+        .unwrap_or_default();
+    let info = &users["pageInfo"];
+    Page {
+        rows,
+        total: users["totalCount"].as_i64().unwrap_or_default(),
+        next: info["hasNextPage"].as_bool().unwrap_or_default().then(|| text(&info["endCursor"])),
+    }
+}
+
+/// Fetches logins into `list`: a first page (`after: None`, `first` rows) or the page after a
+/// cursor.
+fn fetch(list: Paged<Row>, filter: Value, after: Option<String>, first: i64) {
+    let vars = json!({ "filter": filter, "after": after, "first": first });
+    list.load(after, Vec::new(), |_| async move {
+        api::run(gql::users::QUERY, gql::users::OPERATION_NAME, vars).await.map(|d| page(&d))
+    });
 }
 
 fn is(r: &Row, s: &str) -> bool {
@@ -119,22 +137,13 @@ fn Logins(rows: Vec<Row>, admin: bool, error: RwSignal<Option<ApiError>>, reload
     }
 }
 
-fn load_into(state: RwSignal<Load<Vec<Row>>>, filter: Value) {
-    leptos::task::spawn_local(async move {
-        let r = api::run(gql::users::QUERY, gql::users::OPERATION_NAME, json!({ "filter": filter })).await;
-        state.set(match r {
-            Ok(d) => Load::Ready(rows(&d)),
-            Err(e) => Load::Failed(e),
-        });
-    });
-}
-
 /// A company owner's staff, on the profile: invite by email, and run the invitations.
 #[component]
 pub fn Team() -> impl IntoView {
-    let state = RwSignal::new(Load::<Vec<Row>>::Loading);
-    let reload = Callback::new(move |_| load_into(state, Value::Null));
-    reload.run(());
+    let list = Paged::<Row>::default();
+    fetch(list, Value::Null, None, PAGE);
+    // After an action, the rows shown again, where they were.
+    let reload = Callback::new(move |_| fetch(list, Value::Null, None, list.extent()));
     let email = RwSignal::new(String::new());
     let error = RwSignal::new(None::<ApiError>);
     let sent = RwSignal::new(None::<String>);
@@ -170,7 +179,9 @@ pub fn Team() -> impl IntoView {
             </form>
             {move || sent.get().map(|a| view! { <p class="banner" role="status">"Invitation sent to " {a} "."</p> })}
             {move || error.get().filter(|e| e.for_field("email").is_none()).map(|e| view! { <ErrorBox error=e /> })}
-            {shown(state, "your team", reload, move |rows| view! { <Logins rows admin=false error reload /> }.into_any())}
+            {move || (!list.rows.with(Vec::is_empty)).then(|| view! { <Logins rows=list.rows.get() admin=false error reload /> })}
+            {list.foot("logins", &[], Callback::new(move |_| fetch(list, Value::Null, None, PAGE)),
+                Callback::new(move |c| fetch(list, Value::Null, Some(c), PAGE)))}
         </section>
     }
 }
@@ -178,7 +189,7 @@ pub fn Team() -> impl IntoView {
 /// NRP's list of every login.
 #[component]
 pub fn UsersPage() -> impl IntoView {
-    let state = RwSignal::new(Load::<Vec<Row>>::Loading);
+    let list = Paged::<Row>::default();
     let search = RwSignal::new(String::new());
     let role = RwSignal::new(String::new());
     let standing = RwSignal::new(String::new());
@@ -196,35 +207,34 @@ pub fn UsersPage() -> impl IntoView {
         }
         Value::Object(f)
     };
-    let reload = Callback::new(move |_| load_into(state, filter()));
-    reload.run(());
+    let load = Callback::new(move |after: Option<String>| fetch(list, filter(), after, PAGE));
+    load.run(None);
+    let reload = Callback::new(move |_| fetch(list, filter(), None, list.extent()));
     view! {
         <section class="page" aria-labelledby="users-title">
             <h1 id="users-title">"Logins"</h1>
-            <form class="filters" on:submit=move |ev: leptos::ev::SubmitEvent| { ev.prevent_default(); reload.run(()) }>
-                <label for="user-search">"Email"</label>
-                <input id="user-search" type="search" prop:value=search on:input=move |ev| search.set(event_target_value(&ev)) />
-                <label for="user-role">"Role"</label>
-                <select id="user-role" on:change=move |ev| role.set(event_target_value(&ev))>
+            <form class="filters" role="search" on:submit=move |ev: leptos::ev::SubmitEvent| { ev.prevent_default(); load.run(None) }>
+                <div class="field"><label for="user-search">"Email"</label>
+                <input id="user-search" type="search" prop:value=search on:input=move |ev| search.set(event_target_value(&ev)) /></div>
+                <div class="field"><label for="user-role">"Role"</label>
+                <select id="user-role" on:change=move |ev| { role.set(event_target_value(&ev)); load.run(None); }>
                     <option value="">"Any"</option>
                     <option value="ADMIN">"Admin"</option>
                     <option value="CONTRACTOR">"Contractor"</option>
                     <option value="PARTNER">"Partner"</option>
-                </select>
-                <label for="user-status">"Status"</label>
-                <select id="user-status" on:change=move |ev| standing.set(event_target_value(&ev))>
+                </select></div>
+                <div class="field"><label for="user-status">"Status"</label>
+                <select id="user-status" on:change=move |ev| { standing.set(event_target_value(&ev)); load.run(None); }>
                     <option value="">"Any"</option>
                     <option value="ACTIVE">"Active"</option>
                     <option value="INVITED">"Invited"</option>
                     <option value="DISABLED">"Disabled"</option>
-                </select>
-                <button type="submit">"Find"</button>
+                </select></div>
+                <button type="submit" class="small">"Find"</button>
             </form>
             {move || error.get().map(|e| view! { <ErrorBox error=e /> })}
-            {shown(state, "logins", reload, move |v| match v {
-                rows if rows.is_empty() => view! { <p>"No login matches."</p> }.into_any(),
-                rows => view! { <Logins rows admin=true error reload /> }.into_any(),
-            })}
+            {move || (!list.rows.with(Vec::is_empty)).then(|| view! { <Logins rows=list.rows.get() admin=true error reload /> })}
+            {list.foot("logins", &[], Callback::new(move |_| load.run(None)), Callback::new(move |c| load.run(Some(c))))}
         </section>
     }
 }
