@@ -120,6 +120,11 @@ impl<R: Send + Sync + 'static> Paged<R> {
         });
     }
 
+    /// How many match, as of the last page shown (tracked).
+    pub fn total(self) -> i64 {
+        self.last.with(|l| l.0)
+    }
+
     /// How many rows to fetch to show again what is shown now (after acting on a row, so the list
     /// stays where it was): at least a page, at most what the API gives at once.
     pub fn extent(self) -> i64 {

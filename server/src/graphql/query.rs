@@ -540,12 +540,18 @@ impl Query {
         first: Option<i32>,
         after: Option<String>,
         status: Option<JobStatus>,
+        #[graphql(desc = "Only the jobs still being worked (neither completed nor cancelled).")] open: Option<bool>,
     ) -> Result<Page<Job>> {
         let m = meta(ctx);
         let cid = m.principal.acting_contractor("have jobs").gql()?;
         let limit = page_size(first).gql()?;
         let before = decode_cursor(after.as_deref()).gql()?;
-        let filter = JobFilter { status: status.map(Into::into), contractor_id: Some(cid), ..Default::default() };
+        let filter = JobFilter {
+            status: status.map(Into::into),
+            contractor_id: Some(cid),
+            open_only: open == Some(true),
+            ..Default::default()
+        };
         let (rows, total) =
             services::jobs::list(app(ctx), m, filter, Default::default(), before, limit + 1).await.gql()?;
         Ok(to_page(rows, total, limit, after.is_some(), |m| m.id, Job))

@@ -448,7 +448,7 @@ pub fn filter(
     to_field: &str,
 ) -> ServiceResult<JobFilter> {
     let (created_from, created_before) = crate::domain::zones::day_range(zone, from, to, to_field)?;
-    Ok(JobFilter { status, contractor_id, partner_id: None, created_from, created_before, hide_cancelled: false })
+    Ok(JobFilter { status, contractor_id, created_from, created_before, ..Default::default() })
 }
 
 /// The jobs a list shows (same filter, order and scope), as CSV: at most

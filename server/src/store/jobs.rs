@@ -214,6 +214,8 @@ pub struct JobFilter {
     pub created_before: Option<DateTime<Utc>>,
     /// Leave out cancelled jobs (when no `status` is given).
     pub hide_cancelled: bool,
+    /// Only jobs still being worked: neither completed nor cancelled.
+    pub open_only: bool,
 }
 
 fn filtered(f: &JobFilter) -> Select<job::Entity> {
@@ -222,6 +224,9 @@ fn filtered(f: &JobFilter) -> Select<job::Entity> {
         q = q.filter(job::Column::Status.eq(s));
     } else if f.hide_cancelled {
         q = q.filter(job::Column::Status.ne(JobStatus::Cancelled));
+    }
+    if f.open_only {
+        q = q.filter(job::Column::Status.is_not_in([JobStatus::Completed, JobStatus::Cancelled]));
     }
     if let Some(c) = f.contractor_id {
         q = q.filter(job::Column::ContractorId.eq(c));

@@ -468,3 +468,26 @@ on_both_databases!(the_audit_log_reads_oldest_first_as_a_history, |app: TestApp|
     assert_eq!(rows.iter().map(|r| r[0].to_string()).collect::<Vec<_>>(), oldest, "the CSV in the list's order");
     assert_eq!(statuses(&app, Some(&admin), "audit", &["sort=SIDEWAYS"]).await, vec![400]);
 });
+
+const MY_JOBS: &str = "query($first:Int,$after:String,$open:Boolean,$status:JobStatus){ \
+    myJobs(first:$first, after:$after, open:$open, status:$status){ totalCount pageInfo { hasNextPage endCursor } nodes { id } } }";
+
+on_both_databases!(a_contractors_board_reads_its_open_jobs_apart_from_its_history, |app: TestApp| async move {
+    seed_postcodes(&app).await;
+    let admin = app.admin_token().await;
+    let (_, key) = insurer_key(&app, &admin, "Board Mutual").await;
+    let c = contractor(&app, &admin, "board", json!({"basePostcode": "2150"}), true).await;
+    let (_, old_open) = won_job(&app, &admin, &key, &c).await;
+    let mut done = Vec::new();
+    for _ in 0..3 {
+        done.push(completed_job(&app, &admin, &key, &c, 10_000).await.1);
+    }
+    let (_, new_open) = won_job(&app, &admin, &key, &c).await;
+    // However many jobs came after it, an open job is on the board.
+    let open = ids_in_pages(&app, &c.token, MY_JOBS, "myJobs", json!({"open": true})).await;
+    assert_eq!(open, vec![new_open.clone(), old_open.clone()]);
+    let history = ids_in_pages(&app, &c.token, MY_JOBS, "myJobs", json!({"status": "COMPLETED"})).await;
+    assert_eq!(history, done.iter().rev().cloned().collect::<Vec<_>>());
+    let all = ids_in_pages(&app, &c.token, MY_JOBS, "myJobs", json!({"open": false})).await;
+    assert_eq!(all.len(), 5, "open: false leaves nothing out");
+});

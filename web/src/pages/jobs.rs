@@ -7,6 +7,8 @@ use leptos::prelude::*;
 
 use crate::api::{self, ApiError};
 use crate::gql::{self, advance_job, job_detail, my_jobs, return_lead};
+use crate::lists::Paged;
+use crate::page_of;
 use crate::pages::files::{FileRow, Files, file_rows};
 use crate::ui::{ErrorBox, Load, constant, label, money, parse_dollars, phone, shown, when};
 
@@ -17,20 +19,64 @@ const STAGES: [my_jobs::JobStatus; 7] = {
 
 #[component]
 pub fn JobsBoard() -> impl IntoView {
-    let state = RwSignal::new(Load::<Vec<my_jobs::MyJobsMyJobsNodes>>::Loading);
+    // The jobs being worked, every one of them page by page; the completed ones newest first,
+    // a few at a time (a contractor's history grows without end).
+    let open = Paged::<my_jobs::MyJobsMyJobsNodes>::default();
+    let done = Paged::<my_jobs::MyJobsMyJobsNodes>::default();
+    let fetch = move |completed: bool, after: Option<String>| {
+        let (list, vars) = if completed {
+            let status = Some(my_jobs::JobStatus::COMPLETED);
+            (done, my_jobs::Variables { status, open: None, after: after.clone(), first: 20 })
+        } else {
+            (open, my_jobs::Variables { status: None, open: Some(true), after: after.clone(), first: 100 })
+        };
+        list.load(after, vec![], |_| async move { Ok(page_of!(api::call::<gql::MyJobs>(vars).await?.my_jobs)) });
+    };
     let reload = move || {
-        state.set(Load::Loading);
-        leptos::task::spawn_local(async move {
-            state.set(match api::call::<gql::MyJobs>(my_jobs::Variables { status: None }).await {
-                Ok(d) => Load::Ready(d.my_jobs.nodes),
-                Err(e) => Load::Failed(e),
-            });
-        });
+        fetch(false, None);
+        fetch(true, None);
     };
     reload();
     let fresh = move || match nav::route() {
         Route::Jobs { accepted } => accepted,
         _ => None,
+    };
+    let card = move |j: my_jobs::MyJobsMyJobsNodes| {
+        let is_new = fresh() == Some(j.id.clone());
+        view! {
+            <li class="job card" class:new=is_new data-job=j.id.clone()>
+                <A to=Route::Job(j.id.clone())>
+                    <strong class="customer">{j.lead.customer.name.clone()}</strong>
+                </A>
+                <a class="phone" href=format!("tel:{}", j.lead.customer.phone)>{phone(&j.lead.customer.phone)}</a>
+                <p class="muted">{format!("{}, {} {}", j.lead.property.address, j.lead.property.suburb, j.lead.property.postcode)}</p>
+                <p>{label(&constant(&j.lead.damage_type))} " · " {label(&constant(&j.lead.urgency))}</p>
+                {j.alert.clone().map(|a| view! { <p class="alert-tag">{label(&a)}</p> })}
+            </li>
+        }
+    };
+    let column = move |stage: my_jobs::JobStatus| {
+        let completed = stage == my_jobs::JobStatus::COMPLETED;
+        let list = if completed { done } else { open };
+        let name = label(&constant(&stage));
+        let at = StoredValue::new(stage);
+        let here = move || {
+            at.with_value(|stage| {
+                list.rows.with(|r| r.iter().filter(|j| j.status == *stage).cloned().collect::<Vec<_>>())
+            })
+        };
+        // The completed column counts them all, not only those loaded.
+        let count = move || if completed { list.total() } else { here().len() as i64 };
+        view! {
+            <section class="column" aria-label=name.clone()>
+                <h2>{name.clone()} <span class="count">{count}</span></h2>
+                <ul>{move || here().into_iter().map(card).collect_view()}</ul>
+                {completed.then(|| done.foot("completed jobs", &[], Callback::new(move |_| fetch(true, None)), Callback::new(move |c| fetch(true, Some(c)))))}
+            </section>
+        }
+    };
+    let nothing = move || {
+        [open, done].iter().all(|l| l.rows.with(Vec::is_empty) && l.state.with(|s| matches!(s, Load::Ready(_))))
     };
     view! {
         <section class="page" aria-labelledby="jobs-title">
@@ -42,39 +88,12 @@ pub fn JobsBoard() -> impl IntoView {
                     <p class="queue" role="status">{format!("{n} photo(s) or note(s) on this phone wait to be sent; they go as soon as there is signal.")}</p>
                 })
             }}
-            {shown(state, "your jobs", Callback::new(move |_| reload()), move |v| match v {
-                jobs if jobs.is_empty() => view! {
-                    <p class="empty">"No jobs yet. Accept an offer and it lands here."</p>
-                }.into_any(),
-                jobs => view! {
-                    <div class="board">
-                        {STAGES.iter().map(|stage| {
-                            let here: Vec<_> = jobs.iter().filter(|j| j.status == *stage).cloned().collect();
-                            view! {
-                                <section class="column" aria-label=label(&constant(stage))>
-                                    <h2>{label(&constant(stage))} <span class="count">{here.len()}</span></h2>
-                                    <ul>
-                                        {here.into_iter().map(|j| {
-                                            let is_new = fresh() == Some(j.id.clone());
-                                            view! {
-                                                <li class="job card" class:new=is_new data-job=j.id.clone()>
-                                                    <A to=Route::Job(j.id.clone())>
-                                                        <strong class="customer">{j.lead.customer.name.clone()}</strong>
-                                                    </A>
-                                                    <a class="phone" href=format!("tel:{}", j.lead.customer.phone)>{phone(&j.lead.customer.phone)}</a>
-                                                    <p class="muted">{format!("{}, {} {}", j.lead.property.address, j.lead.property.suburb, j.lead.property.postcode)}</p>
-                                                    <p>{label(&constant(&j.lead.damage_type))} " · " {label(&constant(&j.lead.urgency))}</p>
-                                                    {j.alert.clone().map(|a| view! { <p class="alert-tag">{label(&a)}</p> })}
-                                                </li>
-                                            }
-                                        }).collect_view()}
-                                    </ul>
-                                </section>
-                            }
-                        }).collect_view()}
-                    </div>
-                }.into_any(),
-            })}
+            <Show when=nothing fallback=move || view! {
+                <div class="board">{STAGES.into_iter().map(column).collect_view()}</div>
+                {open.foot("jobs in progress", &[], Callback::new(move |_| fetch(false, None)), Callback::new(move |c| fetch(false, Some(c))))}
+            }>
+                <p class="empty">"No jobs yet. Accept an offer and it lands here."</p>
+            </Show>
         </section>
     }
 }

@@ -4,8 +4,10 @@ use leptos::prelude::*;
 
 use crate::api::{self, ApiError};
 use crate::gql::{self, my_payouts, my_profile};
+use crate::lists::Paged;
+use crate::page_of;
 use crate::session;
-use crate::ui::{ErrorBox, Load, Loading, constant, fixed, label, money, shown, when};
+use crate::ui::{ErrorBox, Load, Loading, constant, fixed, label, money, when};
 
 /// `[from, to)` of the month `offset` months from this one, as RFC 3339 (local midnight).
 fn month(offset: i32) -> (String, String, String) {
@@ -24,20 +26,25 @@ fn month(offset: i32) -> (String, String, String) {
 #[component]
 pub fn PayoutsPage() -> impl IntoView {
     let offset = RwSignal::new(0);
-    let state = RwSignal::new(Load::<my_payouts::ResponseData>::Loading);
-    let load = move || {
+    let list = Paged::<my_payouts::MyPayoutsPayoutsNodes>::default();
+    // The month's totals, as of its first page.
+    let totals = RwSignal::new(None::<my_payouts::MyPayoutsPayoutTotals>);
+    let load = move |after: Option<String>| {
         let (from, to, _) = month(offset.get_untracked());
-        state.set(Load::Loading);
-        leptos::task::spawn_local(async move {
-            state.set(
-                match api::call::<gql::MyPayouts>(my_payouts::Variables { from: Some(from), to: Some(to) }).await {
-                    Ok(d) => Load::Ready(d),
-                    Err(e) => Load::Failed(e),
-                },
-            );
+        let first = after.is_none();
+        if first {
+            totals.set(None);
+        }
+        let vars = my_payouts::Variables { from: Some(from), to: Some(to), after: after.clone() };
+        list.load(after, vec![], |ticket| async move {
+            let d = api::call::<gql::MyPayouts>(vars).await?;
+            if first && ticket.current() {
+                totals.set(Some(d.payout_totals));
+            }
+            Ok(page_of!(d.payouts))
         });
     };
-    load();
+    load(None);
     let statement_error = RwSignal::new(None::<ApiError>);
     let statement = move |_| {
         let (from, to, name) = month(offset.get_untracked());
@@ -51,53 +58,51 @@ pub fn PayoutsPage() -> impl IntoView {
             statement_error.set(api::download(&path, &file).await.err());
         });
     };
+    let step = move |by: i32| {
+        offset.update(|o| *o += by);
+        load(None);
+    };
     view! {
         <section class="page" aria-labelledby="payouts-title">
             <h1 id="payouts-title">"Payouts"</h1>
             <StripeCard />
             <div class="page-head">
                 <div class="actions period">
-                    <button class="secondary small" aria-label="Previous month" on:click=move |_| { offset.update(|o| *o -= 1); load(); }>"‹"</button>
+                    <button class="secondary small" aria-label="Previous month" on:click=move |_| step(-1)>"‹"</button>
                     <strong aria-live="polite">{move || month(offset.get()).2}</strong>
-                    <button class="secondary small" aria-label="Next month" on:click=move |_| { offset.update(|o| *o += 1); load(); }>"›"</button>
+                    <button class="secondary small" aria-label="Next month" on:click=move |_| step(1)>"›"</button>
                 </div>
                 <button class="small" on:click=statement>"Download statement (CSV)"</button>
             </div>
             {move || statement_error.get().map(|e| view! { <ErrorBox error=e /> })}
-            {shown(state, "payouts", Callback::new(move |_| load()), move |d| {
-                    let t = d.payout_totals;
-                    view! {
-                        <dl class="facts totals card">
-                            <dt>"Jobs"</dt><dd>{t.count}</dd>
-                            <dt>"Approved (gross)"</dt><dd>{money(t.gross_cents)}</dd>
-                            <dt>"NRP commission"</dt><dd>{money(t.commission_cents)}</dd>
-                            <dt>"Your payout"</dt><dd><strong>{money(t.payout_cents)}</strong></dd>
-                        </dl>
-                        {if d.payouts.nodes.is_empty() {
-                            view! { <p class="empty">"No payouts this month."</p> }.into_any()
-                        } else {
-                            view! {
-                                <div class="table-wrap"><table>
-                                    <thead><tr><th scope="col">"Created"</th><th scope="col">"Gross"</th><th scope="col">"Commission"</th>
-                                        <th scope="col">"Payout"</th><th scope="col">"Status"</th></tr></thead>
-                                    <tbody>
-                                        {d.payouts.nodes.into_iter().map(|p| view! {
-                                            <tr data-payout=p.id.clone()>
-                                                <td>{when(&p.created_at)}</td>
-                                                <td>{money(p.gross_cents)}</td>
-                                                <td>{format!("{} ({}%)", money(p.commission_cents), fixed(f64::from(p.commission_bps as i32) / 100.0, 2))}</td>
-                                                <td>{money(p.payout_cents)}</td>
-                                                <td><span class=format!("status p-{}", constant(&p.status).to_lowercase())>{label(&constant(&p.status))}</span>
-                                                    {p.paid_at.clone().map(|t| view! { <br/><span class="muted">{format!("paid {}", when(&t))}</span> })}
-                                                    {p.status_reason.clone().map(|r| view! { <br/><span class="muted">{r}</span> })}</td>
-                                            </tr>
-                                        }).collect_view()}
-                                    </tbody>
-                                </table></div>
-                            }.into_any()
-                        }}
-                    }.into_any()
-                })}
+            {move || totals.get().map(|t| view! {
+                <dl class="facts totals card">
+                    <dt>"Jobs"</dt><dd>{t.count}</dd>
+                    <dt>"Approved (gross)"</dt><dd>{money(t.gross_cents)}</dd>
+                    <dt>"NRP commission"</dt><dd>{money(t.commission_cents)}</dd>
+                    <dt>"Your payout"</dt><dd><strong>{money(t.payout_cents)}</strong></dd>
+                </dl>
+            })}
+            {move || (!list.rows.with(Vec::is_empty)).then(|| view! {
+                <div class="table-wrap"><table>
+                    <thead><tr><th scope="col">"Created"</th><th scope="col">"Gross"</th><th scope="col">"Commission"</th>
+                        <th scope="col">"Payout"</th><th scope="col">"Status"</th></tr></thead>
+                    <tbody>
+                        {list.rows.get().into_iter().map(|p| view! {
+                            <tr data-payout=p.id.clone()>
+                                <td>{when(&p.created_at)}</td>
+                                <td>{money(p.gross_cents)}</td>
+                                <td>{format!("{} ({}%)", money(p.commission_cents), fixed(f64::from(p.commission_bps as i32) / 100.0, 2))}</td>
+                                <td>{money(p.payout_cents)}</td>
+                                <td><span class=format!("status p-{}", constant(&p.status).to_lowercase())>{label(&constant(&p.status))}</span>
+                                    {p.paid_at.clone().map(|t| view! { <br/><span class="muted">{format!("paid {}", when(&t))}</span> })}
+                                    {p.status_reason.clone().map(|r| view! { <br/><span class="muted">{r}</span> })}</td>
+                            </tr>
+                        }).collect_view()}
+                    </tbody>
+                </table></div>
+            })}
+            {list.foot("payouts", &[], Callback::new(move |_| load(None)), Callback::new(move |c| load(Some(c))))}
         </section>
     }
 }
