@@ -254,6 +254,8 @@ fn router(ctx: Arc<AppContext>) -> anyhow::Result<(Router, HttpState)> {
         .route("/reports/contractors.csv", get(http::reports::contractors_csv))
         .route("/reports/audit.csv", get(http::reports::audit_csv))
         .route("/reports/notifications.csv", get(http::reports::notifications_csv))
+        .route("/reports/deliveries.csv", get(http::reports::deliveries_csv))
+        .route("/reports/users.csv", get(http::reports::users_csv))
         .route("/webhooks/stripe", axum::routing::post(http::stripe::webhook))
         .route("/webhooks/twilio/sms", axum::routing::post(http::twilio::inbound_sms))
         .route("/rate/{token}", get(http::customer::rate_form).post(http::customer::rate_submit))

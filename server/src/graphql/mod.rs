@@ -2,7 +2,7 @@
 //! service function, map the result to an output type. No SQL and no business rule here.
 
 mod error;
-mod ids;
+pub(crate) mod ids;
 mod limits;
 mod live;
 mod loaders;

@@ -38,6 +38,10 @@ pub struct ContractorFilterInput {
     pub postcode: Option<String>,
     /// Matches company name, contact name, email (case-insensitive) or the start of the ABN.
     pub search: Option<String>,
+    /// Joined on or after this day (NRP's clock).
+    pub joined_from: Option<chrono::NaiveDate>,
+    /// Joined on or before this day (NRP's clock).
+    pub joined_to: Option<chrono::NaiveDate>,
 }
 
 /// Filters for `auditLog`.
@@ -228,6 +232,10 @@ pub struct UserFilterInput {
     pub search: Option<String>,
     pub role: Option<crate::graphql::types::enums::Role>,
     pub status: Option<crate::graphql::types::enums::UserStatus>,
+    /// Added (created or invited) on or after this day (NRP's clock).
+    pub added_from: Option<chrono::NaiveDate>,
+    /// Added on or before this day (NRP's clock).
+    pub added_to: Option<chrono::NaiveDate>,
 }
 
 #[Object]
@@ -252,19 +260,15 @@ impl Query {
         let limit = page_size(first).gql()?;
         let before = decode_cursor(after.as_deref()).gql()?;
         let f = filter.unwrap_or_default();
-        let status = f.status;
-        let filter = crate::store::users::UserFilter {
-            search: f.search.map(|s| s.trim().to_string()).filter(|s| !s.is_empty()),
-            role: f.role.map(Into::into),
-            disabled: status.map(|s| s == crate::graphql::types::enums::UserStatus::Disabled),
-            invite_pending: status.and_then(|s| match s {
-                crate::graphql::types::enums::UserStatus::Invited => Some(true),
-                crate::graphql::types::enums::UserStatus::Active => Some(false),
-                crate::graphql::types::enums::UserStatus::Disabled => None,
-            }),
-            contractor_id: None,
-            partner_id: None,
-        };
+        use crate::graphql::types::enums::UserStatus as S;
+        use services::users::Standing;
+        let standing = f.status.map(|s| match s {
+            S::Active => Standing::Active,
+            S::Invited => Standing::Invited,
+            S::Disabled => Standing::Disabled,
+        });
+        let added = (app(ctx).config.report_zone, f.added_from, f.added_to, "filter.addedTo");
+        let filter = services::users::filter(f.search.as_deref(), f.role.map(Into::into), standing, added).gql()?;
         let (rows, total) = services::users::list(app(ctx), meta(ctx), filter, before, limit + 1).await.gql()?;
         Ok(to_page(rows, total, limit, after.is_some(), |m| m.id, User))
     }
@@ -352,8 +356,10 @@ impl Query {
         let position = services::contractors::decode_position(after.as_deref(), order).gql()?;
         let f = filter.unwrap_or_default();
         let (status, specialty) = (f.status.map(Into::into), f.specialty.map(Into::into));
+        let joined = (app(ctx).config.report_zone, f.joined_from, f.joined_to, "filter.joinedTo");
         let filter =
-            services::contractors::filter(status, specialty, f.postcode.as_deref(), f.search.as_deref()).gql()?;
+            services::contractors::filter(status, specialty, f.postcode.as_deref(), f.search.as_deref(), joined)
+                .gql()?;
         let (rows, total) =
             services::contractors::list(app(ctx), meta(ctx), &filter, order, position.as_ref(), limit + 1)
                 .await
@@ -518,14 +524,16 @@ impl Query {
         #[graphql(desc = "Created on or after this day (NRP's clock).")] created_from: Option<chrono::NaiveDate>,
         #[graphql(desc = "Created on or before this day (NRP's clock).")] created_to: Option<chrono::NaiveDate>,
         sort: Option<JobSort>,
+        #[graphql(desc = "Only the jobs still being worked (neither completed nor cancelled).")] open: Option<bool>,
     ) -> Result<Page<Job>> {
         let limit = page_size(first).gql()?;
         let before = decode_cursor(after.as_deref()).gql()?;
         let contractor = contractor_id.as_ref().map(|i| parse_id(i, "contractorId")).transpose().gql()?;
         let zone = app(ctx).config.report_zone;
-        let filter =
+        let mut filter =
             services::jobs::filter(zone, status.map(Into::into), contractor, created_from, created_to, "createdTo")
                 .gql()?;
+        filter.open_only = open == Some(true);
         let order = sort.unwrap_or_default().into();
         let (rows, total) = services::jobs::list(app(ctx), meta(ctx), filter, order, before, limit + 1).await.gql()?;
         Ok(to_page(rows, total, limit, after.is_some(), |m| m.id, Job))
@@ -665,23 +673,33 @@ impl Query {
     }
 
     /// A partner's webhook deliveries, newest first: the delivery log (admins for any partner,
-    /// a partner for itself), of one status when given.
+    /// a partner for itself), of one status when given, written on the days from `createdFrom`
+    /// to `createdTo` (inclusive, on NRP's clock) when given. `GET /reports/deliveries.csv`
+    /// exports the same list.
     #[graphql(complexity = "crate::graphql::ids::list_cost(first, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
     async fn webhook_deliveries(
         &self,
         ctx: &Context<'_>,
         partner_id: Option<ID>,
         status: Option<DeliveryStatus>,
+        created_from: Option<chrono::NaiveDate>,
+        created_to: Option<chrono::NaiveDate>,
         first: Option<i32>,
         after: Option<String>,
     ) -> Result<Page<WebhookDelivery>> {
         let m = meta(ctx);
         let id = partner_or_self(&m.principal, partner_id.as_ref(), "partnerId").gql()?;
-        let status = status.map(Into::into);
+        let (created_from, created_to) =
+            crate::domain::zones::day_range(app(ctx).config.report_zone, created_from, created_to, "createdTo")
+                .map_err(ServiceError::from)
+                .gql()?;
+        let filter =
+            crate::services::webhooks::DeliveryFilter { status: status.map(Into::into), created_from, created_to };
         let limit = page_size(first).gql()?;
         let before = decode_cursor(after.as_deref()).gql()?;
         let (rows, total) =
-            crate::services::webhooks::deliveries(app(ctx), m, id, status, before, limit + 1).await.gql()?;
+            crate::services::webhooks::deliveries(app(ctx), m, id, &filter, before, limit + 1).await.gql()?;
         Ok(to_page(rows, total, limit, after.is_some(), |d| d.id, WebhookDelivery))
     }
 

@@ -78,8 +78,8 @@ fn csv_response(result: Result<String, ServiceError>, filename: &'static str) ->
     }
 }
 
-/// `GET /reports/leads.csv?status=&damageType=&postcode=&from=&to=&sort=`: the leads list as
-/// shown (same filters, order and scope: admins all, partners their own), at most 10,000 rows.
+/// `GET /reports/leads.csv?status=&statusIn=&damageType=&postcode=&from=&to=&sort=`: the leads
+/// list as shown (same filters, order and scope: admins all, partners their own), at most 10,000 rows.
 /// Days are `YYYY-MM-DD` on NRP's clock, `to` inclusive; `sort` is `NEWEST`, `OLDEST` or `VALUE`.
 pub async fn leads_csv(
     State(state): State<HttpState>,
@@ -95,13 +95,26 @@ pub async fn leads_csv(
         let (status, damage) = (wire_value(&q, "status")?, wire_value(&q, "damageType")?);
         let (from, to) = (day(&q, "from")?, day(&q, "to")?);
         let postcode = given(&q, "postcode");
-        let filter = services::leads::filter(state.ctx.config.report_zone, status, damage, postcode, from, to);
-        Ok((filter.map_err(|e| e.to_string())?, order))
+        let mut filter = services::leads::filter(state.ctx.config.report_zone, status, damage, postcode, from, to)
+            .map_err(|e| e.to_string())?;
+        // `statusIn=NEW,OFFERING`: any of several.
+        filter.status_in = given(&q, "statusIn")
+            .map(|list| {
+                list.split(',')
+                    .map(|s| {
+                        serde_json::from_value(serde_json::Value::String(s.trim().into()))
+                            .map_err(|_| format!("statusIn is not a list of lead statuses: {s}"))
+                    })
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .transpose()?
+            .unwrap_or_default();
+        Ok((filter, order))
     })();
     csv_of(parsed, "leads.csv", |(f, order)| services::leads::list_csv(&state.ctx, &meta, f, order)).await
 }
 
-/// `GET /reports/jobs.csv?status=&contractorId=&from=&to=&sort=`: the jobs list as shown (same
+/// `GET /reports/jobs.csv?status=&open=true&contractorId=&from=&to=&sort=`: the jobs list as shown (same
 /// filters, order and scope: admins all, partners their leads' jobs, contractors their own), at
 /// most 10,000 rows. Days are `YYYY-MM-DD` on NRP's clock, `to` inclusive; `sort` is `NEWEST` or
 /// `OLDEST`.
@@ -121,8 +134,11 @@ pub async fn jobs_csv(
             .transpose()
             .map_err(|_| "contractorId is not an id".to_string())?;
         let (from, to) = (day(&q, "from")?, day(&q, "to")?);
-        let filter = services::jobs::filter(state.ctx.config.report_zone, status, contractor, from, to, "to");
-        Ok((filter.map_err(|e| e.to_string())?, order))
+        let open = flag(&q, "open")?;
+        let mut filter = services::jobs::filter(state.ctx.config.report_zone, status, contractor, from, to, "to")
+            .map_err(|e| e.to_string())?;
+        filter.open_only = open;
+        Ok((filter, order))
     })();
     csv_of(parsed, "jobs.csv", |(f, order)| services::jobs::list_csv(&state.ctx, &meta, f, order)).await
 }
@@ -142,11 +158,7 @@ pub async fn claims_csv(
     let parsed = (|| {
         let order = sort(&q, &[("NEWEST", ClaimOrder::Newest), ("DECISION_DUE", ClaimOrder::DecisionDue)])?;
         let status = wire_value(&q, "status")?;
-        let overdue = match given(&q, "overdue") {
-            None | Some("false") => false,
-            Some("true") => true,
-            Some(_) => return Err("overdue must be true or false".to_string()),
-        };
+        let overdue = flag(&q, "overdue")?;
         let (from, to) = (day(&q, "from")?, day(&q, "to")?);
         let filter = services::claims::filter(state.ctx.config.report_zone, status, overdue, from, to, "to");
         Ok((filter.map_err(|e| e.to_string())?, order))
@@ -154,8 +166,9 @@ pub async fn claims_csv(
     csv_of(parsed, "claims.csv", |(f, order)| services::claims::list_csv(&state.ctx, &meta, f, order)).await
 }
 
-/// `GET /reports/contractors.csv?status=&specialty=&postcode=&search=&sort=`: the contractors
-/// list as shown (admins), in its order, at most 10,000 rows.
+/// `GET /reports/contractors.csv?status=&specialty=&postcode=&search=&from=&to=&sort=`: the
+/// contractors list as shown (admins), in its order, at most 10,000 rows. `from` and `to` are the
+/// days they joined, `YYYY-MM-DD` on NRP's clock, `to` inclusive.
 pub async fn contractors_csv(
     State(state): State<HttpState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -168,8 +181,10 @@ pub async fn contractors_csv(
         let (status, specialty) = (wire_value(&q, "status")?, wire_value(&q, "specialty")?);
         let order =
             sort(&q, &[("NEWEST", O::Newest), ("NAME", O::Name), ("SCORE", O::Score), ("ACTIVE_JOBS", O::Load)])?;
-        let filter = services::contractors::filter(status, specialty, given(&q, "postcode"), given(&q, "search"))
-            .map_err(|e| e.to_string())?;
+        let joined = (state.ctx.config.report_zone, day(&q, "from")?, day(&q, "to")?, "to");
+        let filter =
+            services::contractors::filter(status, specialty, given(&q, "postcode"), given(&q, "search"), joined)
+                .map_err(|e| e.to_string())?;
         Ok((filter, order))
     })();
     csv_of(parsed, "contractors.csv", |(f, order)| async move {
@@ -242,6 +257,55 @@ pub async fn notifications_csv(
     .await
 }
 
+/// `GET /reports/users.csv?search=&role=&status=&from=&to=`: the logins list as shown (admins
+/// every login; a company's owner its own people), newest first, at most 10,000 rows, without
+/// any secret. `from` and `to` are the days added, `YYYY-MM-DD` on NRP's clock, `to` inclusive.
+pub async fn users_csv(
+    State(state): State<HttpState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let meta = request_meta(&state.ctx, &headers, Some(peer)).await;
+    let parsed = (|| {
+        let added = (state.ctx.config.report_zone, day(&q, "from")?, day(&q, "to")?, "to");
+        services::users::filter(given(&q, "search"), wire_value(&q, "role")?, wire_value(&q, "status")?, added)
+            .map_err(|e| e.to_string())
+    })();
+    csv_of(parsed, "users.csv", |f| services::users::list_csv(&state.ctx, &meta, f)).await
+}
+
+/// `GET /reports/deliveries.csv?partnerId=&status=&from=&to=`: a partner's webhook delivery log
+/// as shown (admins name the partner; a partner gets its own), newest first, at most 10,000 rows,
+/// without the signed bodies. Days are `YYYY-MM-DD` on NRP's clock, `to` inclusive.
+pub async fn deliveries_csv(
+    State(state): State<HttpState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let meta = request_meta(&state.ctx, &headers, Some(peer)).await;
+    let parsed = (|| {
+        let partner = given(&q, "partnerId")
+            .map(uuid::Uuid::parse_str)
+            .transpose()
+            .map_err(|_| "partnerId is not an id".to_string())?;
+        let (from, to) = (day(&q, "from")?, day(&q, "to")?);
+        let (created_from, created_to) =
+            crate::domain::zones::day_range(state.ctx.config.report_zone, from, to, "to").map_err(|e| e.message)?;
+        let filter = services::webhooks::DeliveryFilter { status: wire_value(&q, "status")?, created_from, created_to };
+        Ok((partner, filter))
+    })();
+    csv_of(parsed, "deliveries.csv", |(partner, f)| async move {
+        let partner = match partner {
+            Some(p) => p,
+            None => crate::graphql::ids::partner_or_self(&meta.principal, None, "partnerId")?,
+        };
+        services::webhooks::deliveries_csv(&state.ctx, &meta, partner, &f).await
+    })
+    .await
+}
+
 /// The CSV `run` writes for the filter parsed from the query, or the parse's refusal (400).
 async fn csv_of<F, Fut>(parsed: Result<F, String>, filename: &'static str, run: impl FnOnce(F) -> Fut) -> Response
 where
@@ -275,6 +339,15 @@ fn wire_value<T: serde::de::DeserializeOwned>(q: &HashMap<String, String>, k: &s
                 .map_err(|_| format!("{k} is not one of its values: {v}"))
         })
         .transpose()
+}
+
+/// A yes/no parameter (`true` or `false`), false when not given.
+fn flag(q: &HashMap<String, String>, k: &str) -> Result<bool, String> {
+    match given(q, k) {
+        None | Some("false") => Ok(false),
+        Some("true") => Ok(true),
+        Some(_) => Err(format!("{k} must be true or false")),
+    }
 }
 
 /// A day parameter (`2026-11-01`), if given.

@@ -545,15 +545,20 @@ pub fn decode_position(cursor: Option<&str>, order: ContractorOrder) -> ServiceR
 
 /// A contractor filter as the store takes it, from what a list (or its CSV) was given: the
 /// postcode checked (`filter.postcode`), an empty search ignored.
+/// The days it joined on (`joined`: first and last day on NRP's clock, the last inclusive; a
+/// range that ends before it starts is refused on `to_field`).
 pub fn filter(
     status: Option<ContractorStatus>,
     specialty: Option<DamageType>,
     postcode: Option<&str>,
     search: Option<&str>,
+    joined: (chrono_tz::Tz, Option<chrono::NaiveDate>, Option<chrono::NaiveDate>, &str),
 ) -> ServiceResult<ContractorFilter> {
     let postcode = postcode.map(|p| Postcode::parse(p).at("filter.postcode").map(Postcode::into_inner)).transpose()?;
     let search = search.map(str::trim).filter(|s| !s.is_empty()).map(String::from);
-    Ok(ContractorFilter { status, specialty, postcode, search })
+    let (zone, from, to, to_field) = joined;
+    let (joined_from, joined_before) = crate::domain::zones::day_range(zone, from, to, to_field)?;
+    Ok(ContractorFilter { status, specialty, postcode, search, joined_from, joined_before })
 }
 
 /// The contractors a list shows (same filter and order), as CSV: at most

@@ -353,3 +353,85 @@ pub async fn list(
     let total = store::users::count(&ctx.db, &filter).await?;
     Ok((rows, total))
 }
+
+/// Where a login stands (the API's `UserStatus`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Standing {
+    /// Signs in.
+    Active,
+    /// Invited; the invitation has not set a password yet.
+    Invited,
+    /// Switched off.
+    Disabled,
+}
+
+impl Standing {
+    pub fn of(u: &user::Model) -> Standing {
+        match (u.disabled, u.invite_pending) {
+            (true, _) => Standing::Disabled,
+            (false, true) => Standing::Invited,
+            (false, false) => Standing::Active,
+        }
+    }
+}
+
+/// A list's filter: part of the email, the role, the standing, and the days added on (first and
+/// last on NRP's clock, the last inclusive; a range backwards is refused on its field).
+pub fn filter(
+    search: Option<&str>,
+    role: Option<Role>,
+    standing: Option<Standing>,
+    added: (chrono_tz::Tz, Option<chrono::NaiveDate>, Option<chrono::NaiveDate>, &str),
+) -> ServiceResult<UserFilter> {
+    let (zone, from, to, to_field) = added;
+    let (added_from, added_before) = crate::domain::zones::day_range(zone, from, to, to_field)?;
+    Ok(UserFilter {
+        search: search.map(str::trim).filter(|s| !s.is_empty()).map(String::from),
+        role,
+        disabled: standing.map(|s| s == Standing::Disabled),
+        invite_pending: match standing {
+            Some(Standing::Invited) => Some(true),
+            Some(Standing::Active) => Some(false),
+            Some(Standing::Disabled) | None => None,
+        },
+        contractor_id: None,
+        partner_id: None,
+        added_from,
+        added_before,
+    })
+}
+
+/// The logins a list shows (same filter and scope, newest first), as CSV: at most
+/// [`super::csv_out::MAX_ROWS`]. No secrets: no password hash, factor or session data.
+pub async fn list_csv(ctx: &AppContext, meta: &RequestMeta, filter: UserFilter) -> ServiceResult<String> {
+    use super::leads::wire_name;
+    let (rows, total) = list(ctx, meta, filter, None, super::csv_out::MAX_ROWS).await?;
+    super::csv_out::fits(total, "logins", "email, role, status, dates")?;
+    let mut w = super::csv_out::CsvOut::default();
+    w.row([
+        "user_id",
+        "email",
+        "role",
+        "company_role",
+        "contractor_id",
+        "partner_id",
+        "status",
+        "added_at",
+        "last_sign_in_at",
+    ])?;
+    for u in &rows {
+        w.row([
+            u.id.to_string(),
+            u.email.clone(),
+            wire_name(&u.role),
+            wire_name(&u.company_role),
+            u.contractor_id.map(|i| i.to_string()).unwrap_or_default(),
+            u.partner_id.map(|i| i.to_string()).unwrap_or_default(),
+            wire_name(&Standing::of(u)),
+            u.created_at.to_rfc3339(),
+            u.last_login_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
+        ])?;
+    }
+    w.finish()
+}

@@ -365,19 +365,35 @@ async fn record(
     Ok(ok)
 }
 
+/// Which deliveries of one partner's log to list.
+#[derive(Clone, Debug, Default)]
+pub struct DeliveryFilter {
+    pub status: Option<DeliveryStatus>,
+    /// Written at or after this instant.
+    pub created_from: Option<DateTime<Utc>>,
+    /// Written before this instant.
+    pub created_to: Option<DateTime<Utc>>,
+}
+
 /// A partner's deliveries, newest first (admins for any partner, a partner for itself).
 pub async fn deliveries(
     ctx: &AppContext,
     meta: &RequestMeta,
     partner_id: Uuid,
-    status: Option<DeliveryStatus>,
+    filter: &DeliveryFilter,
     before: Option<Uuid>,
     limit: u64,
 ) -> ServiceResult<(Vec<webhook_delivery::Model>, u64)> {
     meta.principal.require_partner_access(partner_id)?;
     let mut q = webhook_delivery::Entity::find().filter(webhook_delivery::Column::PartnerId.eq(partner_id));
-    if let Some(s) = status {
+    if let Some(s) = filter.status {
         q = q.filter(webhook_delivery::Column::Status.eq(s));
+    }
+    if let Some(f) = filter.created_from {
+        q = q.filter(webhook_delivery::Column::CreatedAt.gte(f));
+    }
+    if let Some(t) = filter.created_to {
+        q = q.filter(webhook_delivery::Column::CreatedAt.lt(t));
     }
     let total = q.clone().count(&ctx.db).await?;
     if let Some(b) = before {
@@ -385,6 +401,47 @@ pub async fn deliveries(
     }
     let rows = q.order_by_desc(webhook_delivery::Column::Id).limit(limit).all(&ctx.db).await?;
     Ok((rows, total))
+}
+
+/// The delivery log as listed (same filter, newest first) as CSV, at most `MAX_ROWS` rows. The
+/// signed bodies stay out: they carry the customers' details, and the API has them per delivery.
+pub async fn deliveries_csv(
+    ctx: &AppContext,
+    meta: &RequestMeta,
+    partner_id: Uuid,
+    filter: &DeliveryFilter,
+) -> ServiceResult<String> {
+    use crate::services::csv_out::{CsvOut, MAX_ROWS, fits};
+    use crate::services::leads::wire_name;
+    let (rows, total) = deliveries(ctx, meta, partner_id, filter, None, MAX_ROWS).await?;
+    fits(total, "deliveries", "dates, status")?;
+    let mut w = CsvOut::default();
+    w.row([
+        "delivery_id",
+        "created_at",
+        "event_type",
+        "status",
+        "attempts",
+        "last_status_code",
+        "last_error",
+        "next_attempt_at",
+        "delivered_at",
+    ])?;
+    for d in &rows {
+        let waiting = d.status == DeliveryStatus::Pending;
+        w.row([
+            d.id.to_string(),
+            d.created_at.to_rfc3339(),
+            d.event_type.clone(),
+            wire_name(&d.status),
+            d.attempts.to_string(),
+            d.last_status_code.map(|c| c.to_string()).unwrap_or_default(),
+            d.last_error.clone().unwrap_or_default(),
+            if waiting { d.next_attempt_at.to_rfc3339() } else { String::new() },
+            d.delivered_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
+        ])?;
+    }
+    w.finish()
 }
 
 /// Sends a dead letter (`FAILED`) again: the same event (same id, same signed body) goes back

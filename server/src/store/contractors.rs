@@ -330,6 +330,10 @@ pub struct ContractorFilter {
     pub specialty: Option<DamageType>,
     pub postcode: Option<String>,
     pub search: Option<String>,
+    /// Joined (signed up) at or after this instant.
+    pub joined_from: Option<chrono::DateTime<chrono::Utc>>,
+    /// Joined before this instant.
+    pub joined_before: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 fn filtered(f: &ContractorFilter) -> Select<contractor::Entity> {
@@ -371,6 +375,12 @@ fn filtered(f: &ContractorFilter) -> Select<contractor::Entity> {
             any = any.add(contractor::Column::Abn.starts_with(digits.as_str()));
         }
         q = q.filter(any);
+    }
+    if let Some(t) = f.joined_from {
+        q = q.filter(contractor::Column::CreatedAt.gte(t));
+    }
+    if let Some(t) = f.joined_before {
+        q = q.filter(contractor::Column::CreatedAt.lt(t));
     }
     q
 }

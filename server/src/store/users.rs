@@ -116,6 +116,10 @@ pub struct UserFilter {
     pub invite_pending: Option<bool>,
     pub contractor_id: Option<Uuid>,
     pub partner_id: Option<Uuid>,
+    /// Added (created or invited) at or after this instant.
+    pub added_from: Option<chrono::DateTime<chrono::Utc>>,
+    /// Added before this instant.
+    pub added_before: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 fn filtered(f: &UserFilter) -> sea_orm::Select<user::Entity> {
@@ -137,6 +141,12 @@ fn filtered(f: &UserFilter) -> sea_orm::Select<user::Entity> {
     }
     if let Some(p) = f.partner_id {
         q = q.filter(user::Column::PartnerId.eq(p));
+    }
+    if let Some(t) = f.added_from {
+        q = q.filter(user::Column::CreatedAt.gte(t));
+    }
+    if let Some(t) = f.added_before {
+        q = q.filter(user::Column::CreatedAt.lt(t));
     }
     q
 }

@@ -82,7 +82,18 @@ on_both_databases!(
         assert_eq!(all.lines().count(), 1 + 6, "the admin's export holds every lead");
         let filtered = app.get_text(&admin, &format!("/reports/leads.csv?from={}&to={}", day(y), day(y))).await;
         assert_eq!(filtered.lines().count(), 1, "only the header");
-        for bad in ["sort=SIDEWAYS", "status=LOST", "from=yesterday", "postcode=20", "from=2026-12-02&to=2026-12-01"] {
+        let (_, waiting) = records(&app.get_text(&key, "/reports/leads.csv?statusIn=NEW,UNASSIGNED,DUPLICATE").await);
+        assert_eq!(waiting.len(), 5, "any of several statuses, as statusIn lists them");
+        let (_, none) = records(&app.get_text(&key, "/reports/leads.csv?statusIn=ASSIGNED").await);
+        assert!(none.is_empty());
+        for bad in [
+            "sort=SIDEWAYS",
+            "status=LOST",
+            "statusIn=NEW,LOST",
+            "from=yesterday",
+            "postcode=20",
+            "from=2026-12-02&to=2026-12-01",
+        ] {
             let resp =
                 app.http.get(format!("{}/reports/leads.csv?{bad}", app.base)).bearer_auth(&admin).send().await.unwrap();
             assert_eq!(resp.status(), 400, "{bad}");
@@ -164,6 +175,18 @@ on_both_databases!(the_jobs_list_pages_filters_by_days_and_exports_what_it_shows
         assert_eq!(resp.status(), 400, "{bad}");
     }
     assert_eq!(app.http.get(format!("{}/reports/jobs.csv", app.base)).send().await.unwrap().status(), 401);
+
+    // The open ones only: a cancelled job leaves the list and its CSV.
+    let cancel = "mutation($j:ID!){ cancelJob(jobId:$j, reason:\"customer went elsewhere\"){ status } }";
+    app.ok(Some(&admin), cancel, json!({"j": mine[0]})).await;
+    let open = "query($o:Boolean){ jobs(open:$o){ totalCount nodes { id } } }";
+    let d = app.ok(Some(&key), open, json!({"o": true})).await;
+    assert_eq!(d["jobs"]["totalCount"], 2, "{d}");
+    assert!(!d.to_string().contains(&mine[0]));
+    assert_eq!(app.ok(Some(&key), open, json!({"o": false})).await["jobs"]["totalCount"], 3, "false: every job");
+    let (_, rows) = records(&app.get_text(&key, "/reports/jobs.csv?open=true").await);
+    assert_eq!(rows.iter().map(|r| r[0].to_string()).collect::<Vec<_>>(), vec![mine[2].clone(), mine[1].clone()]);
+    assert_eq!(statuses(&app, Some(&key), "jobs", &["open=maybe"]).await, vec![400]);
 });
 
 const CLAIMS: &str = "query($first:Int,$after:String,$from:NaiveDate,$to:NaiveDate,$sort:ClaimSort){ claims(first:$first, after:$after, lodgedFrom:$from, lodgedTo:$to, sort:$sort){ \
@@ -322,8 +345,29 @@ on_both_databases!(the_contractors_and_audit_lists_export_what_they_show_to_admi
     assert_eq!(pending.iter().map(|r| r[0].to_string()).collect::<Vec<_>>(), vec![b.id.clone()]);
     let (_, fire) = records(&app.get_text(&admin, "/reports/contractors.csv?specialty=FIRE&postcode=2150").await);
     assert_eq!(fire.iter().map(|r| r[0].to_string()).collect::<Vec<_>>(), vec![a.id.clone()]);
-    let bad = ["status=GONE", "specialty=LAVA", "postcode=21"];
-    assert_eq!(statuses(&app, Some(&admin), "contractors", &bad).await, vec![400; 3]);
+    // By the day they joined, on NRP's clock: both today, none yesterday; a range backwards is
+    // refused beside its last day.
+    let today = chrono::Utc::now().with_timezone(&chrono_tz::Australia::Sydney).date_naive();
+    let day = |d: chrono::NaiveDate| d.format("%Y-%m-%d").to_string();
+    let y = today.pred_opt().unwrap();
+    let joined = "query($f:ContractorFilterInput){ contractors(filter:$f){ totalCount } }";
+    let count = |f: Value| {
+        let (app, admin) = (&app, admin.clone());
+        async move { app.ok(Some(&admin), joined, json!({"f": f})).await["contractors"]["totalCount"].clone() }
+    };
+    assert_eq!(count(json!({"search": "csv-", "joinedFrom": day(today), "joinedTo": day(today)})).await, 2);
+    assert_eq!(count(json!({"search": "csv-", "joinedTo": day(y)})).await, 0);
+    let bad = app.gql(Some(&admin), joined, json!({"f": {"joinedFrom": day(today), "joinedTo": day(y)}})).await;
+    assert_eq!((error_code(&bad), error_field(&bad)), ("BAD_USER_INPUT", "filter.joinedTo"));
+    let (_, none) =
+        records(&app.get_text(&admin, &format!("/reports/contractors.csv?search=csv-&to={}", day(y))).await);
+    assert!(none.is_empty());
+    let (_, both) =
+        records(&app.get_text(&admin, &format!("/reports/contractors.csv?search=csv-&from={}", day(today))).await);
+    assert_eq!(both.len(), 2);
+    let backwards = format!("from={}&to={}", day(today), day(y));
+    let bad = ["status=GONE", "specialty=LAVA", "postcode=21", "from=soon", &backwards];
+    assert_eq!(statuses(&app, Some(&admin), "contractors", &bad).await, vec![400; 5]);
     assert_eq!(statuses(&app, Some(&key), "contractors", &[""]).await, vec![403], "a partner sees no contractor list");
     assert_eq!(statuses(&app, Some(&a.token), "contractors", &[""]).await, vec![403]);
     assert_eq!(statuses(&app, None, "contractors", &[""]).await, vec![401]);

@@ -197,6 +197,41 @@ async fn admins_invite_a_partners_staff_and_find_logins_by_email_role_and_status
     let contractors = app.ok(Some(&admin), USERS, json!({"f": {"role": "CONTRACTOR", "status": "ACTIVE"}})).await;
     assert_eq!(emails(&contractors), vec![c.email.clone()]);
     assert_eq!(error_code(&app.gql(None, USERS, json!({})).await), "UNAUTHENTICATED");
+    // By the day added, on NRP's clock; a range backwards is refused beside its last day.
+    let today = chrono::Utc::now().with_timezone(&chrono_tz::Australia::Sydney).date_naive();
+    let (today, y) = (today.to_string(), today.pred_opt().unwrap().to_string());
+    let added =
+        app.ok(Some(&admin), USERS, json!({"f": {"role": "PARTNER", "addedFrom": today, "addedTo": today}})).await;
+    assert_eq!(emails(&added), vec![clerk.clone()]);
+    assert_eq!(app.ok(Some(&admin), USERS, json!({"f": {"addedTo": y}})).await["users"]["totalCount"], 0);
+    let bad = app.gql(Some(&admin), USERS, json!({"f": {"addedFrom": today, "addedTo": y}})).await;
+    assert_eq!((error_code(&bad), error_field(&bad)), ("BAD_USER_INPUT", "filter.addedTo"));
+    // The same list as CSV, with no secret in it; only what the caller may list.
+    let csv = app.get_text(&admin, &format!("/reports/users.csv?status=INVITED&from={today}")).await;
+    let mut r = csv::Reader::from_reader(csv.as_bytes());
+    let head = r.headers().unwrap().clone();
+    assert_eq!((&head[1], &head[6]), ("email", "status"));
+    assert!(!head.iter().any(|h| h.contains("password") || h.contains("hash")), "{head:?}");
+    let rows: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 1, "{csv}");
+    assert_eq!((&rows[0][1], &rows[0][2], &rows[0][6]), (clerk.as_str(), "PARTNER", "INVITED"));
+    assert_eq!(rows[0][5], partner, "the partner it works for");
+    let code = |token: Option<String>, q: &'static str| {
+        let app = &app;
+        async move {
+            let mut req = app.http.get(format!("{}/reports/users.csv?{q}", app.base));
+            if let Some(t) = token {
+                req = req.bearer_auth(t);
+            }
+            req.send().await.unwrap().status().as_u16()
+        }
+    };
+    for bad in ["status=GONE", "role=KING", "from=soon"] {
+        assert_eq!(code(Some(admin.clone()), bad).await, 400, "{bad}");
+    }
+    assert_eq!(code(None, "").await, 401);
+    let staff_list = app.get_text(&c.token, "/reports/users.csv").await;
+    assert_eq!(staff_list.lines().count(), 2, "an owner lists only its own company's logins: {staff_list}");
 
     app.ok(None, ACCEPT_INVITE, json!({"t": second, "p": STAFF_PASSWORD})).await;
     let token = app.login(&clerk, STAFF_PASSWORD).await;

@@ -341,3 +341,69 @@ async fn a_dead_letter_is_sent_again_once_with_its_event_id() {
     let audit = app.ok(Some(&admin), "{ auditLog(first: 50) { edges { node { action } } } }", json!({})).await;
     assert!(audit.to_string().contains("webhook.redelivered"));
 }
+
+on_both_databases_with!(
+    the_delivery_log_filters_by_day_and_exports_only_a_partners_own,
+    fast(),
+    |app: TestApp| async move {
+        seed_postcodes(&app).await;
+        let admin = app.admin_token().await;
+        let (pid, key) = insurer_key(&app, &admin, "Logged Mutual").await;
+        let (other_pid, other_key) = insurer_key(&app, &admin, "Quiet Mutual").await;
+        let receiver = Receiver::default();
+        let url = receiver.start().await;
+        app.ok(Some(&key), SET_HOOK, json!({"u": url})).await;
+        app.ok(Some(&other_key), SET_HOOK, json!({"u": url})).await;
+        let (lead, _) = create_lead(&app, &key, lead_input()).await;
+        create_lead(&app, &other_key, lead_input()).await;
+        let q = "query($f:NaiveDate,$t:NaiveDate){ webhookDeliveries(createdFrom:$f, createdTo:$t){ totalCount nodes { id status } } }";
+        let settled = |d: &Value| {
+            d["webhookDeliveries"]["nodes"]
+                .as_array()
+                .is_some_and(|n| !n.is_empty() && n.iter().all(|n| n["status"] != "PENDING"))
+        };
+        let all = app.ok_until(Some(&key), q, json!({}), settled).await["webhookDeliveries"].clone();
+        let total = all["totalCount"].as_i64().unwrap();
+        let today = chrono::Utc::now().with_timezone(&chrono_tz::Australia::Sydney).date_naive();
+        let day = |d: chrono::NaiveDate| d.format("%Y-%m-%d").to_string();
+        let (y, t) = (today - chrono::Duration::days(1), today + chrono::Duration::days(1));
+        let count = |v: Value| {
+            let app = &app;
+            let key = &key;
+            async move { app.ok(Some(key), q, v).await["webhookDeliveries"]["totalCount"].as_i64().unwrap() }
+        };
+        assert_eq!(count(json!({"f": day(today), "t": day(today)})).await, total, "written today, on NRP's clock");
+        assert_eq!(count(json!({"f": day(t)})).await, 0);
+        assert_eq!(count(json!({"t": day(y)})).await, 0);
+        let bad = app.gql(Some(&key), q, json!({"f": day(today), "t": day(y)})).await;
+        assert_eq!((error_code(&bad), error_field(&bad)), ("BAD_USER_INPUT", "createdTo"));
+
+        // The CSV: the partner's own log as listed, newest first, without the signed bodies.
+        let csv = app.get_text(&key, &format!("/reports/deliveries.csv?from={}", day(today))).await;
+        let mut r = csv::Reader::from_reader(csv.as_bytes());
+        let head = r.headers().unwrap().clone();
+        assert_eq!((&head[0], &head[3], &head[5]), ("delivery_id", "status", "last_status_code"));
+        let rows: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();
+        let listed: Vec<&str> = all["nodes"].as_array().unwrap().iter().map(|n| n["id"].as_str().unwrap()).collect();
+        assert_eq!(rows.iter().map(|r| &r[0]).collect::<Vec<_>>(), listed, "{csv}");
+        assert!(rows.iter().all(|r| &r[3] == "DELIVERED" && &r[5] == "200"), "{csv}");
+        assert!(!csv.contains(&lead), "no bodies (the lead's details stay out): {csv}");
+        let admin_csv =
+            app.get_text(&admin, &format!("/reports/deliveries.csv?partnerId={pid}&status=DELIVERED")).await;
+        assert_eq!(admin_csv.lines().count(), rows.len() + 1, "an admin names the partner: {admin_csv}");
+        // Nobody reads another partner's log; an admin must say whose; bad filters are refused.
+        let status_of = |token: String, query: String| {
+            let app = &app;
+            async move {
+                let resp =
+                    app.http.get(format!("{}/reports/deliveries.csv?{query}", app.base)).bearer_auth(token).send();
+                resp.await.unwrap().status().as_u16()
+            }
+        };
+        assert_eq!(status_of(key.clone(), format!("partnerId={other_pid}")).await, 403);
+        assert_eq!(status_of(admin.clone(), String::new()).await, 400);
+        for bad in ["status=LOST", "from=soon", "partnerId=nope", &format!("from={}&to={}", day(today), day(y))] {
+            assert_eq!(status_of(key.clone(), bad.to_string()).await, 400, "{bad}");
+        }
+    }
+);

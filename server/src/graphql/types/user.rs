@@ -49,10 +49,10 @@ impl User {
         self.0.company_role.into()
     }
     async fn status(&self) -> UserStatus {
-        match (self.0.disabled, self.0.invite_pending) {
-            (true, _) => UserStatus::Disabled,
-            (false, true) => UserStatus::Invited,
-            (false, false) => UserStatus::Active,
+        match services::users::Standing::of(&self.0) {
+            services::users::Standing::Disabled => UserStatus::Disabled,
+            services::users::Standing::Invited => UserStatus::Invited,
+            services::users::Standing::Active => UserStatus::Active,
         }
     }
     /// A disabled login cannot sign in, and its tokens and sockets stop working.
