@@ -132,6 +132,18 @@ impl Browser {
         e.click().await.unwrap_or_else(|e| panic!("click {css}: {e}"));
     }
 
+    /// Clicks the export button `css` and returns the text of the CSV the page hands the browser
+    /// to save (read from the Blob given to `URL.createObjectURL`). Call it again for another
+    /// export: each call starts from an empty capture.
+    pub async fn exported_csv(&self, css: &str) -> String {
+        let keep = "window.__csv = null; const make = URL.createObjectURL; \
+            URL.createObjectURL = b => { b.text().then(t => { window.__csv = t; }); return make(b); };";
+        self.client.execute(keep, vec![]).await.expect("the CSV hook");
+        self.click(css).await;
+        let csv = self.until("the CSV", "window.__csv").await;
+        csv.as_str().unwrap_or_default().to_string()
+    }
+
     pub async fn text(&self, css: &str) -> String {
         self.find(css).await.text().await.expect("text")
     }

@@ -125,6 +125,17 @@ impl<R: Send + Sync + 'static> Paged<R> {
         self.last.with(|l| l.0)
     }
 
+    /// Counts rows that joined (or, negative, left) the list since its last page, as a live
+    /// event says, so the count stays true between fetches.
+    pub fn add_to_total(self, by: i64) {
+        self.last.update(|l| l.0 = (l.0 + by).max(0));
+        self.state.update(|s| {
+            if let Load::Ready((total, _)) = s {
+                *total = (*total + by).max(0);
+            }
+        });
+    }
+
     /// How many rows to fetch to show again what is shown now (after acting on a row, so the list
     /// stays where it was): at least a page, at most what the API gives at once.
     pub fn extent(self) -> i64 {
@@ -165,13 +176,26 @@ impl<R: Send + Sync + 'static> Paged<R> {
         retry: Callback<()>,
         more: Callback<String>,
     ) -> impl IntoView {
+        self.foot_saying(what, None, beside, retry, more)
+    }
+
+    /// As [`Paged::foot`], saying `empty` instead of "No `what` match." when nothing does.
+    pub fn foot_saying(
+        self,
+        what: &'static str,
+        empty: Option<&'static str>,
+        beside: &'static [&'static str],
+        retry: Callback<()>,
+        more: Callback<String>,
+    ) -> impl IntoView {
         let Paged { rows, state, last, appending, .. } = self;
         let status = move || match state.get() {
             Load::Loading if !appending.get() => view! { <Loading what=what /> }.into_any(),
             Load::Failed(e) if beside.iter().any(|f| e.for_field(f).is_some()) => ().into_any(),
             Load::Failed(e) => view! { <ErrorBox error=e retry=retry /> }.into_any(),
             Load::Ready(_) if rows.with(Vec::is_empty) => {
-                view! { <p class="empty">{format!("No {what} match.")}</p> }.into_any()
+                view! { <p class="empty">{empty.map_or_else(|| format!("No {what} match."), String::from)}</p> }
+                    .into_any()
             }
             _ => ().into_any(),
         };

@@ -105,6 +105,44 @@ pub fn when(rfc3339: &str) -> String {
     s
 }
 
+/// The year, month, day and weekday (0 = Monday) of a calendar date as the API writes dates
+/// (`2026-12-18`); a date is a day on NRP's calendar, not an instant, so no time zone moves it.
+fn civil(ymd: &str) -> Option<(i64, usize, i64, usize)> {
+    let mut parts = ymd.splitn(3, '-').map(|p| p.parse::<i64>().ok());
+    let (Some(Some(y)), Some(Some(m @ 1..=12)), Some(Some(d @ 1..=31))) = (parts.next(), parts.next(), parts.next())
+    else {
+        return None;
+    };
+    // Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil).
+    let (yy, mm) = if m <= 2 { (y - 1, m + 9) } else { (y, m - 3) };
+    let era = yy.div_euclid(400);
+    let yoe = yy - era * 400;
+    let doy = (153 * mm + 2) / 5 + d - 1;
+    let days = era * 146_097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719_468;
+    // 1970-01-01 was a Thursday.
+    Some((y, m as usize - 1, d, (days + 3).rem_euclid(7) as usize))
+}
+
+const WEEKDAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+/// A calendar date the Australian way: `2026-12-18` → `Fri 18 Dec 2026`; anything that is not
+/// such a date as given.
+pub fn day(ymd: &str) -> String {
+    match civil(ymd) {
+        Some((y, m, d, wd)) => format!("{} {d} {} {y}", WEEKDAYS[wd], MONTHS[m]),
+        None => ymd.to_string(),
+    }
+}
+
+/// A chart's tick: `2026-12-18` → `18 Dec`.
+pub fn short_day(ymd: &str) -> String {
+    match civil(ymd) {
+        Some((_, m, d, _)) => format!("{d} {}", MONTHS[m]),
+        None => ymd.to_string(),
+    }
+}
+
 /// `4:05` (m:ss) or `1:02:03`; `0:00` once past.
 pub fn countdown(ms_left: f64) -> String {
     let s = (ms_left / 1000.0).max(0.0).floor() as u64;
@@ -250,5 +288,18 @@ mod tests {
         assert_eq!(countdown(65_000.0), "1:05");
         assert_eq!(countdown(3_723_000.0), "1:02:03");
         assert_eq!(countdown(-5.0), "0:00");
+    }
+
+    #[test]
+    fn calendar_dates_read_the_australian_way() {
+        assert_eq!(day("2026-12-18"), "Fri 18 Dec 2026");
+        assert_eq!(day("1970-01-01"), "Thu 1 Jan 1970");
+        assert_eq!(day("2028-02-29"), "Tue 29 Feb 2028");
+        assert_eq!(day("2000-03-01"), "Wed 1 Mar 2000");
+        assert_eq!(day("1969-12-31"), "Wed 31 Dec 1969");
+        for odd in ["", "soon", "2026-13-01", "2026-12"] {
+            assert_eq!(day(odd), odd);
+        }
+        assert_eq!(short_day("2026-01-05"), "5 Jan");
     }
 }

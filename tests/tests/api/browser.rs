@@ -252,8 +252,19 @@ async fn the_admin_app_shows_the_network_and_says_what_went_wrong() {
     assert_eq!(status, "DUPLICATE");
     let mut far = lead_input();
     far["property"] = json!({"address": "1 Queen St", "suburb": "Brisbane", "state": "QLD", "postcode": "4000"});
-    let (stranded, status) = create_lead(&app, &key, far).await;
+    let (stranded, status) = create_lead(&app, &key, far.clone()).await;
     assert_eq!(status, "UNASSIGNED");
+    // A queue longer than a page: 50 more with nobody near, each at its own address.
+    let far_away = |i: usize| {
+        let mut l = far.clone();
+        l["property"]["address"] = json!(format!("{} Queen St", i + 2));
+        // Another customer each (the same phone, postcode and damage would be a duplicate).
+        l["customer"]["phone"] = json!(format!("0413 {:03} {:03}", i / 1000, i % 1000 + 100));
+        l
+    };
+    for i in 0..50 {
+        assert_eq!(create_lead(&app, &key, far_away(i)).await.1, "UNASSIGNED");
+    }
 
     let email = format!("admin-app-{}@nrp.example", uuid::Uuid::new_v4().simple());
     create_admin(&app.ctx, &email, ADMIN_PASSWORD).await;
@@ -264,7 +275,17 @@ async fn the_admin_app_shows_the_network_and_says_what_went_wrong() {
     assert!(kpis.contains("Offer acceptance") && kpis.contains("Overdue jobs"), "{kpis}");
 
     p.click("header a[href='/admin/leads']").await;
-    p.find(&format!("section.queue tr[data-lead='{stranded}']")).await;
+    // Oldest first, a page at a time, counted in all; a lead stranded now joins it live.
+    p.find(&format!("section.queue tbody tr:first-child[data-lead='{stranded}']")).await;
+    assert_eq!(p.text("section.queue .count").await, "51");
+    let shown = "document.querySelectorAll('section.queue tbody tr').length";
+    assert_eq!(p.until("a page", shown).await, json!(50));
+    p.click("section.queue button.load-more").await;
+    p.until("the rest", &format!("{shown} === 51")).await;
+    p.find(".link[data-state=live]").await;
+    let (late, _) = create_lead(&app, &key, far_away(50)).await;
+    p.find(&format!("section.queue tbody tr:last-child[data-lead='{late}']")).await;
+    assert_eq!(p.text("section.queue .count").await, "52");
     p.goto(&format!("{}/admin/leads/{offered}", app.base)).await;
     let row = p.text(&format!("tr[data-candidate='{}']", c.id)).await;
     assert!(row.contains("yes"), "the routing explanation lists the offered contractor: {row}");
@@ -634,12 +655,7 @@ async fn an_admin_finds_a_dead_letter_and_sends_it_again_and_a_contractor_saves_
         ),
     )
     .await;
-    let keep = "window.__csv = null; const make = URL.createObjectURL; \
-        URL.createObjectURL = b => { b.text().then(t => { window.__csv = t; }); return make(b); };";
-    p.client.execute(keep, vec![]).await.unwrap();
-    p.click("form.filters button.export").await;
-    let csv = p.until("the CSV", "window.__csv").await;
-    let csv = csv.as_str().unwrap();
+    let csv = p.exported_csv("form.filters button.export").await;
     assert!(csv.starts_with("notification_id,") && csv.contains(&dead) && csv.lines().count() == 2, "{csv}");
     p.close().await;
 

@@ -249,6 +249,11 @@ async fn an_admin_lodges_a_claim_then_decides_it_in_part_and_settles_it_from_the
     p.find("[data-claim-status=LODGED]").await;
     let clock = p.text(".decision-clock").await;
     assert!(clock.contains("10 business days left") || clock.contains("9 business days left"), "the clock: {clock}");
+    // The due date reads as a business day on the calendar ("Fri 18 Dec 2026"), not as an ISO date.
+    let weekday = clock.split(' ').next().unwrap_or_default();
+    assert!(["Mon", "Tue", "Wed", "Thu", "Fri"].contains(&weekday), "the due date is a business day: {clock}");
+    let iso = clock.as_bytes().windows(3).any(|w| w[0].is_ascii_digit() && w[1] == b'-' && w[2].is_ascii_digit());
+    assert!(!iso, "no ISO date: {clock}");
 
     p.click("header a[href='/admin/claims']").await;
     p.click("a[href^='/admin/claims/']").await;
@@ -328,6 +333,30 @@ async fn an_admin_sets_a_partners_webhook_finds_its_dead_letter_and_delivers_it_
     let row = format!("tr[data-delivery='{dead}'][data-status=FAILED]");
     let text = p.text(&row).await;
     assert!(text.contains("Dead letter") && text.contains("HTTP 503"), "{text}");
+    // The CSV holds what the log shows (the dead letter only), and a range of days with nothing
+    // sent shows nothing; a range that ends before it starts is refused beside "to".
+    let csv = p.exported_csv("section[aria-labelledby=log-h] button.export").await;
+    let listed = p.until("the rows", "document.querySelectorAll('tr[data-delivery]').length").await;
+    assert!(csv.starts_with("delivery_id,") && csv.contains(&dead), "{csv}");
+    assert_eq!(json!(csv.lines().count() - 1), listed, "the rows the log shows: {csv}");
+    assert!(csv.lines().skip(1).all(|l| l.contains(",FAILED,")), "{csv}");
+    assert!(!csv.contains("\"lead\""), "no signed bodies in the CSV: {csv}");
+    let today = chrono::Utc::now().with_timezone(&chrono_tz::Australia::Sydney).date_naive();
+    let set_day = |css: &'static str, d: chrono::NaiveDate| {
+        let p = &p;
+        async move {
+            let script = "const e = document.querySelector(arguments[0]); e.value = arguments[1]; \
+                e.dispatchEvent(new Event('change', { bubbles: true }));";
+            p.client.execute(script, vec![json!(css), json!(d.to_string())]).await.unwrap();
+        }
+    };
+    set_day("#log-from", today + chrono::Duration::days(2)).await;
+    p.until("nothing sent then", "document.querySelector('section[aria-labelledby=log-h] .empty')").await;
+    set_day("#log-to", today + chrono::Duration::days(1)).await;
+    assert!(field_error(&p, "log-to").await.contains("before"));
+    set_day("#log-from", today).await;
+    set_day("#log-to", today).await;
+    p.find(&row).await;
     receiver.fail_next.store(0, Ordering::SeqCst);
     let before = receiver.got.lock().await.len();
     p.click(&format!("{row} button.redeliver")).await;
@@ -432,12 +461,6 @@ async fn an_insurer_sees_only_its_own_work_with_its_clocks_and_approves_a_quote(
         input.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
         app.ok(Some(&c.token), ADVANCE, json!({"input": input})).await;
     }
-    app.ok(
-        Some(&key),
-        "mutation($l:ID!){ createClaim(input:{leadId:$l, claimedCents:\"640000\"}){ id } }",
-        json!({"l": lead}),
-    )
-    .await;
     let mut theirs = lead_input();
     theirs["customer"]["name"] = json!("Rory Rivalcustomer");
     let (rival, _) = create_lead(&app, &other_key, theirs).await;
@@ -467,25 +490,47 @@ async fn an_insurer_sees_only_its_own_work_with_its_clocks_and_approves_a_quote(
     assert!(p.text("main").await.contains("1 of 1 waiting leads shown"));
     let row = format!("tr[data-job='{job}']");
     let text = p.text(&row).await;
-    assert!(
-        text.contains("Quinn Ownlead") && text.contains("To approve") && text.contains("business day(s) left"),
-        "{text}"
-    );
+    assert!(text.contains("Quinn Ownlead") && text.contains("To approve") && text.contains("no claim"), "{text}");
     assert_eq!(p.text(&format!("{row} td.days")).await, "0", "quoted today");
     let page = p.text("main").await;
     assert!(!page.contains("Rivalcustomer") && !page.contains("Rivalwaiting"), "nothing of another insurer's: {page}");
     assert!(p.text("header nav").await.contains("Your jobs") && !p.text("header nav").await.contains("Contractors"));
+    // What it shows, as CSV: its own open jobs and its own waiting leads, nobody else's.
+    let jobs_csv = p.exported_csv("form.filters button.export").await;
+    assert!(jobs_csv.starts_with("job_id,") && jobs_csv.contains(&job) && !jobs_csv.contains(&rival_job), "{jobs_csv}");
+    assert_eq!(jobs_csv.lines().count(), 2, "{jobs_csv}");
+    let leads_csv = p.exported_csv("button.export-leads").await;
+    assert!(leads_csv.contains("Wren Waiting") && !leads_csv.contains("Rhea Rivalwaiting"), "{leads_csv}");
+    assert!(!leads_csv.contains(&lead), "the lead a contractor took is not waiting: {leads_csv}");
+    // "Show" reads the server's filter, past what is loaded: nothing of its is completed yet.
+    p.find("#portal-show").await.select_by_value("COMPLETED").await.unwrap();
+    p.until("none completed", "document.querySelector('p.empty') && !document.querySelector('tr[data-job]')").await;
+    p.find("#portal-show").await.select_by_value("OPEN").await.unwrap();
+    p.find(&row).await;
 
-    // The job page: the quote to approve, and none of NRP's own parts.
+    // The job page: the claim to lodge and move on, the quote to approve, and none of NRP's own
+    // parts.
     p.click(&format!("{row} a[href='/admin/jobs/{job}']")).await;
     p.find("[data-status=QUOTED]").await;
     let moves = p.client.find_all(fantoccini::Locator::Css("button.move")).await.unwrap();
     assert_eq!(moves.len(), 1, "approving is the insurer's only move");
     assert!(p.client.find_all(fantoccini::Locator::Css("form.cancel-job, section.payout")).await.unwrap().is_empty());
+    p.fill("#claimed", "6,400").await;
+    p.click("form.lodge-claim button[type=submit]").await;
+    p.find("[data-claim-status=LODGED]").await;
+    p.click("button.claim-move[data-to=ASSESSING]").await;
+    p.find("[data-claim-status=ASSESSING]").await;
     p.fill("#approved", "6,200").await;
     p.click("button.move[data-to=APPROVED]").await;
     p.find("[data-status=APPROVED]").await;
     assert_eq!(p.text("dd.approved").await, "$6,200.00");
+    // Back on the portal, the claim's decision clock runs.
+    p.click("header a[href='/admin/portal']").await;
+    p.until(
+        "the clock",
+        &format!("document.querySelector(\"{row}\") && document.querySelector(\"{row}\").innerText.includes('business day(s) left')"),
+    )
+    .await;
 
     // Another insurer's job is not found; its customer is not found by search either.
     p.goto(&format!("{}/admin/jobs/{rival_job}", app.base)).await;
@@ -516,9 +561,23 @@ async fn an_insurer_sees_only_its_own_work_with_its_clocks_and_approves_a_quote(
     p.client.execute(pick, vec![]).await.unwrap();
     p.until("the range refused beside its field", "document.querySelector('#c-to-error').innerText.includes('before')")
         .await;
+    // Its own webhook: set from its page, with the new secret shown once; what is sent to it
+    // appears in its delivery log.
     p.click("header a[href='/admin/partners/me']").await;
     assert!(p.text("#partner-title").await.contains("Portal Mutual"));
-    p.find("#webhook-url").await;
+    let receiver = nrp_tests::receiver::Receiver::default();
+    let url = receiver.start().await;
+    p.fill("#webhook-url", &url).await;
+    p.click("section.webhook button[type=submit]").await;
+    let secret = p.text("section.webhook code.secret").await;
+    assert!(secret.starts_with("whsec_"), "{secret}");
+    let mut next = lead_input();
+    next["property"]["address"] = json!("9 Other St");
+    let (sent, _) = create_lead(&app, &key, next).await;
+    let got = receiver.until(|g| g.iter().any(|(_, b)| b.contains(&sent))).await;
+    assert!(got.iter().all(|(h, b)| nrp_tests::receiver::verify(&secret, h, b)), "signed with the secret shown");
+    p.goto(&format!("{}/admin/partners/me", app.base)).await;
+    p.find("tr[data-delivery]").await;
     p.close().await;
 }
 
@@ -563,12 +622,14 @@ async fn the_leads_list_loads_past_its_first_page_sorts_and_filters_by_dates_in_
     }
     let p = admin_browser(&app, "lists").await;
     p.click("header a[href='/admin/leads']").await;
-    p.until("the first page", "document.querySelector('.list-count') && document.querySelector('.list-count').innerText.startsWith('50 of 52')")
-        .await;
-    p.click("button.load-more").await;
-    p.until("every lead", "document.querySelector('.list-count') && document.querySelector('.list-count').innerText.startsWith('52 of 52')")
-        .await;
-    assert!(p.client.find_all(fantoccini::Locator::Css("button.load-more")).await.unwrap().is_empty(), "nothing more");
+    // (Nobody covers them, so they are in the unassigned queue above the list too: the list's
+    // own count and button are the page's, not the queue's.)
+    let count = "document.querySelector('section.page > .list-count')";
+    p.until("the first page", &format!("{count} && {count}.innerText.startsWith('50 of 52')")).await;
+    p.click("section.page > button.load-more").await;
+    p.until("every lead", &format!("{count} && {count}.innerText.startsWith('52 of 52')")).await;
+    let more = fantoccini::Locator::Css("section.page > button.load-more");
+    assert!(p.client.find_all(more).await.unwrap().is_empty(), "nothing more");
     p.find("#lead-sort").await.select_by_value("VALUE").await.unwrap();
     p.until(
         "the most valuable first",
@@ -627,4 +688,40 @@ async fn on_a_phone_the_contractor_header_is_one_row_and_the_sections_are_a_bott
     p.click("header .tabs a[href='/jobs']").await;
     p.until("the jobs page", "location.pathname === '/jobs'").await;
     p.close().await;
+}
+
+/// The first look at the demo: a working business on every screen (charts drawn, none saying
+/// "no data yet", at one text size), and an offer waiting in the demo contractor's inbox.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_newcomer_sees_the_demo_network_at_work_with_its_charts_at_one_text_size() {
+    use nrp_server::services::demo;
+    let first = TestApp::spawn(Backend::Sqlite).await;
+    let (ctx, db) = (first.ctx.clone(), first.db.clone());
+    first.stop().await;
+    demo::seed(&ctx).await.expect("the demo seeds");
+    let app = TestApp::spawn_on(db, web()).await;
+
+    let p = Browser::start_sized(1280, 900).await;
+    p.sign_in(&app.base, demo::DEMO_ADMIN_EMAIL, demo::DEMO_ADMIN_PASSWORD).await;
+    p.until("the admin start page", "location.pathname === '/admin'").await;
+    let ticks = p
+        .until(
+            "the three charts drawn",
+            "(() => { const c = [...document.querySelectorAll('svg.chart')].filter(s => s.getBoundingClientRect().width > 0); \
+             return c.length === 3 && c.map(s => s.querySelector('text.tick').getBoundingClientRect().height); })()",
+        )
+        .await;
+    let heights: Vec<f64> = ticks.as_array().unwrap().iter().map(|h| h.as_f64().unwrap()).collect();
+    let (low, high) = heights.iter().fold((f64::MAX, 0f64), |(l, h), x| (l.min(*x), h.max(*x)));
+    assert!(low > 0.0 && high / low < 1.05, "one text size across the charts: {heights:?}");
+    let main = p.text("main").await;
+    assert!(!main.contains("No data yet"), "the demo fills every chart: {main}");
+    p.click("header a[href='/admin/leads']").await;
+    p.find("form.filters ~ .table-wrap tr[data-lead]").await;
+    p.close().await;
+
+    let q = Browser::start().await;
+    q.sign_in(&app.base, demo::DEMO_CONTRACTOR_EMAIL, demo::DEMO_CONTRACTOR_PASSWORD).await;
+    q.find("li.offer[data-status=OPEN]").await;
+    q.close().await;
 }

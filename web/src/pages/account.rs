@@ -11,7 +11,7 @@ use crate::gql;
 use crate::nav::{self, A};
 use crate::route::Route;
 use crate::session;
-use crate::ui::{ErrorBox, Load, Loading, shown, when};
+use crate::ui::{ErrorBox, Load, Loading, fetch_into, shown, when};
 
 /// The message for `name`, or the error's own when it names no field and `name` is where
 /// general errors go.
@@ -207,15 +207,14 @@ pub fn VerifyEmailPage() -> impl IntoView {
         _ => String::new(),
     };
     let state = RwSignal::new(Load::<String>::Loading);
-    leptos::task::spawn_local(async move {
-        let r = api::run(gql::verify_email::QUERY, gql::verify_email::OPERATION_NAME, json!({ "token": token })).await;
-        state.set(match r {
-            Ok(d) => Load::Ready(d["verifyEmail"].as_str().unwrap_or_default().to_string()),
-            Err(e) => Load::Failed(e),
-        });
+    fetch_into(state, async move {
+        let (q, op) = (gql::verify_email::QUERY, gql::verify_email::OPERATION_NAME);
+        api::run(q, op, json!({ "token": token })).await.map(|d| d["verifyEmail"].as_str().unwrap_or_default().into())
     });
     view! {
         <section class="card narrow" aria-live="polite" id="verify-email">
+            // Not `shown`: a link's token works once, so a failure gets its own heading and the way
+            // to a new link instead of "Try again".
             {move || match state.get() {
                 Load::Loading => view! { <Loading what="your confirmation" /> }.into_any(),
                 Load::Ready(address) => view! {
@@ -478,14 +477,10 @@ fn RecoveryCodes(codes: Vec<String>, done: Callback<()>) -> impl IntoView {
 pub fn SecondFactor() -> impl IntoView {
     let state = RwSignal::new(Load::<Value>::Loading);
     let load = move || {
-        leptos::task::spawn_local(async move {
-            let r =
-                api::run(gql::second_factor_status::QUERY, gql::second_factor_status::OPERATION_NAME, json!({})).await;
-            state.set(match r {
-                Ok(d) => Load::Ready(d["secondFactor"].clone()),
-                Err(e) => Load::Failed(e),
-            });
-        });
+        fetch_into(state, async move {
+            let (q, op) = (gql::second_factor_status::QUERY, gql::second_factor_status::OPERATION_NAME);
+            api::run(q, op, json!({})).await.map(|d| d["secondFactor"].clone())
+        })
     };
     load();
     let setting_up = RwSignal::new(None::<Value>);
@@ -548,10 +543,8 @@ pub fn SecondFactor() -> impl IntoView {
         <section class="second-factor" aria-labelledby="factor-h">
             <h3 id="factor-h">"Second factor"</h3>
             {move || codes.get().map(|c| view! { <RecoveryCodes codes=c done=Callback::new(move |_| codes.set(None)) /> })}
-            {move || match (state.get(), setting_up.get()) {
-                (Load::Loading, _) => view! { <Loading what="your second factor" /> }.into_any(),
-                (Load::Failed(e), _) => view! { <ErrorBox error=e /> }.into_any(),
-                (Load::Ready(_), Some(e)) => view! {
+            {shown(state, "your second factor", Callback::new(move |_| load()), move |s| match setting_up.get() {
+                Some(e) => view! {
                     <form class="factor-setup" on:submit=move |ev: leptos::ev::SubmitEvent| { ev.prevent_default(); act("confirm") } novalidate>
                         <p>"Scan this with an authenticator app (Google Authenticator, Microsoft Authenticator, 1Password…), then enter the code it shows."</p>
                         <div class="qr" inner_html=text(&e["qrSvg"])></div>
@@ -560,14 +553,14 @@ pub fn SecondFactor() -> impl IntoView {
                         <button type="submit" disabled=move || busy.get()>"Turn on"</button>
                     </form>
                 }.into_any(),
-                (Load::Ready(s), None) if s["on"] != true => view! {
+                None if s["on"] != true => view! {
                     <p>
                         {if s["required"] == true { "NRP requires a second factor for your account: set one up to continue." } else {
                             "Protect your login with a code from your phone as well as your password." }}
                     </p>
                     <button id="set-up-factor" on:click=start>"Set up a second factor"</button>
                 }.into_any(),
-                (Load::Ready(s), None) => view! {
+                None => view! {
                     <p>"✓ On. " {format!("{} recovery codes left.", s["recoveryCodesLeft"].as_u64().unwrap_or(0))}</p>
                     <form on:submit=move |ev: leptos::ev::SubmitEvent| ev.prevent_default() novalidate>
                         {code_field()}
@@ -577,7 +570,7 @@ pub fn SecondFactor() -> impl IntoView {
                         })}
                     </form>
                 }.into_any(),
-            }}
+            })}
             <p class="error" role="alert">{general(error, &["code"])}</p>
         </section>
     }

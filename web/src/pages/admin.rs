@@ -8,7 +8,7 @@ use crate::api::{self, ApiError};
 use crate::gql::{self, admin_claims, admin_jobs, audit_log, contractors};
 use crate::lists::{DayRange, PAGE, Paged, SortHeader, choice, text};
 use crate::page_of;
-use crate::ui::{ErrorBox, constant, fixed, label, money, phone, when};
+use crate::ui::{ErrorBox, constant, day, fixed, label, money, phone, when};
 
 #[component]
 pub fn ContractorsPage() -> impl IntoView {
@@ -22,6 +22,7 @@ pub fn ContractorsPage() -> impl IntoView {
     let specialty = RwSignal::new(String::new());
     let postcode = RwSignal::new(String::new());
     let sort = RwSignal::new("NEWEST".to_string());
+    let (from, to) = (RwSignal::new(String::new()), RwSignal::new(String::new()));
     let list = Paged::<contractors::ContractorsContractorsNodes>::default();
     let fetch =
         move |after: Option<String>, first: i64| {
@@ -30,6 +31,8 @@ pub fn ContractorsPage() -> impl IntoView {
                 status: choice(status),
                 specialty: choice(specialty),
                 postcode: text(postcode),
+                joined_from: text(from),
+                joined_to: text(to),
             };
             let vars = contractors::Variables { filter: Some(filter), after: after.clone(), first, sort: choice(sort) };
             let params = vec![
@@ -37,6 +40,8 @@ pub fn ContractorsPage() -> impl IntoView {
                 ("status", status),
                 ("specialty", specialty),
                 ("postcode", postcode),
+                ("from", from),
+                ("to", to),
                 ("sort", sort),
             ];
             list.load(after, params, |_| async move {
@@ -75,6 +80,7 @@ pub fn ContractorsPage() -> impl IntoView {
                 <input id="postcode-filter" inputmode="numeric" aria-describedby="postcode-filter-error" prop:value=postcode
                     on:input=move |ev| postcode.set(event_target_value(&ev)) />
                 <p class="field-error" id="postcode-filter-error">{move || postcode_error.get()}</p></div>
+                <DayRange id="joined" what="Joined" from to error=list.field_error("filter.joinedTo") on_change=resort />
                 <button type="submit" class="small">"Search"</button>
                 <button type="button" class="small secondary export" on:click=export>"Export CSV"</button>
             </form>
@@ -92,7 +98,7 @@ pub fn ContractorsPage() -> impl IntoView {
                     </tbody>
                 </table></div>
             })}
-            {list.foot("contractors", &["postcode"], Callback::new(move |_| load(None)), Callback::new(move |c| load(Some(c))))}
+            {list.foot("contractors", &["postcode", "filter.joinedTo"], Callback::new(move |_| load(None)), Callback::new(move |c| load(Some(c))))}
         </section>
     }
 }
@@ -459,7 +465,7 @@ pub fn ClaimsPage() -> impl IntoView {
                                 <td>{c.insurer.map(|i| i.name).unwrap_or_default()}</td>
                                 <td>{label(&constant(&c.status))}</td>
                                 <td>{format!("{} / {}", money(c.claimed_cents), c.approved_cents.map(money).unwrap_or_else(|| "—".into()))}</td>
-                                <td>{c.decision_due_on.clone()}{c.decision_overdue.then(|| view! { <span class="alert-tag">"Overdue"</span> })}</td>
+                                <td>{day(&c.decision_due_on)}{c.decision_overdue.then(|| view! { <span class="alert-tag">"Overdue"</span> })}</td>
                             </tr>
                         }).collect_view()}
                     </tbody>

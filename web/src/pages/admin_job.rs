@@ -13,7 +13,7 @@ use crate::pages::files::{FileRow, Files, file_rows};
 use crate::pages::jobs::{Timeline, TimelineEntry, timeline_entries};
 use crate::route::Route;
 use crate::session::is_admin;
-use crate::ui::{ErrorBox, Load, constant, fetch_into, label, money, parse_dollars, phone, shown, when};
+use crate::ui::{ErrorBox, Load, constant, day, fetch_into, label, money, parse_dollars, phone, shown, when};
 
 type Job = admin_job::AdminJobJob;
 
@@ -407,7 +407,7 @@ fn ClaimFacts(c: ClaimFields) -> impl IntoView {
             <dt>"Excess"</dt><dd>{money(c.excess_cents)}</dd>
             {c.approved_cents.map(|a| view! { <dt>"Approved"</dt><dd class="claim-approved">{money(a)}</dd> })}
             <dt>"Lodged"</dt><dd>{when(&c.lodged_at)}</dd>
-            <dt>"Decision due"</dt><dd class="decision-clock">{c.decision_due_on.clone()} " · " {clock}
+            <dt>"Decision due"</dt><dd class="decision-clock">{day(&c.decision_due_on)} " · " {clock}
                 {c.decision_overdue.then(|| view! { <span class="alert-tag">"Overdue under the Code of Practice"</span> })}</dd>
             {c.decided_at.clone().map(|t| view! { <dt>"Decided"</dt><dd>{when(&t)}</dd> })}
             {c.settled_at.clone().map(|t| view! { <dt>"Settled"</dt><dd>{when(&t)}</dd> })}

@@ -7,10 +7,11 @@ use leptos::prelude::*;
 use crate::api;
 use crate::gql::{self, dashboard};
 use crate::pages::offers::LinkBadge;
-use crate::ui::{Cents, Load, constant, fixed, label, money, shown, when};
+use crate::ui::{self, Cents, Load, constant, fixed, label, money, shown, when};
 use crate::ws::{self, LinkState};
 use gloo_timers::future::TimeoutFuture;
 
+/// Each damage type's colour, in the order the leads chart stacks them.
 const COLOURS: [(&str, &str); 4] =
     [("WATER", "#1f77b4"), ("FIRE", "#d62728"), ("MOULD", "#2ca02c"), ("STORM", "#9467bd")];
 
@@ -119,11 +120,13 @@ pub fn DashboardPage() -> impl IntoView {
                             </ul>
                         </section>
                     })}
-                    <div class="grid2">
+                    // One grid for the charts, so each is as wide as the others on any screen and
+                    // their text is one size.
+                    <div class="charts">
                         <LeadsChart days=d.leads_per_day.clone() />
                         <StagesChart stages=d.jobs_by_stage.clone() />
+                        <MoneyChart weeks=d.money_by_week.clone() />
                     </div>
-                    <MoneyChart weeks=d.money_by_week.clone() />
                 }.into_any() })}
         </section>
     }
@@ -134,7 +137,14 @@ pub fn DashboardPage() -> impl IntoView {
 fn LeadsChart(days: Vec<dashboard::DashboardDashboardLeadsPerDay>) -> impl IntoView {
     let mut per_day: Vec<(String, [i64; 4])> = Vec::new();
     for d in &days {
-        let i = COLOURS.iter().position(|(k, _)| *k == constant(&d.damage_type)).unwrap_or(0);
+        use dashboard::DamageType as D;
+        let i = match d.damage_type {
+            D::WATER => 0,
+            D::FIRE => 1,
+            D::MOULD => 2,
+            D::STORM => 3,
+            D::Other(_) => 0,
+        };
         match per_day.last_mut() {
             Some((day, counts)) if *day == d.day => counts[i] += d.count,
             _ => {
@@ -161,9 +171,9 @@ fn LeadsChart(days: Vec<dashboard::DashboardDashboardLeadsPerDay>) -> impl IntoV
                         let bh = *c as f64 / max as f64 * (h - 10.0);
                         y -= bh;
                         view! { <rect x=x as f64 * bw + 1.0 y=y width=(bw - 2.0).max(1.0) height=bh fill=COLOURS[i].1>
-                            <title>{format!("{day}: {c} {}", label(COLOURS[i].0).to_lowercase())}</title></rect> }
+                            <title>{format!("{}: {c} {}", ui::day(day), label(COLOURS[i].0).to_lowercase())}</title></rect> }
                     }).collect_view();
-                    let tick = (x % 7 == 0).then(|| view! { <text x=x as f64 * bw y=h + 15.0 class="tick">{day[5..].to_string()}</text> });
+                    let tick = (x % 7 == 0).then(|| view! { <text x=x as f64 * bw y=h + 15.0 class="tick">{ui::short_day(day)}</text> });
                     view! { {bars}{tick} }
                 }).collect_view()}
             </svg>
@@ -222,9 +232,9 @@ fn MoneyChart(weeks: Vec<dashboard::DashboardDashboardMoneyByWeek>) -> impl Into
                     let ph = wk.payout_cents.0 as f64 / max as f64 * (h - 10.0);
                     let bw = (gw / 2.0 - 3.0).max(1.0);
                     view! {
-                        <rect x=x + 2.0 y=h - ch width=bw height=ch fill="#d9a400"><title>{format!("Week of {}: commission {}", wk.week_start, money(wk.commission_cents))}</title></rect>
-                        <rect x=x + gw / 2.0 y=h - ph width=bw height=ph fill="#0b3d5c"><title>{format!("Week of {}: payouts {}", wk.week_start, money(wk.payout_cents))}</title></rect>
-                        <text x=x + 2.0 y=h + 15.0 class="tick">{wk.week_start[5..].to_string()}</text>
+                        <rect x=x + 2.0 y=h - ch width=bw height=ch fill="#d9a400"><title>{format!("Week of {}: commission {}", ui::day(&wk.week_start), money(wk.commission_cents))}</title></rect>
+                        <rect x=x + gw / 2.0 y=h - ph width=bw height=ph fill="#0b3d5c"><title>{format!("Week of {}: payouts {}", ui::day(&wk.week_start), money(wk.payout_cents))}</title></rect>
+                        <text x=x + 2.0 y=h + 15.0 class="tick">{ui::short_day(&wk.week_start)}</text>
                     }
                 }).collect_view()}
             </svg>

@@ -7,10 +7,10 @@ use leptos::prelude::*;
 
 use crate::api::{self, ApiError};
 use crate::gql::{self, advance_job, job_detail, my_jobs, return_lead};
-use crate::lists::Paged;
+use crate::lists::{Paged, choice};
 use crate::page_of;
 use crate::pages::files::{FileRow, Files, file_rows};
-use crate::ui::{ErrorBox, Load, constant, label, money, parse_dollars, phone, shown, when};
+use crate::ui::{ErrorBox, Load, constant, day, label, money, parse_dollars, phone, shown, when};
 
 const STAGES: [my_jobs::JobStatus; 7] = {
     use my_jobs::JobStatus::*;
@@ -189,7 +189,7 @@ fn JobView(
                     <dt>"Claimed"</dt><dd>{money(c.claimed_cents)}</dd>
                     {c.approved_cents.map(|a| view! { <dt>"Approved"</dt><dd>{money(a)}</dd> })}
                     <dt>"Excess"</dt><dd>{money(c.excess_cents)}</dd>
-                    <dt>"Decision due"</dt><dd>{c.decision_due_on.clone()}</dd>
+                    <dt>"Decision due"</dt><dd>{day(&c.decision_due_on)}</dd>
                 </dl>
                 {c.decision_note.clone().map(|n| view! { <p class="note">{n}</p> })}
             </section>
@@ -300,11 +300,7 @@ fn ReturnLead(
     let busy = RwSignal::new(false);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let reason = match reason.get_untracked().as_str() {
-            "DUPLICATE" => R::DUPLICATE,
-            "OUT_OF_SCOPE" => R::OUT_OF_SCOPE,
-            _ => R::BAD_CONTACT,
-        };
+        let reason = choice(reason).unwrap_or(R::BAD_CONTACT);
         let vars = return_lead::Variables { job_id: job_id.clone(), reason, note: note.get_untracked() };
         busy.set(true);
         error.set(None);

@@ -7,10 +7,10 @@ use leptos::prelude::*;
 
 use crate::api::{self, ApiError};
 use crate::gql::{self, lead_detail, lead_updates, leads};
-use crate::lists::{DayRange, Paged, SortHeader, choice, text};
+use crate::lists::{DayRange, PAGE, Paged, SortHeader, choice, text};
 use crate::page_of;
 use crate::pages::offers::LinkBadge;
-use crate::ui::{Cents, ErrorBox, Load, constant, fixed, label, money, phone, shown, when};
+use crate::ui::{Cents, ErrorBox, Load, constant, fixed, label, money, ms, phone, shown, when};
 use crate::ws::{self, LinkState};
 
 const STATUSES: [&str; 7] = ["NEW", "OFFERING", "ASSIGNED", "COMPLETED", "UNASSIGNED", "CANCELLED", "DUPLICATE"];
@@ -48,7 +48,8 @@ pub fn LeadsPage() -> impl IntoView {
     let sort = RwSignal::new("NEWEST".to_string());
     let list = Paged::<Row>::default();
     let rows = list.rows;
-    let queue = RwSignal::new(Vec::<Row>::new());
+    // The unassigned queue, oldest first (the longest wait is worked first), paged as the list.
+    let queue = Paged::<Row>::default();
     let link = RwSignal::new(LinkState::Connecting);
     let load = move |after: Option<String>| {
         let filter = leads::LeadFilterInput {
@@ -59,7 +60,8 @@ pub fn LeadsPage() -> impl IntoView {
             received_to: text(to),
             status_in: None,
         };
-        let vars = leads::Variables { filter: Some(filter), after: after.clone(), sort: choice(sort) };
+        let vars =
+            leads::Variables { filter: Some(filter), after: after.clone(), sort: choice(sort), first: Some(PAGE) };
         let params = vec![
             ("status", status),
             ("damageType", damage),
@@ -73,21 +75,27 @@ pub fn LeadsPage() -> impl IntoView {
     load(None);
     let export_error = RwSignal::new(None::<ApiError>);
     let export = move |_| list.export("leads", export_error);
-    // The unassigned queue, live: a lead that lands in UNASSIGNED joins it, one that leaves goes.
-    leptos::task::spawn_local(async move {
-        let filter = leads::LeadFilterInput {
-            status: Some(leads::LeadStatus::UNASSIGNED),
-            damage_type: None,
-            postcode: None,
-            received_from: None,
-            received_to: None,
-            status_in: None,
+    let fetch_queue =
+        move |after: Option<String>, first: i64| {
+            let filter = leads::LeadFilterInput {
+                status: Some(leads::LeadStatus::UNASSIGNED),
+                damage_type: None,
+                postcode: None,
+                received_from: None,
+                received_to: None,
+                status_in: None,
+            };
+            let sort = Some(leads::LeadSort::OLDEST);
+            let vars = leads::Variables { filter: Some(filter), after: after.clone(), sort, first: Some(first) };
+            queue.load(after, Vec::new(), |_| async move {
+                Ok(page_of!(api::call::<gql::Leads>(vars).await?.leads, to_row))
+            });
         };
-        if let Ok(d) = api::call::<gql::Leads>(leads::Variables { filter: Some(filter), after: None, sort: None }).await
-        {
-            queue.set(d.leads.nodes.into_iter().map(to_row).collect());
-        }
-    });
+    let load_queue = move |after: Option<String>| fetch_queue(after, PAGE);
+    load_queue(None);
+    // Live: a lead that lands in UNASSIGNED joins the queue in its place by age, one that leaves
+    // goes, and the count follows. A lead that leaves from beyond the rows shown is not known
+    // here, so then the queue is read again as far as it is shown.
     ws::subscribe::<gql::LeadUpdates>(lead_updates::Variables, link, move |d| {
         let u = d.lead_updates;
         let unassigned = matches!(u.status, lead_updates::LeadStatus::UNASSIGNED);
@@ -102,12 +110,24 @@ pub fn LeadsPage() -> impl IntoView {
             value: l.estimated_value_cents,
             place: format!("{} {} {}", l.property.suburb, l.property.state, l.property.postcode),
         };
-        queue.update(|q| {
-            q.retain(|r| r.id != row.id);
-            if unassigned {
-                q.insert(0, row.clone());
-            }
-        });
+        let shown = queue.rows.with_untracked(|q| q.iter().any(|r| r.id == row.id));
+        let all_shown = queue.rows.with_untracked(Vec::len) as i64 >= queue.total();
+        if shown || unassigned || all_shown {
+            queue.rows.update(|q| {
+                q.retain(|r| r.id != row.id);
+                // Beyond the last row shown it comes with "Load more".
+                let at = ms(&row.created);
+                let place = q.iter().position(|r| ms(&r.created) > at);
+                match place {
+                    Some(i) if unassigned => q.insert(i, row.clone()),
+                    None if unassigned && all_shown => q.push(row.clone()),
+                    _ => {}
+                }
+            });
+            queue.add_to_total(i64::from(unassigned) - i64::from(shown));
+        } else {
+            fetch_queue(None, queue.extent());
+        }
         rows.update(|rs| {
             if let Some(r) = rs.iter_mut().find(|r| r.id == row.id) {
                 r.status = status.clone();
@@ -149,12 +169,10 @@ pub fn LeadsPage() -> impl IntoView {
             <div class="page-head"><h1 id="leads-title">"Leads"</h1><LinkBadge link />
                 <A to=Route::NewLead>"New lead by phone"</A></div>
             <section class="card queue" aria-labelledby="queue-h">
-                <h2 id="queue-h">"Unassigned queue " <span class="count">{move || queue.with(Vec::len)}</span></h2>
-                {move || if queue.with(Vec::is_empty) {
-                    view! { <p class="muted">"Nothing waiting: every lead has a contractor or open offers."</p> }.into_any()
-                } else {
-                    table(queue.get(), false).into_any()
-                }}
+                <h2 id="queue-h">"Unassigned queue " <span class="count">{move || queue.total()}</span></h2>
+                {move || (!queue.rows.with(Vec::is_empty)).then(|| table(queue.rows.get(), false))}
+                {queue.foot_saying("unassigned leads", Some("Nothing waiting: every lead has a contractor or open offers."), &[],
+                    Callback::new(move |_| load_queue(None)), Callback::new(move |c| load_queue(Some(c))))}
             </section>
             <form class="filters" role="search" novalidate on:submit=move |ev: leptos::ev::SubmitEvent| { ev.prevent_default(); load(None); }>
                 <div class="field"><label for="lead-status">"Status"</label>
@@ -259,10 +277,9 @@ fn LeadView(l: lead_detail::LeadDetailLead, reload: Callback<()>) -> impl IntoVi
     let lid = l.id.clone();
     let release = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let vars = serde_json::json!({ "lead": lid, "reason": why.get_untracked() });
+        let vars = gql::release_duplicate::Variables { lead: lid.clone(), reason: why.get_untracked() };
         leptos::task::spawn_local(async move {
-            let (q, op) = (gql::release_duplicate::QUERY, gql::release_duplicate::OPERATION_NAME);
-            match api::run(q, op, vars).await {
+            match api::call::<gql::ReleaseDuplicate>(vars).await {
                 Ok(_) => reload.run(()),
                 Err(e) => error.set(Some(e)),
             }

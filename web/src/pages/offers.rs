@@ -173,26 +173,13 @@ pub fn OffersPage() -> impl IntoView {
 #[component]
 fn MissedLeads() -> impl IntoView {
     use gql::missed_leads;
-    let rows = RwSignal::new(Vec::<missed_leads::MissedLeadsMissedLeadsNodes>::new());
-    let next = RwSignal::new(None::<String>);
-    let total = RwSignal::new(None::<i64>);
-    let error = RwSignal::new(None::<api::ApiError>);
+    let list = crate::lists::Paged::<missed_leads::MissedLeadsMissedLeadsNodes>::default();
+    let asked = RwSignal::new(false);
     let load = move |after: Option<String>| {
-        leptos::task::spawn_local(async move {
-            match api::call::<gql::MissedLeads>(missed_leads::Variables { after: after.clone() }).await {
-                Ok(d) => {
-                    let page = d.missed_leads;
-                    total.set(Some(page.total_count));
-                    next.set(page.page_info.has_next_page.then_some(page.page_info.end_cursor).flatten());
-                    rows.update(|r| {
-                        if after.is_none() {
-                            r.clear();
-                        }
-                        r.extend(page.nodes);
-                    });
-                }
-                Err(e) => error.set(Some(e)),
-            }
+        asked.set(true);
+        let vars = missed_leads::Variables { after: after.clone() };
+        list.load(after, Vec::new(), |_| async move {
+            Ok(crate::page_of!(api::call::<gql::MissedLeads>(vars).await?.missed_leads))
         });
     };
     let why = |m: &missed_leads::MissedLeadsMissedLeadsNodes| -> String {
@@ -216,11 +203,10 @@ fn MissedLeads() -> impl IntoView {
     };
     view! {
         <section class="card" aria-labelledby="missed-h">
-            <details on:toggle=move |_| if total.get_untracked().is_none() { load(None) }>
+            <details on:toggle=move |_| if !asked.get_untracked() { load(None) }>
                 <summary id="missed-h">"Leads you missed (30 days)"</summary>
-                {move || total.get().map(|t| view! { <p class="muted">{format!("{t} leads in your area went elsewhere")}</p> })}
                 <ul class="missed">
-                    {move || rows.get().into_iter().map(|m| {
+                    {move || list.rows.get().into_iter().map(|m| {
                         let text = why(&m);
                         view! { <li>
                             <strong>{format!("{} {}", m.suburb, m.postcode)}</strong>
@@ -229,10 +215,8 @@ fn MissedLeads() -> impl IntoView {
                         </li> }
                     }).collect_view()}
                 </ul>
-                {move || next.get().map(|c| view! {
-                    <button class="secondary" on:click=move |_| load(Some(c.clone()))>"Show more"</button>
-                })}
-                {move || error.get().map(|e| view! { <ErrorBox error=e /> })}
+                {list.foot_saying("missed leads", Some("None: every lead in your area came to you."), &[],
+                    Callback::new(move |_| load(None)), Callback::new(move |c| load(Some(c))))}
             </details>
         </section>
     }

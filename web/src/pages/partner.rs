@@ -5,10 +5,12 @@
 use leptos::prelude::*;
 
 use crate::api::{self, ApiError};
-use crate::gql::{self, deliveries, partner_page, retype};
+use crate::gql::{self, deliveries, partner_page};
+use crate::lists::{DayRange, PAGE, Paged, choice, text};
 use crate::nav::{self, A};
+use crate::page_of;
 use crate::route::Route;
-use crate::ui::{ErrorBox, Load, constant, fetch_into, fetch_latest, label, shown, when};
+use crate::ui::{ErrorBox, Load, constant, fetch_into, label, shown, when};
 
 type Delivery = deliveries::DeliveriesWebhookDeliveriesNodes;
 
@@ -114,79 +116,65 @@ fn Webhook(partner_id: String, url: Option<String>) -> impl IntoView {
     }
 }
 
-/// The log, newest first, 25 at a time; "Dead letters" shows only those that ran out of
-/// attempts.
+/// The log, newest first, a page at a time ("Load more"), filtered by status ("Dead letters"
+/// shows only those that ran out of attempts) and by the days the events were written; "Export
+/// CSV" downloads what it shows.
 #[component]
 fn DeliveryLog(partner_id: String) -> impl IntoView {
     let status = RwSignal::new(String::new());
-    let rows = RwSignal::new(Vec::<Delivery>::new());
-    let state = RwSignal::new(Load::<(i64, Option<String>)>::Loading);
+    let from = RwSignal::new(String::new());
+    let to = RwSignal::new(String::new());
+    // The CSV names the partner (an admin's view of any partner; a partner's own is the same id).
+    let partner = RwSignal::new(partner_id);
+    let list = Paged::<Delivery>::default();
     let notice = RwSignal::new(None::<String>);
-    // Each fetch is numbered; an answer to one the filter has since replaced is dropped.
-    let generation = RwSignal::new(0u32);
-    let fetch = {
-        let partner_id = partner_id.clone();
-        move |after: Option<String>| {
-            if after.is_none() {
-                generation.update(|g| *g += 1);
-            }
-            let mine = generation.get_untracked();
-            let st = status.get_untracked();
-            let vars = deliveries::Variables {
-                partner: Some(partner_id.clone()),
-                status: (!st.is_empty()).then(|| retype(&st)).flatten(),
-                after: after.clone(),
-            };
-            let current = move || generation.try_get_untracked() == Some(mine);
-            fetch_latest(state, current, async move {
-                let d = api::call::<gql::Deliveries>(vars).await?.webhook_deliveries;
-                if !current() {
-                    return Ok((0, None)); // replaced by a newer filter; dropped unseen
-                }
-                if after.is_none() {
-                    rows.set(d.nodes);
-                } else {
-                    rows.update(|r| r.extend(d.nodes));
-                }
-                Ok((d.total_count, d.page_info.has_next_page.then_some(d.page_info.end_cursor).flatten()))
-            });
-        }
+    let fetch = move |after: Option<String>, first: i64| {
+        let vars = deliveries::Variables {
+            partner: text(partner),
+            status: choice(status),
+            from: text(from),
+            to: text(to),
+            after: after.clone(),
+            first: Some(first),
+        };
+        let params = vec![("partnerId", partner), ("status", status), ("from", from), ("to", to)];
+        list.load(after, params, |_| async move {
+            Ok(page_of!(api::call::<gql::Deliveries>(vars).await?.webhook_deliveries))
+        });
     };
-    fetch(None);
-    let first = {
-        let fetch = fetch.clone();
-        Callback::new(move |_| fetch(None))
-    };
-    let more = fetch.clone();
+    let load = move |after: Option<String>| fetch(after, PAGE);
+    load(None);
+    // After "deliver again", the rows shown again where they were.
+    let reload = Callback::new(move |_| fetch(None, list.extent()));
+    let export_error = RwSignal::new(None::<ApiError>);
+    let export = move |_| list.export("deliveries", export_error);
+    let rows = list.rows;
     view! {
         <section class="card" aria-labelledby="log-h">
-            <div class="page-head"><h2 id="log-h">"Deliveries"</h2>
-                <label for="log-status" class="visually-hidden">"Show"</label>
-                <select id="log-status" on:change=move |ev| { status.set(event_target_value(&ev)); first.run(()); }>
+            <h2 id="log-h">"Deliveries"</h2>
+            <form class="filters" role="search" novalidate on:submit=move |ev: leptos::ev::SubmitEvent| { ev.prevent_default(); load(None); }>
+                <div class="field"><label for="log-status">"Show"</label>
+                <select id="log-status" on:change=move |ev| { status.set(event_target_value(&ev)); load(None); }>
                     <option value="">"All"</option>
                     <option value="FAILED">"Dead letters"</option>
                     <option value="PENDING">"Waiting to send"</option>
                     <option value="DELIVERED">"Delivered"</option>
                 </select></div>
+                <DayRange id="log" what="Sent" from to error=list.field_error("createdTo") on_change=Callback::new(move |_| load(None)) />
+                <button type="button" class="small secondary export" on:click=export>"Export CSV"</button>
+            </form>
             {move || notice.get().map(|n| view! { <p class="banner" role="status">{n}</p> })}
+            {move || export_error.get().map(|e| view! { <ErrorBox error=e /> })}
             {move || (!rows.with(Vec::is_empty)).then(|| view! {
                 <div class="table-wrap"><table class="deliveries">
                     <thead><tr><th scope="col">"Sent"</th><th scope="col">"Event"</th><th scope="col">"Status"</th>
                         <th scope="col">"Attempts"</th><th scope="col">"Last answer"</th><th scope="col"></th></tr></thead>
                     <tbody>
-                        {rows.get().into_iter().map(|d| view! { <DeliveryRow d notice reload=first /> }).collect_view()}
+                        {rows.get().into_iter().map(|d| view! { <DeliveryRow d notice reload /> }).collect_view()}
                     </tbody>
                 </table></div>
             })}
-            {shown(state, "deliveries", first, move |(total, next)| {
-                let more = more.clone();
-                view! {
-                    <p class="muted">{if total == 0 { "Nothing sent yet.".to_string() } else { format!("{} of {total} shown", rows.with(Vec::len)) }}</p>
-                    {next.map(|cursor| view! {
-                        <button class="secondary small load-more" on:click=move |_| more(Some(cursor.clone()))>"Load more"</button>
-                    })}
-                }.into_any()
-            })}
+            {list.foot("deliveries", &["createdTo"], Callback::new(move |_| load(None)), Callback::new(move |c| load(Some(c))))}
         </section>
     }
 }

@@ -7,7 +7,7 @@ use crate::gql::{self, my_payouts, my_profile};
 use crate::lists::Paged;
 use crate::page_of;
 use crate::session;
-use crate::ui::{ErrorBox, Load, Loading, constant, fixed, label, money, when};
+use crate::ui::{ErrorBox, Load, constant, fetch_into, fixed, label, money, shown, when};
 
 /// `[from, to)` of the month `offset` months from this one, as RFC 3339 (local midnight).
 fn month(offset: i32) -> (String, String, String) {
@@ -112,12 +112,13 @@ pub fn PayoutsPage() -> impl IntoView {
 fn StripeCard() -> impl IntoView {
     let state = RwSignal::new(Load::<Option<my_profile::MyProfileContractorStripe>>::Loading);
     let id = session::current().and_then(|s| s.contractor_id).unwrap_or_default();
-    leptos::task::spawn_local(async move {
-        state.set(match api::call::<gql::MyProfile>(my_profile::Variables { id }).await {
-            Ok(d) => Load::Ready(d.contractor.stripe),
-            Err(e) => Load::Failed(e),
+    let load = move || {
+        let id = id.clone();
+        fetch_into(state, async move {
+            api::call::<gql::MyProfile>(my_profile::Variables { id }).await.map(|d| d.contractor.stripe)
         });
-    });
+    };
+    load();
     let error = RwSignal::new(None::<ApiError>);
     let busy = RwSignal::new(false);
     let onboard = move |_| {
@@ -137,10 +138,7 @@ fn StripeCard() -> impl IntoView {
     view! {
         <section class="card" aria-labelledby="stripe-h">
             <h2 id="stripe-h">"Getting paid"</h2>
-            {move || match state.get() {
-                Load::Loading => view! { <Loading what="your Stripe account" /> }.into_any(),
-                Load::Failed(e) => view! { <ErrorBox error=e /> }.into_any(),
-                Load::Ready(s) => {
+            {shown(state, "your Stripe account", Callback::new(move |_| load()), move |s| {
                     let enabled = s.as_ref().is_some_and(|s| s.payouts_enabled);
                     let due = s.as_ref().map(|s| s.requirements_due.clone()).unwrap_or_default();
                     view! {
@@ -154,8 +152,7 @@ fn StripeCard() -> impl IntoView {
                             {if enabled { "Update my Stripe details" } else { "Set up payouts with Stripe" }}
                         </button>
                     }.into_any()
-                }
-            }}
+            })}
             {move || error.get().map(|e| view! { <ErrorBox error=e /> })}
         </section>
     }

@@ -5,17 +5,24 @@
 
 use leptos::prelude::*;
 
-use crate::api;
+use crate::api::{self, ApiError};
 use crate::gql::{self, portal_jobs, portal_leads};
-use crate::lists::Paged;
+use crate::lists::{DayRange, Paged, choice, text};
 use crate::nav::A;
 use crate::page_of;
 use crate::route::Route;
-use crate::ui::{constant, label, money, ms, when};
+use crate::ui::{ErrorBox, constant, day, label, money, ms, when};
 
 use portal_jobs::{JobStatus, PortalJobsJobsNodes as Job};
 
 const DAY_MS: f64 = 86_400_000.0;
+
+/// A job's stages, for the "Show" filter.
+const STAGES: [&str; 8] =
+    ["AWAITING_CONTACT", "CONTACTED", "INSPECTED", "QUOTED", "APPROVED", "IN_PROGRESS", "COMPLETED", "CANCELLED"];
+
+/// The leads still waiting for a contractor (as `PortalLeads` filters them).
+const WAITING: &str = "NEW,OFFERING,UNASSIGNED,DUPLICATE";
 
 /// Whole days since `at` (0 today).
 fn days_since(at: &str) -> i64 {
@@ -40,16 +47,39 @@ fn urgency(j: &Job) -> u8 {
 pub fn PortalPage() -> impl IntoView {
     let jobs = Paged::<Job>::default();
     let leads = Paged::<portal_leads::PortalLeadsLeadsNodes>::default();
+    // "OPEN" (the default: the work still going), "" (every job) or one stage.
+    let show = RwSignal::new("OPEN".to_string());
+    let from = RwSignal::new(String::new());
+    let to = RwSignal::new(String::new());
+    let sort = RwSignal::new("NEWEST".to_string());
+    // The CSV's query for "Show": `open=true` for the open jobs, `status=` for one stage.
+    let (open_param, status_param) = (RwSignal::new(String::new()), RwSignal::new(String::new()));
     let load_jobs = move |after: Option<String>| {
-        jobs.load(after.clone(), Vec::new(), |_| async move {
-            Ok(page_of!(api::call::<gql::PortalJobs>(portal_jobs::Variables { after }).await?.jobs))
-        })
+        let shown = show.get_untracked();
+        let open = shown == "OPEN";
+        let status = if open { None } else { choice(show) };
+        let vars = portal_jobs::Variables {
+            after: after.clone(),
+            status,
+            open: open.then_some(true),
+            from: text(from),
+            to: text(to),
+            sort: choice(sort),
+        };
+        open_param.set(if open { "true".into() } else { String::new() });
+        status_param.set(if open { String::new() } else { shown });
+        let params = vec![("open", open_param), ("status", status_param), ("from", from), ("to", to), ("sort", sort)];
+        jobs.load(after, params, |_| async move { Ok(page_of!(api::call::<gql::PortalJobs>(vars).await?.jobs)) })
     };
+    // The CSV of the waiting leads names the statuses the list shows.
+    let waiting = RwSignal::new(WAITING.to_string());
     let load_leads = move |after: Option<String>| {
-        leads.load(after.clone(), Vec::new(), |_| async move {
+        leads.load(after.clone(), vec![("statusIn", waiting)], |_| async move {
             Ok(page_of!(api::call::<gql::PortalLeads>(portal_leads::Variables { after }).await?.leads))
         })
     };
+    let export_error = RwSignal::new(None::<ApiError>);
+    let refilter = Callback::new(move |_| load_jobs(None));
     let load = move || {
         load_jobs(None);
         load_leads(None);
@@ -72,6 +102,22 @@ pub fn PortalPage() -> impl IntoView {
         <section class="page" aria-labelledby="portal-title">
             <div class="page-head"><h1 id="portal-title">"Your jobs"</h1>
                 <button class="secondary small" on:click=move |_| load()>"Refresh"</button></div>
+            <form class="filters" role="search" novalidate on:submit=move |ev: leptos::ev::SubmitEvent| { ev.prevent_default(); load_jobs(None); }>
+                <div class="field"><label for="portal-show">"Show"</label>
+                <select id="portal-show" prop:value=show on:change=move |ev| { show.set(event_target_value(&ev)); load_jobs(None); }>
+                    <option value="OPEN">"Open jobs"</option>
+                    <option value="">"All jobs"</option>
+                    {STAGES.iter().map(|s| view! { <option value=*s>{label(s)}</option> }).collect_view()}
+                </select></div>
+                <DayRange id="portal" what="Received" from to error=jobs.field_error("createdTo") on_change=refilter />
+                <div class="field"><label for="portal-sort">"Order"</label>
+                <select id="portal-sort" prop:value=sort on:change=move |ev| { sort.set(event_target_value(&ev)); load_jobs(None); }>
+                    <option value="NEWEST">"Newest first"</option>
+                    <option value="OLDEST">"Oldest first"</option>
+                </select></div>
+                <button type="button" class="small secondary export" on:click=move |_| jobs.export("jobs", export_error)>"Export CSV"</button>
+            </form>
+            {move || export_error.get().map(|e| view! { <ErrorBox error=e /> })}
             {move || (!jobs.rows.with(Vec::is_empty)).then(|| view! {
                 <p class=move || { if summary().0 > 0 { "alert-line" } else { "muted" } }>{move || summary().1}</p>
                 <div class="table-wrap"><table class="portal-jobs">
@@ -81,8 +127,9 @@ pub fn PortalPage() -> impl IntoView {
                     <tbody>{move || sorted().into_iter().map(job_row).collect_view()}</tbody>
                 </table></div>
             })}
-            {jobs.foot("jobs", &[], Callback::new(move |_| load_jobs(None)), Callback::new(move |c| load_jobs(Some(c))))}
-            <h2>"Leads waiting for a contractor"</h2>
+            {jobs.foot("jobs", &["createdTo"], Callback::new(move |_| load_jobs(None)), Callback::new(move |c| load_jobs(Some(c))))}
+            <div class="page-head"><h2>"Leads waiting for a contractor"</h2>
+                <button type="button" class="small secondary export-leads" on:click=move |_| leads.export("leads", export_error)>"Export CSV"</button></div>
             {move || (!leads.rows.with(Vec::is_empty)).then(|| view! {
                 <ul class="plain waiting">
                     {move || leads.rows.get().into_iter().map(|l| view! {
@@ -124,8 +171,8 @@ fn job_row(j: Job) -> impl IntoView {
                     <A to=Route::Claim(c.id.clone())>{label(&constant(&c.status))}</A>
                     <br/><span class="muted">{match c.decision_business_days_left {
                         None => "decided".to_string(),
-                        Some(n) if n < 0 => format!("due {} · {} business day(s) late", c.decision_due_on, -n),
-                        Some(n) => format!("due {} · {n} business day(s) left", c.decision_due_on),
+                        Some(n) if n < 0 => format!("due {} · {} business day(s) late", day(&c.decision_due_on), -n),
+                        Some(n) => format!("due {} · {n} business day(s) left", day(&c.decision_due_on)),
                     }}</span>
                     {c.decision_overdue.then(|| view! { <span class="alert-tag">"Overdue"</span> })}
                 }.into_any(),

@@ -7,7 +7,7 @@ use crate::api::{self, ApiError};
 use crate::gql::{self, my_profile, update_profile};
 use crate::route::Route;
 use crate::session;
-use crate::ui::{ErrorBox, Load, constant, fixed, label, shown, when};
+use crate::ui::{ErrorBox, Load, constant, day, fixed, label, shown, when};
 
 const DAMAGE: [(&str, update_profile::DamageType); 4] = [
     ("WATER", update_profile::DamageType::WATER),
@@ -325,7 +325,7 @@ fn Certifications(c: my_profile::MyProfileContractor, reload: Callback<()>) -> i
                     view! {
                         <li class:warn=warn.is_some()>
                             <strong>{cert.kind.clone()}</strong> {format!(" {} · {}", cert.number, cert.issuer)}
-                            {cert.expires_on.clone().map(|d| view! { <span class="muted">{format!(" · expires {d}")}</span> })}
+                            {cert.expires_on.clone().map(|d| view! { <span class="muted">{format!(" · expires {}", day(&d))}</span> })}
                             {warn.map(|w| view! { <span class="alert-tag" role="note">{w}</span> })}
                             <button class="small secondary" aria-label=format!("Remove {}", cert.kind) on:click=move |_| {
                                 let cid = cid.clone();

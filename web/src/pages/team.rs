@@ -8,10 +8,10 @@ use serde_json::{Value, json};
 
 use crate::api::{self, ApiError};
 use crate::gql;
-use crate::lists::{PAGE, Page, Paged};
+use crate::lists::{DayRange, PAGE, Page, Paged};
 use crate::nav::{self, A};
 use crate::route::Route;
-use crate::ui::{ErrorBox, label, when};
+use crate::ui::{ErrorBox, constant, label, when};
 
 /// One login as the lists show it.
 #[derive(Clone)]
@@ -20,8 +20,27 @@ struct Row {
     email: String,
     role: String,
     company_role: Option<CompanyRole>,
-    status: String,
+    status: UserStatus,
     last_login_at: Option<String>,
+}
+
+/// Where a login stands (`UserStatus`).
+#[derive(Clone, Copy, PartialEq, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+enum UserStatus {
+    Active,
+    Invited,
+    Disabled,
+}
+
+/// What a viewer does to a login from the list.
+#[derive(Clone, Copy)]
+enum Action {
+    Resend,
+    Disable,
+    Enable,
+    ResetFactor,
+    EndSessions,
 }
 
 /// A login's place in its company (`CompanyRole`; this bundle reads answers untyped).
@@ -47,7 +66,7 @@ fn page(d: &Value) -> Page<Row> {
                     email: text(&n["email"]),
                     role: text(&n["role"]),
                     company_role: serde_json::from_value(n["companyRole"].clone()).ok(),
-                    status: text(&n["status"]),
+                    status: serde_json::from_value(n["status"].clone()).unwrap_or(UserStatus::Active),
                     last_login_at: n["lastLoginAt"].as_str().map(String::from),
                 })
                 .collect()
@@ -62,29 +81,36 @@ fn page(d: &Value) -> Page<Row> {
 }
 
 /// Fetches logins into `list`: a first page (`after: None`, `first` rows) or the page after a
-/// cursor.
-fn fetch(list: Paged<Row>, filter: Value, after: Option<String>, first: i64) {
+/// cursor; `params` are the filters as `/reports/users.csv` takes them, for "Export CSV".
+fn fetch(
+    list: Paged<Row>,
+    filter: Value,
+    params: Vec<(&'static str, RwSignal<String>)>,
+    after: Option<String>,
+    first: i64,
+) {
     let vars = json!({ "filter": filter, "after": after, "first": first });
-    list.load(after, Vec::new(), |_| async move {
+    list.load(after, params, |_| async move {
         api::run(gql::users::QUERY, gql::users::OPERATION_NAME, vars).await.map(|d| page(&d))
     });
 }
 
-fn is(r: &Row, s: &str) -> bool {
-    r.status == s
-}
-
 /// One action on a login, then the list reloads; an error shows above the list.
-fn act(what: &'static str, id: String, error: RwSignal<Option<ApiError>>, done: Callback<()>) {
+fn act(what: Action, id: String, error: RwSignal<Option<ApiError>>, done: Callback<()>) {
     leptos::task::spawn_local(async move {
         // Switching off and on name the login `id`; the others `userId`.
-        let vars = if matches!(what, "disable" | "enable") { json!({ "id": id }) } else { json!({ "userId": id }) };
-        let (q, op) = match what {
-            "resend" => (gql::resend_invitation::QUERY, gql::resend_invitation::OPERATION_NAME),
-            "disable" => (gql::disable_user::QUERY, gql::disable_user::OPERATION_NAME),
-            "enable" => (gql::enable_user::QUERY, gql::enable_user::OPERATION_NAME),
-            "reset-factor" => (gql::reset_second_factor::QUERY, gql::reset_second_factor::OPERATION_NAME),
-            _ => (gql::end_user_sessions::QUERY, gql::end_user_sessions::OPERATION_NAME),
+        let (q, op, vars) = match what {
+            Action::Resend => {
+                (gql::resend_invitation::QUERY, gql::resend_invitation::OPERATION_NAME, json!({ "userId": id }))
+            }
+            Action::Disable => (gql::disable_user::QUERY, gql::disable_user::OPERATION_NAME, json!({ "id": id })),
+            Action::Enable => (gql::enable_user::QUERY, gql::enable_user::OPERATION_NAME, json!({ "id": id })),
+            Action::ResetFactor => {
+                (gql::reset_second_factor::QUERY, gql::reset_second_factor::OPERATION_NAME, json!({ "userId": id }))
+            }
+            Action::EndSessions => {
+                (gql::end_user_sessions::QUERY, gql::end_user_sessions::OPERATION_NAME, json!({ "userId": id }))
+            }
         };
         let r = api::run(q, op, vars).await.map(|_| ());
         match r {
@@ -108,25 +134,27 @@ fn Logins(rows: Vec<Row>, admin: bool, error: RwSignal<Option<ApiError>>, reload
                     let staff = r.company_role == Some(CompanyRole::Staff);
                     let may_run = admin || staff;
                     let (i1, i2, i3, i4, i5) = (r.id.clone(), r.id.clone(), r.id.clone(), r.id.clone(), r.id.clone());
+                    let (invited, disabled) = (r.status == UserStatus::Invited, r.status == UserStatus::Disabled);
+                    let status = constant(&r.status);
                     view! {
-                        <tr data-user=r.id.clone() data-status=r.status.clone()>
+                        <tr data-user=r.id.clone() data-status=status.clone()>
                             <td>{r.email.clone()}</td>
                             <td>{label(&r.role)} {staff.then_some(" (staff)")}</td>
-                            <td>{label(&r.status)}</td>
+                            <td>{label(&status)}</td>
                             <td>{r.last_login_at.as_deref().map(when).unwrap_or_else(|| "never".into())}</td>
                             <td class="actions">
-                                {(may_run && is(&r, "INVITED")).then(|| view! {
-                                    <button class="secondary resend" on:click=move |_| act("resend", i1.clone(), error, reload)>"Send invitation again"</button>
+                                {(may_run && invited).then(|| view! {
+                                    <button class="secondary resend" on:click=move |_| act(Action::Resend, i1.clone(), error, reload)>"Send invitation again"</button>
                                 })}
-                                {(may_run && !is(&r, "DISABLED")).then(|| view! {
-                                    <button class="secondary disable" on:click=move |_| act("disable", i2.clone(), error, reload)>"Switch off"</button>
+                                {(may_run && !disabled).then(|| view! {
+                                    <button class="secondary disable" on:click=move |_| act(Action::Disable, i2.clone(), error, reload)>"Switch off"</button>
                                 })}
-                                {(may_run && is(&r, "DISABLED")).then(|| view! {
-                                    <button class="secondary enable" on:click=move |_| act("enable", i3.clone(), error, reload)>"Switch on"</button>
+                                {(may_run && disabled).then(|| view! {
+                                    <button class="secondary enable" on:click=move |_| act(Action::Enable, i3.clone(), error, reload)>"Switch on"</button>
                                 })}
                                 {admin.then(|| view! {
-                                    <button class="secondary end-sessions" on:click=move |_| act("end", i4.clone(), error, reload)>"Sign out everywhere"</button>
-                                    <button class="secondary reset-factor" on:click=move |_| act("reset-factor", i5.clone(), error, reload)>"Reset second factor"</button>
+                                    <button class="secondary end-sessions" on:click=move |_| act(Action::EndSessions, i4.clone(), error, reload)>"Sign out everywhere"</button>
+                                    <button class="secondary reset-factor" on:click=move |_| act(Action::ResetFactor, i5.clone(), error, reload)>"Reset second factor"</button>
                                 })}
                             </td>
                         </tr>
@@ -141,9 +169,9 @@ fn Logins(rows: Vec<Row>, admin: bool, error: RwSignal<Option<ApiError>>, reload
 #[component]
 pub fn Team() -> impl IntoView {
     let list = Paged::<Row>::default();
-    fetch(list, Value::Null, None, PAGE);
+    fetch(list, Value::Null, Vec::new(), None, PAGE);
     // After an action, the rows shown again, where they were.
-    let reload = Callback::new(move |_| fetch(list, Value::Null, None, list.extent()));
+    let reload = Callback::new(move |_| fetch(list, Value::Null, Vec::new(), None, list.extent()));
     let email = RwSignal::new(String::new());
     let error = RwSignal::new(None::<ApiError>);
     let sent = RwSignal::new(None::<String>);
@@ -180,8 +208,8 @@ pub fn Team() -> impl IntoView {
             {move || sent.get().map(|a| view! { <p class="banner" role="status">"Invitation sent to " {a} "."</p> })}
             {move || error.get().filter(|e| e.for_field("email").is_none()).map(|e| view! { <ErrorBox error=e /> })}
             {move || (!list.rows.with(Vec::is_empty)).then(|| view! { <Logins rows=list.rows.get() admin=false error reload /> })}
-            {list.foot("logins", &[], Callback::new(move |_| fetch(list, Value::Null, None, PAGE)),
-                Callback::new(move |c| fetch(list, Value::Null, Some(c), PAGE)))}
+            {list.foot("logins", &[], Callback::new(move |_| fetch(list, Value::Null, Vec::new(), None, PAGE)),
+                Callback::new(move |c| fetch(list, Value::Null, Vec::new(), Some(c), PAGE)))}
         </section>
     }
 }
@@ -193,6 +221,7 @@ pub fn UsersPage() -> impl IntoView {
     let search = RwSignal::new(String::new());
     let role = RwSignal::new(String::new());
     let standing = RwSignal::new(String::new());
+    let (from, to) = (RwSignal::new(String::new()), RwSignal::new(String::new()));
     let error = RwSignal::new(None::<ApiError>);
     let filter = move || {
         let mut f = serde_json::Map::new();
@@ -200,6 +229,8 @@ pub fn UsersPage() -> impl IntoView {
             ("search", search.get_untracked().trim().to_string()),
             ("role", role.get_untracked()),
             ("status", standing.get_untracked()),
+            ("addedFrom", from.get_untracked()),
+            ("addedTo", to.get_untracked()),
         ] {
             if !v.is_empty() {
                 f.insert(key.into(), Value::String(v));
@@ -207,9 +238,11 @@ pub fn UsersPage() -> impl IntoView {
         }
         Value::Object(f)
     };
-    let load = Callback::new(move |after: Option<String>| fetch(list, filter(), after, PAGE));
+    let params = move || vec![("search", search), ("role", role), ("status", standing), ("from", from), ("to", to)];
+    let load = Callback::new(move |after: Option<String>| fetch(list, filter(), params(), after, PAGE));
     load.run(None);
-    let reload = Callback::new(move |_| fetch(list, filter(), None, list.extent()));
+    let reload = Callback::new(move |_| fetch(list, filter(), params(), None, list.extent()));
+    let export = move |_| list.export("users", error);
     view! {
         <section class="page" aria-labelledby="users-title">
             <h1 id="users-title">"Logins"</h1>
@@ -230,11 +263,13 @@ pub fn UsersPage() -> impl IntoView {
                     <option value="INVITED">"Invited"</option>
                     <option value="DISABLED">"Disabled"</option>
                 </select></div>
+                <DayRange id="added" what="Added" from to error=list.field_error("filter.addedTo") on_change=Callback::new(move |_| load.run(None)) />
                 <button type="submit" class="small">"Find"</button>
+                <button type="button" class="small secondary export" on:click=export>"Export CSV"</button>
             </form>
             {move || error.get().map(|e| view! { <ErrorBox error=e /> })}
             {move || (!list.rows.with(Vec::is_empty)).then(|| view! { <Logins rows=list.rows.get() admin=true error reload /> })}
-            {list.foot("logins", &[], Callback::new(move |_| load.run(None)), Callback::new(move |c| load.run(Some(c))))}
+            {list.foot("logins", &["filter.addedTo"], Callback::new(move |_| load.run(None)), Callback::new(move |c| load.run(Some(c))))}
         </section>
     }
 }
