@@ -132,9 +132,29 @@ async fn serve(
     data.insert(meta.clone());
 
     let (mut sink, stream) = socket.split();
-    // GraphQL frames (and the guard's answers) queue here; the loop below writes them out.
+    // One writer owns the socket's sending half: GraphQL frames and keep-alive pings.
     let (tx, mut rx) = futures_channel::mpsc::channel::<Message>(32);
     let guard = Arc::new(Guard::new(Arc::clone(&ctx), meta, token_expires, legacy, tx.clone()));
+    let ping_every = ctx.config.ws_ping_interval;
+    let watcher = Arc::clone(&guard);
+    let writer = tokio::spawn(async move {
+        let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + ping_every, ping_every);
+        loop {
+            tokio::select! {
+                msg = rx.next() => match msg {
+                    Some(m) => {
+                        if let Message::Text(t) = &m {
+                            watcher.sent(t.as_str());
+                        }
+                        if sink.send(m).await.is_err() { break }
+                    }
+                    None => break,
+                },
+                _ = ping.tick() => if sink.send(Message::Ping(Default::default())).await.is_err() { break },
+            }
+        }
+        let _ = sink.close().await;
+    });
     // Every frame the client sends passes the guard first (see `ws_guard`).
     let refused = Arc::new(AtomicU16::new(0));
     let guarded = {
@@ -168,93 +188,53 @@ async fn serve(
         })
     };
     let session = GraphQLWebSocket::new_with_pair(
-        tx,
+        tx.clone(),
         guarded,
         Sockets { schema: state.schema.clone(), db: ctx.db.clone() },
         protocol,
     )
     .on_connection_init(move |_| async move { Ok(data) })
     .serve();
-    tokio::pin!(session);
-
-    // One loop (this task, one timer) does the rest: it writes the queued frames, pings the
-    // client, ends the socket with the access token and looks at the credentials' standing on a
-    // revocation or every `WS_RECHECK_SECS`. A second task and three timers per socket had cost
-    // about 1 KB of the idle socket's memory.
-    let now = tokio::time::Instant::now();
-    let (ping_every, recheck_every) = (ctx.config.ws_ping_interval, ctx.config.ws_recheck_interval);
-    let (mut next_ping, mut next_recheck) = (now + ping_every, now + recheck_every);
-    let expires_at = token_expires
-        .map(|exp| now + std::time::Duration::from_secs((exp - chrono::Utc::now().timestamp()).max(0) as u64));
-    let wake = |ping: tokio::time::Instant, recheck: tokio::time::Instant| {
-        let soonest = ping.min(recheck);
-        expires_at.map_or(soonest, |e| soonest.min(e))
-    };
-    let timer = tokio::time::sleep_until(wake(next_ping, next_recheck));
-    tokio::pin!(timer);
-    let mut bus_open = true;
-    let code = loop {
-        let look = tokio::select! {
-            // Frames first, so a close decided below follows everything already queued.
-            biased;
-            msg = rx.next() => match msg {
-                Some(m) => {
-                    if let Message::Text(t) = &m {
-                        guard.sent(t.as_str());
-                    }
-                    let closing = matches!(m, Message::Close(_));
-                    if sink.send(m).await.is_err() || closing {
-                        return;
-                    }
-                    false
-                }
-                None => break 0,
-            },
-            _ = &mut session => break refused.load(Ordering::SeqCst),
-            got = revocations.recv(), if bus_open => match got {
-                Ok(Control::Revoked(r)) if crate::access::revokes(&r, &principal) => break 4403,
-                Ok(Control::Revoked(_)) => false,
-                // Missed some, or Redis was away: read the standing instead of guessing.
-                Ok(Control::Recheck) | Err(broadcast::error::RecvError::Lagged(_)) => true,
-                Err(broadcast::error::RecvError::Closed) => {
-                    bus_open = false;
-                    false
-                }
-            },
-            _ = &mut timer => {
-                let now = tokio::time::Instant::now();
-                if expires_at.is_some_and(|e| e <= now) {
-                    break 4401;
-                }
-                if next_ping <= now {
-                    if sink.send(Message::Ping(Default::default())).await.is_err() {
-                        return;
-                    }
-                    next_ping = now + ping_every;
-                }
-                // An API key's expiry, or a revocation published while Redis refused it.
-                let due = next_recheck <= now;
-                if due {
-                    next_recheck = now + recheck_every;
-                }
-                timer.as_mut().reset(wake(next_ping, next_recheck));
-                due
+    let expiry = async move {
+        match token_expires {
+            Some(exp) => {
+                let left = (exp - chrono::Utc::now().timestamp()).max(0) as u64;
+                tokio::time::sleep(std::time::Duration::from_secs(left)).await
             }
-        };
-        if look && let Some(code) = Box::pin(refusal(&ctx, &principal)).await {
-            break code;
+            None => std::future::pending().await,
         }
     };
-    // What is already queued goes out before the close.
-    while let Ok(m) = rx.try_recv() {
-        if sink.send(m).await.is_err() {
-            return;
+    let watch = async {
+        let every = ctx.config.ws_recheck_interval;
+        let mut recheck = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+        loop {
+            let look = tokio::select! {
+                got = revocations.recv() => match got {
+                    Ok(Control::Revoked(r)) if crate::access::revokes(&r, &principal) => return 4403,
+                    Ok(Control::Revoked(_)) => false,
+                    // Missed some, or Redis was away: read the standing instead of guessing.
+                    Ok(Control::Recheck) | Err(broadcast::error::RecvError::Lagged(_)) => true,
+                    Err(broadcast::error::RecvError::Closed) => std::future::pending::<bool>().await,
+                },
+                // An API key's expiry, or a revocation published while Redis refused it.
+                _ = recheck.tick() => true,
+            };
+            if look && let Some(code) = Box::pin(refusal(&ctx, &principal)).await {
+                return code;
+            }
         }
-    }
+    };
+    let code = tokio::select! {
+        _ = session => refused.load(Ordering::SeqCst),
+        _ = expiry => 4401,
+        code = watch => code,
+    };
+    let mut tx = tx;
     if code != 0 {
-        let _ = sink.send(Message::Close(Some(CloseFrame { code, reason: reason(code).into() }))).await;
+        let _ = tx.send(Message::Close(Some(CloseFrame { code, reason: reason(code).into() }))).await;
     }
-    let _ = sink.close().await;
+    drop(tx);
+    let _ = writer.await;
 }
 
 fn reason(code: u16) -> &'static str {
