@@ -297,6 +297,19 @@ async fn the_admin_app_shows_the_network_and_says_what_went_wrong() {
     p.click("form.release-duplicate button[type=submit]").await;
     p.until("routed", "document.querySelector('[data-status=OFFERING]')").await;
 
+    // A contractor now covers Brisbane: re-routing the stranded lead offers it there, and NRP
+    // can also give it to that contractor outright.
+    let brisbane = contractor(&app, &admin, "brisbane-ui", json!({"basePostcode": "4000"}), true).await;
+    p.goto(&format!("{}/admin/leads/{stranded}", app.base)).await;
+    p.find("strong[data-status=UNASSIGNED]").await;
+    p.click("section[aria-labelledby=lead-facts] .actions button").await;
+    p.find("strong[data-status=OFFERING]").await;
+    p.click(&format!("tr[data-candidate='{}'] button", brisbane.id)).await;
+    p.find("strong[data-status=ASSIGNED]").await;
+    let assigned = lead_detail(&app, &admin, &stranded).await;
+    assert_eq!(assigned["assignedContractor"]["id"], json!(brisbane.id), "the company chosen: {assigned}");
+    assert_eq!(assigned["job"]["status"], "AWAITING_CONTACT");
+
     p.click("header a[href='/admin/payouts']").await;
     p.click("#run-batch").await;
     let err = p.text(".error-box").await;

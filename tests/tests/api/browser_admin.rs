@@ -194,6 +194,12 @@ async fn an_admin_approves_a_quote_and_once_the_job_is_done_sees_the_payout_rate
     p.click("button.move[data-to=APPROVED]").await;
     p.find("[data-status=APPROVED]").await;
     assert_eq!(p.text("dd.approved").await, "$12,000.00");
+    // A note of NRP's own joins the job's timeline, where the contractor reads it too.
+    p.fill("#note", "Approved after the assessor's call").await;
+    p.click("form.inline button[type=submit]").await;
+    p.until("the note", "document.querySelector('ol.timeline').innerText.includes(\"assessor's call\")").await;
+    let theirs = app.ok(Some(&c.token), "query($id:ID!){ job(id:$id){ timeline { note } } }", json!({"id": job})).await;
+    assert!(theirs.to_string().contains("assessor's call"), "{theirs}");
 
     for to in ["IN_PROGRESS", "COMPLETED"] {
         app.ok(Some(&c.token), ADVANCE, json!({"input": {"jobId": job, "to": to}})).await;
@@ -419,6 +425,15 @@ async fn an_admin_finds_a_customer_by_phone_from_the_header_and_opens_the_job() 
         json!(2),
         "the job and the lead, not the other customer"
     );
+    // "Show" narrows the results to one kind.
+    p.find("#search-kind").await.select_by_value("LEAD").await.unwrap();
+    p.until(
+        "the lead alone",
+        "document.querySelectorAll('li.result').length === 1 && document.querySelector('li.result[data-kind=LEAD]')",
+    )
+    .await;
+    p.find("#search-kind").await.select_by_value("").await.unwrap();
+    p.until("both again", "document.querySelectorAll('li.result').length === 2").await;
     p.click(&format!("li.result[data-kind=JOB] a[href='/admin/jobs/{job}']")).await;
     p.find("[data-status=AWAITING_CONTACT]").await;
     // A search with nothing to search for says so.

@@ -173,3 +173,33 @@ async fn the_demo_story_is_the_same_every_time() {
     let (b, _) = seeded(Backend::Sqlite).await;
     assert_eq!(fingerprint(a).await, fingerprint(b).await);
 }
+
+/// `seed-demo` creates well-known logins: production refuses it (the command and
+/// `serve --seed-demo`), and the database it names is left untouched.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_is_refused_in_production_and_writes_nothing() {
+    use clap::Parser;
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}/prod.db?mode=rwc", dir.path().display());
+    let production = |k: &str| match k {
+        "DATABASE_URL" => Some(db.clone()),
+        "NRP_ENV" => Some("production".to_string()),
+        "JWT_SECRET" => Some("a-production-secret-of-at-least-32-bytes".to_string()),
+        "WEBHOOK_SECRET_KEYS" => Some(format!("k1:{}", base64_key())),
+        _ => None,
+    };
+    for args in [&["nrp-server", "seed-demo"][..], &["nrp-server", "serve", "--seed-demo"][..]] {
+        let config = nrp_server::Config::from_lookup(production).expect("a production configuration");
+        let code = nrp_server::cli::run_with(nrp_server::cli::Cli::parse_from(args), config).await;
+        assert_eq!(code, std::process::ExitCode::FAILURE, "{args:?}");
+    }
+    // Nothing was written: not even the schema (the refusal comes before any connection).
+    let file = dir.path().join("prod.db");
+    assert!(!file.exists() || std::fs::metadata(&file).unwrap().len() == 0, "the database is untouched");
+}
+
+/// 32 random-looking bytes, base64: a key the configuration accepts.
+fn base64_key() -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode([7u8; 32])
+}

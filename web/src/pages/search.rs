@@ -5,6 +5,7 @@ use leptos::prelude::*;
 
 use crate::api;
 use crate::gql::{self, search};
+use crate::lists::choice;
 use crate::nav::{self, A};
 use crate::route::Route;
 use crate::session::is_admin;
@@ -42,10 +43,13 @@ pub fn SearchBox() -> impl IntoView {
 pub fn SearchPage() -> impl IntoView {
     let rows = RwSignal::new(Vec::<Node>::new());
     let state = RwSignal::new(Load::<Option<String>>::Loading);
+    // "" (everything) or one kind of result.
+    let kind = RwSignal::new(String::new());
     let fetch = move |after: Option<String>| {
         let q = typed_query();
+        let kinds = choice::<search::SearchKind>(kind).map(|k| vec![k]);
         fetch_into(state, async move {
-            let d = api::call::<gql::Search>(search::Variables { q, after: after.clone() }).await?.search;
+            let d = api::call::<gql::Search>(search::Variables { q, kinds, after: after.clone() }).await?.search;
             if after.is_none() {
                 rows.set(d.nodes);
             } else {
@@ -60,7 +64,15 @@ pub fn SearchPage() -> impl IntoView {
     });
     view! {
         <section class="page" aria-labelledby="search-title">
-            <h1 id="search-title">{move || format!("Search: {}", typed_query())}</h1>
+            <div class="page-head"><h1 id="search-title">{move || format!("Search: {}", typed_query())}</h1>
+                <div class="field"><label for="search-kind">"Show"</label>
+                <select id="search-kind" on:change=move |ev| { kind.set(event_target_value(&ev)); fetch(None); }>
+                    <option value="">"Everything"</option>
+                    <option value="LEAD">"Leads"</option>
+                    <option value="JOB">"Jobs"</option>
+                    <option value="CLAIM">"Claims"</option>
+                    {is_admin().then(|| view! { <option value="CONTRACTOR">"Contractors"</option> })}
+                </select></div></div>
             {move || (!rows.with(Vec::is_empty)).then(|| view! {
                 <ul class="results plain">{rows.get().into_iter().map(|n| result(n, is_admin())).collect_view()}</ul>
             })}
