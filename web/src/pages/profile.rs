@@ -85,7 +85,8 @@ fn ScoreCard(c: my_profile::MyProfileContractor) -> impl IntoView {
         trend
             .iter()
             .enumerate()
-            .map(|(i, v)| format!("{:.1},{:.1}", i as f64 * step, 40.0 - v.clamp(0.0, 1.0) * 40.0))
+            // `fixed`, not `{:.1}`: the float formatter would add kilobytes to the phone's bundle.
+            .map(|(i, v)| format!("{},{}", fixed(i as f64 * step, 1), fixed(40.0 - v.clamp(0.0, 1.0) * 40.0, 1)))
             .collect::<Vec<_>>()
             .join(" ")
     });
