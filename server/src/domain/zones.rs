@@ -3,7 +3,7 @@
 //! for a contractor, NRP's configured zone (`NRP_TIMEZONE`) for reports. UTC is never a local
 //! date in Australia: a Monday morning in Sydney is still Sunday there.
 
-use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
 use chrono_tz::Australia;
 use chrono_tz::Tz;
 
@@ -61,14 +61,33 @@ pub fn start_of_day(day: NaiveDate, zone: Tz) -> DateTime<Utc> {
 /// The start (inclusive) and end (exclusive) of a range of instants, each open when not given.
 pub type Instants = (Option<DateTime<Utc>>, Option<DateTime<Utc>>);
 
+/// The years a day filter may name: a four-digit year. Dates far outside (chrono reads signed
+/// years such as `-200000-01-01`) are not in any record, and would fall outside what the
+/// databases' timestamps hold.
+const FILTER_YEARS: std::ops::RangeInclusive<i32> = 1000..=9999;
+
 /// A range of whole local days, `to` included, as the instants `[start of from, start of the day
-/// after to)`; a range that ends before it starts is refused on `to_field`.
+/// after to)`; a range that ends before it starts is refused on `to_field`, and a day outside
+/// the years 1000 to 9999 on its own field (`to_field` with `To`/`to` read as `From`/`from` for
+/// the first day).
 pub fn day_range(
     zone: Tz,
     from: Option<NaiveDate>,
     to: Option<NaiveDate>,
     to_field: &str,
 ) -> Result<Instants, super::ValidationError> {
+    let from_field = match to_field.strip_suffix("To") {
+        Some(stem) => format!("{stem}From"),
+        None => format!("{}from", to_field.strip_suffix("to").unwrap_or(to_field)),
+    };
+    for (day, field) in [(from, from_field.as_str()), (to, to_field)] {
+        if day.is_some_and(|d| !FILTER_YEARS.contains(&d.year())) {
+            return Err(super::ValidationError {
+                field: field.into(),
+                message: "give a day with a four-digit year, such as 2026-11-01".into(),
+            });
+        }
+    }
     if let (Some(f), Some(t)) = (from, to)
         && t < f
     {
@@ -122,6 +141,22 @@ mod tests {
         assert_eq!(start_of_day(d(2026, 4, 6), Australia::Sydney), utc("2026-04-05T14:00:00Z"));
         assert_eq!(start_of_day(d(2026, 10, 5), Australia::Perth), utc("2026-10-04T16:00:00Z"));
         assert_eq!(start_of_day(d(2026, 10, 5), Australia::Adelaide), utc("2026-10-04T13:30:00Z"));
+    }
+
+    #[test]
+    fn a_day_filter_takes_four_digit_years_and_names_the_field_it_refuses() {
+        let z = Australia::Sydney;
+        let far = NaiveDate::from_ymd_opt(-200_000, 1, 1).unwrap();
+        let e = day_range(z, Some(far), None, "filter.createdTo").unwrap_err();
+        assert_eq!(e.field, "filter.createdFrom");
+        assert_eq!(day_range(z, None, Some(d(10_000, 1, 1)), "to").unwrap_err().field, "to");
+        assert_eq!(day_range(z, Some(d(999, 12, 31)), None, "to").unwrap_err().field, "from");
+        assert_eq!(
+            day_range(z, Some(d(2026, 12, 1)), Some(d(2026, 11, 30)), "lodgedTo").unwrap_err().field,
+            "lodgedTo"
+        );
+        let (a, b) = day_range(z, Some(d(2026, 12, 1)), Some(d(2026, 12, 1)), "to").unwrap();
+        assert_eq!((a, b), (Some(utc("2026-11-30T13:00:00Z")), Some(utc("2026-12-01T13:00:00Z"))));
     }
 
     #[test]

@@ -56,6 +56,9 @@ on_both_databases!(
         assert_eq!(app.ok(Some(&key), LEADS, json!({"f": f})).await["leads"]["totalCount"], 0);
         let bad = app.gql(Some(&key), LEADS, json!({"f": {"receivedFrom": day(today), "receivedTo": day(y)}})).await;
         assert_eq!((error_code(&bad), error_field(&bad)), ("BAD_USER_INPUT", "filter.receivedTo"));
+        // A day far outside any record (chrono reads signed years) is refused, not a server error.
+        let far = app.gql(Some(&key), LEADS, json!({"f": {"receivedFrom": "-200000-01-01"}})).await;
+        assert_eq!((error_code(&far), error_field(&far)), ("BAD_USER_INPUT", "filter.receivedFrom"), "{far}");
         // Any of several statuses: all five wait unassigned (there is no contractor to take them).
         let waiting = json!({"statusIn": ["NEW", "OFFERING", "UNASSIGNED", "DUPLICATE"]});
         assert_eq!(app.ok(Some(&key), LEADS, json!({"f": waiting})).await["leads"]["totalCount"], 5);
@@ -91,6 +94,8 @@ on_both_databases!(
             "status=LOST",
             "statusIn=NEW,LOST",
             "from=yesterday",
+            "from=-200000-01-01",
+            "to=%2B262143-12-31",
             "postcode=20",
             "from=2026-12-02&to=2026-12-01",
         ] {

@@ -98,6 +98,11 @@ async fn an_owners_invited_staff_take_offers_and_work_jobs_but_see_no_money_and_
     for (q, vars) in forbidden {
         assert_eq!(error_code(&app.gql(Some(&staff), q, vars).await), "FORBIDDEN", "{q}");
     }
+    for report in ["users", "payouts"] {
+        let url = format!("{}/reports/{report}.csv", app.base);
+        let status = app.http.get(url).bearer_auth(&staff).send().await.unwrap().status();
+        assert_eq!(status, 403, "staff export no {report}");
+    }
     let terms = app
         .ok(
             Some(&staff),
