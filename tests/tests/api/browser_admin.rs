@@ -69,6 +69,9 @@ async fn an_admin_takes_a_lead_by_phone_a_contractor_accepts_it_and_the_admin_ca
     assert!(field_error(&p, "c-phone").await.contains("Australian number"));
     assert!(!field_error(&p, "p-postcode").await.is_empty());
     assert_eq!(p.text("#c-name-error").await, "", "a good field stays quiet");
+    // Each field says the server's rule before anything is typed wrong.
+    assert!(p.text("#p-postcode-hint").await.contains("4 digits"));
+    assert!(p.text("#c-phone-hint").await.contains("Australian number"));
     assert_eq!(lead_count(&app, &admin).await, 0, "a refused lead leaves nothing behind");
 
     p.fill("#c-phone", "0412 345 678").await;

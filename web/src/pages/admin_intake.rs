@@ -97,18 +97,25 @@ pub fn IntakePage() -> impl IntoView {
         "description",
     ];
     let fe = move |f: &'static str| move || error.with(|e| e.as_ref().and_then(|e| e.for_field(f)));
-    let input =
-        move |id: &'static str, field: &'static str, label: &'static str, v: RwSignal<String>, kind: &'static str| {
-            let err_id = format!("{id}-error");
-            view! {
-                <div class="field" class:invalid=move || fe(field)().is_some()>
-                    <label for=id>{label}</label>
-                    <input id=id type=kind aria-describedby=err_id.clone() inputmode=(kind == "tel").then_some("tel")
-                        prop:value=v on:input=move |ev| v.set(event_target_value(&ev)) />
-                    <p class="field-error" id=err_id aria-live="polite">{fe(field)}</p>
-                </div>
-            }
-        };
+    // Each field says the server's rule for it up front (`hint`), and the server's refusal of it
+    // beside it.
+    let input = move |id: &'static str,
+                      field: &'static str,
+                      label: &'static str,
+                      v: RwSignal<String>,
+                      kind: &'static str,
+                      hint: &'static str| {
+        let (err_id, hint_id) = (format!("{id}-error"), format!("{id}-hint"));
+        view! {
+            <div class="field" class:invalid=move || fe(field)().is_some()>
+                <label for=id>{label}</label>
+                <input id=id type=kind aria-describedby=format!("{hint_id} {err_id}") inputmode=(kind == "tel").then_some("tel")
+                    prop:value=v on:input=move |ev| v.set(event_target_value(&ev)) />
+                <p class="hint" id=hint_id>{hint}</p>
+                <p class="field-error" id=err_id aria-live="polite">{fe(field)}</p>
+            </div>
+        }
+    };
     let select = move |id: &'static str,
                        field: &'static str,
                        label: &'static str,
@@ -135,24 +142,25 @@ pub fn IntakePage() -> impl IntoView {
             <h1 id="intake-title">"New lead by phone"</h1>
             <form class="intake" novalidate on:submit=submit>
                 <fieldset><legend>"The customer"</legend>
-                    {input("c-name", "name", "Name", name, "text")}
-                    {input("c-phone", "phone", "Phone (e.g. 0412 345 678)", phone, "tel")}
-                    {input("c-email", "email", "Email (optional)", email, "email")}
+                    {input("c-name", "name", "Name", name, "text", "Required, up to 200 characters")}
+                    {input("c-phone", "phone", "Phone", phone, "tel", "An Australian number: 0412 345 678, (02) 9876 5432 or +61…")}
+                    {input("c-email", "email", "Email (optional)", email, "email", "Where the customer's confirmation goes")}
                 </fieldset>
                 <fieldset><legend>"The property"</legend>
-                    {input("p-address", "address", "Street address", address, "text")}
-                    {input("p-suburb", "suburb", "Suburb", suburb, "text")}
+                    {input("p-address", "address", "Street address", address, "text", "Required, up to 300 characters")}
+                    {input("p-suburb", "suburb", "Suburb", suburb, "text", "Required, up to 100 characters")}
                     {select("p-state", "state", "State", state, STATES.iter().map(|s| (s.to_string(), s.to_string())).collect())}
-                    {input("p-postcode", "postcode", "Postcode", postcode, "text")}
+                    {input("p-postcode", "postcode", "Postcode", postcode, "text", "4 digits, e.g. 2000 or 0800")}
                 </fieldset>
                 <fieldset><legend>"The damage"</legend>
                     {select("l-damage", "damageType", "Damage", damage, pairs(&["WATER", "FIRE", "MOULD", "STORM"]))}
                     {select("l-urgency", "urgency", "Urgency", urgency, pairs(&["EMERGENCY", "HIGH", "MEDIUM", "LOW"]))}
-                    {input("l-value", "estimatedValueCents", "Estimated value (AUD, optional)", value, "text")}
+                    {input("l-value", "estimatedValueCents", "Estimated value (AUD, optional)", value, "text", "In dollars (8,500 or 8500.50), up to $100,000,000")}
                     <div class="field">
                         <label for="l-description">"What happened"</label>
-                        <textarea id="l-description" rows="4" aria-describedby="l-description-error"
+                        <textarea id="l-description" rows="4" aria-describedby="l-description-hint l-description-error"
                             prop:value=description on:input=move |ev| description.set(event_target_value(&ev))></textarea>
+                        <p class="hint" id="l-description-hint">"Required, up to 5,000 characters"</p>
                         <p class="field-error" id="l-description-error" aria-live="polite">{fe("description")}</p>
                     </div>
                 </fieldset>
@@ -163,7 +171,7 @@ pub fn IntakePage() -> impl IntoView {
                         options.extend(insurers.get());
                         select("l-insurer", "insurer", "Insurer", insurer, options)
                     }}
-                    {input("l-claim", "claimNumber", "Claim number", claim, "text")}
+                    {input("l-claim", "claimNumber", "Claim number", claim, "text", "Needs an insurer; one lead per claim number, up to 100 characters")}
                 </fieldset>
                 <button type="submit" disabled=move || busy.get()>{move || if busy.get() { "Saving…" } else { "Save and route" }}</button>
                 {move || error.get().filter(|e| fields.iter().all(|f| e.for_field(f).is_none()))
