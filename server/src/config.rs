@@ -166,7 +166,7 @@ pub struct StripeConfig {
 #[derive(Debug, thiserror::Error)]
 #[error("configuration: {name}: {message}")]
 pub struct ConfigError {
-    pub name: &'static str,
+    pub name: std::borrow::Cow<'static, str>,
     pub message: String,
 }
 
@@ -176,8 +176,37 @@ impl Config {
         Self::from_lookup(|k| std::env::var(k).ok().filter(|v| !v.trim().is_empty()))
     }
 
-    /// Reads configuration through `lookup`, so tests can supply their own variables.
+    /// Reads configuration through `lookup`, so tests can supply their own variables. Every
+    /// variable `NAME` may instead come from a file named by `NAME_FILE` (as container platforms
+    /// mount secrets), its content without the trailing line break; giving both, or a file that
+    /// cannot be read, is refused on `NAME_FILE` (the refusal names the file, never its content).
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let refused = std::cell::RefCell::new(None::<ConfigError>);
+        let with_files = |name: &str| -> Option<String> {
+            let file_var = format!("{name}_FILE");
+            let refuse = |message: String| {
+                refused.borrow_mut().get_or_insert(ConfigError { name: file_var.clone().into(), message });
+                None
+            };
+            match (lookup(name), lookup(&file_var)) {
+                (value, None) => value,
+                (Some(_), Some(_)) => refuse(format!("set {name} or {name}_FILE, not both")),
+                (None, Some(path)) => match std::fs::read_to_string(path.trim()) {
+                    Ok(content) => {
+                        Some(content.trim_end_matches(['\n', '\r']).to_string()).filter(|v| !v.trim().is_empty())
+                    }
+                    Err(e) => refuse(format!("cannot read {}: {e}", path.trim())),
+                },
+            }
+        };
+        let config = Self::from_variables(&with_files);
+        match refused.into_inner() {
+            Some(e) => Err(e),
+            None => config,
+        }
+    }
+
+    fn from_variables(lookup: &impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let environment = match lookup("NRP_ENV").as_deref().map(str::to_ascii_lowercase).as_deref() {
             None | Some("development") | Some("dev") => Environment::Development,
             Some("production") | Some("prod") => Environment::Production,
@@ -501,7 +530,7 @@ impl Config {
 }
 
 fn err(name: &'static str, message: String) -> ConfigError {
-    ConfigError { name, message }
+    ConfigError { name: name.into(), message }
 }
 
 #[cfg(test)]
@@ -538,6 +567,30 @@ mod tests {
         assert!(!format!("{c:?}").contains("AAECAwQF"), "the sealing key never prints");
         let e = from(&[("NRP_TIMEZONE", "Australia/Nowhere")]).unwrap_err();
         assert_eq!(e.name, "NRP_TIMEZONE");
+    }
+
+    #[test]
+    fn any_variable_can_come_from_a_file_as_container_secrets_do() {
+        let dir = std::env::temp_dir().join(format!("nrp-config-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let secret = dir.join("jwt");
+        std::fs::write(&secret, format!("{}\n", "s".repeat(40))).unwrap();
+        let path = secret.display().to_string();
+        let c = from(&[("JWT_SECRET_FILE", &path)]).unwrap();
+        assert_eq!(c.jwt_secret.as_ref().map(|s| s.expose_secret().to_string()), Some("s".repeat(40)), "no line break");
+        let both = from(&[("JWT_SECRET_FILE", &path), ("JWT_SECRET", &"t".repeat(40))]).unwrap_err();
+        assert_eq!(both.name, "JWT_SECRET_FILE");
+        let missing = dir.join("nope").display().to_string();
+        let e = from(&[("DATABASE_URL_FILE", &missing)]).unwrap_err();
+        assert_eq!(e.name, "DATABASE_URL_FILE");
+        assert!(e.message.contains("cannot read"), "{}", e.message);
+        // A file's content is checked like the variable: a short secret is still refused, on
+        // the variable it stands for, and the message does not echo it.
+        std::fs::write(&secret, "short").unwrap();
+        let e = from(&[("JWT_SECRET_FILE", &path)]).unwrap_err();
+        assert_eq!(e.name, "JWT_SECRET");
+        assert!(!e.message.contains("short"));
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
