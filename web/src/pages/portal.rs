@@ -1,7 +1,8 @@
 //! `/admin/portal`: the insurer's own work (partner users; the access policy shows them nothing
 //! of other partners). Each job with the clocks insurers age work by — days in its stage, the
 //! contact deadline, the claim's decision deadline — the overdue ones first, and the quotes
-//! waiting for their approval; then their leads still waiting for a contractor.
+//! waiting for their approval; then their leads still waiting for a contractor. The jobs filter
+//! on the server (open ones by default, a stage, the days received) and both lists export as CSV.
 
 use leptos::prelude::*;
 
