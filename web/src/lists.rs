@@ -129,11 +129,6 @@ impl<R: Send + Sync + 'static> Paged<R> {
     /// event says, so the count stays true between fetches.
     pub fn add_to_total(self, by: i64) {
         self.last.update(|l| l.0 = (l.0 + by).max(0));
-        self.state.update(|s| {
-            if let Load::Ready((total, _)) = s {
-                *total = (*total + by).max(0);
-            }
-        });
     }
 
     /// How many rows to fetch to show again what is shown now (after acting on a row, so the list

@@ -260,13 +260,7 @@ impl Query {
         let limit = page_size(first).gql()?;
         let before = decode_cursor(after.as_deref()).gql()?;
         let f = filter.unwrap_or_default();
-        use crate::graphql::types::enums::UserStatus as S;
-        use services::users::Standing;
-        let standing = f.status.map(|s| match s {
-            S::Active => Standing::Active,
-            S::Invited => Standing::Invited,
-            S::Disabled => Standing::Disabled,
-        });
+        let standing = f.status.map(Into::into);
         let added = (app(ctx).config.report_zone, f.added_from, f.added_to, "filter.addedTo");
         let filter = services::users::filter(f.search.as_deref(), f.role.map(Into::into), standing, added).gql()?;
         let (rows, total) = services::users::list(app(ctx), meta(ctx), filter, before, limit + 1).await.gql()?;

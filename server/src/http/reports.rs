@@ -97,18 +97,7 @@ pub async fn leads_csv(
         let postcode = given(&q, "postcode");
         let mut filter = services::leads::filter(state.ctx.config.report_zone, status, damage, postcode, from, to)
             .map_err(|e| e.to_string())?;
-        // `statusIn=NEW,OFFERING`: any of several.
-        filter.status_in = given(&q, "statusIn")
-            .map(|list| {
-                list.split(',')
-                    .map(|s| {
-                        serde_json::from_value(serde_json::Value::String(s.trim().into()))
-                            .map_err(|_| format!("statusIn is not a list of lead statuses: {s}"))
-                    })
-                    .collect::<Result<Vec<_>, _>>()
-            })
-            .transpose()?
-            .unwrap_or_default();
+        filter.status_in = wire_values(&q, "statusIn")?;
         Ok((filter, order))
     })();
     csv_of(parsed, "leads.csv", |(f, order)| services::leads::list_csv(&state.ctx, &meta, f, order)).await
@@ -331,14 +320,20 @@ fn given<'a>(q: &'a HashMap<String, String>, k: &str) -> Option<&'a str> {
     q.get(k).map(String::as_str).filter(|v| !v.is_empty())
 }
 
+/// An enum value as the API spells it (`AWAITING_CONTACT`), or the refusal naming `k`.
+fn wire<T: serde::de::DeserializeOwned>(k: &str, v: &str) -> Result<T, String> {
+    serde_json::from_value(serde_json::Value::String(v.into()))
+        .map_err(|_| format!("{k} is not one of its values: {v}"))
+}
+
 /// An enum parameter as the API spells it (`AWAITING_CONTACT`), if given.
 fn wire_value<T: serde::de::DeserializeOwned>(q: &HashMap<String, String>, k: &str) -> Result<Option<T>, String> {
-    given(q, k)
-        .map(|v| {
-            serde_json::from_value(serde_json::Value::String(v.into()))
-                .map_err(|_| format!("{k} is not one of its values: {v}"))
-        })
-        .transpose()
+    given(q, k).map(|v| wire(k, v)).transpose()
+}
+
+/// A list of enum values, comma-separated (`statusIn=NEW,OFFERING`); empty when not given.
+fn wire_values<T: serde::de::DeserializeOwned>(q: &HashMap<String, String>, k: &str) -> Result<Vec<T>, String> {
+    given(q, k).map_or(Ok(Vec::new()), |list| list.split(',').map(|v| wire(k, v.trim())).collect())
 }
 
 /// A yes/no parameter (`true` or `false`), false when not given.

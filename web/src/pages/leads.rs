@@ -75,8 +75,8 @@ pub fn LeadsPage() -> impl IntoView {
     load(None);
     let export_error = RwSignal::new(None::<ApiError>);
     let export = move |_| list.export("leads", export_error);
-    let fetch_queue =
-        move |after: Option<String>, first: i64| {
+    let load_queue =
+        move |after: Option<String>| {
             let filter = leads::LeadFilterInput {
                 status: Some(leads::LeadStatus::UNASSIGNED),
                 damage_type: None,
@@ -86,19 +86,18 @@ pub fn LeadsPage() -> impl IntoView {
                 status_in: None,
             };
             let sort = Some(leads::LeadSort::OLDEST);
-            let vars = leads::Variables { filter: Some(filter), after: after.clone(), sort, first: Some(first) };
+            let vars = leads::Variables { filter: Some(filter), after: after.clone(), sort, first: Some(PAGE) };
             queue.load(after, Vec::new(), |_| async move {
                 Ok(page_of!(api::call::<gql::Leads>(vars).await?.leads, to_row))
             });
         };
-    let load_queue = move |after: Option<String>| fetch_queue(after, PAGE);
     load_queue(None);
     // Live: a lead that lands in UNASSIGNED joins the queue in its place by age, one that leaves
-    // goes, and the count follows. A lead that leaves from beyond the rows shown is not known
-    // here, so then the queue is read again as far as it is shown.
+    // it (its previous status says so, shown or not) goes, and the count follows.
     ws::subscribe::<gql::LeadUpdates>(lead_updates::Variables, link, move |d| {
         let u = d.lead_updates;
         let unassigned = matches!(u.status, lead_updates::LeadStatus::UNASSIGNED);
+        let was_queued = matches!(u.previous_status, Some(lead_updates::LeadStatus::UNASSIGNED));
         let status = constant(&u.status);
         let l = u.lead;
         let row = Row {
@@ -112,22 +111,17 @@ pub fn LeadsPage() -> impl IntoView {
         };
         let shown = queue.rows.with_untracked(|q| q.iter().any(|r| r.id == row.id));
         let all_shown = queue.rows.with_untracked(Vec::len) as i64 >= queue.total();
-        if shown || unassigned || all_shown {
-            queue.rows.update(|q| {
-                q.retain(|r| r.id != row.id);
-                // Beyond the last row shown it comes with "Load more".
-                let at = ms(&row.created);
-                let place = q.iter().position(|r| ms(&r.created) > at);
-                match place {
-                    Some(i) if unassigned => q.insert(i, row.clone()),
-                    None if unassigned && all_shown => q.push(row.clone()),
-                    _ => {}
-                }
-            });
-            queue.add_to_total(i64::from(unassigned) - i64::from(shown));
-        } else {
-            fetch_queue(None, queue.extent());
-        }
+        queue.rows.update(|q| {
+            q.retain(|r| r.id != row.id);
+            // Beyond the last row shown it comes with "Load more".
+            let at = ms(&row.created);
+            match q.iter().position(|r| ms(&r.created) > at) {
+                Some(i) if unassigned => q.insert(i, row.clone()),
+                None if unassigned && all_shown => q.push(row.clone()),
+                _ => {}
+            }
+        });
+        queue.add_to_total(i64::from(unassigned) - i64::from(was_queued || shown));
         rows.update(|rs| {
             if let Some(r) = rs.iter_mut().find(|r| r.id == row.id) {
                 r.status = status.clone();

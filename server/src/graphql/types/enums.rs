@@ -22,6 +22,7 @@ pub enum CompanyRole {
 
 /// Where a login stands.
 #[derive(Enum, Copy, Clone, Debug, Eq, PartialEq)]
+#[graphql(remote = "crate::services::users::Standing")]
 pub enum UserStatus {
     /// Signs in.
     Active,

@@ -49,11 +49,7 @@ impl User {
         self.0.company_role.into()
     }
     async fn status(&self) -> UserStatus {
-        match services::users::Standing::of(&self.0) {
-            services::users::Standing::Disabled => UserStatus::Disabled,
-            services::users::Standing::Invited => UserStatus::Invited,
-            services::users::Standing::Active => UserStatus::Active,
-        }
+        services::users::Standing::of(&self.0).into()
     }
     /// A disabled login cannot sign in, and its tokens and sockets stop working.
     async fn disabled(&self) -> bool {
